@@ -1,0 +1,69 @@
+"""Settings, read once from NEWSDESK_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from newsdesk import __version__
+
+USER_AGENT = f"newsdesk/{__version__} (+https://github.com/newsdesk/newsdesk; self-hosted news reader)"
+
+
+def _env_list(name: str) -> list[str]:
+    raw = os.environ.get(name, "")
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Operator configuration. Every field has an environment variable (see docs/configuration.md)."""
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    user_agent: str = USER_AGENT
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    timeout: float = 20.0
+    concurrency: int = 16
+    per_host_concurrency: int = 2
+    # CIDR networks that the SSRF guard lets through (e.g. "127.0.0.0/8" for tests).
+    allowed_networks: tuple[str, ...] = ()
+    obey_robots: bool = True
+    refresh_interval: int = 30 * 60
+    full_text_min_words: int = 150
+    extract_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    secret_key: str = ""
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'newsdesk.db'}"
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        base = cls()
+        return cls(
+            data_dir=Path(env.get("NEWSDESK_DATA_DIR", str(base.data_dir))),
+            database_url=env.get("NEWSDESK_DATABASE_URL", ""),
+            user_agent=env.get("NEWSDESK_USER_AGENT", base.user_agent),
+            max_body_bytes=int(env.get("NEWSDESK_MAX_BODY_BYTES", base.max_body_bytes)),
+            max_redirects=int(env.get("NEWSDESK_MAX_REDIRECTS", base.max_redirects)),
+            timeout=float(env.get("NEWSDESK_TIMEOUT", base.timeout)),
+            concurrency=int(env.get("NEWSDESK_CONCURRENCY", base.concurrency)),
+            per_host_concurrency=int(
+                env.get("NEWSDESK_PER_HOST_CONCURRENCY", base.per_host_concurrency)
+            ),
+            allowed_networks=tuple(_env_list("NEWSDESK_ALLOWED_NETWORKS")),
+            obey_robots=env.get("NEWSDESK_OBEY_ROBOTS", "1") not in ("0", "false", "no"),
+            refresh_interval=int(env.get("NEWSDESK_REFRESH_INTERVAL", base.refresh_interval)),
+            full_text_min_words=int(
+                env.get("NEWSDESK_FULL_TEXT_MIN_WORDS", base.full_text_min_words)
+            ),
+            extract_workers=int(env.get("NEWSDESK_EXTRACT_WORKERS", base.extract_workers)),
+            secret_key=env.get("NEWSDESK_SECRET_KEY", ""),
+        )

@@ -1,0 +1,1 @@
+"""Sources: fetching over HTTP, feed parsing, OPML, feed discovery, URL canonicalization."""

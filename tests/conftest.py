@@ -1,0 +1,119 @@
+"""Shared fixtures: a real loopback HTTP server, a real SQLite database, shared test data."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from newsdesk.config import Settings
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def shared_data(name: str) -> Path:
+    """Path of a data set in ../shared/data; skips the test with a clear reason if missing."""
+    path = SHARED / name
+    if not path.exists():
+        pytest.skip(f"shared test data {name!r} not found at {path} (see DEVELOPERS.md)")
+    return path
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 serving routes registered by the test."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    route = Route(b"not found", 404, {"Content-Type": "text/plain"})
+                if route.delay:
+                    time.sleep(route.delay)
+                self.send_response(route.status)
+                headers = dict(route.headers)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def route(
+        self,
+        path: str,
+        body: bytes | str = b"",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        content_type: str = "text/html; charset=utf-8",
+        delay: float = 0.0,
+        gzip_body: bool = False,
+    ) -> str:
+        data = body.encode() if isinstance(body, str) else body
+        hdrs = {"Content-Type": content_type, **(headers or {})}
+        if gzip_body:
+            data = gzip.compress(data)
+            hdrs["Content-Encoding"] = "gzip"
+        self.routes[path] = Route(data, status, hdrs, delay)
+        return self.url(path)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    server = LoopbackServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for tests: a fresh SQLite file, loopback allowed through the SSRF guard."""
+    return Settings(
+        data_dir=tmp_path,
+        allowed_networks=("127.0.0.0/8",),
+        timeout=5.0,
+        extract_workers=1,
+        obey_robots=True,
+        secret_key="test-secret",
+    )
