@@ -1,0 +1,168 @@
+"""Read-only queries for the web pages: SQLAlchemy select()s, portable SQLite/PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from markupsafe import Markup
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, defer
+
+from newsdesk.store.models import Article, ErrorRecord, Feed, FeedArticle
+
+# Integer primary keys are 32-bit on PostgreSQL; larger ids cannot exist.
+MAX_ID = 2**31 - 1
+EXCERPT_CHARS = 600
+
+sort_key = func.coalesce(Article.published_at, Article.fetched_at)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset position: articles strictly older than (when, id) in the newest-first order."""
+
+    when: datetime
+    id: int
+
+    _RE = re.compile(r"(\d{20})-(\d{1,10})")
+
+    def encode(self) -> str:
+        when = self.when.astimezone(UTC)
+        return f"{when.year:04d}{when:%m%d%H%M%S%f}-{self.id}"  # %Y is not zero-padded
+
+    @classmethod
+    def decode(cls, raw: str) -> Cursor | None:
+        match = cls._RE.fullmatch(raw)
+        if not match or int(match[2]) > MAX_ID:
+            return None
+        try:
+            when = datetime.strptime(match[1], "%Y%m%d%H%M%S%f").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        return cls(when, int(match[2]))
+
+    @classmethod
+    def after(cls, article: Article) -> Cursor:
+        return cls(article.published_at or article.fetched_at, article.id)
+
+
+@dataclass
+class ArticleItem:
+    """An article in a list, with the start of its text (the full text and HTML are not loaded)."""
+
+    article: Article
+    excerpt: str
+
+
+@dataclass
+class Page:
+    items: list[ArticleItem]
+    next_cursor: Cursor | None
+
+
+@dataclass
+class FeedHealth:
+    feed: Feed
+    article_count: int
+
+
+def _plain(html: str | None) -> str:
+    """Feed summaries may be HTML: keep their text only."""
+    return Markup(html).striptags() if html else ""
+
+
+def latest(
+    session: Session, *, outlet: str | None = None, before: Cursor | None = None, limit: int = 20
+) -> Page:
+    """Newest first by coalesce(published_at, fetched_at), then id; optionally one outlet."""
+    stmt = select(Article, func.substr(Article.text, 1, EXCERPT_CHARS)).options(
+        defer(Article.text), defer(Article.html)
+    )
+    if outlet is not None:
+        stmt = stmt.where(Article.outlet == outlet)
+    if before is not None:
+        stmt = stmt.where(
+            or_(sort_key < before.when, and_(sort_key == before.when, Article.id < before.id))
+        )
+    stmt = stmt.order_by(sort_key.desc(), Article.id.desc()).limit(limit + 1)
+    rows = session.execute(stmt).all()
+    items = [ArticleItem(article, text or _plain(article.summary)) for article, text in rows]
+    more = len(items) > limit
+    items = items[:limit]
+    return Page(items, Cursor.after(items[-1].article) if more and items else None)
+
+
+def outlets(session: Session) -> list[tuple[str, int]]:
+    """Every named outlet with its article count, by name."""
+    stmt = (
+        select(Article.outlet, func.count(Article.id))
+        .where(Article.outlet != "")
+        .group_by(Article.outlet)
+        .order_by(Article.outlet)
+    )
+    return [(name, count) for name, count in session.execute(stmt).all()]
+
+
+def outlet_count(session: Session, name: str) -> int:
+    stmt = select(func.count(Article.id)).where(Article.outlet == name)
+    return session.execute(stmt).scalar_one()
+
+
+def outlet_feeds(session: Session, name: str) -> list[FeedHealth]:
+    """The feeds that delivered this outlet's articles, with how many of them each."""
+    count = func.count(FeedArticle.article_id)
+    stmt = (
+        select(Feed, count)
+        .join(FeedArticle, FeedArticle.feed_id == Feed.id)
+        .join(Article, Article.id == FeedArticle.article_id)
+        .where(Article.outlet == name)
+        .group_by(Feed.id)
+        .order_by(count.desc(), Feed.id)
+    )
+    return [FeedHealth(feed, n) for feed, n in session.execute(stmt).all()]
+
+
+def article(session: Session, article_id: int) -> Article | None:
+    if not 0 < article_id <= MAX_ID:
+        return None
+    return session.get(Article, article_id)
+
+
+def article_feeds(session: Session, article_id: int) -> list[Feed]:
+    stmt = (
+        select(Feed)
+        .join(FeedArticle, FeedArticle.feed_id == Feed.id)
+        .where(FeedArticle.article_id == article_id)
+        .order_by(Feed.title, Feed.url)
+    )
+    return list(session.scalars(stmt).all())
+
+
+def feed_health(session: Session) -> list[FeedHealth]:
+    """Every feed with its article count; failing feeds first, then by name."""
+    counts = (
+        select(FeedArticle.feed_id, func.count(FeedArticle.article_id).label("n"))
+        .group_by(FeedArticle.feed_id)
+        .subquery()
+    )
+    stmt = (
+        select(Feed, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.feed_id == Feed.id)
+        .order_by(
+            Feed.last_error.is_(None),
+            func.lower(func.coalesce(Feed.title, Feed.url)),
+            Feed.id,
+        )
+    )
+    return [FeedHealth(feed, n) for feed, n in session.execute(stmt).all()]
+
+
+def recent_errors(session: Session, limit: int = 50) -> list[ErrorRecord]:
+    stmt = select(ErrorRecord).order_by(ErrorRecord.created_at.desc(), ErrorRecord.id.desc())
+    return list(session.scalars(stmt.limit(limit)).all())
+
+
+def article_total(session: Session) -> int:
+    return session.execute(select(func.count(Article.id))).scalar_one()

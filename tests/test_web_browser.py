@@ -1,0 +1,183 @@
+"""What a reader sees: the real app under uvicorn, driven by Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+
+from newsdesk.config import Settings
+from newsdesk.store import connect
+from newsdesk.web import create_app
+
+try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
+    from .conftest import shared_data
+    from .webdata import FEED_ERROR, Dataset, populate
+except ImportError:
+    from conftest import shared_data
+    from webdata import FEED_ERROR, Dataset, populate
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOOPBACK = {"127.0.0.1", "localhost"}
+
+
+class BackgroundServer:
+    """uvicorn serving `app` on a free loopback port, in a thread."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> BackgroundServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Dataset]]:
+    bbc = shared_data("bbc-news")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("web-browser"), secret_key="test")
+    engine = connect(settings.db_url)
+    data = populate(engine, bbc)
+    try:
+        with BackgroundServer(create_app(settings, engine)) as server:
+            yield server.url, data
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: run scripts/install-chromium.sh (as root)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page that can only reach loopback: any other request is aborted and recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    blocked: list[str] = []
+
+    def guard(route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname not in LOOPBACK:
+            blocked.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    # console errors include Content-Security-Policy violations
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not blocked, f"the page tried to reach the network: {blocked}"
+    assert not errors, f"browser console errors: {errors}"
+
+
+def test_home_then_article(site: tuple[str, Dataset], page: Page) -> None:
+    base, data = site
+    page.goto(base + "/")
+    expect(page).to_have_title("Latest news — newsdesk")
+    headlines = page.locator("ol.article-list .card-title a")
+    expect(headlines.first).to_have_text(data.by_path("sport/001").title)
+    for path in ["business/001", "tech/001", "politics/001"]:
+        expect(page.get_by_role("link", name=data.by_path(path).title)).to_be_visible()
+    page.screenshot(path="/tmp/newsdesk-home.png")
+
+    story = data.by_path("business/001")
+    page.get_by_role("link", name=story.title).click()
+    page.wait_for_url(f"{base}/articles/{story.id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(story.title)
+    expect(page.locator(".story-body")).to_contain_text("TimeWarner jumped 76%")
+    original = page.get_by_role("link", name="Read on BBC Business")
+    expect(original).to_be_visible()
+    expect(original).to_have_attribute("href", "https://www.bbc.co.uk/news/business-001")
+    expect(original).to_have_attribute("rel", "noopener noreferrer")
+    expect(page.locator("time").first).to_have_text("2 hours ago")
+    page.screenshot(path="/tmp/newsdesk-article.png")
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.screenshot(path="/tmp/newsdesk-article-mobile.png")
+    page.goto(base + "/")
+    page.screenshot(path="/tmp/newsdesk-home-mobile.png")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the home page scrolls sideways on a phone"
+
+
+def test_search_highlights(site: tuple[str, Dataset], page: Page) -> None:
+    base, data = site
+    page.goto(base + "/")
+    box = page.get_by_role("searchbox", name="Search articles")
+    box.fill("Greenspan")
+    box.press("Enter")
+    page.wait_for_url(f"{base}/search?q=Greenspan")
+    expect(page.get_by_role("status")).to_contain_text("for “Greenspan”")
+    expect(page.get_by_role("link", name=data.by_path("business/002").title)).to_be_visible()
+    marks = page.locator(".results mark")
+    expect(marks.first).to_have_text("Greenspan")
+    # on the search page, the main form keeps the query
+    expect(page.get_by_label("Words to find in headlines and articles")).to_have_value("Greenspan")
+    page.screenshot(path="/tmp/newsdesk-search.png")
+
+
+def test_sources_shows_error(site: tuple[str, Dataset], page: Page) -> None:
+    base, data = site
+    page.goto(base + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sources").click()
+    page.wait_for_url(f"{base}/sources")
+    row = page.locator(f"#feed-{data.feed_ids['technology']}")
+    expect(row.locator(".badge-error")).to_have_text("error")
+    expect(row).to_contain_text(FEED_ERROR)
+    expect(page.get_by_role("heading", name="Recent errors")).to_be_visible()
+    page.screenshot(path="/tmp/newsdesk-sources.png", full_page=True)
