@@ -8,7 +8,9 @@ from pathlib import Path
 
 from newsdesk import __version__
 
-USER_AGENT = f"newsdesk/{__version__} (+https://github.com/newsdesk/newsdesk; self-hosted news reader)"
+USER_AGENT = (
+    f"newsdesk/{__version__} (+https://github.com/newsdesk/newsdesk; self-hosted news reader)"
+)
 
 
 def _env_list(name: str) -> list[str]:
@@ -35,6 +37,8 @@ class Settings:
     full_text_min_words: int = 150
     extract_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     secret_key: str = ""
+    # Mark the session cookie Secure even when the app sees plain HTTP (behind a TLS proxy).
+    secure_cookies: bool = False
 
     @property
     def db_url(self) -> str:
@@ -66,4 +70,5 @@ class Settings:
             ),
             extract_workers=int(env.get("NEWSDESK_EXTRACT_WORKERS", base.extract_workers)),
             secret_key=env.get("NEWSDESK_SECRET_KEY", ""),
+            secure_cookies=env.get("NEWSDESK_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
         )

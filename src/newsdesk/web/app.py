@@ -17,6 +17,8 @@ from newsdesk import __version__
 from newsdesk.config import Settings
 from newsdesk.store.db import connect
 from newsdesk.web.pages import render, router
+from newsdesk.web.personal import install as install_personal
+from newsdesk.web.readers import install as install_readers
 from newsdesk.web.templating import make_env
 
 STATIC = Path(__file__).parent / "static"
@@ -105,5 +107,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    install_readers(app)  # accounts, comments, moderation; sessions + CSRF middleware
+    install_personal(app)  # my feed, tokens, Atom, Google Reader API, JSON API /api/v1
     app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)
     return app

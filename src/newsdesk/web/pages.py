@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from newsdesk.store.db import session_scope
 from newsdesk.store.search import search as fts_search
 from newsdesk.web import queries
+from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.queries import Cursor
 from newsdesk.web.slots import article_slots
 from newsdesk.web.templating import quote_path
@@ -83,6 +84,7 @@ def home(
             "older_url": older,
             "newest_url": _url("/", outlet=outlet) if cursor else None,
             "empty": empty,
+            "comment_counts": comment_counts(session, [i.article.id for i in page.items]),
         },
     )
 
@@ -98,6 +100,7 @@ def article_page(request: Request, session: SessionDep, article_id: int) -> HTML
         "words": article.word_count or len(article.text.split()),
     }
     context.update(article_slots(session, article).context())
+    context["thread"] = comment_thread(request, session, article_id=article.id)
     return render(request, "article.html", context)
 
 
