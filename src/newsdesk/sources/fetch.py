@@ -1,0 +1,369 @@
+"""Guarded async HTTP fetching: SSRF checks on every hop, size caps, conditional GET, robots.txt."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import urllib.robotparser
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import httpcore
+import httpx
+
+from newsdesk.config import Settings
+from newsdesk.sources.charset import content_type_params, decode_body
+from newsdesk.sources.decoders import BodyTooLarge, make_decoder
+from newsdesk.sources.errors import BlockedURL, FetchError
+from newsdesk.sources.guard import IPNetwork, check_address, check_url_async, parse_networks
+
+__all__ = ["BlockedURL", "FetchError", "Fetcher", "Response", "parse_retry_after"]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ROBOTS_MAX_BYTES = 512 * 1024
+DEFAULT_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "text/html;q=0.9, application/xhtml+xml;q=0.9, application/xml;q=0.9, "
+    "text/xml;q=0.9, */*;q=0.8"
+)
+
+
+@dataclass
+class Response:
+    """A completed fetch. ``headers`` has lower-case keys; ``body`` is already decompressed."""
+
+    url: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    content_type: str | None = None  # the raw Content-Type header, parameters included
+
+    @property
+    def mime_type(self) -> str:
+        """The lower-case media type without parameters ("" when absent)."""
+        return content_type_params(self.content_type)[0]
+
+    def text(self) -> str:
+        """The body as text: BOM, header charset, in-document declaration, then detection."""
+        return decode_body(self.body, self.content_type)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP date); None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves, checks and pins the address at connect time (defeats DNS rebinding)."""
+
+    def __init__(self, networks: list[IPNetwork]) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._networks = networks
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        for address in addresses:
+            check_address(host, address, self._networks)
+        error: Exception = httpcore.ConnectError(f"cannot resolve {host}: no addresses")
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not allowed")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for key, value in headers.multi_items():
+        key = key.lower()
+        merged[key] = f"{merged[key]}, {value}" if key in merged else value
+    return merged
+
+
+class Fetcher:
+    """``async with Fetcher(settings) as f: resp = await f.get(url)``.
+
+    Redirects are followed by hand (at most ``settings.max_redirects``) and every hop goes
+    through the SSRF guard, both before the request and again at connect time. Bodies are
+    streamed and capped at ``settings.max_body_bytes`` after decompression. Each hop gets at
+    most ``settings.timeout`` seconds in total, time spent queueing for the global and
+    per-host semaphores excluded. Proxy environment variables are ignored (``trust_env=False``):
+    a proxy would connect on our behalf and defeat the connect-time address check.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._networks = parse_networks(settings.allowed_networks)
+        self._global = asyncio.Semaphore(max(1, settings.concurrency))
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        transport = httpx.AsyncHTTPTransport(trust_env=False)
+        # Swap in a pool whose network backend re-checks the address it actually connects to.
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=max(1, self.settings.concurrency),
+            max_keepalive_connections=max(1, self.settings.concurrency),
+            keepalive_expiry=5.0,
+            network_backend=_GuardedBackend(self._networks),
+        )
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(self.settings.timeout),
+            headers={
+                "User-Agent": self.settings.user_agent,
+                "Accept-Encoding": "gzip, deflate, br",
+            },
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def get(
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        check_robots: bool = False,
+        accept: str = DEFAULT_ACCEPT,
+    ) -> Response:
+        """GET ``url``; a 304 answer gives ``not_modified=True``; failures raise FetchError."""
+        return await self._get(
+            url, etag, last_modified, check_robots, accept, self.settings.max_body_bytes
+        )
+
+    async def _get(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        check_robots: bool,
+        accept: str,
+        max_bytes: int,
+    ) -> Response:
+        url = urldefrag(url.strip())[0]
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        seen = {url}
+        hops = 0
+        while True:
+            await check_url_async(url, self.settings.allowed_networks)
+            if check_robots and self.settings.obey_robots and not await self._allowed(url):
+                raise FetchError(url, "robots", f"refused by robots.txt: {url}")
+            outcome = await self._hop(url, headers, max_bytes)
+            if isinstance(outcome, Response):
+                if outcome.not_modified:
+                    outcome.etag = outcome.etag or etag
+                    outcome.last_modified = outcome.last_modified or last_modified
+                return outcome
+            target = urldefrag(urljoin(url, outcome))[0]
+            if target in seen:
+                raise FetchError(url, "redirect_loop", f"redirect loop: {url} -> {target}")
+            hops += 1
+            if hops > self.settings.max_redirects:
+                raise FetchError(
+                    url,
+                    "too_many_redirects",
+                    f"more than {self.settings.max_redirects} redirects, last to {target}",
+                )
+            seen.add(target)
+            url = target
+
+    def _host_semaphore(self, url: str) -> asyncio.Semaphore:
+        key = _host_key(url)
+        sem = self._hosts.get(key)
+        if sem is None:
+            sem = self._hosts[key] = asyncio.Semaphore(max(1, self.settings.per_host_concurrency))
+        return sem
+
+    async def _hop(self, url: str, headers: Mapping[str, str], max_bytes: int) -> Response | str:
+        """One request: a Response, or the Location of a redirect."""
+        if self._client is None:
+            raise RuntimeError("use Fetcher as 'async with Fetcher(settings) as fetcher'")
+        client = self._client
+        # Host first: requests queued behind a busy host must not hold global slots.
+        async with self._host_semaphore(url), self._global:
+            try:
+                async with asyncio.timeout(self.settings.timeout):
+                    request = client.build_request("GET", url, headers=headers)
+                    response = await client.send(request, stream=True)
+                    try:
+                        return await self._handle(url, response, max_bytes)
+                    finally:
+                        await response.aclose()
+            except FetchError:
+                raise
+            except (TimeoutError, httpx.TimeoutException):
+                raise FetchError(
+                    url,
+                    "timeout",
+                    f"timeout: no complete answer from {url} within {self.settings.timeout:g} s",
+                ) from None
+            except httpx.InvalidURL as exc:
+                raise FetchError(url, "invalid_url", f"invalid URL {url!r}: {exc}") from None
+            except (httpx.HTTPError, httpcore.ProtocolError, OSError) as exc:
+                message = str(exc) or type(exc).__name__
+                raise FetchError(url, "network", f"network error for {url}: {message}") from None
+
+    async def _handle(self, url: str, response: httpx.Response, max_bytes: int) -> Response | str:
+        status = response.status_code
+        headers = _lower_headers(response.headers)
+        if status in REDIRECT_STATUSES and headers.get("location"):
+            return headers["location"].strip()
+        if status == 304:
+            return self._response(url, status, headers, b"", not_modified=True)
+        if not 200 <= status < 300:
+            retry_after = parse_retry_after(headers.get("retry-after"))
+            reason = response.reason_phrase or ""
+            raise FetchError(
+                url,
+                "http_status",
+                f"HTTP {status} {reason}".rstrip() + f" from {url}",
+                status=status,
+                retry_after=retry_after,
+            )
+        body = await self._read_body(url, response, headers, max_bytes)
+        return self._response(url, status, headers, body)
+
+    @staticmethod
+    def _response(
+        url: str, status: int, headers: dict[str, str], body: bytes, not_modified: bool = False
+    ) -> Response:
+        return Response(
+            url=url,
+            status=status,
+            headers=headers,
+            body=body,
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+            not_modified=not_modified,
+            content_type=headers.get("content-type"),
+        )
+
+    @staticmethod
+    async def _read_body(
+        url: str, response: httpx.Response, headers: Mapping[str, str], max_bytes: int
+    ) -> bytes:
+        def too_large(detail: str) -> FetchError:
+            return FetchError(url, "too_large", f"body of {url} {detail} (limit {max_bytes} bytes)")
+
+        length = headers.get("content-length", "").split(",")[0].strip()
+        if length.isdigit() and int(length) > max_bytes:
+            raise too_large(f"announces {length} bytes")
+        decoder = make_decoder(headers.get("content-encoding", ""))
+        chunks: list[bytes] = []
+        size = 0
+        raw_size = 0
+        try:
+            async for raw in response.aiter_raw():
+                raw_size += len(raw)
+                if raw_size > max_bytes:
+                    raise too_large("exceeds the limit on the wire")
+                for piece in decoder.decode(raw, max_bytes - size):
+                    size += len(piece)
+                    chunks.append(piece)
+            for piece in decoder.flush(max_bytes - size):
+                size += len(piece)
+                chunks.append(piece)
+        except BodyTooLarge:
+            raise too_large("exceeds the limit once decompressed") from None
+        except ValueError as exc:
+            raise FetchError(url, "network", f"cannot decode body of {url}: {exc}") from None
+        return b"".join(chunks)
+
+    async def _allowed(self, url: str) -> bool:
+        """Whether robots.txt of ``url``'s host lets our user agent fetch it."""
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}".lower()
+        lock = self._robots_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key not in self._robots:
+                self._robots[key] = await self._load_robots(key + "/robots.txt")
+        parser = self._robots[key]
+        return parser is None or parser.can_fetch(self.settings.user_agent, url)
+
+    async def _load_robots(self, robots_url: str) -> urllib.robotparser.RobotFileParser | None:
+        """A parser for robots.txt, or None (everything allowed) when missing or erroring."""
+        try:
+            response = await self._get(
+                robots_url, None, None, False, "text/plain, */*;q=0.5", ROBOTS_MAX_BYTES
+            )
+        except FetchError as exc:
+            if exc.kind == "blocked":
+                raise
+            return None
+        parser = urllib.robotparser.RobotFileParser(robots_url)
+        parser.parse(response.body.decode("utf-8", "replace").splitlines())
+        return parser
