@@ -1,0 +1,195 @@
+"""End-to-end ingest benchmark: fetch -> extract -> store from a loopback server.
+
+Serves real article pages (../shared/data article-extraction-benchmark + trafilatura-eval) and
+teaser RSS feeds pointing at them from a separate `python -m http.server` process, runs one
+`newsdesk` refresh into a fresh SQLite database, and reports articles/s and peak RSS of the
+newsdesk process tree.
+
+    python bench/ingest.py [--pages 600] [--feeds 20] [--workers 2] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from sqlalchemy import func, select
+
+from newsdesk.config import Settings
+from newsdesk.pipeline import refresh
+from newsdesk.store import Article, Feed, connect, session_scope
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def real_pages(limit: int) -> list[bytes]:
+    pages: list[bytes] = []
+    for folder in (
+        SHARED / "article-extraction-benchmark" / "html",
+        SHARED / "trafilatura-eval" / "html",
+    ):
+        for path in sorted(folder.glob("*.gz")):
+            pages.append(gzip.decompress(path.read_bytes()))
+            if len(pages) >= limit:
+                return pages
+    return pages
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident set size of a process and all its descendants, in KiB."""
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(
+                next(ln for ln in status.splitlines() if ln.startswith("VmRSS")).split()[1]
+            )
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                stack.extend(int(c) for c in children)
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+    return total
+
+
+class PeakSampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kb = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            time.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_site(root: Path, pages: list[bytes], n_feeds: int, base: str) -> list[str]:
+    (root / "p").mkdir()
+    when = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    items: list[list[str]] = [[] for _ in range(n_feeds)]
+    for i, html in enumerate(pages):
+        (root / "p" / f"{i}.html").write_bytes(html)
+        link = f"{base}/p/{i}.html"
+        items[i % n_feeds].append(
+            f"<item><title>Article {i}</title><link>{link}</link><guid>{link}</guid>"
+            f"<description>Teaser {i}.</description>"
+            f"<pubDate>{format_datetime(when - timedelta(minutes=i))}</pubDate></item>"
+        )
+    urls = []
+    for f, entries in enumerate(items):
+        xml = (
+            '<?xml version="1.0"?><rss version="2.0"><channel>'
+            f"<title>{escape(f'Outlet {f}')}</title><link>{base}/</link>"
+            + "".join(entries)
+            + "</channel></rss>"
+        )
+        (root / f"feed{f}.xml").write_text(xml)
+        urls.append(f"{base}/feed{f}.xml")
+    return urls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--pages", type=int, default=600)
+    parser.add_argument("--feeds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    args = parser.parse_args()
+    if not SHARED.exists():
+        sys.exit(f"shared data not found at {SHARED}")
+
+    pages = real_pages(args.pages)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        site, data = root / "site", root / "data"
+        site.mkdir()
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        feed_urls = write_site(site, pages, args.feeds, base)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+            cwd=site,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            settings = Settings(
+                data_dir=data,
+                allowed_networks=("127.0.0.0/8",),
+                extract_workers=args.workers,
+                per_host_concurrency=32,  # one loopback host stands in for many outlets
+                concurrency=32,
+            )
+            engine = connect(settings.db_url)
+            with session_scope(engine) as session:
+                session.add_all(Feed(url=u) for u in feed_urls)
+            sampler = PeakSampler(os.getpid())
+            sampler.start()
+            started = time.perf_counter()
+            report = asyncio.run(refresh(engine, settings))
+            elapsed = time.perf_counter() - started
+            sampler.stop.set()
+            sampler.join()
+            with session_scope(engine) as session:
+                stored = session.scalar(select(func.count()).select_from(Article)) or 0
+                full = session.scalar(
+                    select(func.count()).select_from(Article).where(Article.word_count >= 50)
+                )
+        finally:
+            server.terminate()
+            server.wait()
+
+    figures = {
+        "benchmark": "ingest",
+        "pages_served": len(pages),
+        "feeds": args.feeds,
+        "workers": args.workers,
+        "articles_stored": stored,
+        "articles_with_full_text": full,
+        "feed_errors": len(report.errors),
+        "seconds": round(elapsed, 2),
+        "articles_per_second": round(stored / elapsed, 1),
+        "peak_rss_mb": round(sampler.peak_kb / 1024, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    for key, value in figures.items():
+        print(f"{key:>24}: {value}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

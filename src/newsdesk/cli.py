@@ -1,0 +1,381 @@
+"""The `newsdesk` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from newsdesk.config import Settings
+from newsdesk.store.db import connect, session_scope
+from newsdesk.store.models import Article, ErrorRecord, Feed, FeedArticle
+
+app = typer.Typer(help="newsdesk: a self-hosted, AI-powered news aggregator.", no_args_is_help=True)
+feeds_app = typer.Typer(help="Manage subscribed feeds.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+users_app = typer.Typer(help="Manage reader accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+console = Console(stderr=True)
+
+
+def stdout() -> Console:
+    """A stdout console made at run time, so that COLUMNS and redirection are honoured."""
+    return Console()
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _engine(settings: Settings) -> Engine:
+    return connect(settings.db_url)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+# ---------------------------------------------------------------- feeds
+
+
+def add_feed_url(engine: Engine, settings: Settings, url: str) -> Feed:
+    """Subscribe to a feed URL or to the first feed a site's page announces."""
+    from newsdesk.sources.discover import discover_feeds, looks_like_feed
+    from newsdesk.sources.feeds import parse_feed
+    from newsdesk.sources.fetch import Fetcher
+
+    async def resolve() -> tuple[str, str | None, str | None]:
+        async with Fetcher(settings) as fetcher:
+            resp = await fetcher.get(url)
+            if not looks_like_feed(resp.body, resp.content_type):
+                found = discover_feeds(resp.text(), resp.url)
+                if not found:
+                    raise ValueError(f"no feed found at {url} (no <link rel=alternate> feed)")
+                resp = await fetcher.get(found[0])
+            parsed = parse_feed(resp.body, resp.url, resp.content_type)
+            return resp.url, parsed.title, parsed.site_url
+
+    feed_url, title, site_url = asyncio.run(resolve())
+    with session_scope(engine) as session:
+        feed = session.scalar(select(Feed).where(Feed.url == feed_url))
+        if feed is None:
+            feed = Feed(url=feed_url, title=title, site_url=site_url)
+            session.add(feed)
+            session.flush()
+        return feed
+
+
+def import_opml(engine: Engine, data: bytes) -> tuple[int, int]:
+    """Add the OPML's feeds; returns (added, already present)."""
+    from newsdesk.sources.opml import parse_opml
+
+    added = present = 0
+    with session_scope(engine) as session:
+        for item in parse_opml(data):
+            if session.scalar(select(Feed.id).where(Feed.url == item.xml_url)) is not None:
+                present += 1
+                continue
+            session.add(
+                Feed(
+                    url=item.xml_url,
+                    title=item.title or None,
+                    site_url=item.html_url,
+                    category=item.category,
+                )
+            )
+            session.flush()
+            added += 1
+    return added, present
+
+
+def default_opml() -> bytes:
+    return resources.files("newsdesk").joinpath("data/default-feeds.opml").read_bytes()
+
+
+@feeds_app.command("add")
+def feeds_add(url: str) -> None:
+    """Subscribe to URL: a feed, or a site whose page links to its feed."""
+    settings = _settings()
+    try:
+        feed = add_feed_url(_engine(settings), settings, url)
+    except Exception as exc:
+        raise _fail(str(exc)) from exc
+    stdout().print(f"subscribed: {feed.title or feed.url} <{feed.url}>")
+
+
+@feeds_app.command("import")
+def feeds_import(path: Path) -> None:
+    """Import feeds from an OPML file."""
+    from newsdesk.sources.opml import OPMLError
+
+    try:
+        added, present = import_opml(_engine(_settings()), path.read_bytes())
+    except (OSError, OPMLError) as exc:
+        raise _fail(str(exc)) from exc
+    stdout().print(f"imported {added} feeds ({present} already subscribed)")
+
+
+@feeds_app.command("export")
+def feeds_export() -> None:
+    """Print all subscriptions as OPML 2.0."""
+    from newsdesk.sources.opml import OutlineFeed, build_opml
+
+    with session_scope(_engine(_settings())) as session:
+        feeds = session.scalars(select(Feed).order_by(Feed.category, Feed.title)).all()
+        items = [OutlineFeed(f.url, f.title or f.url, f.site_url, f.category) for f in feeds]
+    sys.stdout.write(build_opml(items))
+
+
+@feeds_app.command("list")
+def feeds_list() -> None:
+    """Show each feed's last fetch, article count and last error."""
+    with session_scope(_engine(_settings())) as session:
+        counts = dict(
+            session.execute(
+                select(FeedArticle.feed_id, func.count()).group_by(FeedArticle.feed_id)
+            ).all()
+        )
+        feeds = session.scalars(select(Feed).order_by(Feed.id)).all()
+        table = Table("id", "feed", "last fetch", "articles", "last error")
+        for f in feeds:
+            fetched = (
+                f.last_fetched_at.strftime("%Y-%m-%d %H:%M UTC") if f.last_fetched_at else "never"
+            )
+            table.add_row(
+                str(f.id),
+                f"{f.title or ''}\n{f.url}",
+                fetched,
+                str(counts.get(f.id, 0)),
+                f.last_error or "",
+            )
+    stdout().print(table)
+
+
+@feeds_app.command("remove")
+def feeds_remove(feed_id: int) -> None:
+    """Unsubscribe (articles reached only through other feeds stay)."""
+    with session_scope(_engine(_settings())) as session:
+        feed = session.get(Feed, feed_id)
+        if feed is None:
+            raise _fail(f"no feed with id {feed_id}")
+        session.delete(feed)
+    stdout().print(f"removed feed {feed_id}")
+
+
+# ---------------------------------------------------------------- running
+
+
+@app.command()
+def refresh() -> None:
+    """Fetch every feed once, with a progress bar."""
+    from newsdesk.pipeline import FeedResult
+    from newsdesk.pipeline import refresh as run_refresh
+
+    settings = _settings()
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        total = session.scalar(select(func.count()).select_from(Feed)) or 0
+    with _progress() as progress:
+        task = progress.add_task("refreshing feeds", total=total)
+
+        def step(result: FeedResult) -> None:
+            progress.advance(task)
+            if result.error:
+                progress.console.print(f"[yellow]{result.url}[/yellow]: {result.error}")
+
+        report = asyncio.run(run_refresh(engine, settings, progress=step))
+    console.print(
+        f"{len(report.feeds)} feeds, {report.new_articles} new articles, "
+        f"{len(report.errors)} feeds with errors"
+    )
+
+
+@app.command("import")
+def import_jsonl(path: Path) -> None:
+    """Load pre-extracted articles from JSON Lines (url, title, text, published, source, ...)."""
+    from newsdesk.pipeline import candidate_from_record, record_error, store_candidate
+
+    settings = _settings()
+    engine = _engine(settings)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    new = bad = 0
+    with _progress() as progress:
+        task = progress.add_task("importing", total=len(lines))
+        batch = 500
+        for start in range(0, len(lines), batch):
+            with session_scope(engine) as session:
+                for number, line in enumerate(lines[start : start + batch], start + 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        cand = candidate_from_record(json.loads(line))
+                    except (ValueError, TypeError, AttributeError) as exc:
+                        bad += 1
+                        record_error(session, f"{path}:{number}", "import", str(exc), None)
+                        continue
+                    if store_candidate(session, cand, None) == "new":
+                        new += 1
+            progress.advance(task, min(batch, len(lines) - start))
+    console.print(f"imported {new} new articles; {bad} bad lines recorded")
+
+
+@app.command()
+def extract(
+    inputs: Annotated[list[str], typer.Argument(help="HTML files (.gz ok) or http(s) URLs")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
+    """Extract articles; prints results in argument order."""
+    from newsdesk.extract.batch import extract_inputs
+
+    failed = False
+    for obj in extract_inputs(list(inputs), _settings()):
+        failed = failed or bool(obj.get("error"))
+        if as_json:
+            sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        else:
+            stdout().rule(obj.get("title") or obj["url"] or "")
+            stdout().print(obj.get("error") or obj["text"])
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    refresher: Annotated[bool, typer.Option(help="run the background refresher")] = True,
+) -> None:
+    """Run the web app and the background refresher."""
+    import uvicorn
+
+    from newsdesk.pipeline import refresh_forever
+    from newsdesk.web.app import create_app
+
+    settings = _settings()
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        empty = session.scalar(select(func.count()).select_from(Feed)) == 0
+    if empty and refresher:
+        added, _ = import_opml(engine, default_opml())
+        console.print(f"first run: subscribed to {added} default news feeds")
+    config = uvicorn.Config(create_app(settings, engine), host=host, port=port, log_level="info")
+    server = uvicorn.Server(config)
+
+    async def main() -> None:
+        tasks = [asyncio.create_task(server.serve())]
+        if refresher:
+            tasks.append(asyncio.create_task(refresh_forever(engine, settings)))
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            task.result()
+
+    console.print(f"newsdesk on http://{host}:{port} (database {settings.db_url})")
+    asyncio.run(main())
+
+
+# ---------------------------------------------------------------- users
+
+
+def _password(prompt: bool) -> str:
+    import os
+
+    password = os.environ.get("NEWSDESK_PASSWORD", "")
+    if not password and prompt:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_app.command("create")
+def users_create(
+    name: str,
+    admin: Annotated[bool, typer.Option("--admin", help="make this user an admin")] = False,
+    moderator: Annotated[bool, typer.Option("--moderator", help="make this user a moderator")] = False,
+) -> None:
+    """Create an account (password from a prompt, or NEWSDESK_PASSWORD)."""
+    from newsdesk.web.auth import UserError, create_user
+
+    role = "admin" if admin else "moderator" if moderator else "reader"
+    try:
+        create_user(_engine(_settings()), name, _password(prompt=True), role)
+    except UserError as exc:
+        raise _fail(str(exc)) from exc
+    stdout().print(f"created {role} {name}")
+
+
+@users_app.command("set-password")
+def users_set_password(name: str) -> None:
+    """Reset a user's password (logs them out everywhere)."""
+    from newsdesk.web.auth import UserError, set_password
+
+    try:
+        set_password(_engine(_settings()), name, _password(prompt=True))
+    except UserError as exc:
+        raise _fail(str(exc)) from exc
+    stdout().print(f"password changed for {name}")
+
+
+@users_app.command("set-role")
+def users_set_role(name: str, role: str) -> None:
+    """Make a user a reader, moderator or admin."""
+    from newsdesk.web.auth import UserError, set_role
+
+    try:
+        set_role(_engine(_settings()), name, role)
+    except UserError as exc:
+        raise _fail(str(exc)) from exc
+    stdout().print(f"{name} is now {role}")
+
+
+@app.command()
+def errors(limit: int = 20) -> None:
+    """Show the most recent recorded errors."""
+    with session_scope(_engine(_settings())) as session:
+        rows = session.scalars(
+            select(ErrorRecord).order_by(ErrorRecord.created_at.desc()).limit(limit)
+        ).all()
+        table = Table("when", "stage", "url", "message")
+        for r in rows:
+            table.add_row(r.created_at.strftime("%Y-%m-%d %H:%M"), r.stage, r.url, r.message)
+    stdout().print(table)
+
+
+@app.command()
+def stats() -> None:
+    """Counts of feeds, articles and errors."""
+    with session_scope(_engine(_settings())) as session:
+        n_feeds = session.scalar(select(func.count()).select_from(Feed))
+        n_articles = session.scalar(select(func.count()).select_from(Article))
+        n_errors = session.scalar(select(func.count()).select_from(ErrorRecord))
+    stdout().print(
+        f"feeds: {n_feeds}  articles: {n_articles}  errors: {n_errors}  "
+        f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

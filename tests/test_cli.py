@@ -1,0 +1,126 @@
+"""The CLI as a user runs it: feeds add/import/export/list, extract --json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from newsdesk.cli import app, default_opml
+from newsdesk.config import Settings
+from newsdesk.sources.opml import parse_opml
+
+from .conftest import LoopbackServer, shared_data
+
+runner = CliRunner()
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Loopback Times</title>
+<link href="{site}"/><id>urn:x</id><updated>2026-11-25T10:00:00Z</updated>
+<entry><title>Hello</title><id>urn:1</id><link href="{site}a1"/>
+<updated>2026-11-25T10:00:00Z</updated><summary>hi</summary></entry></feed>"""
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    return {
+        "NEWSDESK_DATA_DIR": str(settings.data_dir),
+        "NEWSDESK_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "COLUMNS": "200",
+    }
+
+
+def test_feeds_add_discovers_feed_from_site_page(http_server: LoopbackServer, settings: Settings):
+    site = http_server.url("/")
+    http_server.route(
+        "/feeds/main.atom", ATOM.format(site=site), content_type="application/atom+xml"
+    )
+    http_server.route(
+        "/",
+        '<html><head><link rel="alternate" type="application/atom+xml" title="Main" '
+        'href="/feeds/main.atom"></head><body>Home</body></html>',
+    )
+    result = runner.invoke(app, ["feeds", "add", site], env=env_for(settings))
+    assert result.exit_code == 0, result.output
+    assert "Loopback Times" in result.output
+    listed = runner.invoke(app, ["feeds", "list"], env=env_for(settings))
+    assert "/feeds/main.atom" in listed.output and "never" in listed.output
+
+
+def test_feeds_add_refuses_private_address(settings: Settings):
+    env = {"NEWSDESK_DATA_DIR": str(settings.data_dir)}  # loopback NOT allowed here
+    result = runner.invoke(app, ["feeds", "add", "http://127.0.0.1:9/feed.xml"], env=env)
+    assert result.exit_code == 1
+    assert "127.0.0.1" in result.output
+
+
+def test_opml_import_export_round_trip(tmp_path: Path, settings: Settings):
+    path = tmp_path / "defaults.opml"
+    path.write_bytes(default_opml())
+    first = runner.invoke(app, ["feeds", "import", str(path)], env=env_for(settings))
+    assert first.exit_code == 0, first.output
+    assert "imported 13 feeds" in first.output
+    again = runner.invoke(app, ["feeds", "import", str(path)], env=env_for(settings))
+    assert "imported 0 feeds (13 already subscribed)" in again.output
+    exported = runner.invoke(app, ["feeds", "export"], env=env_for(settings))
+    assert exported.exit_code == 0
+    feeds = parse_opml(exported.stdout.encode())
+    assert {f.xml_url for f in feeds} == {f.xml_url for f in parse_opml(default_opml())}
+    assert any(f.category == "World" for f in feeds)
+
+
+def test_opml_import_of_real_files(tmp_path: Path, settings: Settings):
+    root = shared_data("syndikit-real-feeds") / "OPML"
+    path = root / "subscriptionList.opml"
+    result = runner.invoke(app, ["feeds", "import", str(path)], env=env_for(settings))
+    assert result.exit_code == 0, result.output
+    assert "imported 13 feeds" in result.output
+    bad = tmp_path / "bad.opml"
+    bad.write_text("<opml><body><outline")
+    result = runner.invoke(app, ["feeds", "import", str(bad)], env=env_for(settings))
+    assert result.exit_code == 1 and "error" in result.output
+
+
+def test_extract_json_keeps_argument_order(tmp_path: Path, settings: Settings):
+    root = shared_data("article-extraction-benchmark")
+    truth = json.loads((root / "ground-truth.json").read_text())
+    keys = sorted(truth)[:3]
+    paths = [str(root / "html" / f"{k}.html.gz") for k in keys]
+    garbage = tmp_path / "garbage.html"
+    garbage.write_bytes(b"\x00\x01")
+    result = runner.invoke(
+        app, ["extract", "--json", paths[0], str(garbage), *paths[1:]], env=env_for(settings)
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 4
+    assert lines[1].get("error")
+    for line, key in zip([lines[0], *lines[2:]], keys, strict=True):
+        assert set(line) >= {"url", "title", "author", "published", "language", "text"}
+        gold = truth[key]["articleBody"].split()
+        assert " ".join(gold[:8]) in " ".join(line["text"].split())
+    assert result.exit_code == 1  # one input failed, and the others were still printed
+
+
+def test_default_opml_is_valid_feed_list():
+    feeds = parse_opml(default_opml())
+    assert len(feeds) >= 12
+    assert all(f.xml_url.startswith("https://") for f in feeds)
+
+
+def test_users_create_admin_and_login(settings: Settings):
+    from sqlalchemy import select
+
+    from newsdesk.store import connect, session_scope
+    from newsdesk.store.models_readers import User
+    from newsdesk.web.security import verify_password
+
+    env = {**env_for(settings), "NEWSDESK_PASSWORD": "correct horse battery staple"}
+    result = runner.invoke(app, ["users", "create", "--admin", "alice"], env=env)
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(app, ["users", "create", "ALICE"], env=env)
+    assert again.exit_code == 1 and "taken" in again.output
+    with session_scope(connect(settings.db_url)) as session:
+        user = session.scalars(select(User)).one()
+        assert user.role == "admin"
+        assert user.password_hash.startswith("$argon2id$")
+        assert verify_password(user.password_hash, "correct horse battery staple")[0]
