@@ -1,0 +1,348 @@
+"""Article extraction: main text, sanitized HTML and metadata of a web page (trafilatura-based)."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import charset_normalizer
+import trafilatura
+from lxml.etree import Element, LxmlError, SubElement, _Element, tostring
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import Document, set_date_params
+from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
+
+from newsdesk.extract.cleanup import (
+    PageHints,
+    clean_body,
+    iter_units,
+    recover_continuations,
+    unit_text,
+    words,
+)
+from newsdesk.extract.language import detect_language
+from newsdesk.extract.sanitize import sanitize_html
+
+__all__ = ["Extracted", "ExtractionError", "decode_html", "extract_article"]
+
+# Fewer words than this after cleanup: the page has no article text (a hub, a login wall...).
+MIN_WORDS = 10
+# trafilatura options for the text: comments are never article body; tables can be.
+TEXT_OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True}
+# Invisible schema.org blocks (SEO copies of headline, dates, body) are metadata, not content.
+HIDDEN_MICRODATA = (
+    "//*[(@itemscope or @itemprop) and (@hidden or contains(translate(@style, "
+    "'DISPLAYNOE ', 'displaynoe'), 'display:none'))]"
+)
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_DECLARED_RE = re.compile(
+    rb"""<\?xml[^>]*encoding\s*=\s*["']?([\w.:+-]+)|<meta\b[^>]*?charset\s*=\s*["']?\s*([\w.:+-]+)""",
+    re.IGNORECASE,
+)
+_HTML_TAGS = {"p": "p", "list": "ul", "item": "li", "quote": "blockquote", "lb": "br"}
+_HI_TAGS = {"#b": "strong", "#i": "em", "#t": "code", "#u": "u", "#sub": "sub", "#sup": "sup"}
+
+
+class ExtractionError(ValueError):
+    """No article text could be extracted from the page."""
+
+
+@dataclass
+class Extracted:
+    """An extracted article.
+
+    ``text`` has one paragraph (or heading, list item) per line; ``html`` is sanitized;
+    ``published`` is in UTC (a date printed without time zone is taken as UTC);
+    ``canonical_url`` is the URL the page declares for itself, else ``url``.
+    """
+
+    url: str | None
+    canonical_url: str | None
+    title: str
+    author: str | None
+    published: datetime | None
+    language: str | None
+    text: str
+    html: str
+    image_url: str | None
+    sitename: str | None
+    description: str | None
+    word_count: int
+
+
+def _codec(label: str | None) -> str | None:
+    """Python codec for a charset label; ISO-8859-1/ASCII mean windows-1252 (as in browsers)."""
+    if not label:
+        return None
+    try:
+        info = codecs.lookup(label.strip().strip("\"'"))
+    except (LookupError, ValueError):
+        return None
+    if not getattr(info, "_is_text_encoding", True):
+        return None
+    return "cp1252" if info.name in ("latin_1", "iso8859-1", "ascii") else info.name
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Decode an HTML page: BOM, valid UTF-8, HTTP/<meta>/XML charset, then detection.
+
+    Bytes that are valid UTF-8 are taken as UTF-8 whatever the declaration says (stale
+    ISO-8859-1 declarations are common, while real single-byte text is almost never valid
+    UTF-8). A declared charset is used if the bytes decode with at most a few errors;
+    otherwise the encoding is detected. Undecodable bytes become U+FFFD, never an error.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    labels: list[str] = []
+    if content_type:
+        header = re.search(r"charset\s*=\s*[\"']?([\w.:+-]+)", content_type, re.IGNORECASE)
+        labels.append(header.group(1) if header else "")
+    declared = _DECLARED_RE.search(data[:8192])
+    if declared:
+        labels.append((declared.group(1) or declared.group(2)).decode("ascii", "replace"))
+    for label in labels:
+        codec = _codec(label)
+        if codec is None or codec.startswith(("utf_16", "utf_32")):
+            continue  # a declaration readable as ASCII cannot be a UTF-16/32 document
+        text = data.decode(codec, "replace")
+        if text.count("\ufffd") <= max(1, len(data) // 10_000):
+            return text
+    best = charset_normalizer.from_bytes(data[: 512 * 1024]).best()
+    codec = _codec(best.encoding if best is not None else None) or "cp1252"
+    return data.decode(codec, "replace")
+
+
+def _web_url(value: str | None, base: str | None) -> str | None:
+    if not value:
+        return None
+    absolute = urljoin(base, value.strip()) if base else value.strip()
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    return None
+
+
+def _anchor_texts(tree: HtmlElement) -> tuple[str, ...]:
+    """Link texts of the page (two words or more) as word strings, longest first."""
+    texts = {" ".join(words(" ".join(a.itertext()))) for a in tree.iter("a")}
+    return tuple(sorted((t for t in texts if " " in t), key=len, reverse=True))
+
+
+def _body_text(body: _Element) -> str:
+    return unicodedata.normalize("NFC", xmltotxt(body, False)).strip()
+
+
+def _extract_body(tree: HtmlElement, url: str | None) -> _Element | None:
+    document = trafilatura.bare_extraction(tree, url=url, **TEXT_OPTIONS)
+    return document.body if isinstance(document, Document) else None
+
+
+_SOURCE_BLOCKS = (
+    "p",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "figcaption",
+    "dd",
+    "dt",
+)
+
+
+def _source_blocks(tree: HtmlElement) -> dict[str, _Element]:
+    """Block elements of the page by their word string (first occurrence wins)."""
+    blocks: dict[str, _Element] = {}
+    for elem in tree.iter(*_SOURCE_BLOCKS):
+        key = " ".join(words(" ".join(elem.itertext())))
+        if key:
+            blocks.setdefault(key, elem)
+    return blocks
+
+
+def _to_html(body: _Element, tree: HtmlElement) -> str:
+    """Render a trafilatura body tree as (unsanitized) HTML.
+
+    The text extraction drops links and emphasis, so each paragraph, heading or list item
+    whose text is found in the page takes its inline markup from there.
+    """
+    root = deepcopy(body)
+    sources = _source_blocks(tree)
+    units = [u for u in iter_units(root) if u.tag in ("p", "head", "item", "quote")]
+    matches = [sources.get(" ".join(words(unit_text(u)))) for u in units]
+    for elem in root.iter():
+        if not isinstance(elem.tag, str):
+            continue
+        attrib = dict(elem.attrib)
+        elem.attrib.clear()
+        if elem.tag == "head":
+            level = attrib.get("rend", "h3")[1:]
+            elem.tag = f"h{max(2, min(6, int(level) if level.isdigit() else 3))}"
+        elif elem.tag == "list" and attrib.get("rend") == "ol":
+            elem.tag = "ol"
+        elif elem.tag in _HTML_TAGS:
+            elem.tag = _HTML_TAGS[elem.tag]
+        elif elem.tag == "hi":
+            elem.tag = _HI_TAGS.get(attrib.get("rend", ""), "span")
+        elif elem.tag == "ref":
+            elem.tag = "a"
+            elem.set("href", attrib.get("target", ""))
+        elif elem.tag == "graphic":
+            elem.tag = "img"
+            elem.set("src", attrib.get("src", ""))
+            elem.set("alt", attrib.get("alt", ""))
+        elif elem.tag == "code":
+            elem.tag = "pre"
+        elif elem.tag in ("table", "row", "cell"):
+            elem.tag = {"row": "tr", "cell": "th" if attrib.get("role") == "head" else "td"}.get(
+                elem.tag, "table"
+            )
+        else:
+            elem.tag = "div"
+    for unit, source in zip(units, matches, strict=True):
+        if source is not None:
+            for child in list(unit):
+                unit.remove(child)
+            unit.text = source.text
+            unit.extend(deepcopy(child) for child in source)  # children keep their tails
+            if source.tag == "pre":
+                unit.tag = "pre"  # code the extractor filed as a quotation
+    return tostring(root, encoding="unicode", method="html")
+
+
+def _plain_html(text: str) -> str:
+    root = Element("div")
+    for line in text.split("\n"):
+        if line.strip():
+            SubElement(root, "p").text = line.strip()
+    return tostring(root, encoding="unicode", method="html")
+
+
+_TITLE_SUFFIX_RE = re.compile(r"^(.*\S)\s+(?:\||-|–|—|›|»|·|::|~)\s+(.+)$")
+_TITLE_PREFIX_RE = re.compile(r"^(.+?)\s+(?:\||-|–|—|›|»|·|::|~)\s+(.*\S)$")
+
+
+def _compact(text: str | None) -> str:
+    return "".join(words(text))
+
+
+def _names_site(part: str, sitename: str | None, url: str | None) -> bool:
+    """True if a title segment is just the site's name or domain ("Example News", "example.com")."""
+    segment = _compact(part)
+    if not segment or len(words(part)) > 6:
+        return False
+    host = (urlsplit(url).hostname or "") if url else ""
+    host = host.removeprefix("www.")
+    names = {_compact(sitename), _compact(host), _compact(host.rsplit(".", 2)[0])} - {""}
+    return any(segment == name or (len(segment) >= 4 and segment in name) for name in names)
+
+
+def _clean_title(
+    title: str | None, sitename: str | None, url: str | None, tree: HtmlElement
+) -> str:
+    """The headline without the site name that pages append or prepend to their <title>."""
+    title = " ".join((title or "").split())
+    h1s = [" ".join(" ".join(h.itertext()).split()) for h in tree.iter("h1")]
+    if len(h1s) == 1 and len(words(h1s[0])) >= 3 and h1s[0] != title and h1s[0] in title:
+        return h1s[0]
+    while (match := _TITLE_SUFFIX_RE.match(title)) and _names_site(match[2], sitename, url):
+        title = match[1]
+    while (match := _TITLE_PREFIX_RE.match(title)) and _names_site(match[1], sitename, url):
+        title = match[2]
+    return title
+
+
+def extract_article(html: str | bytes, url: str | None = None) -> Extracted:
+    """Extract the main article of an HTML page; raises ExtractionError if there is none."""
+    markup = decode_html(html) if isinstance(html, bytes) else html
+    try:
+        tree = load_html(markup)
+    except (LxmlError, ValueError) as exc:
+        raise ExtractionError(f"cannot parse the page as HTML: {exc}") from exc
+    if tree is None:
+        raise ExtractionError("the input is empty or not an HTML document")
+    date_params = {**set_date_params(True), "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+    try:
+        meta = extract_metadata(tree, url, date_params, True, set())
+    except (LxmlError, ValueError, TypeError):
+        meta = Document()  # metadata is best effort; the text may still be fine
+    published = _parse_date(meta.date)
+    for hidden in tree.xpath(HIDDEN_MICRODATA):
+        if hidden.getparent() is not None:
+            hidden.getparent().remove(hidden)
+    title = _clean_title(meta.title, meta.sitename, meta.url or url, tree)
+    hints = PageHints(
+        title=title or meta.title,
+        description=meta.description,
+        date=meta.date[:10] if meta.date else None,  # the page's local date, as printed
+        anchors=_anchor_texts(tree),
+    )
+    try:
+        body = _extract_body(tree, url)
+        if body is not None:
+            clean_body(body, hints)
+            recover_continuations(body, tree)
+    except (LxmlError, ValueError, TypeError) as exc:
+        raise ExtractionError(f"extraction failed: {exc}") from exc
+    text = _body_text(body) if body is not None else ""
+    word_count = len(words(text))
+    if word_count < MIN_WORDS:
+        raise ExtractionError(f"no main text found ({word_count} words after removing boilerplate)")
+    try:
+        rendered: str | None = _to_html(body, tree) if body is not None else None
+    except (LxmlError, ValueError, TypeError):
+        rendered = None
+    base = _web_url(meta.url, url) or url
+    return Extracted(
+        url=url,
+        canonical_url=_web_url(meta.url, url),
+        title=title,
+        author=meta.author or None,
+        published=published,
+        language=detect_language(text) or _html_lang(tree),
+        text=text,
+        html=sanitize_html(rendered or _plain_html(text), base_url=base),
+        image_url=_web_url(meta.image, base),
+        sitename=meta.sitename or None,
+        description=meta.description or None,
+        word_count=word_count,
+    )
+
+
+def _html_lang(tree: HtmlElement) -> str | None:
+    lang = (tree.get("lang") or "").strip().lower()[:2]
+    return lang if len(lang) == 2 and lang.isalpha() else None

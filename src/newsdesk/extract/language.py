@@ -1,0 +1,33 @@
+"""Language identification of article text with py3langid."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+# Below this many letters the guess is noise (a headline fragment, a caption, a menu label).
+MIN_LETTERS = 20
+# Normalized probability under which the text is treated as mixed or unidentifiable.
+MIN_CONFIDENCE = 0.5
+# Identification on the first characters is as good as on the whole text, and bounded in time.
+MAX_CHARS = 10_000
+
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, or None if too short or too uncertain."""
+    sample = text[:MAX_CHARS]
+    if len(_LETTER_RE.findall(sample)) < MIN_LETTERS:
+        return None
+    lang, prob = _identifier().classify(sample)
+    if prob < MIN_CONFIDENCE:
+        return None
+    return str(lang)

@@ -1,0 +1,121 @@
+"""Sanitizing untrusted article/feed HTML (nh3 allow-list) and converting it to plain text."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import lxml.html
+import nh3
+from lxml.etree import ParserError, _Element
+
+ALLOWED_TAGS = frozenset(
+    {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "a", "em", "strong"}
+    | {"b", "i", "figure", "figcaption", "img", "br", "pre", "code"}
+    | {"table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td"}
+)
+ALLOWED_ATTRIBUTES = {
+    "a": {"href"},
+    "img": {"src", "alt"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener noreferrer"
+# Removed together with everything inside them (the text of other unknown tags is kept).
+DROP_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript"}
+    | {"template", "svg", "math", "textarea", "select", "button", "audio", "video", "canvas"}
+    | {"title", "head"}
+)
+
+# Plain-text conversion: these tags end a paragraph; the content of SKIP_TEXT is not text.
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "blockquote"}
+    | {"ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "caption"}
+    | {"figure", "figcaption", "pre", "address", "hr", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+_SKIP_TEXT = DROP_WITH_CONTENT | {"head"}
+_BR = "\x00"  # stands for a <br> (or a line of <pre>) while whitespace is collapsed
+
+
+def _is_web_url(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in ("http", "https")
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if tag == "img" and attr == "src":
+        scheme = urlsplit(value.strip()).scheme.lower()
+        if scheme and scheme not in ("http", "https"):
+            return None  # images load without a click: web URLs only, never mailto:/data:
+    if attr in ("colspan", "rowspan") and not value.strip().isdigit():
+        return None
+    return value
+
+
+def sanitize_html(fragment: str, base_url: str | None = None) -> str:
+    """Allow-list sanitize an HTML fragment; relative URLs are resolved against ``base_url``.
+
+    Without an absolute http(s) ``base_url`` relative URLs are dropped (they would otherwise
+    resolve against newsdesk's own origin). Links get ``rel="nofollow noopener noreferrer"``.
+    """
+    if base_url and _is_web_url(base_url):
+        url_relative: object = ("rewrite_with_base", base_url)
+    else:
+        url_relative = "deny"
+    return nh3.clean(
+        fragment,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROP_WITH_CONTENT),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_attribute_filter,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=LINK_REL,
+        strip_comments=True,
+        url_relative=url_relative,  # type: ignore[arg-type]
+    )
+
+
+def _collapse(raw: str) -> str:
+    lines = (" ".join(line.split()) for line in raw.split(_BR))
+    return "\n".join(line for line in lines if line)
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment: paragraphs separated by a blank line, <br> kept as newline."""
+    if not fragment or not fragment.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ParserError, ValueError):
+        return " ".join(fragment.split())
+    paragraphs: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = _collapse("".join(buffer))
+        if text:
+            paragraphs.append(text)
+        buffer.clear()
+
+    def walk(elem: _Element, in_pre: bool) -> None:
+        tag = elem.tag if isinstance(elem.tag, str) else ""
+        if tag and tag.lower() not in _SKIP_TEXT:
+            tag = tag.lower()
+            in_pre = in_pre or tag == "pre"
+            if tag == "br":
+                buffer.append(_BR)
+            block = tag in _BLOCK_TAGS
+            if block:
+                flush()
+            if elem.text:
+                buffer.append(elem.text.replace("\n", _BR) if in_pre else elem.text)
+            for child in elem:
+                walk(child, in_pre)
+            if block:
+                flush()
+        if elem.tail and elem is not root:
+            buffer.append(elem.tail.replace("\n", _BR) if in_pre else elem.tail)
+
+    walk(root, False)
+    flush()
+    return "\n\n".join(paragraphs)
