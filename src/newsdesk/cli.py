@@ -298,6 +298,21 @@ def serve(
     asyncio.run(main())
 
 
+@app.command()
+def analyze(
+    paths: Annotated[
+        list[str], typer.Argument(help="plain-text articles: headline line, then body; - for stdin")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = True,
+) -> None:
+    """Summary, key points, hashtags, entities and quotes of plain-text articles."""
+    from newsdesk.nlp.analyze import run_analyze
+
+    code = run_analyze(list(paths), sys.stdout)
+    if code:
+        raise typer.Exit(code=code)
+
+
 # ---------------------------------------------------------------- users
 
 
@@ -314,7 +329,9 @@ def _password(prompt: bool) -> str:
 def users_create(
     name: str,
     admin: Annotated[bool, typer.Option("--admin", help="make this user an admin")] = False,
-    moderator: Annotated[bool, typer.Option("--moderator", help="make this user a moderator")] = False,
+    moderator: Annotated[
+        bool, typer.Option("--moderator", help="make this user a moderator")
+    ] = False,
 ) -> None:
     """Create an account (password from a prompt, or NEWSDESK_PASSWORD)."""
     from newsdesk.web.auth import UserError, create_user

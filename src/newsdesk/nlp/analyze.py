@@ -1,0 +1,199 @@
+"""One entry point for text analysis: entities, hashtags, quotes, descriptions, summary.
+
+    analyze(title, text, outlet=None) -> Analysis
+    analyze_many([(title, text), ...], outlets=None, n_process=1) -> list[Analysis]
+    run_analyze(paths, out) -> exit code      # `newsdesk analyze PATH... --json`
+
+Pure functions (no database). The spaCy model is loaded once per process on first use.
+``MODEL_VERSION`` changes whenever the outputs would change: the store re-enriches articles
+whose stored version differs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import TYPE_CHECKING, Any, TextIO
+
+from newsdesk.nlp.entities import extract_entities
+from newsdesk.nlp.keyphrases import rank_keyphrases, select_hashtags
+from newsdesk.nlp.model import MODEL_NAME, get_nlp
+from newsdesk.nlp.quotes import extract_quotes
+from newsdesk.nlp.summarize import key_points, summarize_sentences
+from newsdesk.nlp.text import normalize_text, split_sentences
+from newsdesk.nlp.types import Analysis
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+# Bump the first part whenever rules, weights or word lists change.
+MODEL_VERSION = f"nlp-1.0+{MODEL_NAME}"
+MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
+SUMMARY_SENTENCES = 3
+
+
+@dataclass
+class _Prepared:
+    title: str
+    body: str
+    text: str  # title + "\n" + body, what spaCy sees
+    body_start: int
+    language: str | None
+
+
+def _detect_language(text: str) -> str | None:
+    try:
+        import py3langid
+    except ImportError:  # pragma: no cover
+        return None
+    sample = text[:400]
+    if len(sample.split()) < 5:
+        return None
+    lang, _ = py3langid.classify(sample)
+    return str(lang)
+
+
+def _prepare(title: str, text: str) -> _Prepared:
+    title = normalize_text(title or "").replace("\n", " ")
+    body = normalize_text(text or "")
+    if title and body.startswith(title):
+        body = body[len(title) :].lstrip()
+    if len(body) > MAX_CHARS:
+        cut = body.rfind("\n", 0, MAX_CHARS)
+        body = body[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
+    joined = f"{title}\n{body}" if title else body
+    body_start = len(title) + 1 if title else 0
+    return _Prepared(title, body, joined, body_start, _detect_language(f"{title}. {body}"))
+
+
+def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
+    title_end = prep.body_start
+    ents = extract_entities(doc, title_end)
+    ranked = rank_keyphrases(doc, title_end, ents)
+    hashtags = select_hashtags(ranked, ents, outlet)
+    quotes = [q.to_quote() for q in extract_quotes(doc, ents, prep.body_start)]
+    sents = [prep.body[a:b] for a, b in split_sentences(prep.body)]
+    idx = summarize_sentences(sents, prep.title, SUMMARY_SENTENCES)
+    return Analysis(
+        summary=[sents[i] for i in idx],
+        key_points=key_points(sents, idx, prep.title),
+        hashtags=hashtags,
+        entities=ents.to_mentions(),
+        quotes=quotes,
+        descriptions=ents.descriptions,
+        language=prep.language or "en",
+    )
+
+
+def _lead_only(prep: _Prepared) -> Analysis:
+    """Non-English text: the English models would produce noise; keep a lead summary."""
+    sents = [prep.body[a:b] for a, b in split_sentences(prep.body)]
+    return Analysis(summary=sents[:SUMMARY_SENTENCES], language=prep.language)
+
+
+def analyze(title: str, text: str, outlet: str | None = None) -> Analysis:
+    """Analysis of one article (headline + plain-text body)."""
+    return analyze_many([(title, text)], outlets=[outlet])[0]
+
+
+def analyze_many(
+    docs: Sequence[tuple[str, str]],
+    outlets: Sequence[str | None] | None = None,
+    batch_size: int = 16,
+    n_process: int = 1,
+) -> list[Analysis]:
+    """Analyses of many (title, text) pairs, in order; batched through spaCy.
+
+    `n_process` > 1 runs whole analyses in that many forked worker processes (each loads the
+    model once); 1 (the default) runs in this process. See bench/enrich_speed.py.
+    """
+    docs = list(docs)
+    outs: list[str | None] = list(outlets) if outlets is not None else [None] * len(docs)
+    if len(outs) != len(docs):
+        raise ValueError("outlets must have one entry per document")
+    if n_process > 1 and len(docs) >= 2 * n_process:
+        return _parallel(docs, outs, batch_size, n_process)
+    preps = [_prepare(t, x) for t, x in docs]
+    results: list[Analysis | None] = [None] * len(docs)
+    english = []
+    for i, p in enumerate(preps):
+        if p.language not in (None, "en") or not p.text.strip():
+            results[i] = _lead_only(p) if p.text.strip() else Analysis(language=p.language)
+        else:
+            english.append(i)
+    if english:
+        nlp = get_nlp()
+        texts = (preps[i].text for i in english)
+        for i, doc in zip(english, nlp.pipe(texts, batch_size=batch_size), strict=True):
+            results[i] = _analyze_doc(doc, preps[i], outs[i])
+    return [r if r is not None else Analysis() for r in results]
+
+
+def _worker(args: tuple[list[tuple[str, str]], list[str | None], int]) -> list[Analysis]:
+    docs, outs, batch_size = args
+    return analyze_many(docs, outs, batch_size=batch_size, n_process=1)
+
+
+def _parallel(
+    docs: list[tuple[str, str]], outs: list[str | None], batch_size: int, n_process: int
+) -> list[Analysis]:
+    chunk = max(1, min(64, len(docs) // (n_process * 4) or 1))
+    jobs = [
+        (docs[i : i + chunk], outs[i : i + chunk], batch_size) for i in range(0, len(docs), chunk)
+    ]
+    ctx = get_context("fork") if sys.platform != "win32" else get_context()
+    results: list[Analysis] = []
+    with ProcessPoolExecutor(max_workers=n_process, mp_context=ctx) as pool:
+        for part in pool.map(_worker, jobs):
+            results.extend(part)
+    return results
+
+
+# --- `newsdesk analyze` -------------------------------------------------------------------
+
+
+def analysis_to_json(a: Analysis) -> dict[str, Any]:
+    """The JSON object `newsdesk analyze --json` prints for one article."""
+    return {
+        "summary": list(a.summary),
+        "key_points": list(a.key_points),
+        "hashtags": [f"#{h.tag}" for h in a.hashtags],
+        "entities": [{"text": e.text, "type": e.type} for e in a.entities],
+        "quotes": [{"quote": q.quote, "speaker": q.speaker, "cue": q.cue} for q in a.quotes],
+    }
+
+
+def read_article(path: str, stdin: TextIO | None = None) -> tuple[str, str]:
+    """(headline, body) of a plain-text file: first line the headline; '-' reads stdin."""
+    if path == "-":
+        raw = (stdin or sys.stdin).read()
+    else:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            raw = fh.read()
+    raw = raw.lstrip("\ufeff").lstrip("\r\n")
+    head, _, body = raw.partition("\n")
+    return head.strip(), body
+
+
+def run_analyze(paths: list[str], out: TextIO, stdin: TextIO | None = None) -> int:
+    """Analyse plain-text articles and print one JSON object per line, in argument order.
+
+    Returns 0, or 2 (with a message on stderr and nothing printed) if an input can't be read.
+    """
+    articles: list[tuple[str, str]] = []
+    for path in paths:
+        try:
+            articles.append(read_article(path, stdin))
+        except OSError as exc:
+            print(f"newsdesk analyze: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    n_process = 2 if len(articles) >= 64 and (os.cpu_count() or 1) > 1 else 1
+    for analysis in analyze_many(articles, n_process=n_process):
+        out.write(json.dumps(analysis_to_json(analysis), ensure_ascii=False) + "\n")
+    out.flush()
+    return 0

@@ -1,0 +1,754 @@
+"""Named entities: spaCy NER, label mapping, name cleaning, alias merging and descriptions.
+
+Cross-article merging rule (for the store): two names denote the same entity when
+``canonical_key(a) == canonical_key(b)``, or, for people, when ``same_person(a, b)`` holds
+(a surname-only or first-name-only form matches a full name with that surname / first name;
+"Donald J. Trump" matches "Donald Trump"). Within an article a surname-only mention is mapped
+to the full name seen in the same article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from newsdesk.nlp.text import ascii_fold
+from newsdesk.nlp.types import Description, EntityMention
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+
+def _wordset(text: str) -> set[str]:
+    return set(text.split())
+
+
+LABEL_TYPE = {
+    "PERSON": "person",
+    "ORG": "organization",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "NORP": "other",
+    "EVENT": "other",
+    "WORK_OF_ART": "other",
+    "LAW": "other",
+    "PRODUCT": "other",
+    "LANGUAGE": "other",
+}
+
+# Honorifics: dropped from names; they also tell a person's gender.
+HONORIFICS_M = {"mr", "sir", "lord", "messrs", "monsieur", "herr", "senor"}
+HONORIFICS_F = {"mrs", "ms", "miss", "dame", "lady", "madam", "madame", "mme", "mlle", "frau"}
+HONORIFICS = HONORIFICS_M | HONORIFICS_F | {"mx", "dr", "prof", "professor", "rev", "reverend"}
+# Roles that precede a name ("Prime Minister Benjamin Netanyahu"); dropped from the name and
+# kept as a description.
+ROLE_WORDS = {
+    "president",
+    "vice",
+    "prime",
+    "minister",
+    "premier",
+    "chancellor",
+    "secretary",
+    "senator",
+    "sen",
+    "rep",
+    "representative",
+    "congressman",
+    "congresswoman",
+    "governor",
+    "gov",
+    "mayor",
+    "general",
+    "gen",
+    "lt",
+    "lieutenant",
+    "col",
+    "colonel",
+    "maj",
+    "major",
+    "capt",
+    "captain",
+    "sgt",
+    "sergeant",
+    "cmdr",
+    "commander",
+    "admiral",
+    "adm",
+    "marshal",
+    "brigadier",
+    "corporal",
+    "private",
+    "officer",
+    "judge",
+    "justice",
+    "chief",
+    "ambassador",
+    "envoy",
+    "bishop",
+    "archbishop",
+    "cardinal",
+    "rabbi",
+    "imam",
+    "sheikh",
+    "ayatollah",
+    "deputy",
+    "foreign",
+    "defence",
+    "defense",
+    "interior",
+    "finance",
+    "home",
+    "health",
+    "state",
+    "speaker",
+    "leader",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "chairman",
+    "chairwoman",
+    "ceo",
+    "coach",
+    "manager",
+    "boss",
+    "striker",
+    "midfielder",
+    "defender",
+    "goalkeeper",
+    "inspector",
+    "superintendent",
+    "detective",
+    "constable",
+    "attorney",
+    "senior",
+    "former",
+    "acting",
+    "interim",
+    "director",
+    "head",
+    "opposition",
+    "labour",
+    "tory",
+    "democratic",
+    "republican",
+    "mp",
+    "mep",
+    "of",
+}
+# Royal and religious titles stay when only one name follows ("King Charles", "Pope Francis").
+KEEP_TITLES = {"king", "queen", "prince", "princess", "pope", "saint", "emperor", "sultan", "emir"}
+TITLE_GENDER = {
+    "king": "m",
+    "prince": "m",
+    "emperor": "m",
+    "duke": "m",
+    "queen": "f",
+    "princess": "f",
+    "duchess": "f",
+    "congresswoman": "f",
+    "chairwoman": "f",
+    "spokeswoman": "f",
+}
+
+# Well-known aliases -> canonical name; (canonical -> short form used for hashtags).
+ALIASES = {
+    "us": "United States",
+    "usa": "United States",
+    "united states": "United States",
+    "united states of america": "United States",
+    "america": "United States",
+    "uk": "United Kingdom",
+    "britain": "United Kingdom",
+    "great britain": "United Kingdom",
+    "united kingdom": "United Kingdom",
+    "un": "United Nations",
+    "united nations": "United Nations",
+    "eu": "European Union",
+    "european union": "European Union",
+    "uae": "United Arab Emirates",
+    "united arab emirates": "United Arab Emirates",
+    "nato": "NATO",
+    "north atlantic treaty organization": "NATO",
+    "fbi": "FBI",
+    "federal bureau of investigation": "FBI",
+    "cia": "CIA",
+    "central intelligence agency": "CIA",
+}
+SHORT_FORMS = {
+    "United States": "US",
+    "United Kingdom": "UK",
+    "United Nations": "UN",
+    "European Union": "EU",
+    "United Arab Emirates": "UAE",
+}
+
+_STOP_INITIALS = {"of", "the", "and", "for", "&", "de", "du", "la", "on", "in", "to", "a"}
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+_EDGE_PUNCT = re.compile(r"^[\s\"'“”‘’(\[{,.;:–—-]+|[\s\"'“”‘’)\]},;:–—-]+$")
+_SPACE = re.compile(r"\s+")
+
+# Common first names by gender: used only to resolve "he"/"she" to a person.
+_FEMALE_NAMES = _wordset(
+    """mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa betty
+margaret sandra ashley kimberly emily donna michelle dorothy carol amanda melissa deborah
+stephanie rebecca sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma
+nicole helen samantha katherine christine debra rachel carolyn janet catherine maria heather
+diane ruth julie olivia joyce virginia victoria kelly lauren christina joan evelyn judith
+megan andrea cheryl hannah jacqueline martha gloria teresa ann sara madison frances kathryn
+janice jean abigail alice judy sophia grace denise amber doris marilyn danielle beverly
+isabella theresa diana natalie brittany charlotte marie kayla alexis lori hillary kamala
+theresa angela ursula nicola jacinda marine giorgia liz priti  yvette harriet
+jeanine nikki sheryl oprah beyonce taylor serena venus maria sharapova kim kylie kendall
+khloe meghan kate camilla anne elena ivanka melania michelle chelsea condoleezza madeleine
+sonia sonya tulsi elise susana golda indira benazir aung san suu kyi christine kristalina
+janet lindsey lindsay greta malala jill dianne nancy nadia rania leila layla fatima aisha
+mariam maryam zainab amina sophie chloe lucy ellie jess jo julia kirsty caroline claire
+clare fiona gillian jane joanna louise rosie ruth sally tessa yasmin zoe anneliese penny
+"""
+)
+_MALE_NAMES = _wordset(
+    """james robert john michael david william richard joseph thomas charles christopher daniel
+matthew anthony mark donald steven paul andrew joshua kenneth kevin brian george timothy
+ronald edward jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin
+scott brandon benjamin samuel gregory alexander frank patrick raymond jack dennis jerry
+tyler aaron jose adam nathan henry douglas zachary peter kyle ethan walter noah jeremy
+christian keith roger terry gerald harold sean austin carl arthur lawrence dylan jesse
+jordan bryan billy joe bruce gabriel logan albert willie alan juan wayne elijah randy roy
+vincent ralph eugene russell bobby mason philip louis barack bernie ted marco mitt jeb
+chris mike vladimir xi emmanuel boris rishi keir volodymyr recep tayyip hossein ali
+mohammed muhammad ahmed hassan hussein benjamin bibi yair naftali ebrahim hassan
+narendra justin olaf jair lula nicolas recep bashar abdel kim jong shinzo fumio moon
+joe  hunter beau rudy rudolph newt paul rand  mitch chuck nigel jeremy
+gordon tony david ed ken sadiq jacob dominic sajid liam keir wes alex jurgen pep jose
+arsene alex wayne cristiano lionel neymar kylian harry prince charles william rupert
+elon jeff bill steve tim mark sundar satya sergey larry warren
+"""
+)
+
+
+def _strip_possessive(text: str) -> str:
+    return _POSSESSIVE.sub("", text)
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in _SPACE.split(name.strip()) if t]
+
+
+def _bare(word: str) -> str:
+    return ascii_fold(word).lower().strip(".")
+
+
+def clean_name(name: str, kind: str | None = "person") -> str:
+    """Display form of a name: no titles/roles (people), possessives, leading 'the', quotes.
+
+    "Israeli Prime Minister Benjamin Netanyahu" -> "Benjamin Netanyahu";
+    "Mr. Obama's" -> "Obama"; "the Pentagon" -> "Pentagon"; "King Charles" stays.
+    """
+    text = _SPACE.sub(" ", name).strip()
+    text = _EDGE_PUNCT.sub("", text)
+    text = _strip_possessive(text)
+    text = _EDGE_PUNCT.sub("", text)
+    toks = _tokens(text)
+    if toks and toks[0].lower() == "the" and len(toks) > 1:
+        toks = toks[1:]
+    if kind in (None, "person") and len(toks) > 1:
+        toks = _strip_titles(toks, strict=kind is None)
+    return " ".join(toks)
+
+
+_AMBIGUOUS_ROLES = {
+    "general",
+    "state",
+    "home",
+    "health",
+    "foreign",
+    "interior",
+    "finance",
+    "defence",
+    "defense",
+    "chief",
+    "head",
+    "justice",
+    "major",
+    "private",
+    "labour",
+    "democratic",
+    "republican",
+    "opposition",
+    "senior",
+    "former",
+    "acting",
+    "interim",
+    "deputy",
+    "vice",
+    "prime",
+    "of",
+    "speaker",
+    "officer",
+    "director",
+    "leader",
+    "boss",
+    "manager",
+    "coach",
+}
+
+
+def _strip_titles(toks: list[str], strict: bool) -> list[str]:
+    """Drop honorifics/roles before a name; `strict` (kind unknown) protects "General Motors"."""
+    cut = 0
+    for i, tok in enumerate(toks[:-1]):
+        low = _bare(tok)
+        if low in KEEP_TITLES:
+            break
+        is_title = low in HONORIFICS or low in ROLE_WORDS or low == "executive"
+        if not is_title:
+            # nationality / organisation words may precede a role: "Israeli Prime Minister"
+            if tok[:1].isupper() and any(_bare(t) in ROLE_WORDS for t in toks[i + 1 : -1]):
+                continue
+            break
+        rest = toks[i + 1 :]
+        if strict and low in _AMBIGUOUS_ROLES and len(rest) < 2:
+            continue
+        if rest and rest[0].lower() == "of":
+            continue
+        cut = i + 1
+    rest = toks[cut:]
+    if not rest or all(_bare(t) in ROLE_WORDS for t in rest):
+        return toks
+    return rest
+
+
+def canonical_key(name: str, kind: str | None = None) -> str:
+    """Lookup key for merging names across articles: folded, lower-case, no titles, no dots.
+
+    canonical_key("Israeli Prime Minister Benjamin Netanyahu", "person") ==
+    canonical_key("Benjamin Netanyahu") == "benjamin netanyahu"; "U.S." -> "united states".
+    Middle initials are dropped ("Donald J. Trump" -> "donald trump").
+    """
+    cleaned = clean_name(name, kind)
+    folded = ascii_fold(cleaned).lower()
+    folded = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", folded)  # u.s. -> us.
+    folded = folded.replace(".", "").replace("'", "").replace("-", " ")
+    folded = _SPACE.sub(" ", folded).strip()
+    alias = ALIASES.get(folded)
+    if alias:
+        return alias.lower()
+    toks = folded.split(" ")
+    if kind in (None, "person") and len(toks) > 2:
+        toks = [toks[0], *[t for t in toks[1:-1] if len(t) > 1], toks[-1]]
+    return " ".join(toks)
+
+
+def canonical_name(name: str, kind: str | None = None) -> str:
+    """Display name after cleaning and well-known aliases ("U.S." -> "United States")."""
+    cleaned = clean_name(name, kind)
+    key = ascii_fold(cleaned).lower().replace(".", "").strip()
+    return ALIASES.get(key, cleaned)
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two person names can denote the same person (alias rule used across articles)."""
+    ka, kb = canonical_key(a, "person").split(" "), canonical_key(b, "person").split(" ")
+    if ka == kb:
+        return True
+    short, long = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
+    if len(short) == 1:
+        return short[0] == long[-1] or short[0] == long[0]
+    return short[0] == long[0] and short[-1] == long[-1]
+
+
+def acronym(name: str) -> str:
+    words = [w for w in re.split(r"[\s-]+", ascii_fold(name)) if w]
+    return "".join(
+        w[0] for w in words if w.lower() not in _STOP_INITIALS and w[0].isalpha()
+    ).upper()
+
+
+def name_gender(name: str) -> str | None:
+    toks = _tokens(name)
+    if not toks:
+        return None
+    first = _bare(toks[0])
+    if first in HONORIFICS_M or TITLE_GENDER.get(first) == "m":
+        return "m"
+    if first in HONORIFICS_F or TITLE_GENDER.get(first) == "f":
+        return "f"
+    cleaned = _tokens(clean_name(name, "person"))
+    if len(cleaned) >= 2:
+        given = _bare(cleaned[0])
+        if given in _FEMALE_NAMES:
+            return "f"
+        if given in _MALE_NAMES:
+            return "m"
+    return None
+
+
+@dataclass
+class Mention:
+    """One entity occurrence in the document, linked to its merged entity."""
+
+    start: int  # char offsets into doc.text
+    end: int
+    token_start: int
+    token_end: int
+    text: str  # surface form as written
+    label: str
+    entity: EntityCluster | None = None
+
+
+@dataclass
+class EntityCluster:
+    name: str
+    type: str
+    mentions: list[Mention] = field(default_factory=list)
+    short: str | None = None  # acronym used for hashtags ("IAEA")
+    gender: str | None = None
+    first_pos: int = 0
+    in_title: bool = False
+
+    def aliases(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.mentions:
+            seen.setdefault(m.text, None)
+        return list(seen)
+
+
+@dataclass
+class EntityResult:
+    clusters: list[EntityCluster]
+    mentions: list[Mention]  # ordered by position
+    descriptions: list[Description]
+
+    def by_token(self) -> dict[int, Mention]:
+        out: dict[int, Mention] = {}
+        for m in self.mentions:
+            for i in range(m.token_start, m.token_end):
+                out[i] = m
+        return out
+
+    def to_mentions(self) -> list[EntityMention]:
+        return [
+            EntityMention(text=c.name, type=c.type, aliases=c.aliases(), count=len(c.mentions))
+            for c in self.clusters
+        ]
+
+    def resolve(self, name: str) -> EntityCluster | None:
+        """The entity of this article a name refers to (exact key, alias or surname)."""
+        key = canonical_key(name)
+        for c in self.clusters:
+            if canonical_key(c.name, c.type) == key or any(
+                canonical_key(a, c.type) == key for a in c.aliases()
+            ):
+                return c
+        for c in self.clusters:
+            if c.type == "person" and same_person(name, c.name):
+                return c
+        return None
+
+
+def _trim_span(span: Span) -> tuple[int, int] | None:
+    """Token range without leading determiners/punctuation and trailing possessives."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (
+        doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct or doc[start].is_space
+    ):
+        start += 1
+    while end > start and (
+        doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct or doc[end - 1].is_space
+    ):
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def _valid_name(text: str, label: str) -> bool:
+    if len(text) < 2 or not any(ch.isalpha() for ch in text):
+        return False
+    if "\n" in text or len(text) > 80:
+        return False
+    if text[:1].islower() and label != "GPE":
+        return False
+    return not (label == "PERSON" and len(text.split()) > 5)
+
+
+def extract_entities(doc: Doc, title_end: int = 0) -> EntityResult:
+    """Entities of a parsed document, merged within the article, plus descriptions.
+
+    `title_end`: char offset where the title (first paragraph) ends, for the title bonus.
+    """
+    mentions: list[Mention] = []
+    for ent in doc.ents:
+        kind = LABEL_TYPE.get(ent.label_)
+        if kind is None:
+            continue
+        trimmed = _trim_span(ent)
+        if trimmed is None:
+            continue
+        s, e = trimmed
+        span = doc[s:e]
+        text = span.text
+        if not _valid_name(text, ent.label_):
+            continue
+        mentions.append(
+            Mention(span.start_char, span.end_char, s, e, text, ent.label_),
+        )
+    clusters = _merge(mentions, doc)
+    for c in clusters:
+        c.in_title = any(m.start < title_end for m in c.mentions)
+    descriptions = _descriptions(doc, mentions)
+    return EntityResult(clusters, mentions, descriptions)
+
+
+def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
+    by_key: dict[str, EntityCluster] = {}
+    order: list[EntityCluster] = []
+
+    def cluster_for(key: str, name: str, kind: str, pos: int) -> EntityCluster:
+        c = by_key.get(key)
+        if c is None:
+            c = EntityCluster(name=name, type=kind, first_pos=pos)
+            by_key[key] = c
+            order.append(c)
+        return c
+
+    # Pass 1: multi-token person names and every non-person name by its key.
+    persons_full: list[tuple[Mention, str]] = []
+    pending: list[Mention] = []
+    for m in mentions:
+        kind = LABEL_TYPE[m.label]
+        if kind == "person":
+            cleaned = clean_name(m.text, "person")
+            if len(cleaned.split()) >= 2:
+                persons_full.append((m, cleaned))
+                key = "person:" + canonical_key(cleaned, "person")
+                c = cluster_for(key, cleaned, "person", m.start)
+                c.mentions.append(m)
+                m.entity = c
+                continue
+        pending.append(m)
+
+    def surname_match(single: str, pos: int) -> EntityCluster | None:
+        fold = _bare(single)
+        best: EntityCluster | None = None
+        best_dist = None
+        for pm, cleaned in persons_full:
+            toks = [_bare(t) for t in cleaned.split()]
+            if toks[-1] == fold or (fold == toks[0] and len(fold) > 2):
+                dist = pos - pm.start if pm.start <= pos else 10**9 + pm.start - pos
+                if best_dist is None or dist < best_dist:
+                    best, best_dist = pm.entity, dist
+        return best
+
+    # Pass 2: single names (surname / first name) join a full name seen in the article;
+    # acronyms join the organization they abbreviate.
+    orgs_full = [m for m in pending if LABEL_TYPE[m.label] != "person" and " " in m.text]
+    for m in pending:
+        kind = LABEL_TYPE[m.label]
+        cleaned = clean_name(m.text, "person" if kind == "person" else "org")
+        single = cleaned if " " not in cleaned else None
+        target: EntityCluster | None = None
+        if single and kind in ("person", "organization", "place", "other") and single[:1].isupper():
+            target = surname_match(single, m.start)
+            if target is not None and kind == "place":
+                target = None  # "Jordan" the country is not "Michael Jordan"
+        if target is None and kind == "organization" and cleaned.isupper() and len(cleaned) >= 2:
+            for om in orgs_full:
+                if acronym(clean_name(om.text, "org")) == cleaned.replace(".", ""):
+                    full = clean_name(om.text, "org")
+                    target = cluster_for(
+                        "org:" + canonical_key(full, "org"), full, "organization", om.start
+                    )
+                    target.short = cleaned
+                    break
+        if target is None:
+            display = canonical_name(cleaned, kind if kind == "person" else "org")
+            key_kind = "person" if kind == "person" else "name"
+            key = f"{key_kind}:" + canonical_key(display, kind if kind == "person" else "org")
+            if key_kind == "name" and "person:" + canonical_key(display, "person") in by_key:
+                key = "person:" + canonical_key(display, "person")
+            target = cluster_for(key, display, kind, m.start)
+            if display in SHORT_FORMS:
+                target.short = SHORT_FORMS[display]
+        target.mentions.append(m)
+        m.entity = target
+
+    # "International Atomic Energy Agency (IAEA)": the bracketed acronym joins the name.
+    for i, m in enumerate(mentions[:-1]):
+        nxt = mentions[i + 1]
+        between = doc.text[m.end : nxt.start]
+        if (
+            between.strip() == "("
+            and m.entity
+            and nxt.entity
+            and m.entity is not nxt.entity
+            and nxt.text.isupper()
+            and m.entity.type in ("organization", "other")
+        ):
+            _absorb(m.entity, nxt.entity, order)
+            m.entity.short = nxt.text
+
+    for c in order:
+        if not c.mentions:
+            continue
+        votes = Counter(LABEL_TYPE[m.label] for m in c.mentions)
+        if c.type != "person" or votes["person"] == 0:
+            c.type = votes.most_common(1)[0][0]
+        if c.type == "person":
+            c.gender = _gender(c, doc)
+        c.first_pos = min(m.start for m in c.mentions)
+    result = [c for c in order if c.mentions]
+    result.sort(key=lambda c: (-len(c.mentions), c.first_pos))
+    return result
+
+
+def _absorb(into: EntityCluster, other: EntityCluster, order: list[EntityCluster]) -> None:
+    for m in other.mentions:
+        m.entity = into
+        into.mentions.append(m)
+    other.mentions = []
+    into.mentions.sort(key=lambda m: m.start)
+
+
+def _gender(c: EntityCluster, doc: Doc) -> str | None:
+    for m in c.mentions:
+        g = name_gender(m.text)
+        if g:
+            return g
+        if m.token_start > 0:
+            prev = _bare(doc[m.token_start - 1].text)
+            if prev in HONORIFICS_M or TITLE_GENDER.get(prev) == "m":
+                return "m"
+            if prev in HONORIFICS_F or TITLE_GENDER.get(prev) == "f":
+                return "f"
+    return name_gender(c.name)
+
+
+# --- descriptions -----------------------------------------------------------------------
+
+_ROLE_NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
+_PRE_DEPS = {"compound", "amod", "nmod", "poss", "case", "det", "punct", "nummod", "npadvmod"}
+
+
+def _descriptions(doc: Doc, mentions: list[Mention]) -> list[Description]:
+    out: list[Description] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(entity: str, phrase: str) -> None:
+        phrase = _EDGE_PUNCT.sub("", phrase).strip()
+        if not phrase or len(phrase) > 200:
+            return
+        key = (entity, phrase.lower())
+        if key not in seen:
+            seen.add(key)
+            out.append(Description(entity=entity, phrase=phrase))
+
+    for m in mentions:
+        c = m.entity
+        if c is None or c.type not in ("person", "organization"):
+            continue
+        span = doc[m.token_start : m.token_end]
+        # "<role> X": role words inside the NER span and modifiers just before it.
+        pre = _pre_name_role(doc, m)
+        if pre:
+            add(c.name, pre)
+        root = span.root
+        # "X, the commander of ..., said"
+        for child in root.rights:
+            if child.dep_ == "appos" and child.i >= m.token_end:
+                phrase = _appos_phrase(doc, child)
+                if phrase:
+                    add(c.name, phrase)
+        # "the commander of ..., X, said"
+        if root.dep_ == "appos" and root.head.i < m.token_start:
+            head = root.head
+            if head.tag_ in ("NN", "NNS") and not head.ent_type_:
+                tokens = [t for t in head.subtree if t.i < m.token_start]
+                commas = [k for k, t in enumerate(tokens) if t.text in {",", "(", "-", "–", "—"}]
+                if commas:
+                    tokens = tokens[: commas[-1]]
+                while tokens and (tokens[-1].is_punct or tokens[-1].is_space):
+                    tokens.pop()
+                if tokens and len(tokens) <= 15:
+                    add(c.name, _join(tokens))
+    return out
+
+
+def _join(tokens: list[Token]) -> str:
+    if not tokens:
+        return ""
+    doc = tokens[0].doc
+    return doc[tokens[0].i : tokens[-1].i + 1].text
+
+
+def _appos_phrase(doc: Doc, head: Token) -> str | None:
+    if head.ent_type_ == "PERSON" or head.tag_ not in _ROLE_NOUN_TAGS | {"CD"}:
+        return None
+    tokens = [t for t in head.subtree if not t.is_space]
+    # stop at a relative clause or a second comma-separated element of a list
+    cut: list[Token] = []
+    for t in tokens:
+        if t.dep_ in ("relcl", "acl") and t.head.i == head.i and t.i > head.i:
+            break
+        cut.append(t)
+    while cut and cut[-1].is_punct:
+        cut.pop()
+    while cut and cut[0].is_punct:
+        cut.pop(0)
+    if not cut or len(cut) > 20:
+        return None
+    if not any(t.tag_ in ("NN", "NNS") or _bare(t.text) in ROLE_WORDS for t in cut):
+        return None
+    return _join(cut)
+
+
+def _pre_name_role(doc: Doc, m: Mention) -> str | None:
+    span_tokens = list(doc[m.token_start : m.token_end])
+    # title words the NER put inside the span ("Prime Minister Benjamin Netanyahu")
+    inner: list[Token] = []
+    cleaned = clean_name(m.text, "person") if LABEL_TYPE[m.label] == "person" else m.text
+    n_clean = len(cleaned.split())
+    if LABEL_TYPE[m.label] == "person" and len(span_tokens) > n_clean:
+        inner = span_tokens[: len(span_tokens) - n_clean]
+        # a possessive suffix is not a title
+        inner = [t for t in inner if t.tag_ != "POS"]
+    before: list[Token] = []
+    root_i = doc[m.token_start : m.token_end].root.i
+    i = m.token_start - 1
+    while i >= 0:
+        t = doc[i]
+        if t.is_space or t.is_sent_end:
+            break
+        attached = (
+            t.head.i == root_i
+            or (t.head.i < m.token_start and t.head.i > i)
+            or (m.token_start <= t.head.i < m.token_end)
+        )
+        if not attached or t.dep_ not in _PRE_DEPS:
+            break
+        if t.ent_type_ == "PERSON":
+            break
+        if t.tag_ in ("VB", "VBD", "VBZ", "VBP", "VBG", "IN", "CC") or t.text in {",", ";", ":"}:
+            break
+        before.insert(0, t)
+        i -= 1
+    tokens = before + inner
+    while tokens and (tokens[0].lower_ in {"the", "a", "an"} or tokens[0].is_punct):
+        tokens.pop(0)
+    if not tokens:
+        return None
+    words_ = [_bare(t.text) for t in tokens]
+    if all(w in HONORIFICS for w in words_):
+        return None
+    has_role = any(
+        w in ROLE_WORDS - {"of", "former", "senior", "acting", "state", "home"} for w in words_
+    ) or any(t.tag_ in ("NN", "NNS") for t in tokens)
+    if not has_role:
+        return None
+    words_kept = [t for t in tokens if _bare(t.text) not in HONORIFICS]
+    if not words_kept:
+        return None
+    return " ".join(t.text for t in words_kept) if inner else _join(words_kept)

@@ -1,0 +1,290 @@
+"""Keyphrases and hashtags.
+
+Keyphrase ranking (measured in bench/hashtags.py against YAKE on 500N-KPCrowd): candidates
+are nouns, proper nouns, noun phrases (tag patterns ``(JJ|NN|NNP)* NN|NNP``, up to 4 words) and
+named entities; a word's weight is its frequency with a position prior (early sentences and
+the title count more); a phrase scores by its own frequency and its words' weights.
+
+Hashtags: 3-8 per article, from the merged entities (people, organisations, places) and the
+best topical keyphrases, as CamelCase ASCII slugs (``hashtag_slug``) the store merges on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from newsdesk.nlp.entities import SHORT_FORMS, EntityResult, clean_name
+from newsdesk.nlp.text import ascii_fold
+from newsdesk.nlp.types import Hashtag
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+
+def _wordset(text: str) -> set[str]:
+    return set(text.split())
+
+
+NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
+PHRASE_TAGS = NOUN_TAGS | {"JJ", "HYPH", "VBN", "NML"}
+_GENERIC = _wordset(
+    """year years time times people way day days week weeks month months thing things lot
+lots number part percent per cent world man men woman women today yesterday tomorrow end
+place case point fact kind sort area side group home week's news story report statement
+comment comments issue issues question questions mr mrs ms dr one ones others other
+something anything everything nothing someone anyone everyone use level levels set
+term terms bit half rest line lines source sources official officials spokesman
+spokeswoman spokesperson told said says say"""
+)
+# Too vague to be a hashtag on their own (still ranked as keyphrases).
+_VAGUE_TAGS = _wordset(
+    """government plan plans concern concerns firm firms company companies country countries
+minister ministers deal move decision market markets sale sales share shares price prices
+state states city cities member members party parties report reports law laws rule rules
+problem problems change changes system systems job jobs work life money cost costs
+child children family families club clubs team teams player players game games match
+matches season show shows film films star stars music album service services user users
+site sites firm's chief head leader leaders boss bosses move plan's proposal proposals
+support attack attacks war talks meeting meetings official statement news"""
+)
+_SLUG_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+
+
+def hashtag_slug(label: str) -> str:
+    """CamelCase ASCII tag for a label: "Hossein Salami" -> "HosseinSalami",
+    "IAEA" -> "IAEA", "U.S." -> "US", "climate change" -> "ClimateChange",
+    "Erdoğan's" -> "Erdogan". The store merges hashtags on this slug (case-insensitively)."""
+    text = ascii_fold(label.strip().lstrip("#"))
+    text = re.sub(r"['’]s\b", "", text)
+    text = text.replace("'", "").replace("’", "")
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+    parts = [p for p in _SLUG_SPLIT.split(text) if p]
+    out = []
+    for p in parts:
+        if p.isupper() or any(ch.isupper() for ch in p[1:]):
+            out.append(p[0].upper() + p[1:])  # acronyms and "McDonald" stay
+        else:
+            out.append(p[0].upper() + p[1:].lower())
+    return "".join(out)
+
+
+def _stem(word: str) -> str:
+    """Cheap plural folding used to merge 'talks'/'talk' within one article."""
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+@dataclass
+class Keyphrase:
+    text: str
+    score: float
+    is_entity: bool = False
+    kind: str = "topic"
+    n_words: int = 1
+
+
+def _content(t: Token) -> bool:
+    return (
+        t.tag_ in PHRASE_TAGS
+        and not t.is_stop
+        and (t.is_alpha or "-" in t.text)
+        and len(t.text) > 1
+        and t.lower_ not in _GENERIC
+    )
+
+
+def rank_keyphrases(
+    doc: Doc,
+    title_end: int = 0,
+    ents: EntityResult | None = None,
+    top: int = 20,
+) -> list[Keyphrase]:
+    """Keyphrases of a parsed article, best first (title = text before `title_end`)."""
+    sents = list(doc.sents)
+    word_w: dict[str, float] = defaultdict(float)
+    word_form: dict[str, str] = {}
+    word_count: dict[str, int] = defaultdict(int)
+    phrase_count: dict[str, int] = defaultdict(int)
+    phrase_form: dict[str, str] = {}
+    phrase_first: dict[str, int] = {}
+    # words that only occur inside multi-word names ("Katy" of "Katy Perry") are no keyphrases
+    in_name: set[int] = set()
+    if ents is not None:
+        for m in ents.mentions:
+            if m.token_end - m.token_start > 1:
+                in_name.update(range(m.token_start, m.token_end))
+    outside_names: set[str] = set()
+    for si, sent in enumerate(sents):
+        in_title = sent.start_char < title_end
+        pos_w = 3.0 if in_title else 1.0 + 1.0 / math.sqrt(1 + si)
+        run: list[Token] = []
+        for t in [*sent, None]:
+            if t is not None and t.tag_ in PHRASE_TAGS and not t.is_space and not t.is_punct:
+                run.append(t)
+                continue
+            if t is not None and t.tag_ == "HYPH":
+                continue
+            _phrases(run, si, phrase_count, phrase_form, phrase_first)
+            run = []
+        for t in sent:
+            if t.tag_ in NOUN_TAGS and _content(t):
+                key = _stem(t.text)
+                word_w[key] += pos_w
+                word_count[key] += 1
+                word_form.setdefault(key, t.text if t.tag_.startswith("NNP") else t.lower_)
+                if t.i not in in_name:
+                    outside_names.add(key)
+    cands: dict[str, Keyphrase] = {}
+    for key, w in word_w.items():
+        if key in outside_names:
+            cands[key] = Keyphrase(word_form[key], w, n_words=1)
+    for key, count in phrase_count.items():
+        parts = key.split(" ")
+        if len(parts) < 2:
+            continue
+        ws = [word_w.get(p, 0.0) for p in parts]
+        if min(ws) == 0.0 and count < 2:
+            continue
+        first = phrase_first[key]
+        prior = 1.0 + 1.0 / math.sqrt(1 + first)
+        score = count * prior + 0.5 * sum(ws) / len(ws)
+        if count < 2:
+            score *= 0.6
+        cands[key] = Keyphrase(phrase_form[key], score, n_words=len(parts))
+    if ents is not None:
+        for c in ents.clusters:
+            if c.type == "other" and all(m.label == "NORP" for m in c.mentions):
+                continue
+            name = c.short or c.name
+            key = " ".join(_stem(w) for w in name.split())
+            bonus = 1.5 if c.in_title else 1.0
+            score = bonus * (
+                len(c.mentions) * (1.0 + 1.0 / math.sqrt(1 + _sent_of(sents, c.first_pos)))
+            )
+            prev = cands.get(key)
+            if prev is None or prev.score < score:
+                cands[key] = Keyphrase(name, score, True, c.type, len(name.split()))
+            else:
+                prev.is_entity, prev.kind, prev.text = True, c.type, name
+    ranked = sorted(cands.values(), key=lambda k: (-k.score, k.text))
+    return ranked[:top]
+
+
+def _sent_of(sents: list, pos: int) -> int:
+    for i, s in enumerate(sents):
+        if s.end_char > pos:
+            return i
+    return len(sents)
+
+
+def _phrases(
+    run: list[Token],
+    si: int,
+    count: dict[str, int],
+    form: dict[str, str],
+    first: dict[str, int],
+) -> None:
+    # trim to a noun-final phrase without stop words at the edges
+    while run and not _content(run[0]):
+        run = run[1:]
+    while run and not (run[-1].tag_ in NOUN_TAGS and _content(run[-1])):
+        run = run[:-1]
+    if len(run) < 2:
+        return
+    n = len(run)
+    for a in range(n):
+        if not _content(run[a]):
+            continue
+        for b in range(a + 2, min(n, a + 4) + 1):
+            last = run[b - 1]
+            if last.tag_ not in NOUN_TAGS or not _content(last):
+                continue
+            toks = run[a:b]
+            key = " ".join(_stem(t.text) for t in toks)
+            count[key] += 1
+            if key not in form:
+                form[key] = " ".join(t.text if t.tag_.startswith("NNP") else t.lower_ for t in toks)
+                first[key] = si
+
+
+def select_hashtags(
+    ranked: list[Keyphrase],
+    ents: EntityResult | None,
+    outlet: str | None = None,
+    minimum: int = 3,
+    maximum: int = 8,
+) -> list[Hashtag]:
+    """3-8 hashtags: the article's main entities, then its topics."""
+    out: list[Hashtag] = []
+    seen: set[str] = set()
+    outlet_slug = hashtag_slug(outlet).lower() if outlet else None
+    quota = {"person": 3, "organization": 3, "place": 2, "other": 1, "topic": 3}
+    used: dict[str, int] = defaultdict(int)
+    entity_words: set[str] = set()
+    if ents is not None:
+        for c in ents.clusters:
+            for alias in (c.name, *c.aliases()):
+                entity_words.update(_stem(w) for w in clean_name(alias, None).split())
+
+    def add(label: str, kind: str, score: float, short: str | None = None) -> bool:
+        short = short or SHORT_FORMS.get(label)
+        tag = hashtag_slug(short or label)
+        low = tag.lower()
+        if not tag or low in seen or (outlet_slug and low == outlet_slug) or len(tag) > 40:
+            return False
+        if tag.isdigit():
+            return False
+        stems = {_stem(w) for w in re.findall(r"\w+", label)}
+        if any(stems <= other or other <= stems for other in chosen_stems):
+            return False  # "Motorsport Endeavour" after "Motorsport Endeavour Club"
+        chosen_stems.append(stems)
+        seen.add(low)
+        out.append(Hashtag(tag=tag, label=label, kind=kind, score=round(score, 3)))
+        used[kind] += 1
+        return True
+
+    top_score = ranked[0].score if ranked else 1.0
+    topic_stems: list[set[str]] = []
+    chosen_stems: list[set[str]] = []
+    for k in ranked:
+        if len(out) >= maximum:
+            break
+        kind = k.kind if k.is_entity else "topic"
+        if used[kind] >= quota.get(kind, 2):
+            continue
+        if k.is_entity:
+            if k.score < 0.15 * top_score and len(out) >= minimum:
+                continue
+            label, short = k.text, None
+            if ents is not None:
+                match = next((c for c in ents.clusters if (c.short or c.name) == k.text), None)
+                if match is not None:
+                    label, short = match.name, match.short
+            add(label, "topic" if kind == "other" else kind, k.score, short)
+        else:
+            stems = {_stem(w) for w in k.text.split()}
+            if stems & entity_words or (k.n_words == 1 and k.text.lower() in _VAGUE_TAGS):
+                continue
+            if any(stems <= other or other <= stems for other in topic_stems):
+                continue  # "quarter profits" after "fourth quarter profits"
+            topic_stems.append(stems)
+            if k.score < 0.3 * top_score and len(out) >= minimum:
+                continue
+            add(k.text, "topic", k.score)
+    if len(out) < minimum:
+        for k in ranked:
+            if len(out) >= minimum:
+                break
+            add(k.text, k.kind if k.is_entity else "topic", k.score)
+    return out

@@ -1,0 +1,781 @@
+"""Quotes: direct quotations and reported speech, attributed to their speakers.
+
+Direct quotes are found from the quotation marks themselves (curly and straight, double and
+single, multi-sentence, multi-paragraph continuations, split quotes '"A," he said, "B."').
+The speaker is the subject of the nearest speech verb in the quote's sentence ("said", "told",
+"according to", ...) read from spaCy's dependency parse; pronouns are resolved to the most
+recent compatible person before the quote; a quote standing alone continues the previous
+speaker. Reported speech is a speech verb with a clausal complement ("X said on Tuesday that
+...") or an "according to X" phrase. Indirect speakers are kept as written ("one of the
+Turkish sources"); a carrying outlet ("... quoted by Reuters", "told Reuters") goes to
+``Quote.outlet``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from newsdesk.nlp.entities import EntityCluster, EntityResult, Mention
+from newsdesk.nlp.types import Quote
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+_SAY_LEMMAS = {
+    "say": "said says say saying",
+    "tell": "told tells tell telling",
+    "add": "added adds add adding",
+    "ask": "asked asks asking",
+    "state": "stated states stating",
+    "write": "wrote writes writing written",
+    "explain": "explained explains explaining",
+    "note": "noted notes noting",
+    "warn": "warned warns warning",
+    "insist": "insisted insists insisting",
+    "claim": "claimed claims claiming",
+    "argue": "argued argues arguing",
+    "declare": "declared declares declaring",
+    "announce": "announced announces announcing",
+    "reply": "replied replies replying",
+    "respond": "responded responds responding",
+    "continue": "continued continues",
+    "recall": "recalled recalls recalling",
+    "acknowledge": "acknowledged acknowledges acknowledging",
+    "admit": "admitted admits admitting",
+    "suggest": "suggested suggests suggesting",
+    "urge": "urged urges urging",
+    "tweet": "tweeted tweets tweeting",
+    "post": "posted",
+    "comment": "commented comments commenting",
+    "conclude": "concluded concludes",
+    "confirm": "confirmed confirms confirming",
+    "deny": "denied denies denying",
+    "promise": "promised promises promising",
+    "pledge": "pledged pledges pledging",
+    "vow": "vowed vows vowing",
+    "boast": "boasted boasts boasting",
+    "complain": "complained complains complaining",
+    "joke": "joked jokes joking",
+    "quip": "quipped quips",
+    "predict": "predicted predicts predicting",
+    "caution": "cautioned cautions",
+    "stress": "stressed stresses stressing",
+    "emphasise": "emphasised emphasized emphasises emphasizes",
+    "observe": "observed observes",
+    "remark": "remarked remarks",
+    "shout": "shouted shouts shouting",
+    "yell": "yelled",
+    "scream": "screamed",
+    "cry": "cried",
+    "reveal": "revealed reveals revealing",
+    "report": "reported reports",
+    "allege": "alleged alleges",
+    "estimate": "estimated estimates",
+    "believe": "believes believed",
+    "think": "thinks thought",
+    "describe": "described describes describing",
+    "call": "called calls calling",
+    "agree": "agreed agrees",
+    "hint": "hinted hints",
+    "mention": "mentioned mentions",
+    "point": "pointed",
+    "testify": "testified testifies",
+    "assert": "asserted asserts",
+    "contend": "contended contends",
+    "maintain": "maintained maintains",
+    "repeat": "repeated repeats",
+    "reiterate": "reiterated reiterates",
+    "counter": "countered counters",
+    "retort": "retorted",
+    "snap": "snapped",
+    "whisper": "whispered",
+    "muse": "mused",
+    "sigh": "sighed",
+    "laugh": "laughed",
+    "wonder": "wondered wonders",
+}
+CUE_FORMS = {form for forms in _SAY_LEMMAS.values() for form in forms.split()}
+# verbs that introduce reported speech with a clause ("X said that ..."): no "called", "put" ...
+REPORT_FORMS = CUE_FORMS - {
+    "called",
+    "calls",
+    "calling",
+    "described",
+    "describes",
+    "describing",
+    "put",
+    "read",
+    "began",
+    "laughed",
+    "sighed",
+    "continued",
+    "continues",
+    "posted",
+    "thought",
+    "asked",
+    "asks",
+    "asking",
+    "wondered",
+    "wonders",
+    "pointed",
+}
+
+NEWS_OUTLETS = {
+    "reuters",
+    "ap",
+    "associated press",
+    "afp",
+    "agence france-presse",
+    "bbc",
+    "cnn",
+    "bloomberg",
+    "new york times",
+    "washington post",
+    "guardian",
+    "times",
+    "financial times",
+    "wall street journal",
+    "al jazeera",
+    "sky news",
+    "nbc",
+    "nbc news",
+    "cbs",
+    "cbs news",
+    "abc",
+    "abc news",
+    "fox news",
+    "politico",
+    "axios",
+    "haaretz",
+    "times of israel",
+    "jerusalem post",
+    "channel 12",
+    "kan",
+    "ynet",
+    "tasnim",
+    "irna",
+    "fars",
+    "tass",
+    "ria novosti",
+    "interfax",
+    "xinhua",
+    "anadolu",
+    "anadolu agency",
+    "yonhap",
+    "kyodo",
+    "nhk",
+    "dpa",
+    "ansa",
+    "efe",
+    "le monde",
+    "der spiegel",
+    "spiegel",
+    "npr",
+    "pbs",
+    "newsweek",
+    "the atlantic",
+    "daily mail",
+    "telegraph",
+    "independent",
+    "the sun",
+    "mirror",
+    "observer",
+    "economist",
+    "cnbc",
+    "msnbc",
+    "huffpost",
+    "huffington post",
+    "breitbart",
+    "usa today",
+    "los angeles times",
+    "chicago tribune",
+    "boston globe",
+    "sunday times",
+    "evening standard",
+    "sky",
+    "itv",
+    "channel 4",
+    "rt",
+    "sputnik",
+    "semafor",
+    "the information",
+    "wsj",
+    "ft",
+}
+
+_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
+_SUBJ_DEPS = {"nsubj", "nsubjpass"}
+_DOUBLE_OPEN = "“„«"
+_DOUBLE_CLOSE = "”»"
+_DASHES = "([{—–-/\u2014\u2013"
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class QuoteSpan:
+    """A quote with character offsets (used by the benchmark and for merging)."""
+
+    segments: list[tuple[int, int]]  # content spans, without quotation marks
+    outer: tuple[int, int]  # first opening mark .. last closing mark
+    kind: str = "direct"
+    speaker: str | None = None
+    speaker_span: tuple[int, int] | None = None
+    cue: str | None = None
+    cue_span: tuple[int, int] | None = None
+    speaker_entity: str | None = None
+    outlet: str | None = None
+    text: str = ""
+    inherited: bool = False
+
+    def to_quote(self) -> Quote:
+        return Quote(
+            quote=self.text,
+            speaker=self.speaker,
+            cue=self.cue,
+            kind=self.kind,
+            speaker_entity=self.speaker_entity,
+            outlet=self.outlet,
+        )
+
+
+# --- finding quotation marks --------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    segments: list[tuple[int, int]] = field(default_factory=list)
+    outer_start: int = 0
+    outer_end: int = 0
+
+
+def find_quote_spans(text: str, start: int = 0) -> list[_Raw]:
+    """Direct quotations in text[start:], by their quotation marks."""
+    quotes = _scan(text, start, double=True)
+    # single quotes outside double-quoted material ('British style' and Daily Mail copy)
+    covered = [(q.outer_start, q.outer_end) for q in quotes]
+    singles = [
+        q
+        for q in _scan(text, start, double=False)
+        if not any(a <= q.outer_start < b for a, b in covered)
+    ]
+    out = sorted(quotes + singles, key=lambda q: q.outer_start)
+    return out
+
+
+def _mark_role(text: str, i: int, double: bool) -> str | None:
+    ch = text[i]
+    prev = text[i - 1] if i > 0 else " "
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if double:
+        if ch in _DOUBLE_OPEN:
+            return "open"
+        if ch in _DOUBLE_CLOSE:
+            return "close"
+        if ch != '"':
+            return None
+        if prev.isspace() or prev in _DASHES or i == 0:
+            return "open"
+        if nxt.isspace() or not nxt.isalnum():
+            return "close"
+        return "toggle"
+    if ch == "‘":
+        return "open" if not prev.isalnum() else None
+    if ch not in "'’":
+        return None
+    if prev.isalnum() and nxt.isalnum():
+        return None  # apostrophe: "don't", "it’s"
+    if (prev.isspace() or prev in _DASHES or i == 0 or prev in '"“') and (
+        nxt.isalnum() or nxt in '"“….'
+    ):
+        if ch == "’" and nxt.isdigit():
+            return None  # ’90s
+        return "open"
+    if not prev.isspace() and (nxt.isspace() or not nxt.isalnum()):
+        if prev in "sS" and nxt == " ":
+            follow = re.match(r" (\w+)", text[i + 1 : i + 30])
+            word = follow.group(1).lower() if follow else ""
+            if word not in CUE_FORMS and word not in _PRONOUNS and word not in {"and", "or"}:
+                return None  # possessive: "the players' union"
+        return "close"
+    return None
+
+
+def _scan(text: str, start: int, double: bool) -> list[_Raw]:
+    marks = '"“”„«»' if double else "'‘’"
+    out: list[_Raw] = []
+    current: _Raw | None = None
+    open_at: int | None = None
+    n = len(text)
+    i = start
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            if open_at is not None and current is not None:
+                # unterminated at the end of a paragraph: continues if the next one opens
+                seg = _trim(text, open_at + 1, i)
+                if seg:
+                    current.segments.append(seg)
+                    current.outer_end = i
+                j = i + 1
+                while j < n and text[j].isspace():
+                    j += 1
+                if j < n and text[j] in marks and _mark_role(text, j, double) in ("open", "toggle"):
+                    i = j
+                    open_at = j
+                    i += 1
+                    continue
+                out.append(current)
+                current, open_at = None, None
+            i += 1
+            continue
+        if ch in marks:
+            role = _mark_role(text, i, double)
+            if role == "toggle":
+                role = "close" if open_at is not None else "open"
+            if role == "open":
+                if open_at is not None and current is not None:
+                    before = text[open_at + 1 : i].rstrip()
+                    if before.endswith((".", "?", "!", "…", ":")) or not double:
+                        # new paragraph of the same quotation (flattened text)
+                        seg = _trim(text, open_at + 1, i)
+                        if seg:
+                            current.segments.append(seg)
+                    else:
+                        current = _Raw(outer_start=i)
+                else:
+                    current = _Raw(outer_start=i)
+                open_at = i
+            elif role == "close" and open_at is not None and current is not None:
+                seg = _trim(text, open_at + 1, i)
+                if seg:
+                    current.segments.append(seg)
+                current.outer_end = i + 1
+                out.append(current)
+                current, open_at = None, None
+        i += 1
+    if current is not None and open_at is not None:
+        seg = _trim(text, open_at + 1, n)
+        if seg:
+            current.segments.append(seg)
+            current.outer_end = n
+            out.append(current)
+    return [q for q in out if q.segments]
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int] | None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return (a, b) if b > a else None
+
+
+# --- attribution ------------------------------------------------------------------------
+
+
+class _Ctx:
+    def __init__(self, doc: Doc, ents: EntityResult, body_start: int) -> None:
+        self.doc = doc
+        self.ents = ents
+        self.body_start = body_start
+        self.tok_starts = [t.idx for t in doc]
+        self.by_token = ents.by_token()
+        self.sents: list[Span] = list(doc.sents)
+        self.sent_starts = [s.start_char for s in self.sents]
+        self.inside: list[tuple[int, int]] = []  # outer spans of direct quotes
+
+    def token_at(self, char: int) -> int:
+        return max(0, bisect_right(self.tok_starts, char) - 1)
+
+    def sent_index(self, char: int) -> int:
+        return max(0, bisect_right(self.sent_starts, char) - 1)
+
+    def in_quote(self, char: int) -> bool:
+        return any(a <= char < b for a, b in self.inside)
+
+
+def _is_cue(t: Token) -> bool:
+    low = t.lower_
+    if low == "according":
+        return True
+    return low in CUE_FORMS and t.tag_.startswith("VB")
+
+
+def _subject(ctx: _Ctx, cue: Token) -> Token | None:
+    doc = ctx.doc
+    if cue.lower_ == "according":
+        nxt = doc[cue.i + 1] if cue.i + 1 < len(doc) else None
+        if nxt is not None and nxt.lower_ == "to":
+            for child in nxt.children:
+                if child.dep_ == "pobj":
+                    return child
+            if cue.i + 2 < len(doc):
+                return doc[cue.i + 2]
+        return None
+    t = cue
+    for _ in range(3):
+        for child in t.children:
+            if child.dep_ in _SUBJ_DEPS:
+                if child.tag_ in ("WP", "WDT") and t.dep_ == "relcl":
+                    return t.head  # "Woodhead, who has said ..." -> Woodhead
+                return child
+        if t.dep_ in ("xcomp", "advcl", "conj", "pcomp") and t.head.i != t.i:
+            t = t.head
+            continue
+        break
+    # inversion parsed without nsubj: '"...," said Smith' / 'said one of the sources'
+    for child in cue.rights:
+        if child.dep_ in ("attr", "dobj", "npadvmod", "dep", "oprd") and (
+            child.i in ctx.by_token or child.tag_ in ("NN", "NNS", "NNP", "NNPS", "CD", "PRP")
+        ):
+            if cue.lower_ in ("told", "tells", "tell") and child.i not in ctx.by_token:
+                continue
+            return child
+    nxt_i = cue.i + 1
+    if nxt_i < len(doc) and doc[nxt_i].i in ctx.by_token:
+        m = ctx.by_token[doc[nxt_i].i]
+        if m.label == "PERSON":
+            return doc[nxt_i]
+    return None
+
+
+def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Mention | None]:
+    doc = ctx.doc
+    m = ctx.by_token.get(head.i)
+    if m is not None:
+        return m.text, (m.start, m.end), m
+    # a common noun with a named apposition: "the commander, Hossein Salami, said"
+    for child in head.children:
+        if child.dep_ == "appos" and child.i in ctx.by_token:
+            am = ctx.by_token[child.i]
+            if am.label == "PERSON":
+                return am.text, (am.start, am.end), am
+    if head.lower_ in _PRONOUNS:
+        return head.text, (head.idx, head.idx + len(head.text)), None
+    # as written: the noun phrase without relative clauses or appositions
+    skip: set[int] = set()
+    for child in head.children:
+        if child.dep_ in ("relcl", "appos") or (child.dep_ == "punct" and child.i > head.i):
+            skip.update(t.i for t in child.subtree)
+    toks = [t for t in head.subtree if t.i not in skip and not t.is_space]
+    # stop at the first comma after the head
+    kept: list[Token] = []
+    for t in toks:
+        if t.i > head.i and t.text in {",", ";", "(", "—", "–"}:
+            break
+        kept.append(t)
+    while kept and (kept[0].is_punct or kept[0].lower_ in {"and", "but"}):
+        kept.pop(0)
+    while kept and kept[-1].is_punct:
+        kept.pop()
+    if not kept:
+        kept = [head]
+    if len(kept) > 16:
+        kept = [t for t in kept if abs(t.i - head.i) <= 8]
+    a, b = kept[0].idx, kept[-1].idx + len(kept[-1].text)
+    inner = [ctx.by_token[t.i] for t in kept if t.i in ctx.by_token]
+    inner_person = [x for x in inner if x.label == "PERSON" and x.token_end - 1 == head.i]
+    return doc.text[a:b], (a, b), inner_person[0] if inner_person else None
+
+
+def _outlet(ctx: _Ctx, cue: Token, head: Token | None) -> str | None:
+    """A carrying outlet: 'a source quoted by Reuters', 'told Reuters', 'according to AP'."""
+    candidates: list[Token] = []
+    if head is not None:
+        for t in head.subtree:
+            if t.lower_ in ("quoted", "cited", "speaking", "interviewed") and t.i > head.i:
+                for sub in t.subtree:
+                    if sub.dep_ == "pobj":
+                        candidates.append(sub)
+    if cue.lower_ in ("told", "tells", "tell"):
+        for child in cue.children:
+            if child.dep_ in ("dobj", "dative", "iobj"):
+                candidates.append(child)
+    for c in candidates:
+        m = ctx.by_token.get(c.i)
+        name = m.text if m is not None else c.text
+        key = re.sub(r"^the\s+", "", name.lower()).strip()
+        if (m is not None and m.label == "ORG" and cue.lower_ not in ("told", "tells", "tell")) or (
+            key in NEWS_OUTLETS
+        ):
+            return m.entity.name if m is not None and m.entity is not None else name
+    return None
+
+
+def _quote_text(text: str, segments: list[tuple[int, int]]) -> str:
+    parts = [_SPACE.sub(" ", text[a:b]).strip() for a, b in segments]
+    parts = [p for p in parts if p]
+    out = ""
+    for k, part in enumerate(parts):
+        if k and out.endswith(",") and part[:1].isupper():
+            out = out[:-1] + "."
+        out = f"{out} {part}" if out else part
+    return out.rstrip(",;: ")
+
+
+def _resolve_pronoun(
+    ctx: _Ctx, pron: Token, history: list[QuoteSpan], people_only: bool = True
+) -> EntityCluster | None:
+    low = pron.lower_
+    pos = pron.idx
+    sent_i = ctx.sent_index(pos)
+    window_start = ctx.sents[max(0, sent_i - 6)].start_char
+    if low in ("he", "she"):
+        want = "m" if low == "he" else "f"
+        cands: list[tuple[int, int, EntityCluster]] = []
+        for m in ctx.ents.mentions:
+            if m.start >= pos or m.start < window_start or m.entity is None:
+                continue
+            c = m.entity
+            if c.type != "person" or (c.gender is not None and c.gender != want):
+                continue
+            if ctx.in_quote(m.start):
+                continue
+            tok = ctx.doc[m.token_end - 1]
+            subject = tok.dep_ in _SUBJ_DEPS or (tok.dep_ == "pobj" and tok.head.lower_ == "to")
+            cands.append((m.start, 1 if subject else 0, c))
+        for q in history:
+            if q.speaker_span and q.speaker_span[0] < pos and q.speaker_span[0] >= window_start:
+                c2 = ctx.ents.resolve(q.speaker_entity) if q.speaker_entity else None
+                if c2 is not None and c2.type == "person" and c2.gender in (None, want):
+                    cands.append((q.speaker_span[0], 1, c2))
+        if not cands:
+            return None
+        subjects = [c for c in cands if c[1]]
+        pool = subjects or cands
+        return max(pool, key=lambda c: c[0])[2]
+    if low in ("they", "it", "we"):
+        best: tuple[int, EntityCluster] | None = None
+        window_start = ctx.sents[max(0, sent_i - 3)].start_char
+        for m in ctx.ents.mentions:
+            if m.start >= pos or m.start < window_start or m.entity is None:
+                continue
+            if m.entity.type != "organization" or ctx.in_quote(m.start):
+                continue
+            if best is None or m.start > best[0]:
+                best = (m.start, m.entity)
+        return best[1] if best else None
+    return None
+
+
+def _attribute(ctx: _Ctx, q: QuoteSpan, cue: Token, history: list[QuoteSpan]) -> None:
+    head = _subject(ctx, cue)
+    q.cue = "according to" if cue.lower_ == "according" else cue.text
+    q.cue_span = (cue.idx, cue.idx + len(cue.text))
+    if head is None or ctx.in_quote(head.idx):
+        return
+    text, span, mention = _speaker_phrase(ctx, head)
+    q.speaker, q.speaker_span = text, span
+    if mention is not None and mention.entity is not None:
+        q.speaker_entity = mention.entity.name
+        if mention.entity.type == "person" and mention.label == "PERSON":
+            q.speaker = mention.text
+    elif head.lower_ in _PRONOUNS:
+        c = _resolve_pronoun(ctx, head, history)
+        if c is not None:
+            q.speaker = c.name
+            q.speaker_entity = c.name
+        elif head.lower_ in ("he", "she"):
+            q.speaker = None
+    else:
+        resolved = ctx.ents.resolve(text)
+        if resolved is not None:
+            q.speaker_entity = resolved.name
+    q.outlet = _outlet(ctx, cue, head)
+
+
+def _frame_tokens(ctx: _Ctx, a: int, b: int) -> list[Token]:
+    """Tokens of the sentences touching chars [a, b) that are outside every direct quote."""
+    si, sj = ctx.sent_index(a), ctx.sent_index(max(a, b - 1))
+    start = ctx.sents[si].start
+    end = ctx.sents[sj].end
+    return [t for t in ctx.doc[start:end] if not ctx.in_quote(t.idx)]
+
+
+def _best_cue(ctx: _Ctx, frame: list[Token], a: int, b: int) -> Token | None:
+    best: tuple[int, Token] | None = None
+    for t in frame:
+        if not _is_cue(t):
+            continue
+        dist = (t.idx - b) if t.idx >= b else (a - t.idx) + 1
+        # a cue separated from the quote by another clause is less likely
+        if best is None or dist < best[0]:
+            best = (dist, t)
+    if best is None:
+        return None
+    return best[1]
+
+
+def extract_quotes(
+    doc: Doc, ents: EntityResult, body_start: int = 0, reported: bool = True
+) -> list[QuoteSpan]:
+    """Direct and reported quotes of the body of `doc` (which starts at char `body_start`)."""
+    ctx = _Ctx(doc, ents, body_start)
+    text = doc.text
+    raws = find_quote_spans(text, body_start)
+    ctx.inside = [(r.outer_start, r.outer_end) for r in raws]
+    out: list[QuoteSpan] = []
+    used_cues: set[int] = set()
+    for r in raws:
+        q = QuoteSpan(segments=r.segments, outer=(r.outer_start, r.outer_end))
+        q.text = _quote_text(text, r.segments)
+        n_words = len(q.text.split())
+        a, b = q.outer
+        frame = _frame_tokens(ctx, a, b)
+        cue = _best_cue(ctx, frame, a, b)
+        if cue is not None:
+            _attribute(ctx, q, cue, out)
+            used_cues.add(cue.i)
+        else:
+            frame_words = [t for t in frame if t.is_alpha]
+            if not frame_words:
+                # a quote standing alone: the speaker of the previous quote continues
+                prev = _previous_speaker(ctx, out, a)
+                if prev is not None:
+                    _inherit(q, prev)
+        if q.speaker is None and q.speaker_entity is None and n_words < 6:
+            continue  # scare quotes, titles
+        if q.cue is None and not q.inherited and n_words < 6:
+            continue
+        out.append(q)
+    # '"A," he said, "B."' is one quote; then fragments under four words are dropped
+    out = [q for q in _merge_split(text, out) if len(q.text.split()) >= 4]
+    if reported:
+        out.extend(_reported(ctx, used_cues, out))
+        out.sort(key=lambda q: q.outer[0])
+    return out
+
+
+def _previous_speaker(ctx: _Ctx, done: list[QuoteSpan], pos: int) -> QuoteSpan | None:
+    if not done:
+        return None
+    prev = done[-1]
+    if prev.speaker is None:
+        return None
+    # only across a short distance: the previous or the same paragraph / two sentences
+    if ctx.sent_index(pos) - ctx.sent_index(prev.outer[1] - 1) > 3:
+        return None
+    return prev
+
+
+def _inherit(q: QuoteSpan, prev: QuoteSpan) -> None:
+    q.speaker = prev.speaker
+    q.speaker_span = prev.speaker_span
+    q.speaker_entity = prev.speaker_entity
+    q.outlet = prev.outlet
+    q.cue = prev.cue
+    q.inherited = True
+
+
+_GAP_WORDS = re.compile(r"[\w'’-]+")
+
+
+def _merge_split(text: str, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
+    """'"A," he said, "B."' -> one quote "A, B." attributed once."""
+    out: list[QuoteSpan] = []
+    for q in quotes:
+        if out:
+            p = out[-1]
+            gap = text[p.outer[1] : q.outer[0]]
+            words_ = _GAP_WORDS.findall(gap)
+            if (
+                "\n" not in gap
+                and 0 < len(words_) <= 10
+                and p.cue_span is not None
+                and p.outer[1] <= p.cue_span[0] < q.outer[0]
+                and (q.cue_span is None or q.cue_span == p.cue_span or q.inherited)
+            ):
+                p.segments = p.segments + q.segments
+                p.outer = (p.outer[0], q.outer[1])
+                p.text = _quote_text(text, p.segments)
+                continue
+        out.append(q)
+    return out
+
+
+def _reported(ctx: _Ctx, used: set[int], direct: list[QuoteSpan]) -> list[QuoteSpan]:
+    doc = ctx.doc
+    out: list[QuoteSpan] = []
+    history = list(direct)
+    for t in doc:
+        if t.idx < ctx.body_start or t.i in used or ctx.in_quote(t.idx):
+            continue
+        low = t.lower_
+        if low == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
+            q = _according(ctx, t, history)
+        elif low in REPORT_FORMS and t.tag_.startswith("VB"):
+            q = _say_that(ctx, t, history)
+        else:
+            continue
+        if q is not None:
+            out.append(q)
+            history.append(q)
+    return out
+
+
+def _content_ok(ctx: _Ctx, toks: list[Token]) -> bool:
+    words_ = [t for t in toks if t.is_alpha]
+    if len(words_) < 4:
+        return False
+    inside = sum(1 for t in toks if ctx.in_quote(t.idx))
+    return inside < len(toks) / 2
+
+
+def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | None:
+    comp = [c for c in cue.children if c.dep_ == "ccomp"]
+    if not comp:
+        return None
+    c = comp[0]
+    toks = [t for t in c.subtree if not t.is_space]
+    while toks and (toks[0].dep_ == "mark" or toks[0].is_punct):
+        toks.pop(0)
+    while toks and toks[-1].is_punct:
+        toks.pop()
+    if not toks or not _content_ok(ctx, toks):
+        return None
+    a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    q = QuoteSpan(segments=[(a, b)], outer=(a, b), kind="reported")
+    q.text = _SPACE.sub(" ", ctx.doc.text[a:b]).strip()
+    _attribute(ctx, q, cue, history)
+    if q.speaker is None and q.speaker_entity is None:
+        return None
+    return q
+
+
+def _according(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | None:
+    sent = cue.sent
+    phrase = {t.i for t in cue.subtree}
+    toks = [t for t in sent if t.i not in phrase and not t.is_space]
+    # drop the commas that set the phrase off
+    while toks and (toks[0].is_punct or toks[0].lower_ in {"and", "but"}):
+        toks.pop(0)
+    while toks and toks[-1].is_punct:
+        toks.pop()
+    if not toks or not _content_ok(ctx, toks):
+        return None
+    a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    gap_a, gap_b = min(phrase), max(phrase)
+    doc = ctx.doc
+    segments: list[tuple[int, int]] = []
+    before = [t for t in toks if t.i < gap_a]
+    after = [t for t in toks if t.i > gap_b]
+    for part in (before, after):
+        while part and part[-1].is_punct:
+            part.pop()
+        while part and part[0].is_punct:
+            part.pop(0)
+        if part:
+            segments.append((part[0].idx, part[-1].idx + len(part[-1].text)))
+    q = QuoteSpan(segments=segments or [(a, b)], outer=(a, b), kind="reported")
+    q.text = " ".join(_SPACE.sub(" ", doc.text[x:y]).strip() for x, y in q.segments)
+    _attribute(ctx, q, cue, history)
+    if q.speaker is None:
+        return None
+    return q
+
+
+def quotes_for(doc: Doc, ents: EntityResult, body_start: int = 0) -> list[Quote]:
+    return [q.to_quote() for q in extract_quotes(doc, ents, body_start)]

@@ -1,0 +1,217 @@
+"""Extractive summary (3 sentences) and key points (3-5 short, distinct statements).
+
+Sentence score = position prior (news puts the gist first) + centrality (TF-ISF cosine to the
+article's centroid) + overlap with the headline; sentences are picked greedily with a
+redundancy penalty (MMR) and returned in article order. Boilerplate (bylines, "Scroll down
+for video", photo credits, questions to the reader) is never picked. Weights were set on the
+FRANK CNN/DM + XSum split in ../shared/data (bench/summaries.py), not on its holdout.
+
+Key points come from the sentences the summary did not use (clauses of long sentences are
+split off), favouring informative ones (numbers, names) and avoiding quotes and redundancy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from newsdesk.nlp.text import sentences as split_text
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")
+_JUNK = re.compile(
+    r"^(?:by\b|published:|updated:|last updated|scroll down|click here|follow\b|image (?:copyright|caption)|"
+    r"picture:|pictured:|photo:|video:|watch:|read more|share this|copyright|all rights|"
+    r"sign up|subscribe|advertisement)|@\w+|\b(?:e-?mail|whatsapp|facebook|twitter)\b.*\b(?:us|here)\b",
+    re.IGNORECASE,
+)
+_CONNECTIVE = re.compile(
+    r"^(?:but|and|so|however|meanwhile|also|still|yet|instead|indeed|in addition|moreover|"
+    r"furthermore|nevertheless|in fact|now|then|thus|therefore)\b[,]?\s*",
+    re.IGNORECASE,
+)
+_CLAUSE_SPLIT = re.compile(r";\s+|\s+[-–—]\s+|,\s+(?:but|while|whereas|although)\s+")
+_QUOTE_START = re.compile(r"^[\"“'‘]")
+
+# Weights (see module docstring).
+POS_WEIGHT = 1.0
+POS_DECAY = 1.2
+CENT_WEIGHT = 0.8
+TITLE_WEIGHT = 0.4
+MMR_LAMBDA = 0.5
+
+
+def _stem(w: str) -> str:
+    w = w.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def _terms(sentence: str) -> list[str]:
+    return [_stem(w) for w in _WORD.findall(sentence) if w.lower() not in STOP_WORDS and len(w) > 1]
+
+
+def _is_junk(s: str) -> bool:
+    n = len(s.split())
+    if n < 5 or n > 90:
+        return True
+    if _JUNK.search(s[:80]):
+        return True
+    return s.rstrip().endswith("?") and n < 15
+
+
+@dataclass
+class _Sent:
+    index: int
+    text: str
+    terms: dict[str, float]
+    norm: float
+    score: float = 0.0
+
+
+def _vectors(sents: list[str]) -> list[_Sent]:
+    tfs = [Counter(_terms(s)) for s in sents]
+    df: Counter[str] = Counter()
+    for tf in tfs:
+        df.update(tf.keys())
+    n = len(sents)
+    out = []
+    for i, (s, tf) in enumerate(zip(sents, tfs, strict=True)):
+        weighted = {t: (1 + math.log(c)) * math.log(1 + n / df[t]) for t, c in tf.items()}
+        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+        out.append(_Sent(i, s, weighted, norm))
+    return out
+
+
+def _cos(a: _Sent, b: _Sent) -> float:
+    if len(a.terms) > len(b.terms):
+        a, b = b, a
+    dot = sum(v * b.terms.get(t, 0.0) for t, v in a.terms.items())
+    return dot / (a.norm * b.norm)
+
+
+def _score(sents: list[str], title: str) -> list[_Sent]:
+    vecs = _vectors(sents)
+    centroid: dict[str, float] = {}
+    for v in vecs:
+        for t, w in v.terms.items():
+            centroid[t] = centroid.get(t, 0.0) + w / v.norm
+    cnorm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+    title_terms = set(_terms(title))
+    for v in vecs:
+        cent = sum(w * centroid.get(t, 0.0) for t, w in v.terms.items()) / (v.norm * cnorm)
+        tsim = len(title_terms & set(v.terms)) / math.sqrt(len(title_terms) or 1)
+        prior = 1.0 / (1.0 + v.index) ** POS_DECAY
+        v.score = POS_WEIGHT * prior + CENT_WEIGHT * cent + TITLE_WEIGHT * min(tsim, 1.0)
+        if _is_junk(v.text):
+            v.score = -1.0
+    return vecs
+
+
+def _mmr(cands: list[_Sent], k: int, chosen: list[_Sent] | None = None) -> list[_Sent]:
+    picked: list[_Sent] = []
+    pool = [c for c in cands if c.score > 0]
+    prior = list(chosen or [])
+    while pool and len(picked) < k:
+        best = max(
+            pool,
+            key=lambda c: (
+                c.score - MMR_LAMBDA * max((_cos(c, p) for p in picked + prior), default=0.0)
+            ),
+        )
+        picked.append(best)
+        pool.remove(best)
+    return picked
+
+
+def summarize_sentences(sents: list[str], title: str = "", n: int = 3) -> list[int]:
+    """Indices (in article order) of the `n` summary sentences."""
+    if not sents:
+        return []
+    vecs = _score(sents, title)
+    picked = _mmr(vecs, n)
+    if len(picked) < min(n, len(sents)):  # all junk: fall back to the lead
+        extra = [v for v in vecs if v not in picked]
+        picked += extra[: n - len(picked)]
+    return sorted(v.index for v in picked)
+
+
+def summarize(text: str, title: str = "", n: int = 3) -> list[str]:
+    sents = split_text(text)
+    return [sents[i] for i in summarize_sentences(sents, title, n)]
+
+
+def _clauses(sentence: str) -> list[str]:
+    parts = [p.strip(" ,;") for p in _CLAUSE_SPLIT.split(sentence)]
+    return [p for p in parts if len(p.split()) >= 6]
+
+
+def _tidy(point: str) -> str:
+    point = _CONNECTIVE.sub("", point.strip())
+    if point and point[0].islower():
+        point = point[0].upper() + point[1:]
+    if point and point[-1] not in ".!?\"”'’":
+        point += "."
+    return point
+
+
+def key_points(
+    sents: list[str], summary_idx: list[int], title: str = "", low: int = 3, high: int = 5
+) -> list[str]:
+    """3-5 short distinct statements that add to the summary."""
+    if not sents:
+        return []
+    vecs = _score(sents, title)
+    summary = [vecs[i] for i in summary_idx]
+    cands: list[_Sent] = []
+    in_summary = set(summary_idx)
+    for v in vecs:
+        if v.score <= 0:
+            continue
+        pieces = [v.text]
+        if len(v.text.split()) > 30 or v.index in in_summary:
+            pieces = _clauses(v.text) or ([v.text] if v.index not in in_summary else [])
+        for piece in pieces:
+            nwords = len(piece.split())
+            if nwords > 40:
+                continue
+            sub = _vectors_like(piece, v)
+            info = sum(1 for w in _WORD.findall(piece) if w[0].isdigit() or w[0].isupper())
+            score = v.score + 0.05 * min(info, 6)
+            if _QUOTE_START.match(piece):
+                score *= 0.5
+            if v.index in in_summary:
+                score *= 0.4
+            if nwords > 30:
+                score *= 0.7
+            sub.score = score
+            cands.append(sub)
+    picked = _mmr(cands, high, summary)
+    picked = [p for p in picked if all(_cos(p, s) < 0.6 for s in summary) or len(picked) <= low]
+    if len(picked) > low:
+        best = picked[0].score
+        picked = picked[:low] + [p for p in picked[low:] if p.score >= 0.5 * best]
+    picked.sort(key=lambda p: (p.index, sents[p.index].find(p.text)))
+    out: list[str] = []
+    for p in picked:
+        t = _tidy(p.text)
+        if t and t not in out:
+            out.append(t)
+    return out[:high]
+
+
+def _vectors_like(piece: str, parent: _Sent) -> _Sent:
+    if piece == parent.text:
+        return _Sent(parent.index, piece, parent.terms, parent.norm, parent.score)
+    terms = _terms(piece)
+    weighted = {t: parent.terms.get(t, 1.0) for t in terms}
+    norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+    return _Sent(parent.index, piece, weighted, norm, parent.score)

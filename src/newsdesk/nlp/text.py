@@ -1,0 +1,251 @@
+"""Text utilities shared by the analysers: normalisation, ASCII folding, sentence splitting.
+
+Sentence splitting is rule based (character offsets into the text) so that the summary, the
+quote finder and spaCy's parser all see the same sentences. It is robust to abbreviations
+("Mr.", "U.S.", "Jan."), initials ("George W. Bush"), punctuation inside quotes
+('"Stop!" he said.') and to the glued sentences found in scraped text ("England.Once").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_HSPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_NEWLINES = re.compile(r"\s*\n\s*(?:\n\s*)*")
+
+_FOLD_EXTRA = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ß": "ss",
+        "đ": "d",
+        "Đ": "D",
+        "ı": "i",
+        "þ": "th",
+        "Þ": "Th",
+        "ð": "d",
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": "-",
+    }
+)
+
+
+def normalize_text(text: str) -> str:
+    """Unify line breaks and spaces; paragraphs stay separated by a single newline."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH.sub("", text)
+    text = _HSPACE.sub(" ", text)
+    text = _NEWLINES.sub("\n", text)
+    return text.strip()
+
+
+def ascii_fold(text: str) -> str:
+    """'Erdoğan' -> 'Erdogan', 'Łódź' -> 'Lodz'; characters without an ASCII form are dropped."""
+    text = text.translate(_FOLD_EXTRA)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+# Abbreviations that are (almost) never the end of a sentence: titles and name particles.
+_NEVER_END = {
+    "mr",
+    "mrs",
+    "ms",
+    "mx",
+    "dr",
+    "prof",
+    "st",
+    "sr",
+    "jr",
+    "gen",
+    "lt",
+    "col",
+    "maj",
+    "capt",
+    "cpt",
+    "sgt",
+    "cmdr",
+    "adm",
+    "gov",
+    "sen",
+    "rep",
+    "rev",
+    "hon",
+    "pres",
+    "supt",
+    "insp",
+    "det",
+    "mt",
+    "ft",
+    "no",
+    "nos",
+    "vs",
+    "v",
+    "cf",
+    "e.g",
+    "i.e",
+    "approx",
+    "dept",
+    "est",
+    "fig",
+    "vol",
+    "jan",
+    "feb",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "messrs",
+    "mme",
+    "mlle",
+}
+# Abbreviations that end a sentence only if the next word is a typical sentence opener.
+_MAYBE_END = {"inc", "corp", "ltd", "co", "plc", "llc", "bros", "etc", "a.m", "p.m", "al"}
+_OPENERS = {
+    "the",
+    "a",
+    "an",
+    "he",
+    "she",
+    "it",
+    "they",
+    "we",
+    "i",
+    "you",
+    "but",
+    "and",
+    "in",
+    "on",
+    "at",
+    "this",
+    "that",
+    "these",
+    "those",
+    "his",
+    "her",
+    "their",
+    "its",
+    "our",
+    "there",
+    "however",
+    "meanwhile",
+    "after",
+    "before",
+    "when",
+    "while",
+    "if",
+    "as",
+    "for",
+    "last",
+    "earlier",
+    "later",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+}
+
+# End punctuation, optional closing quotes/brackets, then whitespace, then the next sentence's
+# first character (letter, digit, opening quote or bracket).
+_BOUNDARY = re.compile(
+    r"""(?P<punct>[.!?]+|\u2026)(?P<close>["'\u201d\u2019)\]]*)(?P<space>\s+)(?=(?P<next>["'\u201c\u2018(\[]?\w))"""
+)
+# Glued sentences in scraped text: "England.Once built" / 'achieved."Sometimes'.
+_GLUED = re.compile(
+    r"""(?<=[a-z0-9]{2})(?P<punct>[.!?])(?P<close>["\u201d\u2019]?)(?=(?:["\u201c]?[A-Z][a-z]))"""
+)
+_WORD_BEFORE = re.compile(r"([\w.&'-]+)$")
+_INITIAL = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")
+
+
+def _is_boundary(text: str, m: re.Match[str]) -> bool:
+    punct = m.group("punct")
+    if punct != ".":
+        return True  # ! ? and ellipsis: split when followed by an upper-case start (checked below)
+    before = _WORD_BEFORE.search(text, 0, m.start())
+    word = before.group(1) if before else ""
+    low = word.lower().rstrip(".")
+    nxt_word = re.match(r"""["'\u201c\u2018(\[]?(\w+)""", text[m.end() :])
+    nxt = nxt_word.group(1) if nxt_word else ""
+    if m.group("close"):
+        return True  # '... end." Next' : a closed quote after a full stop ends the sentence
+    if low in _NEVER_END:
+        return False
+    if _INITIAL.match(word):  # "George W. Bush", "J.K. Rowling"; but "U.S." handled below
+        if len(word) == 1:
+            return False
+        # dotted acronym such as "U.S." ends a sentence only before a typical opener
+        return nxt.lower() in _OPENERS
+    if low in _MAYBE_END or re.fullmatch(r"(?:[a-z]\.)+[a-z]", low):
+        return nxt.lower() in _OPENERS
+    return True
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans (start, end) of the sentences of `text`, paragraphs never joined."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        nl = text.find("\n", pos)
+        para_end = n if nl < 0 else nl
+        _split_paragraph(text, pos, para_end, spans)
+        pos = para_end + 1
+    return spans
+
+
+def _split_paragraph(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    cuts: list[int] = []
+    para = text[start:end]
+    for m in _BOUNDARY.finditer(para):
+        nxt = m.group("next")
+        first = nxt[-1]
+        if not (first.isupper() or first.isdigit()):
+            continue
+        if _is_boundary(para, m):
+            cuts.append(start + m.start("space"))
+    for m in _GLUED.finditer(para):
+        word = _WORD_BEFORE.search(para, 0, m.start())
+        if word and ("." in word.group(1) or "/" in word.group(1)):
+            continue  # "example.com", "U.S.Army"
+        cuts.append(start + m.end())
+    cuts.sort()
+    s = start
+    for c in [*cuts, end]:
+        a, b = s, c
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            spans.append((a, b))
+        s = c
+    return
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_sentences(text)]
+
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
