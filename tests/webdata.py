@@ -56,6 +56,7 @@ def read_story(bbc: Path, path: str) -> tuple[str, str]:
 def populate(engine: Engine, bbc_news: Path) -> Dataset:
     """Insert three feeds (one failing), the STORIES, an XSS probe article and ErrorRecords."""
     bbc = bbc_news / "bbc"
+    now = datetime.now(UTC).replace(microsecond=0)  # per call: pages show times relative to it
     data = Dataset()
     with session_scope(engine) as s:
         feeds = {
@@ -64,17 +65,17 @@ def populate(engine: Engine, bbc_news: Path) -> Dataset:
                 site_url="https://www.bbc.co.uk/news/business",
                 title="BBC News - Business",
                 category="business",
-                last_fetched_at=NOW - timedelta(minutes=10),
-                last_success_at=NOW - timedelta(minutes=10),
-                next_fetch_at=NOW + timedelta(minutes=20),
+                last_fetched_at=now - timedelta(minutes=10),
+                last_success_at=now - timedelta(minutes=10),
+                next_fetch_at=now + timedelta(minutes=20),
             ),
             "technology": Feed(
                 url="https://feeds.bbci.co.uk/news/technology/rss.xml",
                 site_url="https://www.bbc.co.uk/news/technology",
                 title="BBC News - Technology",
-                last_fetched_at=NOW - timedelta(minutes=12),
-                last_success_at=NOW - timedelta(days=2),
-                next_fetch_at=NOW + timedelta(minutes=45),
+                last_fetched_at=now - timedelta(minutes=12),
+                last_success_at=now - timedelta(days=2),
+                next_fetch_at=now + timedelta(minutes=45),
                 last_error=FEED_ERROR,
                 error_count=3,
             ),
@@ -90,14 +91,14 @@ def populate(engine: Engine, bbc_news: Path) -> Dataset:
         for path, outlet, hours in STORIES:
             title, body = read_story(bbc, path)
             category, number = path.split("/")
-            published = NOW - timedelta(hours=hours) if hours is not None else None
+            published = now - timedelta(hours=hours) if hours is not None else None
             article = Article(
                 url=f"https://www.bbc.co.uk/news/{category}-{number}",
                 title=title,
                 author=AUTHORS.get(outlet),
                 outlet=outlet,
                 published_at=published,
-                fetched_at=NOW - timedelta(minutes=30),
+                fetched_at=now - timedelta(minutes=30),
                 language="en",
                 text=body,
                 word_count=len(body.split()),
@@ -114,7 +115,7 @@ def populate(engine: Engine, bbc_news: Path) -> Dataset:
             title=XSS_TITLE,
             author="<b>Mallory</b>",
             outlet="Example <i>Wire</i>",
-            published_at=NOW - timedelta(days=20),
+            published_at=now - timedelta(days=20),
             text="Shares rose <script>alert(2)</script> on Monday.",
             word_count=6,
         )
@@ -128,14 +129,14 @@ def populate(engine: Engine, bbc_news: Path) -> Dataset:
                     url=feeds["technology"].url,
                     stage="fetch",
                     message=FEED_ERROR,
-                    created_at=NOW - timedelta(minutes=12),
+                    created_at=now - timedelta(minutes=12),
                 ),
                 ErrorRecord(
                     feed_id=feeds["business"].id,
                     url="https://www.bbc.co.uk/news/business-999",
                     stage="extract",
                     message="no main content found (trafilatura returned nothing)",
-                    created_at=NOW - timedelta(hours=3),
+                    created_at=now - timedelta(hours=3),
                 ),
             ]
         )

@@ -1,0 +1,138 @@
+"""The JSON API, /api/v1: a FastAPI sub-application mounted on the web app.
+
+Its own exception handlers make every error an `{"error": {"code", "message"}}` object
+(also FastAPI's own 404/405/422s); it shares app.state (engine, settings, secret key, rate
+limits) with the web app. `install(app)` mounts it and serves its OpenAPI schema at
+/openapi.json (and /api/v1/openapi.json).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from newsdesk import __version__
+from newsdesk.web import ai_links
+from newsdesk.web.api import articles, comments, feeds, me
+from newsdesk.web.api.deps import csrf_guard
+from newsdesk.web.api.errors import (
+    MESSAGES,
+    ApiError,
+    ErrorResponse,
+    api_error_handler,
+    http_error_handler,
+    server_error_handler,
+    validation_error_handler,
+)
+
+PREFIX = "/api/v1"
+DESCRIPTION = """\
+The newsdesk JSON API.
+
+**Authentication**: `Authorization: Bearer <token>` with a token of scope `api` (create one at
+/me/tokens, or with POST /me/tokens while logged in). Browser callers may instead use the
+session cookie; their writes then need header `X-CSRF-Token` (from GET /me).
+
+**Errors** are always `{"error": {"code": "...", "message": "..."}}` (422s add `details`).
+
+**Pagination**: lists return `next_cursor`; pass it back as `?cursor=` (opaque) until it is
+null.
+"""
+
+
+def create_api(parent: FastAPI) -> FastAPI:
+    api = FastAPI(
+        title="newsdesk API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        servers=[{"url": PREFIX}],
+        dependencies=[Depends(csrf_guard)],
+    )
+    api.state = parent.state  # engine, settings, secret key, limits: one source of truth
+    api.include_router(me.router)
+    api.include_router(articles.router)
+    api.include_router(feeds.router)
+    api.include_router(comments.router)
+    if ai_links.available(parent.state.engine):
+        api.include_router(importlib.import_module("newsdesk.web.api.ai").router)
+    api.add_exception_handler(ApiError, api_error_handler)
+    api.add_exception_handler(StarletteHTTPException, http_error_handler)
+    api.add_exception_handler(RequestValidationError, validation_error_handler)
+    api.add_exception_handler(Exception, server_error_handler)
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            schema = get_openapi(
+                title=api.title,
+                version=api.version,
+                description=api.description,
+                routes=api.routes,
+                servers=api.servers,
+            )
+            api.openapi_schema = _with_error_objects(schema)
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
+    return api
+
+
+def _with_error_objects(schema: dict[str, Any]) -> dict[str, Any]:
+    """Document the error objects every operation can answer with.
+
+    FastAPI documents 422s with its own shape: point them at ErrorResponse instead. Every
+    operation can also meet a bad token (401) and bad parameters (422); writes can meet the
+    CSRF check (403), and request bodies can be unparseable (400).
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    if "ErrorResponse" not in components:
+        model = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(model.pop("$defs", {}))
+        components["ErrorResponse"] = model
+    ref = {"$ref": "#/components/schemas/ErrorResponse"}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            documented = operation.setdefault("responses", {})
+            needed = {"401", "422"}
+            if method in ("post", "put", "patch", "delete"):
+                needed.add("403")
+            if "requestBody" in operation:
+                needed.add("400")
+            for status in sorted(needed - set(documented)):
+                documented[status] = {
+                    "description": MESSAGES[int(status)],
+                    "content": {"application/json": {"schema": dict(ref)}},
+                }
+            for status, response in documented.items():
+                content = response.get("content", {}).get("application/json")
+                if status == "422" and content is not None:
+                    content["schema"] = dict(ref)
+    return schema
+
+
+def install(app: FastAPI) -> FastAPI:
+    """Mount the API at /api/v1 and its schema at /openapi.json; returns the sub-app.
+
+    Call after newsdesk.web.readers.install(app) (it sets the CSRF-exempt paths: the API
+    checks CSRF itself, to answer with error objects).
+    """
+    api = create_api(app)
+    app.mount(PREFIX, api)
+    exempt = tuple(getattr(app.state, "csrf_exempt_paths", ()))
+    app.state.csrf_exempt_paths = (*exempt, PREFIX + "/")
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_json() -> JSONResponse:
+        return JSONResponse(api.openapi())
+
+    return api

@@ -1,0 +1,230 @@
+"""Comments through the API, with the rules of the web forms (newsdesk.web.comments):
+the same Markdown rendering and sanitizing, length limit, rate limits, bans, own-comment-only
+edits, edit history and soft deletes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from newsdesk.store.db import session_scope
+from newsdesk.store.models import utcnow
+from newsdesk.store.models_readers import Comment as CommentRow
+from newsdesk.store.models_readers import CommentRevision, User
+from newsdesk.web import comments as web_comments
+from newsdesk.web import queries
+from newsdesk.web.api import schemas
+from newsdesk.web.api.deps import CurrentViewer, OptionalViewer, engine
+from newsdesk.web.api.errors import ApiError, responses
+from newsdesk.web.auth import Viewer, client_hash
+from newsdesk.web.comments import Node, Target
+from newsdesk.web.security import rate_record
+
+router = APIRouter(tags=["comments"])
+Id = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]
+
+
+def _walk(nodes: list[Node]) -> Iterator[Node]:
+    for node in nodes:
+        yield node
+        yield from _walk(node.replies)
+
+
+def _out(node: Node, viewer: Viewer | None) -> schemas.Comment:
+    c = node.comment
+    own = viewer is not None and c.user_id == viewer.id
+    return schemas.Comment(
+        id=c.id,
+        article_id=c.article_id,
+        story_id=c.story_id,
+        parent_id=c.parent_id,
+        author=node.author if node.has_body else None,
+        state=node.state,  # type: ignore[arg-type]
+        body_html=c.body_html if node.has_body else None,
+        body_markdown=c.body_markdown if own and node.has_body else None,
+        created_at=c.created_at,
+        edited_at=c.edited_at,
+        depth=node.depth,
+    )
+
+
+def _single(comment: CommentRow, author: str | None, viewer: Viewer) -> schemas.Comment:
+    state = "visible" if comment.visible else "hidden" if comment.deleted_at is None else "deleted"
+    return _out(Node(comment, author, state), viewer)
+
+
+def _thread(request: Request, target: Target, viewer: Viewer | None) -> schemas.CommentList:
+    with session_scope(engine(request)) as session:
+        if not target.exists(session):
+            raise ApiError(404, message=f"There is no {target.kind} with that number.")
+        thread = web_comments.build_thread(session, target, viewer)
+        return schemas.CommentList(
+            items=[_out(n, viewer) for n in _walk(thread.roots)], count=thread.count
+        )
+
+
+def _refuse(status: int, message: str, headers: dict[str, str] | None = None) -> ApiError:
+    codes = {429: "rate_limited", 403: "forbidden", 404: "not_found", 400: "bad_request"}
+    return ApiError(status, codes.get(status), message, headers)
+
+
+def _post(
+    request: Request, target: Target, viewer: Viewer, body: schemas.CommentCreate
+) -> schemas.Comment:
+    text = web_comments.normalize_body(body.body)
+    problem = web_comments._check_body(text)
+    if problem:
+        raise ApiError(422, "invalid_body", problem)
+    with session_scope(engine(request)) as session:
+        if not target.exists(session):
+            raise _refuse(404, f"There is no {target.kind} with that number.")
+        if web_comments._active_user(session, viewer) is None:
+            raise _refuse(403, "Your account has been suspended: you cannot comment.")
+        wait = web_comments._rate_wait(session, request, "comment", viewer)
+        if wait:
+            raise _refuse(*web_comments._too_fast(wait))
+        if body.parent_id is not None:
+            parent = session.get(CommentRow, body.parent_id)
+            if parent is None or Target.of(parent) != target or not parent.visible:
+                raise _refuse(400, "The comment you replied to is gone.")
+        comment = CommentRow(
+            article_id=target.id if target.kind == "article" else None,
+            story_id=target.id if target.kind == "story" else None,
+            parent_id=body.parent_id,
+            user_id=viewer.id,
+            body_markdown=text,
+            body_html=web_comments.render_markdown(text),
+            ip_hash=client_hash(request),
+            created_at=utcnow(),
+        )
+        session.add(comment)
+        session.flush()
+        rate_record(session, "comment", f"user:{viewer.id}", f"ip:{client_hash(request)}")
+        return _single(comment, viewer.username, viewer)
+
+
+@router.get(
+    "/articles/{article_id}/comments",
+    response_model=schemas.CommentList,
+    responses=responses(401, 404, 422),
+    summary="An article's comments in thread order",
+)
+def article_comments(
+    request: Request, viewer: OptionalViewer, article_id: Id
+) -> schemas.CommentList:
+    return _thread(request, Target("article", article_id), viewer)
+
+
+@router.post(
+    "/articles/{article_id}/comments",
+    response_model=schemas.Comment,
+    status_code=201,
+    responses=responses(400, 401, 403, 404, 422, 429),
+    summary="Comment on an article (or reply with parent_id)",
+)
+def post_article_comment(
+    request: Request, viewer: CurrentViewer, article_id: Id, body: schemas.CommentCreate
+) -> schemas.Comment:
+    return _post(request, Target("article", article_id), viewer, body)
+
+
+@router.get(
+    "/stories/{story_id}/comments",
+    response_model=schemas.CommentList,
+    responses=responses(401, 404, 422),
+    summary="A story's comments in thread order",
+)
+def story_comments(request: Request, viewer: OptionalViewer, story_id: Id) -> schemas.CommentList:
+    return _thread(request, Target("story", story_id), viewer)
+
+
+@router.post(
+    "/stories/{story_id}/comments",
+    response_model=schemas.Comment,
+    status_code=201,
+    responses=responses(400, 401, 403, 404, 422, 429),
+    summary="Comment on a story",
+)
+def post_story_comment(
+    request: Request, viewer: CurrentViewer, story_id: Id, body: schemas.CommentCreate
+) -> schemas.Comment:
+    return _post(request, Target("story", story_id), viewer, body)
+
+
+@router.get(
+    "/comments/{comment_id}",
+    response_model=schemas.Comment,
+    responses=responses(401, 404, 422),
+)
+def get_comment(request: Request, viewer: OptionalViewer, comment_id: Id) -> schemas.Comment:
+    moderator = viewer is not None and viewer.is_moderator
+    with session_scope(engine(request)) as session:
+        row = session.get(CommentRow, comment_id)
+        if (
+            row is None
+            or row.deleted_at is not None
+            or (row.hidden_at is not None and not moderator)
+        ):
+            raise ApiError(404, message="There is no comment with that number.")
+        author = session.get(User, row.user_id) if row.user_id is not None else None
+        state = "visible" if row.visible else "hidden"
+        return _out(Node(row, author.username if author else None, state), viewer)
+
+
+@router.patch(
+    "/comments/{comment_id}",
+    response_model=schemas.Comment,
+    responses=responses(401, 403, 404, 422, 429),
+    summary="Edit your comment (earlier versions are kept)",
+)
+def edit_comment(
+    request: Request, viewer: CurrentViewer, comment_id: Id, body: schemas.CommentUpdate
+) -> schemas.Comment:
+    text = web_comments.normalize_body(body.body)
+    problem = web_comments._check_body(text)
+    if problem:
+        raise ApiError(422, "invalid_body", problem)
+    with session_scope(engine(request)) as session:
+        comment, refused = web_comments._own_comment(session, comment_id, viewer)
+        if comment is None:
+            assert refused is not None
+            raise _refuse(*refused)
+        if comment.hidden_at is not None:
+            raise _refuse(403, "A moderator hid this comment: it cannot be edited.")
+        if web_comments._active_user(session, viewer) is None:
+            raise _refuse(403, "Your account has been suspended.")
+        wait = web_comments._rate_wait(session, request, "edit", viewer)
+        if wait:
+            raise _refuse(*web_comments._too_fast(wait))
+        if text != comment.body_markdown:
+            session.add(
+                CommentRevision(
+                    comment_id=comment.id,
+                    body_markdown=comment.body_markdown,
+                    created_at=comment.edited_at or comment.created_at,
+                    replaced_at=utcnow(),
+                )
+            )
+            comment.body_markdown = text
+            comment.body_html = web_comments.render_markdown(text)
+            comment.edited_at = utcnow()
+            rate_record(session, "edit", f"user:{viewer.id}")
+        return _single(comment, viewer.username, viewer)
+
+
+@router.delete(
+    "/comments/{comment_id}",
+    status_code=204,
+    responses=responses(401, 403, 404, 422),
+    summary="Delete your comment",
+)
+def delete_comment(request: Request, viewer: CurrentViewer, comment_id: Id) -> Response:
+    with session_scope(engine(request)) as session:
+        comment, refused = web_comments._own_comment(session, comment_id, viewer)
+        if comment is None:
+            assert refused is not None
+            raise _refuse(*refused)
+        comment.deleted_at = utcnow()
+    return Response(status_code=204)

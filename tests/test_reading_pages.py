@@ -1,0 +1,192 @@
+"""Personal reading pages (/me/...): plain forms with CSRF tokens, no JavaScript needed."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from fastapi.testclient import TestClient
+
+try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
+    from .api_support import Accounts, accounts, data
+    from .readers_support import _fast_hashing, app, client, csrf_of, engine, login
+    from .webdata import XSS_TITLE, Dataset
+except ImportError:
+    from api_support import Accounts, accounts, data  # type: ignore[no-redef]  # noqa: F401
+    from readers_support import (  # type: ignore[no-redef]  # noqa: F401
+        _fast_hashing,
+        app,
+        client,
+        csrf_of,
+        engine,
+        login,
+    )
+    from webdata import XSS_TITLE, Dataset  # type: ignore[no-redef]
+
+
+def titles(html: str) -> list[str]:
+    return [
+        unescape(t)
+        for t in re.findall(r'<h2 class="card-title"><a href="/articles/\d+">([^<]*)</a>', html)
+    ]
+
+
+def test_pages_need_a_login(client: TestClient, accounts: Accounts) -> None:
+    for path in ("/me/feed", "/me/starred", "/me/subscriptions", "/me/tokens"):
+        r = client.get(path)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/me/"), path
+    assert client.post("/me/articles/1/mark", data={"action": "read"}).status_code == 403  # no CSRF
+
+
+def test_subscribe_read_star_without_javascript(
+    client: TestClient, data: Dataset, accounts: Accounts
+) -> None:
+    assert login(client, "alice").status_code == 303
+    empty = client.get("/me/feed")
+    assert empty.status_code == 200 and "Nothing here yet" in empty.text
+
+    page = client.get("/me/subscriptions")
+    assert page.status_code == 200
+    assert page.text.count('type="checkbox" name="feed"') == 3
+    token = csrf_of(page.text)
+    r = client.post(
+        "/me/subscriptions",
+        data={
+            "feed": [str(data.feed_ids["business"]), str(data.feed_ids["technology"])],
+            "csrf_token": token,
+        },
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/me/subscriptions?saved=1"
+    page = client.get("/me/subscriptions?saved=1")
+    assert "Your subscriptions are saved." in page.text
+    assert page.text.count(" checked>") == 2
+    assert client.post("/me/subscriptions", data={"feed": "1"}).status_code == 403  # forged
+
+    feed = client.get("/me/feed")
+    mine = [
+        data.by_path(p).title
+        for p in ("business/001", "business/002", "tech/001", "tech/002", "politics/001")
+    ]
+    assert titles(feed.text) == mine
+    assert XSS_TITLE not in feed.text  # not subscribed to it
+
+    # mark read: it goes to the end (unread first), with a Read badge and a "Mark unread" button
+    first = data.by_path("business/001").id
+    token = csrf_of(feed.text)
+    r = client.post(
+        f"/me/articles/{first}/mark",
+        data={"action": "read", "next": "/me/feed", "csrf_token": token},
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/me/feed"
+    feed = client.get("/me/feed")
+    assert titles(feed.text) == [*mine[1:], mine[0]]
+    assert '<span class="badge">Read</span>' in feed.text
+    assert titles(client.get("/me/feed?order=newest").text) == mine
+    assert titles(client.get("/me/feed?unread=1").text) == mine[1:]
+
+    # star, then the Starred page; an off-site "next" is not followed
+    r = client.post(
+        f"/me/articles/{first}/mark",
+        data={"action": "star", "next": "https://evil.example/", "csrf_token": csrf_of(feed.text)},
+    )
+    assert r.headers["location"] == "/me/feed"
+    starred = client.get("/me/starred")
+    assert titles(starred.text) == [mine[0]]
+    assert "Unstar" in starred.text
+    bad = client.post(
+        f"/me/articles/{first}/mark",
+        data={"action": "explode", "csrf_token": csrf_of(starred.text)},
+    )
+    assert bad.status_code == 400
+    gone = client.post(
+        "/me/articles/999999/mark", data={"action": "read", "csrf_token": csrf_of(starred.text)}
+    )
+    assert gone.status_code == 404
+
+    # mark everything read
+    r = client.post(
+        "/me/mark-all-read", data={"next": "/me/feed", "csrf_token": csrf_of(starred.text)}
+    )
+    assert r.status_code == 303
+    assert titles(client.get("/me/feed?unread=1").text) == []
+
+    # paging: 2 per page
+    from newsdesk.web import me
+
+    me.PAGE_SIZE, saved = 2, me.PAGE_SIZE
+    try:
+        seen: list[str] = []
+        url: str | None = "/me/feed?order=newest"
+        while url:
+            html = client.get(url).text
+            seen += titles(html)
+            m = re.search(r'<a class="older" href="([^"]+)"', html)
+            url = unescape(m[1]) if m else None
+        assert seen == mine
+    finally:
+        me.PAGE_SIZE = saved
+
+
+def test_follows_and_tokens_pages(client: TestClient, data: Dataset, accounts: Accounts) -> None:
+    login(client, "bob")
+    page = client.get("/me/subscriptions")
+    r = client.post(
+        "/me/follows", data={"kind": "hashtag", "key": "#Brexit", "csrf_token": csrf_of(page.text)}
+    )
+    assert r.status_code == 303
+    page = client.get("/me/subscriptions")
+    assert "#brexit" in page.text
+    r = client.post(
+        "/me/follows", data={"kind": "nope", "key": "x", "csrf_token": csrf_of(page.text)}
+    )
+    assert r.status_code == 400 and "Give a hashtag" in r.text
+    r = client.post(
+        "/me/follows/remove",
+        data={"kind": "hashtag", "key": "brexit", "csrf_token": csrf_of(page.text)},
+    )
+    after = client.get("/me/subscriptions").text
+    assert r.status_code == 303 and "You follow nothing yet." in after and "#brexit" not in after
+
+    tokens = client.get("/me/tokens")
+    assert tokens.status_code == 200 and "bob&#39;s test token" in tokens.text
+    r = client.post(
+        "/me/tokens",
+        data={"name": "My feed reader", "scope": "feed", "csrf_token": csrf_of(tokens.text)},
+    )
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    feed_url = re.search(r'id="new-feed-url" type="text" readonly value="([^"]+)"', r.text)
+    assert feed_url and feed_url[1].startswith("http://testserver/feeds/starred/")
+    assert client.get(feed_url[1].removeprefix("http://testserver")).status_code == 200
+    secret = re.search(r'id="new-token" type="text" readonly value="([^"]+)"', r.text)
+    assert secret and secret[1] in feed_url[1]
+    assert secret[1] not in client.get("/me/tokens").text  # shown once
+    ids = re.findall(r'action="/me/tokens/(\d+)/revoke"', client.get("/me/tokens").text)
+    assert len(ids) == 2
+    r = client.post(
+        f"/me/tokens/{max(map(int, ids))}/revoke", data={"csrf_token": csrf_of(tokens.text)}
+    )
+    assert r.status_code == 303
+    assert client.get(feed_url[1].removeprefix("http://testserver")).status_code == 404
+    # someone else's token id: nothing to revoke
+    login(client, "alice")
+    r = client.post(
+        f"/me/tokens/{min(map(int, ids))}/revoke",
+        data={"csrf_token": csrf_of(client.get("/me/tokens").text)},
+    )
+    assert r.status_code == 404
+    api = client.post(
+        "/me/tokens",
+        data={
+            "name": "Reeder",
+            "scope": "greader",
+            "csrf_token": csrf_of(client.get("/me/tokens").text),
+        },
+    )
+    assert (
+        api.status_code == 200 and 'id="new-token"' in api.text and "new-feed-url" not in api.text
+    )
+    bad = client.post(
+        "/me/tokens",
+        data={"name": "", "scope": "api", "csrf_token": csrf_of(client.get("/me/tokens").text)},
+    )
+    assert bad.status_code == 400 and "Give the token a name" in bad.text
