@@ -1,0 +1,1 @@
+"""Text analysis: entities, hashtags, quotes, summaries, embeddings."""
