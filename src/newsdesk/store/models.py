@@ -101,7 +101,9 @@ class FeedArticle(Base):
 
     __tablename__ = "feed_articles"
 
-    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True)
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
@@ -120,7 +122,9 @@ class ErrorRecord(Base):
     __tablename__ = "errors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    feed_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), index=True
+    )
     url: Mapped[str] = mapped_column(String(2048))
     stage: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)

@@ -42,7 +42,13 @@ def search(session: Session, query: str, limit: int = 20, offset: int = 0) -> li
                 "WHERE articles_fts MATCH :q ORDER BY bm25(articles_fts, 5.0, 1.0) "
                 "LIMIT :limit OFFSET :offset"
             ),
-            {"a": MARK_START, "b": MARK_END, "q": fts_query(query), "limit": limit, "offset": offset},
+            {
+                "a": MARK_START,
+                "b": MARK_END,
+                "q": fts_query(query),
+                "limit": limit,
+                "offset": offset,
+            },
         ).all()
     elif dialect == "postgresql":
         rows = session.execute(
