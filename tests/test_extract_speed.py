@@ -1,0 +1,101 @@
+"""The extractor's shortcuts give trafilatura's results: metadata, author XPaths, fallback gate."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import set_date_params
+from trafilatura.xpaths import AUTHOR_XPATHS
+
+from newsdesk.extract import article
+from newsdesk.extract.metadata import (
+    _AUTHOR_CANDIDATES,
+    _author_matches,
+    extract_author,
+    extract_page_metadata,
+)
+
+from .conftest import shared_data
+
+FIELDS = ("title", "author", "url", "hostname", "date", "sitename", "description", "image")
+
+BYLINES = """<html><head><title>t</title></head><body><article>
+<div class="meta"><span class="author-name">Ann Writer</span></div>
+<p class="byline">By Bo Byline</p><div id="AuthorBox">Cy Author</div>
+<span data-component="BylineBlock">Di Byline</span><a rel="author" href="/x">Ed Rel</a>
+<div class="comments"><span class="author">Commenter Name</span></div>
+<span class="writer"><rel>me</rel>Fay Writer</span><author>Gus Tag</author>
+<p>Body text that is long enough to be a paragraph of an article.</p>
+</article></body></html>"""
+
+
+def _pages(limit: int) -> list[bytes]:
+    root = shared_data("article-extraction-benchmark") / "html"
+    return [gzip.decompress(p.read_bytes()) for p in sorted(root.glob("*.html.gz"))[:limit]]
+
+
+def test_author_tests_match_trafilatura_xpaths() -> None:
+    tree = article._load_tree(BYLINES)
+    assert tree is not None
+    expected = [set(xpath(tree)) for xpath in AUTHOR_XPATHS]
+    candidates = set(_AUTHOR_CANDIDATES(tree))
+    for elem in tree.iter():
+        got = _author_matches(elem) if elem in candidates else (False, False, False)
+        assert got == tuple(elem in found for found in expected), elem.attrib
+
+
+def test_author_without_candidates_is_none() -> None:
+    tree = article._load_tree("<html><body><p class='x'>No byline here at all.</p></body></html>")
+    assert isinstance(tree, HtmlElement)
+    assert extract_author(tree) is None
+
+
+def test_metadata_equals_trafilatura_on_benchmark_pages() -> None:
+    params = {**set_date_params(True), "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+    for html in _pages(25):
+        markup = article.decode_html(html)
+        ours = extract_page_metadata(article._load_tree(markup), "https://example.com/a")
+        theirs = extract_metadata(
+            trafilatura.utils.load_html(markup), "https://example.com/a", params
+        )
+        assert {f: getattr(ours, f) for f in FIELDS} == {f: getattr(theirs, f) for f in FIELDS}
+
+
+def test_readability_gate_acts_only_inside_extract_article() -> None:
+    calls: list[bool] = []
+    original = article.compare_extraction
+
+    def spy(*args: object) -> object:
+        calls.append(True)
+        return original(*args)  # type: ignore[arg-type]
+
+    body = "".join(
+        f"<p>Item {i}: the council voted on budget line {i} for schools, parks and roads, "
+        f"after a debate of {i + 2} hours in which members of {i + 3} districts spoke.</p>"
+        for i in range(12)
+    )
+    html = f"<html><body><nav><a href='/'>Home</a></nav><article>{body}</article></body></html>"
+    article.compare_extraction = spy  # type: ignore[assignment]
+    try:
+        assert article.extract_article(html).word_count > 200
+        assert not calls  # a long, clean extraction skips readability/justext
+        trafilatura.extract(html)
+        assert calls  # plain trafilatura still compares
+    finally:
+        article.compare_extraction = original
+    assert not article._GATED.get()
+
+
+@pytest.mark.parametrize("markup", ["", "   ", "\x00"])
+def test_unparsable_input_is_not_html(markup: str) -> None:
+    assert article._load_tree(markup) is None
+
+
+def test_ground_truth_is_readable() -> None:  # guards the data set layout used above
+    root = shared_data("article-extraction-benchmark")
+    assert json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
