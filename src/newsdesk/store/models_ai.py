@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -85,9 +86,14 @@ class Tag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(255), unique=True)  # "HosseinSalami"
     label: Mapped[str] = mapped_column(String(512))  # "Hossein Salami"
-    kind: Mapped[str] = mapped_column(String(32), default="topic")  # person|organization|place|topic
+    kind: Mapped[str] = mapped_column(
+        String(32), default="topic"
+    )  # person|organization|place|topic
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Tags merge on the slug case-insensitively: look-ups go through lower(slug).
+    __table_args__ = (Index("ix_tags_slug_lower", func.lower(slug)),)
 
 
 class TagAlias(Base):

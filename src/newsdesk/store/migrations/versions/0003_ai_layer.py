@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("slug"),
     )
+    op.create_index("ix_tags_slug_lower", "tags", [sa.text("lower(slug)")])
     op.create_table(
         "tag_aliases",
         sa.Column("alias_key", sa.String(length=255), nullable=False),
@@ -141,6 +142,7 @@ def downgrade() -> None:
     op.drop_table("article_tags")
     op.drop_index("ix_tag_aliases_tag_id", table_name="tag_aliases")
     op.drop_table("tag_aliases")
+    op.drop_index("ix_tags_slug_lower", table_name="tags")
     op.drop_table("tags")
     op.drop_index("ix_enrichments_seen_at", table_name="enrichments")
     op.drop_index("ix_enrichments_story_id", table_name="enrichments")

@@ -1,0 +1,573 @@
+"""The enrichment stage: analysis, embeddings, near-duplicates, stories, tags, quotes.
+
+    enrich(engine, settings, progress=None, batch_size=64) -> int
+    export_stories(engine, out) -> int
+
+Incremental and resumable: an article is enriched once per PIPELINE version (a row in
+`enrichments` with that model_version); a run with nothing new does nothing; after a version
+change the rows with another version are redone, oldest first, by the next runs. Each batch is
+read, computed outside any transaction (the database stays free for the refresher and the web
+app), then written in one transaction: a crash loses at most the batch in flight. The vector
+index is caught up from the database when it is opened, so it cannot miss a committed batch.
+Only one enrich runs at a time per data directory (a lock file; a second run returns 0).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from newsdesk.config import Settings
+from newsdesk.nlp.embed import EMBED_VERSION, Embedder, get_embedder, to_blob
+from newsdesk.nlp.types import Analysis
+from newsdesk.store.db import session_scope
+from newsdesk.store.models import Article
+from newsdesk.store.models_ai import (
+    ArticleTag,
+    DescriptionRow,
+    Enrichment,
+    QuoteRow,
+    Story,
+    Tag,
+    TagAlias,
+)
+from newsdesk.stories import dedup
+from newsdesk.stories.assign import assign_stories, refresh_scores
+from newsdesk.stories.features import extract_terms
+from newsdesk.stories.index import open_index
+
+log = logging.getLogger(__name__)
+
+STORIES_VERSION = "stories-1"
+ENTITY_KINDS = {"person", "organization", "place"}
+TAG_KINDS = ENTITY_KINDS | {"topic"}
+
+Progress = Callable[[int, int], None]
+Analyzer = Callable[[list[tuple[str, str]], list[str | None]], list[Analysis]]
+
+
+def pipeline_version() -> str:
+    """What enrichments.model_version must equal for a row to count as done."""
+    try:
+        from newsdesk.nlp.analyze import MODEL_VERSION
+    except ImportError:  # pragma: no cover - the analysis package is part of newsdesk
+        MODEL_VERSION = "nlp-missing"
+    return f"{MODEL_VERSION}|{EMBED_VERSION}|{STORIES_VERSION}"
+
+
+def _default_analyzer(docs: list[tuple[str, str]], outlets: list[str | None]) -> list[Analysis]:
+    from newsdesk.nlp.analyze import analyze_many
+
+    return analyze_many(docs, outlets=outlets)
+
+
+# ---------------------------------------------------------------- tag names
+
+
+def _slug(label: str) -> str:
+    try:
+        from newsdesk.nlp.keyphrases import hashtag_slug
+    except ImportError:  # pragma: no cover
+        return "".join(p[:1].upper() + p[1:] for p in label.split() if p)
+    return hashtag_slug(label)
+
+
+def _key(name: str, kind: str | None = None) -> str:
+    try:
+        from newsdesk.nlp.entities import canonical_key
+    except ImportError:  # pragma: no cover
+        return " ".join(name.lower().split())
+    return canonical_key(name, kind)
+
+
+class TagResolver:
+    """Finds or creates the tag for a name: by alias key, then by slug (case-insensitively)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._alias: dict[str, int] = {}
+        self._slug: dict[str, int] = {}
+        self._missing: set[str] = set()  # alias keys known not to exist (until created)
+        self._missing_slugs: set[str] = set()
+
+    def prefetch(self, analyses: Sequence[Analysis]) -> None:
+        """Load the aliases and slugs a batch may need in a few queries instead of one each."""
+        keys: set[str] = set()
+        slugs: set[str] = set()
+        for a in analyses:
+            for ent in a.entities:
+                kind = ent.type if ent.type in ENTITY_KINDS else None
+                keys.update(_key(n, kind)[:255] for n in (ent.text, *ent.aliases))
+                slugs.add(_slug(ent.text)[:255].lower())
+            for tag in a.hashtags:
+                keys.add(_key(tag.label or tag.tag)[:255])
+                slugs.add(_slug(tag.label or tag.tag)[:255].lower())
+        keys.discard("")
+        key_list = sorted(keys)
+        for start in range(0, len(key_list), 500):
+            chunk = key_list[start : start + 500]
+            found = dict(
+                self.session.execute(
+                    select(TagAlias.alias_key, TagAlias.tag_id).where(TagAlias.alias_key.in_(chunk))
+                ).all()
+            )
+            self._alias.update(found)
+            self._missing.update(k for k in chunk if k not in found)
+        slug_list = sorted(s for s in slugs if s)
+        for start in range(0, len(slug_list), 500):
+            chunk = slug_list[start : start + 500]
+            for tag_id, slug in self.session.execute(
+                select(Tag.id, Tag.slug).where(func.lower(Tag.slug).in_(chunk))
+            ):
+                self._slug.setdefault(slug.lower(), tag_id)
+            self._missing_slugs.update(s for s in chunk if s not in self._slug)
+
+    def lookup(self, name: str, kind: str | None = None) -> int | None:
+        key = _key(name, kind)[:255]
+        if not key:
+            return None
+        if key in self._alias:
+            return self._alias[key]
+        if key in self._missing:
+            return None
+        tag_id = self.session.scalar(select(TagAlias.tag_id).where(TagAlias.alias_key == key))
+        if tag_id is not None:
+            self._alias[key] = tag_id
+        return tag_id
+
+    def resolve(self, label: str, kind: str, aliases: Sequence[str] = ()) -> int | None:
+        kind = kind if kind in TAG_KINDS else "topic"
+        slug = _slug(label)[:255]
+        if not slug:
+            return None
+        tag_id = None
+        for name in (label, *aliases):
+            tag_id = self.lookup(name, kind if kind in ENTITY_KINDS else None)
+            if tag_id is not None:
+                break
+        if tag_id is None:
+            tag_id = self._by_slug(slug)
+        if tag_id is None:
+            tag_id = self._create(slug, label, kind)
+        else:
+            tag = self.session.get(Tag, tag_id)
+            if tag is not None and tag.kind == "topic" and kind in ENTITY_KINDS:
+                tag.kind = kind  # an entity type is more specific than "topic"
+        for name in (label, *aliases):
+            self._add_alias(_key(name, kind if kind in ENTITY_KINDS else None)[:255], tag_id)
+        return tag_id
+
+    def _by_slug(self, slug: str) -> int | None:
+        low = slug.lower()
+        if low in self._slug:
+            return self._slug[low]
+        if low in self._missing_slugs:
+            return None
+        tag_id = self.session.scalar(select(Tag.id).where(func.lower(Tag.slug) == low).limit(1))
+        if tag_id is not None:
+            self._slug[low] = tag_id
+        return tag_id
+
+    def _create(self, slug: str, label: str, kind: str) -> int:
+        try:
+            with self.session.begin_nested():
+                tag = Tag(slug=slug, label=label[:512], kind=kind, article_count=0)
+                self.session.add(tag)
+                self.session.flush()
+                tag_id = tag.id
+        except IntegrityError:  # another writer created it: use theirs
+            found = self._by_slug(slug)
+            if found is None:
+                raise
+            return found
+        self._slug[slug.lower()] = tag_id
+        return tag_id
+
+    def _add_alias(self, key: str, tag_id: int) -> None:
+        if not key or key in self._alias:
+            return
+        existing = (
+            None
+            if key in self._missing
+            else self.session.scalar(select(TagAlias.tag_id).where(TagAlias.alias_key == key))
+        )
+        if existing is None:
+            try:
+                with self.session.begin_nested():
+                    self.session.add(TagAlias(alias_key=key, tag_id=tag_id))
+                    self.session.flush()
+                existing = tag_id
+            except IntegrityError:
+                existing = self.session.scalar(
+                    select(TagAlias.tag_id).where(TagAlias.alias_key == key)
+                )
+        if existing is not None:
+            self._alias[key] = existing
+            self._missing.discard(key)
+
+
+# ---------------------------------------------------------------- one batch
+
+
+@dataclass
+class _Item:
+    article_id: int
+    title: str
+    text: str
+    outlet: str
+    seen_at: datetime
+    analysis: Analysis
+    vector: np.ndarray | None
+    signature: dedup.Signature | None
+    terms: dict[str, Any]
+    error: str | None = None
+
+
+def _seen_at(published: datetime | None, fetched: datetime | None) -> datetime:
+    fetched = fetched or datetime.now(UTC)
+    if published is None or published > fetched + timedelta(days=1):
+        return fetched
+    return published
+
+
+def _todo(session: Session, version: str, after: int, limit: int) -> list[int]:
+    query = (
+        select(Article.id)
+        .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+        .where(
+            or_(Enrichment.article_id.is_(None), Enrichment.model_version != version),
+            Article.id > after,
+        )
+        .order_by(Article.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def pending_count(engine: Engine, version: str | None = None) -> int:
+    """Articles that the next enrich would process."""
+    version = version or pipeline_version()
+    with session_scope(engine) as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(Article)
+                .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+                .where(or_(Enrichment.article_id.is_(None), Enrichment.model_version != version))
+            )
+            or 0
+        )
+
+
+def _compute(rows: Sequence[Any], analyzer: Analyzer, embedder: Embedder) -> list[_Item]:
+    docs = [(r.title or "", r.text or "") for r in rows]
+    outlets: list[str | None] = [r.outlet or None for r in rows]
+    errors: list[str | None] = [None] * len(rows)
+    try:
+        analyses = analyzer(docs, outlets)
+    except Exception as exc:
+        log.warning("analysis failed for a batch (%s); retrying one by one", exc)
+        analyses = []
+        for i, (doc, outlet) in enumerate(zip(docs, outlets, strict=True)):
+            try:
+                analyses.append(analyzer([doc], [outlet])[0])
+            except Exception as exc1:
+                analyses.append(Analysis())
+                errors[i] = f"analysis: {type(exc1).__name__}: {exc1}"[:2000]
+    vectors = embedder.embed_articles(docs)
+    items = []
+    for i, row in enumerate(rows):
+        analysis = analyses[i]
+        entity_keys = [_key(e.text, e.type) for e in analysis.entities if e.type in ENTITY_KINDS]
+        has_text = bool((row.title or "").strip() or (row.text or "").strip())
+        items.append(
+            _Item(
+                article_id=row.id,
+                title=row.title or "",
+                text=row.text or "",
+                outlet=row.outlet or "",
+                seen_at=_seen_at(row.published_at, row.fetched_at),
+                analysis=analysis,
+                vector=vectors[i] if has_text else None,
+                signature=dedup.signature(row.text or ""),
+                terms=extract_terms(row.title or "", row.text or "", entity_keys),
+                error=errors[i],
+            )
+        )
+    return items
+
+
+def _write(
+    session: Session, items: list[_Item], version: str, finder: dedup.DuplicateFinder
+) -> None:
+    ids = [it.article_id for it in items]
+    old_tags = set(session.scalars(select(ArticleTag.tag_id).where(ArticleTag.article_id.in_(ids))))
+    for table in (ArticleTag, QuoteRow, DescriptionRow):
+        session.execute(delete(table).where(table.article_id.in_(ids)))
+    # Copies of a re-enriched article are re-examined with it.
+    session.execute(
+        update(Enrichment).where(Enrichment.duplicate_of.in_(ids)).values(duplicate_of=None)
+    )
+    existing = {
+        e.article_id: e
+        for e in session.scalars(select(Enrichment).where(Enrichment.article_id.in_(ids)))
+    }
+    resolver = TagResolver(session)
+    resolver.prefetch([it.analysis for it in items])
+    touched_tags: set[int] = set(old_tags)
+    now = datetime.now(UTC)
+    for it in items:
+        dup_of, _score = finder.find(it.article_id, it.signature)
+        row = existing.get(it.article_id)
+        if row is None:
+            row = Enrichment(article_id=it.article_id)
+            session.add(row)
+        a = it.analysis
+        row.model_version = version
+        row.enriched_at = now
+        row.language = a.language
+        row.summary = list(a.summary) or None
+        row.key_points = list(a.key_points) or None
+        row.embedding = to_blob(it.vector) if it.vector is not None else None
+        row.minhash = dedup.to_blob(it.signature)
+        row.terms = it.terms
+        row.duplicate_of = dup_of
+        row.story_id = None  # (re)clustered by assign_stories at the end of the run
+        row.seen_at = it.seen_at
+        row.error = it.error
+        if it.signature is not None:
+            finder.add(it.article_id, it.signature, dup_of)
+        touched_tags |= _store_tags(session, resolver, it)
+    session.flush()
+    _recount_tags(session, touched_tags)
+
+
+def _store_tags(session: Session, resolver: TagResolver, it: _Item) -> set[int]:
+    a = it.analysis
+    scores: dict[int, tuple[float, bool]] = {}
+    by_name: dict[str, int] = {}
+    for ent in a.entities:
+        kind = ent.type if ent.type in ENTITY_KINDS else "topic"
+        if kind == "topic":
+            continue  # untyped names become tags only when they are also hashtags
+        tag_id = resolver.resolve(ent.text, kind, ent.aliases)
+        if tag_id is None:
+            continue
+        by_name[ent.text] = tag_id
+        score = min(1.0, 0.2 * max(1, ent.count))
+        prev = scores.get(tag_id, (0.0, False))
+        scores[tag_id] = (max(prev[0], score), prev[1])
+    for tag in a.hashtags:
+        tag_id = resolver.resolve(tag.label or tag.tag, tag.kind)
+        if tag_id is None:
+            continue
+        prev = scores.get(tag_id, (0.0, False))
+        scores[tag_id] = (max(prev[0], float(tag.score or 0.0)), True)
+    for tag_id, (score, is_hashtag) in scores.items():
+        session.add(
+            ArticleTag(article_id=it.article_id, tag_id=tag_id, score=score, is_hashtag=is_hashtag)
+        )
+    for pos, q in enumerate(a.quotes):
+        speaker_tag = None
+        if q.speaker_entity:
+            speaker_tag = by_name.get(q.speaker_entity) or resolver.lookup(
+                q.speaker_entity, "person"
+            )
+        session.add(
+            QuoteRow(
+                article_id=it.article_id,
+                quote=q.quote,
+                speaker=(q.speaker or None) and q.speaker[:512],
+                speaker_tag_id=speaker_tag,
+                cue=(q.cue or None) and q.cue[:128],
+                kind=q.kind or "direct",
+                outlet=(q.outlet or None) and q.outlet[:256],
+                position=pos,
+            )
+        )
+    seen_desc: set[tuple[int, str]] = set()
+    for d in a.descriptions:
+        tag_id = by_name.get(d.entity) or resolver.lookup(d.entity)
+        if tag_id is None or not d.phrase or (tag_id, d.phrase) in seen_desc:
+            continue
+        seen_desc.add((tag_id, d.phrase))
+        session.add(DescriptionRow(tag_id=tag_id, article_id=it.article_id, phrase=d.phrase))
+    return set(scores)
+
+
+def _recount_tags(session: Session, tag_ids: set[int]) -> None:
+    ids = sorted(tag_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        counts = dict(
+            session.execute(
+                select(ArticleTag.tag_id, func.count())
+                .where(ArticleTag.tag_id.in_(chunk))
+                .group_by(ArticleTag.tag_id)
+            ).all()
+        )
+        for tag_id in chunk:
+            session.execute(
+                update(Tag).where(Tag.id == tag_id).values(article_count=int(counts.get(tag_id, 0)))
+            )
+
+
+# ---------------------------------------------------------------- the run
+
+
+class EnrichBusy(RuntimeError):
+    """Another enrich holds the lock for this data directory."""
+
+
+@contextmanager
+def _run_lock(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fh = (data_dir / "enrich.lock").open("a+")
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise EnrichBusy(f"another enrich is running on {data_dir}") from exc
+        yield
+    finally:
+        fh.close()
+
+
+def enrich(
+    engine: Engine,
+    settings: Settings,
+    progress: Progress | None = None,
+    batch_size: int = 64,
+    *,
+    version: str | None = None,
+    analyzer: Analyzer | None = None,
+    embedder: Embedder | None = None,
+    limit: int | None = None,
+) -> int:
+    """Enrich every article that needs it; returns how many were enriched.
+
+    `progress(done, total)` is called after each batch. `version` overrides
+    pipeline_version() (tests); `analyzer`/`embedder` replace the defaults; `limit` stops after
+    about that many articles (the rest is left for the next run). Raises EnrichBusy if another
+    enrich runs on the same data directory.
+    """
+    version = version or pipeline_version()
+    analyzer = analyzer or _default_analyzer
+    with _run_lock(Path(settings.data_dir)):
+        total = pending_count(engine, version)
+        with session_scope(engine) as session:
+            unplaced = session.scalar(
+                select(func.count())
+                .select_from(Enrichment)
+                .where(
+                    Enrichment.story_id.is_(None),
+                    Enrichment.duplicate_of.is_(None),
+                    Enrichment.embedding.is_not(None),
+                )
+            )
+        if total == 0 and not unplaced:
+            return 0
+        index = open_index(engine, Path(settings.data_dir))
+        with session_scope(engine) as session:
+            finder = dedup.DuplicateFinder.load_recent(session, datetime.now(UTC))
+        emb = embedder or (get_embedder() if total else None)
+        done = 0
+        after = 0
+        while limit is None or done < limit:
+            with session_scope(engine) as session:
+                ids = _todo(session, version, after, batch_size)
+                if not ids:
+                    break
+                rows = session.execute(
+                    select(
+                        Article.id,
+                        Article.title,
+                        Article.text,
+                        Article.outlet,
+                        Article.published_at,
+                        Article.fetched_at,
+                    )
+                    .where(Article.id.in_(ids))
+                    .order_by(Article.id)
+                ).all()
+            after = ids[-1]
+            emb = emb or get_embedder()
+            items = _compute(rows, analyzer, emb)
+            try:
+                with session_scope(engine) as session:
+                    _write(session, items, version, finder)
+            except Exception:
+                # The in-memory LSH may hold rows that were rolled back: reload it.
+                with session_scope(engine) as session:
+                    finder = dedup.DuplicateFinder.load_recent(session, datetime.now(UTC))
+                raise
+            with_vec = [(it.article_id, it.vector) for it in items if it.vector is not None]
+            index.remove([it.article_id for it in items if it.vector is None])
+            if with_vec:
+                index.add([a for a, _ in with_vec], np.vstack([v for _, v in with_vec]))
+            done += len(items)
+            if progress:
+                progress(done, total)
+        with session_scope(engine) as session:
+            assign_stories(session, index)
+            refresh_scores(session)  # older stories' scores decay as time passes
+        index.save()
+        return done
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_stories(engine: Engine, out: IO[str]) -> int:
+    """One JSON line per article: article_id, url, title, outlet, published, story_id,
+    story_title, duplicate_of. Articles not enriched yet have story_id null. Returns lines."""
+    count = 0
+    last = 0
+    while True:
+        with session_scope(engine) as session:
+            rows = session.execute(
+                select(
+                    Article.id,
+                    Article.url,
+                    Article.title,
+                    Article.outlet,
+                    Article.published_at,
+                    Enrichment.story_id,
+                    Enrichment.duplicate_of,
+                    Story.title,
+                )
+                .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+                .outerjoin(Story, Story.id == Enrichment.story_id)
+                .where(Article.id > last)
+                .order_by(Article.id)
+                .limit(2000)
+            ).all()
+        if not rows:
+            return count
+        for r in rows:
+            record = {
+                "article_id": r[0],
+                "url": r[1],
+                "title": r[2],
+                "outlet": r[3],
+                "published": r[4].isoformat() if r[4] else None,
+                "story_id": r[5],
+                "story_title": r[7],
+                "duplicate_of": r[6],
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+        last = rows[-1][0]

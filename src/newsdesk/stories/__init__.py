@@ -1,0 +1,9 @@
+"""Stories: near-duplicates, embeddings index, story clustering, related articles.
+
+stories.dedup    MinHash/LSH near-duplicates ("also published by")
+stories.index    hnswlib vector index of articles, persisted under data_dir/index
+stories.cluster  the clustering itself (pure functions)
+stories.assign   stories in the database: window re-clustering, stable ids, titles, scores
+stories.related  related(db, article_id, k=8)
+stories.views    read helpers for the web pages
+"""

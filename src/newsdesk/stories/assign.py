@@ -1,0 +1,339 @@
+"""Stories in the database: cluster new articles with the recent ones, keep story ids stable.
+
+Each run takes the enriched articles that have no story yet, in time order, in chunks spanning
+at most WINDOW; for a chunk it loads the stories active around it (last seen within WINDOW of the
+chunk) that hold one of the new articles' nearest neighbours, with their recent members, re-clusters all of them together with `cluster_docs` and maps
+the clusters back onto the existing story ids by overlap. Re-clustering the active window (not
+just attaching each newcomer to its nearest story) is what makes the result independent of the
+order the articles arrived in: a story formed early can still merge with, or lose articles to, a
+story that the later articles reveal. Stories whose last article is older than the window are
+final.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from newsdesk.nlp.embed import from_blob, normalize, to_blob
+from newsdesk.store.models import Article
+from newsdesk.store.models_ai import Enrichment, Story
+from newsdesk.stories.cluster import Doc, Params, cluster_docs
+from newsdesk.stories.index import VectorIndex
+
+WINDOW = timedelta(days=3)
+MAX_MEMBERS = 300  # most recent members of an active story that take part in re-clustering
+EXACT_LIMIT = 12_000  # above this many articles, candidate pairs come from the ANN index
+ANN_K = 30
+SCORE_HALF_LIFE_H = 12.0
+VELOCITY_WINDOW = timedelta(hours=6)
+
+
+@dataclass
+class _Row:
+    article_id: int
+    story_id: int | None
+    seen_at: datetime
+    vector: np.ndarray
+    terms: dict
+
+
+def _aware(value: datetime | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _load(session: Session, where: object) -> list[_Row]:
+    rows = session.execute(
+        select(
+            Enrichment.article_id,
+            Enrichment.story_id,
+            Enrichment.seen_at,
+            Enrichment.embedding,
+            Enrichment.terms,
+        ).where(
+            where,  # type: ignore[arg-type]
+            Enrichment.duplicate_of.is_(None),
+            Enrichment.embedding.is_not(None),
+        )
+    ).all()
+    out = []
+    for article_id, story_id, seen_at, blob, terms in rows:
+        vec = from_blob(blob)
+        if vec is not None:
+            out.append(_Row(int(article_id), story_id, _aware(seen_at), vec, terms or {}))
+    return out
+
+
+def _chunks(pending: list[_Row]) -> list[list[_Row]]:
+    pending.sort(key=lambda r: (r.seen_at, r.article_id))
+    chunks: list[list[_Row]] = []
+    for row in pending:
+        if chunks and row.seen_at - chunks[-1][0].seen_at <= WINDOW:
+            chunks[-1].append(row)
+        else:
+            chunks.append([row])
+    return chunks
+
+
+def _near_stories(session: Session, chunk: list[_Row], index: VectorIndex) -> set[int]:
+    """Stories of the pending articles' nearest neighbours (the only ones they could join)."""
+    found = index.search_many(np.vstack([r.vector for r in chunk]), ANN_K)
+    ids = sorted({a for hits in found for a, _ in hits})
+    stories: set[int] = set()
+    for start in range(0, len(ids), 500):
+        stories.update(
+            s
+            for s in session.scalars(
+                select(Enrichment.story_id).where(
+                    Enrichment.article_id.in_(ids[start : start + 500]),
+                    Enrichment.story_id.is_not(None),
+                )
+            )
+            if s is not None
+        )
+    return stories
+
+
+def _context(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    exclude: set[int],
+    near: set[int] | None = None,
+) -> list[_Row]:
+    """Recent members of the stories active around [start, end] (only those in `near`, if
+    given: with an index, the stories next to the new articles rather than all active ones)."""
+    query = select(Story.id).where(
+        Story.last_seen >= start - WINDOW,
+        Story.first_seen <= end + WINDOW,
+    )
+    story_ids = [s for s in session.scalars(query) if near is None or s in near]
+    rows: list[_Row] = []
+    for start_i in range(0, len(story_ids), 500):
+        chunk = story_ids[start_i : start_i + 500]
+        loaded = _load(session, Enrichment.story_id.in_(chunk))
+        by_story: dict[int, list[_Row]] = defaultdict(list)
+        for row in loaded:
+            if row.article_id not in exclude and row.story_id is not None:
+                by_story[row.story_id].append(row)
+        for members in by_story.values():
+            members.sort(key=lambda r: (r.seen_at, r.article_id), reverse=True)
+            rows.extend(members[:MAX_MEMBERS])
+    return rows
+
+
+def _ann_pairs(docs: Sequence[Doc], index: VectorIndex) -> list[tuple[int, int]]:
+    pos = {d.id: i for i, d in enumerate(docs)}
+    found = index.search_many(np.vstack([d.vector for d in docs]), ANN_K)
+    pairs = []
+    for i, hits in enumerate(found):
+        for article_id, _sim in hits:
+            j = pos.get(article_id)
+            if j is not None and j != i:
+                pairs.append((i, j))
+    return pairs
+
+
+def _map_clusters(
+    clusters: list[list[int]], old: dict[int, int | None]
+) -> list[tuple[list[int], int | None]]:
+    """Give each cluster the existing story it overlaps most (each story to one cluster)."""
+    overlaps: list[tuple[int, int, int]] = []
+    for ci, members in enumerate(clusters):
+        counts = Counter(s for a in members if (s := old.get(a)) is not None)
+        for story_id, count in counts.items():
+            overlaps.append((count, -ci, story_id))
+    overlaps.sort(reverse=True)
+    taken: set[int] = set()
+    chosen: dict[int, int] = {}
+    for _count, neg_ci, story_id in overlaps:
+        ci = -neg_ci
+        if ci in chosen or story_id in taken:
+            continue
+        chosen[ci] = story_id
+        taken.add(story_id)
+    return [(members, chosen.get(ci)) for ci, members in enumerate(clusters)]
+
+
+def assign_stories(
+    session: Session,
+    index: VectorIndex | None = None,
+    params: Params | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Cluster the articles that have no story yet into stories; returns how many were placed.
+
+    Runs inside the caller's transaction.
+    """
+    now = now or datetime.now(UTC)
+    pending = _load(session, Enrichment.story_id.is_(None))
+    placed = 0
+    touched: set[int] = set()
+    for chunk in _chunks(pending):
+        ids = {r.article_id for r in chunk}
+        near = _near_stories(session, chunk, index) if index is not None and len(index) else None
+        rows = chunk + _context(session, chunk[0].seen_at, chunk[-1].seen_at, ids, near)
+        docs = [Doc(r.article_id, r.vector, r.terms) for r in rows]
+        pairs = _ann_pairs(docs, index) if index is not None and len(docs) > EXACT_LIMIT else None
+        clusters = cluster_docs(docs, params, pairs)
+        old = {r.article_id: r.story_id for r in rows}
+        seen = {r.article_id: r.seen_at for r in rows}
+        old_stories = {s for s in old.values() if s is not None}
+        kept: set[int] = set()
+        for members, story_id in _map_clusters(clusters, old):
+            if story_id is None:
+                first = min(seen[a] for a in members)
+                story = Story(title="", first_seen=first, last_seen=first)
+                session.add(story)
+                session.flush()
+                story_id = story.id
+            kept.add(story_id)
+            story_row = session.get(Story, story_id)
+            if story_row is not None:
+                first, last = min(seen[a] for a in members), max(seen[a] for a in members)
+                if story_row.first_seen is None or _aware(story_row.first_seen) > first:
+                    story_row.first_seen = first
+                if story_row.last_seen is None or _aware(story_row.last_seen) < last:
+                    story_row.last_seen = last
+            moved = [a for a in members if old[a] != story_id]
+            for start in range(0, len(moved), 500):
+                session.execute(
+                    update(Enrichment)
+                    .where(Enrichment.article_id.in_(moved[start : start + 500]))
+                    .values(story_id=story_id)
+                )
+            placed += sum(1 for a in members if a in ids)
+            touched.add(story_id)
+        touched |= old_stories
+        # Stories that lost every loaded member: empty unless they have older members left.
+        for story_id in old_stories - kept:
+            touched.add(story_id)
+    _attach_duplicates(session, touched)
+    refresh_stories(session, touched, now)
+    if pending:
+        delete_empty_stories(session)  # e.g. every member was re-enriched into new stories
+    return placed
+
+
+def _attach_duplicates(session: Session, touched: set[int]) -> None:
+    """Copies take their original's story."""
+    rows = session.execute(
+        select(Enrichment.article_id, Enrichment.story_id, Enrichment.duplicate_of).where(
+            Enrichment.duplicate_of.is_not(None)
+        )
+    ).all()
+    if not rows:
+        return
+    roots = {r.duplicate_of for r in rows}
+    root_story: dict[int, int | None] = {}
+    root_list = list(roots)
+    for start in range(0, len(root_list), 500):
+        for article_id, story_id in session.execute(
+            select(Enrichment.article_id, Enrichment.story_id).where(
+                Enrichment.article_id.in_(root_list[start : start + 500])
+            )
+        ):
+            root_story[int(article_id)] = story_id
+    for article_id, story_id, root in rows:
+        want = root_story.get(int(root)) if root is not None else None
+        if want != story_id:
+            session.execute(
+                update(Enrichment).where(Enrichment.article_id == article_id).values(story_id=want)
+            )
+            if story_id is not None:
+                touched.add(story_id)
+            if want is not None:
+                touched.add(want)
+
+
+def story_score(
+    outlets: int, articles: int, recent: int, last_seen: datetime, now: datetime
+) -> float:
+    """Home-page rank: breadth (outlets) first, then size and velocity, halved every 12 h."""
+    age_h = max(0.0, (now - last_seen).total_seconds() / 3600.0)
+    weight = 2.0 * math.log1p(outlets) + math.log1p(articles) + 0.5 * math.log1p(recent)
+    return weight * 0.5 ** (age_h / SCORE_HALF_LIFE_H)
+
+
+def refresh_stories(
+    session: Session, story_ids: Iterable[int], now: datetime | None = None
+) -> None:
+    """Recompute counts, time span, centroid, title, summary and score; delete empty stories."""
+    now = now or datetime.now(UTC)
+    for story_id in sorted(set(story_ids)):
+        story = session.get(Story, story_id)
+        if story is None:
+            continue
+        rows = session.execute(
+            select(
+                Enrichment.article_id,
+                Enrichment.seen_at,
+                Enrichment.embedding,
+                Enrichment.duplicate_of,
+                Enrichment.summary,
+                Article.outlet,
+                Article.title,
+            )
+            .join(Article, Article.id == Enrichment.article_id)
+            .where(Enrichment.story_id == story_id)
+        ).all()
+        if not rows:
+            session.delete(story)
+            continue
+        times = [_aware(r.seen_at) for r in rows]
+        outlets = {r.outlet for r in rows if r.outlet}
+        originals = [r for r in rows if r.duplicate_of is None] or list(rows)
+        vecs = [(r, v) for r in originals if (v := from_blob(r.embedding)) is not None]
+        story.article_count = len(rows)
+        story.outlet_count = max(1, len(outlets))
+        story.first_seen = min(times)
+        story.last_seen = max(times)
+        recent = sum(1 for t in times if t >= story.last_seen - VELOCITY_WINDOW)
+        story.score = story_score(story.outlet_count, len(rows), recent, story.last_seen, now)
+        if vecs:
+            mat = np.vstack([v for _, v in vecs])
+            centroid = normalize(mat.mean(axis=0, keepdims=True))[0]
+            story.centroid = to_blob(centroid)
+            central = vecs[int(np.argmax(mat @ centroid))][0]
+        else:
+            central = originals[0]
+        story.title = (central.title or "")[:1024]
+        story.title_article_id = central.article_id
+        story.summary = central.summary if isinstance(central.summary, list) else None
+        story.updated_at = now
+
+
+def refresh_scores(session: Session, now: datetime | None = None, days: int = 7) -> int:
+    """Re-rank recent stories as time passes (scores decay); returns how many were updated."""
+    now = now or datetime.now(UTC)
+    stories = session.scalars(select(Story).where(Story.last_seen >= now - timedelta(days=days)))
+    count = 0
+    for story in stories:
+        recent = session.scalar(
+            select(func.count())
+            .select_from(Enrichment)
+            .where(
+                Enrichment.story_id == story.id,
+                Enrichment.seen_at >= _aware(story.last_seen) - VELOCITY_WINDOW,
+            )
+        )
+        story.score = story_score(
+            story.outlet_count, story.article_count, int(recent or 0), _aware(story.last_seen), now
+        )
+        count += 1
+    return count
+
+
+def delete_empty_stories(session: Session) -> int:
+    has = select(Enrichment.article_id).where(Enrichment.story_id == Story.id).exists()
+    result = session.execute(delete(Story).where(~has))
+    return int(getattr(result, "rowcount", 0) or 0)

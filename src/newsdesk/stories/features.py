@@ -1,0 +1,343 @@
+"""Signature terms of an article for story clustering: content words and names/numbers.
+
+Stored per article (enrichments.terms) as raw counts; the clustering weights them by TF-IDF over
+the articles it compares, so the words that tell two similar events apart (the other boxer, the
+ship's name, "26 pirates") count most.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+MAX_WORDS = 120
+MAX_NAMES = 40
+# Texts shorter than this (headline or teaser only) are "short": their similarities run lower.
+SHORT_WORDS = 40
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]{2}|\d[\d.,]*\d|\d", re.UNICODE)
+_NAME = re.compile(
+    r"(?<![\w'’])(?:[A-Z][\w'’-]*[^\W_]|[A-Z]{2,})(?:\s+(?:[A-Z][\w'’-]*[^\W_]|[A-Z]{2,}))*"
+    r"|(?<![\w.,])\d[\d.,]*\d(?![\w])|(?<![\w.,])\d{2,}(?![\w])",
+    re.UNICODE,
+)
+_SENT_START = re.compile(r"(?:^|[.!?:;\"“”]\s+|\n\s*)$")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "can't",
+        "cannot",
+        "could",
+        "couldn't",
+        "did",
+        "didn't",
+        "do",
+        "does",
+        "doesn't",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "hadn't",
+        "has",
+        "hasn't",
+        "have",
+        "haven't",
+        "having",
+        "he",
+        "he'd",
+        "he'll",
+        "he's",
+        "her",
+        "here",
+        "here's",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "how's",
+        "i",
+        "i'd",
+        "i'll",
+        "i'm",
+        "i've",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn't",
+        "it",
+        "it's",
+        "its",
+        "itself",
+        "let's",
+        "me",
+        "more",
+        "most",
+        "mustn't",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "ought",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "shan't",
+        "she",
+        "she'd",
+        "she'll",
+        "she's",
+        "should",
+        "shouldn't",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "that's",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "there's",
+        "these",
+        "they",
+        "they'd",
+        "they'll",
+        "they're",
+        "they've",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "wasn't",
+        "we",
+        "we'd",
+        "we'll",
+        "we're",
+        "we've",
+        "were",
+        "weren't",
+        "what",
+        "what's",
+        "when",
+        "when's",
+        "where",
+        "where's",
+        "which",
+        "while",
+        "who",
+        "who's",
+        "whom",
+        "why",
+        "why's",
+        "with",
+        "won't",
+        "would",
+        "wouldn't",
+        "you",
+        "you'd",
+        "you'll",
+        "you're",
+        "you've",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "said",
+        "says",
+        "say",
+        "saying",
+        "told",
+        "tells",
+        "according",
+        "also",
+        "just",
+        "like",
+        "will",
+        "would",
+        "could",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "one",
+        "two",
+        "new",
+        "news",
+        "year",
+        "years",
+        "time",
+        "times",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "get",
+        "got",
+        "go",
+        "goes",
+        "going",
+        "went",
+        "make",
+        "made",
+        "makes",
+        "take",
+        "took",
+        "many",
+        "much",
+        "even",
+        "still",
+        "back",
+        "well",
+        "now",
+        "first",
+        "last",
+        "since",
+        "per",
+        "via",
+        "yet",
+        "however",
+        "though",
+        "although",
+        "around",
+        "among",
+        "us",
+        "within",
+        "without",
+        "across",
+        "another",
+        "every",
+        "including",
+        "including",
+        "us",
+    ]
+)
+
+
+def _words(text: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for match in _WORD.finditer(text):
+        word = match.group(0).lower().replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if len(word) < 2 or word in STOPWORDS:
+            continue
+        counts[word] += 1
+    return counts
+
+
+def _names(title: str, text: str) -> Counter[str]:
+    """Capitalized phrases not at a sentence start, and numbers: a cheap proxy for names."""
+    counts: Counter[str] = Counter()
+    for part in (title, text):
+        for match in _NAME.finditer(part):
+            before = part[max(0, match.start() - 3) : match.start()]
+            phrase = match.group(0)
+            if not phrase[0].isdigit() and (match.start() == 0 or _SENT_START.search(before)):
+                # A sentence-initial capital says nothing: keep the rest of a longer name.
+                phrase = phrase.partition(" ")[2]
+            key = " ".join(phrase.lower().replace("’", "'").split())
+            if key.endswith("'s"):
+                key = key[:-2]
+            if key and key not in STOPWORDS:
+                counts[key] += 1
+    return counts
+
+
+def extract_terms(title: str, text: str, entities: list[str] | None = None) -> dict[str, Any]:
+    """{"w": {word: count}, "n": {name: count}, "len": words} for one article.
+
+    `entities`: canonical entity keys from the text analysis, counted as names when given.
+    """
+    title = title or ""
+    text = text or ""
+    body = text if not text.startswith(title) else text[len(title) :]
+    words = _words(f"{title}\n{body}")
+    names = _names(title, body)
+    for key in entities or []:
+        names[key.lower()] += 1
+    length = sum(words.values())
+    return {
+        "w": dict(words.most_common(MAX_WORDS)),
+        "n": dict(names.most_common(MAX_NAMES)),
+        "len": length,
+    }
+
+
+def is_short(terms: dict[str, Any] | None) -> bool:
+    return not terms or int(terms.get("len", 0)) < SHORT_WORDS

@@ -1,0 +1,170 @@
+"""The enrichment stage: incremental, resumable, version-aware, exported as JSON lines."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from newsdesk.config import Settings
+from newsdesk.enrich import EnrichBusy, _run_lock, enrich, export_stories, pending_count
+from newsdesk.nlp.embed import Embedder, get_embedder
+from newsdesk.store import connect, session_scope
+from newsdesk.store.models_ai import ArticleTag, Enrichment, QuoteRow, Story, Tag
+from newsdesk.stories.index import forget_open_indexes, open_index
+
+try:
+    from .conftest import shared_data
+    from .stories_support import ecb_documents, import_records, record
+except ImportError:  # pragma: no cover
+    from conftest import shared_data  # type: ignore[no-redef]
+    from stories_support import ecb_documents, import_records, record  # type: ignore[no-redef]
+
+
+@pytest.fixture
+def small(settings: Settings) -> tuple[Settings, list[int]]:
+    """Eight ECB+ articles (two events) in a fresh database."""
+    docs = ecb_documents(shared_data("ecbplus-story-clusters"))
+    picked = [d for d in docs if d["topic"] == 7][:4] + [d for d in docs if d["topic"] == 12][:4]
+    ids = import_records(settings, [record(d, f"Outlet {i % 3}") for i, d in enumerate(picked)])
+    forget_open_indexes()
+    return settings, sorted(ids.values())
+
+
+def _snapshot(settings: Settings) -> dict[int, tuple]:
+    with session_scope(connect(settings.db_url)) as session:
+        return {
+            e.article_id: (e.model_version, e.enriched_at, e.story_id)
+            for e in session.scalars(select(Enrichment))
+        }
+
+
+def test_enrich_stores_everything_and_a_second_run_does_nothing(small) -> None:
+    settings, ids = small
+    engine = connect(settings.db_url)
+    seen: list[tuple[int, int]] = []
+    assert enrich(engine, settings, progress=lambda d, t: seen.append((d, t)), batch_size=3) == 8
+    assert seen[-1] == (8, 8) and len(seen) == 3
+    with session_scope(engine) as session:
+        rows = session.scalars(select(Enrichment)).all()
+        assert sorted(r.article_id for r in rows) == ids
+        for r in rows:
+            assert r.summary and r.embedding and len(r.embedding) == 768 and r.terms
+            assert r.story_id is not None and r.seen_at is not None
+        assert session.scalar(select(func.count()).select_from(ArticleTag)) > 8
+        assert session.scalar(select(func.count()).select_from(Story)) >= 2
+        assert session.scalar(select(func.count()).select_from(QuoteRow)) >= 1
+        tag = session.scalar(select(Tag).where(func.lower(Tag.slug) == "wladimirklitschko"))
+        assert tag is not None and tag.kind == "person" and tag.article_count == 4
+    before = _snapshot(settings)
+    assert pending_count(engine) == 0
+    assert enrich(engine, settings) == 0
+    assert _snapshot(settings) == before
+
+
+def test_new_articles_are_enriched_once_and_join_stories(small) -> None:
+    settings, ids = small
+    engine = connect(settings.db_url)
+    assert enrich(engine, settings) == 8
+    docs = ecb_documents(shared_data("ecbplus-story-clusters"))
+    extra = [d for d in docs if d["topic"] == 7 and d["subtopic"] == "ecb"][4:5]
+    new_ids = import_records(settings, [record(d, "Late Outlet") for d in extra])
+    new_id = max(new_ids.values())
+    before = _snapshot(settings)
+    assert enrich(engine, settings) == 1
+    after = _snapshot(settings)
+    assert {k: v[:2] for k, v in after.items() if k != new_id} == {
+        k: v[:2] for k, v in before.items()
+    }
+    # The late article joins the story of the same event's earlier articles.
+    first_event = [i for i in ids[:4] if before[i][2] is not None]
+    stories = {after[i][2] for i in first_event}
+    assert after[new_id][2] in stories
+
+
+def test_model_version_change_re_enriches(small) -> None:
+    settings, _ids = small
+    engine = connect(settings.db_url)
+    assert enrich(engine, settings, version="test-v1") == 8
+    with session_scope(engine) as session:
+        tags_before = session.scalar(select(func.count()).select_from(ArticleTag))
+    assert enrich(engine, settings, version="test-v1") == 0
+    assert pending_count(engine, "test-v2") == 8
+    assert enrich(engine, settings, version="test-v2", limit=4, batch_size=4) == 4
+    versions = {v[0] for v in _snapshot(settings).values()}
+    assert versions == {"test-v1", "test-v2"}  # lazily: the rest on the next run
+    assert enrich(engine, settings, version="test-v2") == 4
+    assert {v[0] for v in _snapshot(settings).values()} == {"test-v2"}
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ArticleTag)) == tags_before
+        assert all(e.story_id is not None for e in session.scalars(select(Enrichment)))
+
+
+class _Crash(RuntimeError):
+    pass
+
+
+class _FailingEmbedder:
+    """The real embedder, failing on its second batch (a crash mid-run)."""
+
+    def __init__(self, real: Embedder) -> None:
+        self.real = real
+        self.calls = 0
+
+    def embed_articles(self, docs: list[tuple[str, str]]) -> np.ndarray:
+        self.calls += 1
+        if self.calls == 2:
+            raise _Crash("boom")
+        return self.real.embed_articles(docs)
+
+
+def test_crash_mid_run_keeps_committed_batches_and_resumes(small) -> None:
+    settings, ids = small
+    engine = connect(settings.db_url)
+    failing = _FailingEmbedder(get_embedder())
+    with pytest.raises(_Crash):
+        enrich(engine, settings, batch_size=3, embedder=failing)  # type: ignore[arg-type]
+    done = _snapshot(settings)
+    assert sorted(done) == ids[:3]  # the first batch is committed, the second is not
+    forget_open_indexes()  # a new process: the index was never saved
+    assert enrich(engine, settings, batch_size=3) == 5
+    after = _snapshot(settings)
+    assert sorted(after) == ids and all(v[2] is not None for v in after.values())
+    index = open_index(engine, settings.data_dir, cached=False)
+    assert index.ids() == set(ids)
+
+
+def test_export_stories_jsonl(small) -> None:
+    settings, ids = small
+    engine = connect(settings.db_url)
+    enrich(engine, settings)
+    out = io.StringIO()
+    assert export_stories(engine, out) == 8
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row["article_id"] for row in lines] == ids
+    for row in lines:
+        assert {"article_id", "url", "story_id", "title", "outlet", "duplicate_of"} <= set(row)
+        assert row["url"].startswith("https://news.example/") and row["story_id"]
+
+
+def test_one_enrich_at_a_time(tmp_path: Path) -> None:
+    with _run_lock(tmp_path), pytest.raises(EnrichBusy), _run_lock(tmp_path):
+        pass
+
+
+def test_re_enriching_leaves_no_empty_stories(small) -> None:
+    settings, _ids = small
+    engine = connect(settings.db_url)
+    enrich(engine, settings, version="v-a")
+    enrich(engine, settings, version="v-b")
+    with session_scope(engine) as session:
+        stories = session.scalars(select(Story)).all()
+        members = Counter(
+            session.scalars(select(Enrichment.story_id).where(Enrichment.story_id.is_not(None)))
+        )
+        assert stories and all(members[s.id] == s.article_count for s in stories)

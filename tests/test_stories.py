@@ -1,0 +1,219 @@
+"""Stories, near-duplicates, the vector index, related articles and ask() on real ECB+ news."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from newsdesk.ask import ask
+from newsdesk.nlp.embed import from_blob
+from newsdesk.store import session_scope
+from newsdesk.store.models_ai import Enrichment, Story
+from newsdesk.stories.cluster import Doc, cluster_docs
+from newsdesk.stories.dedup import also_published_by, signature
+from newsdesk.stories.index import VectorIndex, forget_open_indexes, index_dir, open_index
+from newsdesk.stories.related import related
+
+try:
+    from .conftest import shared_data
+    from .stories_support import Corpus, build_corpus
+except ImportError:  # pragma: no cover - run without the tests package
+    from conftest import shared_data  # type: ignore[no-redef]
+    from stories_support import Corpus, build_corpus  # type: ignore[no-redef]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    data = shared_data("ecbplus-story-clusters")
+    return build_corpus(str(tmp_path_factory.mktemp("stories")), str(data))
+
+
+def _stories(corpus: Corpus) -> dict[int, int | None]:
+    with session_scope(corpus.engine) as session:
+        return dict(session.execute(select(Enrichment.article_id, Enrichment.story_id)).all())
+
+
+def test_two_outlets_share_a_story_and_same_kind_events_do_not(corpus: Corpus) -> None:
+    story = _stories(corpus)
+    main: dict[str, int] = {}
+    for event in sorted(set(corpus.gold.values())):
+        members = [a for a, g in corpus.gold.items() if g == event]
+        counts = Counter(story[a] for a in members)
+        top, n = counts.most_common(1)[0]
+        assert top is not None
+        # Versions of one event from different outlets are one story...
+        assert n >= len(members) - 1, (event, counts)
+        assert len({corpus.outlet[a] for a in members if story[a] == top}) >= 3
+        main[event] = top
+    # ...and two different events of the same kind (same topic) are not.
+    for topic in ("7", "12"):
+        assert main[f"{topic}_ecb"] != main[f"{topic}_ecbplus"]
+
+
+def test_story_rows_have_title_span_outlets_and_score(corpus: Corpus) -> None:
+    with session_scope(corpus.engine) as session:
+        stories = session.scalars(select(Story).order_by(Story.article_count.desc())).all()
+        assert stories
+        top = stories[0]
+        assert top.title and top.title_article_id is not None
+        assert top.article_count >= 5 and top.outlet_count >= 3
+        assert top.first_seen is not None and top.last_seen >= top.first_seen
+        assert top.score > 0
+        assert from_blob(top.centroid) is not None
+
+
+def test_syndicated_copy_with_small_edits_is_a_duplicate(corpus: Corpus) -> None:
+    story = _stories(corpus)
+    with session_scope(corpus.engine) as session:
+        row = session.get(Enrichment, corpus.copy_id)
+        assert row is not None and row.duplicate_of == corpus.original_id
+        assert story[corpus.copy_id] == story[corpus.original_id]
+        also = also_published_by(session, corpus.original_id)
+    assert [a for a, _outlet, _url in also] == [corpus.copy_id]
+    assert also[0][1] == "Syndicate Weekly"
+
+
+def test_only_copies_of_one_text_are_duplicates(corpus: Corpus) -> None:
+    """ECB+ itself holds a few wire copies (the same agency text on two sites): those are found;
+    different write-ups of the same event (the 2008 events here) are not copies."""
+    with session_scope(corpus.engine) as session:
+        pairs = session.execute(
+            select(Enrichment.article_id, Enrichment.duplicate_of).where(
+                Enrichment.duplicate_of.is_not(None)
+            )
+        ).all()
+    assert (corpus.copy_id, corpus.original_id) in [tuple(p) for p in pairs]
+    for copy, original in pairs:
+        if copy != corpus.copy_id:
+            assert corpus.gold[copy] == corpus.gold[original]
+    copies = {c for c, o in pairs if c != corpus.copy_id} | {
+        o for c, o in pairs if c != corpus.copy_id
+    }
+    assert not copies & {a for a, g in corpus.gold.items() if g in ("7_ecb", "12_ecb")}
+
+
+def test_clustering_does_not_depend_on_arrival_order(corpus: Corpus) -> None:
+    with session_scope(corpus.engine) as session:
+        rows = session.execute(
+            select(Enrichment.article_id, Enrichment.embedding, Enrichment.terms).where(
+                Enrichment.duplicate_of.is_(None)
+            )
+        ).all()
+    docs = [Doc(a, from_blob(e), t) for a, e, t in rows]  # type: ignore[arg-type]
+    expected = sorted(map(tuple, cluster_docs(docs)))
+    for seed in range(3):
+        shuffled = docs[:]
+        random.Random(seed).shuffle(shuffled)
+        assert sorted(map(tuple, cluster_docs(shuffled))) == expected
+
+
+def test_related_prefers_other_outlets_and_excludes_self_and_copies(corpus: Corpus) -> None:
+    items = related(corpus.engine, corpus.original_id, k=8, settings=corpus.settings)
+    ids = [it.article_id for it in items]
+    assert items and corpus.original_id not in ids and corpus.copy_id not in ids
+    assert len(ids) == len(set(ids))
+    same = [it for it in items if it.same_story]
+    assert len(same) >= 3
+    assert items[: len(same)] == same  # the same story first
+    own = corpus.outlet[corpus.original_id]
+    # Other outlets first: the article's own outlet only after every other one.
+    outlets = [it.outlet for it in same]
+    if own in outlets:
+        assert all(o != own for o in outlets[: outlets.index(own)])
+        assert len(set(outlets[: outlets.index(own)])) >= 2
+    for it in items:
+        assert it.title and it.url and it.snippet and it.outlet
+    # From the copy's page: neither the copy nor its original.
+    from_copy = [
+        it.article_id
+        for it in related(corpus.engine, corpus.copy_id, k=8, settings=corpus.settings)
+    ]
+    assert corpus.copy_id not in from_copy and corpus.original_id not in from_copy
+
+
+def test_index_survives_restart_and_rebuilds_when_corrupt(corpus: Corpus) -> None:
+    engine = corpus.engine
+    first = open_index(engine, corpus.settings.data_dir, cached=False)
+    with session_scope(engine) as session:
+        vec = from_blob(session.get(Enrichment, corpus.original_id).embedding)  # type: ignore[union-attr]
+    before = first.search(vec, k=5)
+    assert before[0][0] == corpus.original_id
+    forget_open_indexes()
+    again = VectorIndex(index_dir(corpus.settings.data_dir))
+    assert again.load()  # the saved file, as a new process would read it
+    assert [i for i, _ in again.search(vec, k=5)] == [i for i, _ in before]
+    path = index_dir(corpus.settings.data_dir) / "articles.hnsw"
+    path.write_bytes(path.read_bytes()[:-64])  # corrupt it
+    assert not VectorIndex(index_dir(corpus.settings.data_dir)).load()
+    rebuilt = open_index(engine, corpus.settings.data_dir, cached=False)
+    assert len(rebuilt) == len(first)
+    assert [i for i, _ in rebuilt.search(vec, k=5)][0] == corpus.original_id
+    assert VectorIndex(index_dir(corpus.settings.data_dir)).load()  # and saved again
+
+
+def test_ask_cites_the_answering_sentence_and_refuses_unrelated(corpus: Corpus) -> None:
+    answer = ask(corpus.engine, corpus.settings, "How many pirates did the Indian Navy capture?")
+    assert answer.answered
+    assert answer.citations
+    top = answer.citations[0]
+    assert "pirates" in top["sentence"].lower()
+    assert {"sentence", "article_id", "outlet", "url", "title"} <= set(top)
+    assert top["sentence"] in answer.answer_text
+    assert corpus.gold[top["article_id"]].startswith("12_")
+    off = ask(corpus.engine, corpus.settings, "What is a good recipe for sourdough bread?")
+    assert not off.answered and not off.citations
+    assert "does not answer" in off.answer_text
+
+
+def test_ask_within_a_story(corpus: Corpus) -> None:
+    story = _stories(corpus)
+    boxing = Counter(story[a] for a, g in corpus.gold.items() if g == "7_ecbplus").most_common(1)
+    answer = ask(corpus.engine, corpus.settings, "Who did Klitschko fight?", story_id=boxing[0][0])
+    assert answer.answered
+    assert all(story[c["article_id"]] == boxing[0][0] for c in answer.citations)
+
+
+def test_minhash_signature_ignores_short_texts() -> None:
+    assert signature("Short headline about pirates") is None
+    text = " ".join(f"word{i}" for i in range(80))
+    sig = signature(text)
+    assert sig is not None and sig.size == 76
+    score, ratio = sig.containment(signature(text + " extra words here") or sig)
+    assert score > 0.9 and ratio > 0.9
+
+
+def test_vector_index_round_trip(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(50, 384)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index = VectorIndex(tmp_path)
+    index.add(list(range(100, 150)), vecs)
+    index.remove([101])
+    index.save()
+    loaded = VectorIndex(tmp_path)
+    assert loaded.load() and len(loaded) == 49 and 101 not in loaded
+    assert loaded.search(vecs[0], 1)[0][0] == 100
+    assert all(i != 101 for i, _ in loaded.search(vecs[1], 5))
+
+
+def test_views_for_the_web_pages(corpus: Corpus) -> None:
+    from newsdesk.stories.views import article_ai, story_view, tag_descriptions, top_stories
+
+    with session_scope(corpus.engine) as session:
+        ai = article_ai(session, corpus.original_id)
+        assert ai is not None and ai.summary and ai.story_id is not None
+        assert ai.hashtags and ai.entities
+        assert [a for a, _, _ in ai.also_published_by] == [corpus.copy_id]
+        copy = article_ai(session, corpus.copy_id)
+        assert copy is not None and copy.duplicate_of == corpus.original_id
+        tops = top_stories(session, limit=3)
+        assert tops and tops[0].score >= tops[-1].score
+        view = story_view(session, ai.story_id)
+        assert view is not None and view.articles
+        assert corpus.copy_id not in [a.article_id for a in view.articles]
+        assert isinstance(tag_descriptions(session, ai.entities[0].slug), list)
