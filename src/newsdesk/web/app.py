@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from newsdesk import __version__
 from newsdesk.config import Settings
 from newsdesk.store.db import connect
+from newsdesk.web import ai_links
+from newsdesk.web.ai_pages import router as ai_router
 from newsdesk.web.pages import render, router
 from newsdesk.web.personal import install as install_personal
 from newsdesk.web.readers import install as install_readers
@@ -104,6 +106,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine if engine is not None else connect(settings.db_url)
     app.state.templates = Jinja2Templates(env=make_env())
     app.include_router(router)
+    if ai_links.tables_ready(app.state.engine):  # stories, hashtags, explainers, asking
+        app.include_router(ai_router)
+        app.state.templates.env.globals["stories_nav"] = True
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -91,7 +91,7 @@ class Target:
 
     @property
     def page_url(self) -> str:
-        return f"/{self.kind}s/{self.id}"
+        return f"/stories/{self.id}" if self.kind == "story" else f"/{self.kind}s/{self.id}"
 
     @property
     def post_url(self) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from newsdesk.store.db import session_scope
 from newsdesk.store.search import search as fts_search
 from newsdesk.web import queries
+from newsdesk.web.ai_queries import home_ai
 from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.queries import Cursor
 from newsdesk.web.slots import article_slots
@@ -73,10 +74,12 @@ def home(
     page = queries.latest(session, outlet=outlet, before=cursor, limit=PAGE_SIZE)
     older = _url("/", outlet=outlet, before=page.next_cursor.encode()) if page.next_cursor else None
     empty = not page.items and outlet is None and cursor is None
+    front = outlet is None and cursor is None and not empty
     return render(
         request,
         "home.html",
         {
+            **(home_ai(session) if front else {}),
             "items": page.items,
             "outlet": outlet,
             "outlets": queries.outlets(session),
@@ -99,7 +102,7 @@ def article_page(request: Request, session: SessionDep, article_id: int) -> HTML
         "feeds": queries.article_feeds(session, article.id),
         "words": article.word_count or len(article.text.split()),
     }
-    context.update(article_slots(session, article).context())
+    context.update(article_slots(session, article, request.app.state.settings).context())
     context["thread"] = comment_thread(request, session, article_id=article.id)
     return render(request, "article.html", context)
 

@@ -1,31 +1,72 @@
-"""Article-page slots for later features (hashtags, AI summary, quotes, Q&A, related, comments).
+"""Article-page slots of the AI layer: hashtags, AI summary, quotes, Q&A, related, comments.
 
-Each slot renders nothing while empty. Later work fills `article_slots()`; the templates in
-templates/slots/ already know how to show the data described here.
+`article_slots()` is the single place that fills them, from what newsdesk.enrich stored
+(newsdesk.stories.views.article_ai, newsdesk.stories.related.related). Each slot renders
+nothing while empty: an article that is not enriched yet shows none of them.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from newsdesk.config import Settings
 from newsdesk.store.models import Article
+from newsdesk.web import ai_links
 from newsdesk.web.queries import ArticleItem
+from newsdesk.web.templating import quote_path
+
+log = logging.getLogger(__name__)
+
+MAX_HASHTAGS = 8
+MIN_HASHTAGS = 3  # fewer hashtags than this: add the article's main names (real tags too)
+MAX_QUOTES = 8
+MAX_RELATED = 8
+# A pronoun is not a speaker worth naming ("I", "it" are what the text had, not who said it).
+PRONOUNS = {"i", "it", "he", "she", "they", "we", "you", "this", "that", "who", "one"}
+
+
+@dataclass
+class TagLink:
+    """A hashtag linking to its tag page (TAG_PAGE)."""
+
+    slug: str
+    label: str
+    kind: str = "topic"
+
+    @property
+    def url(self) -> str:
+        return tag_url(self.slug)
 
 
 @dataclass
 class Quote:
     text: str
     speaker: str | None = None
+    speaker_url: str | None = None  # the speaker's explainer page (a known entity)
+    cue: str | None = None  # "said", "told", "according to"
+    outlet: str | None = None  # a carried source: "... quoted by Reuters"
+    kind: str = "direct"  # direct | reported
+
+
+@dataclass
+class Citation:
+    sentence: str
+    article_id: int
+    outlet: str
+    title: str
 
 
 @dataclass
 class Answer:
     question: str
     answer: str
+    answered: bool = True
+    citations: list[Citation] = field(default_factory=list)
 
 
 @dataclass
@@ -44,19 +85,127 @@ class Comment:
 
 
 @dataclass
+class RelatedLink:
+    """A related article: same story from another outlet, or a related story."""
+
+    article_id: int
+    outlet: str
+    title: str
+    snippet: str
+    when: datetime | None
+    same_story: bool
+
+
+@dataclass
+class StoryLink:
+    id: int
+    title: str
+    article_count: int
+    outlet_count: int
+
+    @property
+    def url(self) -> str:
+        return ai_links.STORY_PAGE.format(id=self.id)
+
+
+@dataclass
 class ArticleSlots:
-    hashtags: list[str] = field(default_factory=list)
+    hashtags: list[TagLink | str] = field(default_factory=list)  # str: a search link
     summary: str | None = None  # AI summary, plain text
     key_points: list[str] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     ask: AskBox | None = None  # None: feature off
-    related: list[ArticleItem] = field(default_factory=list)
+    related: list[ArticleItem | RelatedLink] = field(default_factory=list)
     comments: list[Comment] | None = None  # None: feature off; [] shows "no comments yet"
+    also_published_by: list[tuple[int, str]] = field(default_factory=list)  # (article id, outlet)
+    story_link: StoryLink | None = None  # the story this article is part of (2+ articles)
 
     def context(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def article_slots(session: Session, article: Article) -> ArticleSlots:
-    """Data for the later-feature slots of one article. Nothing yet: every slot is empty."""
-    return ArticleSlots()
+def tag_url(slug: str) -> str:
+    return ai_links.TAG_PAGE.format(slug=quote_path(slug))
+
+
+def _speaker(name: str | None) -> str | None:
+    name = " ".join((name or "").split())
+    return None if not name or name.casefold() in PRONOUNS else name
+
+
+def article_slots(
+    session: Session, article: Article, settings: Settings | None = None
+) -> ArticleSlots:
+    """The AI slots of one article; all empty while the article is not enriched.
+
+    `settings` locates the vector index for "Related stories" (the app's settings).
+    """
+    if not ai_links.tables_ready(session.get_bind()):
+        return ArticleSlots()
+    from newsdesk.stories.related import related
+    from newsdesk.stories.views import article_ai
+    from newsdesk.web import ai_queries
+
+    ai = article_ai(session, article.id)
+    if ai is None:
+        return ArticleSlots()
+    slots = ArticleSlots()
+
+    tags = list(ai.hashtags[:MAX_HASHTAGS])
+    if len(tags) < MIN_HASHTAGS:
+        taken = {t.slug.lower() for t in tags}
+        extra = [e for e in ai.entities if e.slug.lower() not in taken]
+        tags += extra[: MIN_HASHTAGS - len(tags)]
+    slots.hashtags = [TagLink(t.slug, t.label, t.kind) for t in tags]
+
+    sentences = [" ".join(s.split()) for s in ai.summary if s and s.strip()]
+    slots.summary = " ".join(sentences) or None
+    in_summary = {s.casefold() for s in sentences}
+    slots.key_points = [
+        " ".join(p.split()) for p in ai.key_points if p.strip() and p.casefold() not in in_summary
+    ]
+
+    for q in ai.quotes:
+        if len(slots.quotes) >= MAX_QUOTES:
+            break
+        text = ai_queries.clean_quote(q.quote)
+        if not text or any(text == shown.text for shown in slots.quotes):
+            continue
+        speaker = _speaker(q.speaker)
+        slots.quotes.append(
+            Quote(
+                text=text,
+                speaker=speaker,
+                speaker_url=tag_url(q.speaker_slug) if speaker and q.speaker_slug else None,
+                cue=q.cue if speaker else None,
+                outlet=q.outlet,
+                kind=q.kind,
+            )
+        )
+
+    slots.ask = AskBox(action=f"/articles/{article.id}/ask")
+    slots.also_published_by = [(i, outlet) for i, outlet, _url in ai.also_published_by]
+
+    try:
+        items = related(session, article.id, MAX_RELATED, settings=settings)
+    except Exception:  # the page stays up without its related list (the index is rebuilt later)
+        log.exception("related articles of %s failed", article.id)
+        items = []
+    heads = ai_queries.article_heads(session, [r.article_id for r in items])
+    for r in items:
+        when, snippet = heads.get(r.article_id, (None, ""))
+        slots.related.append(
+            RelatedLink(
+                r.article_id,
+                r.outlet,
+                r.title,
+                snippet or r.snippet,
+                when or r.published,
+                r.same_story,
+            )
+        )
+
+    story = ai_queries.article_story(session, article.id)
+    if story is not None and story.article_count >= 2:
+        slots.story_link = StoryLink(story.id, story.title, story.article_count, story.outlet_count)
+    return slots
