@@ -2,7 +2,7 @@
 
 Serves real article pages (../shared/data article-extraction-benchmark + trafilatura-eval) and
 teaser RSS feeds pointing at them from a separate `python -m http.server` process, runs one
-`newsdesk` refresh into a fresh SQLite database, and reports articles/s and peak RSS of the
+`newsdesk` refresh into a fresh SQLite database, and reports articles/s, CPU per article and peak memory (PSS) of the
 newsdesk process tree.
 
     python bench/ingest.py [--pages 600] [--feeds 20] [--workers 2] [--json OUT]
@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import platform
+import resource
 import socket
 import subprocess
 import sys
@@ -49,17 +50,21 @@ def real_pages(limit: int) -> list[bytes]:
     return pages
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident set size of a process and all its descendants, in KiB."""
+def tree_memory_kb(pid: int, field: str, exclude: set[int]) -> int:
+    """Sum of `field` (Rss or Pss) over a process and its descendants, in KiB.
+
+    Pss counts pages that forked extraction workers share with their parent once; Rss counts
+    them in every process. `exclude` drops the benchmark's own HTTP server.
+    """
     total = 0
     stack = [pid]
     while stack:
         current = stack.pop()
+        if current in exclude:
+            continue
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(
-                next(ln for ln in status.splitlines() if ln.startswith("VmRSS")).split()[1]
-            )
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
+            total += int(next(ln for ln in rollup if ln.startswith(field + ":")).split()[1])
             for task in Path(f"/proc/{current}/task").iterdir():
                 children = (task / "children").read_text().split()
                 stack.extend(int(c) for c in children)
@@ -69,16 +74,26 @@ def tree_rss_kb(pid: int) -> int:
 
 
 class PeakSampler(threading.Thread):
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, exclude: set[int]) -> None:
         super().__init__(daemon=True)
         self.pid = pid
-        self.peak_kb = 0
+        self.exclude = exclude
+        self.peak_rss_kb = 0
+        self.peak_pss_kb = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
-            time.sleep(0.05)
+            self.peak_rss_kb = max(self.peak_rss_kb, tree_memory_kb(self.pid, "Rss", self.exclude))
+            self.peak_pss_kb = max(self.peak_pss_kb, tree_memory_kb(self.pid, "Pss", self.exclude))
+            time.sleep(0.1)
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the extraction pool)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def free_port() -> int:
@@ -155,11 +170,13 @@ def main() -> None:
             engine = connect(settings.db_url)
             with session_scope(engine) as session:
                 session.add_all(Feed(url=u) for u in feed_urls)
-            sampler = PeakSampler(os.getpid())
+            sampler = PeakSampler(os.getpid(), {server.pid})
             sampler.start()
             started = time.perf_counter()
+            cpu_before = _cpu()
             report = asyncio.run(refresh(engine, settings))
             elapsed = time.perf_counter() - started
+            cpu = _cpu() - cpu_before
             sampler.stop.set()
             sampler.join()
             with session_scope(engine) as session:
@@ -181,7 +198,10 @@ def main() -> None:
         "feed_errors": len(report.errors),
         "seconds": round(elapsed, 2),
         "articles_per_second": round(stored / elapsed, 1),
-        "peak_rss_mb": round(sampler.peak_kb / 1024, 1),
+        "peak_pss_mb": round(sampler.peak_pss_kb / 1024, 1),
+        "peak_rss_sum_mb": round(sampler.peak_rss_kb / 1024, 1),
+        "cpu_seconds": round(cpu, 2),
+        "cpu_ms_per_article": round(1000 * cpu / max(stored, 1), 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     for key, value in figures.items():

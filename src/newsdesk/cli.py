@@ -26,6 +26,10 @@ feeds_app = typer.Typer(help="Manage subscribed feeds.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 users_app = typer.Typer(help="Manage reader accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+tokens_app = typer.Typer(help="API tokens for apps and private feeds.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+export_app = typer.Typer(help="Export data.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 console = Console(stderr=True)
 
@@ -298,6 +302,59 @@ def serve(
     asyncio.run(main())
 
 
+@app.command("enrich")
+def enrich_command(
+    limit: Annotated[int | None, typer.Option(help="stop after about this many articles")] = None,
+) -> None:
+    """Run the AI layer (summaries, hashtags, entities, quotes, embeddings, stories) on new articles."""
+    from newsdesk.enrich import EnrichBusy, enrich, pending_count
+
+    settings = _settings()
+    engine = _engine(settings)
+    with _progress() as progress:
+        task = progress.add_task("enriching", total=pending_count(engine))
+
+        def step(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            count = enrich(engine, settings, progress=step, limit=limit)
+        except EnrichBusy as exc:
+            raise _fail(str(exc)) from exc
+    console.print(f"enriched {count} articles")
+
+
+@export_app.command("stories")
+def export_stories_command(
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="one JSON object per article")] = True,
+) -> None:
+    """Print each article with its story id, one JSON line per article."""
+    from newsdesk.enrich import export_stories
+
+    export_stories(_engine(_settings()), sys.stdout)
+
+
+@app.command("ask")
+def ask_command(
+    question: str,
+    story: Annotated[int | None, typer.Option("--story", help="only this story's coverage")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Answer a question from the stored coverage, quoting and citing the articles."""
+    from dataclasses import asdict
+
+    from newsdesk.ask import ask
+
+    settings = _settings()
+    answer = ask(_engine(settings), settings, question, story_id=story)
+    if as_json:
+        sys.stdout.write(json.dumps(asdict(answer), ensure_ascii=False, default=str) + "\n")
+        return
+    stdout().print(answer.answer_text)
+    for number, cite in enumerate(answer.citations, 1):
+        stdout().print(f"[{number}] {cite.get('outlet')}: {cite.get('title')} <{cite.get('url')}>")
+
+
 @app.command()
 def analyze(
     paths: Annotated[
@@ -366,6 +423,29 @@ def users_set_role(name: str, role: str) -> None:
     except UserError as exc:
         raise _fail(str(exc)) from exc
     stdout().print(f"{name} is now {role}")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: str,
+    name: Annotated[str, typer.Option(help="a label, e.g. the app's name")] = "cli",
+    scope: Annotated[str, typer.Option(help="api, greader or feed")] = "api",
+) -> None:
+    """Create an API token for USERNAME and print it (shown only once)."""
+    from newsdesk.store.models_readers import User
+    from newsdesk.web.security import username_key
+    from newsdesk.web.tokens import TokenError, create_api_token
+
+    engine = _engine(_settings())
+    with session_scope(engine) as session:
+        user_id = session.scalar(select(User.id).where(User.username_key == username_key(username)))
+    if user_id is None:
+        raise _fail(f"there is no user {username!r}")
+    try:
+        token = create_api_token(engine, user_id, name, scope)
+    except TokenError as exc:
+        raise _fail(str(exc)) from exc
+    sys.stdout.write(token + "\n")
 
 
 @app.command()

@@ -371,14 +371,35 @@ def due_feeds(engine: Engine, now: datetime | None = None) -> list[int]:
         return list(session.scalars(query))
 
 
-async def refresh_forever(engine: Engine, settings: Settings, tick: float = 30.0) -> None:
-    """The background refresher run by `serve`: refreshes feeds as they fall due."""
+async def refresh_forever(
+    engine: Engine, settings: Settings, tick: float = 30.0, enrich: bool = True
+) -> None:
+    """The background worker run by `serve`: refreshes feeds as they fall due, then enriches."""
+    import logging
+
+    from newsdesk.enrich import EnrichBusy
+    from newsdesk.enrich import enrich as run_enrich
+
+    log = logging.getLogger("newsdesk.worker")
     refresher = Refresher(engine, settings)
     try:
         while True:
             ids = due_feeds(engine)
             if ids:
-                await refresher.run(ids)
+                report = await refresher.run(ids)
+                log.info("refreshed %d feeds: %d new articles", len(ids), report.new_articles)
+            if enrich:
+                try:  # CPU-bound: off the event loop that also serves the web app
+                    count = await asyncio.to_thread(
+                        run_enrich, engine, settings, None, 64, limit=512
+                    )
+                except EnrichBusy:
+                    count = 0  # another process (e.g. `newsdesk enrich`) is on it
+                except Exception:  # logged; the web app and refresher go on
+                    log.exception("enrichment failed")
+                    count = 0
+                if count:
+                    log.info("enriched %d articles", count)
             await asyncio.sleep(tick)
     finally:
         refresher.close()
