@@ -124,3 +124,50 @@ def test_users_create_admin_and_login(settings: Settings):
         assert user.role == "admin"
         assert user.password_hash.startswith("$argon2id$")
         assert verify_password(user.password_hash, "correct horse battery staple")[0]
+
+
+def test_import_enrich_export_and_ask(tmp_path: Path, settings: Settings):
+    """The evaluation path: import JSONL, enrich, export stories, ask, analyze."""
+    root = shared_data("bbc-news") / "bbc" / "business"
+    lines = []
+    for i, path in enumerate(sorted(root.glob("*.txt"))[:12]):
+        headline, body = path.read_text(encoding="latin-1").split("\n", 1)
+        lines.append(
+            json.dumps(
+                {
+                    "url": f"https://bbc.example/business/{i}",
+                    "title": headline,
+                    "text": body.strip(),
+                    "published": "2005-02-01T10:00:00Z",
+                    "source": "BBC News",
+                }
+            )
+        )
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text("\n".join(lines))
+    env = env_for(settings)
+    assert runner.invoke(app, ["import", str(jsonl)], env=env).exit_code == 0
+    enriched = runner.invoke(app, ["enrich"], env=env)
+    assert enriched.exit_code == 0, enriched.output
+    assert "enriched 12 articles" in enriched.output
+    again = runner.invoke(app, ["enrich"], env=env)
+    assert "enriched 0 articles" in again.output
+    exported = runner.invoke(app, ["export", "stories", "--jsonl"], env=env)
+    rows = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert len(rows) == 12 and all(isinstance(r["story_id"], int) for r in rows)
+    first = sorted(root.glob("*.txt"))[0].read_text(encoding="latin-1")
+    assert "Time Warner" in first
+    answer = runner.invoke(
+        app, ["ask", "By how much did quarterly profits at TimeWarner jump?", "--json"], env=env
+    )
+    result = json.loads(answer.stdout)
+    assert result["answered"] and result["citations"]
+    assert any(
+        "TimeWarner" in c["sentence"] or "Time Warner" in c["sentence"] for c in result["citations"]
+    )
+    article = tmp_path / "a.txt"
+    article.write_text(first)
+    analyzed = runner.invoke(app, ["analyze", str(article)], env=env)
+    obj = json.loads(analyzed.stdout)
+    assert set(obj) == {"summary", "key_points", "hashtags", "entities", "quotes"}
+    assert len(obj["summary"]) == 3
