@@ -198,6 +198,22 @@ def merge_extracted(cand: Candidate, ext: Extracted) -> Candidate:
     return cand
 
 
+_WARM_PAGE = (
+    "<html><head><title>Warm-up</title><meta name='author' content='A. Writer'></head><body>"
+    "<article><h1>Warm-up</h1>"
+    + "<p>This page loads the extractor's language, date and fallback models once.</p>" * 20
+    + "</article></body></html>"
+)
+
+
+def warm_up_extractor() -> None:
+    """Run one extraction so lazily loaded models sit in memory that forked workers share."""
+    try:
+        extract_article(_WARM_PAGE, "https://example.org/2026/01/01/warm-up")
+    except ExtractionError:
+        pass
+
+
 def extract_page(body: bytes, url: str) -> Extracted:
     """Runs in a worker process."""
     return extract_article(body, url)
@@ -222,6 +238,7 @@ class Refresher:
 
     def _executor(self) -> Executor:
         if self._pool is None:
+            warm_up_extractor()  # load models before fork: workers share them copy-on-write
             self._pool = ProcessPoolExecutor(max_workers=max(1, self.settings.extract_workers))
         return self._pool
 
