@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import random
 import re
@@ -208,10 +209,8 @@ _WARM_PAGE = (
 
 def warm_up_extractor() -> None:
     """Run one extraction so lazily loaded models sit in memory that forked workers share."""
-    try:
+    with contextlib.suppress(ExtractionError):
         extract_article(_WARM_PAGE, "https://example.org/2026/01/01/warm-up")
-    except ExtractionError:
-        pass
 
 
 def extract_page(body: bytes, url: str) -> Extracted:
