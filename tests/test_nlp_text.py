@@ -23,6 +23,12 @@ def test_sentences_abbreviations_initials_and_quotes() -> None:
     ]
 
 
+def test_sentences_capitalised_acronym_is_no_month() -> None:
+    # "Dec." never ends a sentence, "DEC." (Disasters Emergency Committee) may
+    assert len(sentences('The money goes to the DEC. "It helps," he said.')) == 2
+    assert len(sentences("It opened on Dec. 5 in London.")) == 1
+
+
 def test_sentences_never_join_paragraphs() -> None:
     assert sentences("A headline without a stop\nThe body starts here.") == [
         "A headline without a stop",

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread per process: spaCy's matrix work is small-batch, and OpenBLAS spinning on every
+# core costs more CPU than it saves (see BENCHMARKS.md). Must be set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import asyncio
 import json
 import sys

@@ -21,8 +21,8 @@ from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, TextIO
 
 from newsdesk.nlp.entities import extract_entities
-from newsdesk.nlp.keyphrases import rank_keyphrases, select_hashtags
-from newsdesk.nlp.model import MODEL_NAME, get_nlp
+from newsdesk.nlp.keyphrases import BACKGROUND, rank_keyphrases, select_hashtags
+from newsdesk.nlp.model import MODEL_NAME, get_nlp, one_blas_thread
 from newsdesk.nlp.quotes import extract_quotes
 from newsdesk.nlp.summarize import key_points, summarize_sentences
 from newsdesk.nlp.text import normalize_text, split_sentences
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.0+{MODEL_NAME}"
+MODEL_VERSION = f"nlp-1.1+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -129,8 +129,9 @@ def analyze_many(
     if english:
         nlp = get_nlp()
         texts = (preps[i].text for i in english)
-        for i, doc in zip(english, nlp.pipe(texts, batch_size=batch_size), strict=True):
-            results[i] = _analyze_doc(doc, preps[i], outs[i])
+        with one_blas_thread():
+            for i, doc in zip(english, nlp.pipe(texts, batch_size=batch_size), strict=True):
+                results[i] = _analyze_doc(doc, preps[i], outs[i])
     return [r if r is not None else Analysis() for r in results]
 
 

@@ -577,9 +577,10 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
         m.entity = target
 
     # "International Atomic Energy Agency (IAEA)": the bracketed acronym joins the name.
+    text = doc.text  # Doc.text joins every token on each access: read it once
     for i, m in enumerate(mentions[:-1]):
         nxt = mentions[i + 1]
-        between = doc.text[m.end : nxt.start]
+        between = text[m.end : nxt.start]
         if (
             between.strip() == "("
             and m.entity

@@ -9,6 +9,18 @@ speaker. Reported speech is a speech verb with a clausal complement ("X said on 
 ...") or an "according to X" phrase. Indirect speakers are kept as written ("one of the
 Turkish sources"); a carrying outlet ("... quoted by Reuters", "told Reuters") goes to
 ``Quote.outlet``.
+
+Besides the speech verb in the quote's sentence, a speaker comes from: a clause ending in a
+colon just before the quote, in the same or the previous paragraph ('Cruz continued: / "..."',
+'- Carl Bialik: "..."'); a subject and verb right after it ('"...?" Trump went on', also when
+the sentence splitter cut after '?"'); a dash and a name after it ('"..." ― Jane Doe'); the
+words between the quote and "said" when the parse attached "said" inside the quote. A passive
+speech verb takes its agent ("was asked by host Bill Maher").
+
+A partial quote woven into the writer's sentence ('He vowed that "billionaires would pay"
+on Monday': not opening its sentence or following a colon, comma, dash or speech verb, or not
+closing it) is reported speech: the speech verb's clause around it when the parse has one.
+Without a speech verb such quotes are scare quotes and dropped. Figures: bench/quotes.py.
 """
 
 from __future__ import annotations
@@ -379,6 +391,7 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int] | None:
 class _Ctx:
     def __init__(self, doc: Doc, ents: EntityResult, body_start: int) -> None:
         self.doc = doc
+        self.text = doc.text  # Doc.text joins every token on each access: read it once
         self.ents = ents
         self.body_start = body_start
         self.tok_starts = [t.idx for t in doc]
@@ -418,6 +431,11 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
     t = cue
     for _ in range(3):
         for child in t.children:
+            if child.dep_ == "agent":  # "was asked by host Bill Maher"
+                pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if pobj is not None:
+                    return pobj
+        for child in t.children:
             if child.dep_ in _SUBJ_DEPS:
                 if child.tag_ in ("WP", "WDT") and t.dep_ == "relcl":
                     return t.head  # "Woodhead, who has said ..." -> Woodhead
@@ -426,8 +444,13 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
             t = t.head
             continue
         break
+    gap = _gap_subject(ctx, cue)  # '"...," Tulsa police Chief Chuck Jordan said Monday'
+    if gap is not None:
+        return gap
     # inversion parsed without nsubj: '"...," said Smith' / 'said one of the sources'
     for child in cue.rights:
+        if child.ent_type_ in ("DATE", "TIME"):
+            continue
         if child.dep_ in ("attr", "dobj", "npadvmod", "dep", "oprd") and (
             child.i in ctx.by_token or child.tag_ in ("NN", "NNS", "NNP", "NNPS", "CD", "PRP")
         ):
@@ -442,9 +465,37 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
     return None
 
 
+def _gap_subject(ctx: _Ctx, cue: Token) -> Token | None:
+    """The speaker between a quote and its verb when the parse missed the subject:
+    '"...," Tulsa police Chief Chuck Jordan said' (the small model often attaches the verb
+    inside the quote). The first person named there ('"...," Ramos, 58, told AFP'), else the
+    first organisation, else a noun or pronoun right before the verb."""
+    doc = ctx.doc
+    gap: list[Token] = []
+    i = cue.i - 1
+    while i >= 0 and len(gap) < 12:
+        t = doc[i]
+        if ctx.in_quote(t.idx) or t.tag_.startswith("VB") or t.tag_ == "MD" or t.is_space:
+            break
+        gap.insert(0, t)
+        i -= 1
+    if not gap or i < 0 or not ctx.in_quote(doc[i].idx):
+        return None  # only right after a quotation
+    for label in ("PERSON", "ORG"):
+        names = [t for t in gap if t.i in ctx.by_token and ctx.by_token[t.i].label == label]
+        if names:
+            return names[0]
+    last = gap[-1]
+    if last.tag_ in ("NN", "NNS", "NNP", "NNPS", "PRP"):
+        return last
+    return None
+
+
 def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Mention | None]:
     doc = ctx.doc
     m = ctx.by_token.get(head.i)
+    if m is not None and any(t.tag_.startswith("VB") for t in doc[m.token_start : m.token_end]):
+        m = None  # an NER slip that swallowed the verb: "Trump went on" as a name
     if m is not None:
         return m.text, (m.start, m.end), m
     # a common noun with a named apposition: "the commander, Hossein Salami, said"
@@ -478,7 +529,7 @@ def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Menti
     a, b = kept[0].idx, kept[-1].idx + len(kept[-1].text)
     inner = [ctx.by_token[t.i] for t in kept if t.i in ctx.by_token]
     inner_person = [x for x in inner if x.label == "PERSON" and x.token_end - 1 == head.i]
-    return doc.text[a:b], (a, b), inner_person[0] if inner_person else None
+    return ctx.text[a:b], (a, b), inner_person[0] if inner_person else None
 
 
 def _outlet(ctx: _Ctx, cue: Token, head: Token | None) -> str | None:
@@ -561,11 +612,15 @@ def _resolve_pronoun(
     return None
 
 
-def _attribute(ctx: _Ctx, q: QuoteSpan, cue: Token, history: list[QuoteSpan]) -> None:
-    head = _subject(ctx, cue)
+def _attribute(
+    ctx: _Ctx, q: QuoteSpan, cue: Token, history: list[QuoteSpan], head: Token | None = None
+) -> None:
+    head = head if head is not None else _subject(ctx, cue)
     q.cue = "according to" if cue.lower_ == "according" else cue.text
     q.cue_span = (cue.idx, cue.idx + len(cue.text))
     if head is None or ctx.in_quote(head.idx):
+        head = _gap_subject(ctx, cue)
+    if head is None:
         return
     text, span, mention = _speaker_phrase(ctx, head)
     q.speaker, q.speaker_span = text, span
@@ -592,6 +647,15 @@ def _frame_tokens(ctx: _Ctx, a: int, b: int) -> list[Token]:
     si, sj = ctx.sent_index(a), ctx.sent_index(max(a, b - 1))
     start = ctx.sents[si].start
     end = ctx.sents[sj].end
+    # '"Are you sure?" Sanders asked.' is split after '?"': the next sentence frames the quote
+    text = ctx.text
+    if (
+        sj + 1 < len(ctx.sents)
+        and text[max(a, b - 2) : b].rstrip("\"”’'")[-1:] in ("?", "!")
+        and ctx.sents[sj].end_char <= b + 1
+        and "\n" not in text[b : ctx.sents[sj + 1].start_char]
+    ):
+        end = ctx.sents[sj + 1].end
     return [t for t in ctx.doc[start:end] if not ctx.in_quote(t.idx)]
 
 
@@ -614,10 +678,12 @@ def extract_quotes(
 ) -> list[QuoteSpan]:
     """Direct and reported quotes of the body of `doc` (which starts at char `body_start`)."""
     ctx = _Ctx(doc, ents, body_start)
-    text = doc.text
+    text = ctx.text
     raws = find_quote_spans(text, body_start)
     ctx.inside = [(r.outer_start, r.outer_end) for r in raws]
     out: list[QuoteSpan] = []
+    partial: list[QuoteSpan] = []
+    history: list[QuoteSpan] = []  # every attributed quote so far, direct or partial
     used_cues: set[int] = set()
     for r in raws:
         q = QuoteSpan(segments=r.segments, outer=(r.outer_start, r.outer_end))
@@ -626,27 +692,185 @@ def extract_quotes(
         a, b = q.outer
         frame = _frame_tokens(ctx, a, b)
         cue = _best_cue(ctx, frame, a, b)
+        spoken = cue is not None  # a speech verb (or an introducing colon) was found
         if cue is not None:
-            _attribute(ctx, q, cue, out)
+            _attribute(ctx, q, cue, history)
             used_cues.add(cue.i)
         else:
+            spoken = _introduced(ctx, q, history)
             frame_words = [t for t in frame if t.is_alpha]
-            if not frame_words:
+            if not spoken and frame_words:
+                _postposed(ctx, q, history)
+            elif not spoken:
                 # a quote standing alone: the speaker of the previous quote continues
-                prev = _previous_speaker(ctx, out, a)
+                prev = _previous_speaker(ctx, history, a)
                 if prev is not None:
                     _inherit(q, prev)
         if q.speaker is None and q.speaker_entity is None and n_words < 6:
             continue  # scare quotes, titles
-        if q.cue is None and not q.inherited and n_words < 6:
+        if not spoken and not q.inherited and n_words < 6:
+            continue
+        if _embedded(ctx, q):
+            # a partial quote is reported speech; without a speech verb it is a scare quote
+            if cue is not None and _as_partial(ctx, q, cue):
+                partial.append(q)
+                history.append(q)
             continue
         out.append(q)
+        history.append(q)
     # '"A," he said, "B."' is one quote; then fragments under four words are dropped
     out = [q for q in _merge_split(text, out) if len(q.text.split()) >= 4]
     if reported:
+        seen = {q.outer for q in out}
+        for q in partial:
+            if q.outer not in seen and len(q.text.split()) >= 4:
+                seen.add(q.outer)
+                out.append(q)
         out.extend(_reported(ctx, used_cues, out))
         out.sort(key=lambda q: q.outer[0])
     return out
+
+
+def _introduced(ctx: _Ctx, q: QuoteSpan, history: list[QuoteSpan]) -> bool:
+    """A quote introduced by a colon: 'Cruz continued: / "..."', 'The headline reads: "..."'.
+
+    The introducing clause is the one ending in the colon, in the quote's sentence or the
+    previous one (the paragraph before). Its speech verb gives the speaker as usual;
+    otherwise the subject of its last verb ('She then addressed the supporters again:'), or a
+    bare name ('- Michael McDonald:'). False when there is no such colon or speaker.
+    """
+    text = ctx.text
+    j = q.outer[0] - 1
+    while j >= ctx.body_start and text[j].isspace():
+        j -= 1
+    if j < ctx.body_start or text[j] != ":":
+        return False
+    sent = ctx.sents[ctx.sent_index(j)]
+    if ctx.sent_index(j) < ctx.sent_index(q.outer[0]) - 1:
+        return False
+    toks = [t for t in ctx.doc[sent.start : ctx.token_at(j)] if not ctx.in_quote(t.idx)]
+    cue = _best_cue(ctx, toks, j, j)
+    if cue is not None:
+        _attribute(ctx, q, cue, history)
+        return q.speaker is not None or q.speaker_entity is not None
+    names = [m for m in ctx.ents.mentions if sent.start_char <= m.start and m.end <= j]
+    names = [m for m in names if m.label in ("PERSON", "ORG") and not ctx.in_quote(m.start)]
+    if names and names[-1].token_end == ctx.token_at(j):  # "... - Carl Bialik:"
+        _name_speaker(q, names[-1])
+        return True
+    for t in reversed(toks):
+        if not t.tag_.startswith("VB"):
+            continue
+        subj = next((c for c in t.children if c.dep_ in _SUBJ_DEPS), None)
+        if subj is None and t.dep_ in ("conj", "xcomp") and t.head.i < t.i:
+            subj = next((c for c in t.head.children if c.dep_ in _SUBJ_DEPS), None)
+        if subj is None or subj.tag_ in ("WP", "WDT", "EX") or ctx.in_quote(subj.idx):
+            continue
+        if subj.lower_ == "you":  # 'then you start to think:' is no attribution
+            return False
+        _attribute(ctx, q, t, history, head=subj)
+        return q.speaker is not None or q.speaker_entity is not None
+    return False
+
+
+def _name_speaker(q: QuoteSpan, m: Mention) -> None:
+    q.speaker, q.speaker_span = m.text, (m.start, m.end)
+    if m.entity is not None:
+        q.speaker_entity = m.entity.name
+
+
+def _postposed(ctx: _Ctx, q: QuoteSpan, history: list[QuoteSpan]) -> bool:
+    """'"...," Trump went on' / '"...," an angry Hollande retaliated': a subject and its verb
+    right after the quote, with a verb that is not on the speech-verb list."""
+    b = q.outer[1]
+    dash = _DASH_NAME.match(ctx.text, b)
+    if dash is not None:  # '"..." ― Christina Lastra' (a byline-style attribution)
+        m = next((m for m in ctx.ents.mentions if m.start == dash.end()), None)
+        if m is not None and m.label in ("PERSON", "ORG"):
+            _name_speaker(q, m)
+            return True
+    content = ctx.text[q.segments[-1][0] : q.segments[-1][1]].rstrip()
+    if not content.endswith((",", "?", "!", "…", "—", "–")):
+        return False
+    sj = ctx.sent_index(max(q.outer[0], b - 1))
+    sent = ctx.sents[sj]
+    if sent.end_char <= b + 1 and sj + 1 < len(ctx.sents):  # split after '?"'
+        sent = ctx.sents[sj + 1]
+    i = ctx.token_at(b)
+    while i < sent.end and (ctx.doc[i].idx < b or ctx.doc[i].is_space or ctx.doc[i].is_punct):
+        i += 1
+    for t in ctx.doc[i : min(sent.end, i + 8)]:
+        if ctx.in_quote(t.idx):
+            return False
+        if not t.tag_.startswith("VB"):
+            continue
+        subj = next((c for c in t.children if c.dep_ in _SUBJ_DEPS), None)
+        if subj is None or not (i <= subj.i < t.i) or subj.tag_ in ("WP", "WDT", "EX"):
+            return False
+        if subj.lower_ == "you":
+            return False
+        _attribute(ctx, q, t, history, head=subj)
+        return q.speaker is not None or q.speaker_entity is not None
+    return False
+
+
+_DASH_NAME = re.compile(r"[ \t]*[―—–-][ \t]*")
+# what may precede a quotation that stands on its own (a sentence end covers missed splits)
+_OPENS_QUOTE = (":", ",", "—", "–", "-", "(", ";", "…", ".", "!", "?", "”", '"')
+_CLOSES_QUOTE = (",", ".", "?", "!", "…", ";", ":", "—", "–", "-")
+_LAST_WORD = re.compile(r"([A-Za-z’']+)\W*$")
+
+
+def _embedded(ctx: _Ctx, q: QuoteSpan) -> bool:
+    """A partial quote woven into the writer's sentence: 'He vowed that "..." on Monday'.
+
+    A quotation stands on its own when it opens its sentence or follows a colon, a comma, a
+    dash or a speech verb ('said "..."'), and ends its sentence or ends with punctuation
+    ('"...," she said').
+    """
+    a, b = q.outer
+    sent_a = ctx.sents[ctx.sent_index(a)]
+    sent_b = ctx.sents[ctx.sent_index(max(a, b - 1))]
+    before = ctx.text[max(sent_a.start_char, ctx.body_start) : a].rstrip()
+    after = ctx.text[b : max(b, sent_b.end_char)].lstrip()
+    opens = not before or before.endswith(_OPENS_QUOTE)
+    if not opens:
+        m = _LAST_WORD.search(before[-40:])
+        opens = m is not None and m.group(1).lower() in CUE_FORMS
+    content = ctx.text[q.segments[-1][0] : q.segments[-1][1]].rstrip()
+    closes = not after or content.endswith(_CLOSES_QUOTE) or after[0] in ",.;:!?)]—–-…"
+    return not (opens and closes)
+
+
+def _as_partial(ctx: _Ctx, q: QuoteSpan, cue: Token) -> bool:
+    """Turn a partial quote into reported speech: the speech verb's clause around it when
+    the parse has one ('He said Bush is "like a spoiled child" because ...'), otherwise the
+    quoted words. False when no speaker was found."""
+    a, b = q.outer
+    if q.speaker is None and q.speaker_entity is None:
+        return False
+    for c in cue.children:
+        if c.dep_ not in ("ccomp", "xcomp", "advcl", "dobj", "prep", "oprd", "attr", "acomp"):
+            continue
+        toks = [t for t in c.subtree if not t.is_space]
+        while toks and (
+            toks[0].dep_ == "mark" or toks[0].is_punct and not ctx.in_quote(toks[0].idx)
+        ):
+            toks.pop(0)
+        while toks and toks[-1].is_punct and toks[-1].idx + len(toks[-1].text) > b:
+            toks.pop()
+        if not toks:
+            continue
+        x, y = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        covered = sum(max(0, min(y, sb) - max(x, sa)) for sa, sb in q.segments)
+        if covered >= 0.8 * sum(sb - sa for sa, sb in q.segments):
+            x, y = min(x, q.segments[0][0]), max(y, q.segments[-1][1])
+            q.segments = [(x, y)]
+            q.outer = (x, y)
+            q.text = _SPACE.sub(" ", ctx.text[x:y]).strip()
+            break
+    q.kind = "reported"
+    return True
 
 
 def _previous_speaker(ctx: _Ctx, done: list[QuoteSpan], pos: int) -> QuoteSpan | None:
@@ -738,7 +962,7 @@ def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | No
         return None
     a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
     q = QuoteSpan(segments=[(a, b)], outer=(a, b), kind="reported")
-    q.text = _SPACE.sub(" ", ctx.doc.text[a:b]).strip()
+    q.text = _SPACE.sub(" ", ctx.text[a:b]).strip()
     _attribute(ctx, q, cue, history)
     if q.speaker is None and q.speaker_entity is None:
         return None
@@ -758,7 +982,6 @@ def _according(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | N
         return None
     a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
     gap_a, gap_b = min(phrase), max(phrase)
-    doc = ctx.doc
     segments: list[tuple[int, int]] = []
     before = [t for t in toks if t.i < gap_a]
     after = [t for t in toks if t.i > gap_b]
@@ -770,7 +993,7 @@ def _according(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | N
         if part:
             segments.append((part[0].idx, part[-1].idx + len(part[-1].text)))
     q = QuoteSpan(segments=segments or [(a, b)], outer=(a, b), kind="reported")
-    q.text = " ".join(_SPACE.sub(" ", doc.text[x:y]).strip() for x, y in q.segments)
+    q.text = " ".join(_SPACE.sub(" ", ctx.text[x:y]).strip() for x, y in q.segments)
     _attribute(ctx, q, cue, history)
     if q.speaker is None:
         return None

@@ -116,6 +116,7 @@ _NEVER_END = {
     "mme",
     "mlle",
 }
+_MONTHS = {"jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 # Abbreviations that end a sentence only if the next word is a typical sentence opener.
 _MAYBE_END = {"inc", "corp", "ltd", "co", "plc", "llc", "bros", "etc", "a.m", "p.m", "al"}
 _OPENERS = {
@@ -186,8 +187,8 @@ def _is_boundary(text: str, m: re.Match[str]) -> bool:
     nxt = nxt_word.group(1) if nxt_word else ""
     if m.group("close"):
         return True  # '... end." Next' : a closed quote after a full stop ends the sentence
-    if low in _NEVER_END:
-        return False
+    if low in _NEVER_END and not (word.isupper() and len(word) > 2 and low in _MONTHS):
+        return False  # (but "DEC." / "JUN." in capitals are acronyms, not months)
     if _INITIAL.match(word):  # "George W. Bush", "J.K. Rowling"; but "U.S." handled below
         if len(word) == 1:
             return False
