@@ -14,16 +14,15 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from newsdesk.web.auth import create_user
 from newsdesk.web.tokens import create_api_token
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .conftest import shared_data
-    from .readers_support import PASSWORD
+    from .readers_support import create_users
     from .webdata import Dataset, populate
 except ImportError:
     from conftest import shared_data  # type: ignore[no-redef]
-    from readers_support import PASSWORD  # type: ignore[no-redef]
+    from readers_support import create_users  # type: ignore[no-redef]
     from webdata import Dataset, populate  # type: ignore[no-redef]
 
 
@@ -38,15 +37,7 @@ class Accounts:
 
 def make_accounts(engine: Engine) -> Accounts:
     """alice and bob (readers), mod (moderator), root (admin), each with an API token."""
-    ids = {
-        name: create_user(engine, name, PASSWORD, role)
-        for name, role in [
-            ("alice", "reader"),
-            ("bob", "reader"),
-            ("mod", "moderator"),
-            ("root", "admin"),
-        ]
-    }
+    ids = create_users(engine)
     tokens = {
         name: create_api_token(engine, uid, f"{name}'s test token") for name, uid in ids.items()
     }

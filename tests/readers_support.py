@@ -87,6 +87,19 @@ def post_comment(
     return client.post(f"/articles/{article_id}/comments", data=data, headers=headers or {})
 
 
+def create_users(engine: Engine) -> dict[str, int]:
+    """alice and bob (readers), mod (moderator), root (admin); all with PASSWORD. Their ids."""
+    return {
+        name: create_user(engine, name, PASSWORD, role)
+        for name, role in [
+            ("alice", "reader"),
+            ("bob", "reader"),
+            ("mod", "moderator"),
+            ("root", "admin"),
+        ]
+    }
+
+
 def comment_id_from(location: str) -> int:
     match = re.search(r"#comment-(\d+)$", location)
     assert match, location
@@ -127,13 +140,4 @@ def article_id(engine: Engine) -> int:
 
 @pytest.fixture
 def users(engine: Engine) -> dict[str, int]:
-    """alice and bob (readers), mod (moderator), root (admin); all with PASSWORD."""
-    return {
-        name: create_user(engine, name, PASSWORD, role)
-        for name, role in [
-            ("alice", "reader"),
-            ("bob", "reader"),
-            ("mod", "moderator"),
-            ("root", "admin"),
-        ]
-    }
+    return create_users(engine)

@@ -7,18 +7,13 @@ CSRF from another site, and XSS payloads that must stay inert.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from newsdesk.config import Settings
 from newsdesk.store import Article, connect, session_scope
@@ -27,23 +22,18 @@ from newsdesk.web.auth import create_user
 from newsdesk.web.security import Limit
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
+    from .browser_support import BackgroundServer, LoopbackTab, launch_chromium
     from .readers_support import PASSWORD, fast_hashing
 except ImportError:
+    from browser_support import (  # type: ignore[no-redef]
+        BackgroundServer,
+        LoopbackTab,
+        launch_chromium,
+    )
     from readers_support import PASSWORD, fast_hashing  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOOPBACK = {"127.0.0.1", "localhost"}
 SCREENSHOT = Path("/tmp/newsdesk-comments.png")
 XSS_PAYLOADS = [
     '<img src=x onerror="window.__xss=1">',
@@ -53,33 +43,6 @@ XSS_PAYLOADS = [
     "[encoded](&#x6A;avascript:window.__xss=1)",
     '<a href="javascript:window.__xss=1" onmouseover="window.__xss=1">hover me</a>',
 ]
-
-
-class Server:
-    """uvicorn serving `app` on a free loopback port, in a thread."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
 
 @dataclass
@@ -115,66 +78,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             app.state.reader_limits, comment_per_user=(Limit(100, 60),), comment_per_ip=()
         )
         try:
-            with Server(app) as server:
-                yield Site(f"http://127.0.0.1:{server.port}", app, ids[0], ids[1])
+            with BackgroundServer(app) as server:
+                yield Site(server.url, app, ids[0], ids[1])
         finally:
             engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: run scripts/install-chromium.sh (as root)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-class Tab:
-    """A browser context that may only reach loopback, recording console errors and dialogs."""
-
-    def __init__(self, browser: Browser, javascript: bool = True) -> None:
-        self.context: BrowserContext = browser.new_context(
-            viewport={"width": 1100, "height": 900}, java_script_enabled=javascript
-        )
-        self.blocked: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.context.route("**/*", self._guard)
-        self.page: Page = self.context.new_page()
-        self.page.set_default_timeout(5000)
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("dialog", self._dialog)
-
-    def _guard(self, route: Route) -> None:
-        parts = urlsplit(route.request.url)
-        if parts.scheme in ("http", "https") and parts.hostname not in LOOPBACK:
-            self.blocked.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    def _dialog(self, dialog: object) -> None:
-        self.dialogs.append(getattr(dialog, "message", "?"))
-        dialog.dismiss()  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        self.context.close()
+    with launch_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
-def tabs(browser: Browser) -> Iterator[list[Tab]]:
-    opened: list[Tab] = []
+def tabs(browser: Browser) -> Iterator[list[LoopbackTab]]:
+    opened: list[LoopbackTab] = []
     yield opened
     for tab in opened:
         tab.close()
 
 
-def open_tab(browser: Browser, tabs: list[Tab], javascript: bool = True) -> Page:
-    tab = Tab(browser, javascript)
+def open_tab(browser: Browser, tabs: list[LoopbackTab], javascript: bool = True) -> Page:
+    tab = LoopbackTab(browser, width=1100, javascript=javascript)
     tabs.append(tab)
     return tab.page
 
@@ -196,7 +121,9 @@ def last_comment_id(page: Page) -> int:
     return max(int(i.removeprefix("comment-")) for i in ids)
 
 
-def test_reader_journey_with_moderation(browser: Browser, site: Site, tabs: list[Tab]) -> None:
+def test_reader_journey_with_moderation(
+    browser: Browser, site: Site, tabs: list[LoopbackTab]
+) -> None:
     page = open_tab(browser, tabs)
     article = f"{site.url}/articles/{site.article}"
 
@@ -277,7 +204,9 @@ def test_reader_journey_with_moderation(browser: Browser, site: Site, tabs: list
         assert tab.errors == [] and tab.blocked == [] and tab.dialogs == []
 
 
-def test_comments_work_without_javascript(browser: Browser, site: Site, tabs: list[Tab]) -> None:
+def test_comments_work_without_javascript(
+    browser: Browser, site: Site, tabs: list[LoopbackTab]
+) -> None:
     with fast_hashing():
         create_user(site.app.state.engine, "nojs", PASSWORD)
     page = open_tab(browser, tabs, javascript=False)
@@ -300,7 +229,7 @@ def test_comments_work_without_javascript(browser: Browser, site: Site, tabs: li
 
 
 def test_visitor_has_no_form_and_forged_posts_fail(
-    browser: Browser, site: Site, tabs: list[Tab], http_server: object
+    browser: Browser, site: Site, tabs: list[LoopbackTab], http_server: object
 ) -> None:
     article = f"{site.url}/articles/{site.other}"
     visitor = open_tab(browser, tabs)
@@ -336,7 +265,7 @@ def test_visitor_has_no_form_and_forged_posts_fail(
     expect(reader.locator(".account-name")).to_have_text("victim")  # still logged in
 
 
-def test_xss_payloads_stay_inert(browser: Browser, site: Site, tabs: list[Tab]) -> None:
+def test_xss_payloads_stay_inert(browser: Browser, site: Site, tabs: list[LoopbackTab]) -> None:
     with fast_hashing():
         create_user(site.app.state.engine, "mallory", PASSWORD)
     page = open_tab(browser, tabs)

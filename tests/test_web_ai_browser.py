@@ -4,25 +4,23 @@ a story page and an answer, in Debian's headless Chromium (no JavaScript needed 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from newsdesk.web import create_app
 
 try:
+    from .browser_support import BackgroundServer, launch_chromium, loopback_page
     from .conftest import shared_data
-    from .test_web_browser import CHROMIUM, CHROMIUM_ARGS, LOOPBACK, BackgroundServer
     from .webai_support import Site, build_site
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
-    from conftest import shared_data  # type: ignore[no-redef]
-    from test_web_browser import (  # type: ignore[no-redef]
-        CHROMIUM,
-        CHROMIUM_ARGS,
-        LOOPBACK,
+    from browser_support import (  # type: ignore[no-redef]
         BackgroundServer,
+        launch_chromium,
+        loopback_page,
     )
+    from conftest import shared_data  # type: ignore[no-redef]
     from webai_support import Site, build_site  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.browser
@@ -42,40 +40,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: run scripts/install-chromium.sh (as root)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[Page]:
     """A page that can reach loopback only, failing the test on console errors (CSP too)."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    blocked: list[str] = []
-
-    def guard(route: Route) -> None:
-        url = route.request.url
-        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname not in LOOPBACK:
-            blocked.append(url)
-            route.abort()
-        else:
-            route.continue_()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.set_default_timeout(8000)
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not blocked, f"the page tried to reach the network: {blocked}"
-    assert not errors, f"browser console errors: {errors}"
+    with loopback_page(chromium, timeout_ms=8000) as page:
+        yield page
 
 
 def test_article_hashtag_explainer_story_and_answer(served: tuple[str, Site], page: Page) -> None:

@@ -290,7 +290,8 @@ def _form_error(
     return render(request, "readers/comment_form.html", {"error": message, **form}, status, headers)
 
 
-def _check_body(text: str) -> str | None:
+def check_body(text: str) -> str | None:
+    """What is wrong with a (normalized) comment body, or None."""
     if not text:
         return "Write something first."
     if len(text) > MAX_BODY:
@@ -320,6 +321,108 @@ def _active_user(session: Session, viewer: Viewer) -> User | None:
     return user if user is not None and user.banned_at is None else None
 
 
+# --- the rules of posting and editing, shared by the web forms and the API ----------------------
+
+
+class CommentRefused(Exception):
+    """A comment change that the rules refuse: an HTTP status, a message for the reader and
+    extra response headers (Retry-After when rate limited)."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
+def post_comment(
+    session: Session,
+    request: Request,
+    viewer: Viewer,
+    target: Target,
+    text: str,
+    parent_id: int | None = None,
+) -> Comment:
+    """Store `viewer`'s comment on `target` (a reply when `parent_id` is given) and count it
+    against the rate limits; `text` is the body as normalize_body() returns it.
+
+    Raises CommentRefused when the body is invalid, the target does not exist, the account is
+    suspended, the viewer comments too fast, or the parent is not a visible comment of the
+    same thread (in that order).
+    """
+    problem = check_body(text)
+    if problem:
+        raise CommentRefused(400, problem)
+    if not target.exists(session):
+        raise CommentRefused(404, f"There is no {target.kind} with that number.")
+    if _active_user(session, viewer) is None:
+        raise CommentRefused(403, "Your account has been suspended: you cannot comment.")
+    if wait := _rate_wait(session, request, "comment", viewer):
+        raise CommentRefused(*_too_fast(wait))
+    if parent_id is not None:
+        parent = session.get(Comment, parent_id)
+        if parent is None or Target.of(parent) != target or not parent.visible:
+            raise CommentRefused(400, "The comment you replied to is gone.")
+    comment = Comment(
+        article_id=target.id if target.kind == "article" else None,
+        story_id=target.id if target.kind == "story" else None,
+        parent_id=parent_id,
+        user_id=viewer.id,
+        body_markdown=text,
+        body_html=render_markdown(text),
+        ip_hash=client_hash(request),
+        created_at=utcnow(),
+    )
+    session.add(comment)
+    session.flush()
+    rate_record(session, "comment", f"user:{viewer.id}", f"ip:{client_hash(request)}")
+    return comment
+
+
+def own_comment(session: Session, comment_id: int, viewer: Viewer) -> Comment:
+    """The viewer's own (not deleted) comment; raises CommentRefused (404 or 403) otherwise."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.deleted_at is not None:
+        raise CommentRefused(404, "There is no comment with that number.")
+    if comment.user_id != viewer.id:
+        raise CommentRefused(403, "You can only change your own comments.")
+    return comment
+
+
+def edit_comment(
+    session: Session, request: Request, viewer: Viewer, comment: Comment, text: str
+) -> None:
+    """Replace the body of `viewer`'s comment (from own_comment()) with `text` (normalized),
+    keeping the earlier version as a revision; an unchanged body is left alone (and not
+    counted against the rate limits).
+
+    Raises CommentRefused when the body is invalid, a moderator hid the comment, the account
+    is suspended or the viewer edits too fast (in that order).
+    """
+    problem = check_body(text)
+    if problem:
+        raise CommentRefused(400, problem)
+    if comment.hidden_at is not None:
+        raise CommentRefused(403, "A moderator hid this comment: it cannot be edited.")
+    if _active_user(session, viewer) is None:
+        raise CommentRefused(403, "Your account has been suspended.")
+    if wait := _rate_wait(session, request, "edit", viewer):
+        raise CommentRefused(*_too_fast(wait))
+    if text != comment.body_markdown:
+        session.add(
+            CommentRevision(
+                comment_id=comment.id,
+                body_markdown=comment.body_markdown,
+                created_at=comment.edited_at or comment.created_at,
+                replaced_at=utcnow(),
+            )
+        )
+        comment.body_markdown = text
+        comment.body_html = render_markdown(text)
+        comment.edited_at = utcnow()
+        rate_record(session, "edit", f"user:{viewer.id}")
+
+
 # --- routes ---------------------------------------------------------------------------------
 
 
@@ -335,7 +438,7 @@ def _post(request: Request, target: Target, body: str, parent_raw: str) -> Respo
     }
     if viewer is None:
         return fail(request, 403, "Log in to comment.")
-    problem = _check_body(text)
+    problem = check_body(text)
     if problem:
         return _form_error(request, 400, problem, form)
     parent_id: int | None = None
@@ -343,38 +446,14 @@ def _post(request: Request, target: Target, body: str, parent_raw: str) -> Respo
         if not parent_raw.isdigit() or len(parent_raw) > 10:
             return fail(request, 400, "That reply is not valid.")
         parent_id = int(parent_raw)
-    error: tuple[int, str, dict[str, str] | None] | None = None
-    new_id: int | None = None
+    error: CommentRefused | None = None
     with session_scope(engine_of(request)) as session:
-        if not target.exists(session):
-            error = (404, f"There is no {target.kind} with that number.", None)
-        elif _active_user(session, viewer) is None:
-            error = (403, "Your account has been suspended: you cannot comment.", None)
-        elif wait := _rate_wait(session, request, "comment", viewer):
-            error = _too_fast(wait)
-        else:
-            parent = session.get(Comment, parent_id) if parent_id is not None else None
-            if parent_id is not None and (
-                parent is None or Target.of(parent) != target or not parent.visible
-            ):
-                error = (400, "The comment you replied to is gone.", None)
-            else:
-                comment = Comment(
-                    article_id=target.id if target.kind == "article" else None,
-                    story_id=target.id if target.kind == "story" else None,
-                    parent_id=parent_id,
-                    user_id=viewer.id,
-                    body_markdown=text,
-                    body_html=render_markdown(text),
-                    ip_hash=client_hash(request),
-                    created_at=utcnow(),
-                )
-                session.add(comment)
-                session.flush()
-                new_id = comment.id
-                rate_record(session, "comment", f"user:{viewer.id}", f"ip:{client_hash(request)}")
+        try:
+            new_id = post_comment(session, request, viewer, target, text, parent_id).id
+        except CommentRefused as refused:
+            error = refused
     if error is not None:
-        return _form_error(request, error[0], error[1], form, error[2])
+        return _form_error(request, error.status, error.message, form, error.headers)
     return _thread_response(request, target, new_id)
 
 
@@ -398,19 +477,8 @@ def post_story_comment(
     return _post(request, Target("story", story_id), body, parent_id)
 
 
-def _own_comment(
-    session: Session, comment_id: int, viewer: Viewer
-) -> tuple[Comment | None, tuple[int, str] | None]:
-    comment = session.get(Comment, comment_id)
-    if comment is None or comment.deleted_at is not None:
-        return None, (404, "There is no comment with that number.")
-    if comment.user_id != viewer.id:
-        return None, (403, "You can only change your own comments.")
-    return comment, None
-
-
 @router.post("/comments/{comment_id:int}/edit", name="edit_comment")
-def edit_comment(request: Request, comment_id: int, body: Body = "") -> Response:
+def edit_comment_form(request: Request, comment_id: int, body: Body = "") -> Response:
     viewer = current_user(request)
     if viewer is None:
         return fail(request, 403, "Log in to edit your comments.")
@@ -422,41 +490,22 @@ def edit_comment(request: Request, comment_id: int, body: Body = "") -> Response
         "parent_id": "",
         "back": "/",
     }
-    error: tuple[int, str, dict[str, str] | None] | None = None
+    error: CommentRefused | None = None
     target: Target | None = None
     with session_scope(engine_of(request)) as session:
-        comment, refused = _own_comment(session, comment_id, viewer)
-        if comment is None:
-            assert refused is not None
-            error = (*refused, None)
-            form = {}
+        try:
+            comment = own_comment(session, comment_id, viewer)
+        except CommentRefused as refused:
+            error, form = refused, {}  # not theirs to edit: no form to show again
         else:
             target = Target.of(comment)
             form["back"] = f"{target.page_url}#comment-{comment_id}"
-            problem = _check_body(text)
-            if problem:
-                error = (400, problem, None)
-            elif comment.hidden_at is not None:
-                error = (403, "A moderator hid this comment: it cannot be edited.", None)
-            elif _active_user(session, viewer) is None:
-                error = (403, "Your account has been suspended.", None)
-            elif wait := _rate_wait(session, request, "edit", viewer):
-                error = _too_fast(wait)
-            elif text != comment.body_markdown:
-                session.add(
-                    CommentRevision(
-                        comment_id=comment.id,
-                        body_markdown=comment.body_markdown,
-                        created_at=comment.edited_at or comment.created_at,
-                        replaced_at=utcnow(),
-                    )
-                )
-                comment.body_markdown = text
-                comment.body_html = render_markdown(text)
-                comment.edited_at = utcnow()
-                rate_record(session, "edit", f"user:{viewer.id}")
+            try:
+                edit_comment(session, request, viewer, comment, text)
+            except CommentRefused as refused:
+                error = refused
     if error is not None:
-        return _form_error(request, error[0], error[1], form, error[2])
+        return _form_error(request, error.status, error.message, form, error.headers)
     assert target is not None
     return _thread_response(request, target, comment_id)
 
@@ -466,13 +515,16 @@ def delete_comment(request: Request, comment_id: int) -> Response:
     viewer = current_user(request)
     if viewer is None:
         return fail(request, 403, "Log in to delete your comments.")
+    error: CommentRefused | None = None
     with session_scope(engine_of(request)) as session:
-        comment, refused = _own_comment(session, comment_id, viewer)
-        if comment is not None:
+        try:
+            comment = own_comment(session, comment_id, viewer)
             comment.deleted_at = utcnow()
             target = Target.of(comment)
-    if refused is not None:
-        return fail(request, *refused)
+        except CommentRefused as refused:
+            error = refused
+    if error is not None:
+        return fail(request, error.status, error.message)
     return _thread_response(request, target, None)
 
 

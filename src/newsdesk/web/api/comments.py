@@ -12,15 +12,14 @@ from fastapi import APIRouter, Path, Request, Response
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import utcnow
 from newsdesk.store.models_readers import Comment as CommentRow
-from newsdesk.store.models_readers import CommentRevision, User
+from newsdesk.store.models_readers import User
 from newsdesk.web import comments as web_comments
 from newsdesk.web import queries
 from newsdesk.web.api import schemas
 from newsdesk.web.api.deps import CurrentViewer, OptionalViewer, engine
 from newsdesk.web.api.errors import ApiError, responses
-from newsdesk.web.auth import Viewer, client_hash
-from newsdesk.web.comments import Node, Target
-from newsdesk.web.security import rate_record
+from newsdesk.web.auth import Viewer
+from newsdesk.web.comments import CommentRefused, Node, Target
 
 router = APIRouter(tags=["comments"])
 Id = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]
@@ -65,43 +64,31 @@ def _thread(request: Request, target: Target, viewer: Viewer | None) -> schemas.
         )
 
 
-def _refuse(status: int, message: str, headers: dict[str, str] | None = None) -> ApiError:
+def _refuse(refused: CommentRefused) -> ApiError:
     codes = {429: "rate_limited", 403: "forbidden", 404: "not_found", 400: "bad_request"}
-    return ApiError(status, codes.get(status), message, headers)
+    return ApiError(refused.status, codes.get(refused.status), refused.message, refused.headers)
+
+
+def _checked_text(body: str) -> str:
+    """The normalized body; an invalid one is refused with 422 (before anything else)."""
+    text = web_comments.normalize_body(body)
+    problem = web_comments.check_body(text)
+    if problem:
+        raise ApiError(422, "invalid_body", problem)
+    return text
 
 
 def _post(
     request: Request, target: Target, viewer: Viewer, body: schemas.CommentCreate
 ) -> schemas.Comment:
-    text = web_comments.normalize_body(body.body)
-    problem = web_comments._check_body(text)
-    if problem:
-        raise ApiError(422, "invalid_body", problem)
+    text = _checked_text(body.body)
     with session_scope(engine(request)) as session:
-        if not target.exists(session):
-            raise _refuse(404, f"There is no {target.kind} with that number.")
-        if web_comments._active_user(session, viewer) is None:
-            raise _refuse(403, "Your account has been suspended: you cannot comment.")
-        wait = web_comments._rate_wait(session, request, "comment", viewer)
-        if wait:
-            raise _refuse(*web_comments._too_fast(wait))
-        if body.parent_id is not None:
-            parent = session.get(CommentRow, body.parent_id)
-            if parent is None or Target.of(parent) != target or not parent.visible:
-                raise _refuse(400, "The comment you replied to is gone.")
-        comment = CommentRow(
-            article_id=target.id if target.kind == "article" else None,
-            story_id=target.id if target.kind == "story" else None,
-            parent_id=body.parent_id,
-            user_id=viewer.id,
-            body_markdown=text,
-            body_html=web_comments.render_markdown(text),
-            ip_hash=client_hash(request),
-            created_at=utcnow(),
-        )
-        session.add(comment)
-        session.flush()
-        rate_record(session, "comment", f"user:{viewer.id}", f"ip:{client_hash(request)}")
+        try:
+            comment = web_comments.post_comment(
+                session, request, viewer, target, text, body.parent_id
+            )
+        except CommentRefused as refused:
+            raise _refuse(refused) from None
         return _single(comment, viewer.username, viewer)
 
 
@@ -182,35 +169,13 @@ def get_comment(request: Request, viewer: OptionalViewer, comment_id: Id) -> sch
 def edit_comment(
     request: Request, viewer: CurrentViewer, comment_id: Id, body: schemas.CommentUpdate
 ) -> schemas.Comment:
-    text = web_comments.normalize_body(body.body)
-    problem = web_comments._check_body(text)
-    if problem:
-        raise ApiError(422, "invalid_body", problem)
+    text = _checked_text(body.body)
     with session_scope(engine(request)) as session:
-        comment, refused = web_comments._own_comment(session, comment_id, viewer)
-        if comment is None:
-            assert refused is not None
-            raise _refuse(*refused)
-        if comment.hidden_at is not None:
-            raise _refuse(403, "A moderator hid this comment: it cannot be edited.")
-        if web_comments._active_user(session, viewer) is None:
-            raise _refuse(403, "Your account has been suspended.")
-        wait = web_comments._rate_wait(session, request, "edit", viewer)
-        if wait:
-            raise _refuse(*web_comments._too_fast(wait))
-        if text != comment.body_markdown:
-            session.add(
-                CommentRevision(
-                    comment_id=comment.id,
-                    body_markdown=comment.body_markdown,
-                    created_at=comment.edited_at or comment.created_at,
-                    replaced_at=utcnow(),
-                )
-            )
-            comment.body_markdown = text
-            comment.body_html = web_comments.render_markdown(text)
-            comment.edited_at = utcnow()
-            rate_record(session, "edit", f"user:{viewer.id}")
+        try:
+            comment = web_comments.own_comment(session, comment_id, viewer)
+            web_comments.edit_comment(session, request, viewer, comment, text)
+        except CommentRefused as refused:
+            raise _refuse(refused) from None
         return _single(comment, viewer.username, viewer)
 
 
@@ -222,9 +187,9 @@ def edit_comment(
 )
 def delete_comment(request: Request, viewer: CurrentViewer, comment_id: Id) -> Response:
     with session_scope(engine(request)) as session:
-        comment, refused = web_comments._own_comment(session, comment_id, viewer)
-        if comment is None:
-            assert refused is not None
-            raise _refuse(*refused)
+        try:
+            comment = web_comments.own_comment(session, comment_id, viewer)
+        except CommentRefused as refused:
+            raise _refuse(refused) from None
         comment.deleted_at = utcnow()
     return Response(status_code=204)
