@@ -32,6 +32,15 @@ WINDOW = timedelta(days=7)
 MIN_SIMILARITY = 0.35  # below this a neighbour is not "related"
 SNIPPET_CHARS = 240
 SAME_STORY_LIMIT = 200
+# What every related item shows: id, outlet, headline, link, the start of the text, time.
+_ITEM_COLUMNS = (
+    Article.id,
+    Article.outlet,
+    Article.title,
+    Article.url,
+    func.substr(Article.text, 1, SNIPPET_CHARS + 80),
+    Article.published_at,
+)
 
 
 @dataclass
@@ -113,12 +122,7 @@ def _related(
     if story_id is not None:
         rows = session.execute(
             select(
-                Article.id,
-                Article.outlet,
-                Article.title,
-                Article.url,
-                func.substr(Article.text, 1, SNIPPET_CHARS + 80),
-                Article.published_at,
+                *_ITEM_COLUMNS,
                 Enrichment.embedding,
             )
             .join(Enrichment, Enrichment.article_id == Article.id)
@@ -161,12 +165,7 @@ def _related(
         return out
     rows = session.execute(
         select(
-            Article.id,
-            Article.outlet,
-            Article.title,
-            Article.url,
-            func.substr(Article.text, 1, SNIPPET_CHARS + 80),
-            Article.published_at,
+            *_ITEM_COLUMNS,
             Enrichment.story_id,
             Enrichment.duplicate_of,
             Enrichment.seen_at,
@@ -210,12 +209,7 @@ def story_articles(db: Session | Engine, story_id: int, limit: int = 100) -> lis
     def run(session: Session) -> list[RelatedItem]:
         rows = session.execute(
             select(
-                Article.id,
-                Article.outlet,
-                Article.title,
-                Article.url,
-                func.substr(Article.text, 1, SNIPPET_CHARS + 80),
-                Article.published_at,
+                *_ITEM_COLUMNS,
             )
             .join(Enrichment, Enrichment.article_id == Article.id)
             .where(
