@@ -59,6 +59,7 @@ class Answer:
     citations: list[dict[str, Any]] = field(default_factory=list)
     answered: bool = False
     score: float = 0.0  # the best sentence's similarity to the question
+    composed_by: str | None = None  # the LLM that wrote answer_text from the citations
 
 
 def _sentences(body: str) -> list[str]:
@@ -251,4 +252,10 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
         f"{c['outlet'] or 'One outlet'} reports: “{c['sentence']}” [{n}]"
         for n, c in enumerate(citations, 1)
     ]
+    if settings.llm_url:  # optional: an answer written from these citations only
+        from newsdesk.nlp.llm import compose_answer, model_name
+
+        composed = compose_answer(settings, question, citations)
+        if composed:
+            return Answer(composed, citations, True, best, composed_by=model_name(settings))
     return Answer(" ".join(parts), citations, True, best)

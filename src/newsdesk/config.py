@@ -39,6 +39,11 @@ class Settings:
     secret_key: str = ""
     # Mark the session cookie Secure even when the app sees plain HTTP (behind a TLS proxy).
     secure_cookies: bool = False
+    # Optional OpenAI-compatible LLM endpoint (newsdesk.nlp.llm); unset: the feature is off.
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_timeout: float = 60.0
 
     @property
     def db_url(self) -> str:
@@ -71,4 +76,8 @@ class Settings:
             extract_workers=int(env.get("NEWSDESK_EXTRACT_WORKERS", base.extract_workers)),
             secret_key=env.get("NEWSDESK_SECRET_KEY", ""),
             secure_cookies=env.get("NEWSDESK_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
+            llm_url=env.get("NEWSDESK_LLM_URL", "").strip(),
+            llm_model=env.get("NEWSDESK_LLM_MODEL", "").strip(),
+            llm_api_key=env.get("NEWSDESK_LLM_API_KEY", ""),
+            llm_timeout=float(env.get("NEWSDESK_LLM_TIMEOUT", base.llm_timeout)),
         )

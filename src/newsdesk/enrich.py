@@ -428,6 +428,26 @@ def _recount_tags(session: Session, tag_ids: set[int]) -> None:
 # ---------------------------------------------------------------- the run
 
 
+def _llm_summaries(engine: Engine, settings: Settings) -> None:
+    """A bounded pass of abstractive summaries when an LLM endpoint is configured (optional:
+    newsdesk.llm_summaries records its own failures; nothing here depends on it)."""
+    if not settings.llm_url:
+        return
+    try:
+        from newsdesk.llm_summaries import summarize_pending
+
+        report = summarize_pending(engine, settings)
+        if report.written or report.rejected or report.failed:
+            log.info(
+                "LLM summaries: %d written, %d rejected, %d failed",
+                report.written,
+                report.rejected,
+                report.failed,
+            )
+    except Exception:
+        log.exception("LLM summaries failed")
+
+
 class EnrichBusy(RuntimeError):
     """Another enrich holds the lock for this data directory."""
 
@@ -479,6 +499,7 @@ def enrich(
                 )
             )
         if total == 0 and not unplaced:
+            _llm_summaries(engine, settings)
             return 0
         index = open_index(engine, Path(settings.data_dir))
         with session_scope(engine) as session:
@@ -525,6 +546,7 @@ def enrich(
             assign_stories(session, index)
             refresh_scores(session)  # older stories' scores decay as time passes
         index.save()
+        _llm_summaries(engine, settings)
         return done
 
 

@@ -168,12 +168,18 @@ def _answer(request: Request, question: str, story_id: int | None) -> AnswerView
         if c.get("article_id") is not None
     ]
     answered = bool(result.answered and citations)
-    return AnswerView(
+    view = AnswerView(
         question=question,
         answer=result.answer_text if answered else NO_ANSWER,
         answered=answered,
         citations=citations,
     )
+    if answered and result.composed_by and len(citations) == len(result.citations):
+        from newsdesk.nlp.llm import split_markers
+
+        view.composed_by = result.composed_by
+        view.composed_parts = split_markers(result.answer_text)
+    return view
 
 
 def _question(raw: str) -> str:

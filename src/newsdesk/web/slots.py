@@ -67,6 +67,10 @@ class Answer:
     answer: str
     answered: bool = True
     citations: list[Citation] = field(default_factory=list)
+    # Set when an LLM wrote `answer` from the citations: its name, and the answer as text runs
+    # each followed by the number of the citation it refers to (newsdesk.nlp.llm.split_markers).
+    composed_by: str | None = None
+    composed_parts: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +116,9 @@ class StoryLink:
 class ArticleSlots:
     hashtags: list[TagLink | str] = field(default_factory=list)  # str: a search link
     summary: str | None = None  # AI summary, plain text
+    # Written by the optional LLM from the summary's sentences (newsdesk.llm_summaries).
+    abstractive: str | None = None
+    abstractive_model: str | None = None
     key_points: list[str] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     ask: AskBox | None = None  # None: feature off
@@ -160,6 +167,12 @@ def article_slots(
 
     sentences = [" ".join(s.split()) for s in ai.summary if s and s.strip()]
     slots.summary = " ".join(sentences) or None
+    if settings is not None and settings.llm_url and sentences:
+        from newsdesk.llm_summaries import shown_summary
+
+        shown = shown_summary(session, settings, article.id, sentences)
+        if shown is not None:
+            slots.abstractive, slots.abstractive_model = shown
     in_summary = {s.casefold() for s in sentences}
     slots.key_points = [
         " ".join(p.split()) for p in ai.key_points if p.strip() and p.casefold() not in in_summary
