@@ -149,6 +149,7 @@ def settings(tmp_path: Path) -> Settings:
         allowed_networks=("127.0.0.0/8",),
         timeout=5.0,
         extract_workers=1,
+        enrich_workers=1,
         obey_robots=True,
         secret_key="test-secret",
     )

@@ -67,6 +67,47 @@ def test_enrich_stores_everything_and_a_second_run_does_nothing(small) -> None:
     assert _snapshot(settings) == before
 
 
+def _results(settings: Settings) -> dict[int, tuple]:
+    with session_scope(connect(settings.db_url)) as session:
+        tags = session.execute(
+            select(ArticleTag.article_id, Tag.slug, Tag.kind, ArticleTag.is_hashtag).join(
+                Tag, Tag.id == ArticleTag.tag_id
+            )
+        ).all()
+        quotes = session.execute(select(QuoteRow.article_id, QuoteRow.quote, QuoteRow.speaker))
+        out: dict[int, tuple] = {}
+        for e in session.scalars(select(Enrichment)):
+            out[e.article_id] = (
+                e.summary,
+                e.key_points,
+                sorted(t[1:] for t in tags if t[0] == e.article_id),
+                np.frombuffer(e.embedding, dtype=np.float16).round(2).tolist(),
+            )
+        for article_id, quote, speaker in quotes:
+            out[article_id] += ((quote, speaker),)
+        return out
+
+
+def test_analysis_worker_processes_give_the_same_results(small, tmp_path: Path) -> None:
+    """A backlog larger than a batch is analysed by spawned worker processes (read-ahead);
+    what is stored is exactly what the in-process path stores."""
+    settings, ids = small
+    assert enrich(connect(settings.db_url), settings, batch_size=3) == 8
+    in_process = _results(settings)
+    docs = ecb_documents(shared_data("ecbplus-story-clusters"))
+    picked = [d for d in docs if d["topic"] == 7][:4] + [d for d in docs if d["topic"] == 12][:4]
+    pooled = Settings(data_dir=tmp_path / "pooled", enrich_workers=2)
+    pooled.data_dir.mkdir()
+    import_records(pooled, [record(d, f"Outlet {i % 3}") for i, d in enumerate(picked)])
+    forget_open_indexes()
+    seen: list[tuple[int, int]] = []
+    engine = connect(pooled.db_url)
+    assert enrich(engine, pooled, batch_size=3, progress=lambda d, t: seen.append((d, t))) == 8
+    assert seen == [(3, 8), (6, 8), (8, 8)]
+    assert _results(pooled) == in_process
+    assert pending_count(engine) == 0
+
+
 def test_new_articles_are_enriched_once_and_join_stories(small) -> None:
     settings, ids = small
     engine = connect(settings.db_url)

@@ -36,6 +36,8 @@ class Settings:
     refresh_interval: int = 30 * 60
     full_text_min_words: int = 150
     extract_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Text-analysis processes for large enrichment backlogs (1: analyse in the calling process).
+    enrich_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     secret_key: str = ""
     # Mark the session cookie Secure even when the app sees plain HTTP (behind a TLS proxy).
     secure_cookies: bool = False
@@ -74,6 +76,7 @@ class Settings:
                 env.get("NEWSDESK_FULL_TEXT_MIN_WORDS", base.full_text_min_words)
             ),
             extract_workers=int(env.get("NEWSDESK_EXTRACT_WORKERS", base.extract_workers)),
+            enrich_workers=int(env.get("NEWSDESK_ENRICH_WORKERS", base.enrich_workers)),
             secret_key=env.get("NEWSDESK_SECRET_KEY", ""),
             secure_cookies=env.get("NEWSDESK_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
             llm_url=env.get("NEWSDESK_LLM_URL", "").strip(),

@@ -17,22 +17,23 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import EMBED_VERSION, Embedder, get_embedder, to_blob
-from newsdesk.nlp.types import Analysis
+from newsdesk.nlp.types import Analysis, Quote
+from newsdesk.store.bulk import insert_ignore
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import (
@@ -48,6 +49,9 @@ from newsdesk.stories import dedup
 from newsdesk.stories.assign import assign_stories, refresh_scores
 from newsdesk.stories.features import extract_terms
 from newsdesk.stories.index import open_index
+
+if TYPE_CHECKING:
+    from newsdesk.nlp.analyze import AnalysisPool, PendingAnalyses
 
 log = logging.getLogger(__name__)
 
@@ -93,15 +97,27 @@ def _key(name: str, kind: str | None = None) -> str:
     return canonical_key(name, kind)
 
 
+Ref = int | str  # an existing tag's id, or the lower-cased slug of a tag this batch creates
+
+
 class TagResolver:
-    """Finds or creates the tag for a name: by alias key, then by slug (case-insensitively)."""
+    """Finds or plans the tag for a name: by alias key, then by slug (case-insensitively).
+
+    Resolution happens in memory (after one `prefetch` per batch); tags and aliases the batch
+    needs are then written in bulk by `flush`, which returns the ids. Inserts skip rows another
+    writer created meanwhile (ON CONFLICT DO NOTHING) and read the winners' ids back.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._alias: dict[str, int] = {}
-        self._slug: dict[str, int] = {}
-        self._missing: set[str] = set()  # alias keys known not to exist (until created)
+        self._alias: dict[str, Ref] = {}
+        self._slug: dict[str, Ref] = {}
+        self._missing: set[str] = set()  # alias keys known not to exist (until planned)
         self._missing_slugs: set[str] = set()
+        self._new: dict[str, list[str]] = {}  # lower slug -> [slug, label, kind]
+        self._new_alias: dict[str, Ref] = {}
+        self._upgrade: dict[int, str] = {}  # existing "topic" tags seen as an entity kind
+        self._ids: dict[str, int] = {}
 
     def prefetch(self, analyses: Sequence[Analysis]) -> None:
         """Load the aliases and slugs a batch may need in a few queries instead of one each."""
@@ -113,7 +129,8 @@ class TagResolver:
                 keys.update(_key(n, kind)[:255] for n in (ent.text, *ent.aliases))
                 slugs.add(_slug(ent.text)[:255].lower())
             for tag in a.hashtags:
-                keys.add(_key(tag.label or tag.tag)[:255])
+                kind = tag.kind if tag.kind in ENTITY_KINDS else None
+                keys.add(_key(tag.label or tag.tag, kind)[:255])
                 slugs.add(_slug(tag.label or tag.tag)[:255].lower())
         keys.discard("")
         key_list = sorted(keys)
@@ -130,12 +147,12 @@ class TagResolver:
         for start in range(0, len(slug_list), 500):
             chunk = slug_list[start : start + 500]
             for tag_id, slug in self.session.execute(
-                select(Tag.id, Tag.slug).where(func.lower(Tag.slug).in_(chunk))
+                select(Tag.id, Tag.slug).where(func.lower(Tag.slug).in_(chunk)).order_by(Tag.id)
             ):
                 self._slug.setdefault(slug.lower(), tag_id)
             self._missing_slugs.update(s for s in chunk if s not in self._slug)
 
-    def lookup(self, name: str, kind: str | None = None) -> int | None:
+    def lookup(self, name: str, kind: str | None = None) -> Ref | None:
         key = _key(name, kind)[:255]
         if not key:
             return None
@@ -144,79 +161,93 @@ class TagResolver:
         if key in self._missing:
             return None
         tag_id = self.session.scalar(select(TagAlias.tag_id).where(TagAlias.alias_key == key))
-        if tag_id is not None:
+        if tag_id is None:
+            self._missing.add(key)
+        else:
             self._alias[key] = tag_id
         return tag_id
 
-    def resolve(self, label: str, kind: str, aliases: Sequence[str] = ()) -> int | None:
+    def resolve(self, label: str, kind: str, aliases: Sequence[str] = ()) -> Ref | None:
         kind = kind if kind in TAG_KINDS else "topic"
+        alias_kind = kind if kind in ENTITY_KINDS else None
         slug = _slug(label)[:255]
         if not slug:
             return None
-        tag_id = None
+        ref: Ref | None = None
         for name in (label, *aliases):
-            tag_id = self.lookup(name, kind if kind in ENTITY_KINDS else None)
-            if tag_id is not None:
+            ref = self.lookup(name, alias_kind)
+            if ref is not None:
                 break
-        if tag_id is None:
-            tag_id = self._by_slug(slug)
-        if tag_id is None:
-            tag_id = self._create(slug, label, kind)
-        else:
-            tag = self.session.get(Tag, tag_id)
-            if tag is not None and tag.kind == "topic" and kind in ENTITY_KINDS:
-                tag.kind = kind  # an entity type is more specific than "topic"
+        if ref is None:
+            ref = self._by_slug(slug)
+        if ref is None:
+            ref = slug.lower()
+            self._new[ref] = [slug, label[:512], kind]
+            self._slug[ref] = ref
+        elif kind in ENTITY_KINDS:  # an entity type is more specific than "topic"
+            if isinstance(ref, str):
+                if self._new[ref][2] == "topic":
+                    self._new[ref][2] = kind
+            else:
+                self._upgrade.setdefault(ref, kind)
         for name in (label, *aliases):
-            self._add_alias(_key(name, kind if kind in ENTITY_KINDS else None)[:255], tag_id)
-        return tag_id
+            key = _key(name, alias_kind)[:255]
+            if key and self.lookup(name, alias_kind) is None:
+                self._alias[key] = ref
+                self._missing.discard(key)
+                self._new_alias[key] = ref
+        return ref
 
-    def _by_slug(self, slug: str) -> int | None:
+    def _by_slug(self, slug: str) -> Ref | None:
         low = slug.lower()
         if low in self._slug:
             return self._slug[low]
         if low in self._missing_slugs:
             return None
-        tag_id = self.session.scalar(select(Tag.id).where(func.lower(Tag.slug) == low).limit(1))
-        if tag_id is not None:
+        tag_id = self.session.scalar(
+            select(Tag.id).where(func.lower(Tag.slug) == low).order_by(Tag.id).limit(1)
+        )
+        if tag_id is None:
+            self._missing_slugs.add(low)
+        else:
             self._slug[low] = tag_id
         return tag_id
 
-    def _create(self, slug: str, label: str, kind: str) -> int:
-        try:
-            with self.session.begin_nested():
-                tag = Tag(slug=slug, label=label[:512], kind=kind, article_count=0)
-                self.session.add(tag)
-                self.session.flush()
-                tag_id = tag.id
-        except IntegrityError:  # another writer created it: use theirs
-            found = self._by_slug(slug)
-            if found is None:
-                raise
-            return found
-        self._slug[slug.lower()] = tag_id
-        return tag_id
-
-    def _add_alias(self, key: str, tag_id: int) -> None:
-        if not key or key in self._alias:
-            return
-        existing = (
-            None
-            if key in self._missing
-            else self.session.scalar(select(TagAlias.tag_id).where(TagAlias.alias_key == key))
-        )
-        if existing is None:
-            try:
-                with self.session.begin_nested():
-                    self.session.add(TagAlias(alias_key=key, tag_id=tag_id))
-                    self.session.flush()
-                existing = tag_id
-            except IntegrityError:
-                existing = self.session.scalar(
-                    select(TagAlias.tag_id).where(TagAlias.alias_key == key)
+    def flush(self) -> None:
+        """Write the planned tags, aliases and kind upgrades; ids become available via `id`."""
+        if self._new:
+            insert_ignore(
+                self.session,
+                Tag,
+                [
+                    {"slug": s, "label": lab, "kind": k, "article_count": 0}
+                    for s, lab, k in self._new.values()
+                ],
+                ["slug"],
+            )
+            lows = sorted(self._new)
+            for start in range(0, len(lows), 500):
+                chunk = lows[start : start + 500]
+                for tag_id, slug in self.session.execute(
+                    select(Tag.id, Tag.slug).where(func.lower(Tag.slug).in_(chunk)).order_by(Tag.id)
+                ):
+                    self._ids.setdefault(slug.lower(), tag_id)
+            for low in lows:
+                self._slug[low] = self._ids[low]
+            self._new.clear()
+        if self._new_alias:
+            rows = [{"alias_key": k, "tag_id": self.id(r)} for k, r in self._new_alias.items()]
+            insert_ignore(self.session, TagAlias, rows, ["alias_key"])
+            self._new_alias.clear()
+        if self._upgrade:
+            for tag_id, kind in self._upgrade.items():
+                self.session.execute(
+                    update(Tag).where(Tag.id == tag_id, Tag.kind == "topic").values(kind=kind)
                 )
-        if existing is not None:
-            self._alias[key] = existing
-            self._missing.discard(key)
+            self._upgrade.clear()
+
+    def id(self, ref: Ref) -> int:
+        return ref if isinstance(ref, int) else self._ids[ref]
 
 
 # ---------------------------------------------------------------- one batch
@@ -257,6 +288,21 @@ def _todo(session: Session, version: str, after: int, limit: int) -> list[int]:
     return list(session.scalars(query))
 
 
+def _rows(session: Session, ids: list[int]) -> Sequence[Any]:
+    return session.execute(
+        select(
+            Article.id,
+            Article.title,
+            Article.text,
+            Article.outlet,
+            Article.published_at,
+            Article.fetched_at,
+        )
+        .where(Article.id.in_(ids))
+        .order_by(Article.id)
+    ).all()
+
+
 def pending_count(engine: Engine, version: str | None = None) -> int:
     """Articles that the next enrich would process."""
     version = version or pipeline_version()
@@ -272,12 +318,27 @@ def pending_count(engine: Engine, version: str | None = None) -> int:
         )
 
 
-def _compute(rows: Sequence[Any], analyzer: Analyzer, embedder: Embedder) -> list[_Item]:
-    docs = [(r.title or "", r.text or "") for r in rows]
-    outlets: list[str | None] = [r.outlet or None for r in rows]
+def _docs(rows: Sequence[Any]) -> tuple[list[tuple[str, str]], list[str | None]]:
+    return [(r.title or "", r.text or "") for r in rows], [r.outlet or None for r in rows]
+
+
+def _compute(
+    rows: Sequence[Any],
+    analyzer: Analyzer,
+    embedder: Embedder,
+    pending: PendingAnalyses | None = None,
+) -> list[_Item]:
+    docs, outlets = _docs(rows)
     errors: list[str | None] = [None] * len(rows)
     try:
-        analyses = analyzer(docs, outlets)
+        if pending is None:
+            analyses = analyzer(docs, outlets)
+        else:
+            try:
+                analyses = pending.result()
+            except Exception as exc:
+                log.warning("analysis worker failed (%s); analysing in this process", exc)
+                analyses = analyzer(docs, outlets)
     except Exception as exc:
         log.warning("analysis failed for a batch (%s); retrying one by one", exc)
         analyses = []
@@ -327,7 +388,7 @@ def _write(
     }
     resolver = TagResolver(session)
     resolver.prefetch([it.analysis for it in items])
-    touched_tags: set[int] = set(old_tags)
+    plans = []
     now = datetime.now(UTC)
     for it in items:
         dup_of, _score = finder.find(it.article_id, it.signature)
@@ -350,62 +411,108 @@ def _write(
         row.error = it.error
         if it.signature is not None:
             finder.add(it.article_id, it.signature, dup_of)
-        touched_tags |= _store_tags(session, resolver, it)
+        plans.append(_plan_tags(resolver, it))
     session.flush()
+    resolver.flush()
+    touched_tags = old_tags | _insert_tags(session, resolver, plans)
     _recount_tags(session, touched_tags)
 
 
-def _store_tags(session: Session, resolver: TagResolver, it: _Item) -> set[int]:
+@dataclass
+class _TagPlan:
+    article_id: int
+    scores: dict[Ref, tuple[float, bool]]  # tag -> (score, is_hashtag)
+    quotes: list[tuple[Quote, Ref | None]]
+    descriptions: list[tuple[Ref, str]]
+
+
+def _plan_tags(resolver: TagResolver, it: _Item) -> _TagPlan:
+    """An article's tags, quotes and descriptions, with tags resolved in memory."""
     a = it.analysis
-    scores: dict[int, tuple[float, bool]] = {}
-    by_name: dict[str, int] = {}
+    scores: dict[Ref, tuple[float, bool]] = {}
+    by_name: dict[str, Ref] = {}
     for ent in a.entities:
         kind = ent.type if ent.type in ENTITY_KINDS else "topic"
         if kind == "topic":
             continue  # untyped names become tags only when they are also hashtags
-        tag_id = resolver.resolve(ent.text, kind, ent.aliases)
-        if tag_id is None:
+        ref = resolver.resolve(ent.text, kind, ent.aliases)
+        if ref is None:
             continue
-        by_name[ent.text] = tag_id
+        by_name[ent.text] = ref
         score = min(1.0, 0.2 * max(1, ent.count))
-        prev = scores.get(tag_id, (0.0, False))
-        scores[tag_id] = (max(prev[0], score), prev[1])
+        prev = scores.get(ref, (0.0, False))
+        scores[ref] = (max(prev[0], score), prev[1])
     for tag in a.hashtags:
-        tag_id = resolver.resolve(tag.label or tag.tag, tag.kind)
-        if tag_id is None:
+        ref = resolver.resolve(tag.label or tag.tag, tag.kind)
+        if ref is None:
             continue
-        prev = scores.get(tag_id, (0.0, False))
-        scores[tag_id] = (max(prev[0], float(tag.score or 0.0)), True)
-    for tag_id, (score, is_hashtag) in scores.items():
-        session.add(
-            ArticleTag(article_id=it.article_id, tag_id=tag_id, score=score, is_hashtag=is_hashtag)
-        )
-    for pos, q in enumerate(a.quotes):
-        speaker_tag = None
+        prev = scores.get(ref, (0.0, False))
+        scores[ref] = (max(prev[0], float(tag.score or 0.0)), True)
+    quotes: list[tuple[Quote, Ref | None]] = []
+    for q in a.quotes:
+        speaker = None
         if q.speaker_entity:
-            speaker_tag = by_name.get(q.speaker_entity) or resolver.lookup(
-                q.speaker_entity, "person"
-            )
-        session.add(
-            QuoteRow(
-                article_id=it.article_id,
-                quote=q.quote,
-                speaker=(q.speaker or None) and q.speaker[:512],
-                speaker_tag_id=speaker_tag,
-                cue=(q.cue or None) and q.cue[:128],
-                kind=q.kind or "direct",
-                outlet=(q.outlet or None) and q.outlet[:256],
-                position=pos,
-            )
-        )
-    seen_desc: set[tuple[int, str]] = set()
+            speaker = by_name.get(q.speaker_entity) or resolver.lookup(q.speaker_entity, "person")
+        quotes.append((q, speaker))
+    descriptions = []
     for d in a.descriptions:
-        tag_id = by_name.get(d.entity) or resolver.lookup(d.entity)
-        if tag_id is None or not d.phrase or (tag_id, d.phrase) in seen_desc:
-            continue
-        seen_desc.add((tag_id, d.phrase))
-        session.add(DescriptionRow(tag_id=tag_id, article_id=it.article_id, phrase=d.phrase))
-    return set(scores)
+        ref = by_name.get(d.entity) or resolver.lookup(d.entity)
+        if ref is not None and d.phrase:
+            descriptions.append((ref, d.phrase))
+    return _TagPlan(it.article_id, scores, quotes, descriptions)
+
+
+def _insert_tags(session: Session, resolver: TagResolver, plans: list[_TagPlan]) -> set[int]:
+    """Write the planned rows in bulk; returns the ids of the tags used."""
+    tag_rows: list[dict[str, Any]] = []
+    quote_rows: list[dict[str, Any]] = []
+    desc_rows: list[dict[str, Any]] = []
+    used: set[int] = set()
+    for plan in plans:
+        scores: dict[int, tuple[float, bool]] = {}
+        for ref, (score, is_hashtag) in plan.scores.items():
+            tag_id = resolver.id(ref)
+            prev = scores.get(tag_id, (0.0, False))
+            scores[tag_id] = (max(prev[0], score), prev[1] or is_hashtag)
+        for tag_id, (score, is_hashtag) in scores.items():
+            tag_rows.append(
+                {
+                    "article_id": plan.article_id,
+                    "tag_id": tag_id,
+                    "score": score,
+                    "is_hashtag": is_hashtag,
+                }
+            )
+        used |= set(scores)
+        for pos, (q, speaker) in enumerate(plan.quotes):
+            quote_rows.append(
+                {
+                    "article_id": plan.article_id,
+                    "quote": q.quote,
+                    "speaker": (q.speaker or None) and q.speaker[:512],
+                    "speaker_tag_id": None if speaker is None else resolver.id(speaker),
+                    "cue": (q.cue or None) and q.cue[:128],
+                    "kind": q.kind or "direct",
+                    "outlet": (q.outlet or None) and q.outlet[:256],
+                    "position": pos,
+                }
+            )
+        seen: set[tuple[int, str]] = set()
+        for ref, phrase in plan.descriptions:
+            key = (resolver.id(ref), phrase)
+            if key not in seen:
+                seen.add(key)
+                desc_rows.append(
+                    {"tag_id": key[0], "article_id": plan.article_id, "phrase": phrase}
+                )
+    for model, rows in (
+        (ArticleTag, tag_rows),
+        (QuoteRow, quote_rows),
+        (DescriptionRow, desc_rows),
+    ):
+        if rows:
+            session.execute(insert(model), rows)
+    return used
 
 
 def _recount_tags(session: Session, tag_ids: set[int]) -> None:
@@ -419,10 +526,10 @@ def _recount_tags(session: Session, tag_ids: set[int]) -> None:
                 .group_by(ArticleTag.tag_id)
             ).all()
         )
-        for tag_id in chunk:
-            session.execute(
-                update(Tag).where(Tag.id == tag_id).values(article_count=int(counts.get(tag_id, 0)))
-            )
+        session.execute(
+            update(Tag),
+            [{"id": tag_id, "article_count": int(counts.get(tag_id, 0))} for tag_id in chunk],
+        )
 
 
 # ---------------------------------------------------------------- the run
@@ -505,43 +612,50 @@ def enrich(
         with session_scope(engine) as session:
             finder = dedup.DuplicateFinder.load_recent(session, datetime.now(UTC))
         emb = embedder or (get_embedder() if total else None)
-        done = 0
+        use_pool = analyzer is _default_analyzer and settings.enrich_workers > 1
+        pool: AnalysisPool | None = None
+        if use_pool and total > batch_size:
+            from newsdesk.nlp.analyze import AnalysisPool
+
+            pool = AnalysisPool(settings.enrich_workers)
+        # Read-ahead: while this process embeds and writes one batch, the pool analyses the next.
+        queue: deque[tuple[Sequence[Any], PendingAnalyses | None]] = deque()
+        done = queued = 0
         after = 0
-        while limit is None or done < limit:
-            with session_scope(engine) as session:
-                ids = _todo(session, version, after, batch_size)
-                if not ids:
+        try:
+            while True:
+                while len(queue) < (2 if pool else 1) and (limit is None or queued < limit):
+                    with session_scope(engine) as session:
+                        ids = _todo(session, version, after, batch_size)
+                        rows = _rows(session, ids) if ids else []
+                    if not rows:
+                        break
+                    after = ids[-1]
+                    queued += len(rows)
+                    queue.append((rows, pool.submit(*_docs(rows)) if pool else None))
+                if not queue:
                     break
-                rows = session.execute(
-                    select(
-                        Article.id,
-                        Article.title,
-                        Article.text,
-                        Article.outlet,
-                        Article.published_at,
-                        Article.fetched_at,
-                    )
-                    .where(Article.id.in_(ids))
-                    .order_by(Article.id)
-                ).all()
-            after = ids[-1]
-            emb = emb or get_embedder()
-            items = _compute(rows, analyzer, emb)
-            try:
-                with session_scope(engine) as session:
-                    _write(session, items, version, finder)
-            except Exception:
-                # The in-memory LSH may hold rows that were rolled back: reload it.
-                with session_scope(engine) as session:
-                    finder = dedup.DuplicateFinder.load_recent(session, datetime.now(UTC))
-                raise
-            with_vec = [(it.article_id, it.vector) for it in items if it.vector is not None]
-            index.remove([it.article_id for it in items if it.vector is None])
-            if with_vec:
-                index.add([a for a, _ in with_vec], np.vstack([v for _, v in with_vec]))
-            done += len(items)
-            if progress:
-                progress(done, total)
+                rows, pending = queue.popleft()
+                emb = emb or get_embedder()
+                items = _compute(rows, analyzer, emb, pending)
+                try:
+                    with session_scope(engine) as session:
+                        _write(session, items, version, finder)
+                except Exception:
+                    # The in-memory LSH may hold rows that were rolled back: reload it.
+                    with session_scope(engine) as session:
+                        finder = dedup.DuplicateFinder.load_recent(session, datetime.now(UTC))
+                    raise
+                with_vec = [(it.article_id, it.vector) for it in items if it.vector is not None]
+                index.remove([it.article_id for it in items if it.vector is None])
+                if with_vec:
+                    index.add([a for a, _ in with_vec], np.vstack([v for _, v in with_vec]))
+                done += len(items)
+                if progress:
+                    progress(done, total)
+        finally:
+            if pool is not None:
+                pool.close()
         with session_scope(engine) as session:
             assign_stories(session, index)
             refresh_scores(session)  # older stories' scores decay as time passes
