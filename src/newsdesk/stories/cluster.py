@@ -13,6 +13,14 @@ has a closed form with these features (mean pairwise similarity = dot of the two
 vectors / (n_a * n_b)), so it is exact, needs no N x N matrix, and is computed only between
 clusters that some k-nearest-neighbour edge connects.
 
+A merge must also pass a cohesion check: the two clusters' mean cross similarity must reach
+COHESION x the mean similarity inside them (each cluster's inner mean is closed-form too, from
+its sum vector and the sum of its members' self-similarities). Two events of one kind (two
+Waitrose fires, two DUI arrests of Chargers players) are similar to each other, but less so than
+the articles about each event are among themselves; one event's articles are not. The check
+applies to clusters of full texts (at least COHESION_MIN members, mostly long): near-identical
+syndicated headlines are so alike among themselves that it would keep paraphrases apart.
+
 `cluster_docs` is a pure function of the set of articles, so the result does not depend on the
 order in which they arrived; `newsdesk.stories.assign` runs it over a sliding time window of
 recent articles and maps the clusters onto existing story ids.
@@ -35,9 +43,11 @@ from newsdesk.stories.features import is_short
 W_EMBED = 0.34
 W_WORDS = 0.33
 W_NAMES = 0.33
-THRESHOLD = 0.34
+THRESHOLD = 0.30
 SHORT_BONUS = 0.15
 KNN = 20
+COHESION = 0.7
+COHESION_MIN = 2
 
 
 @dataclass
@@ -48,6 +58,8 @@ class Params:
     threshold: float = THRESHOLD
     short_bonus: float = SHORT_BONUS
     knn: int = KNN
+    cohesion: float = COHESION
+    cohesion_min: int = COHESION_MIN
 
 
 @dataclass
@@ -146,6 +158,8 @@ def cluster_docs(
         pairs = list(candidate_pairs)
 
     sums: dict[int, sparse.csr_matrix] = {i: x[i] for i in range(n)}
+    selfdot = np.asarray(x.multiply(x).sum(axis=1)).ravel()
+    selfs = {i: float(selfdot[i]) for i in range(n)}
     size = dict.fromkeys(range(n), 1)
     longs = {i: int(not short[i]) for i in range(n)}
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
@@ -162,6 +176,24 @@ def cluster_docs(
         bonus = params.short_bonus * (pairs_ab - longs[a] * longs[b])
         return (dot + bonus) / pairs_ab
 
+    def within(a: int) -> float:
+        """Mean similarity of the pairs inside cluster a (closed form, as for `link`)."""
+        na, la = size[a], longs[a]
+        pairs_in = na * (na - 1) / 2
+        dot = float(sums[a].multiply(sums[a]).sum())
+        bonus = params.short_bonus * (pairs_in - la * (la - 1) / 2)
+        return ((dot - selfs[a]) / 2 + bonus) / pairs_in
+
+    def cohesive(a: int, b: int, s: float) -> bool:
+        """The precision check: two clusters merge only if they are about as similar to each
+        other as their members are among themselves (two events of one kind are not)."""
+        if params.cohesion <= 0:
+            return True
+        inner = [
+            within(c) for c in (a, b) if size[c] >= params.cohesion_min and 2 * longs[c] > size[c]
+        ]
+        return not inner or s >= params.cohesion * sum(inner) / len(inner)
+
     heap: list[tuple[float, int, int, int, int]] = []
     for a in range(n):
         for b in adj[a]:
@@ -174,10 +206,13 @@ def cluster_docs(
         _neg, a, b, va, vb = heapq.heappop(heap)
         if a not in size or b not in size or version[a] != va or version[b] != vb:
             continue
+        if not cohesive(a, b, -_neg):
+            continue
         # merge b into a
         sums[a] = sums[a] + sums[b]
         size[a] += size.pop(b)
         longs[a] += longs.pop(b)
+        selfs[a] += selfs.pop(b)
         members[a].extend(members.pop(b))
         del sums[b]
         version[a] += 1
