@@ -63,3 +63,66 @@ def test_names_strip_titles_possessives_and_the() -> None:
     assert canonical_name("UK") == "United Kingdom"
     assert same_person("Netanyahu", "Benjamin Netanyahu")
     assert not same_person("Hillary Clinton", "Bill Clinton")
+
+
+def test_strip_dateline_removes_wire_datelines_only() -> None:
+    from newsdesk.nlp.dateline import strip_dateline
+
+    stripped = {
+        "LONDON (Reuters) - Shares fell sharply on Monday after the report.": "Shares fell",
+        "NEW YORK, Nov 3 (Reuters) - Shares fell sharply on Monday after the report.": "Shares",
+        "Mannheim, Germany (Sports Network) - Wladimir Klitschko retained three heavyweight "
+        "title belts": "Wladimir Klitschko",
+        "(CNN) -- A powerful earthquake struck southern Iran on Sunday, officials said.": "A power",
+        "WASHINGTON — The Senate voted on Tuesday to approve the measure.": "The Senate",
+        "BEIRUT, Lebanon — Fighting resumed in the north of the country on Friday.": "Fighting",
+        "ST. LOUIS, Mo. -- Police arrested a man on Friday after a long chase.": "Police",
+    }
+    for sentence, start in stripped.items():
+        assert strip_dateline(sentence).startswith(start), sentence
+    kept = [
+        "Obama — who spoke on Tuesday — said the measure was needed.",
+        "NASA - the space agency - launched a probe on Tuesday night from Florida.",
+        "Police said the man, 45, was arrested on Friday in (southern) Ohio.",
+        "LONDON (Reuters) - Short.",
+    ]
+    for sentence in kept:
+        assert strip_dateline(sentence) == sentence
+
+
+def test_is_timestamp_on_real_first_lines() -> None:
+    from newsdesk.nlp.dateline import is_timestamp
+
+    # first lines of ECB+ documents (../shared/data/ecbplus-story-clusters)
+    stamps = [
+        "Updated: November 11, 2011 20: 09 IST",
+        "Friday, November 11, 2011",
+        "8 / 2 / 13 at 1: 30 PM",
+        "12 January 2010 @ 09: 29 pm",
+        "18 September 2013 Last updated at 13: 59 GMT",
+        "http: / / www. cbc. ca / news / world / strong - quake - hits - southern - iran",
+    ]
+    headlines = [
+        "Three killed in Athens bank fire amid strike",
+        "Esther Williams, swimming star, dies at 91",
+        "7.0 quake hits southern Iran",
+        "In 2010 the firm grew by 5%",
+    ]
+    assert all(is_timestamp(s) for s in stamps)
+    assert not any(is_timestamp(h) for h in headlines)
+
+
+def test_summary_skips_timestamps_and_datelines() -> None:
+    from newsdesk.nlp.analyze import analyze
+
+    body = (
+        "Posted: Nov 27, 2010 8:35 AM ET\n"
+        "TEHRAN, Iran (AP) - A strong earthquake struck southern Iran on Sunday, killing at "
+        "least seven people and injuring dozens, state media reported.\n"
+        "The quake had a magnitude of 6.1 and hit a sparsely populated area near the town of "
+        "Bandar Abbas, the Iranian seismological centre said.\n"
+        "Rescue teams were sent to the villages near the epicentre, officials said."
+    )
+    summary = analyze("Quake kills seven in southern Iran", body).summary
+    assert summary and summary[0].startswith("A strong earthquake struck")
+    assert not any(s.startswith(("Posted", "TEHRAN")) for s in summary)

@@ -217,3 +217,14 @@ def test_views_for_the_web_pages(corpus: Corpus) -> None:
         assert view is not None and view.articles
         assert corpus.copy_id not in [a.article_id for a in view.articles]
         assert isinstance(tag_descriptions(session, ai.entities[0].slug), list)
+
+
+def test_story_titles_are_headlines_not_timestamps(corpus: Corpus) -> None:
+    """Two ECB+ pages start with a timestamp line ("Friday, November 11, 2011"); whatever the
+    story's most central article, its title is a headline."""
+    from newsdesk.nlp.dateline import is_timestamp
+
+    with session_scope(corpus.engine) as session:
+        titles = session.scalars(select(Story.title)).all()
+    assert titles
+    assert not [t for t in titles if is_timestamp(t)]

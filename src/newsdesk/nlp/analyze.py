@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, TextIO
 
+from newsdesk.nlp.dateline import is_timestamp, strip_dateline
 from newsdesk.nlp.entities import extract_entities
 from newsdesk.nlp.keyphrases import BACKGROUND, rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import MODEL_NAME, get_nlp, one_blas_thread
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.1+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.2+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -77,7 +78,7 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
     ranked = rank_keyphrases(doc, title_end, ents)
     hashtags = select_hashtags(ranked, ents, outlet)
     quotes = [q.to_quote() for q in extract_quotes(doc, ents, prep.body_start)]
-    sents = [prep.body[a:b] for a, b in split_sentences(prep.body)]
+    sents = [strip_dateline(prep.body[a:b]) for a, b in split_sentences(prep.body)]
     idx = summarize_sentences(sents, prep.title, SUMMARY_SENTENCES)
     return Analysis(
         summary=[sents[i] for i in idx],
@@ -92,7 +93,8 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
 
 def _lead_only(prep: _Prepared) -> Analysis:
     """Non-English text: the English models would produce noise; keep a lead summary."""
-    sents = [prep.body[a:b] for a, b in split_sentences(prep.body)]
+    sents = [strip_dateline(prep.body[a:b]) for a, b in split_sentences(prep.body)]
+    sents = [s for s in sents if not is_timestamp(s)]
     return Analysis(summary=sents[:SUMMARY_SENTENCES], language=prep.language)
 
 

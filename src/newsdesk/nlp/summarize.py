@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from newsdesk.nlp.dateline import is_timestamp, strip_dateline
 from newsdesk.nlp.text import sentences as split_text
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")
@@ -63,7 +64,7 @@ def _is_junk(s: str) -> bool:
     n = len(s.split())
     if n < 5 or n > 90:
         return True
-    if _JUNK.search(s[:80]):
+    if _JUNK.search(s[:80]) or is_timestamp(s):
         return True
     return s.rstrip().endswith("?") and n < 15
 
@@ -145,7 +146,7 @@ def summarize_sentences(sents: list[str], title: str = "", n: int = 3) -> list[i
 
 
 def summarize(text: str, title: str = "", n: int = 3) -> list[str]:
-    sents = split_text(text)
+    sents = [strip_dateline(s) for s in split_text(text)]
     return [sents[i] for i in summarize_sentences(sents, title, n)]
 
 

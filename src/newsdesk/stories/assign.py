@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from newsdesk.nlp.dateline import is_timestamp, strip_dateline
 from newsdesk.nlp.embed import from_blob, normalize, to_blob
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment, Story
@@ -303,13 +304,23 @@ def refresh_stories(
             mat = np.vstack([v for _, v in vecs])
             centroid = normalize(mat.mean(axis=0, keepdims=True))[0]
             story.centroid = to_blob(centroid)
-            central = vecs[int(np.argmax(mat @ centroid))][0]
+            # The most central article whose headline reads as one (not a timestamp or a URL).
+            order = [vecs[int(i)][0] for i in np.argsort(-(mat @ centroid), kind="stable")]
+            central = next((r for r in order if _headline(r.title)), order[0])
         else:
             central = originals[0]
-        story.title = (central.title or "")[:1024]
+        story.title = _headline(central.title)[:1024] or (central.title or "")[:1024]
         story.title_article_id = central.article_id
         story.summary = central.summary if isinstance(central.summary, list) else None
         story.updated_at = now
+
+
+def _headline(title: str | None) -> str:
+    """A headline fit for a story title: no wire dateline; '' for a timestamp or URL line."""
+    title = " ".join((title or "").split())
+    if not title or is_timestamp(title):
+        return ""
+    return strip_dateline(title)
 
 
 def refresh_scores(session: Session, now: datetime | None = None, days: int = 7) -> int:
