@@ -8,6 +8,7 @@ author search time) spelled as ``contains``/``starts-with`` tests evaluated in C
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from copy import deepcopy
 
@@ -21,12 +22,12 @@ from trafilatura.metadata import (
     examine_meta,
     extract_domain,
     extract_meta_json,
-    extract_metainfo,
     extract_sitename,
     extract_title,
     extract_url,
 )
 from trafilatura.settings import Document, set_date_params
+from trafilatura.utils import trim
 
 __all__ = ["extract_page_metadata"]
 
@@ -97,70 +98,98 @@ _AUTHOR_CANDIDATES = XPath(
 )
 _TAGS_1 = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
 _TAGS_2 = frozenset({"a", "div", "h3", "h4", "p", "span"})
+_CLASS_1 = re.compile("authorname|author-name|AuthorName|authorName")
+_ID_2 = re.compile("author|zuozhe|bianji|xiaobian")
+_CLASS_2 = re.compile(
+    "author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name"
+)
+_CLASS_3 = re.compile("author|Author|screenname|writer|byline|Byline")
 
 
 def _author_matches(elem: HtmlElement) -> tuple[bool, bool, bool]:
     """Whether the element matches each of AUTHOR_XPATHS (the same tests, in Python)."""
     get = elem.get
+    tag = elem.tag
     cls, ident, prop = get("class") or "", get("id") or "", get("itemprop") or ""
-    first = elem.tag == "author" or (
-        elem.tag in _TAGS_1
+    first = tag == "author" or (
+        tag in _TAGS_1
         and (
             get("rel") == "author"
             or ident == "author"
             or cls == "author"
             or prop == "author name"
             or get("data-testid") in ("AuthorCard", "AuthorURL")
-            or any(s in cls for s in ("authorname", "author-name", "AuthorName", "authorName"))
+            or _CLASS_1.search(cls) is not None
             or any("".join(rel.itertext()) == "me" for rel in elem.iterchildren("rel"))
         )
     )
-    second = elem.tag in _TAGS_2 and (
+    second = tag in _TAGS_2 and (
         cls in ("byline", "username", "byl", "BBL")
         or "author" in prop
-        or any(s in ident for s in ("author", "zuozhe", "bianji", "xiaobian"))
-        or any(
-            s in cls
-            for s in (
-                "author",
-                "channel-name",
-                "zuozhe",
-                "bianji",
-                "xiaobian",
-                "submitted-by",
-                "posted-by",
-                "journalist-name",
-            )
-        )
+        or _ID_2.search(ident) is not None
+        or _CLASS_2.search(cls) is not None
     )
     third = (
         "Byline" in (get("data-component") or "")
         or "author" in prop
         or "author" in ident
         or "Author" in ident
-        or any(s in cls for s in ("author", "Author", "screenname", "writer", "byline", "Byline"))
+        or _CLASS_3.search(cls) is not None
     )
     return first, second, third
 
 
-def extract_author(tree: HtmlElement) -> str | None:
-    """The author named in the page body (bylines, author links), as trafilatura finds it.
+_DISCARD_TAGS = frozenset({"a", "div", "section", "span"})
+_DISCARD_ID = re.compile("commentlist|comment-list|ProductReviews")
+_DISCARD_CLASS = re.compile(
+    "commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|article-share"
+    "|article-support|print|category|meta-date|meta-reviewer"
+)
 
-    Pruning only removes elements, so an author XPath matching nothing in the page matches
-    nothing in the pruned copy either: those are skipped, and so is the copy if none match.
+
+def _discarded(elem: HtmlElement) -> bool:
+    """Whether AUTHOR_DISCARD_XPATHS select the element (the same tests, in Python)."""
+    tag = elem.tag
+    if tag in ("time", "figure"):
+        return True
+    if tag not in _DISCARD_TAGS or elem.getparent() is None:  # ".//*": never the root
+        return False
+    get = elem.get
+    ident, cls = get("id") or "", get("class") or ""
+    return (
+        ident == "comments"
+        or cls in ("comments", "title", "date")
+        or ident.startswith("comments")
+        or _DISCARD_ID.search(ident) is not None
+        or cls.startswith(("Comments", "comments"))
+        or _DISCARD_CLASS.search(cls) is not None
+        or "Figure" in (get("data-component") or "")
+    )
+
+
+def extract_author(tree: HtmlElement) -> str | None:
+    """The author named in the page body (bylines, author links), as trafilatura finds it:
+    ``extract_metainfo(AUTHOR_XPATHS)`` on the page pruned of AUTHOR_DISCARD_XPATHS.
+
+    The XPaths are evaluated as Python tests on the candidate elements, in document order.
+    Pruning removes the discarded elements (their tails stay): a match inside one is gone, and
+    a match holding one loses that text, so only such a match is copied and pruned.
     """
-    found = [False, False, False]
+    matches: tuple[list[HtmlElement], ...] = ([], [], [])
     for elem in _AUTHOR_CANDIDATES(tree):
-        for i, match in enumerate(_author_matches(elem)):
-            found[i] = found[i] or match
-        if all(found):
-            break
-    expressions = [xpath for xpath, hit in zip(AUTHOR_XPATHS, found, strict=True) if hit]
-    if not expressions:
-        return None
-    subtree = prune_unwanted_nodes(deepcopy(tree), AUTHOR_DISCARD_XPATHS)
-    author = extract_metainfo(subtree, expressions, len_limit=120)
-    return normalize_authors(None, author) if author else None
+        for found, hit in zip(matches, _author_matches(elem), strict=True):
+            if hit:
+                found.append(elem)
+    for found in matches:
+        for elem in found:
+            if _discarded(elem) or any(_discarded(a) for a in elem.iterancestors()):
+                continue
+            if any(_discarded(d) for d in elem.iterdescendants()):
+                elem = prune_unwanted_nodes(deepcopy(elem), AUTHOR_DISCARD_XPATHS)
+            content = trim(" ".join(elem.itertext()))
+            if content and 2 < len(content) < 120:
+                return normalize_authors(None, content)
+    return None
 
 
 def extract_page_metadata(tree: HtmlElement, url: str | None) -> Document:
