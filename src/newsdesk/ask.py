@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder
+from newsdesk.nlp.paraphrase import stem, variants
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment
@@ -115,12 +116,28 @@ def _covers(question: str, article: str) -> bool:
     content = _content_words(question)
     if not content:
         return True
-    found = sum(1 for w in content if w[:STEM] in stems)
+    # A word also counts when the article uses another word for the same thing ("seized" for
+    # "captured"; newsdesk.nlp.paraphrase): numbers and names above stay strict.
+    stemmed = {stem(w) for w in words}
+    found = sum(1 for w in content if w[:STEM] in stems or variants(w) & stemmed)
     return found / len(content) >= COVERAGE
+
+
+def _in_context(sentence: str, title: str | None) -> str:
+    title = " ".join((title or "").split())
+    return f"{title}. {sentence}" if title and not sentence.startswith(title) else sentence
 
 
 def _content_words(question: str) -> list[str]:
     return [w for w in _WORD.findall(question.lower()) if w not in STOPWORDS and len(w) > 2]
+
+
+def _with_variants(words: list[str]) -> list[str]:
+    """The question's words plus the stems of other words for the same thing (prefix terms)."""
+    out = list(words)
+    for w in words:
+        out.extend(v for v in sorted(variants(w)) if len(v) >= 3 and v not in out)
+    return out
 
 
 def _fts_ids(session: Session, words: list[str], limit: int) -> list[int]:
@@ -170,7 +187,7 @@ def _candidates(
     engine = session.get_bind().engine
     index = open_index(engine, Path(settings.data_dir))
     by_vec = [i for i, _ in index.search(question_vec, k=MAX_ARTICLES)]
-    by_text = _fts_ids(session, words, MAX_ARTICLES)
+    by_text = _fts_ids(session, _with_variants(words), MAX_ARTICLES)
     ids: list[int] = []
     for pair in zip(by_vec, by_text, strict=False):
         ids.extend(pair)
@@ -208,26 +225,32 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
             sentences.append((sent, row))
     if not sentences:
         return Answer(NO_ANSWER, [], False)
-    vecs = embedder.embed([s for s, _ in sentences])
+    # Each sentence is embedded after its headline: the headline says what "it" and "the
+    # company" are ("Amex shares up ..." for "Shares in American Express surged ...").
+    vecs = embedder.embed([_in_context(s, row.title) for s, row in sentences])
     sims = vecs @ qvec
-    qwords = set(words)
-    if qwords:
-        overlap = np.array(
-            [len(qwords & set(_WORD.findall(s.lower()))) / len(qwords) for s, _ in sentences]
-        )
-        sims = sims + OVERLAP_BONUS * overlap
+    if words:
+        wanted = [variants(w) for w in words]
+        overlap = []
+        for sent, _ in sentences:
+            stems = {stem(w) for w in _WORD.findall(sent.lower())}
+            overlap.append(sum(1 for v in wanted if v & stems) / len(wanted))
+        sims = sims + OVERLAP_BONUS * np.array(overlap)
     sims = sims + ANSWER_TYPE_BONUS * np.array(
         [_answer_type_match(question, s) for s, _ in sentences]
     )
-    order = np.argsort(-sims)
-    best = float(sims[order[0]])
+    best = float(sims.max())
     if best < ANSWER_THRESHOLD:
         return Answer(NO_ANSWER, [], False, best)
-    top_row = sentences[int(order[0])][1]
-    if not _covers(question, f"{top_row.title or ''} {top_row.text or ''}"):
-        # Similar, but the article lacks what the question is specifically about (a year, a
-        # name, most of its content words): an answer would be about something else.
+    # Only articles that hold what the question is specifically about (its numbers, names and
+    # most of its content words) may answer it: a similar sentence from an article about
+    # something else ("stock rose" for a question about Amex stock) is not an answer.
+    covers = {row.id: _covers(question, f"{row.title or ''} {row.text or ''}") for row in rows}
+    sims = np.where([covers[row.id] for _, row in sentences], sims, -1.0)
+    order = np.argsort(-sims, kind="stable")
+    if float(sims[order[0]]) < ANSWER_THRESHOLD:
         return Answer(NO_ANSWER, [], False, best)
+    best = float(sims[order[0]])
     citations: list[dict[str, Any]] = []
     seen_text: set[str] = set()
     for i in order:
