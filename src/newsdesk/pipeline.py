@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import random
 import re
@@ -234,10 +235,14 @@ class Refresher:
         self.settings = settings
         self.progress = progress
         self._pool: Executor | None = None
+        self._page_slots = asyncio.Semaphore(1)
 
     def _executor(self) -> Executor:
         if self._pool is None:
             warm_up_extractor()  # load models before fork: workers share them copy-on-write
+            # Objects that exist now move to the collector's permanent generation: collections
+            # in the workers then do not write to (and so copy) the pages they share.
+            gc.freeze()
             self._pool = ProcessPoolExecutor(max_workers=max(1, self.settings.extract_workers))
         return self._pool
 
@@ -261,6 +266,10 @@ class Refresher:
                 query = query.where(Feed.id.in_(list(feed_ids)))
             feeds = [(row.id, row.url) for row in session.execute(query)]
         report = RefreshReport()
+        # Pages fetched but not yet extracted wait in memory: fetching may run this far ahead
+        # of the extraction workers, no further.
+        slots = max(self.settings.concurrency, 4 * max(1, self.settings.extract_workers))
+        self._page_slots = asyncio.Semaphore(slots)
         async with Fetcher(self.settings) as fetcher:
             tasks = [self._refresh_feed(fetcher, fid, url) for fid, url in feeds]
             for coro in asyncio.as_completed(tasks):
@@ -348,8 +357,9 @@ class Refresher:
         if word_count(cand.text) >= self.settings.full_text_min_words:
             return cand
         try:
-            page = await fetcher.get(entry.url, check_robots=True)
-            ext = await self.extract(page.body, page.url)
+            async with self._page_slots:
+                page = await fetcher.get(entry.url, check_robots=True)
+                ext = await self.extract(page.body, page.url)
             return merge_extracted(cand, ext)
         except (FetchError, ExtractionError) as exc:
             message = str(exc)
