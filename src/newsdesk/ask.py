@@ -43,6 +43,8 @@ CITE_MIN = 0.40  # further sentences quoted only if this close to the question
 MAX_ARTICLES = 8
 MAX_SENTENCES_PER_ARTICLE = 40
 MAX_CITATIONS = 3
+MAX_EMBEDDED = 64  # sentences embedded per question (those sharing most words first)
+LEAD_SENTENCES = 3  # an article's first sentences are always candidates
 OVERLAP_BONUS = 0.1
 ANSWER_TYPE_BONUS = 0.08
 COVERAGE = 0.7  # share of the question's content words the answering article must contain
@@ -121,6 +123,18 @@ def _covers(question: str, article: str) -> bool:
     stemmed = {stem(w) for w in words}
     found = sum(1 for w in content if w[:STEM] in stems or variants(w) & stemmed)
     return found / len(content) >= COVERAGE
+
+
+def _overlap(words: list[str], sentences: list[str]) -> np.ndarray:
+    """Share of the question's content words each sentence holds (or another word for)."""
+    if not words:
+        return np.zeros(len(sentences))
+    wanted = [variants(w) for w in words]
+    out = np.zeros(len(sentences))
+    for i, sent in enumerate(sentences):
+        stems = {stem(w) for w in _WORD.findall(sent.lower())}
+        out[i] = sum(1 for v in wanted if v & stems) / len(wanted)
+    return out
 
 
 def _in_context(sentence: str, title: str | None) -> str:
@@ -220,22 +234,25 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
     if not rows:
         return Answer(NO_ANSWER, [], False)
     sentences: list[tuple[str, Any]] = []
+    lead: list[bool] = []
     for row in rows:
-        for sent in _sentences(row.text or "")[:MAX_SENTENCES_PER_ARTICLE]:
+        for n, sent in enumerate(_sentences(row.text or "")[:MAX_SENTENCES_PER_ARTICLE]):
             sentences.append((sent, row))
+            lead.append(n < LEAD_SENTENCES)
     if not sentences:
         return Answer(NO_ANSWER, [], False)
+    overlap = _overlap(words, [sent for sent, _ in sentences])
+    # Only sentences that share a word (or a word for the same thing) with the question, and
+    # each article's lead, are embedded (the best of the others scored below the threshold
+    # on bench/ask.py); this keeps a question under a few hundred milliseconds.
+    keep = [i for i, (_, row) in enumerate(sentences) if overlap[i] > 0 or lead[i]]
+    keep.sort(key=lambda i: -overlap[i])
+    keep = sorted(keep[:MAX_EMBEDDED])
+    sentences = [sentences[i] for i in keep]
     # Each sentence is embedded after its headline: the headline says what "it" and "the
     # company" are ("Amex shares up ..." for "Shares in American Express surged ...").
     vecs = embedder.embed([_in_context(s, row.title) for s, row in sentences])
-    sims = vecs @ qvec
-    if words:
-        wanted = [variants(w) for w in words]
-        overlap = []
-        for sent, _ in sentences:
-            stems = {stem(w) for w in _WORD.findall(sent.lower())}
-            overlap.append(sum(1 for v in wanted if v & stems) / len(wanted))
-        sims = sims + OVERLAP_BONUS * np.array(overlap)
+    sims = vecs @ qvec + OVERLAP_BONUS * overlap[keep]
     sims = sims + ANSWER_TYPE_BONUS * np.array(
         [_answer_type_match(question, s) for s, _ in sentences]
     )

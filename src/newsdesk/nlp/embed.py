@@ -71,7 +71,7 @@ class Embedder:
     version = EMBED_VERSION
 
     def __init__(
-        self, max_tokens: int = MAX_TOKENS, batch_size: int = 32, threads: int | None = None
+        self, max_tokens: int = MAX_TOKENS, batch_size: int = 32, threads: int = 1
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -83,7 +83,9 @@ class Embedder:
             if digest != MODEL_SHA256:
                 raise EmbeddingModelMissing(f"{path}: unexpected sha256 {digest}")
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        # One thread: a second one cut wall time by a third but cost 50% more CPU per text
+        # (bench/enrich_speed.py); enrichment keeps the other cores busy with analysis instead.
+        opts.intra_op_num_threads = max(1, threads)
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         self._session = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
