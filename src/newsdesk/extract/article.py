@@ -6,7 +6,7 @@ import codecs
 import re
 import unicodedata
 from contextvars import ContextVar
-from copy import deepcopy
+from copy import copy, deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -262,13 +262,33 @@ trafilatura.core.compare_extraction = _gated_compare_extraction
 trafilatura.core.justext_rescue = _gated_justext_rescue
 
 
+# What ``trafilatura.bare_extraction(tree, url=url, **TEXT_OPTIONS)`` builds for each call
+# (reading its settings each time), built once; only the URL differs between pages.
+_OPTIONS = Extractor(
+    output_format="python",
+    comments=TEXT_OPTIONS["include_comments"],
+    tables=TEXT_OPTIONS["include_tables"],
+)
+
+
 def _extract_body(tree: HtmlElement, url: str | None) -> _Element | None:
+    """The main text of the page as trafilatura's body tree (None if there is none).
+
+    Equivalent to ``bare_extraction(tree, url=url, **TEXT_OPTIONS).body``, which runs
+    ``trafilatura_sequence`` on a copy of the tree, without what that wrapper adds and newsdesk
+    does not use: the plain-text rendering of the body and the per-call option parsing.
+    """
+    options = copy(_OPTIONS)
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
     token = _GATED.set(True)
     try:
-        document = trafilatura.bare_extraction(tree, url=url, **TEXT_OPTIONS)
+        body, text, _, _ = trafilatura.core.trafilatura_sequence(copy(tree), options, url)
+    except (TypeError, ValueError):
+        return None  # as bare_extraction: the page has no extractable text
     finally:
         _GATED.reset(token)
-    return document.body if isinstance(document, Document) else None
+    return body if len(text) >= options.min_output_size else None
 
 
 _SOURCE_BLOCKS = (
