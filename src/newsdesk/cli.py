@@ -359,6 +359,10 @@ def ask_command(
     stdout().print(answer.answer_text)
     for number, cite in enumerate(answer.citations, 1):
         stdout().print(f"[{number}] {cite.get('outlet')}: {cite.get('title')} <{cite.get('url')}>")
+        if answer.composed_by:  # the answer above is the model's: show what it was given
+            stdout().print(f"    “{cite.get('sentence')}”")
+    if answer.composed_by:
+        stdout().print(f"(answer written by {answer.composed_by} from the quoted sentences only)")
 
 
 @app.command()

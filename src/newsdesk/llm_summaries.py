@@ -178,9 +178,18 @@ def summarize_pending(
             try:
                 text = llm.abstractive_summary(settings, sentences, client=http)
             except llm.Ungrounded as exc:
+                took = time.monotonic() - t0
                 report.rejected += 1
-                report.seconds.append(time.monotonic() - t0)
-                _store(engine, article_id, model, status="rejected", error=str(exc), **common)
+                report.seconds.append(took)
+                _store(
+                    engine,
+                    article_id,
+                    model,
+                    status="rejected",
+                    error=str(exc),
+                    seconds=took,
+                    **common,
+                )
             except llm.LLMUnavailable as exc:
                 report.failed += 1
                 _store(

@@ -28,20 +28,21 @@ from newsdesk.config import Settings
 SUMMARY_MAX_TOKENS = 160
 ANSWER_MAX_TOKENS = 200
 PROMPT_VERSION = "llm-1"  # part of the cache key of stored summaries: bump when prompts change
-MIN_CONTENT_OVERLAP = 0.6  # share of the output's content words that must occur in the sources
+MIN_CONTENT_OVERLAP = 0.5  # share of the output's content words that must occur in the sources
 MAX_SUMMARY_WORDS = 90
+COPIED = 0.85  # a "summary" with this share of its word trigrams in the sources is a copy
 
 SUMMARY_SYSTEM = (
-    "You are a careful news editor. Rewrite the numbered sentences from one news article as a "
-    "single short summary of one to three sentences (at most 60 words), in plain neutral "
-    "English. Use only facts stated in the sentences. Do not add any name, number, date, place "
-    "or opinion that is not in them. Reply with the summary only, without a heading."
+    "You are a careful news editor. Summarize the numbered sentences from one news article in "
+    "one or two short sentences (at most 50 words) of plain, neutral English. Use only facts "
+    "stated in the sentences and keep who did what exactly as they say. Do not add any name, "
+    "number, date, place or opinion that is not in them. Reply with the summary only."
 )
 ANSWER_SYSTEM = (
-    "You answer questions about the news using only the numbered passages given. Write one to "
-    "three short sentences. After each statement put the number of the passage it comes from "
-    "in square brackets, for example [1]. Do not use any fact that is not in the passages. If "
-    "the passages do not answer the question, reply exactly: NO ANSWER"
+    "Answer the question in one or two complete sentences, using only facts from the numbered "
+    "passages. End each sentence with the number of the passage it comes from in square "
+    "brackets, for example: The ship sank on Monday [2]. If the passages do not answer the "
+    "question, reply: NO ANSWER"
 )
 
 
@@ -206,6 +207,7 @@ def grounding_problem(text: str, sources: Sequence[str]) -> str | None:
 def _clean(text: str) -> str:
     text = re.sub(r"<think>.*?</think>", " ", text, flags=re.DOTALL | re.IGNORECASE)
     text = re.sub(r"^\s*(?:\*\*)?(?:summary|answer)(?:\*\*)?\s*:\s*", "", text, flags=re.I)
+    text = re.sub(r"(?m)^\s*(?:\d+[.)]|[-*•])\s+", "", text)  # list markers a model may echo
     text = text.replace("**", "").strip().strip('"“”').strip()
     return " ".join(text.split())
 
@@ -234,9 +236,25 @@ def abstractive_summary(
     raw = chat(settings, summary_messages(sentences), SUMMARY_MAX_TOKENS, client)
     text = _clean(raw)
     problem = grounding_problem(text, sentences)
+    if not problem and copied(text, sentences):
+        problem = "it copies the source sentences instead of summarizing them"
     if problem:
         raise Ungrounded(f"{problem}: {text[:300]}")
     return text
+
+
+def copied(text: str, sources: Sequence[str]) -> bool:
+    """Nearly all of `text` is word for word in `sources` (COPIED of its word trigrams)."""
+
+    def trigrams(t: str) -> list[tuple[str, ...]]:
+        words = _TOKEN.findall(t.lower())
+        return [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+
+    own = trigrams(text)
+    if not own:
+        return False
+    known = set(trigrams(" ".join(sources)))
+    return sum(1 for g in own if g in known) / len(own) >= COPIED
 
 
 # ---------------------------------------------------------------- answers
@@ -265,13 +283,29 @@ def split_markers(text: str) -> list[tuple[str, int | None]]:
 
 def answer_messages(question: str, citations: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     passages = "\n".join(
-        f"[{n}] ({c.get('outlet') or 'an outlet'}) {' '.join(str(c.get('sentence', '')).split())}"
-        for n, c in enumerate(citations, 1)
+        f"[{n}] {' '.join(str(c.get('sentence', '')).split())}" for n, c in enumerate(citations, 1)
     )
     return [
         {"role": "system", "content": ANSWER_SYSTEM},
-        {"role": "user", "content": f"Passages:\n{passages}\n\nQuestion: {question}\n\nAnswer:"},
+        {"role": "user", "content": f"Passages:\n{passages}\n\nQuestion: {question}"},
     ]
+
+
+_LEADING_MARKERS = re.compile(r"^((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)\s*(.+)$", re.DOTALL)
+_FIRST_STOP = re.compile(r"[.!?](?=[\"”’)]?(?:\s|$))")
+
+
+def _markers_last(text: str) -> str:
+    """ "[1] The ship sank. More." -> "The ship sank [1]. More." (small models put them first)."""
+    match = _LEADING_MARKERS.match(text)
+    if not match:
+        return text
+    markers = "".join(match.group(1).split())
+    rest = match.group(2)
+    stop = _FIRST_STOP.search(rest)
+    if stop is None:
+        return f"{rest} {markers}"
+    return f"{rest[: stop.start()]} {markers}{rest[stop.start() :]}"
 
 
 def compose_answer(
@@ -289,7 +323,7 @@ def compose_answer(
         raw = chat(settings, answer_messages(question, citations), ANSWER_MAX_TOKENS, client)
     except LLMError:
         return None
-    text = _clean(raw)
+    text = _markers_last(_clean(raw))
     if "NO ANSWER" in text.upper():
         return None
     cited = _markers(text)
