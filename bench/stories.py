@@ -18,16 +18,23 @@ agglomerative clustering on cosine distance (scikit-learn), at a distance thresh
 ECB+ and applied unchanged to UCI; its best threshold on each set is also shown (an upper bound).
 
 Parameters of newsdesk's clustering (stories/cluster.py) were chosen on ECB+ only: weights and
-threshold on the full texts, SHORT_BONUS on an ECB+ variant cut to the first sentence (headline
-only). UCI was not used to choose them.
+SHORT_BONUS earlier (on all topics; SHORT_BONUS on an ECB+ variant cut to the headline), the
+cohesion ratio and THRESHOLD on the even-numbered topics only. `--half 1` runs the held-out
+odd-numbered topics (and one half of the UCI stories, split by a hash of the story id; `--half
+0` the other). UCI was not used to choose anything.
 
-    python bench/stories.py [--orders 2] [--sets ecbplus,uci] [--json OUT]
+`--cluster-params '{"threshold": 0.34, "cohesion": 0}'` overrides stories.cluster.Params (e.g.
+to measure the previous settings on the same run). Each run reports the CPU seconds spent in
+story assignment (clustering included) per enriched article.
+
+    python bench/stories.py [--orders 2] [--sets ecbplus,uci] [--half 0|1] [--json OUT]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import os
@@ -104,19 +111,46 @@ def uci_records() -> list[tuple[dict, str]]:
 # ---------------------------------------------------------------- the real path
 
 
+def half_of(name: str, gold: str) -> int:
+    """Split for held-out figures: ECB+ by topic number parity, UCI by a hash of the story id."""
+    if name == "ecbplus":
+        return int(gold.split("_")[0]) % 2
+    return int(hashlib.md5(gold.encode()).hexdigest(), 16) % 2
+
+
 def run_newsdesk(
-    records: list[tuple[dict, str]], seed: int, batch: int, increments: int = 1
+    records: list[tuple[dict, str]],
+    seed: int,
+    batch: int,
+    increments: int = 1,
+    cluster_params: dict | None = None,
 ) -> dict:
     """Import in `increments` parts of a shuffled order, enriching after each part (so later
     articles meet stories formed from earlier ones, as in a running aggregator)."""
     from sqlalchemy import select
 
+    import newsdesk.enrich
+    import newsdesk.stories.assign
     from newsdesk.config import Settings
     from newsdesk.enrich import enrich, export_stories
     from newsdesk.pipeline import candidate_from_record, content_hash, store_candidate
     from newsdesk.store import Article, connect, session_scope
+    from newsdesk.stories.cluster import Params
     from newsdesk.stories.index import forget_open_indexes
 
+    # Time story assignment (clustering included) on the real path; optionally other params.
+    assign_cpu = [0.0]
+    real_assign = newsdesk.stories.assign.assign_stories
+    params = Params(**cluster_params) if cluster_params else None
+
+    def timed_assign(session, index=None):  # type: ignore[no-untyped-def]
+        t0 = time.process_time()
+        try:
+            return real_assign(session, index, params)
+        finally:
+            assign_cpu[0] += time.process_time() - t0
+
+    newsdesk.enrich.assign_stories = timed_assign  # type: ignore[assignment]
     order = list(range(len(records)))
     random.Random(seed).shuffle(order)
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,6 +196,7 @@ def run_newsdesk(
             gold.append(label)
         engine.dispose()
         forget_open_indexes()
+    newsdesk.enrich.assign_stories = real_assign
     p, r, f = b_cubed(pred, gold)
     return {
         "seed": seed,
@@ -175,6 +210,8 @@ def run_newsdesk(
         "import_s": t_import,
         "enrich_s": t_enrich,
         "docs_per_s": enriched / t_enrich if t_enrich else 0.0,
+        "assign_cpu_s": assign_cpu[0],
+        "assign_cpu_ms_per_article": 1000 * assign_cpu[0] / max(1, enriched),
     }
 
 
@@ -213,6 +250,8 @@ def main() -> int:
     parser.add_argument(
         "--increments", type=int, default=4, help="also run each order arriving in N parts"
     )
+    parser.add_argument("--half", type=int, choices=(0, 1), help="only one half (see above)")
+    parser.add_argument("--cluster-params", type=json.loads, help="stories.cluster.Params JSON")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     for name in ("ecbplus-story-clusters", "uci-news-aggregator-sample"):
@@ -221,19 +260,22 @@ def main() -> int:
             return 2
     sets = {"ecbplus": ecbplus_records, "uci": uci_records}
     wanted = [s for s in args.sets.split(",") if s]
-    results: dict = {"sets": {}}
+    results: dict = {"sets": {}, "half": args.half, "cluster_params": args.cluster_params}
     sweeps = {}
     for name in wanted:
         records = sets[name]()
+        if args.half is not None:
+            records = [(r, g) for r, g in records if half_of(name, g) == args.half]
         texts = [
             f"{r['title']}\n{r['text']}" if r["text"] != r["title"] else r["text"]
             for r, _ in records
         ]
         gold = [g for _, g in records]
         sweeps[name] = baseline_sweep(texts, gold)
-        runs = [run_newsdesk(records, seed, args.batch) for seed in range(args.orders)]
+        cp = args.cluster_params
+        runs = [run_newsdesk(records, seed, args.batch, 1, cp) for seed in range(args.orders)]
         runs += [
-            run_newsdesk(records, 100 + seed, args.batch, args.increments)
+            run_newsdesk(records, 100 + seed, args.batch, args.increments, cp)
             for seed in range(args.orders)
             if args.increments > 1
         ]
@@ -270,7 +312,8 @@ def main() -> int:
                 f"  newsdesk order {run['seed']} in {run['increments']} part(s):"
                 f" B3 P {run['precision']:.3f} R {run['recall']:.3f}"
                 f" F1 {run['f1']:.3f}  ({run['stories']} stories; enrich {run['enrich_s']:.0f} s,"
-                f" {run['docs_per_s']:.1f} docs/s)"
+                f" {run['docs_per_s']:.1f} docs/s; story assignment"
+                f" {run['assign_cpu_ms_per_article']:.1f} CPU-ms/article)"
             )
         print(
             f"  baseline (distance {base['threshold']:.2f}, tuned on {base['threshold_tuned_on']}):"
