@@ -14,7 +14,7 @@ from newsdesk.ask import ask
 from newsdesk.nlp.embed import from_blob
 from newsdesk.store import session_scope
 from newsdesk.store.models_ai import Enrichment, Story
-from newsdesk.stories.cluster import Doc, cluster_docs
+from newsdesk.stories.cluster import Doc, Params, cluster_docs
 from newsdesk.stories.dedup import also_published_by, signature
 from newsdesk.stories.index import VectorIndex, forget_open_indexes, index_dir, open_index
 from newsdesk.stories.related import related
@@ -176,6 +176,31 @@ def test_ask_within_a_story(corpus: Corpus) -> None:
     answer = ask(corpus.engine, corpus.settings, "Who did Klitschko fight?", story_id=boxing[0][0])
     assert answer.answered
     assert all(story[c["article_id"]] == boxing[0][0] for c in answer.citations)
+
+
+def _two_events(words: int) -> list[Doc]:
+    """Two tight groups of five (inner cosine ~0.95) whose cross cosine is ~0.6."""
+    rng = np.random.default_rng(1)
+    u, w = rng.normal(size=(2, 384))
+    u /= np.linalg.norm(u)
+    w -= (w @ u) * u
+    w /= np.linalg.norm(w)
+    v = 0.6 * u + 0.8 * w  # cos(u, v) = 0.6
+    docs = []
+    for i in range(10):
+        vec = (u if i < 5 else v) + rng.normal(scale=0.012, size=384)
+        docs.append(Doc(i, vec / np.linalg.norm(vec), {"w": {}, "n": {}, "len": words}))
+    return docs
+
+
+def test_cohesion_check_keeps_two_similar_events_apart() -> None:
+    embed_only = {"w_embed": 1.0, "w_words": 0.0, "w_names": 0.0}
+    full_texts = _two_events(words=300)
+    # Cross similarity 0.6 is far above the threshold, but below 0.7 x the inner 0.95:
+    assert cluster_docs(full_texts, Params(**embed_only)) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert len(cluster_docs(full_texts, Params(**embed_only, cohesion=0.0))) == 1
+    # Headlines only (near-identical syndicated titles): the check does not apply.
+    assert len(cluster_docs(_two_events(words=8), Params(**embed_only))) == 1
 
 
 def test_minhash_signature_ignores_short_texts() -> None:
