@@ -362,3 +362,65 @@ def test_import_jsonl_dedupes_identical_texts(tmp_path: Path, settings: Settings
         )
         article = session.scalars(select(Article).limit(1)).one()
         assert article.outlet == "BBC News" and article.published_at is not None
+
+
+def _store_scenario(settings: Settings, bulk: bool, tag: str) -> list[object]:
+    """Store tricky candidate lists for two feeds; return statuses and the resulting rows."""
+    from newsdesk.pipeline import Candidate, store_candidate, store_candidates
+
+    body = " ".join(f"word{i}" for i in range(80))
+    other = " ".join(f"other{i}" for i in range(80))
+
+    def cand(guid: str, url: str, text: str = "") -> Candidate:
+        return Candidate(url=url, guid=guid, title=guid, outlet="O", text=text or f"teaser {guid}")
+
+    engine = connect(settings.with_(data_dir=settings.data_dir / tag).db_url)
+    with session_scope(engine) as session:
+        feeds = [Feed(url=f"http://f/{i}") for i in range(2)]
+        session.add_all(feeds)
+        session.flush()
+        first, second = feeds[0].id, feeds[1].id
+        session.add(Article(url="http://a/old", title="old", text=other, content_hash=None))
+    batches = [
+        (
+            first,
+            [cand("g1", "http://a/1", body), cand("g2", "http://a/2"), cand("g1", "http://a/9")],
+        ),
+        (
+            second,
+            [
+                cand("h1", "http://a/1"),  # same URL as an article of the other feed
+                cand("h2", "http://a/copy", body),  # same text as it: syndicated copy
+                cand("h3", "http://a/2"),
+                cand("h4", "http://a/2"),  # the same article twice in one feed
+                cand("h5", "http://a/old"),
+                cand("h6", "http://a/new", other + " more"),
+                cand("h7", "http://a/new2", other + " more"),
+            ],
+        ),
+        (first, [cand("g1", "http://a/1", body), cand("g3", "http://a/copy")]),  # a re-run
+    ]
+    statuses: list[object] = []
+    for feed_id, cands in batches:
+        with session_scope(engine) as session:
+            if bulk:
+                statuses.append(store_candidates(session, cands, feed_id))
+            else:
+                statuses.append([store_candidate(session, c, feed_id) for c in cands])
+    with session_scope(engine) as session:
+        articles = [(a.id, a.url, a.content_hash) for a in session.scalars(select(Article))]
+        links = sorted(
+            (link.feed_id, link.article_id, link.guid)
+            for link in session.scalars(select(FeedArticle))
+        )
+    return [statuses, sorted(articles), links]
+
+
+def test_bulk_store_matches_storing_one_by_one(settings: Settings):
+    one_by_one = _store_scenario(settings, bulk=False, tag="single")
+    assert one_by_one[0] == [  # the scenario covers every case
+        ["new", "new", "seen"],
+        ["linked", "seen", "linked", "seen", "linked", "new", "seen"],
+        ["seen", "new"],
+    ]
+    assert _store_scenario(settings, bulk=True, tag="bulk") == one_by_one

@@ -13,7 +13,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -122,21 +122,7 @@ def store_candidate(session: Session, cand: Candidate, feed_id: int | None) -> s
         try:
             with session.begin_nested():
                 if existing is None:
-                    article = Article(
-                        url=cand.url,
-                        title=cand.title or cand.url,
-                        author=cand.author,
-                        outlet=cand.outlet,
-                        published_at=cand.published,
-                        language=cand.language,
-                        image_url=cand.image_url,
-                        summary=cand.summary,
-                        text=cand.text,
-                        html=cand.html,
-                        word_count=word_count(cand.text),
-                        content_hash=digest,
-                        extraction_error=cand.extraction_error,
-                    )
+                    article = _new_article(cand, digest)
                     session.add(article)
                     session.flush()
                     status = "new"
@@ -156,6 +142,126 @@ def store_candidate(session: Session, cand: Candidate, feed_id: int | None) -> s
         except IntegrityError:
             continue  # another writer stored it first: look again and link
     return "seen"
+
+
+def _new_article(cand: Candidate, digest: str | None) -> Article:
+    return Article(
+        url=cand.url,
+        title=cand.title or cand.url,
+        author=cand.author,
+        outlet=cand.outlet,
+        published_at=cand.published,
+        language=cand.language,
+        image_url=cand.image_url,
+        summary=cand.summary,
+        text=cand.text,
+        html=cand.html,
+        word_count=word_count(cand.text),
+        content_hash=digest,
+        extraction_error=cand.extraction_error,
+    )
+
+
+_IN_CHUNK = 500  # values per IN (...) list, well under every database's parameter limit
+
+
+_T = TypeVar("_T")
+
+
+def _chunks(values: Iterable[_T]) -> Iterable[list[_T]]:
+    items = list(dict.fromkeys(values))
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
+
+
+def store_candidates(session: Session, cands: list[Candidate], feed_id: int) -> list[str]:
+    """Store a feed's candidates inside the caller's transaction; a status per candidate.
+
+    The same outcome as ``store_candidate`` on each in turn, with a few queries and one
+    insert per table for the whole list. If a concurrent writer stored one of these articles
+    meanwhile (a unique-constraint error), the bulk attempt is rolled back and the list is
+    stored one by one, as ``store_candidate`` handles that race.
+    """
+    if not cands:
+        return []
+    try:
+        with session.begin_nested():
+            return _store_bulk(session, cands, feed_id)
+    except IntegrityError:
+        return [store_candidate(session, cand, feed_id) for cand in cands]
+
+
+def _store_bulk(session: Session, cands: list[Candidate], feed_id: int) -> list[str]:
+    digests = [content_hash(cand.text) for cand in cands]
+    seen_guids: set[str] = set()
+    by_url: dict[str, int] = {}
+    by_hash: dict[str, int] = {}
+    for guids in _chunks(cand.guid for cand in cands):
+        seen_guids.update(
+            session.scalars(
+                select(FeedArticle.guid).where(
+                    FeedArticle.feed_id == feed_id, FeedArticle.guid.in_(guids)
+                )
+            )
+        )
+    for urls in _chunks(cand.url for cand in cands):
+        rows = session.execute(select(Article.url, Article.id).where(Article.url.in_(urls)))
+        by_url.update((row.url, row.id) for row in rows)
+    for hashes in _chunks(d for d in digests if d is not None):
+        rows = session.execute(
+            select(Article.content_hash, Article.id)
+            .where(Article.content_hash.in_(hashes))
+            .order_by(Article.id)
+        )
+        for row in rows:
+            by_hash.setdefault(row.content_hash, row.id)
+    linked: set[int | Article] = set()  # articles (ids, or new ones) linked to this feed
+    for ids in _chunks({*by_url.values(), *by_hash.values()}):
+        linked.update(
+            session.scalars(
+                select(FeedArticle.article_id).where(
+                    FeedArticle.feed_id == feed_id, FeedArticle.article_id.in_(ids)
+                )
+            )
+        )
+    new_by_url: dict[str, Article] = {}
+    new_by_hash: dict[str, Article] = {}
+    statuses: list[str] = []
+    links: list[tuple[int | Article, str]] = []
+    for cand, digest in zip(cands, digests, strict=True):
+        if cand.guid in seen_guids:
+            statuses.append("seen")
+            continue
+        target: int | Article | None = by_url.get(cand.url) or new_by_url.get(cand.url)
+        if target is None and digest is not None:
+            target = by_hash.get(digest) or new_by_hash.get(digest)
+        if target is None:
+            target = _new_article(cand, digest)
+            session.add(target)
+            new_by_url[cand.url] = target
+            if digest is not None:
+                new_by_hash.setdefault(digest, target)
+            status = "new"
+        else:
+            status = "linked"
+        if target in linked:
+            status = "seen"
+        else:
+            linked.add(target)
+            links.append((target, cand.guid))
+            seen_guids.add(cand.guid)
+        statuses.append(status)
+    session.flush()  # the new articles get their ids
+    session.add_all(
+        FeedArticle(
+            feed_id=feed_id,
+            article_id=target if isinstance(target, int) else target.id,
+            guid=guid,
+        )
+        for target, guid in links
+    )
+    session.flush()
+    return statuses
 
 
 # ---------------------------------------------------------------- candidates
@@ -332,8 +438,7 @@ class Refresher:
             feed = session.get(Feed, feed_id)
             if feed is None:
                 return
-            for cand in candidates:
-                status = store_candidate(session, cand, feed_id)
+            for status in store_candidates(session, candidates, feed_id):
                 setattr(result, status, getattr(result, status) + 1)
             for page_url, message in page_errors:
                 record_error(session, page_url, "extract", message, feed_id)
