@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from newsdesk.nlp.text import ascii_fold
@@ -322,6 +323,7 @@ def _strip_titles(toks: list[str], strict: bool) -> list[str]:
     return rest
 
 
+@lru_cache(maxsize=65536)
 def canonical_key(name: str, kind: str | None = None) -> str:
     """Lookup key for merging names across articles: folded, lower-case, no titles, no dots.
 
