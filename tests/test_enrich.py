@@ -108,6 +108,32 @@ def test_analysis_worker_processes_give_the_same_results(small, tmp_path: Path) 
     assert pending_count(engine) == 0
 
 
+def test_dead_analysis_workers_fall_back_to_this_process(small) -> None:
+    """A program read from stdin cannot be re-imported by spawned workers, so they die at
+    start: the run still enriches everything, in the calling process, and says why."""
+    import subprocess
+    import sys
+
+    settings, ids = small
+    script = (
+        "import logging\n"
+        "from pathlib import Path\n"
+        "from newsdesk.config import Settings\n"
+        "from newsdesk.enrich import enrich\n"
+        "from newsdesk.store import connect\n"
+        "logging.basicConfig(level=logging.WARNING)\n"
+        f"settings = Settings(data_dir=Path({str(settings.data_dir)!r}), enrich_workers=2)\n"
+        "print('enriched', enrich(connect(settings.db_url), settings, batch_size=3))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "enriched 8" in done.stdout
+    assert "analysing" in done.stderr
+    assert sorted(_snapshot(settings)) == ids
+
+
 def test_new_articles_are_enriched_once_and_join_stories(small) -> None:
     settings, ids = small
     engine = connect(settings.db_url)

@@ -253,3 +253,21 @@ def test_story_titles_are_headlines_not_timestamps(corpus: Corpus) -> None:
         titles = session.scalars(select(Story.title)).all()
     assert titles
     assert not [t for t in titles if is_timestamp(t)]
+
+
+def test_story_summary_draws_on_several_outlets(corpus: Corpus) -> None:
+    """A story's summary is made of its articles' own summary sentences, from more than one
+    article when several outlets tell it (not just the central article's summary)."""
+    with session_scope(corpus.engine) as session:
+        stories = session.scalars(select(Story).where(Story.outlet_count >= 3)).all()
+        assert stories
+        for story in stories:
+            rows = session.execute(
+                select(Enrichment.article_id, Enrichment.summary).where(
+                    Enrichment.story_id == story.id
+                )
+            ).all()
+            source = {s: r.article_id for r in rows for s in (r.summary or [])}
+            assert story.summary and len(story.summary) == 3
+            assert all(s in source for s in story.summary)
+            assert len({source[s] for s in story.summary}) >= 2, story.summary

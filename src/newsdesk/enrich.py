@@ -632,12 +632,20 @@ def enrich(
                         break
                     after = ids[-1]
                     queued += len(rows)
-                    queue.append((rows, pool.submit(*_docs(rows)) if pool else None))
+                    pending = None
+                    if pool is not None:
+                        try:
+                            pending = pool.submit(*_docs(rows))
+                        except Exception as exc:  # the workers died or could not start
+                            log.warning("analysis workers unavailable (%s); analysing here", exc)
+                            pool.close()
+                            pool = None
+                    queue.append((rows, pending))
                 if not queue:
                     break
-                rows, pending = queue.popleft()
+                rows, waiting = queue.popleft()
                 emb = emb or get_embedder()
-                items = _compute(rows, analyzer, emb, pending)
+                items = _compute(rows, analyzer, emb, waiting)
                 try:
                     with session_scope(engine) as session:
                         _write(session, items, version, finder)

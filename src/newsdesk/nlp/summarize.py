@@ -216,3 +216,48 @@ def _vectors_like(piece: str, parent: _Sent) -> _Sent:
     weighted = {t: parent.terms.get(t, 1.0) for t in terms}
     norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
     return _Sent(parent.index, piece, weighted, norm, parent.score)
+
+
+STORY_SUPPORT_WEIGHT = 1.0  # agreement of the other outlets
+STORY_LEAD_WEIGHT = 0.3  # the first sentence of an article's summary
+STORY_CENTRAL_WEIGHT = 0.2  # the story's most central articles first
+
+
+def summarize_story(articles: list[tuple[str | None, list[str]]], n: int = 3) -> list[str]:
+    """A story's summary across its outlets, from its articles' own summaries.
+
+    `articles`: (outlet, summary sentences), the story's most central article first. A sentence
+    scores by how much the other outlets' sentences agree with it (its best match in each other
+    outlet, averaged), plus small priors for leads and central articles; three are picked with
+    the redundancy penalty, so they tend to come from different articles. One outlet: its lead
+    article's summary.
+    """
+    cands: list[tuple[str, str, int, int]] = []
+    for rank, (outlet, sents) in enumerate(articles):
+        for pos, sent in enumerate(sents):
+            if sent and not _is_junk(sent):
+                cands.append((sent, outlet or f"#{rank}", rank, pos))
+    outlets = {c[1] for c in cands}
+    if len(outlets) < 2:
+        return list(articles[0][1][:n]) if articles else []
+    vecs = _vectors([c[0] for c in cands])
+    for v, (_, outlet, rank, pos) in zip(vecs, cands, strict=True):
+        best: dict[str, float] = {}
+        for w, other in zip(vecs, cands, strict=True):
+            if other[1] != outlet:
+                best[other[1]] = max(best.get(other[1], 0.0), _cos(v, w))
+        support = sum(best.values()) / len(best)
+        v.score = (
+            STORY_SUPPORT_WEIGHT * support
+            + STORY_LEAD_WEIGHT * (pos == 0)
+            + STORY_CENTRAL_WEIGHT / (1 + rank)
+        )
+    seen: set[str] = set()
+    unique = []
+    for v in vecs:
+        if v.text.lower() not in seen:  # the same wire sentence in several outlets
+            seen.add(v.text.lower())
+            unique.append(v)
+    picked = _mmr(unique, n)
+    picked.sort(key=lambda v: (cands[v.index][3], cands[v.index][2]))
+    return [v.text for v in picked]

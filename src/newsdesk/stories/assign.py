@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, select, update
@@ -35,6 +36,7 @@ EXACT_LIMIT = 12_000  # above this many articles, candidate pairs come from the 
 ANN_K = 30
 SCORE_HALF_LIFE_H = 12.0
 VELOCITY_WINDOW = timedelta(hours=6)
+STORY_SUMMARY_ARTICLES = 12  # most central originals whose summaries make the story's
 
 
 @dataclass
@@ -311,8 +313,28 @@ def refresh_stories(
             central = originals[0]
         story.title = _headline(central.title)[:1024] or (central.title or "")[:1024]
         story.title_article_id = central.article_id
-        story.summary = central.summary if isinstance(central.summary, list) else None
+        story.summary = _story_summary(central, originals, mat @ centroid if vecs else None, vecs)
         story.updated_at = now
+
+
+def _story_summary(
+    central: Any, originals: Sequence[Any], sims: np.ndarray | None, vecs: Sequence[Any]
+) -> list[str] | None:
+    """Summary across the story's outlets (nlp.summarize.summarize_story), from the stored
+    summaries of its most central original articles, the most central first."""
+    from newsdesk.nlp.summarize import summarize_story
+
+    ranked = [r for r, _ in vecs]
+    if sims is not None:
+        ranked = [vecs[int(i)][0] for i in np.argsort(-sims, kind="stable")]
+    ranked = [central, *[r for r in ranked if r is not central]]
+    ranked += [r for r in originals if r not in ranked]
+    articles = [
+        (r.outlet, [str(s) for s in r.summary])
+        for r in ranked[:STORY_SUMMARY_ARTICLES]
+        if isinstance(r.summary, list) and r.summary
+    ]
+    return summarize_story(articles) or None if articles else None
 
 
 def _headline(title: str | None) -> str:
