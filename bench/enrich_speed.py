@@ -1,10 +1,15 @@
-"""Enrichment throughput: analyze() on BBC News articles, per core and with 2 processes.
+"""Enrichment throughput on BBC News articles: the analysis alone, and the whole stage.
 
 Data: ../shared/data/bbc-news (2,225 BBC articles, 2004-2005; headline = first line).
-Measures entities + hashtags/keyphrases + quotes + descriptions + summary + key points
-(everything `analyze` does; embeddings are not part of it). The model load is excluded
-(one warm-up batch first). "per core": one process with BLAS/OpenMP limited to one thread;
-"2 processes": analyze_many(n_process=2) (forked workers, one thread each).
+
+1. analyze(): entities + hashtags/keyphrases + quotes + descriptions + summary + key points,
+   one process with one BLAS thread ("per core"), then analyze_many(n_process=2).
+2. The full enrichment stage, `newsdesk.enrich.enrich` as `newsdesk enrich` runs it, on the
+   same articles imported into a fresh SQLite database: analysis + embeddings + near-duplicate
+   signatures + story terms + tag/quote writes + story clustering + vector index. Run with
+   NEWSDESK_ENRICH_WORKERS=1 (all in one process) and with one analysis worker per core.
+   CPU time is summed over the process and its workers.
+Model loads are excluded (warm-up first).
 
     python bench/enrich_speed.py [--subset 400] [--json OUT]
 """
@@ -14,14 +19,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
+import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+from newsdesk.config import Settings  # noqa: E402
+from newsdesk.enrich import enrich  # noqa: E402
 from newsdesk.nlp.analyze import MODEL_VERSION, analyze_many  # noqa: E402
+from newsdesk.nlp.embed import get_embedder  # noqa: E402
+from newsdesk.pipeline import candidate_from_record, store_candidate  # noqa: E402
+from newsdesk.store import connect, session_scope  # noqa: E402
+from newsdesk.stories.index import forget_open_indexes  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 DATA = SHARED / "bbc-news" / "bbc"
@@ -38,6 +52,43 @@ def load(subset: int) -> list[tuple[str, str]]:
         title, _, body = raw.partition("\n")
         docs.append((title.strip(), body.strip()))
     return docs
+
+
+def tree_cpu() -> float:
+    """CPU seconds of this process and its finished children (the analysis workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def full_stage(docs: list[tuple[str, str]], workers: int) -> dict[str, float]:
+    """Import `docs` into a fresh database and time one `enrich` run over all of them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), enrich_workers=workers)
+        engine = connect(settings.db_url)
+        start = datetime(2026, 11, 1, tzinfo=UTC)
+        with session_scope(engine) as session:
+            for i, (title, text) in enumerate(docs):
+                record = {
+                    "url": f"https://news.example/bbc/{i}",
+                    "title": title,
+                    "text": text,
+                    "published": (start + timedelta(minutes=7 * i)).isoformat(),
+                    "source": "BBC News",
+                }
+                store_candidate(session, candidate_from_record(record), None)
+        forget_open_indexes()
+        t0, c0 = time.perf_counter(), tree_cpu()
+        n = enrich(engine, settings)
+        wall, cpu = time.perf_counter() - t0, tree_cpu() - c0
+        engine.dispose()
+    return {
+        "articles": n,
+        "workers": workers,
+        "articles_per_s": round(n / wall, 1),
+        "cpu_ms_per_article": round(1000 * cpu / n, 1),
+        "articles_per_cpu_s": round(n / cpu, 1),
+    }
 
 
 def main() -> int:
@@ -61,6 +112,8 @@ def main() -> int:
     wall2 = time.perf_counter() - t0
     assert [a.summary for a in one] == [a.summary for a in two]
     n = len(docs)
+    get_embedder()
+    stage = [full_stage(docs, 1), full_stage(docs, os.cpu_count() or 1)]
     figures = {
         "model_version": MODEL_VERSION,
         "articles": n,
@@ -69,6 +122,7 @@ def main() -> int:
         "per_core_articles_per_cpu_s": round(n / cpu1, 1),
         "ms_per_article": round(1000 * wall1 / n, 1),
         "two_processes_articles_per_s": round(n / wall2, 1),
+        "full_stage": stage,
         "cpus": os.cpu_count(),
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
@@ -78,6 +132,12 @@ def main() -> int:
         f"{n / cpu1:.1f} per CPU-second)"
     )
     print(f"  2 processes: {n / wall2:.1f} articles/s")
+    print("full enrichment stage (analysis + embeddings + dedup + tags + stories + index):")
+    for f in stage:
+        print(
+            f"  {f['workers']} analysis worker(s): {f['articles_per_s']} articles/s, "
+            f"{f['cpu_ms_per_article']} ms CPU per article ({f['articles_per_cpu_s']} per CPU-second)"
+        )
     print(f"  load average during run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
