@@ -180,10 +180,12 @@ def main() -> int:
     among = sum(1 for r in direct if r["answered"] and r.get("among"))
     para = [r for r in rows if r.get("paraphrased")]
     para_ok = sum(1 for r in para if r["answered"] and r["correct"])
+    para_among = sum(1 for r in para if r["answered"] and r.get("among"))
     summary = {
         "threshold": th,
         "paraphrased": len(para),
         "paraphrased_answered_correctly": para_ok,
+        "paraphrased_right_sentence_among_citations": para_among,
         "answerable": len(pos),
         "answered_correctly": ans_ok,
         "right_sentence_among_citations": among,
@@ -196,7 +198,8 @@ def main() -> int:
     print(
         f"threshold {th}: {ans_ok}/{len(pos)} answerable questions answered with a right first"
         f" citation ({among}/{len(pos)} with a right sentence among the <= 3 cited),"
-        f" {refused}/{len(neg)} unanswerable refused; of them paraphrased: {para_ok}/{len(para)};"
+        f" {refused}/{len(neg)} unanswerable refused; paraphrased: {para_ok}/{len(para)}"
+        f" ({para_among}/{len(para)} among the cited);"
         " answerable scores"
         f" {pos[0]:.3f}..{pos[-1]:.3f}, unanswerable {neg[0]:.3f}..{neg[-1]:.3f};"
         f" median {summary['median_ms']:.0f} ms per question"
