@@ -13,87 +13,15 @@ from __future__ import annotations
 import re
 
 # Words a timestamp line may hold besides numbers ("Posted: Nov 27, 2010 8:35 AM ET").
-TIMESTAMP_WORDS = frozenset(
-    [
-        "posted",
-        "updated",
-        "published",
-        "last",
-        "modified",
-        "first",
-        "at",
-        "on",
-        "by",
-        "am",
-        "pm",
-        "a",
-        "m",
-        "p",
-        "gmt",
-        "utc",
-        "bst",
-        "cet",
-        "cest",
-        "et",
-        "est",
-        "edt",
-        "pt",
-        "pst",
-        "pdt",
-        "ct",
-        "cst",
-        "cdt",
-        "mt",
-        "ist",
-        "aest",
-        "jst",
-        "hrs",
-        "h",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "may",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "january",
-        "february",
-        "march",
-        "april",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "mon",
-        "tue",
-        "tues",
-        "wed",
-        "thu",
-        "thur",
-        "thurs",
-        "fri",
-        "sat",
-        "sun",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "today",
-        "yesterday",
-    ]
-)
+_TIMESTAMP_WORDS = """
+    posted updated published last modified first at on by am pm a m p gmt utc bst cet cest et
+    est edt pt pst pdt ct cst cdt mt ist aest jst hrs h
+    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june
+    july august september october november december
+    mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday
+    saturday sunday today yesterday
+"""
+TIMESTAMP_WORDS = frozenset(_TIMESTAMP_WORDS.split())
 WIRE_CREDITS = (
     "AP|Reuters|AFP|CNN|UPI|Bloomberg|dpa|DPA|Xinhua|PTI|IANS|ANI|EFE|ANSA|Kyodo|Yonhap|TASS|"
     "BBC|CBS|NBC|ABC|Fox News|Sports Network|The Sports Network|AAP|Canadian Press|CP|"
