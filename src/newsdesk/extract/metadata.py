@@ -8,26 +8,32 @@ author search time) spelled as ``contains``/``starts-with`` tests evaluated in C
 
 from __future__ import annotations
 
+import json
 import re
 from contextlib import suppress
 from copy import deepcopy
+from html import unescape
 
 from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.htmlprocessing import prune_unwanted_nodes
-from trafilatura.json_metadata import normalize_authors
+from trafilatura.json_metadata import (
+    JSON_UNICODE_REPLACE,
+    extract_json,
+    extract_json_parse_error,
+    normalize_authors,
+)
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
     extract_domain,
-    extract_meta_json,
     extract_sitename,
     extract_title,
     extract_url,
 )
 from trafilatura.settings import Document, set_date_params
-from trafilatura.utils import trim
+from trafilatura.utils import HTML_STRIP_TAGS, trim
 
 __all__ = ["extract_page_metadata"]
 
@@ -190,6 +196,37 @@ def extract_author(tree: HtmlElement) -> str | None:
             if content and 2 < len(content) < 120:
                 return normalize_authors(None, content)
     return None
+
+
+# trafilatura.metadata.extract_meta_json with the same results, faster: its minifying pattern
+# removed whitespace one character per match (a Python callback each), and its JSON
+# normalization dropped surrogates character by character in Python.
+_JSON_SCRIPTS = XPath('.//script[@type="application/ld+json" or @type="application/settings+json"]')
+_JSON_MINIFY = re.compile(r'("(?:\\.|[^"\\])*")|\s+')
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _normalize_json(string: str) -> str:
+    """trafilatura.json_metadata.normalize_json."""
+    if "\\" in string:
+        string = string.replace("\\n", "").replace("\\r", "").replace("\\t", "")
+        string = JSON_UNICODE_REPLACE.sub(lambda match: chr(int(match[1], 16)), string)
+        string = _SURROGATES.sub("", string)
+        string = unescape(string)
+    return trim(HTML_STRIP_TAGS.sub("", string))
+
+
+def extract_meta_json(tree: HtmlElement, metadata: Document) -> Document:
+    """Metadata from the page's JSON-LD, as trafilatura's function of that name finds it."""
+    for elem in _JSON_SCRIPTS(tree):
+        if not elem.text:
+            continue
+        text = _normalize_json(_JSON_MINIFY.sub(lambda match: match[1] or "", elem.text))
+        try:
+            metadata = extract_json(json.loads(text, strict=False), metadata)
+        except json.JSONDecodeError:
+            metadata = extract_json_parse_error(text, metadata)
+    return metadata
 
 
 def extract_page_metadata(tree: HtmlElement, url: str | None) -> Document:
