@@ -354,7 +354,9 @@ class Refresher:
         if self._pool is None:
             warm_up_extractor()  # load models before fork: workers share them copy-on-write
             # Objects that exist now move to the collector's permanent generation: collections
-            # in the workers then do not write to (and so copy) the pages they share.
+            # in the workers then do not write to (and so copy) the pages they share. Garbage
+            # is collected first, as frozen objects are never collected in this process.
+            gc.collect()
             gc.freeze()
             self._pool = ProcessPoolExecutor(max_workers=max(1, self.settings.extract_workers))
         return self._pool
