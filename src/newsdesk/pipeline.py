@@ -325,6 +325,13 @@ def warm_up_extractor() -> None:
         from trafilatura.external import jt_stoplist_init
 
         define_stoplist(jt_stoplist_init())
+    # htmldate hands the text dates it cannot read to dateparser, which compiles the patterns of
+    # each locale the first time it tries it: a date that no locale reads compiles them all
+    # (about 1 s, 40 MB). Done here once, instead of in each worker on such a page.
+    from htmldate.extractors import get_external_parser
+
+    with contextlib.suppress(Exception):
+        get_external_parser().get_date_data("12 xxxx 2019")
 
 
 def extract_page(body: bytes, url: str) -> Extracted:
