@@ -17,9 +17,11 @@ A merge must also pass a cohesion check: the two clusters' mean cross similarity
 COHESION x the mean similarity inside them (each cluster's inner mean is closed-form too, from
 its sum vector and the sum of its members' self-similarities). Two events of one kind (two
 Waitrose fires, two DUI arrests of Chargers players) are similar to each other, but less so than
-the articles about each event are among themselves; one event's articles are not. The check
-applies to clusters of full texts (at least COHESION_MIN members, mostly long): near-identical
-syndicated headlines are so alike among themselves that it would keep paraphrases apart.
+the articles about each event are among themselves; one event's articles are not. The same
+holds for the content words alone (COHESION_WORDS): the two events' articles share the
+vocabulary of the kind of event, but each event's articles share more. The checks apply to
+clusters of full texts (at least COHESION_MIN members, mostly long): near-identical syndicated
+headlines are so alike among themselves that they would keep paraphrases apart.
 
 `cluster_docs` is a pure function of the set of articles, so the result does not depend on the
 order in which they arrived; `newsdesk.stories.assign` runs it over a sliding time window of
@@ -48,6 +50,7 @@ SHORT_BONUS = 0.15
 KNN = 20
 COHESION = 0.7
 COHESION_MIN = 2
+COHESION_WORDS = 0.4
 
 
 @dataclass
@@ -60,6 +63,7 @@ class Params:
     knn: int = KNN
     cohesion: float = COHESION
     cohesion_min: int = COHESION_MIN
+    cohesion_words: float = COHESION_WORDS
 
 
 @dataclass
@@ -160,6 +164,12 @@ def cluster_docs(
     sums: dict[int, sparse.csr_matrix] = {i: x[i] for i in range(n)}
     selfdot = np.asarray(x.multiply(x).sum(axis=1)).ravel()
     selfs = {i: float(selfdot[i]) for i in range(n)}
+    # The content-word block of the features (after the embedding), for its own cohesion check.
+    w_lo = docs[0].vector.shape[0]
+    w_hi = w_lo + (len({t for d in docs for t in d.terms.get("w", {})}) or 1)
+    x_words = x[:, w_lo:w_hi]
+    wselfdot = np.asarray(x_words.multiply(x_words).sum(axis=1)).ravel()
+    wselfs = {i: float(wselfdot[i]) for i in range(n)}
     size = dict.fromkeys(range(n), 1)
     longs = {i: int(not short[i]) for i in range(n)}
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
@@ -184,15 +194,27 @@ def cluster_docs(
         bonus = params.short_bonus * (pairs_in - la * (la - 1) / 2)
         return ((dot - selfs[a]) / 2 + bonus) / pairs_in
 
+    def words_within(a: int) -> float:
+        wa = sums[a][:, w_lo:w_hi]
+        return (float(wa.multiply(wa).sum()) - wselfs[a]) / (size[a] * (size[a] - 1))
+
     def cohesive(a: int, b: int, s: float) -> bool:
         """The precision check: two clusters merge only if they are about as similar to each
-        other as their members are among themselves (two events of one kind are not)."""
-        if params.cohesion <= 0:
+        other as their members are among themselves (two events of one kind are not), by the
+        whole similarity and by their content words alone."""
+        sides = [c for c in (a, b) if size[c] >= params.cohesion_min and 2 * longs[c] > size[c]]
+        if not sides:
             return True
-        inner = [
-            within(c) for c in (a, b) if size[c] >= params.cohesion_min and 2 * longs[c] > size[c]
-        ]
-        return not inner or s >= params.cohesion * sum(inner) / len(inner)
+        if params.cohesion > 0:
+            inner = sum(within(c) for c in sides) / len(sides)
+            if s < params.cohesion * inner:
+                return False
+        if params.cohesion_words > 0:
+            cross = float(sums[a][:, w_lo:w_hi].multiply(sums[b][:, w_lo:w_hi]).sum())
+            inner = sum(words_within(c) for c in sides) / len(sides)
+            if cross / (size[a] * size[b]) < params.cohesion_words * inner:
+                return False
+        return True
 
     heap: list[tuple[float, int, int, int, int]] = []
     for a in range(n):
@@ -213,6 +235,7 @@ def cluster_docs(
         size[a] += size.pop(b)
         longs[a] += longs.pop(b)
         selfs[a] += selfs.pop(b)
+        wselfs[a] += wselfs.pop(b)
         members[a].extend(members.pop(b))
         del sums[b]
         version[a] += 1
