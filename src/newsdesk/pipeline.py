@@ -8,6 +8,7 @@ import gc
 import hashlib
 import random
 import re
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -355,9 +356,14 @@ class Refresher:
         self.settings = settings
         self.progress = progress
         self._pool: Executor | None = None
+        self._pool_lock = threading.Lock()
         self._page_slots = asyncio.Semaphore(1)
 
     def _executor(self) -> Executor:
+        with self._pool_lock:  # extract() may call this from several threads at once
+            return self._start_pool()
+
+    def _start_pool(self) -> Executor:
         if self._pool is None:
             warm_up_extractor()  # load models before fork: workers share them copy-on-write
             # Objects that exist now move to the collector's permanent generation: collections
@@ -376,7 +382,10 @@ class Refresher:
     async def extract(self, body: bytes, url: str) -> Extracted:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor(), extract_page, body, url)
+            # The first call warms the extractor up (about 2 s): off the event loop, which
+            # under `serve` also answers web requests.
+            pool = self._pool or await asyncio.to_thread(self._executor)
+            return await loop.run_in_executor(pool, extract_page, body, url)
         except BrokenProcessPool as exc:
             self.close()  # a worker died (segfault, OOM): start a fresh pool next time
             raise ExtractionError(f"extractor process crashed: {exc}") from exc
