@@ -19,11 +19,11 @@ ECB+ and applied unchanged to UCI; its best threshold on each set is also shown 
 
 Parameters of newsdesk's clustering (stories/cluster.py) were chosen on ECB+ only: weights and
 SHORT_BONUS earlier (on all topics; SHORT_BONUS on an ECB+ variant cut to the headline), the
-cohesion ratio and THRESHOLD on the even-numbered topics only. `--half 1` runs the held-out
+cohesion ratios and THRESHOLD on the even-numbered topics only. `--half 1` runs the held-out
 odd-numbered topics (and one half of the UCI stories, split by a hash of the story id; `--half
 0` the other). UCI was not used to choose anything.
 
-`--cluster-params '{"threshold": 0.34, "cohesion": 0}'` overrides stories.cluster.Params (e.g.
+`--cluster-params '{"threshold": 0.34, "cohesion": 0, "cohesion_words": 0}'` overrides Params (e.g.
 to measure the previous settings on the same run). Each run reports the CPU seconds spent in
 story assignment (clustering included) per enriched article.
 
