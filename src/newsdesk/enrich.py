@@ -17,13 +17,16 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import numpy as np
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -49,9 +52,6 @@ from newsdesk.stories import dedup
 from newsdesk.stories.assign import assign_stories, refresh_scores
 from newsdesk.stories.features import extract_terms
 from newsdesk.stories.index import open_index
-
-if TYPE_CHECKING:
-    from newsdesk.nlp.analyze import AnalysisPool, PendingAnalyses
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +318,42 @@ def pending_count(engine: Engine, version: str | None = None) -> int:
         )
 
 
+class _BatchPool:
+    """Worker processes that each load the models once and compute whole batches: analyses
+    and vectors (`_batch_in_worker`). One batch goes to one worker, so its vectors are computed
+    exactly as in this process. Workers are spawned, not forked: the caller may run threads
+    (web server, ONNX runtime).
+    """
+
+    def __init__(self, n_process: int) -> None:
+        self.n_process = max(1, n_process)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.n_process, mp_context=get_context("spawn"), initializer=_warm_up
+        )
+
+    def submit(
+        self, docs: list[tuple[str, str]], outlets: list[str | None]
+    ) -> Future[tuple[list[Analysis], np.ndarray]]:
+        return self._pool.submit(_batch_in_worker, docs, outlets)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _warm_up() -> None:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from newsdesk.nlp.model import get_nlp
+
+    get_nlp()
+    get_embedder()
+
+
+def _batch_in_worker(
+    docs: list[tuple[str, str]], outlets: list[str | None]
+) -> tuple[list[Analysis], np.ndarray]:
+    return _default_analyzer(docs, outlets), get_embedder().embed_articles(docs)
+
+
 def _docs(rows: Sequence[Any]) -> tuple[list[tuple[str, str]], list[str | None]]:
     return [(r.title or "", r.text or "") for r in rows], [r.outlet or None for r in rows]
 
@@ -325,19 +361,20 @@ def _docs(rows: Sequence[Any]) -> tuple[list[tuple[str, str]], list[str | None]]
 def _compute(
     rows: Sequence[Any],
     analyzer: Analyzer,
-    embedder: Embedder,
-    pending: PendingAnalyses | None = None,
+    embedder: Embedder | None,
+    pending: Future[tuple[list[Analysis], np.ndarray]] | None = None,
 ) -> list[_Item]:
     docs, outlets = _docs(rows)
     errors: list[str | None] = [None] * len(rows)
+    vectors = None
     try:
         if pending is None:
             analyses = analyzer(docs, outlets)
         else:
             try:
-                analyses = pending.result()
+                analyses, vectors = pending.result()
             except Exception as exc:
-                log.warning("analysis worker failed (%s); analysing in this process", exc)
+                log.warning("enrichment worker failed (%s); analysing in this process", exc)
                 analyses = analyzer(docs, outlets)
     except Exception as exc:
         log.warning("analysis failed for a batch (%s); retrying one by one", exc)
@@ -348,7 +385,8 @@ def _compute(
             except Exception as exc1:
                 analyses.append(Analysis())
                 errors[i] = f"analysis: {type(exc1).__name__}: {exc1}"[:2000]
-    vectors = embedder.embed_articles(docs)
+    if vectors is None:
+        vectors = (embedder or get_embedder()).embed_articles(docs)
     items = []
     for i, row in enumerate(rows):
         analysis = analyses[i]
@@ -611,20 +649,18 @@ def enrich(
         index = open_index(engine, Path(settings.data_dir))
         with session_scope(engine) as session:
             finder = dedup.DuplicateFinder.load_recent(session, datetime.now(UTC))
-        emb = embedder or (get_embedder() if total else None)
-        use_pool = analyzer is _default_analyzer and settings.enrich_workers > 1
-        pool: AnalysisPool | None = None
-        if use_pool and total > batch_size:
-            from newsdesk.nlp.analyze import AnalysisPool
-
-            pool = AnalysisPool(settings.enrich_workers)
-        # Read-ahead: while this process embeds and writes one batch, the pool analyses the next.
-        queue: deque[tuple[Sequence[Any], PendingAnalyses | None]] = deque()
+        use_pool = analyzer is _default_analyzer and embedder is None
+        pool: _BatchPool | None = None
+        if use_pool and settings.enrich_workers > 1 and total > batch_size:
+            pool = _BatchPool(settings.enrich_workers)
+        # Read-ahead: while this process writes one batch, every worker computes another.
+        depth = pool.n_process + 1 if pool else 1
+        queue: deque[tuple[Sequence[Any], Future[Any] | None]] = deque()
         done = queued = 0
         after = 0
         try:
             while True:
-                while len(queue) < (2 if pool else 1) and (limit is None or queued < limit):
+                while len(queue) < depth and (limit is None or queued < limit):
                     with session_scope(engine) as session:
                         ids = _todo(session, version, after, batch_size)
                         rows = _rows(session, ids) if ids else []
@@ -639,13 +675,13 @@ def enrich(
                         except Exception as exc:  # the workers died or could not start
                             log.warning("analysis workers unavailable (%s); analysing here", exc)
                             pool.close()
-                            pool = None
+                            pool, depth = None, 1
                     queue.append((rows, pending))
                 if not queue:
                     break
                 rows, waiting = queue.popleft()
-                emb = emb or get_embedder()
-                items = _compute(rows, analyzer, emb, waiting)
+                # With workers, this process loads no model unless one of them fails.
+                items = _compute(rows, analyzer, embedder, waiting)
                 try:
                     with session_scope(engine) as session:
                         _write(session, items, version, finder)

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, TextIO
@@ -155,50 +155,6 @@ def _parallel(
         for part in pool.map(_worker, jobs):
             results.extend(part)
     return results
-
-
-class AnalysisPool:
-    """Worker processes that each load the model once and analyse whole batches.
-
-    ``submit`` returns at once with a ``PendingAnalyses``; the batch is split over the workers.
-    Workers are spawned, not forked: the caller may run threads (web server, ONNX runtime).
-    Used by the enrichment stage to keep every core busy while it embeds and writes.
-    """
-
-    def __init__(self, n_process: int, batch_size: int = 16) -> None:
-        self.n_process = max(1, n_process)
-        self.batch_size = batch_size
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.n_process, mp_context=get_context("spawn"), initializer=_warm_up
-        )
-
-    def submit(
-        self, docs: Sequence[tuple[str, str]], outlets: Sequence[str | None]
-    ) -> PendingAnalyses:
-        docs, outs = list(docs), list(outlets)
-        size = max(1, -(-len(docs) // self.n_process))
-        futures = [
-            self._pool.submit(_worker, (docs[i : i + size], outs[i : i + size], self.batch_size))
-            for i in range(0, len(docs), size)
-        ]
-        return PendingAnalyses(futures)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-class PendingAnalyses:
-    def __init__(self, futures: list[Future[list[Analysis]]]) -> None:
-        self._futures = futures
-
-    def result(self) -> list[Analysis]:
-        """The analyses in input order; raises what a worker raised (or BrokenProcessPool)."""
-        return [a for f in self._futures for a in f.result()]
-
-
-def _warm_up() -> None:
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    get_nlp()
 
 
 # --- `newsdesk analyze` -------------------------------------------------------------------
