@@ -190,20 +190,6 @@ def summarize_pending(
                     seconds=took,
                     **common,
                 )
-            except llm.LLMUnavailable as exc:
-                report.failed += 1
-                _store(
-                    engine,
-                    article_id,
-                    model,
-                    status="error",
-                    error=str(exc),
-                    attempts=tries,
-                    **common,
-                )
-                _down_until[settings.llm_url] = time.monotonic() + DOWN_PAUSE
-                log.warning("LLM summaries paused: %s", exc)
-                break
             except llm.LLMError as exc:
                 report.failed += 1
                 _store(
@@ -215,6 +201,10 @@ def summarize_pending(
                     attempts=tries,
                     **common,
                 )
+                if isinstance(exc, llm.LLMUnavailable):  # the endpoint is down: pause
+                    _down_until[settings.llm_url] = time.monotonic() + DOWN_PAUSE
+                    log.warning("LLM summaries paused: %s", exc)
+                    break
             else:
                 took = time.monotonic() - t0
                 report.written += 1
