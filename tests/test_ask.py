@@ -60,3 +60,14 @@ def test_question_in_other_words_is_answered(business: Settings) -> None:
 def test_unrelated_question_is_still_refused(business: Settings) -> None:
     answer = ask(connect(business.db_url), business, "How many goals did Arsenal score?")
     assert not answer.answered and not answer.citations
+
+
+def test_headlines_repeated_in_the_body_are_not_answers() -> None:
+    from newsdesk.ask import _is_headline
+
+    # lines from ECB+ pages (../shared/data/ecbplus-story-clusters)
+    assert _is_headline("Sixers Hire Maurice Cheeks as Head Coach")
+    assert _is_headline("President Obama Announces Nominee for Surgeon General")
+    assert not _is_headline("Maurice Cheeks was fired Saturday as coach of the Philadelphia 76ers.")
+    assert not _is_headline("Tara Reid is seeking help at rehabilitation facility in California")
+    assert not _is_headline("Obama Names Benjamin")  # too short to tell

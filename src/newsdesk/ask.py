@@ -75,9 +75,20 @@ def _sentences(body: str) -> list[str]:
     out = []
     for part in parts:
         s = " ".join(part.split())
-        if 4 <= len(s.split()) <= 80:
+        if 4 <= len(s.split()) <= 80 and not _is_headline(s):
             out.append(s)
     return out
+
+
+def _is_headline(sentence: str) -> bool:
+    """A headline repeated in the body ("Sixers Hire Maurice Cheeks as Head Coach"): it echoes a
+    question rather than answering it, and the citation shows the headline anyway."""
+    if sentence.rstrip().endswith((".", "!", "?", '"', "”", "'", "’")):
+        return False
+    words = [w for w in _WORD.findall(sentence) if w[0].isalpha()]
+    if len(words) < 4:
+        return False
+    return sum(1 for w in words if w[0].isupper()) >= 0.7 * len(words)
 
 
 _NUMBER = re.compile(r"\d")
