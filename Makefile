@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install browser bench clean test-llm llm-model
+.PHONY: run test lint install browser bench clean test-llm llm-model test-pg
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -58,3 +58,8 @@ test-llm: $(STAMP) $(LLM_STAMP) llm-model
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+# Opt-in: the same code on a real PostgreSQL server (Debian's, installed if missing).
+test-pg: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-pg.txt
+	bash scripts/test-pg.sh
