@@ -30,6 +30,7 @@ lint: $(STAMP)
 
 test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -q
+	PG_OPTIONAL=1 bash scripts/test-pg.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py --json bench/results/extraction.json
@@ -59,7 +60,6 @@ test-llm: $(STAMP) $(LLM_STAMP) llm-model
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
 
-# Opt-in: the same code on a real PostgreSQL server (Debian's, installed if missing).
+# The PostgreSQL tests alone (`make test` runs them too, after the rest).
 test-pg: $(STAMP)
-	$(BIN)/python -m pip install --quiet -r requirements-pg.txt
 	bash scripts/test-pg.sh

@@ -1,4 +1,4 @@
-"""The same code on a real PostgreSQL server (`make test-pg` starts one on loopback).
+"""The same code on a real PostgreSQL server (`make test` and `make test-pg` start one on loopback).
 
 Skipped unless NEWSDESK_TEST_PG_URL names a server where the user may create databases, e.g.
 postgresql+psycopg://postgres@127.0.0.1:55432/postgres. Each test gets a fresh database.
