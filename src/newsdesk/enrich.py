@@ -154,8 +154,9 @@ class TagResolver:
 
     def lookup(self, name: str, kind: str | None = None) -> Ref | None:
         key = _key(name, kind)[:255]
-        if not key:
-            return None
+        return self._lookup_key(key) if key else None
+
+    def _lookup_key(self, key: str) -> Ref | None:
         if key in self._alias:
             return self._alias[key]
         if key in self._missing:
@@ -173,9 +174,10 @@ class TagResolver:
         slug = _slug(label)[:255]
         if not slug:
             return None
+        keys = [k for k in (_key(n, alias_kind)[:255] for n in (label, *aliases)) if k]
         ref: Ref | None = None
-        for name in (label, *aliases):
-            ref = self.lookup(name, alias_kind)
+        for key in keys:
+            ref = self._lookup_key(key)
             if ref is not None:
                 break
         if ref is None:
@@ -190,9 +192,8 @@ class TagResolver:
                     self._new[ref][2] = kind
             else:
                 self._upgrade.setdefault(ref, kind)
-        for name in (label, *aliases):
-            key = _key(name, alias_kind)[:255]
-            if key and self.lookup(name, alias_kind) is None:
+        for key in keys:
+            if self._lookup_key(key) is None:
                 self._alias[key] = ref
                 self._missing.discard(key)
                 self._new_alias[key] = ref
@@ -464,6 +465,14 @@ class _TagPlan:
     descriptions: list[tuple[Ref, str]]
 
 
+def _add_score(
+    scores: dict[Any, tuple[float, bool]], tag: Any, score: float, hashtag: bool
+) -> None:
+    """A tag met again in one article keeps its best score and is a hashtag if ever one."""
+    prev = scores.get(tag, (0.0, False))
+    scores[tag] = (max(prev[0], score), prev[1] or hashtag)
+
+
 def _plan_tags(resolver: TagResolver, it: _Item) -> _TagPlan:
     """An article's tags, quotes and descriptions, with tags resolved in memory."""
     a = it.analysis
@@ -477,15 +486,11 @@ def _plan_tags(resolver: TagResolver, it: _Item) -> _TagPlan:
         if ref is None:
             continue
         by_name[ent.text] = ref
-        score = min(1.0, 0.2 * max(1, ent.count))
-        prev = scores.get(ref, (0.0, False))
-        scores[ref] = (max(prev[0], score), prev[1])
+        _add_score(scores, ref, min(1.0, 0.2 * max(1, ent.count)), False)
     for tag in a.hashtags:
         ref = resolver.resolve(tag.label or tag.tag, tag.kind)
-        if ref is None:
-            continue
-        prev = scores.get(ref, (0.0, False))
-        scores[ref] = (max(prev[0], float(tag.score or 0.0)), True)
+        if ref is not None:
+            _add_score(scores, ref, float(tag.score or 0.0), True)
     quotes: list[tuple[Quote, Ref | None]] = []
     for q in a.quotes:
         speaker = None
@@ -509,9 +514,7 @@ def _insert_tags(session: Session, resolver: TagResolver, plans: list[_TagPlan])
     for plan in plans:
         scores: dict[int, tuple[float, bool]] = {}
         for ref, (score, is_hashtag) in plan.scores.items():
-            tag_id = resolver.id(ref)
-            prev = scores.get(tag_id, (0.0, False))
-            scores[tag_id] = (max(prev[0], score), prev[1] or is_hashtag)
+            _add_score(scores, resolver.id(ref), score, is_hashtag)
         for tag_id, (score, is_hashtag) in scores.items():
             tag_rows.append(
                 {
@@ -658,13 +661,15 @@ def enrich(
         queue: deque[tuple[Sequence[Any], Future[Any] | None]] = deque()
         done = queued = 0
         after = 0
+        exhausted = False
         try:
             while True:
-                while len(queue) < depth and (limit is None or queued < limit):
+                while not exhausted and len(queue) < depth and (limit is None or queued < limit):
                     with session_scope(engine) as session:
                         ids = _todo(session, version, after, batch_size)
                         rows = _rows(session, ids) if ids else []
                     if not rows:
+                        exhausted = True
                         break
                     after = ids[-1]
                     queued += len(rows)
