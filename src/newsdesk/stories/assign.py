@@ -302,33 +302,29 @@ def refresh_stories(
         story.last_seen = max(times)
         recent = sum(1 for t in times if t >= story.last_seen - VELOCITY_WINDOW)
         story.score = story_score(story.outlet_count, len(rows), recent, story.last_seen, now)
+        # Originals, most central first (those without a vector last).
+        ranked = list(originals)
         if vecs:
             mat = np.vstack([v for _, v in vecs])
             centroid = normalize(mat.mean(axis=0, keepdims=True))[0]
             story.centroid = to_blob(centroid)
-            # The most central article whose headline reads as one (not a timestamp or a URL).
             order = [vecs[int(i)][0] for i in np.argsort(-(mat @ centroid), kind="stable")]
+            ranked = order + [r for r in originals if r not in order]
+            # The most central article whose headline reads as one (not a timestamp or a URL).
             central = next((r for r in order if _headline(r.title)), order[0])
         else:
             central = originals[0]
         story.title = _headline(central.title)[:1024] or (central.title or "")[:1024]
         story.title_article_id = central.article_id
-        story.summary = _story_summary(central, originals, mat @ centroid if vecs else None, vecs)
+        story.summary = _story_summary([central, *[r for r in ranked if r is not central]])
         story.updated_at = now
 
 
-def _story_summary(
-    central: Any, originals: Sequence[Any], sims: np.ndarray | None, vecs: Sequence[Any]
-) -> list[str] | None:
+def _story_summary(ranked: Sequence[Any]) -> list[str] | None:
     """Summary across the story's outlets (nlp.summarize.summarize_story), from the stored
-    summaries of its most central original articles, the most central first."""
+    summaries of its most central original articles, `ranked` most central first."""
     from newsdesk.nlp.summarize import summarize_story
 
-    ranked = [r for r, _ in vecs]
-    if sims is not None:
-        ranked = [vecs[int(i)][0] for i in np.argsort(-sims, kind="stable")]
-    ranked = [central, *[r for r in ranked if r is not central]]
-    ranked += [r for r in originals if r not in ranked]
     articles = [
         (r.outlet, [str(s) for s in r.summary])
         for r in ranked[:STORY_SUMMARY_ARTICLES]
