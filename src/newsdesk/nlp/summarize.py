@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from newsdesk.nlp.dateline import is_timestamp, strip_dateline
-from newsdesk.nlp.text import sentences as split_text
+from newsdesk.nlp.dateline import is_timestamp
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")
 _JUNK = re.compile(
@@ -143,11 +142,6 @@ def summarize_sentences(sents: list[str], title: str = "", n: int = 3) -> list[i
         extra = [v for v in vecs if v not in picked]
         picked += extra[: n - len(picked)]
     return sorted(v.index for v in picked)
-
-
-def summarize(text: str, title: str = "", n: int = 3) -> list[str]:
-    sents = [strip_dateline(s) for s in split_text(text)]
-    return [sents[i] for i in summarize_sentences(sents, title, n)]
 
 
 def _clauses(sentence: str) -> list[str]:
