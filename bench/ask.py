@@ -14,16 +14,16 @@ unanswerable questions refused.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from common import write_json
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 ANSWERABLE = [
     ("Which rehab center did Tara Reid check into?", ["promises"]),
@@ -205,7 +205,7 @@ def main() -> int:
         f" median {summary['median_ms']:.0f} ms per question"
     )
     if args.json:
-        args.json.write_text(json.dumps({"summary": summary, "questions": rows}, indent=2))
+        write_json(args.json, {"summary": summary, "questions": rows})
     if tmp is not None:
         tmp.cleanup()
     return 0

@@ -17,7 +17,6 @@ Model loads are excluded (warm-up first).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
@@ -29,6 +28,8 @@ from pathlib import Path
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+from common import SHARED, data_missing, write_json  # noqa: E402
+
 from newsdesk.config import Settings  # noqa: E402
 from newsdesk.enrich import enrich  # noqa: E402
 from newsdesk.nlp.analyze import MODEL_VERSION, analyze_many  # noqa: E402
@@ -37,7 +38,6 @@ from newsdesk.pipeline import candidate_from_record, store_candidate  # noqa: E4
 from newsdesk.store import connect, session_scope  # noqa: E402
 from newsdesk.stories.index import forget_open_indexes  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 DATA = SHARED / "bbc-news" / "bbc"
 
 
@@ -98,8 +98,7 @@ def main() -> int:
     parser.add_argument("--subset", type=int, default=400, help="articles (0 = all 2,225)")
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     args = parser.parse_args()
-    if not DATA.exists():
-        print(f"data set missing: {DATA}", file=sys.stderr)
+    if data_missing(DATA):
         return 2
     docs = load(args.subset)
     words = sum(len(t.split()) + len(b.split()) for t, b in docs) / len(docs)
@@ -140,8 +139,7 @@ def main() -> int:
         )
     print(f"  load average during run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        write_json(args.json, figures)
     return 0
 
 

@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import trafilatura
+from common import SHARED, write_json
 
 from newsdesk.extract import ExtractionError, extract_article
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 AEB = "article-extraction-benchmark"
 TEV = "trafilatura-eval"
 TOKEN_RE = re.compile(r"\w+")
@@ -223,8 +223,7 @@ def main() -> int:
                 f"{r['cpu_ms_per_page']:>12.1f}"
             )
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        write_json(args.json, results)
     return 0
 
 

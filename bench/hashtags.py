@@ -20,13 +20,13 @@ comes closest to that published figure under this protocol.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
 from pathlib import Path
 
 import yake
+from common import SHARED, data_missing, write_json
 from nltk.stem import PorterStemmer
 
 from newsdesk.nlp.entities import extract_entities
@@ -34,7 +34,6 @@ from newsdesk.nlp.keyphrases import rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import get_nlp
 from newsdesk.nlp.text import normalize_text
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 DATA = SHARED / "500N-KPCrowd"
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _INWORD = re.compile(r"(?<=\w)[-'’.](?=\w)")
@@ -69,8 +68,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="documents (0 = all)")
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     args = parser.parse_args()
-    if not DATA.exists():
-        print(f"data set missing: {DATA}", file=sys.stderr)
+    if data_missing(DATA):
         return 2
     files = sorted((DATA / "docsutf8").glob("*.txt"))
     if args.limit:
@@ -135,8 +133,7 @@ def main() -> int:
         f"{1000 * timing['newsdesk'] / n:.1f} ms"
     )
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        write_json(args.json, figures)
     return 0
 
 

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import gc
 import gzip
-import json
 import os
 import platform
 import resource
@@ -29,13 +28,12 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from common import SHARED, write_json
 from sqlalchemy import func, select
 
 from newsdesk.config import Settings
 from newsdesk.pipeline import refresh
 from newsdesk.store import Article, Feed, connect, session_scope
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def real_pages(limit: int) -> list[bytes]:
@@ -224,8 +222,7 @@ def main() -> None:
     for key, value in figures.items():
         print(f"{key:>24}: {value}")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        write_json(args.json, figures)
 
 
 if __name__ == "__main__":

@@ -25,18 +25,18 @@ paragraph; otherwise the closest preceding person name).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import SHARED, data_missing, write_json
+
 from newsdesk.nlp.entities import canonical_key, extract_entities, same_person
 from newsdesk.nlp.model import get_nlp
 from newsdesk.nlp.quotes import QuoteSpan, extract_quotes
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 DATA = SHARED / "polnear-attribution" / "data"
 QMARKS = set("\"“”‘’'«»")
 _PRON = {"he", "she", "they", "it", "we", "i", "who", "his", "her"}
@@ -154,8 +154,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     args = parser.parse_args()
-    if not DATA.exists():
-        print(f"data set missing: {DATA}", file=sys.stderr)
+    if data_missing(DATA):
         return 2
     splits = (
         ["dev"]
@@ -274,8 +273,7 @@ def main() -> int:
     )
     if args.json:
         figures["speaker_errors_sample"] = errors
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        write_json(args.json, figures)
     return 0
 
 

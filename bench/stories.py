@@ -46,9 +46,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from common import SHARED, write_json
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def b_cubed(pred: list[object], gold: list[object]) -> tuple[float, float, float]:
@@ -322,7 +322,7 @@ def main() -> int:
             " (upper bound)"
         )
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        write_json(args.json, results)
     return 0
 
 

@@ -18,12 +18,12 @@ import sys
 import time
 from pathlib import Path
 
+from common import SHARED, data_missing, write_json
 from rouge_score import rouge_scorer
 
 from newsdesk.nlp.summarize import summarize_sentences
 from newsdesk.nlp.text import normalize_text, sentences
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 DATA = SHARED / "frank-news-summarization" / "articles.jsonl"
 
 
@@ -34,8 +34,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="articles per data set (0 = all)")
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     args = parser.parse_args()
-    if not DATA.exists():
-        print(f"data set missing: {DATA}", file=sys.stderr)
+    if data_missing(DATA):
         return 2
     rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"], use_stemmer=True)
@@ -74,8 +73,7 @@ def main() -> int:
                 f"R-L {r_['rougeL']:.2f}  R-Lsum {r_['rougeLsum']:.2f}"
             )
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        write_json(args.json, figures)
     return 0
 
 

@@ -1,0 +1,24 @@
+"""What every benchmark script shares: where the shared data is, and how figures are saved."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def data_missing(path: Path) -> bool:
+    """True (after saying so on stderr) when a data set of ../shared/data is not there."""
+    if path.exists():
+        return False
+    print(f"data set missing: {path}", file=sys.stderr)
+    return True
+
+
+def write_json(path: Path, figures: Any) -> None:
+    """Save a run's figures (the scripts' --json option)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
