@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from contextvars import ContextVar
@@ -48,6 +47,7 @@ from newsdesk.extract.cleanup import (
 from newsdesk.extract.language import detect_language
 from newsdesk.extract.metadata import extract_page_metadata
 from newsdesk.extract.sanitize import sanitize_html
+from newsdesk.sources.charset import bom_encoding, lookup_encoding
 
 __all__ = ["Extracted", "ExtractionError", "decode_html", "extract_article"]
 
@@ -61,13 +61,6 @@ HIDDEN_MICRODATA = (
     "'DISPLAYNOE ', 'displaynoe'), 'display:none'))]"
 )
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _DECLARED_RE = re.compile(
     rb"""<\?xml[^>]*encoding\s*=\s*["']?([\w.:+-]+)|<meta\b[^>]*?charset\s*=\s*["']?\s*([\w.:+-]+)""",
     re.IGNORECASE,
@@ -127,19 +120,6 @@ class Extracted:
     word_count: int
 
 
-def _codec(label: str | None) -> str | None:
-    """Python codec for a charset label; ISO-8859-1/ASCII mean windows-1252 (as in browsers)."""
-    if not label:
-        return None
-    try:
-        info = codecs.lookup(label.strip().strip("\"'"))
-    except (LookupError, ValueError):
-        return None
-    if not getattr(info, "_is_text_encoding", True):
-        return None
-    return "cp1252" if info.name in ("latin_1", "iso8859-1", "ascii") else info.name
-
-
 def decode_html(data: bytes, content_type: str | None = None) -> str:
     """Decode an HTML page: BOM, valid UTF-8, HTTP/<meta>/XML charset, then detection.
 
@@ -148,9 +128,9 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
     UTF-8). A declared charset is used if the bytes decode with at most a few errors;
     otherwise the encoding is detected. Undecodable bytes become U+FFFD, never an error.
     """
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(name, "replace")
+    bom = bom_encoding(data)
+    if bom is not None:
+        return data[bom[1] :].decode(bom[0], "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -163,14 +143,14 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
     if declared:
         labels.append((declared.group(1) or declared.group(2)).decode("ascii", "replace"))
     for label in labels:
-        codec = _codec(label)
+        codec = lookup_encoding(label)
         if codec is None or codec.startswith(("utf_16", "utf_32")):
             continue  # a declaration readable as ASCII cannot be a UTF-16/32 document
         text = data.decode(codec, "replace")
         if text.count("\ufffd") <= max(1, len(data) // 10_000):
             return text
     best = charset_normalizer.from_bytes(data[: 512 * 1024]).best()
-    codec = _codec(best.encoding if best is not None else None) or "cp1252"
+    codec = lookup_encoding(best.encoding if best is not None else None) or "cp1252"
     return data.decode(codec, "replace")
 
 

@@ -55,7 +55,8 @@ def lookup_encoding(label: str | None) -> str | None:
     return name
 
 
-def _bom(body: bytes) -> tuple[str, int] | None:
+def bom_encoding(body: bytes) -> tuple[str, int] | None:
+    """(codec, BOM length) when the body starts with a byte-order mark."""
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name, len(bom)
@@ -86,7 +87,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> str:
     A BOM wins over the header, as in the WHATWG Encoding Standard. Unknown or bogus charset
     names are skipped rather than raised. Undecodable bytes become U+FFFD.
     """
-    bom = _bom(body)
+    bom = bom_encoding(body)
     if bom is not None:
         bom_name, skip = bom
         return body[skip:].decode(bom_name, "replace")
