@@ -80,6 +80,25 @@ def syndicated_copy(rec: dict) -> dict:
     }
 
 
+def bbc_business_records(
+    data: Path, numbers: range, outlets: tuple[str, ...] = ("BBC News",)
+) -> list[dict]:
+    """Import records of BBC business articles (../shared/data/bbc-news), outlets in turn."""
+    records = []
+    for n in numbers:
+        path = data / "bbc" / "business" / f"{n:03d}.txt"
+        title, _, body = path.read_text(encoding="latin-1").partition("\n")
+        records.append(
+            {
+                "url": f"https://news.example/bbc/business/{n}",
+                "title": title.strip(),
+                "text": body.strip(),
+                "source": outlets[n % len(outlets)],
+            }
+        )
+    return records
+
+
 def import_records(settings: Settings, records: list[dict]) -> dict[str, int]:
     engine = connect(settings.db_url)
     with session_scope(engine) as session:

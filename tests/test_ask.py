@@ -13,28 +13,17 @@ from newsdesk.stories.index import forget_open_indexes
 
 try:
     from .conftest import shared_data
-    from .stories_support import import_records
+    from .stories_support import bbc_business_records, import_records
 except ImportError:  # pragma: no cover
     from conftest import shared_data  # type: ignore[no-redef]
-    from stories_support import import_records  # type: ignore[no-redef]
+    from stories_support import bbc_business_records, import_records  # type: ignore[no-redef]
 
 
 @pytest.fixture(scope="module")
 def business(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Twenty BBC business articles (270-289; 280: "Shares in American Express surged ...")."""
-    folder = shared_data("bbc-news") / "bbc" / "business"
     settings = Settings(data_dir=tmp_path_factory.mktemp("ask"), enrich_workers=1)
-    records = []
-    for n in range(270, 290):
-        title, _, body = (folder / f"{n:03d}.txt").read_text(encoding="latin-1").partition("\n")
-        records.append(
-            {
-                "url": f"https://news.example/bbc/business/{n}",
-                "title": title.strip(),
-                "text": body.strip(),
-                "source": "BBC News",
-            }
-        )
+    records = bbc_business_records(shared_data("bbc-news"), range(270, 290))
     import_records(settings, records)
     forget_open_indexes()
     enrich(connect(settings.db_url), settings)

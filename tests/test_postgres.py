@@ -28,7 +28,7 @@ from newsdesk.stories.index import forget_open_indexes
 from newsdesk.web.app import create_app
 
 from .conftest import LoopbackServer, shared_data
-from .stories_support import import_records
+from .stories_support import bbc_business_records, import_records
 from .test_pipeline import add_feeds, real_pages, rss, serve_site
 
 PG_URL = os.environ.get("NEWSDESK_TEST_PG_URL", "")
@@ -91,18 +91,8 @@ def test_refresh_is_transactional_and_idempotent_and_searchable(
 
 
 def test_enrich_stories_tags_and_ask(pg: Settings) -> None:
-    folder = shared_data("bbc-news") / "bbc" / "business"
-    records = []
-    for n in range(270, 290):
-        title, _, body = (folder / f"{n:03d}.txt").read_text(encoding="latin-1").partition("\n")
-        records.append(
-            {
-                "url": f"https://news.example/bbc/business/{n}",
-                "title": title.strip(),
-                "text": body.strip(),
-                "source": ("BBC News", "Wire", "Post")[n % 3],
-            }
-        )
+    outlets = ("BBC News", "Wire", "Post")
+    records = bbc_business_records(shared_data("bbc-news"), range(270, 290), outlets)
     import_records(pg, records)
     engine = connect(pg.db_url)
     assert enrich(engine, pg, batch_size=8) == 20
