@@ -1,0 +1,75 @@
+"""The embedding model: derived once from the PyPI package with int8 products, then cached."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsdesk.nlp import embed, quantize
+from tests.conftest import shared_data
+
+
+def _bbc_docs(n: int) -> list[tuple[str, str]]:
+    files = sorted((shared_data("bbc-news") / "bbc").glob("*/*.txt"))[::50][:n]
+    docs = []
+    for f in files:
+        title, _, body = f.read_text(encoding="latin-1").partition("\n")
+        docs.append((title.strip(), body.strip()))
+    return docs
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NEWSDESK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("NEWSDESK_EMBED_MODEL_PATH", raising=False)
+    return tmp_path / "cache"
+
+
+def test_derived_model_is_cached_and_reused(cache: Path) -> None:
+    embed.Embedder()
+    files = list(cache.glob("*.onnx"))
+    assert len(files) == 1 and quantize.RECIPE in files[0].name
+    stamp = files[0].stat().st_mtime_ns
+    embed.Embedder()
+    assert files[0].stat().st_mtime_ns == stamp  # read back, not derived again
+    assert not list(cache.glob("*.part"))
+
+    import onnx
+
+    ops = {node.op_type for node in onnx.load(str(files[0])).graph.node}
+    assert "MatMulInteger" in ops or "DynamicQuantizeMatMul" in ops  # the products are int8
+
+
+def test_damaged_cached_model_is_derived_again(cache: Path) -> None:
+    first = embed.Embedder().embed(["Chancellor Gordon Brown presented his budget."])
+    (path,) = cache.glob("*.onnx")
+    path.write_bytes(b"not a model")
+    again = embed.Embedder().embed(["Chancellor Gordon Brown presented his budget."])
+    assert path.stat().st_size > 1_000_000
+    np.testing.assert_allclose(first, again, atol=1e-6)
+
+
+def test_derived_vectors_match_the_packaged_float_model(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = _bbc_docs(20)
+    fast = embed.Embedder().embed_articles(docs)
+    monkeypatch.setenv("NEWSDESK_EMBED_MODEL_PATH", str(embed.model_path()))
+    exact = embed.Embedder().embed_articles(docs)
+    cosines = (fast * exact).sum(axis=1)
+    assert cosines.min() > 0.98, cosines
+    # what matters downstream: which article is nearest to which stays the same
+    assert (
+        (fast @ fast.T).argsort(axis=1)[:, -2] == (exact @ exact.T).argsort(axis=1)[:, -2]
+    ).all()
+
+
+def test_unwritable_cache_runs_from_memory(cache: Path) -> None:
+    cache.parent.mkdir(exist_ok=True)
+    cache.write_text("a file where the directory should be")
+    vec = embed.Embedder().embed(["Chancellor Gordon Brown presented his budget."])
+    assert vec.shape == (1, embed.DIM) and abs(float(np.linalg.norm(vec)) - 1.0) < 1e-4
+    assert os.path.isfile(cache)
