@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import resource
 from collections import Counter
 from pathlib import Path
 
@@ -89,8 +90,8 @@ def _results(settings: Settings) -> dict[int, tuple]:
 
 
 def test_analysis_worker_processes_give_the_same_results(small, tmp_path: Path) -> None:
-    """A backlog larger than a batch is analysed by spawned worker processes (read-ahead);
-    what is stored is exactly what the in-process path stores."""
+    """A backlog larger than a batch is computed by a spawned worker process (two batches
+    ahead) and by this process; what is stored is exactly what the in-process path stores."""
     settings, ids = small
     assert enrich(connect(settings.db_url), settings, batch_size=3) == 8
     in_process = _results(settings)
@@ -102,7 +103,10 @@ def test_analysis_worker_processes_give_the_same_results(small, tmp_path: Path) 
     forget_open_indexes()
     seen: list[tuple[int, int]] = []
     engine = connect(pooled.db_url)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     assert enrich(engine, pooled, batch_size=3, progress=lambda d, t: seen.append((d, t))) == 8
+    # a worker process ran (and loaded the models), and this process computed a batch as well
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - children > 0.5
     assert seen == [(3, 8), (6, 8), (8, 8)]
     assert _results(pooled) == in_process
     assert pending_count(engine) == 0

@@ -355,6 +355,10 @@ def _batch_in_worker(
     return _default_analyzer(docs, outlets), get_embedder().embed_articles(docs)
 
 
+def _in_flight(queue: deque[tuple[Sequence[Any], Future[Any] | None, Any]]) -> int:
+    return sum(1 for _, waiting, _ in queue if waiting is not None and not waiting.done())
+
+
 def _docs(rows: Sequence[Any]) -> tuple[list[tuple[str, str]], list[str | None]]:
     return [(r.title or "", r.text or "") for r in rows], [r.outlet or None for r in rows]
 
@@ -655,38 +659,56 @@ def enrich(
         use_pool = analyzer is _default_analyzer and embedder is None
         pool: _BatchPool | None = None
         if use_pool and settings.enrich_workers > 1 and total > batch_size:
-            pool = _BatchPool(settings.enrich_workers)
-        # Read-ahead: while this process writes one batch, every worker computes another.
-        depth = pool.n_process + 1 if pool else 1
-        queue: deque[tuple[Sequence[Any], Future[Any] | None]] = deque()
+            # This process computes batches too, so it counts as one of the workers.
+            pool = _BatchPool(settings.enrich_workers - 1)
+        # Batches in arrival order: each waits on a worker (a Future) or is computed here.
+        queue: deque[tuple[Sequence[Any], Future[Any] | None, list[_Item] | None]] = deque()
         done = queued = 0
         after = 0
         exhausted = False
+
+        def next_rows() -> Sequence[Any]:
+            nonlocal after, exhausted, queued
+            if exhausted or (limit is not None and queued >= limit):
+                exhausted = True
+                return []
+            with session_scope(engine) as session:
+                ids = _todo(session, version, after, batch_size)
+                rows = _rows(session, ids) if ids else []
+            if not rows:
+                exhausted = True
+                return []
+            after = ids[-1]
+            queued += len(rows)
+            return rows
+
         try:
             while True:
-                while not exhausted and len(queue) < depth and (limit is None or queued < limit):
-                    with session_scope(engine) as session:
-                        ids = _todo(session, version, after, batch_size)
-                        rows = _rows(session, ids) if ids else []
+                # Keep every worker two batches deep, so none waits while this process writes.
+                while pool is not None and _in_flight(queue) < 2 * pool.n_process:
+                    rows = next_rows()
                     if not rows:
-                        exhausted = True
                         break
-                    after = ids[-1]
-                    queued += len(rows)
-                    pending = None
-                    if pool is not None:
-                        try:
-                            pending = pool.submit(*_docs(rows))
-                        except Exception as exc:  # the workers died or could not start
-                            log.warning("analysis workers unavailable (%s); analysing here", exc)
-                            pool.close()
-                            pool, depth = None, 1
-                    queue.append((rows, pending))
-                if not queue:
-                    break
-                rows, waiting = queue.popleft()
-                # With workers, this process loads no model unless one of them fails.
-                items = _compute(rows, analyzer, embedder, waiting)
+                    try:
+                        queue.append((rows, pool.submit(*_docs(rows)), None))
+                    except Exception as exc:  # the workers died or could not start
+                        log.warning("analysis workers unavailable (%s); analysing here", exc)
+                        pool.close()
+                        pool = None
+                        queue.append((rows, None, None))
+                head = queue[0] if queue else None
+                if head is None or (head[1] is not None and not head[1].done()):
+                    # Nothing ready to write: compute the next batch here instead of waiting.
+                    rows = next_rows()
+                    if rows:
+                        queue.append((rows, None, _compute(rows, analyzer, embedder)))
+                        continue
+                    if head is None:
+                        break
+                rows, waiting, items = queue.popleft()
+                if items is None:
+                    # With workers, this process loads no model unless one of them fails.
+                    items = _compute(rows, analyzer, embedder, waiting)
                 try:
                     with session_scope(engine) as session:
                         _write(session, items, version, finder)
