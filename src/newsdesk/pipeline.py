@@ -38,12 +38,19 @@ _WORDS = re.compile(r"\w+")
 MIN_HASH_WORDS = 50  # shorter texts (teasers) are too generic to dedupe by content
 
 
-def content_hash(text: str) -> str | None:
-    """Hash of the normalized text, used to store syndicated copies once."""
+def text_stats(text: str) -> tuple[str | None, int]:
+    """(content hash, word count) of a text, from one pass over its words.
+
+    The hash of the normalized text is what stores syndicated copies once.
+    """
     words = _WORDS.findall(text.lower())
     if len(words) < MIN_HASH_WORDS:
-        return None
-    return hashlib.sha256(" ".join(words).encode()).hexdigest()
+        return None, len(words)
+    return hashlib.sha256(" ".join(words).encode()).hexdigest(), len(words)
+
+
+def content_hash(text: str) -> str | None:
+    return text_stats(text)[0]
 
 
 def word_count(text: str) -> int:
@@ -115,7 +122,7 @@ def store_candidate(session: Session, cand: Candidate, feed_id: int | None) -> s
             return "seen"
     for _attempt in range(2):
         existing = session.scalar(select(Article).where(Article.url == cand.url))
-        digest = content_hash(cand.text)
+        digest, words = text_stats(cand.text)
         if existing is None and digest is not None:
             existing = session.scalar(
                 select(Article).where(Article.content_hash == digest).limit(1)
@@ -123,7 +130,7 @@ def store_candidate(session: Session, cand: Candidate, feed_id: int | None) -> s
         try:
             with session.begin_nested():
                 if existing is None:
-                    article = _new_article(cand, digest)
+                    article = _new_article(cand, digest, words)
                     session.add(article)
                     session.flush()
                     status = "new"
@@ -145,7 +152,7 @@ def store_candidate(session: Session, cand: Candidate, feed_id: int | None) -> s
     return "seen"
 
 
-def _new_article(cand: Candidate, digest: str | None) -> Article:
+def _new_article(cand: Candidate, digest: str | None, words: int) -> Article:
     return Article(
         url=cand.url,
         title=cand.title or cand.url,
@@ -157,7 +164,7 @@ def _new_article(cand: Candidate, digest: str | None) -> Article:
         summary=cand.summary,
         text=cand.text,
         html=cand.html,
-        word_count=word_count(cand.text),
+        word_count=words,
         content_hash=digest,
         extraction_error=cand.extraction_error,
     )
@@ -193,7 +200,7 @@ def store_candidates(session: Session, cands: list[Candidate], feed_id: int) -> 
 
 
 def _store_bulk(session: Session, cands: list[Candidate], feed_id: int) -> list[str]:
-    digests = [content_hash(cand.text) for cand in cands]
+    stats = [text_stats(cand.text) for cand in cands]
     seen_guids: set[str] = set()
     by_url: dict[str, int] = {}
     by_hash: dict[str, int] = {}
@@ -208,7 +215,7 @@ def _store_bulk(session: Session, cands: list[Candidate], feed_id: int) -> list[
     for urls in _chunks(cand.url for cand in cands):
         rows = session.execute(select(Article.url, Article.id).where(Article.url.in_(urls)))
         by_url.update((row.url, row.id) for row in rows)
-    for hashes in _chunks(d for d in digests if d is not None):
+    for hashes in _chunks(d for d, _ in stats if d is not None):
         rows = session.execute(
             select(Article.content_hash, Article.id)
             .where(Article.content_hash.in_(hashes))
@@ -229,7 +236,7 @@ def _store_bulk(session: Session, cands: list[Candidate], feed_id: int) -> list[
     new_by_hash: dict[str, Article] = {}
     statuses: list[str] = []
     links: list[tuple[int | Article, str]] = []
-    for cand, digest in zip(cands, digests, strict=True):
+    for cand, (digest, words) in zip(cands, stats, strict=True):
         if cand.guid in seen_guids:
             statuses.append("seen")
             continue
@@ -237,7 +244,7 @@ def _store_bulk(session: Session, cands: list[Candidate], feed_id: int) -> list[
         if target is None and digest is not None:
             target = by_hash.get(digest) or new_by_hash.get(digest)
         if target is None:
-            target = _new_article(cand, digest)
+            target = _new_article(cand, digest, words)
             session.add(target)
             new_by_url[cand.url] = target
             if digest is not None:
