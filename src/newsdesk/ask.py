@@ -46,6 +46,7 @@ MAX_CITATIONS = 3
 MAX_EMBEDDED = 64  # sentences embedded per question (those sharing most words first)
 LEAD_SENTENCES = 3  # an article's first sentences are always candidates
 OVERLAP_BONUS = 0.1
+SYNONYM_WEIGHT = 0.5  # another word for a question word, against the word itself
 ANSWER_TYPE_BONUS = 0.08
 COVERAGE = 0.7  # share of the question's content words the answering article must contain
 STEM = 5  # words compared on their first letters ("captured" ~ "capture")
@@ -137,14 +138,21 @@ def _covers(question: str, article: str) -> bool:
 
 
 def _overlap(words: list[str], sentences: list[str]) -> np.ndarray:
-    """Share of the question's content words each sentence holds (or another word for)."""
+    """Share of the question's content words each sentence holds: a word counts fully, another
+    word for it (newsdesk.nlp.paraphrase) half, since the question's own words are the better
+    evidence ("captured" over "seized" for a question about a capture)."""
     if not words:
         return np.zeros(len(sentences))
+    own = [stem(w) for w in words]
     wanted = [variants(w) for w in words]
     out = np.zeros(len(sentences))
     for i, sent in enumerate(sentences):
         stems = {stem(w) for w in _WORD.findall(sent.lower())}
-        out[i] = sum(1 for v in wanted if v & stems) / len(wanted)
+        hits = sum(
+            1.0 if s in stems else SYNONYM_WEIGHT if v & stems else 0.0
+            for s, v in zip(own, wanted, strict=True)
+        )
+        out[i] = hits / len(wanted)
     return out
 
 
