@@ -89,24 +89,52 @@ def _results(settings: Settings) -> dict[int, tuple]:
         return out
 
 
-def test_analysis_worker_processes_give_the_same_results(small, tmp_path: Path) -> None:
-    """A backlog larger than a batch is computed by a spawned worker process (two batches
-    ahead) and by this process; what is stored is exactly what the in-process path stores."""
-    settings, ids = small
-    assert enrich(connect(settings.db_url), settings, batch_size=3) == 8
-    in_process = _results(settings)
+def _pooled(tmp_path: Path, name: str) -> Settings:
     docs = ecb_documents(shared_data("ecbplus-story-clusters"))
     picked = [d for d in docs if d["topic"] == 7][:4] + [d for d in docs if d["topic"] == 12][:4]
-    pooled = Settings(data_dir=tmp_path / "pooled", enrich_workers=2)
+    pooled = Settings(data_dir=tmp_path / name, enrich_workers=2)
     pooled.data_dir.mkdir()
     import_records(pooled, [record(d, f"Outlet {i % 3}") for i, d in enumerate(picked)])
     forget_open_indexes()
+    return pooled
+
+
+@pytest.mark.parametrize("caller_computes", [True, False])
+def test_analysis_worker_processes_give_the_same_results(
+    small, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caller_computes: bool
+) -> None:
+    """A backlog larger than a batch is computed by a spawned worker process (two batches
+    ahead) and, unless told not to (`serve`), by this process as well; what is stored is
+    exactly what the in-process path stores."""
+    settings, ids = small
+    assert enrich(connect(settings.db_url), settings, batch_size=3) == 8
+    in_process = _results(settings)
+    pooled = _pooled(tmp_path, "pooled")
+    # Count the batches analysed in this process (the spawned worker imports its own copy).
+    import newsdesk.enrich as enrich_module
+
+    here: list[int] = []
+    real = enrich_module._default_analyzer
+
+    def counting(docs, outlets):  # type: ignore[no-untyped-def]
+        here.append(len(docs))
+        return real(docs, outlets)
+
+    monkeypatch.setattr(enrich_module, "_default_analyzer", counting)
     seen: list[tuple[int, int]] = []
     engine = connect(pooled.db_url)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-    assert enrich(engine, pooled, batch_size=3, progress=lambda d, t: seen.append((d, t))) == 8
-    # a worker process ran (and loaded the models), and this process computed a batch as well
+    done = enrich(
+        engine,
+        pooled,
+        batch_size=3,
+        progress=lambda d, t: seen.append((d, t)),
+        caller_computes=caller_computes,
+    )
+    assert done == 8
+    # a worker process ran (and loaded the models)
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - children > 0.5
+    assert (len(here) > 0) == caller_computes
     assert seen == [(3, 8), (6, 8), (8, 8)]
     assert _results(pooled) == in_process
     assert pending_count(engine) == 0

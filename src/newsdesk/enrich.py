@@ -628,13 +628,16 @@ def enrich(
     analyzer: Analyzer | None = None,
     embedder: Embedder | None = None,
     limit: int | None = None,
+    caller_computes: bool = True,
 ) -> int:
     """Enrich every article that needs it; returns how many were enriched.
 
     `progress(done, total)` is called after each batch. `version` overrides
     pipeline_version() (tests); `analyzer`/`embedder` replace the defaults; `limit` stops after
-    about that many articles (the rest is left for the next run). Raises EnrichBusy if another
-    enrich runs on the same data directory.
+    about that many articles (the rest is left for the next run). With worker processes,
+    `caller_computes=False` leaves all computing to them (`serve`: the web app's process stays
+    responsive) instead of counting this process as one of `settings.enrich_workers`. Raises
+    EnrichBusy if another enrich runs on the same data directory.
     """
     version = version or pipeline_version()
     analyzer = analyzer or _default_analyzer
@@ -660,7 +663,7 @@ def enrich(
         pool: _BatchPool | None = None
         if use_pool and settings.enrich_workers > 1 and total > batch_size:
             # This process computes batches too, so it counts as one of the workers.
-            pool = _BatchPool(settings.enrich_workers - 1)
+            pool = _BatchPool(settings.enrich_workers - (1 if caller_computes else 0))
         # Batches in arrival order: each waits on a worker (a Future) or is computed here.
         queue: deque[tuple[Sequence[Any], Future[Any] | None, list[_Item] | None]] = deque()
         done = queued = 0
@@ -697,7 +700,8 @@ def enrich(
                         pool = None
                         queue.append((rows, None, None))
                 head = queue[0] if queue else None
-                if head is None or (head[1] is not None and not head[1].done()):
+                busy = head is not None and head[1] is not None and not head[1].done()
+                if head is None or (busy and (caller_computes or pool is None)):
                     # Nothing ready to write: compute the next batch here instead of waiting.
                     rows = next_rows()
                     if rows:

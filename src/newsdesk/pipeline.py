@@ -554,7 +554,7 @@ async def refresh_forever(
             if enrich:
                 try:  # CPU-bound: off the event loop that also serves the web app
                     count = await asyncio.to_thread(
-                        run_enrich, engine, settings, None, 64, limit=512
+                        run_enrich, engine, settings, None, 64, limit=512, caller_computes=False
                     )
                 except EnrichBusy:
                     count = 0  # another process (e.g. `newsdesk enrich`) is on it
