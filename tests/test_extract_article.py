@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.extract import ExtractionError, decode_html, detect_language, extract_article
+from newsdesk.extract import ExtractionError, detect_language, extract_article
+from newsdesk.sources.charset import decode_body
 
 from .conftest import shared_data
 
@@ -171,21 +172,21 @@ def test_metadata_matches_trafilatura_eval_gold(
 def test_bytes_are_decoded_by_declaration_detection_and_bom() -> None:
     body = "<p>Überraschung: Müller grüßt die Bürger von Köln – „schön“, sagt er.</p>"
     page = f'<html><head><meta charset="windows-1252"></head><body>{body}</body></html>'
-    assert "Müller grüßt" in decode_html(page.encode("cp1252"))
+    assert "Müller grüßt" in decode_body(page.encode("cp1252"))
     # a stale ISO-8859-1 declaration on a UTF-8 page
     stale = page.replace("windows-1252", "iso-8859-1")
-    assert "Müller grüßt" in decode_html(stale.encode("utf-8"))
+    assert "Müller grüßt" in decode_body(stale.encode("utf-8"))
     # no declaration at all, Cyrillic single-byte text
     russian = "<html><body><p>" + "Привет, мир! Это проверка кодировки текста. " * 20 + "</p>"
-    assert "Привет, мир!" in decode_html(russian.encode("cp1251"))
+    assert "Привет, мир!" in decode_body(russian.encode("cp1251"))
     # BOM and HTTP header
-    assert decode_html(b"\xef\xbb\xbf<p>caf\xc3\xa9</p>") == "<p>café</p>"
-    assert "日本語" in decode_html(
+    assert decode_body(b"\xef\xbb\xbf<p>caf\xc3\xa9</p>") == "<p>café</p>"
+    assert "日本語" in decode_body(
         "<p>日本語の記事</p>".encode("shift_jis"), "text/html; charset=Shift_JIS"
     )
     # declared UTF-8 with one broken byte stays UTF-8
     broken = ("<meta charset=utf-8><p>" + "Zürich ist schön. " * 50 + "</p>").encode() + b"\xe4"
-    assert "Zürich ist schön" in decode_html(broken)
+    assert "Zürich ist schön" in decode_body(broken)
 
 
 def test_extract_article_accepts_bytes_with_legacy_charset() -> None:

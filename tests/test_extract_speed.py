@@ -19,6 +19,7 @@ from newsdesk.extract.metadata import (
     extract_author,
     extract_page_metadata,
 )
+from newsdesk.sources.charset import decode_body
 
 from .conftest import shared_data
 
@@ -58,7 +59,7 @@ def test_author_without_candidates_is_none() -> None:
 def test_metadata_equals_trafilatura_on_benchmark_pages() -> None:
     params = {**set_date_params(True), "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
     for html in _pages(25):
-        markup = article.decode_html(html)
+        markup = decode_body(html)
         ours = extract_page_metadata(article._load_tree(markup), "https://example.com/a")
         theirs = extract_metadata(
             trafilatura.utils.load_html(markup), "https://example.com/a", params

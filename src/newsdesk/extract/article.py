@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import charset_normalizer
 import trafilatura
 import trafilatura.core
 from lxml.etree import (
@@ -47,9 +46,9 @@ from newsdesk.extract.cleanup import (
 from newsdesk.extract.language import detect_language
 from newsdesk.extract.metadata import extract_page_metadata
 from newsdesk.extract.sanitize import sanitize_html
-from newsdesk.sources.charset import bom_encoding, lookup_encoding
+from newsdesk.sources.charset import decode_body
 
-__all__ = ["Extracted", "ExtractionError", "decode_html", "extract_article"]
+__all__ = ["Extracted", "ExtractionError", "extract_article"]
 
 # Fewer words than this after cleanup: the page has no article text (a hub, a login wall...).
 MIN_WORDS = 10
@@ -61,10 +60,6 @@ HIDDEN_MICRODATA = (
     "'DISPLAYNOE ', 'displaynoe'), 'display:none'))]"
 )
 
-_DECLARED_RE = re.compile(
-    rb"""<\?xml[^>]*encoding\s*=\s*["']?([\w.:+-]+)|<meta\b[^>]*?charset\s*=\s*["']?\s*([\w.:+-]+)""",
-    re.IGNORECASE,
-)
 # trafilatura's parser settings, with a class lookup done in C: lxml.html's default lookup is a
 # Python callback run for every element proxy (thousands per page, ~10% of the extraction
 # time). Its only other effect, form-specific classes for <form>/<input>..., is not used here.
@@ -118,40 +113,6 @@ class Extracted:
     sitename: str | None
     description: str | None
     word_count: int
-
-
-def decode_html(data: bytes, content_type: str | None = None) -> str:
-    """Decode an HTML page: BOM, valid UTF-8, HTTP/<meta>/XML charset, then detection.
-
-    Bytes that are valid UTF-8 are taken as UTF-8 whatever the declaration says (stale
-    ISO-8859-1 declarations are common, while real single-byte text is almost never valid
-    UTF-8). A declared charset is used if the bytes decode with at most a few errors;
-    otherwise the encoding is detected. Undecodable bytes become U+FFFD, never an error.
-    """
-    bom = bom_encoding(data)
-    if bom is not None:
-        return data[bom[1] :].decode(bom[0], "replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    labels: list[str] = []
-    if content_type:
-        header = re.search(r"charset\s*=\s*[\"']?([\w.:+-]+)", content_type, re.IGNORECASE)
-        labels.append(header.group(1) if header else "")
-    declared = _DECLARED_RE.search(data[:8192])
-    if declared:
-        labels.append((declared.group(1) or declared.group(2)).decode("ascii", "replace"))
-    for label in labels:
-        codec = lookup_encoding(label)
-        if codec is None or codec.startswith(("utf_16", "utf_32")):
-            continue  # a declaration readable as ASCII cannot be a UTF-16/32 document
-        text = data.decode(codec, "replace")
-        if text.count("\ufffd") <= max(1, len(data) // 10_000):
-            return text
-    best = charset_normalizer.from_bytes(data[: 512 * 1024]).best()
-    codec = lookup_encoding(best.encoding if best is not None else None) or "cp1252"
-    return data.decode(codec, "replace")
 
 
 def _web_url(value: str | None, base: str | None) -> str | None:
@@ -391,7 +352,7 @@ def _clean_title(
 
 def extract_article(html: str | bytes, url: str | None = None) -> Extracted:
     """Extract the main article of an HTML page; raises ExtractionError if there is none."""
-    markup = decode_html(html) if isinstance(html, bytes) else html
+    markup = decode_body(html) if isinstance(html, bytes) else html
     try:
         tree = _load_tree(markup)
     except (LxmlError, ValueError) as exc:

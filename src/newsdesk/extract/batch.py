@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.config import Settings
-from newsdesk.extract.article import ExtractionError, decode_html, extract_article
+from newsdesk.extract.article import ExtractionError, extract_article
+from newsdesk.sources.charset import decode_body
 
 __all__ = ["extract_inputs"]
 
@@ -51,7 +52,7 @@ def _extract_job(job: _Job) -> dict[str, Any]:
     if job.error is not None:
         return _result(job.url, job.error)
     try:
-        article = extract_article(decode_html(job.data, job.content_type), job.url)
+        article = extract_article(decode_body(job.data, job.content_type), job.url)
     except ExtractionError as exc:
         return _result(job.url, str(exc))
     except Exception as exc:  # a batch never aborts on one bad page

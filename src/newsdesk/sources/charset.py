@@ -1,4 +1,4 @@
-"""Turn fetched bytes into text: header charset, BOM, in-document declaration, then detection."""
+"""Turn fetched bytes into text (feeds, pages, robots.txt): one decoding policy for all."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']\s*([A-Za-z0-9._:
 _META = re.compile(
     rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:+-]+)""", re.IGNORECASE | re.DOTALL
 )
-_SNIFF_BYTES = 4096
+_SNIFF_BYTES = 8192
 
 
 def content_type_params(content_type: str | None) -> tuple[str, dict[str, str]]:
@@ -77,25 +77,36 @@ def declared_encoding(body: bytes) -> str | None:
 
 
 def _detect(body: bytes) -> str | None:
-    best = charset_normalizer.from_bytes(body[: 256 * 1024]).best()
+    best = charset_normalizer.from_bytes(body[: 512 * 1024]).best()
     return lookup_encoding(best.encoding) if best is not None else None
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> str:
-    """Decode ``body``: BOM, then Content-Type charset, then XML/meta declaration, then detection.
+    """Decode ``body``: BOM, then valid UTF-8, then a declared charset, then detection.
 
-    A BOM wins over the header, as in the WHATWG Encoding Standard. Unknown or bogus charset
-    names are skipped rather than raised. Undecodable bytes become U+FFFD.
+    A BOM wins over everything, as in the WHATWG Encoding Standard. Bytes that are valid
+    UTF-8 are taken as UTF-8 whatever the header or the document declares: stale ISO-8859-1
+    declarations are common, while real single-byte text is almost never valid UTF-8. A
+    declared charset (the Content-Type header's, then the document's own) is used if the bytes
+    decode with at most a few errors; otherwise the encoding is detected. Unknown or bogus
+    charset names are skipped. Undecodable bytes become U+FFFD, never an error.
     """
     bom = bom_encoding(body)
     if bom is not None:
         bom_name, skip = bom
         return body[skip:].decode(bom_name, "replace")
-    _, params = content_type_params(content_type)
-    name = lookup_encoding(params.get("charset")) or declared_encoding(body)
-    if name is None:
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            name = _detect(body) or "cp1252"
-    return body.decode(name, "replace")
+    header = lookup_encoding(content_type_params(content_type)[1].get("charset"))
+    if header is not None and header.startswith(("utf_16", "utf_32", "utf-16", "utf-32")):
+        return body.decode(header, "replace")  # ASCII-range UTF-16 would also pass as UTF-8
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    tolerated = max(1, len(body) // 10_000)
+    for name in (header, declared_encoding(body)):
+        if name is None:
+            continue
+        text = body.decode(name, "replace")
+        if text.count("\ufffd") <= tolerated:
+            return text
+    return body.decode(_detect(body) or "cp1252", "replace")
