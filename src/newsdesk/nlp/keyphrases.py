@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from newsdesk.nlp.entities import SHORT_FORMS, EntityResult, clean_name
-from newsdesk.nlp.text import ascii_fold
+from newsdesk.nlp.text import ascii_fold, fold_plural
 from newsdesk.nlp.types import Hashtag
 
 if TYPE_CHECKING:
@@ -107,18 +107,6 @@ def _rarity(word: str) -> float:
     return min(RARITY_MAX, max(RARITY_MIN, (RARITY_TOP - z) / RARITY_SCALE))
 
 
-def _stem(word: str) -> str:
-    """Cheap plural folding used to merge 'talks'/'talk' within one article."""
-    w = word.lower()
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes")):
-        return w[:-2]
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
-
-
 @dataclass
 class Keyphrase:
     text: str
@@ -173,7 +161,7 @@ def rank_keyphrases(
             run = []
         for t in sent:
             if t.tag_ in NOUN_TAGS and _content(t):
-                key = _stem(t.text)
+                key = fold_plural(t.text)
                 word_w[key] += pos_w
                 word_count[key] += 1
                 word_form.setdefault(key, t.text if t.tag_.startswith("NNP") else t.lower_)
@@ -201,7 +189,7 @@ def rank_keyphrases(
             if c.type == "other" and all(m.label == "NORP" for m in c.mentions):
                 continue
             name = c.short or c.name
-            key = " ".join(_stem(w) for w in name.split())
+            key = " ".join(fold_plural(w) for w in name.split())
             bonus = 1.5 if c.in_title else 1.0
             score = bonus * (
                 len(c.mentions) * (1.0 + 1.0 / math.sqrt(1 + _sent_of(sents, c.first_pos)))
@@ -245,7 +233,7 @@ def _phrases(
             if last.tag_ not in NOUN_TAGS or not _content(last):
                 continue
             toks = run[a:b]
-            key = " ".join(_stem(t.text) for t in toks)
+            key = " ".join(fold_plural(t.text) for t in toks)
             count[key] += 1
             if key not in form:
                 form[key] = " ".join(t.text if t.tag_.startswith("NNP") else t.lower_ for t in toks)
@@ -269,7 +257,7 @@ def select_hashtags(
     if ents is not None:
         for c in ents.clusters:
             for alias in (c.name, *c.aliases()):
-                entity_words.update(_stem(w) for w in clean_name(alias, None).split())
+                entity_words.update(fold_plural(w) for w in clean_name(alias, None).split())
 
     def add(label: str, kind: str, score: float, short: str | None = None) -> bool:
         short = short or SHORT_FORMS.get(label)
@@ -279,7 +267,7 @@ def select_hashtags(
             return False
         if tag.isdigit():
             return False
-        stems = {_stem(w) for w in re.findall(r"\w+", label)}
+        stems = {fold_plural(w) for w in re.findall(r"\w+", label)}
         if any(stems <= other or other <= stems for other in chosen_stems):
             return False  # "Motorsport Endeavour" after "Motorsport Endeavour Club"
         chosen_stems.append(stems)
@@ -307,7 +295,7 @@ def select_hashtags(
                     label, short = match.name, match.short
             add(label, "topic" if kind == "other" else kind, k.score, short)
         else:
-            stems = {_stem(w) for w in k.text.split()}
+            stems = {fold_plural(w) for w in k.text.split()}
             if stems & entity_words or (k.n_words == 1 and k.text.lower() in _VAGUE_TAGS):
                 continue
             if any(stems <= other or other <= stems for other in topic_stems):

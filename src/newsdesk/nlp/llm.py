@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from newsdesk.config import Settings
+from newsdesk.nlp.text import fold_plural
 
 SUMMARY_MAX_TOKENS = 160
 ANSWER_MAX_TOKENS = 200
@@ -133,16 +134,8 @@ def _norm_number(raw: str) -> str:
     return raw
 
 
-def _stem(word: str) -> str:
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    w = w.strip("'.-")
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
+def _word_key(word: str) -> str:
+    return fold_plural(word.replace("\u2019", "'").removesuffix("'s").strip("'.-"))
 
 
 def _stopwords() -> set[str]:
@@ -184,19 +177,19 @@ def grounding_problem(text: str, sources: Sequence[str]) -> str | None:
             and _NUMBER_WORDS[word] not in numbers
         ):
             return f"number {token!r} is not in the source sentences"
-    stems = {_stem(t) for t in source_tokens}
+    stems = {_word_key(t) for t in source_tokens}
     stops = _stopwords()
     for match in _TOKEN.finditer(text):
         token = match.group()
         if not token[0].isupper() or token.lower() in _NOT_NAMES:
             continue
-        if _stem(token) in stems:
+        if _word_key(token) in stems:
             continue
         at_start = bool(_SENTENCE_START.search(text[: match.start()]))
         if at_start and (token.lower() in stops or _common(token)):
             continue
         return f"name {token!r} is not in the source sentences"
-    content = [_stem(t) for t in _TOKEN.findall(text) if t.lower() not in stops and len(t) > 2]
+    content = [_word_key(t) for t in _TOKEN.findall(text) if t.lower() not in stops and len(t) > 2]
     if content:
         found = sum(1 for t in content if t in stems)
         if found / len(content) < MIN_CONTENT_OVERLAP:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from newsdesk.nlp.dateline import is_timestamp
+from newsdesk.nlp.text import fold_plural
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")
 _JUNK = re.compile(
@@ -44,19 +45,12 @@ TITLE_WEIGHT = 0.4
 MMR_LAMBDA = 0.5
 
 
-def _stem(w: str) -> str:
-    w = w.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
-
-
 def _terms(sentence: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(sentence) if w.lower() not in STOP_WORDS and len(w) > 1]
+    return [
+        fold_plural(w)
+        for w in _WORD.findall(sentence)
+        if w.lower() not in STOP_WORDS and len(w) > 1
+    ]
 
 
 def _is_junk(s: str) -> bool:

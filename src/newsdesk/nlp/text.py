@@ -250,3 +250,17 @@ _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 def words(text: str) -> list[str]:
     return _WORD.findall(text)
+
+
+def fold_plural(word: str) -> str:
+    """Lower-cased, without a possessive 's, plural folded: "talks", "Talk's" -> "talk"."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
