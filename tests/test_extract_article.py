@@ -7,7 +7,7 @@ import json
 import re
 import statistics
 from collections import Counter
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -258,3 +258,20 @@ def test_boilerplate_around_a_synthetic_article_is_removed() -> None:
     assert article.text.split("\n") == story
     assert article.description == "Four new stops for the northern districts."
     assert article.sitename == "Example Times"
+
+
+def test_a_date_known_from_the_feed_replaces_the_page_date_search() -> None:
+    paragraph = "<p>" + "The council approved the new budget after a long debate. " * 12 + "</p>"
+    page = (
+        "<html><head><title>Budget approved</title>"
+        '<meta property="article:published_time" content="2019-05-01T08:00:00Z"></head>'
+        f"<body><article><h1>Budget approved</h1><p>Published 1 May 2019</p>{paragraph}"
+        "</article></body></html>"
+    )
+    own = extract_article(page, "https://example.org/budget")
+    assert own.published == datetime(2019, 5, 1, 8, 0, tzinfo=UTC)
+    feed_date = datetime(2019, 5, 1, 9, 30, 15, 123456, tzinfo=UTC)
+    told = extract_article(page, "https://example.org/budget", feed_date)
+    assert told.published == feed_date.replace(microsecond=0)
+    # the dateline is still recognised as one, from the feed's date
+    assert "Published 1 May 2019" not in told.text and told.text == own.text

@@ -342,9 +342,9 @@ def warm_up_extractor() -> None:
         get_external_parser().get_date_data("12 xxxx 2019")
 
 
-def extract_page(body: bytes, url: str) -> Extracted:
-    """Runs in a worker process."""
-    return extract_article(body, url)
+def extract_page(body: bytes, url: str, published: datetime | None = None) -> Extracted:
+    """Runs in a worker process. `published`: the feed's date, if it gives one."""
+    return extract_article(body, url, published)
 
 
 # ---------------------------------------------------------------- the run
@@ -386,13 +386,13 @@ class Refresher:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    async def extract(self, body: bytes, url: str) -> Extracted:
+    async def extract(self, body: bytes, url: str, published: datetime | None = None) -> Extracted:
         loop = asyncio.get_running_loop()
         try:
             # The first call warms the extractor up (about 2 s): off the event loop, which
             # under `serve` also answers web requests.
             pool = self._pool or await asyncio.to_thread(self._executor)
-            return await loop.run_in_executor(pool, extract_page, body, url)
+            return await loop.run_in_executor(pool, extract_page, body, url, published)
         except BrokenProcessPool as exc:
             self.close()  # a worker died (segfault, OOM): start a fresh pool next time
             raise ExtractionError(f"extractor process crashed: {exc}") from exc
@@ -496,7 +496,7 @@ class Refresher:
         try:
             async with self._page_slots:
                 page = await fetcher.get(entry.url, check_robots=True)
-                ext = await self.extract(page.body, page.url)
+                ext = await self.extract(page.body, page.url, cand.published)
             return merge_extracted(cand, ext)
         except (FetchError, ExtractionError) as exc:
             message = str(exc)

@@ -350,8 +350,13 @@ def _clean_title(
     return title
 
 
-def extract_article(html: str | bytes, url: str | None = None) -> Extracted:
-    """Extract the main article of an HTML page; raises ExtractionError if there is none."""
+def extract_article(
+    html: str | bytes, url: str | None = None, published: datetime | None = None
+) -> Extracted:
+    """Extract the main article of an HTML page; raises ExtractionError if there is none.
+
+    `published`, when the feed gives it, replaces the page's own date search.
+    """
     markup = decode_body(html) if isinstance(html, bytes) else html
     try:
         tree = _load_tree(markup)
@@ -360,7 +365,8 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extracted:
     if tree is None:
         raise ExtractionError("the input is empty or not an HTML document")
     try:
-        meta = extract_page_metadata(tree, url)
+        known = published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S%z") if published else None
+        meta = extract_page_metadata(tree, url, known)
     except (LxmlError, ValueError, TypeError):
         meta = Document()  # metadata is best effort; the text may still be fine
     published = _parse_date(meta.date)

@@ -229,8 +229,12 @@ def extract_meta_json(tree: HtmlElement, metadata: Document) -> Document:
     return metadata
 
 
-def extract_page_metadata(tree: HtmlElement, url: str | None) -> Document:
-    """trafilatura's metadata of a parsed page, dates as ISO 8601 with time and offset."""
+def extract_page_metadata(tree: HtmlElement, url: str | None, date: str | None = None) -> Document:
+    """trafilatura's metadata of a parsed page, dates as ISO 8601 with time and offset.
+
+    A `date` known from elsewhere (the feed) is taken as is: the page's date search is the
+    costliest part (~1.7 ms a page).
+    """
     date_params = {**set_date_params(True), "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
@@ -245,7 +249,7 @@ def extract_page_metadata(tree: HtmlElement, url: str | None) -> Document:
         meta.url = extract_url(tree, url)
     if meta.url:
         meta.hostname = extract_domain(meta.url, fast=True)
-    meta.date = find_date(tree, **{**date_params, "url": meta.url})
+    meta.date = date or find_date(tree, **{**date_params, "url": meta.url})
     if not meta.sitename:
         meta.sitename = extract_sitename(tree)
     if meta.sitename:
