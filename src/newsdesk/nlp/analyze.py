@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from newsdesk.nlp.dateline import is_timestamp, strip_dateline
 from newsdesk.nlp.entities import extract_entities
 from newsdesk.nlp.keyphrases import BACKGROUND, rank_keyphrases, select_hashtags
-from newsdesk.nlp.model import MODEL_NAME, get_nlp, one_blas_thread
+from newsdesk.nlp.model import MODEL_NAME, SENTENCES_KEY, get_nlp, one_blas_thread
 from newsdesk.nlp.quotes import extract_quotes
 from newsdesk.nlp.summarize import key_points, summarize_sentences
 from newsdesk.nlp.text import normalize_text, split_sentences
@@ -72,13 +72,23 @@ def _prepare(title: str, text: str) -> _Prepared:
     return _Prepared(title, body, joined, body_start, _detect_language(f"{title}. {body}"))
 
 
+def _body_sentences(doc: Doc, prep: _Prepared) -> list[tuple[int, int]]:
+    """split_sentences(prep.body), from the spans the pipeline found in headline + body
+    (paragraphs are split independently, and the headline is a paragraph of its own)."""
+    spans = doc.user_data.get(SENTENCES_KEY)
+    if spans is None:
+        return split_sentences(prep.body)
+    start = prep.body_start
+    return [(a - start, b - start) for a, b in spans if a >= start]
+
+
 def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
     title_end = prep.body_start
     ents = extract_entities(doc, title_end)
     ranked = rank_keyphrases(doc, title_end, ents)
     hashtags = select_hashtags(ranked, ents, outlet)
     quotes = [q.to_quote() for q in extract_quotes(doc, ents, prep.body_start)]
-    sents = [strip_dateline(prep.body[a:b]) for a, b in split_sentences(prep.body)]
+    sents = [strip_dateline(prep.body[a:b]) for a, b in _body_sentences(doc, prep)]
     idx = summarize_sentences(sents, prep.title, SUMMARY_SENTENCES)
     return Analysis(
         summary=[sents[i] for i in idx],

