@@ -73,3 +73,12 @@ def test_unwritable_cache_runs_from_memory(cache: Path) -> None:
     vec = embed.Embedder().embed(["Chancellor Gordon Brown presented his budget."])
     assert vec.shape == (1, embed.DIM) and abs(float(np.linalg.norm(vec)) - 1.0) < 1e-4
     assert os.path.isfile(cache)
+
+
+def test_a_vector_does_not_depend_on_the_other_texts_embedded_with_it() -> None:
+    docs = _bbc_docs(6)
+    emb = embed.get_embedder()
+    together = emb.embed_articles(docs)
+    for i, doc in enumerate(docs):
+        np.testing.assert_array_equal(emb.embed_articles([doc])[0], together[i])
+    np.testing.assert_array_equal(emb.embed_articles(docs[::-1])[::-1], together)
