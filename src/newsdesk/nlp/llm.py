@@ -134,10 +134,6 @@ def _norm_number(raw: str) -> str:
     return raw
 
 
-def _word_key(word: str) -> str:
-    return fold_plural(word.replace("\u2019", "'").removesuffix("'s").strip("'.-"))
-
-
 def _stopwords() -> set[str]:
     try:
         from spacy.lang.en.stop_words import STOP_WORDS
@@ -177,19 +173,21 @@ def grounding_problem(text: str, sources: Sequence[str]) -> str | None:
             and _NUMBER_WORDS[word] not in numbers
         ):
             return f"number {token!r} is not in the source sentences"
-    stems = {_word_key(t) for t in source_tokens}
+    stems = {fold_plural(t) for t in source_tokens}
     stops = _stopwords()
     for match in _TOKEN.finditer(text):
         token = match.group()
         if not token[0].isupper() or token.lower() in _NOT_NAMES:
             continue
-        if _word_key(token) in stems:
+        if fold_plural(token) in stems:
             continue
         at_start = bool(_SENTENCE_START.search(text[: match.start()]))
         if at_start and (token.lower() in stops or _common(token)):
             continue
         return f"name {token!r} is not in the source sentences"
-    content = [_word_key(t) for t in _TOKEN.findall(text) if t.lower() not in stops and len(t) > 2]
+    content = [
+        fold_plural(t) for t in _TOKEN.findall(text) if t.lower() not in stops and len(t) > 2
+    ]
     if content:
         found = sum(1 for t in content if t in stems)
         if found / len(content) < MIN_CONTENT_OVERLAP:
