@@ -63,6 +63,11 @@ def bom_encoding(body: bytes) -> tuple[str, int] | None:
     return None
 
 
+def _is_wide(codec: str) -> bool:
+    """UTF-16 or UTF-32: text in those cannot also be read as ASCII."""
+    return codec.startswith(("utf-16", "utf-32", "utf_16", "utf_32"))
+
+
 def declared_encoding(body: bytes) -> str | None:
     """Encoding named by an XML declaration or an HTML ``<meta>`` in the first bytes."""
     head = body[:_SNIFF_BYTES]
@@ -70,7 +75,7 @@ def declared_encoding(body: bytes) -> str | None:
     if match is None:
         return None
     name = lookup_encoding(match.group(1).decode("ascii", "replace"))
-    if name is not None and name.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
+    if name is not None and _is_wide(name):
         # The declaration was readable as ASCII, so the document is not really UTF-16/32.
         return "utf-8"
     return name
@@ -96,7 +101,7 @@ def decode_body(body: bytes, content_type: str | None = None) -> str:
         bom_name, skip = bom
         return body[skip:].decode(bom_name, "replace")
     header = lookup_encoding(content_type_params(content_type)[1].get("charset"))
-    if header is not None and header.startswith(("utf_16", "utf_32", "utf-16", "utf-32")):
+    if header is not None and _is_wide(header):
         return body.decode(header, "replace")  # ASCII-range UTF-16 would also pass as UTF-8
     try:
         return body.decode("utf-8")
