@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import EMBED_VERSION, Embedder, get_embedder, to_blob
 from newsdesk.nlp.types import Analysis, Quote
-from newsdesk.store.bulk import insert_ignore
+from newsdesk.store.bulk import in_chunks, insert_ignore
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import (
@@ -133,9 +133,7 @@ class TagResolver:
                 keys.add(_key(tag.label or tag.tag, kind)[:255])
                 slugs.add(_slug(tag.label or tag.tag)[:255].lower())
         keys.discard("")
-        key_list = sorted(keys)
-        for start in range(0, len(key_list), 500):
-            chunk = key_list[start : start + 500]
+        for chunk in in_chunks(sorted(keys)):
             found = dict(
                 self.session.execute(
                     select(TagAlias.alias_key, TagAlias.tag_id).where(TagAlias.alias_key.in_(chunk))
@@ -143,9 +141,7 @@ class TagResolver:
             )
             self._alias.update(found)
             self._missing.update(k for k in chunk if k not in found)
-        slug_list = sorted(s for s in slugs if s)
-        for start in range(0, len(slug_list), 500):
-            chunk = slug_list[start : start + 500]
+        for chunk in in_chunks(sorted(s for s in slugs if s)):
             for tag_id, slug in self.session.execute(
                 select(Tag.id, Tag.slug).where(func.lower(Tag.slug).in_(chunk)).order_by(Tag.id)
             ):
@@ -227,8 +223,7 @@ class TagResolver:
                 ["slug"],
             )
             lows = sorted(self._new)
-            for start in range(0, len(lows), 500):
-                chunk = lows[start : start + 500]
+            for chunk in in_chunks(lows):
                 for tag_id, slug in self.session.execute(
                     select(Tag.id, Tag.slug).where(func.lower(Tag.slug).in_(chunk)).order_by(Tag.id)
                 ):
@@ -560,9 +555,7 @@ def _insert_tags(session: Session, resolver: TagResolver, plans: list[_TagPlan])
 
 
 def _recount_tags(session: Session, tag_ids: set[int]) -> None:
-    ids = sorted(tag_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(sorted(tag_ids)):
         counts = dict(
             session.execute(
                 select(ArticleTag.tag_id, func.count())

@@ -14,7 +14,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -30,6 +30,7 @@ from newsdesk.sources.entry import Entry, FeedError, ParsedFeed
 from newsdesk.sources.feeds import parse_feed
 from newsdesk.sources.fetch import Fetcher, FetchError
 from newsdesk.sources.urls import canonicalize
+from newsdesk.store.bulk import in_chunks
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article, ErrorRecord, Feed, FeedArticle, utcnow
 
@@ -170,18 +171,6 @@ def _new_article(cand: Candidate, digest: str | None, words: int) -> Article:
     )
 
 
-_IN_CHUNK = 500  # values per IN (...) list, well under every database's parameter limit
-
-
-_T = TypeVar("_T")
-
-
-def _chunks(values: Iterable[_T]) -> Iterable[list[_T]]:
-    items = list(dict.fromkeys(values))
-    for start in range(0, len(items), _IN_CHUNK):
-        yield items[start : start + _IN_CHUNK]
-
-
 def store_candidates(session: Session, cands: list[Candidate], feed_id: int) -> list[str]:
     """Store a feed's candidates inside the caller's transaction; a status per candidate.
 
@@ -204,7 +193,7 @@ def _store_bulk(session: Session, cands: list[Candidate], feed_id: int) -> list[
     seen_guids: set[str] = set()
     by_url: dict[str, int] = {}
     by_hash: dict[str, int] = {}
-    for guids in _chunks(cand.guid for cand in cands):
+    for guids in in_chunks(cand.guid for cand in cands):
         seen_guids.update(
             session.scalars(
                 select(FeedArticle.guid).where(
@@ -212,10 +201,10 @@ def _store_bulk(session: Session, cands: list[Candidate], feed_id: int) -> list[
                 )
             )
         )
-    for urls in _chunks(cand.url for cand in cands):
+    for urls in in_chunks(cand.url for cand in cands):
         rows = session.execute(select(Article.url, Article.id).where(Article.url.in_(urls)))
         by_url.update((row.url, row.id) for row in rows)
-    for hashes in _chunks(d for d, _ in stats if d is not None):
+    for hashes in in_chunks(d for d, _ in stats if d is not None):
         rows = session.execute(
             select(Article.content_hash, Article.id)
             .where(Article.content_hash.in_(hashes))
@@ -224,7 +213,7 @@ def _store_bulk(session: Session, cands: list[Candidate], feed_id: int) -> list[
         for row in rows:
             by_hash.setdefault(row.content_hash, row.id)
     linked: set[int | Article] = set()  # articles (ids, or new ones) linked to this feed
-    for ids in _chunks({*by_url.values(), *by_hash.values()}):
+    for ids in in_chunks({*by_url.values(), *by_hash.values()}):
         linked.update(
             session.scalars(
                 select(FeedArticle.article_id).where(

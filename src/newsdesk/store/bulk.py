@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+IN_CHUNK = 500  # values per IN (...) list or bulk statement, under every database's limits
+
+_T = TypeVar("_T")
+
+
+def in_chunks(values: Iterable[_T]) -> Iterator[list[_T]]:
+    """`values` without repeats (first kept, order kept), in lists short enough for one
+    IN (...) each."""
+    items = list(dict.fromkeys(values))
+    for start in range(0, len(items), IN_CHUNK):
+        yield items[start : start + IN_CHUNK]
 
 
 def insert_ignore(
@@ -25,5 +37,5 @@ def insert_ignore(
         stmt = postgresql.insert(target).on_conflict_do_nothing(index_elements=list(keys))
     else:  # pragma: no cover - only the two supported backends
         raise NotImplementedError(f"insert_ignore: unsupported database {dialect}")
-    for start in range(0, len(rows), 500):
-        session.execute(stmt, list(rows[start : start + 500]))
+    for start in range(0, len(rows), IN_CHUNK):
+        session.execute(stmt, list(rows[start : start + IN_CHUNK]))

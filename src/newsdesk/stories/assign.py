@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from newsdesk.nlp.dateline import is_timestamp, strip_dateline
 from newsdesk.nlp.embed import from_blob, normalize, to_blob
+from newsdesk.store.bulk import in_chunks
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment, Story
 from newsdesk.stories.cluster import Doc, Params, cluster_docs
@@ -90,14 +91,13 @@ def _chunks(pending: list[_Row]) -> list[list[_Row]]:
 def _near_stories(session: Session, chunk: list[_Row], index: VectorIndex) -> set[int]:
     """Stories of the pending articles' nearest neighbours (the only ones they could join)."""
     found = index.search_many(np.vstack([r.vector for r in chunk]), ANN_K)
-    ids = sorted({a for hits in found for a, _ in hits})
     stories: set[int] = set()
-    for start in range(0, len(ids), 500):
+    for ids in in_chunks(sorted({a for hits in found for a, _ in hits})):
         stories.update(
             s
             for s in session.scalars(
                 select(Enrichment.story_id).where(
-                    Enrichment.article_id.in_(ids[start : start + 500]),
+                    Enrichment.article_id.in_(ids),
                     Enrichment.story_id.is_not(None),
                 )
             )
@@ -121,8 +121,7 @@ def _context(
     )
     story_ids = [s for s in session.scalars(query) if near is None or s in near]
     rows: list[_Row] = []
-    for start_i in range(0, len(story_ids), 500):
-        chunk = story_ids[start_i : start_i + 500]
+    for chunk in in_chunks(story_ids):
         loaded = _load(session, Enrichment.story_id.in_(chunk))
         by_story: dict[int, list[_Row]] = defaultdict(list)
         for row in loaded:
@@ -208,10 +207,10 @@ def assign_stories(
                 if story_row.last_seen is None or _aware(story_row.last_seen) < last:
                     story_row.last_seen = last
             moved = [a for a in members if old[a] != story_id]
-            for start in range(0, len(moved), 500):
+            for part in in_chunks(moved):
                 session.execute(
                     update(Enrichment)
-                    .where(Enrichment.article_id.in_(moved[start : start + 500]))
+                    .where(Enrichment.article_id.in_(part))
                     .values(story_id=story_id)
                 )
             placed += sum(1 for a in members if a in ids)
@@ -238,11 +237,10 @@ def _attach_duplicates(session: Session, touched: set[int]) -> None:
         return
     roots = {r.duplicate_of for r in rows}
     root_story: dict[int, int | None] = {}
-    root_list = list(roots)
-    for start in range(0, len(root_list), 500):
+    for chunk in in_chunks(roots):
         for article_id, story_id in session.execute(
             select(Enrichment.article_id, Enrichment.story_id).where(
-                Enrichment.article_id.in_(root_list[start : start + 500])
+                Enrichment.article_id.in_(chunk)
             )
         ):
             root_story[int(article_id)] = story_id
