@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import gc
 import gzip
+import json
 import os
 import platform
 import resource
@@ -21,7 +22,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -49,59 +49,17 @@ def real_pages(limit: int) -> list[bytes]:
     return pages
 
 
-def tree_memory_kb(pid: int, exclude: set[int]) -> tuple[int, int]:
-    """Sums of Rss and Pss over a process and its descendants, in KiB.
-
-    Pss counts pages that forked extraction workers share with their parent once; Rss counts
-    them in every process. `exclude` drops the benchmark's own HTTP server.
-    """
-    rss = pss = 0
-    stack = [pid]
-    while stack:
-        current = stack.pop()
-        if current in exclude:
-            continue
-        try:
-            rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
-            fields = {ln.split(":")[0]: ln.split()[1] for ln in rollup[1:]}
-            rss += int(fields["Rss"])
-            pss += int(fields["Pss"])
-            for task in Path(f"/proc/{current}/task").iterdir():
-                children = (task / "children").read_text().split()
-                stack.extend(int(c) for c in children)
-        except (FileNotFoundError, KeyError, ProcessLookupError):
-            continue
-    return rss, pss
-
-
-class PeakSampler(threading.Thread):
-    """Samples the tree's memory every `interval` s; its own CPU time is kept apart
-    (reading smaps_rollup walks the page tables and is not newsdesk's work)."""
-
-    def __init__(self, pid: int, exclude: set[int], interval: float = 0.1) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.exclude = exclude
-        self.interval = interval
-        self.peak_rss_kb = 0
-        self.peak_pss_kb = 0
-        self.cpu_seconds = 0.0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            rss, pss = tree_memory_kb(self.pid, self.exclude)
-            self.peak_rss_kb = max(self.peak_rss_kb, rss)
-            self.peak_pss_kb = max(self.peak_pss_kb, pss)
-            self.cpu_seconds = time.thread_time()
-            self.stop.wait(self.interval)
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (the extraction pool)."""
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of its finished children (the extraction pool)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds used so far by a running process (utime + stime from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -182,16 +140,25 @@ def main() -> None:
             with session_scope(engine) as session:
                 session.add_all(Feed(url=u) for u in feed_urls)
             load_start = round(os.getloadavg()[0], 2)
-            sampler = PeakSampler(os.getpid(), {server.pid})
-            sampler.start()
+            sampler = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("memsample.py"))]
+                + [str(os.getpid()), str(server.pid)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert sampler.stdout is not None and sampler.stdout.readline().strip() == "ready"
             started = time.perf_counter()
-            cpu_before = _cpu()
+            main_before, pool_before = _cpu()
+            server_before = process_cpu(server.pid)
             report = asyncio.run(refresh(engine, settings))
             elapsed = time.perf_counter() - started
-            cpu = _cpu() - cpu_before
-            sampler.stop.set()
-            sampler.join()
-            cpu -= sampler.cpu_seconds
+            server_cpu = process_cpu(server.pid) - server_before
+            main_after, pool_after = _cpu()
+            sampler.terminate()
+            peaks = json.loads(sampler.communicate()[0])
+            main_cpu = main_after - main_before
+            pool_cpu = pool_after - pool_before
+            cpu = main_cpu + pool_cpu
             with session_scope(engine) as session:
                 stored = session.scalar(select(func.count()).select_from(Article)) or 0
                 full = session.scalar(
@@ -211,11 +178,14 @@ def main() -> None:
         "feed_errors": len(report.errors),
         "seconds": round(elapsed, 2),
         "articles_per_second": round(stored / elapsed, 1),
-        "peak_pss_mb": round(sampler.peak_pss_kb / 1024, 1),
-        "peak_rss_sum_mb": round(sampler.peak_rss_kb / 1024, 1),
+        "peak_pss_mb": round(peaks["pss_kb"] / 1024, 1),
+        "peak_rss_sum_mb": round(peaks["rss_kb"] / 1024, 1),
         "cpu_seconds": round(cpu, 2),
         "cpu_ms_per_article": round(1000 * cpu / max(stored, 1), 1),
-        "memory_sampler_cpu_seconds": round(sampler.cpu_seconds, 2),
+        "main_cpu_ms_per_article": round(1000 * main_cpu / max(stored, 1), 1),
+        "workers_cpu_ms_per_article": round(1000 * pool_cpu / max(stored, 1), 1),
+        "http_server_cpu_seconds": round(server_cpu, 2),
+        "memory_sampler_cpu_seconds": round(peaks["cpu"], 2),
         "load_average_at_start": load_start,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
