@@ -424,3 +424,20 @@ def test_bulk_store_matches_storing_one_by_one(settings: Settings):
         ["seen", "new"],
     ]
     assert _store_scenario(settings, bulk=True, tag="bulk") == one_by_one
+
+
+def test_warm_up_compiles_dateparser_only_for_long_lived_pools(settings: Settings):
+    """One-shot runs start extracting without dateparser's 1 s of compiling (workers do it
+    if a page needs it); `serve`'s long-lived pool compiles it once, before forking."""
+    from htmldate.extractors import get_external_parser
+
+    from newsdesk.pipeline import Refresher, warm_up_extractor
+
+    get_external_parser.cache_clear()
+    warm_up_extractor(dates=False)
+    assert get_external_parser.cache_info().currsize == 0
+    warm_up_extractor(dates=True)
+    assert get_external_parser.cache_info().currsize == 1
+    engine = connect(settings.db_url)
+    assert Refresher(engine, settings).long_lived is False
+    engine.dispose()
