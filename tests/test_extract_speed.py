@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+from copy import copy
 
 import pytest
 import trafilatura
+from lxml.etree import tostring
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 from trafilatura.xpaths import AUTHOR_XPATHS
 
-from newsdesk.extract import article
+from newsdesk.extract import article, prefilter
 from newsdesk.extract.metadata import (
     _AUTHOR_CANDIDATES,
     _author_matches,
@@ -90,6 +93,72 @@ def test_readability_gate_acts_only_inside_extract_article() -> None:
     finally:
         article.compare_extraction = original
     assert not article._GATED.get()
+
+
+def _eval_pages() -> list[bytes]:
+    root = shared_data("trafilatura-eval") / "html"
+    return [gzip.decompress(p.read_bytes()) for p in sorted(root.glob("*.html.gz"))[:200]]
+
+
+PREFILTERED = {
+    "raw prune 0": lambda: trafilatura.xpaths.RAW_TREE_PRUNE_XPATH[0],
+    "raw prune 1": lambda: trafilatura.xpaths.RAW_TREE_PRUNE_XPATH[1],
+    "comments": lambda: trafilatura.xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH[0],
+    "basic clean": lambda: prefilter._BASELINE.BASIC_CLEAN_XPATH,
+}
+# One page per condition of the prefiltered XPaths (each also selects something).
+POSITIVES = [
+    f"<html><body>{block}<p>Body text of the article.</p></body></html>"
+    for block in (
+        '<div class="infinite-scroll"><p>next story</p></div>',
+        '<section id="mvp-post-add-box"><h1>x</h1></section>',
+        '<aside class="x elementor-share-buttons"></aside>',
+        '<div id="comments"><p>c</p></div>',
+        '<div id="Comment-list"><p>c</p></div>',
+        '<ul class="post-comments"><li>c</li></ul>',
+        '<div class="site-CookieBanner">accept</div>',
+        '<div id="onetrust-consent-sdk">accept</div>',
+        "<footer>f</footer>",
+    )
+]
+
+
+@pytest.mark.parametrize("name", PREFILTERED)
+def test_prefiltered_xpaths_select_what_trafilatura_selects(name: str) -> None:
+    """On real pages (most skip the XPath) and on one where every condition holds."""
+    shortcut = PREFILTERED[name]()
+    assert isinstance(shortcut, prefilter.Prefiltered)
+    pages = [*_pages(121), *_eval_pages(), *(p.encode() for p in POSITIVES)]
+    skipped = 0
+    for html in pages:
+        tree = article._load_tree(decode_body(html))
+        assert tree is not None
+        with prefilter.page_attributes(tree):
+            got = shortcut(tree)
+            skipped += not prefilter._PAGE.get().may_match(shortcut)  # type: ignore[union-attr]
+        assert got == shortcut.xpath(tree)
+    # Outside extraction: the plain XPath.
+    assert any(shortcut(article._load_tree(p)) for p in POSITIVES)
+    assert skipped > len(pages) // 3  # the shortcut is taken
+
+
+def test_extraction_leaves_unpruned_trees_unchanged() -> None:
+    """Extraction skips copying the page tree when trafilatura would not prune it: it must
+    then leave that tree exactly as it was."""
+    options = copy(article._OPTIONS)
+    unpruned = 0
+    for html in [*_pages(121), *_eval_pages()]:
+        tree = article._load_tree(decode_body(html))
+        assert tree is not None
+        with prefilter.page_attributes(tree):
+            if prefilter.prunes_raw_tree():
+                continue
+            unpruned += 1
+            before = tostring(tree)
+            with contextlib.suppress(TypeError, ValueError):
+                trafilatura.core.trafilatura_sequence(tree, options, "https://example.com/a")
+        assert tostring(tree) == before
+    assert unpruned > 100
 
 
 @pytest.mark.parametrize("markup", ["", "   ", "\x00"])

@@ -45,6 +45,7 @@ from newsdesk.extract.cleanup import (
 )
 from newsdesk.extract.language import detect_language
 from newsdesk.extract.metadata import extract_page_metadata
+from newsdesk.extract.prefilter import page_attributes, prunes_raw_tree
 from newsdesk.extract.sanitize import sanitize_html
 from newsdesk.sources.charset import decode_body
 
@@ -224,7 +225,10 @@ def _extract_body(tree: HtmlElement, url: str | None) -> _Element | None:
     options.source = url and url.encode("utf-8", "replace").decode("utf-8")
     token = _GATED.set(True)
     try:
-        body, text, _, _ = trafilatura.core.trafilatura_sequence(copy(tree), options, url)
+        with page_attributes(tree):
+            # The page tree is read again afterwards: a copy, if trafilatura would prune it.
+            source = copy(tree) if prunes_raw_tree() else tree
+            body, text, _, _ = trafilatura.core.trafilatura_sequence(source, options, url)
     except (TypeError, ValueError):
         return None  # as bare_extraction: the page has no extractable text
     finally:
