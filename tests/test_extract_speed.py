@@ -11,11 +11,12 @@ import pytest
 import trafilatura
 from lxml.etree import tostring
 from lxml.html import HtmlElement
+from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 from trafilatura.xpaths import AUTHOR_XPATHS
 
-from newsdesk.extract import article, prefilter
+from newsdesk.extract import article, fastxpath
 from newsdesk.extract.metadata import (
     _AUTHOR_CANDIDATES,
     _author_matches,
@@ -97,15 +98,19 @@ def test_readability_gate_acts_only_inside_extract_article() -> None:
 
 def _eval_pages() -> list[bytes]:
     root = shared_data("trafilatura-eval") / "html"
-    return [gzip.decompress(p.read_bytes()) for p in sorted(root.glob("*.html.gz"))[:200]]
+    return [gzip.decompress(p.read_bytes()) for p in sorted(root.glob("*.html.gz"))[:100]]
 
 
-PREFILTERED = {
-    "raw prune 0": lambda: trafilatura.xpaths.RAW_TREE_PRUNE_XPATH[0],
-    "raw prune 1": lambda: trafilatura.xpaths.RAW_TREE_PRUNE_XPATH[1],
-    "comments": lambda: trafilatura.xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH[0],
-    "basic clean": lambda: prefilter._BASELINE.BASIC_CLEAN_XPATH,
-}
+PAGE_XPATHS = {
+    f"{name}[{i}]": xpath
+    for name, value in vars(trafilatura.xpaths).items()
+    if isinstance(value, list)
+    for i, xpath in enumerate(value)
+    if isinstance(xpath, fastxpath.PageXPath)
+} | {"BASIC_CLEAN_XPATH": fastxpath._BASELINE.BASIC_CLEAN_XPATH}
+PREFILTERED = [name for name, xpath in PAGE_XPATHS.items() if xpath.prefilter is not None]
+
+
 # One page per condition of the prefiltered XPaths (each also selects something).
 POSITIVES = [
     f"<html><body>{block}<p>Body text of the article.</p></body></html>"
@@ -123,23 +128,46 @@ POSITIVES = [
 ]
 
 
-@pytest.mark.parametrize("name", PREFILTERED)
-def test_prefiltered_xpaths_select_what_trafilatura_selects(name: str) -> None:
-    """On real pages (most skip the XPath) and on one where every condition holds."""
-    shortcut = PREFILTERED[name]()
-    assert isinstance(shortcut, prefilter.Prefiltered)
-    pages = [*_pages(121), *_eval_pages(), *(p.encode() for p in POSITIVES)]
-    skipped = 0
-    for html in pages:
+def test_every_regex_xpath_of_trafilatura_is_replaced() -> None:
+    assert len(PAGE_XPATHS) >= 20
+    assert set(PREFILTERED) == {
+        "RAW_TREE_PRUNE_XPATH[0]",
+        "RAW_TREE_PRUNE_XPATH[1]",
+        "REMOVE_COMMENTS_AND_LISTS_XPATH[0]",
+        "BASIC_CLEAN_XPATH",
+    }
+
+
+@pytest.fixture(scope="module")
+def page_trees() -> list[tuple[HtmlElement, HtmlElement]]:
+    """(raw tree, cleaned and converted tree) of real pages and of one page per condition."""
+    trees = []
+    for html in [*_pages(121), *_eval_pages(), *(p.encode() for p in POSITIVES)]:
         tree = article._load_tree(decode_body(html))
         assert tree is not None
-        with prefilter.page_attributes(tree):
-            got = shortcut(tree)
-            skipped += not prefilter._PAGE.get().may_match(shortcut)  # type: ignore[union-attr]
-        assert got == shortcut.xpath(tree)
-    # Outside extraction: the plain XPath.
-    assert any(shortcut(article._load_tree(p)) for p in POSITIVES)
-    assert skipped > len(pages) // 3  # the shortcut is taken
+        cleaned = tree_cleaning(copy(tree), article._OPTIONS)
+        trees.append((tree, convert_tags(cleaned, article._OPTIONS)))
+    return trees
+
+
+@pytest.mark.parametrize("name", PAGE_XPATHS)
+def test_page_xpaths_select_what_trafilatura_selects(
+    name: str, page_trees: list[tuple[HtmlElement, HtmlElement]]
+) -> None:
+    """On real pages, raw and cleaned, and on pages where each prefilter condition holds."""
+    xpath = PAGE_XPATHS[name]
+    skipped = 0
+    for raw, cleaned in page_trees:
+        with fastxpath.page_attributes(raw):
+            page = fastxpath._PAGE.get()
+            assert page is not None
+            skipped += not page.may_match(xpath)
+            got = [xpath(raw), xpath(cleaned)]
+        assert got == [xpath.original(raw), xpath.original(cleaned)]
+    if name in PREFILTERED:
+        assert skipped > len(page_trees) // 3  # the shortcut is taken
+        # Outside extraction: the plain XPath.
+        assert any(xpath(article._load_tree(p)) for p in POSITIVES)
 
 
 def test_extraction_leaves_unpruned_trees_unchanged() -> None:
@@ -150,8 +178,8 @@ def test_extraction_leaves_unpruned_trees_unchanged() -> None:
     for html in [*_pages(121), *_eval_pages()]:
         tree = article._load_tree(decode_body(html))
         assert tree is not None
-        with prefilter.page_attributes(tree):
-            if prefilter.prunes_raw_tree():
+        with fastxpath.page_attributes(tree):
+            if fastxpath.prunes_raw_tree():
                 continue
             unpruned += 1
             before = tostring(tree)

@@ -43,9 +43,9 @@ from newsdesk.extract.cleanup import (
     word_key,
     words,
 )
+from newsdesk.extract.fastxpath import page_attributes, prunes_raw_tree
 from newsdesk.extract.language import detect_language
 from newsdesk.extract.metadata import extract_page_metadata
-from newsdesk.extract.prefilter import page_attributes, prunes_raw_tree
 from newsdesk.extract.sanitize import sanitize_html
 from newsdesk.sources.charset import decode_body
 
