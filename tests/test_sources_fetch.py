@@ -22,6 +22,7 @@ from newsdesk.sources.fetch import (
     BlockedURL,
     Fetcher,
     FetchError,
+    Resolver,
     Response,
     _GuardedBackend,
     parse_retry_after,
@@ -435,8 +436,38 @@ def test_connect_time_guard_refuses_unallowed_addresses(http_server: LoopbackSer
     """The pinned-address backend re-checks at connect time (protects against DNS rebinding)."""
 
     async def connect() -> None:
-        await _GuardedBackend([]).connect_tcp("localhost", http_server.port, timeout=1)
+        await _GuardedBackend([], Resolver()).connect_tcp("localhost", http_server.port, timeout=1)
 
     with pytest.raises(BlockedURL, match="loopback"):
         run(connect())
     assert http_server.requests == []
+
+
+def test_host_is_resolved_once_per_ttl(http_server: LoopbackServer, settings: Settings) -> None:
+    """Three pages of one host, each checked before the request and at connect time: one
+    lookup, until the answer expires."""
+    for i in range(3):
+        http_server.route(f"/p{i}", body=b"<html><body>page</body></html>")
+    host = f"localhost:{http_server.port}"
+    lookups: list[tuple[object, ...]] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        real = loop.getaddrinfo
+
+        async def counting(*args: object, **kwargs: object) -> object:
+            lookups.append(args)
+            return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+        loop.getaddrinfo = counting  # type: ignore[method-assign]
+        async with Fetcher(settings) as fetcher:
+            for i in range(3):
+                assert (await fetcher.get(f"http://{host}/p{i}")).status == 200
+            assert len(lookups) == 1
+        expiring = Resolver()
+        expiring.TTL = 0.0  # answers expire at once: each call resolves again
+        await expiring("localhost", 80)
+        await expiring("localhost", 80)
+        assert len(lookups) == 3
+
+    asyncio.run(main())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from newsdesk.sources.errors import BlockedURL, FetchError
@@ -125,12 +125,21 @@ def check_url(url: str, allowed_networks: Sequence[str]) -> None:
     _check_infos(host, infos, allowed_networks, url)
 
 
-async def check_url_async(url: str, allowed_networks: Sequence[str]) -> None:
-    """Async variant of :func:`check_url` (resolves with ``loop.getaddrinfo``)."""
+async def check_url_async(
+    url: str,
+    allowed_networks: Sequence[str],
+    resolve: Callable[[str, int], Awaitable[Sequence[AddrInfo]]] | None = None,
+) -> None:
+    """Async variant of :func:`check_url` (resolves with ``resolve``, by default
+    ``loop.getaddrinfo``)."""
     host, port = _split(url)
-    loop = asyncio.get_running_loop()
+    infos: Sequence[AddrInfo]
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        if resolve is None:
+            loop = asyncio.get_running_loop()
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        else:
+            infos = await resolve(host, port)
     except (OSError, UnicodeError) as exc:
         raise _resolve_error(url, host, OSError(str(exc))) from None
     _check_infos(host, infos, allowed_networks, url)
