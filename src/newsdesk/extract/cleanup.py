@@ -88,7 +88,10 @@ def words(text: str | None) -> list[str]:
 
 def word_key(elem: _Element) -> str:
     """An element's words joined by spaces: what two copies of a text block have in common."""
-    return " ".join(_WORD_RE.findall(" ".join(elem.itertext()).lower()))
+    if len(elem):
+        return " ".join(_WORD_RE.findall(" ".join(elem.itertext()).lower()))
+    text = elem.text  # no children: itertext() would give just this
+    return " ".join(_WORD_RE.findall(text.lower())) if text else ""
 
 
 class WordKeys(dict[_Element, str]):

@@ -42,7 +42,7 @@ class _Page:
     def __init__(self, tree: _Element) -> None:
         self.values = "\n".join(_ATTRIBUTES(tree))
         self.verdicts: dict[int, bool] = {}  # per PageXPath: may it select anything?
-        self.tests: dict[tuple[str, str, str], bool] = {}  # (pattern, flags, value) -> found
+        self.tests: dict[tuple[str, str], dict[str, bool]] = {}  # (pattern, flags): value: found
 
     def may_match(self, xpath: PageXPath) -> bool:
         verdict = self.verdicts.get(id(xpath))
@@ -74,17 +74,27 @@ def _string(value: Any) -> str:
 
 def _regexp_test(_context: Any, value: Any, pattern: Any, flags: Any = "") -> bool:
     """EXSLT re:test, with verdicts kept for the page."""
-    key = (_string(pattern), _string(flags), _string(value))
+    if type(value) is list and value and type(value[0]) is str:
+        value = value[0]  # an attribute (the usual case)
+    elif type(value) is not str:
+        value = _string(value)
+    if type(pattern) is not str or type(flags) is not str:
+        pattern, flags = _string(pattern), _string(flags)
     page = _PAGE.get()
-    if page is not None and (found := page.tests.get(key)) is not None:
-        return found
-    compiled = _COMPILED.get(key[:2])
-    if compiled is None:
-        compiled = re.compile(key[0], re.IGNORECASE if "i" in key[1] else 0)
-        _COMPILED[key[:2]] = compiled
-    found = compiled.search(key[2]) is not None
+    verdicts = None
     if page is not None:
-        page.tests[key] = found
+        verdicts = page.tests.get((pattern, flags))
+        if verdicts is None:
+            verdicts = page.tests[(pattern, flags)] = {}
+        elif (found := verdicts.get(value)) is not None:
+            return found
+    compiled = _COMPILED.get((pattern, flags))
+    if compiled is None:
+        compiled = re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
+        _COMPILED[(pattern, flags)] = compiled
+    found = compiled.search(value) is not None
+    if verdicts is not None:
+        verdicts[value] = found
     return found
 
 
