@@ -102,6 +102,32 @@ def test_teaser_feed_gets_full_text_from_pages(http_server: LoopbackServer, sett
         assert feed.last_error is None and feed.last_success_at is not None
 
 
+def test_page_charset_from_the_http_header(http_server: LoopbackServer, settings: Settings):
+    """A page that declares its charset only in the Content-Type header (ISO-8859-2, which
+    detection takes for another code page) is read in that charset."""
+    polish = (
+        "Wczoraj wieczorem rada miasta przyjęła budżet na przyszły rok. Radni długo spierali się "
+        "o wydatki na szkoły, żłobki i drogi. Ostatecznie głosowało za nim dwudziestu trzech "
+        "radnych, a przeciw ośmiu. Prezydent miasta podziękował mieszkańcom za cierpliwość."
+    )
+    page = f"<html><head><title>Budżet</title></head><body><article><p>{polish}</p></article>"
+    url = http_server.route(
+        "/news/budzet.html",
+        f"{page}</body></html>".encode("iso-8859-2"),
+        content_type="text/html; charset=ISO-8859-2",
+    )
+    http_server.route("/robots.txt", "User-agent: *\n", content_type="text/plain")
+    item = {"title": "Budżet", "link": url, "guid": "budzet", "description": "Teaser."}
+    feed_url = http_server.route("/feed.xml", rss("Gazeta", [item]), content_type="text/xml")
+    add_feeds(settings, [feed_url])
+    engine = connect(settings.db_url)
+    assert asyncio.run(refresh(engine, settings)).new_articles == 1
+    with session_scope(engine) as session:
+        article = session.scalars(select(Article)).one()
+        assert "przyjęła budżet na przyszły rok" in article.text
+        assert article.language == "pl"
+
+
 def test_refresh_is_idempotent_and_uses_conditional_get(
     http_server: LoopbackServer, settings: Settings
 ):

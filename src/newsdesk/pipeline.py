@@ -26,6 +26,7 @@ from newsdesk.extract.article import Extracted, ExtractionError, extract_article
 from newsdesk.extract.language import detect_language
 from newsdesk.extract.sanitize import html_to_text, sanitize_html
 from newsdesk.sources.backoff import next_delay
+from newsdesk.sources.charset import decode_body
 from newsdesk.sources.entry import Entry, FeedError, ParsedFeed
 from newsdesk.sources.feeds import parse_feed
 from newsdesk.sources.fetch import Fetcher, FetchError
@@ -338,9 +339,12 @@ def warm_up_extractor(dates: bool = True) -> None:
         get_external_parser().get_date_data("12 xxxx 2019")
 
 
-def extract_page(body: bytes, url: str, published: datetime | None = None) -> Extracted:
-    """Runs in a worker process. `published`: the feed's date, if it gives one."""
-    return extract_article(body, url, published)
+def extract_page(
+    body: bytes, url: str, published: datetime | None = None, content_type: str | None = None
+) -> Extracted:
+    """Runs in a worker process. `published`: the feed's date, if it gives one;
+    `content_type`: the HTTP header, whose charset decides how the bytes are read."""
+    return extract_article(decode_body(body, content_type), url, published)
 
 
 # ---------------------------------------------------------------- the run
@@ -386,13 +390,21 @@ class Refresher:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    async def extract(self, body: bytes, url: str, published: datetime | None = None) -> Extracted:
+    async def extract(
+        self,
+        body: bytes,
+        url: str,
+        published: datetime | None = None,
+        content_type: str | None = None,
+    ) -> Extracted:
         loop = asyncio.get_running_loop()
         try:
             # The first call warms the extractor up (0.5-1.6 s): off the event loop, which
             # under `serve` also answers web requests.
             pool = self._pool or await asyncio.to_thread(self._executor)
-            return await loop.run_in_executor(pool, extract_page, body, url, published)
+            return await loop.run_in_executor(
+                pool, extract_page, body, url, published, content_type
+            )
         except BrokenProcessPool as exc:
             self.close()  # a worker died (segfault, OOM): start a fresh pool next time
             raise ExtractionError(f"extractor process crashed: {exc}") from exc
@@ -496,7 +508,7 @@ class Refresher:
         try:
             async with self._page_slots:
                 page = await fetcher.get(entry.url, check_robots=True)
-                ext = await self.extract(page.body, page.url, cand.published)
+                ext = await self.extract(page.body, page.url, cand.published, page.content_type)
             return merge_extracted(cand, ext)
         except (FetchError, ExtractionError) as exc:
             message = str(exc)
