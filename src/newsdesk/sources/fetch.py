@@ -99,11 +99,13 @@ class Resolver:
         if known is not None and known[0] > now:
             return known[1]
         loop = asyncio.get_running_loop()
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos: list[AddrInfo] = list(await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
         if len(self._answers) >= self.MAX_ENTRIES:
             self._answers = {k: v for k, v in self._answers.items() if v[0] > now}
-        self._answers[key] = (now + self.TTL, list(infos))
-        return list(infos)
+            if len(self._answers) >= self.MAX_ENTRIES:
+                self._answers.clear()
+        self._answers[key] = (now + self.TTL, infos)
+        return infos
 
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
