@@ -18,7 +18,7 @@ from trafilatura.xpaths import AUTHOR_XPATHS
 
 from newsdesk.extract import article, fastxpath
 from newsdesk.extract.metadata import (
-    _AUTHOR_CANDIDATES,
+    _author_candidates,
     _author_matches,
     extract_author,
     extract_page_metadata,
@@ -62,6 +62,12 @@ _CLAUSE_ELEMENTS = [
     "<span><rel>me</rel>Kim Writer</span>",
 ]
 AUTHOR_CLAUSES = f"<html><body>{''.join(_CLAUSE_ELEMENTS)}<p>Body.</p></body></html>"
+# A class value that no XPath literal can hold (both quotes): the candidates fall back to
+# every element with a tested attribute.
+AUTHOR_QUOTES = (
+    '<html><body><span class="it\'s &quot;the&quot; author">Lu Writer</span>'
+    "<p class='byline'>By Mo Writer</p><p>Body.</p></body></html>"
+)
 
 
 def _pages(limit: int) -> list[bytes]:
@@ -69,21 +75,25 @@ def _pages(limit: int) -> list[bytes]:
     return [gzip.decompress(p.read_bytes()) for p in sorted(root.glob("*.html.gz"))[:limit]]
 
 
-@pytest.mark.parametrize("source", ["bylines", "clauses", "pages"])
+@pytest.mark.parametrize("source", ["bylines", "clauses", "quotes", "pages"])
 def test_author_tests_match_trafilatura_xpaths(source: str) -> None:
-    pages = {"bylines": [BYLINES.encode()], "clauses": [AUTHOR_CLAUSES.encode()]}.get(source)
+    pages = {
+        "bylines": [BYLINES.encode()],
+        "clauses": [AUTHOR_CLAUSES.encode()],
+        "quotes": [AUTHOR_QUOTES.encode()],
+    }.get(source)
     pages = pages or _pages(121)
     matched = 0
     for html in pages:
         tree = article._load_tree(decode_body(html))
         assert tree is not None
         expected = [set(xpath(tree)) for xpath in AUTHOR_XPATHS]
-        candidates = set(_AUTHOR_CANDIDATES(tree))
+        candidates = set(_author_candidates(tree))
         for elem in tree.iter():
             got = _author_matches(elem) if elem in candidates else (False, False, False)
             assert got == tuple(elem in found for found in expected), elem.attrib
             matched += any(got)
-    assert matched >= {"bylines": 7, "clauses": 40, "pages": 40}[source]
+    assert matched >= {"bylines": 7, "clauses": 40, "quotes": 2, "pages": 40}[source]
 
 
 def test_author_without_candidates_is_none() -> None:

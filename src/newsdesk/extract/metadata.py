@@ -99,7 +99,48 @@ AUTHOR_DISCARD_XPATHS = [
 
 
 # Elements that can match an author XPath: the tests below run in Python on these only.
-_AUTHOR_CANDIDATES = XPath(
+# Those matching through an attribute other than class and id (found from attribute nodes:
+# a third of the time of a test on every element):
+_AUTHOR_OTHERS = (
+    "//author|//@rel[.='author']/..|//@itemprop[contains(., 'author')]/.."
+    "|//@data-testid[.='AuthorCard' or .='AuthorURL']/..|//@data-component[contains(., 'Byline')]/.."
+    "|//rel/.."
+)
+# ... and those with a class or id value that some test needs (every class or id test below
+# implies one of these patterns), looked for among the page's distinct values.
+_ANY_CLASS = re.compile(
+    "uthor|byl|Byl|BBL|username|screenname|writer|channel-name|zuozhe|bianji|xiaobian"
+    "|submitted-by|posted-by|journalist-name"
+)
+_ANY_ID = re.compile("uthor|zuozhe|bianji|xiaobian")
+_CLASSES = XPath("//@class", smart_strings=False)
+_IDS = XPath("//@id", smart_strings=False)
+
+
+def _literal(value: str) -> str | None:
+    """`value` as an XPath 1.0 string literal (None if it holds both kinds of quote)."""
+    if "'" not in value:
+        return f"'{value}'"
+    return f'"{value}"' if '"' not in value else None
+
+
+def _author_candidates(tree: HtmlElement) -> list[HtmlElement]:
+    """The elements of the page that can match an author XPath, in document order."""
+    path = _AUTHOR_OTHERS
+    for name, values, pattern in (
+        ("class", _CLASSES(tree), _ANY_CLASS),
+        ("id", _IDS(tree), _ANY_ID),
+    ):
+        literals = [_literal(v) for v in {v for v in values if pattern.search(v)}]
+        if None in literals:
+            return list(_AUTHOR_ALL(tree))
+        if literals:
+            path += f"|//@{name}[" + " or ".join(f".={lit}" for lit in literals) + "]/.."
+    return list(tree.xpath(path))
+
+
+# Every element that has an attribute some test reads (the fallback).
+_AUTHOR_ALL = XPath(
     "//*[@class or @id or @rel or @itemprop or @data-testid or @data-component or rel]|//author"
 )
 _TAGS_1 = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
@@ -182,7 +223,7 @@ def extract_author(tree: HtmlElement) -> str | None:
     a match holding one loses that text, so only such a match is copied and pruned.
     """
     matches: tuple[list[HtmlElement], ...] = ([], [], [])
-    for elem in _AUTHOR_CANDIDATES(tree):
+    for elem in _author_candidates(tree):
         for found, hit in zip(matches, _author_matches(elem), strict=True):
             if hit:
                 found.append(elem)
