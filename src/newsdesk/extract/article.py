@@ -56,9 +56,10 @@ MIN_WORDS = 10
 # trafilatura options for the text: comments are never article body; tables can be.
 TEXT_OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True}
 # Invisible schema.org blocks (SEO copies of headline, dates, body) are metadata, not content.
+# (Found from the attribute nodes: faster than a test on every element of the page.)
 HIDDEN_MICRODATA = (
-    "//*[(@itemscope or @itemprop) and (@hidden or contains(translate(@style, "
-    "'DISPLAYNOE ', 'displaynoe'), 'display:none'))]"
+    "(//@itemscope/..|//@itemprop/..)[@hidden or contains(translate(@style, "
+    "'DISPLAYNOE ', 'displaynoe'), 'display:none')]"
 )
 
 # trafilatura's parser settings, with a class lookup done in C: lxml.html's default lookup is a
