@@ -26,7 +26,6 @@ from newsdesk.extract.article import Extracted, ExtractionError, extract_article
 from newsdesk.extract.language import detect_language
 from newsdesk.extract.sanitize import html_to_text, sanitize_html
 from newsdesk.sources.backoff import next_delay
-from newsdesk.sources.charset import decode_body
 from newsdesk.sources.entry import Entry, FeedError, ParsedFeed
 from newsdesk.sources.feeds import parse_feed
 from newsdesk.sources.fetch import Fetcher, FetchError
@@ -344,7 +343,7 @@ def extract_page(
 ) -> Extracted:
     """Runs in a worker process. `published`: the feed's date, if it gives one;
     `content_type`: the HTTP header, whose charset decides how the bytes are read."""
-    return extract_article(decode_body(body, content_type), url, published)
+    return extract_article(body, url, published, content_type)
 
 
 # ---------------------------------------------------------------- the run

@@ -356,13 +356,17 @@ def _clean_title(
 
 
 def extract_article(
-    html: str | bytes, url: str | None = None, published: datetime | None = None
+    html: str | bytes,
+    url: str | None = None,
+    published: datetime | None = None,
+    content_type: str | None = None,
 ) -> Extracted:
     """Extract the main article of an HTML page; raises ExtractionError if there is none.
 
-    `published`, when the feed gives it, replaces the page's own date search.
+    `published`, when the feed gives it, replaces the page's own date search. Bytes are
+    decoded with the charset of `content_type` (the HTTP header) if it names one.
     """
-    markup = decode_body(html) if isinstance(html, bytes) else html
+    markup = decode_body(html, content_type) if isinstance(html, bytes) else html
     try:
         tree = _load_tree(markup)
     except (LxmlError, ValueError) as exc:

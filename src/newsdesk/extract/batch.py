@@ -14,7 +14,6 @@ from typing import Any
 
 from newsdesk.config import Settings
 from newsdesk.extract.article import ExtractionError, extract_article
-from newsdesk.sources.charset import decode_body
 
 __all__ = ["extract_inputs"]
 
@@ -52,7 +51,7 @@ def _extract_job(job: _Job) -> dict[str, Any]:
     if job.error is not None:
         return _result(job.url, job.error)
     try:
-        article = extract_article(decode_body(job.data, job.content_type), job.url)
+        article = extract_article(job.data, job.url, content_type=job.content_type)
     except ExtractionError as exc:
         return _result(job.url, str(exc))
     except Exception as exc:  # a batch never aborts on one bad page
