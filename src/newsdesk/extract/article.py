@@ -226,10 +226,9 @@ def _extract_body(tree: HtmlElement, url: str | None) -> _Element | None:
     options.source = url and url.encode("utf-8", "replace").decode("utf-8")
     token = _GATED.set(True)
     try:
-        with page_attributes(tree):
-            # The page tree is read again afterwards: a copy, if trafilatura would prune it.
-            source = copy(tree) if prunes_raw_tree() else tree
-            body, text, _, _ = trafilatura.core.trafilatura_sequence(source, options, url)
+        # The page tree is read again afterwards: a copy, if trafilatura would prune it.
+        source = copy(tree) if prunes_raw_tree() else tree
+        body, text, _, _ = trafilatura.core.trafilatura_sequence(source, options, url)
     except (TypeError, ValueError):
         return None  # as bare_extraction: the page has no extractable text
     finally:
@@ -373,6 +372,11 @@ def extract_article(
         raise ExtractionError(f"cannot parse the page as HTML: {exc}") from exc
     if tree is None:
         raise ExtractionError("the input is empty or not an HTML document")
+    with page_attributes(tree):  # the page's class and id values, read once
+        return _extract_tree(tree, url, published)
+
+
+def _extract_tree(tree: HtmlElement, url: str | None, published: datetime | None) -> Extracted:
     try:
         known = published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S%z") if published else None
         meta = extract_page_metadata(tree, url, known)

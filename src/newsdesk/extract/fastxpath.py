@@ -31,16 +31,20 @@ from lxml.etree import XPath, _Element
 REGEXP_NS = "http://exslt.org/regular-expressions"
 # The module (the package's attribute of that name is its baseline() function).
 _BASELINE = importlib.import_module("trafilatura.baseline")
-_ATTRIBUTES = XPath(".//@class|.//@id", smart_strings=False)
+_CLASSES = XPath(".//@class", smart_strings=False)
+_IDS = XPath(".//@id", smart_strings=False)
 # re:test on attributes: re:test(@a, 'pattern') or re:test(@a|@b, 'pattern', 'flags').
 _ATTRIBUTE_TEST = re.compile(r"re:test\((@[\w-]+(?:\|@[\w-]+)*), '([^']*)'((?:, '[^']*')?)\)")
 
 
 class _Page:
-    """A page's id/class values, one per line, and the verdicts computed on them."""
+    """A page's class and id values (also one per line) and the verdicts computed on them."""
 
     def __init__(self, tree: _Element) -> None:
-        self.values = "\n".join(_ATTRIBUTES(tree))
+        self.tree = tree
+        self.classes: list[str] = _CLASSES(tree)
+        self.ids: list[str] = _IDS(tree)
+        self.values = "\n".join((*self.classes, *self.ids))
         self.verdicts: dict[int, bool] = {}  # per PageXPath: may it select anything?
         self.tests: dict[tuple[str, str], dict[str, bool]] = {}  # (pattern, flags): value: found
 
@@ -165,6 +169,15 @@ def page_attributes(tree: _Element) -> Iterator[None]:
         yield
     finally:
         _PAGE.reset(token)
+
+
+def class_and_id_values(tree: _Element) -> tuple[list[str], list[str]]:
+    """The class values and the id values of `tree` (read once per page within
+    `page_attributes`)."""
+    page = _PAGE.get()
+    if page is not None and page.tree is tree:
+        return page.classes, page.ids
+    return _CLASSES(tree), _IDS(tree)
 
 
 def prunes_raw_tree() -> bool:

@@ -35,6 +35,8 @@ from trafilatura.metadata import (
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import HTML_STRIP_TAGS, trim
 
+from newsdesk.extract.fastxpath import class_and_id_values
+
 __all__ = ["extract_page_metadata"]
 
 
@@ -113,8 +115,6 @@ _ANY_CLASS = re.compile(
     "|submitted-by|posted-by|journalist-name"
 )
 _ANY_ID = re.compile("uthor|zuozhe|bianji|xiaobian")
-_CLASSES = XPath("//@class", smart_strings=False)
-_IDS = XPath("//@id", smart_strings=False)
 
 
 def _literal(value: str) -> str | None:
@@ -127,10 +127,8 @@ def _literal(value: str) -> str | None:
 def _author_candidates(tree: HtmlElement) -> list[HtmlElement]:
     """The elements of the page that can match an author XPath, in document order."""
     path = _AUTHOR_OTHERS
-    for name, values, pattern in (
-        ("class", _CLASSES(tree), _ANY_CLASS),
-        ("id", _IDS(tree), _ANY_ID),
-    ):
+    classes, ids = class_and_id_values(tree)
+    for name, values, pattern in (("class", classes, _ANY_CLASS), ("id", ids, _ANY_ID)):
         literals = [_literal(v) for v in {v for v in values if pattern.search(v)}]
         if None in literals:
             return list(_AUTHOR_ALL(tree))
