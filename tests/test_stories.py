@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import random
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -14,17 +16,23 @@ from newsdesk.ask import ask
 from newsdesk.nlp.embed import from_blob
 from newsdesk.store import session_scope
 from newsdesk.store.models_ai import Enrichment, Story
-from newsdesk.stories.cluster import Doc, Params, cluster_docs
+from newsdesk.stories.cluster import (
+    Doc,
+    Params,
+    cluster_docs,
+    similarity_matrix,
+    time_features,
+)
 from newsdesk.stories.dedup import also_published_by, signature
 from newsdesk.stories.index import VectorIndex, forget_open_indexes, index_dir, open_index
 from newsdesk.stories.related import related
 
 try:
     from .conftest import shared_data
-    from .stories_support import Corpus, build_corpus
+    from .stories_support import Corpus, build_corpus, import_records
 except ImportError:  # pragma: no cover - run without the tests package
     from conftest import shared_data  # type: ignore[no-redef]
-    from stories_support import Corpus, build_corpus  # type: ignore[no-redef]
+    from stories_support import Corpus, build_corpus, import_records  # type: ignore[no-redef]
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +209,139 @@ def test_cohesion_check_keeps_two_similar_events_apart() -> None:
     assert len(cluster_docs(full_texts, Params(**embed_only, cohesion=0.0))) == 1
     # Headlines only (near-identical syndicated titles): the check does not apply.
     assert len(cluster_docs(_two_events(words=8), Params(**embed_only))) == 1
+
+
+def test_time_kernel_is_a_gaussian_of_the_gap() -> None:
+    rng = np.random.default_rng(3)
+    hours = 390_000 + rng.uniform(0, 24 * 15, size=200)  # 2014, gaps up to 15 days
+    for scale in (6.0, 12.0, 24.0):
+        rows = time_features(hours, scale)
+        gaps = hours[:, None] - hours[None, :]
+        assert np.abs(rows @ rows.T - np.exp(-((gaps / scale) ** 2))).max() < 1e-5
+
+
+def _mixed_docs(n: int, seed: int, span: float = 48.0) -> list[Doc]:
+    """Four topics; headlines and full texts; most with a publication time, some without."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(4, 384))
+    docs = []
+    for i in range(n):
+        topic = i % 4
+        vec = centres[topic] + rng.normal(scale=1.1, size=384)
+        words = int(rng.choice([8, 300]))
+        terms = {"w": {f"t{topic}": 2, f"x{i}": 1}, "n": {f"n{rng.integers(6)}": 1}, "len": words}
+        hours = None if rng.random() < 0.25 else 390_000 + float(rng.uniform(0, span))
+        docs.append(Doc(i, vec / np.linalg.norm(vec), terms, hours))
+    return docs
+
+
+def test_cluster_docs_is_exact_average_linkage_with_the_time_term() -> None:
+    """The closed-form linkage (sum vectors, headline bonus, time kernel, dated and undated
+    docs) gives the same clusters as textbook average linkage over the pairwise matrix."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    for seed in range(4):
+        docs = _mixed_docs(40, seed)
+        params = Params(knn=len(docs), cohesion=0.0, cohesion_words=0.0)
+        dist = 1.0 - similarity_matrix(docs, params)
+        np.fill_diagonal(dist, 0.0)
+        tree = linkage(squareform((dist + dist.T) / 2, checks=False), method="average")
+        labels = fcluster(tree, 1.0 - params.threshold, "distance")
+        expected = sorted(sorted(int(i) for i in np.flatnonzero(labels == k)) for k in set(labels))
+        got = sorted(cluster_docs(docs, params))
+        assert 3 <= len(got) < len(docs) - 3  # the case exercises real merges and real cuts
+        assert got == expected
+
+
+def _reference_clusters(docs: list[Doc], params: Params) -> list[list[int]]:
+    """Average linkage with the cohesion check, straight from the pairwise matrix: merge the
+    most similar pair of clusters that passes the check, until none reaches the threshold."""
+    sims = similarity_matrix(docs, params)
+    longs = [not d.short for d in docs]
+    clusters = [[i] for i in range(len(docs))]
+
+    def mean(a: list[int], b: list[int] | None = None) -> float:
+        if b is None:
+            return float(np.mean([sims[i, j] for i in a for j in a if i < j]))
+        return float(np.mean([sims[i, j] for i in a for j in b]))
+
+    while True:
+        pairs = sorted(
+            ((mean(a, b), x, y) for x, a in enumerate(clusters) for y, b in enumerate(clusters)),
+            reverse=True,
+        )
+        for s, x, y in pairs:
+            if x >= y or s < params.threshold:
+                continue
+            sides = [c for c in (clusters[x], clusters[y]) if 2 * sum(longs[i] for i in c) > len(c)]
+            sides = [c for c in sides if len(c) >= params.cohesion_min]
+            if sides and s < params.cohesion * float(np.mean([mean(c) for c in sides])):
+                continue
+            clusters[x] = clusters[x] + clusters.pop(y)
+            break
+        else:
+            return sorted(sorted(c) for c in clusters)
+
+
+def test_cohesion_check_is_exact_with_the_time_term() -> None:
+    checked = 0
+    for seed in range(6):
+        docs = _mixed_docs(24, seed, span=6.0 if seed % 2 else 48.0)
+        params = Params(knn=len(docs), cohesion_words=0.0, cohesion=0.8, threshold=0.2)
+        got = sorted(cluster_docs(docs, params))
+        assert got == _reference_clusters(docs, params)
+        unchecked = Params(knn=len(docs), cohesion_words=0.0, cohesion=0.0, threshold=0.2)
+        checked += got != sorted(cluster_docs(docs, unchecked))
+    assert checked >= 2  # the check decides some of these cases
+
+
+def test_headlines_a_day_apart_are_two_stories_given_their_dates(tmp_path: Path) -> None:
+    """Real UCI headlines about Titanfall from two Google News stories 27 hours apart (review
+    round-ups on 10 March 2014, launch day on 12 March): with the feeds' publication times they
+    are two stories, as in the gold labels; the same headlines without dates make one story,
+    so the publication times are what separates them."""
+    from newsdesk.config import Settings
+    from newsdesk.enrich import enrich
+    from newsdesk.store import connect
+
+    path = shared_data("uci-news-aggregator-sample") / "uci-news-aggregator.head.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    stories = {
+        "reviews": "dw0Jnfj8vEPaLZM8TQMSCbVaYeyrM",
+        "launch": "d8bRIS2P12vQAfMQyl607kCwJ9A5M",
+    }
+    for dated in (True, False):
+        records, gold = [], {}
+        for name, story_id in stories.items():
+            chosen = [
+                r for r in rows if r["STORY"] == story_id and "titanfall" in r["TITLE"].lower()
+            ]
+            for r in chosen[:12]:
+                rec = {"url": f"https://uci.example/{r['ID']}", "title": r["TITLE"]}
+                rec |= {"text": r["TITLE"], "source": r["PUBLISHER"]}
+                if dated:
+                    when = datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC)
+                    rec["published"] = when.isoformat()
+                records.append(rec)
+                gold[rec["url"]] = name
+        settings = Settings(data_dir=tmp_path / f"dated-{dated}")
+        ids = import_records(settings, records)
+        engine = connect(settings.db_url)
+        enrich(engine, settings, batch_size=16)
+        with session_scope(engine) as session:
+            story = dict(session.execute(select(Enrichment.article_id, Enrichment.story_id)).all())
+        engine.dispose()
+        main = {
+            name: Counter(story[ids[u]] for u, g in gold.items() if g == name).most_common(1)[0]
+            for name in stories
+        }
+        assert all(count >= 10 for _, count in main.values())  # each told as one story
+        if dated:
+            assert main["reviews"][0] != main["launch"][0]
+        else:
+            assert main["reviews"][0] == main["launch"][0]
 
 
 def test_minhash_signature_ignores_short_texts() -> None:

@@ -47,6 +47,12 @@ class _Row:
     seen_at: datetime
     vector: np.ndarray
     terms: dict
+    dated: bool  # seen_at is the feed's publication time (not the time newsdesk fetched it)
+
+    @property
+    def doc(self) -> Doc:
+        hours = self.seen_at.timestamp() / 3600 if self.dated else None
+        return Doc(self.article_id, self.vector, self.terms, hours)
 
 
 def _aware(value: datetime | None) -> datetime:
@@ -63,17 +69,22 @@ def _load(session: Session, where: object) -> list[_Row]:
             Enrichment.seen_at,
             Enrichment.embedding,
             Enrichment.terms,
-        ).where(
+            Article.published_at,
+        )
+        .join(Article, Article.id == Enrichment.article_id)
+        .where(
             where,  # type: ignore[arg-type]
             Enrichment.duplicate_of.is_(None),
             Enrichment.embedding.is_not(None),
         )
     ).all()
     out = []
-    for article_id, story_id, seen_at, blob, terms in rows:
+    for article_id, story_id, seen_at, blob, terms, published in rows:
         vec = from_blob(blob)
         if vec is not None:
-            out.append(_Row(int(article_id), story_id, _aware(seen_at), vec, terms or {}))
+            seen = _aware(seen_at)
+            dated = published is not None and abs(_aware(published) - seen) < timedelta(seconds=1)
+            out.append(_Row(int(article_id), story_id, seen, vec, terms or {}, dated))
     return out
 
 
@@ -184,7 +195,7 @@ def assign_stories(
         ids = {r.article_id for r in chunk}
         near = _near_stories(session, chunk, index) if index is not None and len(index) else None
         rows = chunk + _context(session, chunk[0].seen_at, chunk[-1].seen_at, ids, near)
-        docs = [Doc(r.article_id, r.vector, r.terms) for r in rows]
+        docs = [r.doc for r in rows]
         pairs = _ann_pairs(docs, index) if index is not None and len(docs) > EXACT_LIMIT else None
         clusters = cluster_docs(docs, params, pairs)
         old = {r.article_id: r.story_id for r in rows}

@@ -5,8 +5,15 @@ Similarity of two articles = 0.34 x cosine of their MiniLM vectors (headline + l
                            + 0.33 x TF-IDF cosine of their names and numbers,
 with IDF taken over the articles being clustered (so words shared by every article about, say,
 "Klitschko defends his title" weigh little, and "Rahman" vs "Thompson" weigh a lot). Pairs where
-one side is only a headline/teaser get SHORT_BONUS added (short texts score lower for the same
-event).
+one side is only a headline/teaser get a bonus (short texts score lower for the same event):
+SHORT_BONUS, or, when both sides have a publication time from their feed, a bonus that depends on
+how far apart they were published: DATED_BONUS - TIME_PENALTY x (1 - exp(-(gap / TIME_SCALE)^2)),
++0.21 for headlines published together, -0.11 twelve hours apart, -0.29 from a day apart. A
+headline says too little to tell one event from the next of its kind (two days of market
+reports, a game's reviews and its launch two days later); being published close together says
+the rest. Full texts carry enough to go without it, and a time the feed did not give (the time
+newsdesk fetched the article) says nothing, so neither gets the time term. The time kernel is a
+dot product of per-article features (`time_features`), so the linkage stays closed-form.
 
 Stories are average-linkage clusters under that similarity, cut at THRESHOLD. Average linkage
 has a closed form with these features (mean pairwise similarity = dot of the two clusters' sum
@@ -47,6 +54,10 @@ W_WORDS = 0.33
 W_NAMES = 0.33
 THRESHOLD = 0.30
 SHORT_BONUS = 0.15
+DATED_BONUS = 0.21
+TIME_SCALE = 12.0  # hours
+TIME_PENALTY = 0.5
+PERIOD = 720.0  # hours: the time kernel repeats every 30 days, far beyond any clustering window
 KNN = 20
 COHESION = 0.7
 COHESION_MIN = 2
@@ -60,6 +71,9 @@ class Params:
     w_names: float = W_NAMES
     threshold: float = THRESHOLD
     short_bonus: float = SHORT_BONUS
+    dated_bonus: float = DATED_BONUS
+    time_scale: float = TIME_SCALE
+    time_penalty: float = TIME_PENALTY
     knn: int = KNN
     cohesion: float = COHESION
     cohesion_min: int = COHESION_MIN
@@ -73,6 +87,7 @@ class Doc:
     id: int
     vector: np.ndarray  # normalized embedding
     terms: dict[str, Any] = field(default_factory=dict)  # features.extract_terms output
+    hours: float | None = None  # publication time in hours since the epoch, if the feed gave one
 
     @property
     def short(self) -> bool:
@@ -119,6 +134,32 @@ def features(docs: Sequence[Doc], params: Params) -> sparse.csr_matrix:
         format="csr",
         dtype=np.float32,
     )
+
+
+def time_features(hours: np.ndarray, scale: float) -> np.ndarray:
+    """Rows whose dot products are exp(-(dt / scale)^2) for time gaps dt under 15 days.
+
+    The Fourier series of that Gaussian repeated every PERIOD hours (cosine and sine of each
+    frequency), truncated where its terms fall below 5e-6 and normalized so that dt = 0 gives 1.
+    Being a dot product, it keeps average linkage closed-form.
+    """
+    m = np.arange(int(math.ceil(3.5 * PERIOD / (math.pi * scale))) + 1)
+    coef = np.exp(-((math.pi * m * scale / PERIOD) ** 2))
+    coef[1:] *= 2.0
+    coef /= coef.sum()
+    hours = np.mod(np.asarray(hours, dtype=np.float64), PERIOD)
+    angle = np.outer(hours, m) * (2 * math.pi / PERIOD)
+    root = np.sqrt(coef)
+    return np.hstack([np.cos(angle) * root, np.sin(angle[:, 1:]) * root[1:]])
+
+
+def _time_rows(docs: Sequence[Doc], params: Params) -> np.ndarray:
+    """Time features of each doc (zero rows for undated docs, or when the time term is off)."""
+    if params.time_penalty <= 0 or not docs:
+        return np.zeros((len(docs), 1))
+    rows = time_features(np.array([d.hours or 0.0 for d in docs]), params.time_scale)
+    rows[[d.hours is None for d in docs]] = 0.0
+    return rows
 
 
 def _neighbours(x: sparse.csr_matrix, k: int, block: int = 512) -> list[tuple[int, int, float]]:
@@ -172,6 +213,25 @@ def cluster_docs(
     wselfs = {i: float(wselfdot[i]) for i in range(n)}
     size = dict.fromkeys(range(n), 1)
     longs = {i: int(not short[i]) for i in range(n)}
+    # Publication times: per cluster, how many members have one (all, and full texts), and the
+    # sums of their time features (all, and full texts); undated members count as zero rows.
+    dated = np.array([d.hours is not None for d in docs], dtype=bool)
+    phi = _time_rows(docs, params)
+    known = {i: int(dated[i]) for i in range(n)}
+    klong = {i: int(dated[i] and not short[i]) for i in range(n)}
+    tsum = {i: phi[i] for i in range(n)}
+    tlong = {i: phi[i] * (not short[i]) for i in range(n)}
+    near_bonus = params.dated_bonus - params.time_penalty
+
+    def bonus_of(shorts: float, dated_shorts: float, closeness: float) -> float:
+        """Sum of the headline bonuses over some pairs: `shorts` pairs with a headline side,
+        `dated_shorts` of them with both times known, `closeness` their summed time kernel."""
+        return (
+            params.short_bonus * (shorts - dated_shorts)
+            + near_bonus * dated_shorts
+            + params.time_penalty * closeness
+        )
+
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     adj: dict[int, set[int]] = {i: set() for i in range(n)}
     for a, b in pairs:
@@ -183,7 +243,11 @@ def cluster_docs(
     def link(a: int, b: int) -> float:
         dot = float(sums[a].multiply(sums[b]).sum())
         pairs_ab = size[a] * size[b]
-        bonus = params.short_bonus * (pairs_ab - longs[a] * longs[b])
+        bonus = bonus_of(
+            pairs_ab - longs[a] * longs[b],
+            known[a] * known[b] - klong[a] * klong[b],
+            float(tsum[a] @ tsum[b]) - float(tlong[a] @ tlong[b]),
+        )
         return (dot + bonus) / pairs_ab
 
     def within(a: int) -> float:
@@ -191,7 +255,12 @@ def cluster_docs(
         na, la = size[a], longs[a]
         pairs_in = na * (na - 1) / 2
         dot = float(sums[a].multiply(sums[a]).sum())
-        bonus = params.short_bonus * (pairs_in - la * (la - 1) / 2)
+        ka, kl = known[a], klong[a]
+        bonus = bonus_of(  # a dated member's own time product is 1
+            pairs_in - la * (la - 1) / 2,
+            ka * (ka - 1) / 2 - kl * (kl - 1) / 2,
+            (float(tsum[a] @ tsum[a]) - ka) / 2 - (float(tlong[a] @ tlong[a]) - kl) / 2,
+        )
         return ((dot - selfs[a]) / 2 + bonus) / pairs_in
 
     def words_within(a: int) -> float:
@@ -236,6 +305,10 @@ def cluster_docs(
         longs[a] += longs.pop(b)
         selfs[a] += selfs.pop(b)
         wselfs[a] += wselfs.pop(b)
+        known[a] += known.pop(b)
+        klong[a] += klong.pop(b)
+        tsum[a] = tsum[a] + tsum.pop(b)
+        tlong[a] = tlong[a] + tlong.pop(b)
         members[a].extend(members.pop(b))
         del sums[b]
         version[a] += 1
@@ -260,4 +333,9 @@ def similarity_matrix(docs: Sequence[Doc], params: Params | None = None) -> np.n
     sims = (x @ x.T).toarray()
     short = np.array([d.short for d in docs], dtype=bool)
     either = short[:, None] | short[None, :]
-    return np.asarray(sims + params.short_bonus * either, dtype=np.float64)
+    dated = np.array([d.hours is not None for d in docs], dtype=bool)
+    both = dated[:, None] & dated[None, :]
+    phi = _time_rows(docs, params)
+    near = params.dated_bonus + params.time_penalty * (phi @ phi.T - 1.0)
+    bonus = np.where(both, near, params.short_bonus)
+    return np.asarray(sims + bonus * either, dtype=np.float64)
