@@ -248,8 +248,7 @@ def baseline_sweep(
     dist = np.clip((dist + dist.T) / 2, 0.0, 2.0)
     tree = linkage(squareform(dist, checks=False), method="average")
     out = []
-    for step in range(50, 100, 2):
-        th = step / 100
+    for th in [step / 100 for step in range(50, 100, 2)] + [0.99]:
         labels = [int(v) for v in fcluster(tree, t=th, criterion="distance")]
         out.append((th, b_cubed(labels, gold)))  # type: ignore[arg-type]
     return out
