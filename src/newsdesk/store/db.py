@@ -25,6 +25,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _begin_before_savepoint(conn: Any, _name: str | None) -> None:
+    """Open the transaction before a SAVEPOINT on SQLite, with the write lock taken.
+
+    Python 3.11's sqlite3 (legacy transaction mode) emits BEGIN only before INSERT, UPDATE,
+    DELETE or REPLACE. A SAVEPOINT sent outside a transaction starts one of its own, and its
+    RELEASE commits it: the writes of ``begin_nested()`` would then survive a rollback of the
+    enclosing session. BEGIN IMMEDIATE also takes the write lock up front (waiting on the busy
+    timeout), so the reads inside the savepoint cannot leave it stale (SQLITE_BUSY_SNAPSHOT).
+    """
+    dbapi_conn = conn.connection.dbapi_connection
+    if not dbapi_conn.in_transaction:
+        dbapi_conn.execute("BEGIN IMMEDIATE")
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -43,6 +57,7 @@ def connect(url: str, migrate: bool = True) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _begin_before_savepoint)
     if migrate:
         with engine.begin() as conn:
             cfg = alembic_config(url)
