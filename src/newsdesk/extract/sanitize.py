@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -37,6 +38,60 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TEXT = DROP_WITH_CONTENT | {"head"}
 _BR = "\x00"  # stands for a <br> (or a line of <pre>) while whitespace is collapsed
 
+# Nesting bound. nh3's parser checks the open-element stack at each tag, so its time grows with
+# the square of the nesting depth (50,000 nested <div>s: 17 s), and libxml2 drops the text
+# below its own depth limit. Real articles nest a few dozen levels; deeper tags are removed
+# (their text kept) before either parser sees the fragment.
+MAX_DEPTH = 64
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>")
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr"}
+)
+# Opening one of these closes an open one of the same name (HTML's implied end tags).
+_SELF_ENDING = frozenset({"p", "li", "dt", "dd", "option", "tr", "td", "th"})
+
+
+def bound_depth(fragment: str, max_depth: int = MAX_DEPTH) -> str:
+    """The fragment with the tags nested deeper than ``max_depth`` removed, text kept.
+
+    Linear time: a tag scan with a stack of at most ``max_depth`` open elements. Not a
+    sanitizer: its output still goes through nh3 or lxml.
+    """
+    if fragment.count("<") <= max_depth:
+        return fragment
+    stack: list[str] = []
+    drop: list[tuple[int, int]] = []
+    too_deep = False
+    for match in _TAG.finditer(fragment):
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _VOID or match.group(0).endswith("/>"):
+            continue
+        if closing:
+            if name in stack:
+                del stack[len(stack) - 1 - stack[::-1].index(name) :]
+            else:
+                drop.append(match.span())  # closes a removed (or never opened) element
+            continue
+        if name in _SELF_ENDING and stack and stack[-1] == name:
+            stack.pop()
+        if len(stack) >= max_depth:
+            drop.append(match.span())
+            too_deep = True
+        else:
+            stack.append(name)
+    if not too_deep:
+        return fragment
+    parts: list[str] = []
+    start = 0
+    for begin, end in drop:
+        if begin > start:  # a run of removed tags becomes one space
+            parts.append(fragment[start:begin])
+            parts.append(" ")
+        start = end
+    parts.append(fragment[start:])
+    return "".join(parts)
+
 
 def _is_web_url(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https")
@@ -63,7 +118,7 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
     else:
         url_relative = "deny"
     return nh3.clean(
-        fragment,
+        bound_depth(fragment),
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROP_WITH_CONTENT),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
@@ -85,7 +140,7 @@ def html_to_text(fragment: str) -> str:
     if not fragment or not fragment.strip():
         return ""
     try:
-        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+        root = lxml.html.fragment_fromstring(bound_depth(fragment), create_parent="div")
     except (ParserError, ValueError):
         return " ".join(fragment.split())
     paragraphs: list[str] = []
