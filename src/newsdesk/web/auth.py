@@ -8,6 +8,9 @@
   `csrf_token` or header `X-CSRF-Token`) and must not come from another site
   (Sec-Fetch-Site). Only requests authenticated by an API token (Authorization: Bearer /
   GoogleLogin) are exempt, and for those the session cookie is ignored.
+- Anonymous visitors have no session row: their forms' tokens are tied to a random secret in
+  the `newsdesk_csrf` cookie (a signed double-submit cookie, as Django does), so reading a
+  page never writes to the database and never waits for another writer.
 - Failed logins are throttled per account and per client IP (stored in login_attempts, so
   every process sees them); unknown users and wrong passwords look and time the same.
 """
@@ -59,10 +62,10 @@ from newsdesk.web.security import new_token as make_token
 log = logging.getLogger("newsdesk.auth")
 
 SESSION_COOKIE = "newsdesk_session"
+CSRF_COOKIE = "newsdesk_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 USER_SESSION_LIFETIME = timedelta(days=30)
-ANON_SESSION_LIFETIME = timedelta(hours=12)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 TOKEN_SCHEMES = frozenset({"bearer", "googlelogin"})
 MAX_FORM_BYTES = 4 * 1024 * 1024
@@ -109,6 +112,7 @@ class Auth:
     via_token: bool = False  # Authorization header present: cookies were not looked at
     set_cookie: tuple[str, int | None] | None = None  # (token, max_age) to send
     clear_cookie: bool = False
+    new_csrf_cookie: str | None = None  # an anonymous visitor's new CSRF secret, to send
     _csrf: str | None = field(default=None, repr=False)
 
 
@@ -215,8 +219,8 @@ def _purge(session: Session) -> None:
     purge_rate_events(session)
 
 
-def start_session(session: Session, auth: Auth, user: User | None, user_agent: str = "") -> None:
-    """Replace the request's session (if any) with a brand-new one for `user` (None: anonymous).
+def start_session(session: Session, auth: Auth, user: User, user_agent: str = "") -> None:
+    """Replace the request's session (if any) with a brand-new one for `user`.
 
     The old session row is deleted: an id known before login is useless after it.
     """
@@ -224,10 +228,10 @@ def start_session(session: Session, auth: Auth, user: User | None, user_agent: s
         session.execute(delete(UserSession).where(UserSession.id == auth.session_id))
     token = make_token()
     now = utcnow()
-    lifetime = USER_SESSION_LIFETIME if user is not None else ANON_SESSION_LIFETIME
+    lifetime = USER_SESSION_LIFETIME
     row = UserSession(
         id=token_hash(token),
-        user_id=user.id if user is not None else None,
+        user_id=user.id,
         csrf_secret=secrets.token_hex(32),
         created_at=now,
         expires_at=now + lifetime,
@@ -237,8 +241,8 @@ def start_session(session: Session, auth: Auth, user: User | None, user_agent: s
     _purge(session)
     auth.session_id = row.id
     auth.csrf_secret = row.csrf_secret
-    auth.user = Viewer.of(user) if user is not None else None
-    auth.set_cookie = (token, int(lifetime.total_seconds()) if user is not None else None)
+    auth.user = Viewer.of(user)
+    auth.set_cookie = (token, int(lifetime.total_seconds()))
     auth.clear_cookie = False
     auth._csrf = None
 
@@ -259,7 +263,10 @@ def end_user_sessions(session: Session, user_id: int) -> None:
 
 
 def load_session(engine: Engine, auth: Auth, token: str) -> None:
-    """Fill `auth` from the session cookie's token; an unknown/expired token clears the cookie."""
+    """Fill `auth` from the session cookie's token; an unknown/expired token clears the cookie.
+
+    Reads only (expired rows are purged later, by a write): a GET never waits for a writer.
+    """
     if len(token) > 128:
         auth.clear_cookie = True
         return
@@ -276,7 +283,6 @@ def load_session(engine: Engine, auth: Auth, token: str) -> None:
         sess, user = row
         expired = sess.expires_at <= utcnow()
         if expired or (sess.user_id is not None and (user is None or user.banned_at is not None)):
-            session.delete(sess)
             auth.clear_cookie = True
             return
         auth.session_id = sid
@@ -285,12 +291,10 @@ def load_session(engine: Engine, auth: Auth, token: str) -> None:
 
 
 def csrf_token(request: Request) -> str:
-    """The CSRF token for forms on this page, starting an anonymous session if there is none."""
+    """The CSRF token for forms on this page; an anonymous visitor gets a CSRF cookie."""
     auth = get_auth(request)
     if auth.csrf_secret is None:
-        with session_scope(engine_of(request)) as session:
-            start_session(session, auth, None, request.headers.get("user-agent", ""))
-    assert auth.csrf_secret is not None
+        auth.csrf_secret = auth.new_csrf_cookie = secrets.token_hex(32)
     if auth._csrf is None:
         auth._csrf = make_csrf_token(auth.secret_key, auth.csrf_secret)
     return auth._csrf
@@ -305,14 +309,24 @@ def csrf_field(request: Request) -> Markup:
 # --- the middleware -------------------------------------------------------------------------
 
 
-def _cookie_header(auth: Auth) -> bytes | None:
+def _cookie_headers(auth: Auth) -> list[tuple[bytes, bytes]]:
     attrs = "Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if auth.secure else "")
+    cookies: list[str] = []
     if auth.set_cookie is not None:
         token, max_age = auth.set_cookie
         age = f"; Max-Age={max_age}" if max_age else ""
-        return f"{SESSION_COOKIE}={token}; {attrs}{age}".encode()
-    if auth.clear_cookie:
-        return f"{SESSION_COOKIE}=; {attrs}; Max-Age=0".encode()
+        cookies.append(f"{SESSION_COOKIE}={token}; {attrs}{age}")
+    elif auth.clear_cookie:
+        cookies.append(f"{SESSION_COOKIE}=; {attrs}; Max-Age=0")
+    if auth.new_csrf_cookie is not None and auth.session_id is None:
+        cookies.append(f"{CSRF_COOKIE}={auth.new_csrf_cookie}; {attrs}")
+    return [(b"set-cookie", cookie.encode()) for cookie in cookies]
+
+
+def _anonymous_csrf_secret(scope: Scope) -> str | None:
+    value = StarletteRequest(scope).cookies.get(CSRF_COOKIE, "")
+    if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return value
     return None
 
 
@@ -370,6 +384,8 @@ class ReadersMiddleware:
             token = StarletteRequest(scope).cookies.get(SESSION_COOKIE)
             if token:
                 await run_in_threadpool(load_session, state.engine, auth, token)
+            if auth.csrf_secret is None:
+                auth.csrf_secret = _anonymous_csrf_secret(scope)
 
         if scope["method"] not in SAFE_METHODS and not auth.via_token:
             exempt = any(scope["path"].startswith(p) for p in state.csrf_exempt_paths)
@@ -381,12 +397,10 @@ class ReadersMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra: list[tuple[bytes, bytes]] = []
-                cookie = _cookie_header(auth)
-                if cookie is not None:
-                    extra.append((b"set-cookie", cookie))
+                extra = _cookie_headers(auth)
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                if auth.session_id and b"cache-control" not in present:
+                personal = auth.session_id or auth.new_csrf_cookie
+                if personal and b"cache-control" not in present:
                     extra.append((b"cache-control", b"private, no-store"))
                 if extra:
                     message["headers"] = [*message.get("headers", []), *extra]
@@ -451,9 +465,7 @@ class ReadersMiddleware:
                 {"status": status, "error_title": title, "message": message},
                 status_code=status,
             )
-        cookie = _cookie_header(auth)
-        if cookie is not None:
-            response.raw_headers.append((b"set-cookie", cookie))
+        response.raw_headers.extend(_cookie_headers(auth))
         await response(scope, receive, send)
 
 
@@ -472,12 +484,13 @@ def _new_user(session: Session, username: str, password: str, role: str) -> User
     if role not in ROLES:
         raise UserError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
     key = username_key(username)
+    password_hash = hash_password(password)  # first: a taken name answers no faster
     if session.scalar(select(User.id).where(User.username_key == key)) is not None:
         raise UserError("That username is taken.")
     user = User(
         username=username,
         username_key=key,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=role,
         created_at=utcnow(),
     )
@@ -672,12 +685,19 @@ def register(
 
     if password != password2:
         return again(400, "The two passwords are different.")
+    limits = limits_of(request)
     with session_scope(engine_of(request)) as session:
-        wait = rate_check(session, "register", subject, limits_of(request).register_per_ip)
+        # Every attempt counts, not only the accounts made: "That username is taken." answers
+        # a few guesses an hour from one address, not a list of names.
+        wait = rate_check(session, "register", subject, limits.register_per_ip) or rate_check(
+            session, "register-attempt", subject, limits.register_attempts_per_ip
+        )
+        if not wait:
+            rate_record(session, "register-attempt", subject)
     if wait:
         return again(
             429,
-            f"Too many new accounts from your address. Try again in {_minutes(wait)}.",
+            f"Too many sign-up attempts from your address. Try again in {_minutes(wait)}.",
             {"Retry-After": str(wait)},
         )
     try:

@@ -199,7 +199,8 @@ class Limits:
 
     login_per_account: Limit = Limit(5, 15 * 60)  # failures
     login_per_ip: Limit = Limit(20, 15 * 60)  # failures
-    register_per_ip: Limit = Limit(5, 60 * 60)
+    register_per_ip: Limit = Limit(5, 60 * 60)  # accounts made
+    register_attempts_per_ip: Limit = Limit(10, 60 * 60)  # tries, failed ones included
     comment_per_user: tuple[Limit, ...] = (Limit(5, 60), Limit(30, 60 * 60))
     comment_per_ip: tuple[Limit, ...] = (Limit(10, 60), Limit(60, 60 * 60))
     report_per_user: tuple[Limit, ...] = (Limit(20, 60 * 60),)
