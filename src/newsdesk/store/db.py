@@ -16,13 +16,19 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
+BUSY_TIMEOUT = 30.0  # seconds a SQLite write waits for another writer's lock
+
+
+def _sqlite_pragmas(busy_timeout: float) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cur.close()
+
+    return on_connect
 
 
 def _begin_before_savepoint(conn: Any, _name: str | None) -> None:
@@ -46,17 +52,24 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def connect(url: str, migrate: bool = True) -> Engine:
-    """Open the database at `url`, creating and migrating it to the latest schema."""
+def connect(url: str, migrate: bool = True, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
+    """Open the database at `url`, creating and migrating it to the latest schema.
+
+    `busy_timeout`: on SQLite, how long a write waits for another process's write lock.
+    """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
+        if parsed.database and parsed.database != ":memory:":
+            # As many connections as the web server's worker threads (anyio's 40): a reader
+            # never waits for a pooled connection that a waiting writer holds.
+            kwargs.update(pool_size=8, max_overflow=32)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         event.listen(engine, "savepoint", _begin_before_savepoint)
     if migrate:
         with engine.begin() as conn:
