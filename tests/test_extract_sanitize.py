@@ -228,3 +228,20 @@ def test_real_feed_fragments_are_never_changed_by_the_depth_bound() -> None:
     # and a fragment just past the bound loses only its deepest tag
     edge = "<ul>" * (MAX_DEPTH + 1) + "x" + "</ul>" * (MAX_DEPTH + 1)
     assert bound_depth(edge).count("<ul>") == MAX_DEPTH
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "<script>secret() <div> secret</script>",
+        "<style>.secret { color: red }</style>",
+        "<svg><svg><text>secret</text></svg> secret</svg>",
+        "<template><p>secret</p></template>",
+    ],
+)
+def test_content_that_is_not_text_stays_hidden_beyond_the_depth_bound(inner: str) -> None:
+    # Below MAX_DEPTH such an element is removed with its content, not unwrapped into text.
+    fragment = "<a>" * (MAX_DEPTH + 5) + inner + " shown"
+    assert "secret" not in sanitize_html(fragment)
+    assert "secret" not in html_to_text(fragment)
+    assert "shown" in sanitize_html(fragment) and "shown" in html_to_text(fragment)

@@ -40,8 +40,9 @@ _BR = "\x00"  # stands for a <br> (or a line of <pre>) while whitespace is colla
 
 # Nesting bound. nh3's parser checks the open-element stack at each tag, so its time grows with
 # the square of the nesting depth (50,000 nested <div>s: 17 s), and libxml2 drops the text
-# below its own depth limit. Real articles nest a few dozen levels; deeper tags are removed
-# (their text kept) before either parser sees the fragment.
+# below its own depth limit. Real feed items nest at most a dozen levels; deeper tags are
+# removed (their text kept) before either parser sees the fragment, and deeper elements whose
+# content is not text (DROP_WITH_CONTENT) are removed with their content.
 MAX_DEPTH = 64
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>")
 _VOID = frozenset(
@@ -50,6 +51,32 @@ _VOID = frozenset(
 )
 # Opening one of these closes an open one of the same name (HTML's implied end tags).
 _SELF_ENDING = frozenset({"p", "li", "dt", "dd", "option", "tr", "td", "th"})
+# Their content is raw text up to their end tag: never scanned for tags.
+_RAW_TEXT = {
+    name: re.compile(rf"</{name}[\s/>]", re.IGNORECASE)
+    for name in ("script", "style", "textarea", "title", "iframe", "noscript", "xmp")
+    + ("noembed", "noframes")
+}
+
+
+def _raw_text_end(fragment: str, name: str, pos: int) -> int:
+    """Where the raw-text element whose content starts at ``pos`` ends (after its end tag)."""
+    found = _RAW_TEXT[name].search(fragment, pos)
+    if found is None:
+        return len(fragment)
+    close = fragment.find(">", found.start())
+    return len(fragment) if close < 0 else close + 1
+
+
+def _element_end(fragment: str, name: str, pos: int) -> int:
+    """Where the element ``name`` whose content starts at ``pos`` ends (nesting counted)."""
+    depth = 1
+    for match in _TAG.finditer(fragment, pos):
+        if match.group(2).lower() == name and not match.group(0).endswith("/>"):
+            depth += -1 if match.group(1) else 1
+            if depth == 0:
+                return match.end()
+    return len(fragment)
 
 
 def bound_depth(fragment: str, max_depth: int = MAX_DEPTH) -> str:
@@ -62,8 +89,10 @@ def bound_depth(fragment: str, max_depth: int = MAX_DEPTH) -> str:
         return fragment
     stack: list[str] = []
     drop: list[tuple[int, int]] = []
-    too_deep = False
-    for match in _TAG.finditer(fragment):
+    too_deep = False  # only then is the fragment changed (not for stray end tags alone)
+    pos = 0
+    while (match := _TAG.search(fragment, pos)) is not None:
+        pos = match.end()
         closing, name = match.group(1), match.group(2).lower()
         if name in _VOID or match.group(0).endswith("/>"):
             continue
@@ -73,11 +102,21 @@ def bound_depth(fragment: str, max_depth: int = MAX_DEPTH) -> str:
             else:
                 drop.append(match.span())  # closes a removed (or never opened) element
             continue
+        deep = len(stack) >= max_depth
+        too_deep = too_deep or deep
+        if name in _RAW_TEXT:
+            pos = _raw_text_end(fragment, name, pos)
+            if deep:
+                drop.append((match.start(), pos))
+            continue
+        if deep and name in DROP_WITH_CONTENT:
+            pos = _element_end(fragment, name, pos)
+            drop.append((match.start(), pos))
+            continue
         if name in _SELF_ENDING and stack and stack[-1] == name:
             stack.pop()
-        if len(stack) >= max_depth:
+        if deep:
             drop.append(match.span())
-            too_deep = True
         else:
             stack.append(name)
     if not too_deep:
