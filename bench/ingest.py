@@ -1,9 +1,11 @@
 """End-to-end ingest benchmark: fetch -> extract -> store from a loopback server.
 
 Serves real article pages (../shared/data article-extraction-benchmark + trafilatura-eval) and
-teaser RSS feeds pointing at them from a separate `python -m http.server` process, runs one
-`newsdesk` refresh into a fresh SQLite database, and reports articles/s, CPU per article and peak memory (PSS) of the
-newsdesk process tree.
+teaser RSS feeds pointing at them from a separate HTTP server process, runs one `newsdesk`
+refresh into a fresh SQLite database, and reports articles/s, CPU per article and peak memory
+(PSS) of the newsdesk process tree. The feeds are on 127.0.0.1 and each feed's pages on an
+address of its own (127.0.0.2, .3, ...: one outlet, one host), so the per-host limits
+(NEWSDESK_PAGES_PER_HOST_PER_MINUTE, NEWSDESK_PER_HOST_CONCURRENCY) apply as on the web.
 
     python bench/ingest.py [--pages 600] [--feeds 20] [--workers 2] [--no-dates] [--json OUT]
 """
@@ -62,6 +64,38 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# The site server: one process, a threaded http.server on each of the given addresses.
+SERVE = """
+import functools, sys, threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+root, port, hosts = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+handler = functools.partial(Quiet, directory=root)
+servers = [ThreadingHTTPServer((host, port), handler) for host in hosts]
+for server in servers[1:]:
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+servers[0].serve_forever()
+"""
+
+
+def page_host(feed: int) -> str:
+    """The loopback address serving the pages of feed number `feed` (feeds: 127.0.0.1)."""
+    if feed > 252:
+        sys.exit("at most 253 feeds: one loopback address 127.0.0.x each")
+    return f"127.0.0.{feed + 2}"
+
+
+def wait_for(host: str, port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection((host, port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -69,14 +103,15 @@ def free_port() -> int:
 
 
 def write_site(
-    root: Path, pages: list[bytes], n_feeds: int, base: str, dates: bool = True
+    root: Path, pages: list[bytes], n_feeds: int, port: int, dates: bool = True
 ) -> list[str]:
     (root / "p").mkdir()
     when = datetime(2026, 11, 25, 12, tzinfo=UTC)
     items: list[list[str]] = [[] for _ in range(n_feeds)]
+    base = f"http://127.0.0.1:{port}"
     for i, html in enumerate(pages):
         (root / "p" / f"{i}.html").write_bytes(html)
-        link = f"{base}/p/{i}.html"
+        link = f"http://{page_host(i % n_feeds)}:{port}/p/{i}.html"
         items[i % n_feeds].append(
             f"<item><title>Article {i}</title><link>{link}</link><guid>{link}</guid>"
             f"<description>Teaser {i}.</description>"
@@ -122,30 +157,24 @@ def main() -> None:
         site, data = root / "site", root / "data"
         site.mkdir()
         port = free_port()
-        base = f"http://127.0.0.1:{port}"
         pages = real_pages(args.pages)
-        feed_urls = write_site(site, pages, args.feeds, base, dates=not args.no_dates)
+        feed_urls = write_site(site, pages, args.feeds, port, dates=not args.no_dates)
+        hosts = ["127.0.0.1"] + [page_host(f) for f in range(args.feeds)]
         n_pages = len(pages)
         del pages  # served from disk: the benchmark's copy is not newsdesk's memory
         gc.collect()
         server = subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-            cwd=site,
+            [sys.executable, "-c", SERVE, str(site), str(port), *hosts],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            for host in hosts:
+                wait_for(host, port)
             settings = Settings(
                 data_dir=data,
                 allowed_networks=("127.0.0.0/8",),
                 extract_workers=args.workers,
-                per_host_concurrency=32,  # one loopback host stands in for many outlets
                 concurrency=32,
             )
             engine = connect(settings.db_url)
@@ -186,6 +215,11 @@ def main() -> None:
         "feeds": args.feeds,
         "feed_dates": not args.no_dates,
         "workers": args.workers,
+        "page_limits": (
+            f"{settings.max_pages_per_feed}/feed, {settings.pages_per_host_per_minute:g}/min per "
+            f"host after a burst of {settings.pages_per_host_burst}, "
+            f"{settings.per_host_concurrency} at once per host"
+        ),
         "articles_stored": stored,
         "articles_with_full_text": full,
         "feed_errors": len(report.errors),

@@ -44,4 +44,4 @@ trap stop EXIT
 
 echo "PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
 NEWSDESK_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$PORT/postgres" \
-  "$TEST_PY" -m pytest -q -m pg -p no:cacheprovider tests/test_postgres.py "$@"
+  "$TEST_PY" -m pytest -q -m pg -p no:cacheprovider tests/test_postgres.py tests/test_search_bounds.py "$@"

@@ -74,7 +74,7 @@ def test_stories(client: TestClient, data: Dataset, ai: dict[str, int]) -> None:
     assert [s["id"] for s in page["items"]] == [ai["media"], ai["tech"]]
     top = page["items"][0]
     assert top["summary"] == ["Time Warner's profits rose 76%.", "AOL lost subscribers."]
-    assert top["link"] == f"http://testserver/stories/{ai['media']}"
+    assert top["link"] == f"http://localhost/stories/{ai['media']}"
     assert client.get(f"{API}/stories?limit=1").json()["next_cursor"] == "o.1"
     assert [s["id"] for s in client.get(f"{API}/stories?limit=1&cursor=o.1").json()["items"]] == [
         ai["tech"]

@@ -155,8 +155,8 @@ def test_follows_and_tokens_pages(client: TestClient, data: Dataset, accounts: A
     )
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     feed_url = re.search(r'id="new-feed-url" type="text" readonly value="([^"]+)"', r.text)
-    assert feed_url and feed_url[1].startswith("http://testserver/feeds/starred/")
-    assert client.get(feed_url[1].removeprefix("http://testserver")).status_code == 200
+    assert feed_url and feed_url[1].startswith("http://localhost/feeds/starred/")
+    assert client.get(feed_url[1].removeprefix("http://localhost")).status_code == 200
     secret = re.search(r'id="new-token" type="text" readonly value="([^"]+)"', r.text)
     assert secret and secret[1] in feed_url[1]
     assert secret[1] not in client.get("/me/tokens").text  # shown once
@@ -166,7 +166,7 @@ def test_follows_and_tokens_pages(client: TestClient, data: Dataset, accounts: A
         f"/me/tokens/{max(map(int, ids))}/revoke", data={"csrf_token": csrf_of(tokens.text)}
     )
     assert r.status_code == 303
-    assert client.get(feed_url[1].removeprefix("http://testserver")).status_code == 404
+    assert client.get(feed_url[1].removeprefix("http://localhost")).status_code == 404
     # someone else's token id: nothing to revoke
     login(client, "alice")
     r = client.post(

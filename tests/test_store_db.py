@@ -79,15 +79,14 @@ def test_a_savepoint_waits_for_another_writer_instead_of_failing(
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    with session_scope(engine) as session:
-        with session.begin_nested():
-            session.scalar(select(func.count()).select_from(Feed))  # a read snapshot
-            thread = threading.Thread(target=write_meanwhile)
-            thread.start()
-            started.wait()
-            thread.join(0.3)  # the other writer is now waiting for the lock (or done, if broken)
-            session.add(Feed(url="https://a.example/feed"))
-            session.flush()
+    with session_scope(engine) as session, session.begin_nested():
+        session.scalar(select(func.count()).select_from(Feed))  # a read snapshot
+        thread = threading.Thread(target=write_meanwhile)
+        thread.start()
+        started.wait()
+        thread.join(0.3)  # the other writer is now waiting for the lock (or done, if broken)
+        session.add(Feed(url="https://a.example/feed"))
+        session.flush()
     thread.join()
     other.close()
     assert errors == []

@@ -14,18 +14,23 @@ import sys
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from newsdesk.config import Settings
 from newsdesk.store.db import connect, session_scope
 from newsdesk.store.models import Article, ErrorRecord, Feed, FeedArticle
+
+if TYPE_CHECKING:
+    from newsdesk.sources.opml import SkippedOutline
 
 app = typer.Typer(help="newsdesk: a self-hosted, AI-powered news aggregator.", no_args_is_help=True)
 feeds_app = typer.Typer(help="Manage subscribed feeds.", no_args_is_help=True)
@@ -98,22 +103,31 @@ def add_feed_url(engine: Engine, settings: Settings, url: str) -> Feed:
         return feed
 
 
-def import_opml(engine: Engine, data: bytes) -> tuple[int, int]:
-    """Add the OPML's feeds; returns (added, already present)."""
-    from newsdesk.sources.opml import parse_opml
+def import_opml(
+    engine: Engine, data: bytes, skipped: list[SkippedOutline] | None = None
+) -> tuple[int, int]:
+    """Add the OPML's feeds; returns (added, already present).
 
+    `skipped`, if given, receives the outlines not imported (not an http(s) URL...).
+    """
+    from newsdesk.sources.opml import read_opml
+
+    feeds, dropped = read_opml(data)
+    if skipped is not None:
+        skipped.extend(dropped)
     added = present = 0
     with session_scope(engine) as session:
-        for item in parse_opml(data):
+        for item in feeds:
             if session.scalar(select(Feed.id).where(Feed.url == item.xml_url)) is not None:
                 present += 1
                 continue
+            site = item.html_url if item.html_url and len(item.html_url) <= 2048 else None
             session.add(
                 Feed(
                     url=item.xml_url,
-                    title=item.title or None,
-                    site_url=item.html_url,
-                    category=item.category,
+                    title=(item.title or "")[:512] or None,
+                    site_url=site,
+                    category=(item.category or "")[:256] or None,
                 )
             )
             session.flush()
@@ -138,14 +152,25 @@ def feeds_add(url: str) -> None:
 
 @feeds_app.command("import")
 def feeds_import(path: Path) -> None:
-    """Import feeds from an OPML file."""
+    """Import feeds from an OPML file; says which outlines it skipped, and why."""
     from newsdesk.sources.opml import OPMLError
 
+    skipped: list[SkippedOutline] = []
     try:
-        added, present = import_opml(_engine(_settings()), path.read_bytes())
+        added, present = import_opml(_engine(_settings()), path.read_bytes(), skipped)
     except (OSError, OPMLError) as exc:
         raise _fail(str(exc)) from exc
-    stdout().print(f"imported {added} feeds ({present} already subscribed)")
+
+    def shown(value: str | None) -> str:  # the file's text, not markup or terminal controls
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in (value or "")[:200])
+
+    lines = [f"imported {added} feeds ({present} already subscribed)"]
+    if skipped:
+        lines.append(f"skipped {len(skipped)} outlines:")
+    lines += [f"  {shown(i.title)!r} ({shown(i.xml_url)}): {i.reason}" for i in skipped[:50]]
+    if len(skipped) > 50:
+        lines.append(f"  ... and {len(skipped) - 50} more")
+    stdout().print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 @feeds_app.command("export")
@@ -225,31 +250,26 @@ def refresh() -> None:
 
 @app.command("import")
 def import_jsonl(path: Path) -> None:
-    """Load pre-extracted articles from JSON Lines (url, title, text, published, source, ...)."""
-    from newsdesk.pipeline import candidate_from_record, record_error, store_candidate
+    """Load pre-extracted articles from JSON Lines (url, title, text, published, source, ...).
 
-    settings = _settings()
-    engine = _engine(settings)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    new = bad = 0
-    with _progress() as progress:
-        task = progress.add_task("importing", total=len(lines))
-        batch = 500
-        for start in range(0, len(lines), batch):
-            with session_scope(engine) as session:
-                for number, line in enumerate(lines[start : start + batch], start + 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        cand = candidate_from_record(json.loads(line))
-                    except (ValueError, TypeError, AttributeError) as exc:
-                        bad += 1
-                        record_error(session, f"{path}:{number}", "import", str(exc), None)
-                        continue
-                    if store_candidate(session, cand, None) == "new":
-                        new += 1
-            progress.advance(task, min(batch, len(lines) - start))
-    console.print(f"imported {new} new articles; {bad} bad lines recorded")
+    Every good line is stored; every bad one (not UTF-8, not JSON, a field missing or of the
+    wrong type) is recorded as FILE:LINE with the reason (see `newsdesk errors`)."""
+    from newsdesk.pipeline import import_jsonl_file
+
+    engine = _engine(_settings())
+    try:
+        size = path.stat().st_size
+        with _progress() as progress:
+            task = progress.add_task("importing (bytes)", total=size)
+            report = import_jsonl_file(
+                engine, path, lambda done: progress.update(task, completed=done)
+            )
+    except OSError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(
+        f"imported {report.new} new articles; {report.present} already stored; "
+        f"{report.bad} bad lines recorded"
+    )
 
 
 @app.command()
@@ -278,20 +298,28 @@ def serve(
     port: int = 8000,
     refresher: Annotated[bool, typer.Option(help="run the background refresher")] = True,
 ) -> None:
-    """Run the web app and the background refresher."""
+    """Run the web app and the background refresher.
+
+    Links use NEWSDESK_BASE_URL (else http://HOST:PORT); X-Forwarded-For/-Proto are believed
+    only from NEWSDESK_TRUSTED_PROXIES."""
     import uvicorn
 
     from newsdesk.pipeline import refresh_forever
-    from newsdesk.web.app import create_app
+    from newsdesk.web.app import create_app, serve_base_url, server_config
 
     settings = _settings()
+    if not settings.base_url:
+        settings = settings.with_(base_url=serve_base_url(host, port))
     engine = _engine(settings)
+    try:
+        config = server_config(create_app(settings, engine), settings, host, port)
+    except ValueError as exc:
+        raise _fail(escape(str(exc))) from exc
     with session_scope(engine) as session:
         empty = session.scalar(select(func.count()).select_from(Feed)) == 0
     if empty and refresher:
         added, _ = import_opml(engine, default_opml())
         console.print(f"first run: subscribed to {added} default news feeds")
-    config = uvicorn.Config(create_app(settings, engine), host=host, port=port, log_level="info")
     server = uvicorn.Server(config)
 
     async def main() -> None:
@@ -304,7 +332,10 @@ def serve(
         for task in done:
             task.result()
 
-    console.print(f"newsdesk on http://{host}:{port} (database {settings.db_url})")
+    console.print(
+        f"newsdesk on http://{host}:{port}, links on {settings.base_url} "
+        f"(database {settings.db_url})"
+    )
     asyncio.run(main())
 
 
@@ -458,16 +489,29 @@ def tokens_create(
     sys.stdout.write(token + "\n")
 
 
+def _cell(value: str | None) -> Text:
+    """A table cell shown as stored text: no rich markup, control characters made visible."""
+    return Text("".join(c if c.isprintable() else repr(c)[1:-1] for c in value or ""))
+
+
 @app.command()
-def errors(limit: int = 20) -> None:
-    """Show the most recent recorded errors."""
+def errors(
+    limit: int = 20,
+    stage: Annotated[
+        str | None, typer.Option(help="only this stage: fetch, extract, ..., web")
+    ] = None,
+) -> None:
+    """Show the most recent recorded errors (feeds, pipeline, and the web app's 500s)."""
+    query = select(ErrorRecord).order_by(ErrorRecord.created_at.desc()).limit(limit)
+    if stage:
+        query = query.where(ErrorRecord.stage == stage)
     with session_scope(_engine(_settings())) as session:
-        rows = session.scalars(
-            select(ErrorRecord).order_by(ErrorRecord.created_at.desc()).limit(limit)
-        ).all()
+        rows = session.scalars(query).all()
         table = Table("when", "stage", "url", "message")
         for r in rows:
-            table.add_row(r.created_at.strftime("%Y-%m-%d %H:%M"), r.stage, r.url, r.message)
+            table.add_row(
+                r.created_at.strftime("%Y-%m-%d %H:%M"), r.stage, _cell(r.url), _cell(r.message)
+            )
     stdout().print(table)
 
 

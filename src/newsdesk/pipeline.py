@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import gc
 import hashlib
+import itertools
+import json
 import random
 import re
 import threading
@@ -14,11 +17,14 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html import escape
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
@@ -27,8 +33,8 @@ from newsdesk.extract.language import detect_language
 from newsdesk.extract.sanitize import html_to_text, sanitize_html
 from newsdesk.sources.backoff import next_delay
 from newsdesk.sources.entry import Entry, FeedError, ParsedFeed
-from newsdesk.sources.feeds import parse_feed
-from newsdesk.sources.fetch import Fetcher, FetchError
+from newsdesk.sources.feeds import parse_feed_bounded
+from newsdesk.sources.fetch import Fetcher, FetchError, HostPacer, Response
 from newsdesk.sources.urls import canonicalize
 from newsdesk.store.bulk import in_chunks
 from newsdesk.store.db import session_scope
@@ -74,6 +80,7 @@ class Candidate:
     image_url: str | None = None
     language: str | None = None
     extraction_error: str | None = None
+    page_url: str = ""  # the article page as the feed links it (before canonicalizing)
 
 
 @dataclass
@@ -272,10 +279,12 @@ def _entry_text(entry: Entry) -> tuple[str, str]:
 
 
 def candidate_from_entry(entry: Entry, feed_title: str) -> Candidate:
+    """The article as the feed gives it. CPU-bound (sanitizing, language): off the event loop."""
     text, html = _entry_text(entry)
     summary = html_to_text(entry.summary_html) if entry.summary_html else None
     return Candidate(
         url=canonicalize(entry.url),
+        page_url=entry.url,
         guid=entry.guid,
         title=entry.title,
         outlet=feed_title,
@@ -349,8 +358,34 @@ def extract_page(
 # ---------------------------------------------------------------- the run
 
 
+@dataclass
+class FeedRun:
+    """What one feed's refresh stores: its candidates, and notes recorded against the feed."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)  # (url, stage, message)
+
+
+def pages_wanted(
+    cands: list[Candidate], min_words: int, cap: int
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The teasers (under ``min_words`` words) whose pages to fetch, newest first, at most
+    ``cap`` of them (0: all); and the teasers over the cap."""
+    teasers = [c for c in cands if word_count(c.text) < min_words]
+    teasers.sort(
+        key=lambda c: (c.published is None, -c.published.timestamp() if c.published else 0)
+    )
+    if cap <= 0:
+        return teasers, []
+    return teasers[:cap], teasers[cap:]
+
+
 class Refresher:
-    """One refresh pass over feeds; holds the fetcher and the extraction pool."""
+    """One refresh pass over feeds; holds the fetcher and the extraction pool.
+
+    Under `serve` the event loop also answers web requests: everything CPU-bound (parsing,
+    sanitizing, language detection) and every database call runs in a thread.
+    """
 
     def __init__(
         self,
@@ -367,6 +402,10 @@ class Refresher:
         self._pool: Executor | None = None
         self._pool_lock = threading.Lock()
         self._page_slots = asyncio.Semaphore(1)
+        self._pacer = HostPacer(settings.pages_per_host_per_minute, settings.pages_per_host_burst)
+        # One feed writes at a time: SQLite has one writer, and a transaction that read
+        # before another committed cannot write (SQLITE_BUSY, which no busy timeout retries).
+        self._writing: asyncio.Lock | None = None
 
     def _executor(self) -> Executor:
         with self._pool_lock:  # extract() may call this from several threads at once
@@ -409,16 +448,13 @@ class Refresher:
             raise ExtractionError(f"extractor process crashed: {exc}") from exc
 
     async def run(self, feed_ids: Iterable[int] | None = None) -> RefreshReport:
-        with session_scope(self.engine) as session:
-            query = select(Feed.id, Feed.url).order_by(Feed.id)
-            if feed_ids is not None:
-                query = query.where(Feed.id.in_(list(feed_ids)))
-            feeds = [(row.id, row.url) for row in session.execute(query)]
+        feeds = await asyncio.to_thread(self._feeds, feed_ids)
         report = RefreshReport()
         # Pages fetched but not yet extracted wait in memory: fetching may run this far ahead
         # of the extraction workers, no further.
         slots = max(self.settings.concurrency, 4 * max(1, self.settings.extract_workers))
         self._page_slots = asyncio.Semaphore(slots)
+        self._writing = asyncio.Lock()
         async with Fetcher(self.settings) as fetcher:
             tasks = [self._refresh_feed(fetcher, fid, url) for fid, url in feeds]
             for coro in asyncio.as_completed(tasks):
@@ -427,6 +463,19 @@ class Refresher:
                 if self.progress:
                     self.progress(result)
         return report
+
+    def _feeds(self, feed_ids: Iterable[int] | None) -> list[tuple[int, str]]:
+        with session_scope(self.engine) as session:
+            query = select(Feed.id, Feed.url).order_by(Feed.id)
+            if feed_ids is not None:
+                query = query.where(Feed.id.in_(list(feed_ids)))
+            return [(row.id, row.url) for row in session.execute(query)]
+
+    async def _write(self, func: Callable[..., None], *args: Any) -> None:
+        """Run a database write in a thread, one at a time."""
+        self._writing = self._writing or asyncio.Lock()
+        async with self._writing:
+            await asyncio.to_thread(func, *args)
 
     async def _refresh_feed(self, fetcher: Fetcher, feed_id: int, url: str) -> FeedResult:
         result = FeedResult(feed_id, url)
@@ -438,53 +487,127 @@ class Refresher:
                 stage = "internal"
             result.error = f"{type(exc).__name__}: {exc}" if stage == "internal" else str(exc)
             retry_after = getattr(exc, "retry_after", None)
-            with session_scope(self.engine) as session:
-                feed = session.get(Feed, feed_id)
-                if feed is not None:
-                    feed.last_fetched_at = utcnow()
-                    feed.last_error = result.error
-                    feed.error_count = (feed.error_count or 0) + 1
-                    delay = next_delay(
-                        feed.error_count, self.settings.refresh_interval, retry_after
-                    )
-                    feed.next_fetch_at = utcnow() + timedelta(seconds=delay)
-                    record_error(session, url, stage, result.error, feed_id)
+            await self._write(self._record_failure, feed_id, url, stage, result.error, retry_after)
         return result
+
+    def _record_failure(
+        self, feed_id: int, url: str, stage: str, error: str, retry_after: float | None
+    ) -> None:
+        with session_scope(self.engine) as session:
+            feed = session.get(Feed, feed_id)
+            if feed is not None:
+                feed.last_fetched_at = utcnow()
+                feed.last_error = error
+                feed.error_count = (feed.error_count or 0) + 1
+                delay = next_delay(feed.error_count, self.settings.refresh_interval, retry_after)
+                feed.next_fetch_at = utcnow() + timedelta(seconds=delay)
+                record_error(session, url, stage, error, feed_id)
+
+    def _validators(self, feed_id: int) -> tuple[str | None, str | None] | None:
+        """The feed's (etag, last_modified) for a conditional GET; None if it is gone."""
+        with session_scope(self.engine) as session:
+            feed = session.get(Feed, feed_id)
+            return None if feed is None else (feed.etag, feed.last_modified)
 
     async def _refresh_feed_inner(
         self, fetcher: Fetcher, feed_id: int, url: str, result: FeedResult
+    ) -> None:
+        validators = await asyncio.to_thread(self._validators, feed_id)
+        if validators is None:
+            return
+        resp = await fetcher.get(url, etag=validators[0], last_modified=validators[1])
+        parsed: ParsedFeed | None = None
+        batch = FeedRun()
+        if resp.not_modified:
+            result.not_modified = True
+        else:
+            limit = self.settings.max_items_per_feed
+            doc, skipped = await asyncio.to_thread(
+                parse_feed_bounded, resp.body, resp.url, resp.content_type, limit
+            )
+            if skipped:
+                batch.notes.append((url, "limit", _items_note(skipped + limit, limit)))
+            outlet = doc.title or _host(resp.url)
+            batch.candidates, fetch, over = await asyncio.to_thread(
+                self._fresh_candidates, feed_id, doc.entries, outlet, batch
+            )
+            parsed = doc
+            await self._add_pages(fetcher, fetch, over, url, batch)
+        await self._write(self._store_run, feed_id, resp, parsed, batch, result)
+
+    def _fresh_candidates(
+        self, feed_id: int, entries: list[Entry], outlet: str, batch: FeedRun
+    ) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
+        """Candidates of the entries this feed has not given before; the teasers among them
+        whose pages to fetch, and those over the cap. One thread call for the whole feed."""
+        entries = [e for e in entries if e.url]
+        known: set[str] = set()
+        with session_scope(self.engine) as session:
+            for guids in in_chunks(e.guid for e in entries):
+                known.update(
+                    session.scalars(
+                        select(FeedArticle.guid).where(
+                            FeedArticle.feed_id == feed_id, FeedArticle.guid.in_(guids)
+                        )
+                    )
+                )
+        cands = [_safe_candidate(e, outlet, batch) for e in entries if e.guid not in known]
+        fetch, over = pages_wanted(
+            cands, self.settings.full_text_min_words, self.settings.max_pages_per_feed
+        )
+        return cands, fetch, over
+
+    async def _add_pages(
+        self,
+        fetcher: Fetcher,
+        fetch: list[Candidate],
+        over: list[Candidate],
+        feed_url: str,
+        batch: FeedRun,
+    ) -> None:
+        """Full text from the article pages of ``fetch``; ``over`` keep their feed text."""
+        cap = self.settings.max_pages_per_feed
+        for cand in over:
+            cand.extraction_error = (
+                f"page not fetched: over this feed's limit of {cap} article pages per run "
+                "(NEWSDESK_MAX_PAGES_PER_FEED); the feed's text is kept"
+            )
+        if over:
+            batch.notes.append((feed_url, "limit", _pages_note(len(over), cap)))
+        await asyncio.gather(*(self._with_page(fetcher, cand, batch) for cand in fetch))
+
+    async def _with_page(self, fetcher: Fetcher, cand: Candidate, batch: FeedRun) -> None:
+        try:
+            await self._pacer.wait(cand.page_url)  # before a slot: waiting holds none
+            async with self._page_slots:
+                page = await fetcher.get(cand.page_url, check_robots=True)
+                ext = await self.extract(page.body, page.url, cand.published, page.content_type)
+            merge_extracted(cand, ext)
+            cand.extraction_error = None
+            return
+        except (FetchError, ExtractionError) as exc:
+            message = str(exc)
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+        cand.extraction_error = message
+        batch.notes.append((cand.page_url, "extract", message))
+
+    def _store_run(
+        self,
+        feed_id: int,
+        resp: Response,
+        parsed: ParsedFeed | None,
+        batch: FeedRun,
+        result: FeedResult,
     ) -> None:
         with session_scope(self.engine) as session:
             feed = session.get(Feed, feed_id)
             if feed is None:
                 return
-            etag, last_modified = feed.etag, feed.last_modified
-            known = set(
-                session.scalars(select(FeedArticle.guid).where(FeedArticle.feed_id == feed_id))
-            )
-        resp = await fetcher.get(url, etag=etag, last_modified=last_modified)
-        parsed: ParsedFeed | None = None
-        if resp.not_modified:
-            result.not_modified = True
-        else:
-            parsed = await asyncio.to_thread(parse_feed, resp.body, resp.url, resp.content_type)
-        outlet = (parsed.title if parsed else None) or ""
-        candidates: list[Candidate] = []
-        page_errors: list[tuple[str, str]] = []
-        if parsed is not None:
-            outlet = outlet or _host(resp.url)
-            fresh = [e for e in parsed.entries if e.guid not in known and e.url]
-            candidates = await asyncio.gather(
-                *(self._candidate(fetcher, e, outlet, page_errors) for e in fresh)
-            )
-        with session_scope(self.engine) as session:
-            feed = session.get(Feed, feed_id)
-            if feed is None:
-                return
-            for status in store_candidates(session, candidates, feed_id):
+            for status in store_candidates(session, batch.candidates, feed_id):
                 setattr(result, status, getattr(result, status) + 1)
-            for page_url, message in page_errors:
-                record_error(session, page_url, "extract", message, feed_id)
+            for note_url, stage, message in batch.notes:
+                record_error(session, note_url, stage, message, feed_id)
             now = utcnow()
             feed.last_fetched_at = now
             feed.last_success_at = now
@@ -498,29 +621,43 @@ class Refresher:
             interval = self.settings.refresh_interval
             feed.next_fetch_at = now + timedelta(seconds=interval * random.uniform(0.9, 1.1))
 
-    async def _candidate(
-        self, fetcher: Fetcher, entry: Entry, outlet: str, errors: list[tuple[str, str]]
-    ) -> Candidate:
-        cand = candidate_from_entry(entry, outlet)
-        if word_count(cand.text) >= self.settings.full_text_min_words:
-            return cand
-        try:
-            async with self._page_slots:
-                page = await fetcher.get(entry.url, check_robots=True)
-                ext = await self.extract(page.body, page.url, cand.published, page.content_type)
-            return merge_extracted(cand, ext)
-        except (FetchError, ExtractionError) as exc:
-            message = str(exc)
-        except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}"
-        cand.extraction_error = message
-        errors.append((entry.url, message))
-        return cand
+
+def _safe_candidate(entry: Entry, outlet: str, batch: FeedRun) -> Candidate:
+    """``candidate_from_entry``; if the entry's HTML breaks it, the entry without its feed
+    text (its page is fetched instead) and a note: one hostile item costs only itself."""
+    try:
+        return candidate_from_entry(entry, outlet)
+    except Exception as exc:
+        message = f"the feed's text of this item is unreadable: {type(exc).__name__}: {exc}"
+    batch.notes.append((entry.url, "parse", message))
+    return Candidate(
+        url=canonicalize(entry.url),
+        page_url=entry.url,
+        guid=entry.guid,
+        title=entry.title,
+        outlet=outlet,
+        author=entry.author,
+        published=entry.published,
+        image_url=entry.image_url,
+        extraction_error=message,
+    )
+
+
+def _items_note(listed: int, limit: int) -> str:
+    return (
+        f"the feed lists {listed} items: read the newest {limit}, skipped {listed - limit} "
+        f"(limit NEWSDESK_MAX_ITEMS_PER_FEED={limit})"
+    )
+
+
+def _pages_note(count: int, cap: int) -> str:
+    return (
+        f"{count} teaser items stored with their feed text, their pages not fetched: over the "
+        f"limit of {cap} article pages per feed and run (NEWSDESK_MAX_PAGES_PER_FEED={cap})"
+    )
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).hostname or url
 
 
@@ -558,7 +695,7 @@ async def refresh_forever(
     refresher = Refresher(engine, settings, long_lived=True)
     try:
         while True:
-            ids = due_feeds(engine)
+            ids = await asyncio.to_thread(due_feeds, engine)
             if ids:
                 report = await refresher.run(ids)
                 log.info("refreshed %d feeds: %d new articles", len(ids), report.new_articles)
@@ -581,35 +718,169 @@ async def refresh_forever(
 
 # ---------------------------------------------------------------- JSONL import
 
+# Column sizes of the display fields: longer values are cut to fit.
+_FIELD_LIMITS = {"title": 1024, "author": 512, "source": 256}
+_URL_LIMIT = 2048
 
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
+
+@dataclass
+class ImportReport:
+    """What `newsdesk import FILE.jsonl` did with the file's lines."""
+
+    new: int = 0
+    present: int = 0  # already stored: the same URL, or the same text under another URL
+    bad: int = 0  # recorded as errors ("FILE:LINE", stage "import"), nothing stored
+    blank: int = 0
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "an array", bool: "a boolean", str: "a string"}
+    return names.get(type(value), "null" if value is None else "a number")
+
+
+def _checked_text(value: str, name: str) -> str:
+    """``value``, if it can be stored: JSON's \\uD800 escapes give lone surrogates, no text."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"field {name!r} holds a lone surrogate at character {exc.start + 1}"
+        ) from None
+    return value
+
+
+def _str_field(record: dict[str, Any], name: str) -> str | None:
+    value = record.get(name)
+    if value is None or isinstance(value, str):
+        return value if value is None else _checked_text(value, name)
+    raise ValueError(f"field {name!r} must be a string, not {_json_type(value)}")
+
+
+def _author_field(record: dict[str, Any]) -> str | None:
+    value = record.get("author")
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        names = ", ".join(name.strip() for name in value if name.strip())
+        return _checked_text(names, "author") or None
+    if value is not None and not isinstance(value, str):
+        raise ValueError(
+            f"field 'author' must be a string or an array of strings, not {_json_type(value)}"
+        )
+    return _checked_text(value or "", "author").strip() or None
+
+
+def _url_field(record: dict[str, Any]) -> str:
+    url = (_str_field(record, "url") or "").strip()
+    if not url:
+        raise ValueError("field 'url' is missing or empty")
+    if len(url) > _URL_LIMIT:
+        raise ValueError(f"field 'url' is longer than {_URL_LIMIT} characters")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("field 'url' is not an http(s) URL")
+    return url
+
+
+def _published_field(record: dict[str, Any]) -> datetime | None:
+    value = _str_field(record, "published")
+    if not value or not value.strip():
         return None
     try:
-        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        raise ValueError(f"field 'published' is not an ISO 8601 date: {value[:40]!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def candidate_from_record(record: dict[str, Any]) -> Candidate:
-    """A pre-extracted article from `newsdesk import FILE.jsonl`."""
-    url = str(record.get("url") or "").strip()
-    text = str(record.get("text") or "")
-    if not url or not text.strip():
-        raise ValueError("record needs non-empty 'url' and 'text'")
-    language = record.get("language") or detect_language(text)
+def _cut(value: str | None, name: str) -> str | None:
+    return value[: _FIELD_LIMITS[name]] if value else value
+
+
+def candidate_from_record(record: object) -> Candidate:
+    """A pre-extracted article from `newsdesk import FILE.jsonl`.
+
+    Raises ValueError naming the field that is missing or of the wrong type. ``author`` may be
+    an array of names (joined with ", ").
+    """
+    if not isinstance(record, dict):
+        raise ValueError(f"not a JSON object but {_json_type(record)}")
+    url = _url_field(record)
+    text = _str_field(record, "text") or ""
+    if not text.strip():
+        raise ValueError("field 'text' is missing or empty")
+    language = _str_field(record, "language")
+    if language and len(language) > 16:
+        raise ValueError("field 'language' is longer than 16 characters")
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
-    from html import escape
-
     return Candidate(
         url=canonicalize(url),
         guid=url,
-        title=str(record.get("title") or ""),
-        outlet=str(record.get("source") or _host(url)),
-        author=record.get("author") or None,
-        published=_parse_time(record.get("published")),
+        title=_cut(_str_field(record, "title"), "title") or "",
+        outlet=_cut(_str_field(record, "source"), "source") or _host(url),
+        author=_cut(_author_field(record), "author"),
+        published=_published_field(record),
         text=text,
         html="".join(f"<p>{escape(p)}</p>" for p in paragraphs),
-        language=language,
+        language=language or detect_language(text),
     )
+
+
+def record_from_line(raw: bytes, first: bool = False) -> object:
+    """A JSONL line's JSON value; ValueError says why a line is unreadable."""
+    if first and raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 at byte {exc.start + 1} of the line") from None
+    try:
+        return json.loads(line)
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise ValueError(f"invalid JSON: {exc}") from None
+
+
+def import_jsonl_file(
+    engine: Engine, path: Path, progress: Callable[[int], None] | None = None, batch: int = 500
+) -> ImportReport:
+    """Store each good line of a JSON Lines file, record each bad one; lose none.
+
+    Read line by line as bytes, each decoded on its own; each line stored in its own
+    savepoint, ``batch`` lines a transaction. ``progress`` gets the bytes read so far.
+    """
+    report = ImportReport()
+    done = 0
+    with path.open("rb") as handle:
+        lines = enumerate(handle, 1)
+        while chunk := list(itertools.islice(lines, batch)):
+            with session_scope(engine) as session:
+                for number, raw in chunk:
+                    _import_line(session, f"{path}:{number}", raw, number == 1, report)
+            done += sum(len(raw) for _number, raw in chunk)
+            if progress:
+                progress(done)
+    return report
+
+
+def _import_line(
+    session: Session, where: str, raw: bytes, first: bool, report: ImportReport
+) -> None:
+    if not raw.strip():
+        report.blank += 1
+        return
+    try:
+        cand = candidate_from_record(record_from_line(raw, first))
+        with session.begin_nested():
+            status = store_candidate(session, cand, None)
+    except (ValueError, SQLAlchemyError) as exc:
+        reason = str(exc) if isinstance(exc, ValueError) else f"not stored: {exc}"
+        report.bad += 1
+        record_error(session, where, "import", reason, None)
+        return
+    if status == "new":
+        report.new += 1
+    else:
+        report.present += 1

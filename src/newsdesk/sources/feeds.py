@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import html
 import io
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping
+import xml.parsers.expat
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -25,7 +27,7 @@ from newsdesk.sources.sniff import (
     root_element,
 )
 
-__all__ = ["FeedError", "ParsedFeed", "parse_feed"]
+__all__ = ["FeedError", "ParsedFeed", "parse_feed", "parse_feed_bounded"]
 
 # Dates further in the future than this are treated as bogus (None) rather than trusted.
 FUTURE_SLACK = timedelta(days=1)
@@ -49,10 +51,22 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     display. CPU-bound (about 1 s for a 3 MB feed): call it via ``asyncio.to_thread`` in
     async code.
     """
+    return parse_feed_bounded(body, url, content_type)[0]
+
+
+def parse_feed_bounded(
+    body: bytes, url: str, content_type: str | None = None, max_items: int = 0
+) -> tuple[ParsedFeed, int]:
+    """``parse_feed`` reading at most ``max_items`` items (0: all); also the number skipped.
+
+    The newest items are kept: by their dates when they have some (undated ones after the
+    dated), else the first in the document (feeds list the newest first). The cut is made
+    before the feed parser runs, whose time and memory grow with the items it reads.
+    """
     if not body.strip():
         raise FeedError("not a feed: the document is empty")
     if is_json_candidate(body, content_type):
-        return _parse_json_feed(body, url)
+        return _parse_json_feed(body, url, max_items)
     if is_html(body):
         raise FeedError("this is an HTML page, not a feed")
     if declares_entities(body):
@@ -60,6 +74,11 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
             "refused: the document's DOCTYPE declares XML entities "
             "(entity-expansion attacks such as 'billion laughs' are not parsed)"
         )
+    body, skipped = cut_items(body, max_items)
+    return _parse_xml_feed(body, url, content_type), skipped
+
+
+def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
@@ -139,7 +158,7 @@ def _image(raw: Any, feed_url: str) -> str | None:
 # --- JSON Feed -----------------------------------------------------------------------------
 
 
-def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
+def _parse_json_feed(body: bytes, url: str, max_items: int = 0) -> tuple[ParsedFeed, int]:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -154,13 +173,20 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         raise FeedError("not a feed: this JSON document is not a JSON Feed")
     number = str(version or "").rstrip("/").rsplit("/", 1)[-1]
     fmt = {"1": "json10", "1.0": "json10", "1.1": "json11"}.get(number, "json")
-    entries = [_json_entry(item, url) for item in items if isinstance(item, dict)]
-    return ParsedFeed(
+    objects = [item for item in items if isinstance(item, dict)]
+    kept = _newest([_json_date(item) for item in objects], max_items)
+    entries = [_json_entry(objects[i], url) for i in kept]
+    parsed = ParsedFeed(
         title=_text(data.get("title")).strip() or None,
         site_url=_absolute(url, _text(data.get("home_page_url"))),
         format=fmt,
         entries=_unique(entries),
     )
+    return parsed, len(objects) - len(kept)
+
+
+def _json_date(item: Mapping[str, Any]) -> datetime | None:
+    return _from_iso(item.get("date_published")) or _from_iso(item.get("date_modified"))
 
 
 def _json_entry(item: Mapping[str, Any], feed_url: str) -> Entry:
@@ -194,13 +220,204 @@ def _json_author(item: Mapping[str, Any]) -> str | None:
 
 def _json_image(item: Mapping[str, Any], feed_url: str) -> str | None:
     candidates = [_text(item.get("image")), _text(item.get("banner_image"))]
-    for attachment in item.get("attachments") or []:
+    attachments = item.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else []:
         if isinstance(attachment, dict) and _text(attachment.get("mime_type")).startswith("image/"):
             candidates.append(_text(attachment.get("url")))
     for candidate in candidates:
         absolute = _absolute(feed_url, candidate)
         if absolute:
             return absolute
+    return None
+
+
+# --- bounding the items read --------------------------------------------------------------
+
+_ITEM_NAMES = frozenset({"item", "entry"})
+# Local names of an item's child elements that date it, as entries are dated: its
+# publication (RSS, Atom, dcterms), else its last update (Atom, dcterms, dc:date).
+_DATE_KINDS = {"pubdate": 0, "published": 0, "issued": 0, "updated": 1, "modified": 1, "date": 1}
+_ITEM_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
+_ITEM_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
+_SPAN_DATES = [
+    re.compile(
+        rb"<(?:[A-Za-z_][\w.-]*:)?(?:" + names + rb")(?:\s[^>]*)?>\s*(?:<!\[CDATA\[)?([^<]{1,200})"
+    )
+    for names in (rb"pubDate|published|issued", rb"updated|modified|date")
+]
+
+
+def cut_items(body: bytes, max_items: int) -> tuple[bytes, int]:
+    """The XML feed ``body`` without all but its ``max_items`` newest items; how many were cut.
+
+    Items (RSS/RDF ``<item>``, Atom ``<entry>``) are found by expat, which gives their byte
+    offsets, or, when the document is not well-formed XML (the feed parser still reads
+    those), by a pattern. Everything else in the document is kept byte for byte.
+    """
+    if max_items <= 0 or not _may_exceed(body, max_items):
+        return body, 0
+    spans = _ItemScanner().scan(body)
+    if spans is None:
+        spans = _pattern_spans(body)
+    if len(spans) <= max_items:
+        return body, 0
+    kept = set(_newest([date for _start, _end, date in spans], max_items))
+    pieces: list[bytes] = []
+    position = 0
+    for index, (start, end, _date) in enumerate(spans):
+        if index not in kept:
+            pieces.append(body[position:start])
+            position = end
+    pieces.append(body[position:])
+    return b"".join(pieces), len(spans) - len(kept)
+
+
+def _may_exceed(body: bytes, max_items: int) -> bool:
+    """False when the document surely has no more than ``max_items`` items (a cheap count)."""
+    if b"\x00" in body[:4] or body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True  # UTF-16 or -32: the count below does not see its tags
+    return any(count > max_items for count, _ in enumerate(_ITEM_OPEN.finditer(body), 1))
+
+
+def _newest(dates: Sequence[datetime | None], limit: int) -> list[int]:
+    """Indexes (in order) of the ``limit`` newest of items with these dates (0: all).
+
+    Dated items come first, newest first; undated ones follow in document order, which is
+    newest first in most feeds.
+    """
+    if limit <= 0 or len(dates) <= limit:
+        return list(range(len(dates)))
+
+    def rank(index: int) -> tuple[int, float]:
+        date = dates[index]
+        return (0, -date.timestamp()) if date is not None else (1, index)
+
+    return sorted(sorted(range(len(dates)), key=rank)[:limit])
+
+
+class _ItemScanner:
+    """Byte spans and dates of a feed document's outermost items, in one pass of expat."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int, datetime | None]] = []
+        self._parser = xml.parsers.expat.ParserCreate()
+        self._depth = 0
+        self._item_depth = 0  # depth of the open item; 0: outside items
+        self._start = 0
+        self._dates: list[datetime | None] = [None, None]  # (published, updated)
+        self._kind = -1  # the kind of date whose element's text is being collected, if any
+        self._date_text: list[str] = []
+        self._ending = False  # an item closed: its span ends where the next event starts
+
+    def scan(self, body: bytes) -> list[tuple[int, int, datetime | None]] | None:
+        """The spans, or None when expat cannot read the document."""
+        parser = self._parser
+        parser.StartElementHandler = self._open
+        parser.EndElementHandler = self._close
+        parser.CharacterDataHandler = self._text
+        parser.CommentHandler = self._other
+        parser.ProcessingInstructionHandler = self._other
+        parser.StartCdataSectionHandler = self._event
+        try:
+            parser.Parse(body, True)
+        except (xml.parsers.expat.ExpatError, ValueError, LookupError, RecursionError):
+            return None
+        if self._ending:
+            self._end_span(len(body))
+        return self.spans
+
+    def _event(self) -> None:
+        if self._ending:
+            self._end_span(self._parser.CurrentByteIndex)
+
+    def _end_span(self, end: int) -> None:
+        self._ending = False
+        self.spans.append((self._start, end, self._dates[0] or self._dates[1]))
+
+    def _other(self, *_args: object) -> None:
+        self._event()
+
+    def _open(self, name: str, _attrs: object) -> None:
+        self._event()
+        self._depth += 1
+        local = name.rpartition(":")[2].lower()
+        if not self._item_depth:
+            if local in _ITEM_NAMES:
+                self._item_depth = self._depth
+                self._start = self._parser.CurrentByteIndex
+                self._dates = [None, None]
+        elif self._depth == self._item_depth + 1 and local in _DATE_KINDS:
+            kind = _DATE_KINDS[local]
+            self._kind = kind if self._dates[kind] is None else -1
+            self._date_text = []
+
+    def _close(self, _name: str) -> None:
+        self._event()
+        if self._kind >= 0:
+            self._dates[self._kind] = _item_date("".join(self._date_text))
+            self._kind = -1
+        if self._depth == self._item_depth:
+            self._item_depth = 0
+            self._ending = True
+        self._depth -= 1
+
+    def _text(self, data: str) -> None:
+        self._event()
+        if self._kind >= 0:
+            self._date_text.append(data)
+
+
+_RFC822 = re.compile(
+    r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d\d):(\d\d)(?::(\d\d))?"
+    r"\s+(?:GMT|UT|UTC|Z|([+-])(\d\d)(\d\d))\s*$"
+)
+_MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+
+
+def _item_date(text: str) -> datetime | None:
+    """An item's date for ranking: the usual RFC 822 form read fast, others as entries are."""
+    match = _RFC822.match(text)
+    month = _MONTHS.get(match.group(2).lower()) if match else None
+    if match is None or month is None:
+        return _from_iso(text[:200])
+    day, _name, year, hour, minute, second, sign, off_h, off_m = match.groups()
+    try:
+        moment = datetime(int(year), month, int(day), int(hour), int(minute), int(second or 0))
+    except ValueError:
+        return None
+    offset = timedelta(hours=int(off_h or 0), minutes=int(off_m or 0))
+    moment -= offset if sign != "-" else -offset
+    return _checked(moment.replace(tzinfo=UTC))
+
+
+def _pattern_spans(body: bytes) -> list[tuple[int, int, datetime | None]]:
+    """Item spans found by patterns, for documents that are not well-formed XML.
+
+    An item runs from its start tag to the first end tag before the next item's start tag,
+    or, unclosed, to that start tag (to the end for the last): linear time on any input.
+    """
+    opens = [match.start() for match in _ITEM_OPEN.finditer(body)]
+    closes = [match.end() for match in _ITEM_CLOSE.finditer(body)]
+    spans: list[tuple[int, int, datetime | None]] = []
+    for number, start in enumerate(opens):
+        limit = opens[number + 1] if number + 1 < len(opens) else len(body)
+        at = bisect.bisect_right(closes, start)
+        end = closes[at] if at < len(closes) and closes[at] <= limit else limit
+        spans.append((start, end, _span_date(body, start, end)))
+    return spans
+
+
+def _span_date(body: bytes, start: int, end: int) -> datetime | None:
+    for pattern in _SPAN_DATES:
+        found = pattern.search(body, start, end)
+        date = _item_date(found.group(1).decode("latin-1")) if found else None
+        if date is not None:
+            return date
     return None
 
 
@@ -275,7 +492,7 @@ def _from_iso(value: object) -> datetime | None:
     except ValueError:
         try:  # not RFC 3339 as the spec wants; RFC 822 is the usual mistake
             moment = parsedate_to_datetime(value.strip())
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):  # "+99999999999" overflows
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

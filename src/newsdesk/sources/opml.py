@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-__all__ = ["OPMLError", "OutlineFeed", "build_opml", "parse_opml"]
+__all__ = ["OPMLError", "OutlineFeed", "SkippedOutline", "build_opml", "parse_opml", "read_opml"]
 
 
 class OPMLError(Exception):
@@ -35,16 +35,35 @@ def _attr(element: ET.Element, name: str) -> str | None:
     return None
 
 
-def _feed_url(raw: str | None) -> str | None:
-    if not raw:
-        return None
+@dataclass(frozen=True)
+class SkippedOutline:
+    """An outline with an xmlUrl that is not imported, and why."""
+
+    title: str | None
+    xml_url: str
+    reason: str
+
+
+MAX_URL = 2048  # the longest feed URL stored
+
+
+def _feed_url(raw: str) -> tuple[str | None, str]:
+    """The feed URL of an xmlUrl value, or None and the reason it is not one."""
     if raw.lower().startswith("feed:"):
         rest = raw[5:]
         raw = rest if rest.lower().startswith(("http:", "https:")) else "http:" + rest
-    parts = urlsplit(raw)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return raw
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        return None, f"not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return None, "not an http(s) URL"
+    if not parts.hostname:
+        return None, "the URL has no host name"
+    if len(raw) > MAX_URL:
+        return None, f"the URL is longer than {MAX_URL} characters"
+    return raw, ""
 
 
 def parse_opml(data: bytes) -> list[OutlineFeed]:
@@ -53,6 +72,12 @@ def parse_opml(data: bytes) -> list[OutlineFeed]:
     An outline's category is the text of the nearest enclosing outline that is not a feed.
     DTDs with entities are refused (defusedxml). Raises OPMLError for invalid documents.
     """
+    return read_opml(data)[0]
+
+
+def read_opml(data: bytes) -> tuple[list[OutlineFeed], list[SkippedOutline]]:
+    """``parse_opml``'s feeds, and the outlines skipped because their xmlUrl is not a usable
+    http(s) URL (``file:``, ``javascript:``, no host...), with the reason."""
     try:
         root = DET.fromstring(data)
     except DefusedXmlException as exc:
@@ -65,14 +90,18 @@ def parse_opml(data: bytes) -> list[OutlineFeed]:
     if body is None:
         raise OPMLError("not a valid OPML document: it has no <body>")
     feeds: list[OutlineFeed] = []
+    skipped: list[SkippedOutline] = []
     seen: set[str] = set()
 
     def walk(parent: ET.Element, category: str | None) -> None:
         for outline in parent:
             if not isinstance(outline.tag, str) or outline.tag.lower() != "outline":
                 continue
-            url = _feed_url(_attr(outline, "xmlUrl"))
+            raw = _attr(outline, "xmlUrl")
+            url, reason = _feed_url(raw) if raw else (None, "")
             text = _attr(outline, "title") or _attr(outline, "text")
+            if raw and url is None:
+                skipped.append(SkippedOutline(text, raw, reason))
             if url is None:
                 walk(outline, _attr(outline, "text") or _attr(outline, "title") or category)
                 continue
@@ -83,7 +112,7 @@ def parse_opml(data: bytes) -> list[OutlineFeed]:
             walk(outline, category)
 
     walk(body, None)
-    return feeds
+    return feeds, skipped
 
 
 def build_opml(feeds: Iterable[OutlineFeed], title: str = "newsdesk subscriptions") -> str:

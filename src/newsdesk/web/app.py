@@ -1,14 +1,19 @@
-"""The web app factory: routes, templates, static files, security headers, error pages."""
+"""The web app factory: routes, templates, static files, security headers, error pages;
+HEAD on every GET route; the uvicorn configuration of `newsdesk serve`."""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,14 +21,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from newsdesk import __version__
 from newsdesk.config import Settings
 from newsdesk.store.db import connect
+from newsdesk.store.models import ErrorRecord
 from newsdesk.web import ai_links
 from newsdesk.web.ai_pages import router as ai_router
+from newsdesk.web.api.common import DEFAULT_BASE_URL, normalize_base_url, request_path
+from newsdesk.web.api.errors import RETRY_AFTER, is_busy
 from newsdesk.web.pages import render, router
 from newsdesk.web.personal import install as install_personal
 from newsdesk.web.readers import install as install_readers
 from newsdesk.web.templating import make_env
 
+if TYPE_CHECKING:
+    import uvicorn
+
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
+# An unhandled error is recorded with SQLite waiting at most this long for the write lock
+RECORD_BUSY_MS = 1000
+MESSAGE_CHARS = 1000
 
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": (
@@ -39,6 +54,8 @@ ERROR_TITLES = {
     400: "Bad request",
     404: "Page not found",
     405: "Method not allowed",
+    500: "Something went wrong",
+    503: "The site is busy",
 }
 
 
@@ -62,6 +79,28 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """ASGI middleware: HEAD runs as GET (same status and headers), the body is dropped."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] in ("http.response.body", "http.response.pathsend"):
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        # a copy: the server keeps seeing HEAD (and sends no body for it either)
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -93,8 +132,99 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def record_error(engine: Engine, url: str, message: str) -> None:
+    """Store an ErrorRecord (stage "web") in its own short transaction; never raises."""
+    try:
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:  # do not wait the usual 30 s for a busy database
+                previous = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={RECORD_BUSY_MS}")
+            try:
+                conn.execute(
+                    insert(ErrorRecord).values(url=url[:2048], stage="web", message=message)
+                )
+                conn.commit()
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={previous}")
+    except Exception:
+        log.exception("could not record the web error %s", url)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    context = {"status": status, "error_title": ERROR_TITLES[status], "message": message}
+    try:
+        response: Response = render(request, "error.html", context, status_code=status)
+    except Exception:  # the error page must not fail in turn
+        log.exception("error page failed")
+        response = PlainTextResponse(message, status_code=status)
+    response.headers.update(SECURITY_HEADERS)  # this handler runs outside the middleware
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    """Unhandled exceptions: 503 + Retry-After when the database is busy; otherwise recorded
+    (errors table, stage "web") and a 500 page. Starlette re-raises them for the server log."""
+    if is_busy(exc):
+        response = _error_page(request, 503, "The site is busy: try again in a few seconds.")
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+    url = f"{request.method} {request_path(request)}"
+    message = f"{type(exc).__name__}: {exc}"[:MESSAGE_CHARS]
+    record_error(request.app.state.engine, url, message)
+    return _error_page(request, 500, "Something went wrong on our side. It has been noted.")
+
+
+def trusted_proxies(settings: Settings) -> list[str]:
+    """settings.trusted_proxies as networks ("*": any); ValueError on anything else."""
+    networks = []
+    for entry in settings.trusted_proxies:
+        try:
+            networks.append("*" if entry == "*" else str(ipaddress.ip_network(entry, False)))
+        except ValueError as exc:
+            raise ValueError(f"NEWSDESK_TRUSTED_PROXIES: not an IP or CIDR: {entry!r}") from exc
+    return networks
+
+
+def server_config(
+    app: ASGIApp, settings: Settings, host: str, port: int, log_level: str = "info"
+) -> uvicorn.Config:
+    """The uvicorn configuration of `newsdesk serve`: X-Forwarded-For/-Proto are believed only
+    from settings.trusted_proxies (uvicorn's own default trusts 127.0.0.1)."""
+    import uvicorn
+
+    proxies = trusted_proxies(settings)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
+    )
+
+
+def serve_base_url(host: str, port: int) -> str:
+    """The base URL `serve` uses when NEWSDESK_BASE_URL is unset: http://HOST:PORT."""
+    bracketed = f"[{host}]" if ":" in host else host
+    return f"http://{bracketed}:{port}"
+
+
+def base_url(settings: Settings) -> str:
+    """settings.base_url checked, or DEFAULT_BASE_URL; ValueError naming the setting."""
+    try:
+        return normalize_base_url(settings.base_url or DEFAULT_BASE_URL)
+    except ValueError as exc:
+        raise ValueError(f"NEWSDESK_BASE_URL: {exc}") from exc
+
+
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
-    """Build the web app over `engine` (default: the database of `settings`, migrated)."""
+    """Build the web app over `engine` (default: the database of `settings`, migrated).
+
+    Absolute links use settings.base_url, or DEFAULT_BASE_URL (http://localhost) when it is
+    unset; never the request's Host header."""
     app = FastAPI(
         title="newsdesk",
         version=__version__,
@@ -103,6 +233,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.base_url = base_url(settings)
     app.state.engine = engine if engine is not None else connect(settings.db_url)
     app.state.templates = Jinja2Templates(env=make_env())
     app.include_router(router)
@@ -112,7 +243,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _server_error)
     install_readers(app)  # accounts, comments, moderation; sessions + CSRF middleware
     install_personal(app)  # my feed, tokens, Atom, Google Reader API, JSON API /api/v1
     app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)
+    app.add_middleware(HeadAsGet)
     return app

@@ -2,7 +2,8 @@
 with the AI tables, top stories, each story and each hashtag.
 
 Built with lxml (so every title, name and summary is escaped by the serializer, never by
-hand); links are absolute, on the request's base URL; times are RFC 3339 UTC.
+hand); links are absolute, on the configured base URL (never the Host header), and
+percent-encoded; times are RFC 3339 UTC.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -21,6 +23,7 @@ from sqlalchemy.engine import Engine
 from newsdesk import __version__
 from newsdesk.store.db import session_scope
 from newsdesk.web import queries, reading
+from newsdesk.web.api.common import base_url, request_path_url, site_url
 from newsdesk.web.templating import excerpt as shorten
 from newsdesk.web.templating import quote_path, safe_url
 from newsdesk.web.tokens import FEED_SCOPES, resolve_token
@@ -111,10 +114,6 @@ def render_feed(feed: AtomFeed) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-def site_url(request: Request, path: str) -> str:
-    return str(request.base_url).rstrip("/") + path
-
-
 def article_entry(request: Request, entry: reading.Entry) -> AtomEntry:
     a = entry.article
     when = a.published_at or a.fetched_at
@@ -163,7 +162,7 @@ def articles_feed(
         id=feed_id,
         title=title,
         subtitle=subtitle,
-        self_url=site_url(request, request.url.path),
+        self_url=request_path_url(request),
         alternate_url=site_url(request, alternate),
         entries=entries,
     )
@@ -178,7 +177,7 @@ def entries_feed(
     feed_id: str | None = None,
     subtitle: str | None = None,
 ) -> AtomFeed:
-    url = site_url(request, request.url.path)
+    url = request_path_url(request)
     return AtomFeed(
         id=feed_id or url,
         subtitle=subtitle,
@@ -234,6 +233,6 @@ def starred(request: Request, token: str) -> Response:
         entries,
         title=f"newsdesk: starred by {viewer.username}",
         alternate="/me/starred",
-        feed_id=f"tag:{request.url.hostname or 'localhost'},2024:newsdesk/starred/{viewer.id}",
+        feed_id=f"tag:{urlsplit(base_url(request)).hostname},2024:newsdesk/starred/{viewer.id}",
     )
     return atom_response(request, feed, cache="private, max-age=60")

@@ -10,6 +10,7 @@ from newsdesk.store.db import session_scope
 from newsdesk.store.models_ai import Story, Tag
 from newsdesk.web import ai_links, reading
 from newsdesk.web.api.ai import top_stories
+from newsdesk.web.api.common import site_url
 from newsdesk.web.atom import (
     FEED_SIZE,
     SUMMARY_CHARS,
@@ -18,7 +19,6 @@ from newsdesk.web.atom import (
     articles_feed,
     atom_response,
     entries_feed,
-    site_url,
 )
 from newsdesk.web.templating import excerpt, quote_path
 

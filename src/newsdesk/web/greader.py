@@ -40,6 +40,7 @@ from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article, Feed, FeedArticle, utcnow
 from newsdesk.store.models_readers import LoginAttempt, User, UserFeed
 from newsdesk.web import reading
+from newsdesk.web.api.common import request_path_url
 from newsdesk.web.api.feeds import feed_url_problem
 from newsdesk.web.auth import Viewer, client_hash, login_wait
 from newsdesk.web.queries import MAX_ID, sort_key
@@ -635,7 +636,7 @@ def _stream_contents(request: Request, viewer: Viewer, params: MultiDict, raw: s
         "direction": "ltr",
         "id": raw,
         "title": raw,
-        "self": [{"href": str(request.url)}],
+        "self": [{"href": request_path_url(request, query=True)}],
         "updated": int(time.time()),
         "items": items,
     }
@@ -712,7 +713,7 @@ async def stream_items_contents(request: Request) -> Response:
                 "direction": "ltr",
                 "id": READING_LIST,
                 "title": "Items",
-                "self": [{"href": str(request.url)}],
+                "self": [{"href": request_path_url(request, query=True)}],
                 "updated": int(time.time()),
                 "items": items,
             }

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from newsdesk.store.db import session_scope
 from newsdesk.store.models_readers import FOLLOW_KINDS, TOKEN_SCOPES
 from newsdesk.web import reading
+from newsdesk.web.api.common import base_url
 from newsdesk.web.auth import Viewer, current_user, login_redirect, render, require_user
 from newsdesk.web.security import safe_next
 from newsdesk.web.tokens import TokenError, issue_token, list_tokens, revoke_token
@@ -239,7 +240,7 @@ def _tokens_page(
 ) -> HTMLResponse:
     with session_scope(_engine(request)) as session:
         tokens = list_tokens(session, viewer.id)
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     return render(
         request,
         "me/tokens.html",
@@ -279,7 +280,7 @@ def create_token(
             secret, _ = issue_token(session, viewer.id, name, scope)
     except TokenError as exc:
         return _tokens_page(request, viewer, status=400, error=str(exc))
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     created = {"name": name, "scope": scope, "token": secret}
     if scope == "feed":
         created["feed_url"] = f"{base}/feeds/starred/{secret}.atom"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
+from urllib.parse import quote, urlsplit
 
 from fastapi import Query, Request
 
@@ -18,11 +20,58 @@ CursorParam = Annotated[
     Query(max_length=64, description="Opaque: the next_cursor of the previous page"),
 ]
 LimitParam = Annotated[int, Query(ge=1, le=100, description="Items per page")]
+# Where create_app() points absolute links when neither NEWSDESK_BASE_URL nor `serve`'s
+# --host/--port say: a constant (never the Host header), harmless if it leaks.
+DEFAULT_BASE_URL = "http://localhost"
+# RFC 3986 pchar sub-delims and ":@" stay as they are; everything else is percent-encoded.
+PATH_SAFE = "/:@!$&'()*+,;="
+QUERY_SAFE = PATH_SAFE + "?%"
+_URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+def normalize_base_url(raw: str) -> str:
+    """`raw` checked as a base for absolute links (http(s)://HOST[:PORT][/PATH], URI
+    characters only), without a trailing slash; ValueError if it is not one."""
+    value = raw.strip()
+    parts = urlsplit(value)
+    valid = (
+        _URI_CHARS.fullmatch(value) is not None
+        and parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not (parts.query or parts.fragment or "@" in parts.netloc)
+    )
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ValueError(f"not an http(s)://HOST URL (a :PORT and /PATH may follow): {raw!r}")
+    return value.rstrip("/")
+
+
+def base_url(request: Request) -> str:
+    """The configured base of every absolute link (app.state.base_url), never the Host header."""
+    return str(getattr(request.app.state, "base_url", DEFAULT_BASE_URL))
 
 
 def site_url(request: Request, path: str) -> str:
-    """An absolute URL on this site (behind a proxy: as the ASGI server reports it)."""
-    return str(request.base_url).rstrip("/") + path
+    """An absolute URL on this site: the configured base URL + `path` (already encoded)."""
+    return base_url(request) + path
+
+
+def request_path(request: Request) -> str:
+    """This request's path, percent-encoded (from the decoded ASGI path: Starlette's
+    request.url.path leaves it half-encoded)."""
+    return quote(request.scope["path"], safe=PATH_SAFE)
+
+
+def request_path_url(request: Request, query: bool = False) -> str:
+    """This request's path (a valid URI path), optionally with its query, as an absolute URL
+    on the configured base."""
+    path = request_path(request)
+    if query and request.url.query:
+        path += "?" + quote(request.url.query, safe=QUERY_SAFE)
+    return site_url(request, path)
 
 
 def position(raw: str | None) -> Position | None:

@@ -8,6 +8,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 CODES = {
@@ -22,6 +24,7 @@ CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
+    503: "busy",
 }
 MESSAGES = {
     400: "The request is not valid.",
@@ -33,7 +36,11 @@ MESSAGES = {
     422: "Some of the values are not valid.",
     429: "Too many requests: slow down.",
     500: "Something went wrong on our side.",
+    503: "The site is busy: try again in a few seconds.",
 }
+# Seconds a client should wait after a 503 (a write waiting for a lock, an exhausted pool)
+RETRY_AFTER = 5
+_LOCKED = ("database is locked", "database table is locked")
 
 
 class FieldProblem(BaseModel):
@@ -134,7 +141,26 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     return error_response(422, "validation_error", message, details=problems)
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is the database being busy, not a bug: SQLite's
+    "database is locked" or the connection pool timing out."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # the exception and a few of its causes
+        if seen is None:
+            return False
+        if isinstance(seen, PoolTimeoutError):
+            return True
+        if isinstance(seen, OperationalError) and any(m in str(seen).lower() for m in _LOCKED):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def server_error_handler(request: Request, exc: Exception) -> Response:
+    """500, or 503 with Retry-After when the database is busy (the web app records the error:
+    this sub-app's exceptions reach its handler too)."""
+    if is_busy(exc):
+        return error_response(503, "busy", MESSAGES[503], {"Retry-After": str(RETRY_AFTER)})
     return error_response(500, "internal_error", MESSAGES[500])
 
 

@@ -1,0 +1,527 @@
+"""Hostile-input hardening of the web app: HEAD everywhere, trusted proxies, absolute links
+from the configured base URL (never the Host header), percent-encoded Atom self links, and
+unhandled errors recorded (500) or answered 503 when the database is busy.
+
+Real SQLite, real uvicorn servers on loopback, the real `newsdesk serve` command."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+import feedparser
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from newsdesk.cli import app as cli_app
+from newsdesk.config import Settings
+from newsdesk.store import Article, ErrorRecord, Feed, connect, session_scope
+from newsdesk.store.models_ai import ArticleTag, Tag
+from newsdesk.web import create_app
+from newsdesk.web.api.common import normalize_base_url
+from newsdesk.web.app import (
+    SECURITY_HEADERS,
+    serve_base_url,
+    server_config,
+    trusted_proxies,
+)
+
+try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
+    from .api_support import Accounts, accounts, data
+    from .readers_support import _fast_hashing, engine, login
+    from .webdata import Dataset
+except ImportError:
+    from api_support import Accounts, accounts, data  # type: ignore[no-redef]  # noqa: F401
+    from readers_support import _fast_hashing, engine, login  # type: ignore[no-redef]  # noqa: F401
+    from webdata import Dataset  # type: ignore[no-redef]
+
+BASE = "https://news.example.org"
+EVIL = "evil.example"
+# An outlet name with everything a URL path cannot carry as it is
+ODD_OUTLET = "Le \"Monde\" café & co / 100% <sûr> #1? 'ok' +plus"
+ODD_TAG = "Café_Zürich"
+UNSTABLE = {"date", "set-cookie"}  # differ between any two responses
+
+
+@contextmanager
+def running(config: uvicorn.Config) -> Iterator[str]:
+    """Run a uvicorn server from `config` (port 0: a free one) in a thread; its base URL."""
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def serve(app: FastAPI, settings: Settings) -> Any:
+    """`app` served the way `newsdesk serve` configures uvicorn."""
+    return running(server_config(app, settings, "127.0.0.1", 0, log_level="warning"))
+
+
+def loopback() -> httpx.Client:
+    """Never a proxy from the environment; a new connection per request (uvicorn closes the
+    connection after an exception escaped the app, as Starlette's error middleware lets it)."""
+    no_reuse = httpx.Limits(max_keepalive_connections=0)
+    return httpx.Client(trust_env=False, timeout=30, limits=no_reuse)
+
+
+def records(engine: Engine) -> list[tuple[str, str, str]]:
+    with session_scope(engine) as s:
+        rows = s.scalars(select(ErrorRecord).where(ErrorRecord.stage == "web")).all()
+        return [(r.stage, r.url, r.message) for r in rows]
+
+
+def api_app(app: FastAPI) -> FastAPI:
+    """The JSON API sub-application mounted at /api/v1."""
+    mount = next(r for r in app.routes if getattr(r, "path", "") == "/api/v1")
+    sub = mount.app  # type: ignore[attr-defined]
+    assert isinstance(sub, FastAPI)
+    return sub
+
+
+# --- HEAD -----------------------------------------------------------------------------------
+
+
+def get_paths(data: Dataset) -> list[str]:
+    article = data.by_path("business/001").id
+    return [
+        "/",
+        "/healthz",
+        "/robots.txt",
+        "/search?q=profits",
+        f"/articles/{article}",
+        "/articles/999999",  # 404
+        "/sources",
+        "/outlets/BBC%20Business",
+        "/login",
+        "/static/style.css",
+        "/feeds/latest.atom",
+        "/feeds/outlets/BBC%20Business.atom",
+        "/feeds/outlets/nobody.atom",  # 404
+        "/api/v1/articles?limit=3",
+        "/api/v1/search?q=profits",
+        "/api/v1/me",  # 401
+        "/openapi.json",
+        "/reader/api/0/user-info",  # 401
+    ]
+
+
+def test_head_answers_like_get_without_a_body(
+    settings: Settings, engine: Engine, data: Dataset
+) -> None:
+    with TestClient(create_app(settings, engine)) as client:
+        for path in get_paths(data):
+            client.cookies.clear()  # both as a first visit (a CSRF cookie is set once)
+            got = client.get(path)
+            client.cookies.clear()
+            head = client.head(path)
+            assert head.status_code == got.status_code != 405, path
+            assert head.content == b"", path
+            names = {k for k in got.headers if k not in UNSTABLE}
+            assert names == {k for k in head.headers if k not in UNSTABLE}, path
+            html = got.headers.get("content-type", "").startswith("text/html")
+            for name in names - ({"content-length"} if html else set()):  # forms: new tokens
+                assert head.headers[name] == got.headers[name], (path, name)
+        assert client.head("/feeds/latest.atom").headers["content-length"] == str(
+            len(client.get("/feeds/latest.atom").content)
+        )
+        assert client.head("/healthz").headers["content-length"] == "15"
+        post_only = client.head("/logout")
+        assert post_only.status_code == 405 and post_only.content == b""
+
+
+def test_head_on_a_real_server(settings: Settings, engine: Engine) -> None:
+    with serve(create_app(settings, engine), settings) as url, loopback() as http:
+        r = http.head(f"{url}/healthz")
+        assert (r.status_code, r.headers["content-length"]) == (200, "15")
+        assert r.headers["x-frame-options"] == "DENY"
+        static = http.head(f"{url}/static/style.css")
+        assert static.status_code == 200 and int(static.headers["content-length"]) > 0
+
+
+# --- trusted proxies ------------------------------------------------------------------------
+
+
+def client_app(settings: Settings, engine: Engine) -> FastAPI:
+    app = create_app(settings, engine)
+
+    @app.get("/test-only/client")
+    def who(request: Request) -> dict[str, str | None]:
+        return {
+            "host": request.client.host if request.client else None,
+            "scheme": request.url.scheme,
+        }
+
+    return app
+
+
+FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+
+
+def test_forwarded_headers_are_ignored_by_default(settings: Settings, engine: Engine) -> None:
+    assert settings.trusted_proxies == ()
+    with serve(client_app(settings, engine), settings) as url, loopback() as http:
+        seen = http.get(f"{url}/test-only/client", headers=FORWARDED).json()
+    assert seen == {"host": "127.0.0.1", "scheme": "http"}
+
+
+def test_forwarded_headers_from_a_trusted_proxy(settings: Settings, engine: Engine) -> None:
+    trusting = settings.with_(trusted_proxies=("10.0.0.0/8", "127.0.0.0/8"))
+    with serve(client_app(trusting, engine), trusting) as url, loopback() as http:
+        seen = http.get(f"{url}/test-only/client", headers=FORWARDED).json()
+        assert seen == {"host": "203.0.113.9", "scheme": "https"}
+        # the client before the proxy says otherwise: the right-most untrusted address wins
+        chain = {"X-Forwarded-For": "198.51.100.7, 203.0.113.9"}
+        assert http.get(f"{url}/test-only/client", headers=chain).json()["host"] == "203.0.113.9"
+    others = settings.with_(trusted_proxies=("10.1.2.3",))  # not the loopback client
+    with serve(client_app(others, engine), others) as url, loopback() as http:
+        assert http.get(f"{url}/test-only/client", headers=FORWARDED).json()["host"] == (
+            "127.0.0.1"
+        )
+
+
+def test_trusted_proxies_setting(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    monkeypatch.setenv("NEWSDESK_TRUSTED_PROXIES", " 10.0.0.1/8, ::1 ,")
+    monkeypatch.setenv("NEWSDESK_BASE_URL", f" {BASE}/ ")
+    env = Settings.from_env()
+    assert env.trusted_proxies == ("10.0.0.1/8", "::1")
+    assert trusted_proxies(env) == ["10.0.0.0/8", "::1/128"]
+    assert env.base_url == f"{BASE}/"
+    with pytest.raises(ValueError, match="not an IP or CIDR"):
+        trusted_proxies(settings.with_(trusted_proxies=("proxy.example",)))
+    config = server_config(FastAPI(), settings, "127.0.0.1", 8000)
+    assert config.proxy_headers is False
+
+
+# --- absolute links: the configured base URL, never the Host header ---------------------------
+
+
+def test_base_url_validation() -> None:
+    assert normalize_base_url(" https://news.example.org/ ") == BASE
+    assert normalize_base_url("http://[::1]:8080/news/") == "http://[::1]:8080/news"
+    for bad in ("news.example.org", "ftp://x.example", "https://", "https://a.example/?q=1",
+                "https://u@a.example", 'https://a.example/"x', "https://a.example:99999",
+                "javascript:alert(1)", "https://a.example/#top"):  # fmt: skip
+        with pytest.raises(ValueError):
+            normalize_base_url(bad)
+    assert serve_base_url("0.0.0.0", 8000) == "http://0.0.0.0:8000"
+    assert serve_base_url("::1", 8080) == "http://[::1]:8080"
+
+
+def absolute_bodies(client: TestClient, data: Dataset, accounts: Accounts) -> dict[str, str]:
+    """Every kind of response with absolute links, requested with a forged Host header."""
+    alice = accounts.auth("alice")
+    star = {"starred": True}
+    client.put(f"/api/v1/me/articles/{data.by_path('tech/001').id}/state", json=star, headers=alice)
+    login(client, "alice")  # tokens are made by a logged-in session
+    csrf = {"X-CSRF-Token": client.get("/api/v1/me").json()["csrf_token"]}
+    feed = client.post("/api/v1/me/tokens", json={"name": "rss", "scope": "feed"}, headers=csrf)
+    assert feed.status_code == 201, feed.text
+    starred = urlsplit(feed.json()["feed_url"]).path
+    greader = {"Authorization": f"GoogleLogin auth={accounts.tokens['alice']}"}
+    requests = [
+        ("/feeds/latest.atom", {}),
+        ("/feeds/outlets/BBC%20Business.atom", {}),
+        (starred, {}),
+        ("/api/v1/articles?limit=5", {}),
+        ("/api/v1/search?q=profits", {}),
+        ("/api/v1/outlets", {}),
+        ("/api/v1/me/starred", alice),
+        ("/reader/api/0/stream/contents/user/-/state/com.google/reading-list?n=2", greader),
+        ("/reader/api/0/stream/items/contents?i=1&i=2", greader),
+    ]
+    bodies = {"POST /api/v1/me/tokens": feed.text}
+    for path, headers in requests:
+        r = client.get(path, headers=headers)  # the client sends Host: evil.example
+        assert r.status_code == 200, (path, r.text)
+        bodies[path] = r.text
+    return bodies
+
+
+def test_forged_host_never_appears_in_links(
+    settings: Settings, engine: Engine, data: Dataset, accounts: Accounts
+) -> None:
+    app = create_app(settings.with_(base_url=f"{BASE}/"), engine)
+    with TestClient(app, base_url=f"http://{EVIL}") as client:
+        bodies = absolute_bodies(client, data, accounts)
+    for path, body in bodies.items():
+        assert EVIL not in body, path
+        assert BASE + "/" in body, path
+    feed = feedparser.parse(bodies["/feeds/latest.atom"].encode())
+    assert feed.feed.id == f"{BASE}/feeds/latest.atom"
+    assert feed.entries[0].link.startswith(f"{BASE}/articles/")
+    starred_feed = next(v for k, v in bodies.items() if k.startswith("/feeds/starred/"))
+    assert "<id>tag:news.example.org,2024:newsdesk/starred/" in starred_feed
+
+
+def test_without_a_base_url_links_use_a_constant(
+    settings: Settings, engine: Engine, data: Dataset, accounts: Accounts
+) -> None:
+    assert settings.base_url == ""
+    with TestClient(create_app(settings, engine), base_url=f"http://{EVIL}") as client:
+        bodies = absolute_bodies(client, data, accounts)
+    for path, body in bodies.items():
+        assert EVIL not in body and "http://localhost/" in body, path
+    with pytest.raises(ValueError):
+        create_app(settings.with_(base_url="news.example.org"), engine)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_serve_command(settings: Settings, tmp_path: Path) -> None:
+    """`newsdesk serve` itself: links on http://HOST:PORT, HEAD, forwarded headers ignored."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "NEWSDESK_DATA_DIR": str(settings.data_dir),
+        "NEWSDESK_SECRET_KEY": "test-secret",
+        "NEWSDESK_BASE_URL": "",
+        "NEWSDESK_TRUSTED_PROXIES": "",
+        "FORWARDED_ALLOW_IPS": "*",  # uvicorn's own knob must not matter
+    }
+    command = [sys.executable, "-m", "newsdesk.cli", "serve", "--no-refresher"]
+    log = (tmp_path / "serve.log").open("w+")
+    proc = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        with loopback() as http:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    head = http.head(f"{url}/healthz")
+                    break
+                except httpx.TransportError:
+                    assert proc.poll() is None and time.monotonic() < deadline, log_text(log)
+                    time.sleep(0.1)
+            assert (head.status_code, head.content) == (200, b"")
+            atom = http.get(f"{url}/feeds/latest.atom", headers={"Host": EVIL, **FORWARDED})
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    assert atom.status_code == 200
+    assert f"<id>{url}/feeds/latest.atom</id>" in atom.text and EVIL not in atom.text
+    access = [line for line in log_text(log).splitlines() if "/feeds/latest.atom" in line]
+    assert access and "127.0.0.1:" in access[0] and "203.0.113.9" not in access[0]
+
+
+def test_serve_refuses_bad_settings(settings: Settings) -> None:
+    env = {"NEWSDESK_DATA_DIR": str(settings.data_dir), "COLUMNS": "300"}
+    bad_base = CliRunner().invoke(
+        cli_app, ["serve", "--no-refresher"], env={**env, "NEWSDESK_BASE_URL": "news.example"}
+    )
+    assert bad_base.exit_code == 1 and "NEWSDESK_BASE_URL" in bad_base.output
+    bad_proxy = CliRunner().invoke(
+        cli_app, ["serve", "--no-refresher"], env={**env, "NEWSDESK_TRUSTED_PROXIES": "proxy"}
+    )
+    assert bad_proxy.exit_code == 1 and "NEWSDESK_TRUSTED_PROXIES" in bad_proxy.output
+
+
+def log_text(log: Any) -> str:
+    log.flush()
+    log.seek(0)
+    return str(log.read())
+
+
+# --- Atom self links are percent-encoded URIs -------------------------------------------------
+
+
+def add_odd_feeds(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        article = Article(
+            url="https://example.org/odd", title="Odd names", outlet=ODD_OUTLET, text="Text."
+        )
+        tag = Tag(slug=ODD_TAG, label="Café Zürich", kind="place", article_count=1)
+        s.add_all([article, tag])
+        s.flush()
+        s.add(ArticleTag(article_id=article.id, tag_id=tag.id, score=1.0, is_hashtag=True))
+
+
+def assert_self_round_trips(http: httpx.Client, url: str, path: str, expected: str) -> None:
+    first = http.get(url + path)
+    assert first.status_code == 200, (path, first.text)
+    feed = feedparser.parse(first.content)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    self_url = next(link.href for link in feed.feed.links if link.rel == "self")
+    assert self_url.isascii() and not set(self_url) & set(' "<>\\^`{|}#'), self_url
+    parts = urlsplit(self_url)
+    assert f"{parts.scheme}://{parts.netloc}" == BASE and not parts.query
+    assert unquote(parts.path) == expected  # the feed's own path, decoded
+    again = feedparser.parse(http.get(url + parts.path).content)  # requested as given
+    assert next(link.href for link in again.feed.links if link.rel == "self") == self_url
+    assert again.feed.title == feed.feed.title
+
+
+def test_atom_self_links_are_percent_encoded(settings: Settings, engine: Engine) -> None:
+    add_odd_feeds(engine)
+    based = settings.with_(base_url=BASE)
+    with serve(create_app(based, engine), based) as url, loopback() as http:
+        outlet = f"/feeds/outlets/{quote(ODD_OUTLET, safe='')}.atom"
+        assert_self_round_trips(http, url, outlet, f"/feeds/outlets/{ODD_OUTLET}.atom")
+        tag = f"/feeds/hashtags/{quote(ODD_TAG, safe='')}.atom"
+        assert_self_round_trips(http, url, tag, f"/feeds/hashtags/{ODD_TAG}.atom")
+        lower = f"/feeds/hashtags/{quote('café_zürich', safe='')}.atom"  # any case works
+        assert_self_round_trips(http, url, lower, "/feeds/hashtags/café_zürich.atom")
+
+
+# --- unhandled errors: recorded 500s, 503 when the database is busy ---------------------------
+
+
+def failing_app(settings: Settings, engine: Engine) -> FastAPI:
+    """The real app plus test-only routes that fail or write."""
+    app = create_app(settings, engine)
+
+    @app.get("/test-only/boom")
+    def boom() -> None:
+        raise RuntimeError("boom <script>alert(1)</script> " + "x" * 1200)
+
+    @app.get("/test-only/write")
+    def write() -> dict[str, int]:
+        with session_scope(engine) as s:
+            feed = Feed(url=f"https://write.example/{time.monotonic_ns()}")
+            s.add(feed)
+            s.flush()
+            return {"id": feed.id}
+
+    def api_boom() -> None:
+        raise KeyError("api boom")
+
+    api_app(app).add_api_route("/test-only/boom", api_boom, methods=["GET"])
+    return app
+
+
+def test_unhandled_errors_are_recorded_and_answered_500(settings: Settings, engine: Engine) -> None:
+    with serve(failing_app(settings, engine), settings) as url, loopback() as http:
+        page = http.get(f"{url}/test-only/boom")
+        head = http.head(f"{url}/test-only/boom")
+        api = http.get(f"{url}/api/v1/test-only/boom")
+        ok = http.get(f"{url}/healthz")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Something went wrong" in page.text
+    assert "RuntimeError" not in page.text and "alert(1)" not in page.text  # no details
+    for name, value in SECURITY_HEADERS.items():
+        assert page.headers[name] == value
+    assert head.status_code == 500 and head.content == b""
+    assert api.status_code == 500
+    assert api.json() == {
+        "error": {"code": "internal_error", "message": "Something went wrong on our side."}
+    }
+    assert ok.status_code == 200
+    recorded = records(engine)
+    assert [url for _, url, _ in recorded] == [
+        "GET /test-only/boom",
+        "HEAD /test-only/boom",
+        "GET /api/v1/test-only/boom",  # once, though both apps' handlers saw it
+    ]
+    message = recorded[0][2]
+    assert message.startswith("RuntimeError: boom <script>") and len(message) == 1000
+    assert recorded[2][2] == "KeyError: 'api boom'"
+
+    with session_scope(engine) as s:  # hostile text in a record: shown, not interpreted
+        s.add(ErrorRecord(url="/[/bold]x", stage="fetch", message="\x1b[2J[red]gone"))
+    env = {"NEWSDESK_DATA_DIR": str(settings.data_dir), "COLUMNS": "300"}
+    result = CliRunner().invoke(cli_app, ["errors", "--stage", "web"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "GET /test-only/boom" in result.output and "KeyError: 'api boom'" in result.output
+    assert "/[/bold]x" not in result.output  # the web stage only
+    everything = CliRunner().invoke(cli_app, ["errors"], env=env)
+    assert everything.exit_code == 0, everything.output
+    assert "/[/bold]x" in everything.output and "\\x1b[2J[red]gone" in everything.output
+    assert "\x1b" not in everything.output
+
+
+def slow_to_lock(settings: Settings) -> Engine:
+    """The app's database with a 200 ms busy timeout instead of 30 s (same migrations)."""
+    engine = connect(settings.db_url)
+
+    @event.listens_for(engine, "connect")
+    def short_busy_timeout(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA busy_timeout=200")
+
+    engine.dispose()  # connections opened by the migrations had the long timeout
+    return engine
+
+
+@contextmanager
+def locked(settings: Settings) -> Iterator[None]:
+    """Another process-like writer holding the SQLite write lock (BEGIN IMMEDIATE)."""
+    other = sqlite3.connect(settings.data_dir / "newsdesk.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_locked_database_is_503_with_retry_after(
+    settings: Settings, data: Dataset, accounts: Accounts
+) -> None:
+    engine = slow_to_lock(settings)
+    article = data.by_path("tech/001").id
+    state = f"/api/v1/me/articles/{article}/state"
+    with serve(failing_app(settings, engine), settings) as url, loopback() as http:
+        with locked(settings):
+            page = http.get(f"{url}/test-only/write")
+            api = http.put(f"{url}{state}", json={"read": True}, headers=accounts.auth("alice"))
+            reading = http.get(f"{url}/")  # readers are not blocked (WAL)
+            boom = http.get(f"{url}/test-only/boom")  # cannot be recorded now: still a 500
+        after = http.get(f"{url}/test-only/write")
+    assert page.status_code == 503 and page.headers["retry-after"] == "5"
+    assert "busy" in page.text and page.headers["x-frame-options"] == "DENY"
+    assert api.status_code == 503 and api.headers["retry-after"] == "5"
+    assert api.json()["error"]["code"] == "busy"
+    assert reading.status_code == 200
+    assert boom.status_code == 500
+    assert after.status_code == 200
+    assert records(engine) == []  # busy is not a bug; the locked boom could not be written
+    engine.dispose()
+
+
+def test_exhausted_pool_is_503(settings: Settings, data: Dataset) -> None:
+    connect(settings.db_url).dispose()  # migrated
+    small = create_engine(settings.db_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    with serve(failing_app(settings, small), settings) as url, loopback() as http:
+        held = small.connect()
+        try:
+            page = http.get(f"{url}/")
+            api = http.get(f"{url}/api/v1/articles")
+        finally:
+            held.close()
+        after = http.get(f"{url}/")
+    assert (page.status_code, page.headers["retry-after"]) == (503, "5")
+    assert (api.status_code, api.json()["error"]["code"]) == (503, "busy")
+    assert after.status_code == 200
+    assert records(small) == []
+    small.dispose()
