@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from html import unescape
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -37,6 +39,7 @@ _BLOCK_TAGS = frozenset(
 )
 _SKIP_TEXT = DROP_WITH_CONTENT | {"head"}
 _BR = "\x00"  # stands for a <br> (or a line of <pre>) while whitespace is collapsed
+_MARKUP = re.compile(r"<!--.*?-->|<[!?/A-Za-z][^>]*>", re.DOTALL)
 
 # Nesting bound. nh3's parser checks the open-element stack at each tag, so its time grows with
 # the square of the nesting depth (50,000 nested <div>s: 17 s), and libxml2 drops the text
@@ -44,7 +47,11 @@ _BR = "\x00"  # stands for a <br> (or a line of <pre>) while whitespace is colla
 # removed (their text kept) before either parser sees the fragment, and deeper elements whose
 # content is not text (DROP_WITH_CONTENT) are removed with their content.
 MAX_DEPTH = 64
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>")
+# A start or end tag: its name, then up to ">", where a quoted attribute value may hold ">"
+# (as HTML's tokenizer reads it). Possessive: a failed match costs one scan, no backtracking.
+_TAG_START = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)")
+_TAG_REST = re.compile(r"""(?:[^>"']++|"[^"]*+"|'[^']*+')*+>""")
+_TAG_REST_UNQUOTED = re.compile(r"[^>]*+>")
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
     | {"source", "track", "wbr"}
@@ -59,6 +66,34 @@ _RAW_TEXT = {
 }
 
 
+@dataclass(frozen=True)
+class _Tag:
+    start: int
+    end: int
+    name: str  # lower case
+    closing: bool
+    empty: bool  # ends with "/>", or a void element
+
+
+def _next_tag(fragment: str, pos: int) -> _Tag | None:
+    """The first tag at or after ``pos``, or None when no tag follows.
+
+    Linear over a whole scan: a quote left open to the end of the fragment fails the quoted
+    reading once, and the tag then ends at its first ">"; without any ">" left, no tag can
+    follow and the scan stops.
+    """
+    while (start := _TAG_START.search(fragment, pos)) is not None:
+        rest = _TAG_REST.match(fragment, start.end()) or _TAG_REST_UNQUOTED.match(
+            fragment, start.end()
+        )
+        if rest is None:
+            return None
+        name = start.group(2).lower()
+        empty = name in _VOID or fragment[rest.end() - 2] == "/"
+        return _Tag(start.start(), rest.end(), name, bool(start.group(1)), empty)
+    return None
+
+
 def _raw_text_end(fragment: str, name: str, pos: int) -> int:
     """Where the raw-text element whose content starts at ``pos`` ends (after its end tag)."""
     found = _RAW_TEXT[name].search(fragment, pos)
@@ -71,11 +106,12 @@ def _raw_text_end(fragment: str, name: str, pos: int) -> int:
 def _element_end(fragment: str, name: str, pos: int) -> int:
     """Where the element ``name`` whose content starts at ``pos`` ends (nesting counted)."""
     depth = 1
-    for match in _TAG.finditer(fragment, pos):
-        if match.group(2).lower() == name and not match.group(0).endswith("/>"):
-            depth += -1 if match.group(1) else 1
+    while (tag := _next_tag(fragment, pos)) is not None:
+        pos = tag.end
+        if tag.name == name and not tag.empty:
+            depth += -1 if tag.closing else 1
             if depth == 0:
-                return match.end()
+                return tag.end
     return len(fragment)
 
 
@@ -91,32 +127,31 @@ def bound_depth(fragment: str, max_depth: int = MAX_DEPTH) -> str:
     drop: list[tuple[int, int]] = []
     too_deep = False  # only then is the fragment changed (not for stray end tags alone)
     pos = 0
-    while (match := _TAG.search(fragment, pos)) is not None:
-        pos = match.end()
-        closing, name = match.group(1), match.group(2).lower()
-        if name in _VOID or match.group(0).endswith("/>"):
+    while (tag := _next_tag(fragment, pos)) is not None:
+        pos, name = tag.end, tag.name
+        if tag.empty:
             continue
-        if closing:
+        if tag.closing:
             if name in stack:
                 del stack[len(stack) - 1 - stack[::-1].index(name) :]
             else:
-                drop.append(match.span())  # closes a removed (or never opened) element
+                drop.append((tag.start, tag.end))  # closes a removed or never opened element
             continue
         deep = len(stack) >= max_depth
         too_deep = too_deep or deep
         if name in _RAW_TEXT:
             pos = _raw_text_end(fragment, name, pos)
             if deep:
-                drop.append((match.start(), pos))
+                drop.append((tag.start, pos))
             continue
         if deep and name in DROP_WITH_CONTENT:
             pos = _element_end(fragment, name, pos)
-            drop.append((match.start(), pos))
+            drop.append((tag.start, pos))
             continue
         if name in _SELF_ENDING and stack and stack[-1] == name:
             stack.pop()
         if deep:
-            drop.append(match.span())
+            drop.append((tag.start, tag.end))
         else:
             stack.append(name)
     if not too_deep:
@@ -178,10 +213,14 @@ def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment: paragraphs separated by a blank line, <br> kept as newline."""
     if not fragment or not fragment.strip():
         return ""
+    bounded = bound_depth(fragment)
     try:
-        root = lxml.html.fragment_fromstring(bound_depth(fragment), create_parent="div")
-    except (ParserError, ValueError):
-        return " ".join(fragment.split())
+        root = lxml.html.fragment_fromstring(bounded, create_parent="div")
+    except (ParserError, ValueError, AssertionError):  # "<html>" asserts: too many bodies
+        try:
+            root = lxml.html.fromstring(bounded)
+        except (ParserError, ValueError, AssertionError):  # nothing but a doctype or comment
+            return " ".join(unescape(_MARKUP.sub(" ", bounded)).split())
     paragraphs: list[str] = []
     buffer: list[str] = []
 

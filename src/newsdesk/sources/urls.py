@@ -23,6 +23,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Host prefixes of mobile/AMP mirrors; stripped only when a registrable-looking host remains.
 _MIRROR_PREFIXES = ("m.", "mobile.", "amp.")
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+# Percent-encoded in the path and query: a canonical URL ends in no whitespace that stripping
+# (by canonicalize itself, by urlsplit) would remove, so canonicalizing it again changes nothing.
+_SPACE = re.compile(r"\s")
+
+
+def _escape_spaces(text: str) -> str:
+    return _SPACE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), text)
 
 
 def _remove_dot_segments(path: str) -> str:
@@ -48,6 +55,15 @@ def _remove_dot_segments(path: str) -> str:
 
 
 def _strip_amp_path(path: str) -> str:
+    """The path without its AMP suffixes (all of them: ``/a/amp/amp`` -> ``/a/``)."""
+    while True:
+        stripped = _strip_amp_suffix(path)
+        if stripped == path:
+            return path
+        path = stripped
+
+
+def _strip_amp_suffix(path: str) -> str:
     if path.endswith("/amp"):
         return path[: -len("amp")].rstrip("/") or "/"
     if path.endswith("/amp/"):
@@ -59,10 +75,13 @@ def _strip_amp_path(path: str) -> str:
 
 def _host(host: str) -> str:
     host = host.lower().rstrip(".")
-    for prefix in _MIRROR_PREFIXES:
-        rest = host[len(prefix) :]
-        if host.startswith(prefix) and "." in rest:
-            return rest
+    stripped = True
+    while stripped:  # all mirror prefixes: m.amp.example.com -> example.com
+        stripped = False
+        for prefix in _MIRROR_PREFIXES:
+            rest = host[len(prefix) :]
+            if host.startswith(prefix) and "." in rest:
+                host, stripped = rest, True
     return host
 
 
@@ -83,9 +102,11 @@ def canonicalize(url: str) -> str:
     - path dot-segments resolved (``/a/../b`` -> ``/b``), empty path -> ``/``, percent-escapes
       upper-cased; AMP variants mapped back (``/amp``, ``/amp/``, ``.amp.html`` -> ``.html``);
     - tracking query parameters (see TRACKING_PARAMS/TRACKING_PREFIXES, ``?amp``,
-      ``?outputType=amp``) removed, the rest sorted (raw encoding kept), fragment dropped.
+      ``?outputType=amp``) removed, the rest sorted (raw encoding kept, but whitespace in the
+      path and query percent-encoded: ``a b`` -> ``a%20b``), fragment dropped.
 
-    Non-http(s) or unparsable input is returned stripped but otherwise unchanged.
+    Non-http(s), hostless (``http://./``) or unparsable input is returned stripped but otherwise
+    unchanged. Idempotent: a canonical URL is its own canonical form.
     """
     url = url.strip()
     try:
@@ -97,14 +118,16 @@ def canonicalize(url: str) -> str:
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return url
     host = _host(parts.hostname)
+    if not host:
+        return url
     if ":" in host:
         host = f"[{host}]"
     userinfo = parts.netloc.rpartition("@")[0]
     netloc = f"{userinfo}@{host}" if userinfo else host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
-    path = _PERCENT.sub(lambda m: m.group(0).upper(), parts.path.replace(" ", "%20"))
+    path = _PERCENT.sub(lambda m: m.group(0).upper(), _escape_spaces(parts.path))
     path = _strip_amp_path(_remove_dot_segments(path or "/")) or "/"
-    params = [p for p in parts.query.split("&") if p and not _is_tracking(p)]
+    params = [_escape_spaces(p) for p in parts.query.split("&") if p and not _is_tracking(p)]
     query = "&".join(sorted(params))
     return urlunsplit((scheme, netloc, path, query, ""))
