@@ -99,7 +99,7 @@ UNANSWERABLE = [
 def build(data_dir: Path) -> None:
     from newsdesk.config import Settings
     from newsdesk.enrich import enrich
-    from newsdesk.pipeline import candidate_from_record, store_candidate
+    from newsdesk.ingest import candidate_from_record, store_candidate
     from newsdesk.store import connect, session_scope
 
     sys.path.insert(0, str(Path(__file__).parent))

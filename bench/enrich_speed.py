@@ -32,9 +32,9 @@ from common import SHARED, data_missing, write_json  # noqa: E402
 
 from newsdesk.config import Settings  # noqa: E402
 from newsdesk.enrich import enrich  # noqa: E402
+from newsdesk.ingest import candidate_from_record, store_candidate  # noqa: E402
 from newsdesk.nlp.analyze import MODEL_VERSION, analyze_many  # noqa: E402
 from newsdesk.nlp.embed import get_embedder  # noqa: E402
-from newsdesk.pipeline import candidate_from_record, store_candidate  # noqa: E402
 from newsdesk.store import connect, session_scope  # noqa: E402
 from newsdesk.stories.index import forget_open_indexes  # noqa: E402
 

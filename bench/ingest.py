@@ -34,7 +34,7 @@ from common import SHARED, write_json
 from sqlalchemy import func, select
 
 from newsdesk.config import Settings
-from newsdesk.pipeline import refresh
+from newsdesk.ingest import refresh
 from newsdesk.store import Article, Feed, connect, session_scope
 
 

@@ -6,7 +6,7 @@ Data sets (../shared/data):
 - uci-news-aggregator-sample: 4,550 headlines (no bodies) in 58 Google-News stories.
 
 Each is converted to the JSONL that `newsdesk import` reads, imported with
-pipeline.candidate_from_record + store_candidate in a shuffled order, enriched with
+ingest.candidate_from_record + store_candidate in a shuffled order, enriched with
 newsdesk.enrich.enrich (batches of --batch) into a fresh SQLite database, and exported with
 export_stories. Each shuffled order is run twice: all at once, and arriving in --increments
 parts with an enrich after each part (stories then form incrementally). B-cubed P/R/F1 against gold, over every
@@ -134,11 +134,11 @@ def run_newsdesk(
     articles meet stories formed from earlier ones, as in a running aggregator)."""
     from sqlalchemy import select
 
-    import newsdesk.enrich
+    import newsdesk.enrich.run
     import newsdesk.stories.assign
     from newsdesk.config import Settings
     from newsdesk.enrich import enrich, export_stories
-    from newsdesk.pipeline import candidate_from_record, content_hash, store_candidate
+    from newsdesk.ingest import candidate_from_record, content_hash, store_candidate
     from newsdesk.store import Article, connect, session_scope
     from newsdesk.stories.cluster import Params
     from newsdesk.stories.index import forget_open_indexes
@@ -155,7 +155,7 @@ def run_newsdesk(
         finally:
             assign_cpu[0] += time.process_time() - t0
 
-    newsdesk.enrich.assign_stories = timed_assign  # type: ignore[assignment]
+    newsdesk.enrich.run.assign_stories = timed_assign  # type: ignore[assignment]
     order = list(range(len(records)))
     random.Random(seed).shuffle(order)
     with tempfile.TemporaryDirectory() as tmp:
@@ -201,7 +201,7 @@ def run_newsdesk(
             gold.append(label)
         engine.dispose()
         forget_open_indexes()
-    newsdesk.enrich.assign_stories = real_assign
+    newsdesk.enrich.run.assign_stories = real_assign
     p, r, f = b_cubed(pred, gold)
     return {
         "seed": seed,

@@ -22,7 +22,7 @@ def shared_data(name: str) -> Path:
     """Path of a data set in ../shared/data; skips the test with a clear reason if missing."""
     path = SHARED / name
     if not path.exists():
-        pytest.skip(f"shared test data {name!r} not found at {path} (see DEVELOPERS.md)")
+        pytest.skip(f"shared test data {name!r} not found at {path} (see README.md, Development)")
     return path
 
 

@@ -14,11 +14,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from newsdesk.accounts import create_user
 from newsdesk.config import Settings
+from newsdesk.security import use_hasher
 from newsdesk.store import Article, connect, session_scope
 from newsdesk.web import create_app
-from newsdesk.web.auth import create_user
-from newsdesk.web.security import use_hasher
 
 # argon2id with small parameters: the same code paths, a few milliseconds per hash
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from newsdesk.config import Settings
-from newsdesk.pipeline import candidate_from_record, store_candidate
+from newsdesk.ingest import candidate_from_record, store_candidate
 from newsdesk.store import connect, session_scope
 from newsdesk.store.models import Article
 

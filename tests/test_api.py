@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from newsdesk.security import Limit, token_hash
 from newsdesk.store import session_scope
 from newsdesk.store.models_readers import ApiToken, Comment, CommentRevision, User
-from newsdesk.web.security import Limit, token_hash
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .api_support import Accounts, accounts, data

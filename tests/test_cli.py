@@ -110,9 +110,9 @@ def test_default_opml_is_valid_feed_list():
 def test_users_create_admin_and_login(settings: Settings):
     from sqlalchemy import select
 
+    from newsdesk.security import verify_password
     from newsdesk.store import connect, session_scope
     from newsdesk.store.models_readers import User
-    from newsdesk.web.security import verify_password
 
     env = {**env_for(settings), "NEWSDESK_PASSWORD": "correct horse battery staple"}
     result = runner.invoke(app, ["users", "create", "--admin", "alice"], env=env)

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from newsdesk.config import Settings
-from newsdesk.enrich import EnrichBusy, _run_lock, enrich, export_stories, pending_count
+from newsdesk.enrich import EnrichBusy, enrich, export_stories, pending_count
+from newsdesk.enrich.run import _run_lock
 from newsdesk.nlp.embed import Embedder, get_embedder
 from newsdesk.store import connect, session_scope
 from newsdesk.store.models_ai import ArticleTag, Enrichment, QuoteRow, Story, Tag
@@ -111,7 +112,7 @@ def test_analysis_worker_processes_give_the_same_results(
     in_process = _results(settings)
     pooled = _pooled(tmp_path, "pooled")
     # Count the batches analysed in this process (the spawned worker imports its own copy).
-    import newsdesk.enrich as enrich_module
+    import newsdesk.enrich.run as enrich_module
 
     here: list[int] = []
     real = enrich_module._default_analyzer

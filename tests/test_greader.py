@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from newsdesk.security import Limit
 from newsdesk.web.greader import long_id, parse_item_id
-from newsdesk.web.security import Limit
 from newsdesk.web.tokens import create_api_token
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from newsdesk.cli import app
 from newsdesk.config import Settings
-from newsdesk.pipeline import candidate_from_entry, refresh
+from newsdesk.ingest import candidate_from_entry, refresh
 from newsdesk.sources.feeds import parse_feed, parse_feed_bounded
 from newsdesk.sources.fetch import HostPacer
 from newsdesk.sources.opml import SkippedOutline, read_opml

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from newsdesk.config import Settings
-from newsdesk.pipeline import refresh
+from newsdesk.ingest import refresh
 from newsdesk.store import Article, ErrorRecord, Feed, FeedArticle, connect, session_scope
 
 from .conftest import LoopbackServer, shared_data
@@ -392,7 +392,7 @@ def test_import_jsonl_dedupes_identical_texts(tmp_path: Path, settings: Settings
 
 def _store_scenario(settings: Settings, bulk: bool, tag: str) -> list[object]:
     """Store tricky candidate lists for two feeds; return statuses and the resulting rows."""
-    from newsdesk.pipeline import Candidate, store_candidate, store_candidates
+    from newsdesk.ingest import Candidate, store_candidate, store_candidates
 
     body = " ".join(f"word{i}" for i in range(80))
     other = " ".join(f"other{i}" for i in range(80))
@@ -457,7 +457,7 @@ def test_warm_up_compiles_dateparser_only_for_long_lived_pools(settings: Setting
     if a page needs it); `serve`'s long-lived pool compiles it once, before forking."""
     from htmldate.extractors import get_external_parser
 
-    from newsdesk.pipeline import Refresher, warm_up_extractor
+    from newsdesk.ingest import Refresher, warm_up_extractor
 
     get_external_parser.cache_clear()
     warm_up_extractor(dates=False)

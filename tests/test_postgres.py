@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from newsdesk.ask import ask
 from newsdesk.config import Settings
 from newsdesk.enrich import enrich, pending_count
-from newsdesk.pipeline import refresh
+from newsdesk.ingest import refresh
 from newsdesk.store import Article, connect, session_scope
 from newsdesk.store.models_ai import ArticleTag, Enrichment, Story, Tag
 from newsdesk.store.search import search

@@ -15,11 +15,11 @@ import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
 
+from newsdesk.accounts import create_user
 from newsdesk.config import Settings
+from newsdesk.security import Limit
 from newsdesk.store import Article, connect, session_scope
 from newsdesk.web import create_app
-from newsdesk.web.auth import create_user
-from newsdesk.web.security import Limit
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .browser_support import BackgroundServer, LoopbackTab, launch_chromium

@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 
+from newsdesk.accounts import UserError, create_user, set_password, set_role
 from newsdesk.config import Settings
+from newsdesk.security import ensure_secret_key
 from newsdesk.store import Base, connect, session_scope
 from newsdesk.store.db import alembic_config
 from newsdesk.store.models_readers import Comment, CommentReport, CommentRevision, User
-from newsdesk.web.auth import UserError, create_user, set_password, set_role
 from newsdesk.web.comments import comment_counts, sanitize_html
-from newsdesk.web.security import ensure_secret_key
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .readers_support import (
@@ -265,7 +265,7 @@ def test_deep_threads_are_flattened(
 ) -> None:
     from dataclasses import replace
 
-    from newsdesk.web.security import Limit
+    from newsdesk.security import Limit
 
     app.state.reader_limits = replace(
         app.state.reader_limits, comment_per_user=(Limit(100, 60),), comment_per_ip=()

@@ -16,9 +16,9 @@ import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 
+from newsdesk.accounts import create_user
 from newsdesk.store import connect
 from newsdesk.web import create_app
-from newsdesk.web.auth import create_user
 
 try:
     from .conftest import shared_data

@@ -19,11 +19,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from newsdesk.security import Limit, token_hash, use_hasher
 from newsdesk.store import session_scope
 from newsdesk.store.models_readers import Comment, LoginAttempt, User, UserSession
 from newsdesk.web.app import SECURITY_HEADERS
-from newsdesk.web.auth import CSRF_COOKIE, SESSION_COOKIE
-from newsdesk.web.security import Limit, token_hash, use_hasher
+from newsdesk.web.csrf import CSRF_COOKIE
+from newsdesk.web.sessions import SESSION_COOKIE
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .readers_support import (
@@ -568,8 +569,8 @@ def test_registration_probes_are_limited_per_address(app: FastAPI, users: dict[s
 def test_a_taken_name_costs_as_much_as_a_free_one() -> None:
     # The password is hashed before the name is looked up (it was 15 ms vs 335 ms): the same
     # argon2 work either way, compared in CPU time so that it holds on any machine.
+    from newsdesk.accounts import UserError, create_user
     from newsdesk.store import connect
-    from newsdesk.web.auth import UserError, create_user
 
     engine = connect("sqlite://")
     create_user(engine, "taken", PASSWORD)

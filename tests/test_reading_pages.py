@@ -111,9 +111,9 @@ def test_subscribe_read_star_without_javascript(
     assert titles(client.get("/me/feed?unread=1").text) == []
 
     # paging: 2 per page
-    from newsdesk.web import me
+    from newsdesk.web import me_pages
 
-    me.PAGE_SIZE, saved = 2, me.PAGE_SIZE
+    me_pages.PAGE_SIZE, saved = 2, me_pages.PAGE_SIZE
     try:
         seen: list[str] = []
         url: str | None = "/me/feed?order=newest"
@@ -124,7 +124,7 @@ def test_subscribe_read_star_without_javascript(
             url = unescape(m[1]) if m else None
         assert seen == mine
     finally:
-        me.PAGE_SIZE = saved
+        me_pages.PAGE_SIZE = saved
 
 
 def test_follows_and_tokens_pages(client: TestClient, data: Dataset, accounts: Accounts) -> None:

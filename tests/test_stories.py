@@ -368,7 +368,7 @@ def test_vector_index_round_trip(tmp_path: Path) -> None:
 
 
 def test_views_for_the_web_pages(corpus: Corpus) -> None:
-    from newsdesk.stories.views import article_ai, story_view, tag_descriptions, top_stories
+    from newsdesk.stories.views import article_ai, explainer, find_tag, story_page, top_stories
 
     with session_scope(corpus.engine) as session:
         ai = article_ai(session, corpus.original_id)
@@ -379,10 +379,12 @@ def test_views_for_the_web_pages(corpus: Corpus) -> None:
         assert copy is not None and copy.duplicate_of == corpus.original_id
         tops = top_stories(session, limit=3)
         assert tops and tops[0].score >= tops[-1].score
-        view = story_view(session, ai.story_id)
-        assert view is not None and view.articles
-        assert corpus.copy_id not in [a.article_id for a in view.articles]
-        assert isinstance(tag_descriptions(session, ai.entities[0].slug), list)
+        view = story_page(session, ai.story_id)
+        assert view is not None and view.shown
+        listed = [item.article_id for group in view.outlets for item in group.items]
+        assert corpus.original_id in listed and corpus.copy_id not in listed
+        tag = find_tag(session, ai.entities[0].slug)
+        assert tag is not None and isinstance(explainer(session, tag).descriptions, list)
 
 
 def test_story_titles_are_headlines_not_timestamps(corpus: Corpus) -> None:

@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from newsdesk.accounts import create_user
 from newsdesk.store import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import ArticleTag, DescriptionRow, Enrichment, QuoteRow, Story, Tag
 from newsdesk.web import create_app
-from newsdesk.web.auth import create_user
 
 try:
     from .conftest import shared_data
@@ -411,7 +411,7 @@ def test_tag_quote_and_description_text_is_escaped(client: TestClient, site: Sit
 def test_trending_falls_back_to_all_time_when_the_news_is_old(site: Site) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from newsdesk.web.ai_queries import trending_hashtags
+    from newsdesk.stories.views import trending_hashtags
 
     with session_scope(site.engine) as session:
         now = trending_hashtags(session)
@@ -424,8 +424,8 @@ def test_trending_falls_back_to_all_time_when_the_news_is_old(site: Site) -> Non
 
 
 def test_asking_is_rate_limited_per_client(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsdesk.security import Limit
     from newsdesk.web import ai_pages
-    from newsdesk.web.security import Limit
 
     monkeypatch.setattr(ai_pages, "ASK_LIMITS", (Limit(1, 60),))
     app = create_app(site.settings, site.engine)

@@ -76,65 +76,6 @@ def _fail(message: str) -> typer.Exit:
 # ---------------------------------------------------------------- feeds
 
 
-def add_feed_url(engine: Engine, settings: Settings, url: str) -> Feed:
-    """Subscribe to a feed URL or to the first feed a site's page announces."""
-    from newsdesk.sources.discover import discover_feeds, looks_like_feed
-    from newsdesk.sources.feeds import parse_feed
-    from newsdesk.sources.fetch import Fetcher
-
-    async def resolve() -> tuple[str, str | None, str | None]:
-        async with Fetcher(settings) as fetcher:
-            resp = await fetcher.get(url)
-            if not looks_like_feed(resp.body, resp.content_type):
-                found = discover_feeds(resp.text(), resp.url)
-                if not found:
-                    raise ValueError(f"no feed found at {url} (no <link rel=alternate> feed)")
-                resp = await fetcher.get(found[0])
-            parsed = parse_feed(resp.body, resp.url, resp.content_type)
-            return resp.url, parsed.title, parsed.site_url
-
-    feed_url, title, site_url = asyncio.run(resolve())
-    with session_scope(engine) as session:
-        feed = session.scalar(select(Feed).where(Feed.url == feed_url))
-        if feed is None:
-            feed = Feed(url=feed_url, title=title, site_url=site_url)
-            session.add(feed)
-            session.flush()
-        return feed
-
-
-def import_opml(
-    engine: Engine, data: bytes, skipped: list[SkippedOutline] | None = None
-) -> tuple[int, int]:
-    """Add the OPML's feeds; returns (added, already present).
-
-    `skipped`, if given, receives the outlines not imported (not an http(s) URL...).
-    """
-    from newsdesk.sources.opml import read_opml
-
-    feeds, dropped = read_opml(data)
-    if skipped is not None:
-        skipped.extend(dropped)
-    added = present = 0
-    with session_scope(engine) as session:
-        for item in feeds:
-            if session.scalar(select(Feed.id).where(Feed.url == item.xml_url)) is not None:
-                present += 1
-                continue
-            site = item.html_url if item.html_url and len(item.html_url) <= 2048 else None
-            session.add(
-                Feed(
-                    url=item.xml_url,
-                    title=(item.title or "")[:512] or None,
-                    site_url=site,
-                    category=(item.category or "")[:256] or None,
-                )
-            )
-            session.flush()
-            added += 1
-    return added, present
-
-
 def default_opml() -> bytes:
     return resources.files("newsdesk").joinpath("data/default-feeds.opml").read_bytes()
 
@@ -142,9 +83,11 @@ def default_opml() -> bytes:
 @feeds_app.command("add")
 def feeds_add(url: str) -> None:
     """Subscribe to URL: a feed, or a site whose page links to its feed."""
+    from newsdesk.subscriptions import subscribe_url
+
     settings = _settings()
     try:
-        feed = add_feed_url(_engine(settings), settings, url)
+        feed = subscribe_url(_engine(settings), settings, url)
     except Exception as exc:
         raise _fail(str(exc)) from exc
     stdout().print(f"subscribed: {feed.title or feed.url} <{feed.url}>")
@@ -154,6 +97,7 @@ def feeds_add(url: str) -> None:
 def feeds_import(path: Path) -> None:
     """Import feeds from an OPML file; says which outlines it skipped, and why."""
     from newsdesk.sources.opml import OPMLError
+    from newsdesk.subscriptions import import_opml
 
     skipped: list[SkippedOutline] = []
     try:
@@ -226,8 +170,8 @@ def feeds_remove(feed_id: int) -> None:
 @app.command()
 def refresh() -> None:
     """Fetch every feed once, with a progress bar."""
-    from newsdesk.pipeline import FeedResult
-    from newsdesk.pipeline import refresh as run_refresh
+    from newsdesk.ingest import FeedResult
+    from newsdesk.ingest import refresh as run_refresh
 
     settings = _settings()
     engine = _engine(settings)
@@ -254,7 +198,7 @@ def import_jsonl(path: Path) -> None:
 
     Every good line is stored; every bad one (not UTF-8, not JSON, a field missing or of the
     wrong type) is recorded as FILE:LINE with the reason (see `newsdesk errors`)."""
-    from newsdesk.pipeline import import_jsonl_file
+    from newsdesk.ingest import import_jsonl_file
 
     engine = _engine(_settings())
     try:
@@ -304,7 +248,7 @@ def serve(
     only from NEWSDESK_TRUSTED_PROXIES."""
     import uvicorn
 
-    from newsdesk.pipeline import refresh_forever
+    from newsdesk.ingest import refresh_forever
     from newsdesk.web.app import create_app, serve_base_url, server_config
 
     settings = _settings()
@@ -318,6 +262,8 @@ def serve(
     with session_scope(engine) as session:
         empty = session.scalar(select(func.count()).select_from(Feed)) == 0
     if empty and refresher:
+        from newsdesk.subscriptions import import_opml
+
         added, _ = import_opml(engine, default_opml())
         console.print(f"first run: subscribed to {added} default news feeds")
     server = uvicorn.Server(config)
@@ -432,7 +378,7 @@ def users_create(
     ] = False,
 ) -> None:
     """Create an account (password from a prompt, or NEWSDESK_PASSWORD)."""
-    from newsdesk.web.auth import UserError, create_user
+    from newsdesk.accounts import UserError, create_user
 
     role = "admin" if admin else "moderator" if moderator else "reader"
     try:
@@ -445,7 +391,7 @@ def users_create(
 @users_app.command("set-password")
 def users_set_password(name: str) -> None:
     """Reset a user's password (logs them out everywhere)."""
-    from newsdesk.web.auth import UserError, set_password
+    from newsdesk.accounts import UserError, set_password
 
     try:
         set_password(_engine(_settings()), name, _password(prompt=True))
@@ -457,7 +403,7 @@ def users_set_password(name: str) -> None:
 @users_app.command("set-role")
 def users_set_role(name: str, role: str) -> None:
     """Make a user a reader, moderator or admin."""
-    from newsdesk.web.auth import UserError, set_role
+    from newsdesk.accounts import UserError, set_role
 
     try:
         set_role(_engine(_settings()), name, role)
@@ -473,8 +419,8 @@ def tokens_create(
     scope: Annotated[str, typer.Option(help="api, greader or feed")] = "api",
 ) -> None:
     """Create an API token for USERNAME and print it (shown only once)."""
+    from newsdesk.accounts import username_key
     from newsdesk.store.models_readers import User
-    from newsdesk.web.security import username_key
     from newsdesk.web.tokens import TokenError, create_api_token
 
     engine = _engine(_settings())

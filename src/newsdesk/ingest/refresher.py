@@ -1,36 +1,36 @@
-"""fetch -> parse -> extract -> store. Resumable and idempotent: one transaction per feed."""
+"""One refresh pass: fetch -> parse -> extract -> store, one transaction per feed.
+
+``Refresher`` holds the fetcher and the extraction process pool; ``refresh`` runs one pass.
+The page caps (``pages_wanted``, the notes of the limits) decide which article pages to fetch.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import codecs
-import contextlib
 import gc
-import hashlib
-import itertools
-import json
 import random
-import re
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from html import escape
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
-from newsdesk.extract.article import Extracted, ExtractionError, extract_article
-from newsdesk.extract.language import detect_language
-from newsdesk.extract.sanitize import html_to_text, sanitize_html
+from newsdesk.extract.article import Extracted, ExtractionError
+from newsdesk.ingest.article import (
+    Candidate,
+    candidate_from_entry,
+    merge_extracted,
+    url_host,
+    word_count,
+)
+from newsdesk.ingest.extraction import extract_page, warm_up_extractor
+from newsdesk.ingest.store import record_error, store_candidates
 from newsdesk.sources.backoff import next_delay
 from newsdesk.sources.entry import Entry, FeedError, ParsedFeed
 from newsdesk.sources.feeds import parse_feed_bounded
@@ -38,49 +38,7 @@ from newsdesk.sources.fetch import Fetcher, FetchError, HostPacer, Response
 from newsdesk.sources.urls import canonicalize
 from newsdesk.store.bulk import in_chunks
 from newsdesk.store.db import session_scope
-from newsdesk.store.models import Article, ErrorRecord, Feed, FeedArticle, utcnow
-
-_SPACE = re.compile(r"\s+")
-_WORDS = re.compile(r"\w+")
-MIN_HASH_WORDS = 50  # shorter texts (teasers) are too generic to dedupe by content
-
-
-def text_stats(text: str) -> tuple[str | None, int]:
-    """(content hash, word count) of a text, from one pass over its words.
-
-    The hash of the normalized text is what stores syndicated copies once.
-    """
-    words = _WORDS.findall(text.lower())
-    if len(words) < MIN_HASH_WORDS:
-        return None, len(words)
-    return hashlib.sha256(" ".join(words).encode()).hexdigest(), len(words)
-
-
-def content_hash(text: str) -> str | None:
-    return text_stats(text)[0]
-
-
-def word_count(text: str) -> int:
-    return len(_WORDS.findall(text))
-
-
-@dataclass
-class Candidate:
-    """An article ready to store: what the feed said, improved by the page when fetched."""
-
-    url: str
-    guid: str
-    title: str
-    outlet: str
-    author: str | None = None
-    published: datetime | None = None
-    text: str = ""
-    html: str = ""
-    summary: str | None = None
-    image_url: str | None = None
-    language: str | None = None
-    extraction_error: str | None = None
-    page_url: str = ""  # the article page as the feed links it (before canonicalizing)
+from newsdesk.store.models import Feed, FeedArticle, utcnow
 
 
 @dataclass
@@ -105,257 +63,6 @@ class RefreshReport:
     @property
     def errors(self) -> list[FeedResult]:
         return [f for f in self.feeds if f.error]
-
-
-# ---------------------------------------------------------------- storing
-
-
-def record_error(session: Session, url: str, stage: str, message: str, feed_id: int | None) -> None:
-    session.add(ErrorRecord(feed_id=feed_id, url=url, stage=stage, message=message[:2000]))
-
-
-def store_candidate(session: Session, cand: Candidate, feed_id: int | None) -> str:
-    """Store one article (or link an existing copy) inside the caller's transaction.
-
-    Returns "new", "linked" or "seen". Safe under concurrent writers: a unique-constraint race
-    rolls back only this entry's savepoint and retries as a link.
-    """
-    if feed_id is not None:
-        seen = session.scalar(
-            select(FeedArticle.article_id).where(
-                FeedArticle.feed_id == feed_id, FeedArticle.guid == cand.guid
-            )
-        )
-        if seen is not None:
-            return "seen"
-    for _attempt in range(2):
-        existing = session.scalar(select(Article).where(Article.url == cand.url))
-        digest, words = text_stats(cand.text)
-        if existing is None and digest is not None:
-            existing = session.scalar(
-                select(Article).where(Article.content_hash == digest).limit(1)
-            )
-        try:
-            with session.begin_nested():
-                if existing is None:
-                    article = _new_article(cand, digest, words)
-                    session.add(article)
-                    session.flush()
-                    status = "new"
-                else:
-                    article = existing
-                    status = "linked"
-                if feed_id is not None:
-                    already = session.get(FeedArticle, (feed_id, article.id))
-                    if already is None:
-                        session.add(
-                            FeedArticle(feed_id=feed_id, article_id=article.id, guid=cand.guid)
-                        )
-                        session.flush()
-                    elif status == "linked":
-                        status = "seen"
-            return status
-        except IntegrityError:
-            continue  # another writer stored it first: look again and link
-    return "seen"
-
-
-def _new_article(cand: Candidate, digest: str | None, words: int) -> Article:
-    return Article(
-        url=cand.url,
-        title=cand.title or cand.url,
-        author=cand.author,
-        outlet=cand.outlet,
-        published_at=cand.published,
-        language=cand.language,
-        image_url=cand.image_url,
-        summary=cand.summary,
-        text=cand.text,
-        html=cand.html,
-        word_count=words,
-        content_hash=digest,
-        extraction_error=cand.extraction_error,
-    )
-
-
-def store_candidates(session: Session, cands: list[Candidate], feed_id: int) -> list[str]:
-    """Store a feed's candidates inside the caller's transaction; a status per candidate.
-
-    The same outcome as ``store_candidate`` on each in turn, with a few queries and one
-    insert per table for the whole list. If a concurrent writer stored one of these articles
-    meanwhile (a unique-constraint error), the bulk attempt is rolled back and the list is
-    stored one by one, as ``store_candidate`` handles that race.
-    """
-    if not cands:
-        return []
-    try:
-        with session.begin_nested():
-            return _store_bulk(session, cands, feed_id)
-    except IntegrityError:
-        return [store_candidate(session, cand, feed_id) for cand in cands]
-
-
-def _store_bulk(session: Session, cands: list[Candidate], feed_id: int) -> list[str]:
-    stats = [text_stats(cand.text) for cand in cands]
-    seen_guids: set[str] = set()
-    by_url: dict[str, int] = {}
-    by_hash: dict[str, int] = {}
-    for guids in in_chunks(cand.guid for cand in cands):
-        seen_guids.update(
-            session.scalars(
-                select(FeedArticle.guid).where(
-                    FeedArticle.feed_id == feed_id, FeedArticle.guid.in_(guids)
-                )
-            )
-        )
-    for urls in in_chunks(cand.url for cand in cands):
-        rows = session.execute(select(Article.url, Article.id).where(Article.url.in_(urls)))
-        by_url.update((row.url, row.id) for row in rows)
-    for hashes in in_chunks(d for d, _ in stats if d is not None):
-        rows = session.execute(
-            select(Article.content_hash, Article.id)
-            .where(Article.content_hash.in_(hashes))
-            .order_by(Article.id)
-        )
-        for row in rows:
-            by_hash.setdefault(row.content_hash, row.id)
-    linked: set[int | Article] = set()  # articles (ids, or new ones) linked to this feed
-    for ids in in_chunks({*by_url.values(), *by_hash.values()}):
-        linked.update(
-            session.scalars(
-                select(FeedArticle.article_id).where(
-                    FeedArticle.feed_id == feed_id, FeedArticle.article_id.in_(ids)
-                )
-            )
-        )
-    new_by_url: dict[str, Article] = {}
-    new_by_hash: dict[str, Article] = {}
-    statuses: list[str] = []
-    links: list[tuple[int | Article, str]] = []
-    for cand, (digest, words) in zip(cands, stats, strict=True):
-        if cand.guid in seen_guids:
-            statuses.append("seen")
-            continue
-        target: int | Article | None = by_url.get(cand.url) or new_by_url.get(cand.url)
-        if target is None and digest is not None:
-            target = by_hash.get(digest) or new_by_hash.get(digest)
-        if target is None:
-            target = _new_article(cand, digest, words)
-            session.add(target)
-            new_by_url[cand.url] = target
-            if digest is not None:
-                new_by_hash.setdefault(digest, target)
-            status = "new"
-        else:
-            status = "linked"
-        if target in linked:
-            status = "seen"
-        else:
-            linked.add(target)
-            links.append((target, cand.guid))
-            seen_guids.add(cand.guid)
-        statuses.append(status)
-    session.flush()  # the new articles get their ids
-    session.add_all(
-        FeedArticle(
-            feed_id=feed_id,
-            article_id=target if isinstance(target, int) else target.id,
-            guid=guid,
-        )
-        for target, guid in links
-    )
-    session.flush()
-    return statuses
-
-
-# ---------------------------------------------------------------- candidates
-
-
-def _entry_text(entry: Entry) -> tuple[str, str]:
-    raw = entry.content_html or entry.summary_html
-    if not raw:
-        return "", ""
-    return html_to_text(raw), sanitize_html(raw, entry.url)
-
-
-def candidate_from_entry(entry: Entry, feed_title: str) -> Candidate:
-    """The article as the feed gives it. CPU-bound (sanitizing, language): off the event loop."""
-    text, html = _entry_text(entry)
-    summary = html_to_text(entry.summary_html) if entry.summary_html else None
-    return Candidate(
-        url=canonicalize(entry.url),
-        page_url=entry.url,
-        guid=entry.guid,
-        title=entry.title,
-        outlet=feed_title,
-        author=entry.author,
-        published=entry.published,
-        text=text,
-        html=html,
-        summary=summary,
-        image_url=entry.image_url,
-        language=detect_language(text) if text else None,
-    )
-
-
-def merge_extracted(cand: Candidate, ext: Extracted) -> Candidate:
-    """The page's extraction wins for body and metadata; the feed fills what the page lacks."""
-    cand.text = ext.text
-    cand.html = ext.html
-    cand.title = cand.title or ext.title
-    cand.author = cand.author or ext.author
-    cand.published = cand.published or ext.published
-    cand.image_url = cand.image_url or ext.image_url
-    cand.language = ext.language or cand.language
-    if ext.canonical_url and ext.canonical_url.startswith(("http://", "https://")):
-        cand.url = canonicalize(ext.canonical_url)
-    return cand
-
-
-_WARM_PAGE = (
-    "<html><head><title>Warm-up</title><meta name='author' content='A. Writer'></head><body>"
-    "<article><h1>Warm-up</h1>"
-    + "<p>This page loads the extractor's language, date and fallback models once.</p>" * 20
-    + "</article></body></html>"
-)
-
-
-def warm_up_extractor(dates: bool = True) -> None:
-    """Run one extraction so lazily loaded models sit in memory that forked workers share.
-
-    `dates`: also compile dateparser's patterns (see below), for long-lived pools.
-    """
-    with contextlib.suppress(ExtractionError):
-        extract_article(_WARM_PAGE, "https://example.org/2026/01/01/warm-up")
-    # The stop words of all languages that trafilatura's justext fallback uses (a 27 MB set,
-    # 0.3 s to build), built here once rather than in each worker on its first hard page.
-    with contextlib.suppress(ImportError):
-        from justext.core import define_stoplist
-        from trafilatura.external import jt_stoplist_init
-
-        define_stoplist(jt_stoplist_init())
-    # htmldate hands the text dates it cannot read to dateparser, which compiles the patterns of
-    # each locale the first time it tries it: a date that no locale reads compiles them all
-    # (about 1 s, 40 MB). A long-lived pool (`serve`) does it here once, instead of in each
-    # worker on such a page (3% of pages without a feed date). A one-shot run does not wait
-    # for it: with feed dates its workers never need it.
-    if not dates:
-        return
-    from htmldate.extractors import get_external_parser
-
-    with contextlib.suppress(Exception):
-        get_external_parser().get_date_data("12 xxxx 2019")
-
-
-def extract_page(
-    body: bytes, url: str, published: datetime | None = None, content_type: str | None = None
-) -> Extracted:
-    """Runs in a worker process. `published`: the feed's date, if it gives one;
-    `content_type`: the HTTP header, whose charset decides how the bytes are read."""
-    return extract_article(body, url, published, content_type)
-
-
-# ---------------------------------------------------------------- the run
 
 
 @dataclass
@@ -527,7 +234,7 @@ class Refresher:
             )
             if skipped:
                 batch.notes.append((url, "limit", _items_note(skipped + limit, limit)))
-            outlet = doc.title or _host(resp.url)
+            outlet = doc.title or url_host(resp.url)
             batch.candidates, fetch, over = await asyncio.to_thread(
                 self._fresh_candidates, feed_id, doc.entries, outlet, batch
             )
@@ -657,10 +364,6 @@ def _pages_note(count: int, cap: int) -> str:
     )
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or url
-
-
 async def refresh(
     engine: Engine,
     settings: Settings,
@@ -673,214 +376,3 @@ async def refresh(
         return await refresher.run(feed_ids)
     finally:
         refresher.close()
-
-
-def due_feeds(engine: Engine, now: datetime | None = None) -> list[int]:
-    now = now or datetime.now(UTC)
-    with session_scope(engine) as session:
-        query = select(Feed.id).where((Feed.next_fetch_at.is_(None)) | (Feed.next_fetch_at <= now))
-        return list(session.scalars(query))
-
-
-async def refresh_forever(
-    engine: Engine, settings: Settings, tick: float = 30.0, enrich: bool = True
-) -> None:
-    """The background worker run by `serve`: refreshes feeds as they fall due, then enriches."""
-    import logging
-
-    from newsdesk.enrich import EnrichBusy
-    from newsdesk.enrich import enrich as run_enrich
-
-    log = logging.getLogger("newsdesk.worker")
-    refresher = Refresher(engine, settings, long_lived=True)
-    try:
-        while True:
-            ids = await asyncio.to_thread(due_feeds, engine)
-            if ids:
-                report = await refresher.run(ids)
-                log.info("refreshed %d feeds: %d new articles", len(ids), report.new_articles)
-            if enrich:
-                try:  # CPU-bound: off the event loop that also serves the web app
-                    count = await asyncio.to_thread(
-                        run_enrich, engine, settings, None, 64, limit=512, caller_computes=False
-                    )
-                except EnrichBusy:
-                    count = 0  # another process (e.g. `newsdesk enrich`) is on it
-                except Exception:  # logged; the web app and refresher go on
-                    log.exception("enrichment failed")
-                    count = 0
-                if count:
-                    log.info("enriched %d articles", count)
-            await asyncio.sleep(tick)
-    finally:
-        refresher.close()
-
-
-# ---------------------------------------------------------------- JSONL import
-
-# Column sizes of the display fields: longer values are cut to fit.
-_FIELD_LIMITS = {"title": 1024, "author": 512, "source": 256}
-_URL_LIMIT = 2048
-
-
-@dataclass
-class ImportReport:
-    """What `newsdesk import FILE.jsonl` did with the file's lines."""
-
-    new: int = 0
-    present: int = 0  # already stored: the same URL, or the same text under another URL
-    bad: int = 0  # recorded as errors ("FILE:LINE", stage "import"), nothing stored
-    blank: int = 0
-
-
-def _json_type(value: object) -> str:
-    names = {dict: "an object", list: "an array", bool: "a boolean", str: "a string"}
-    return names.get(type(value), "null" if value is None else "a number")
-
-
-def _checked_text(value: str, name: str) -> str:
-    """``value``, if it can be stored: JSON's \\uD800 escapes give lone surrogates, no text."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(
-            f"field {name!r} holds a lone surrogate at character {exc.start + 1}"
-        ) from None
-    return value
-
-
-def _str_field(record: dict[str, Any], name: str) -> str | None:
-    value = record.get(name)
-    if value is None or isinstance(value, str):
-        return value if value is None else _checked_text(value, name)
-    raise ValueError(f"field {name!r} must be a string, not {_json_type(value)}")
-
-
-def _author_field(record: dict[str, Any]) -> str | None:
-    value = record.get("author")
-    if isinstance(value, list) and all(isinstance(name, str) for name in value):
-        names = ", ".join(name.strip() for name in value if name.strip())
-        return _checked_text(names, "author") or None
-    if value is not None and not isinstance(value, str):
-        raise ValueError(
-            f"field 'author' must be a string or an array of strings, not {_json_type(value)}"
-        )
-    return _checked_text(value or "", "author").strip() or None
-
-
-def _url_field(record: dict[str, Any]) -> str:
-    url = (_str_field(record, "url") or "").strip()
-    if not url:
-        raise ValueError("field 'url' is missing or empty")
-    if len(url) > _URL_LIMIT:
-        raise ValueError(f"field 'url' is longer than {_URL_LIMIT} characters")
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValueError("field 'url' is not an http(s) URL")
-    return url
-
-
-def _published_field(record: dict[str, Any]) -> datetime | None:
-    value = _str_field(record, "published")
-    if not value or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"field 'published' is not an ISO 8601 date: {value[:40]!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _cut(value: str | None, name: str) -> str | None:
-    return value[: _FIELD_LIMITS[name]] if value else value
-
-
-def candidate_from_record(record: object) -> Candidate:
-    """A pre-extracted article from `newsdesk import FILE.jsonl`.
-
-    Raises ValueError naming the field that is missing or of the wrong type. ``author`` may be
-    an array of names (joined with ", ").
-    """
-    if not isinstance(record, dict):
-        raise ValueError(f"not a JSON object but {_json_type(record)}")
-    url = _url_field(record)
-    text = _str_field(record, "text") or ""
-    if not text.strip():
-        raise ValueError("field 'text' is missing or empty")
-    language = _str_field(record, "language")
-    if language and len(language) > 16:
-        raise ValueError("field 'language' is longer than 16 characters")
-    paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
-    return Candidate(
-        url=canonicalize(url),
-        guid=url,
-        title=_cut(_str_field(record, "title"), "title") or "",
-        outlet=_cut(_str_field(record, "source"), "source") or _host(url),
-        author=_cut(_author_field(record), "author"),
-        published=_published_field(record),
-        text=text,
-        html="".join(f"<p>{escape(p)}</p>" for p in paragraphs),
-        language=language or detect_language(text),
-    )
-
-
-def record_from_line(raw: bytes, first: bool = False) -> object:
-    """A JSONL line's JSON value; ValueError says why a line is unreadable."""
-    if first and raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 at byte {exc.start + 1} of the line") from None
-    try:
-        return json.loads(line)
-    except RecursionError:
-        raise ValueError("invalid JSON: nested too deeply") from None
-    except ValueError as exc:
-        raise ValueError(f"invalid JSON: {exc}") from None
-
-
-def import_jsonl_file(
-    engine: Engine, path: Path, progress: Callable[[int], None] | None = None, batch: int = 500
-) -> ImportReport:
-    """Store each good line of a JSON Lines file, record each bad one; lose none.
-
-    Read line by line as bytes, each decoded on its own; each line stored in its own
-    savepoint, ``batch`` lines a transaction. ``progress`` gets the bytes read so far.
-    """
-    report = ImportReport()
-    done = 0
-    with path.open("rb") as handle:
-        lines = enumerate(handle, 1)
-        while chunk := list(itertools.islice(lines, batch)):
-            with session_scope(engine) as session:
-                for number, raw in chunk:
-                    _import_line(session, f"{path}:{number}", raw, number == 1, report)
-            done += sum(len(raw) for _number, raw in chunk)
-            if progress:
-                progress(done)
-    return report
-
-
-def _import_line(
-    session: Session, where: str, raw: bytes, first: bool, report: ImportReport
-) -> None:
-    if not raw.strip():
-        report.blank += 1
-        return
-    try:
-        cand = candidate_from_record(record_from_line(raw, first))
-        with session.begin_nested():
-            status = store_candidate(session, cand, None)
-    except (ValueError, SQLAlchemyError) as exc:
-        reason = str(exc) if isinstance(exc, ValueError) else f"not stored: {exc}"
-        report.bad += 1
-        record_error(session, where, "import", reason, None)
-        return
-    if status == "new":
-        report.new += 1
-    else:
-        report.present += 1

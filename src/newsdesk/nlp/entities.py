@@ -15,6 +15,25 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from newsdesk.nlp.lexicon.entities import (
+    ALIASES,
+    AMBIGUOUS_ROLES,
+    EDGE_PUNCT,
+    FEMALE_NAMES,
+    HONORIFICS_ANY,
+    HONORIFICS_F,
+    HONORIFICS_M,
+    KEEP_TITLES,
+    LABEL_TYPE,
+    MALE_NAMES,
+    POSSESSIVE,
+    PRE_DEPS,
+    ROLE_NOUN_TAGS,
+    ROLE_WORDS,
+    SHORT_FORMS,
+    STOP_INITIALS,
+    TITLE_GENDER,
+)
 from newsdesk.nlp.text import ascii_fold
 from newsdesk.nlp.types import Description, EntityMention
 
@@ -26,209 +45,14 @@ def _wordset(text: str) -> set[str]:
     return set(text.split())
 
 
-LABEL_TYPE = {
-    "PERSON": "person",
-    "ORG": "organization",
-    "GPE": "place",
-    "LOC": "place",
-    "FAC": "place",
-    "NORP": "other",
-    "EVENT": "other",
-    "WORK_OF_ART": "other",
-    "LAW": "other",
-    "PRODUCT": "other",
-    "LANGUAGE": "other",
-}
-
-# Honorifics: dropped from names; they also tell a person's gender.
-HONORIFICS_M = {"mr", "sir", "lord", "messrs", "monsieur", "herr", "senor"}
-HONORIFICS_F = {"mrs", "ms", "miss", "dame", "lady", "madam", "madame", "mme", "mlle", "frau"}
-HONORIFICS = HONORIFICS_M | HONORIFICS_F | {"mx", "dr", "prof", "professor", "rev", "reverend"}
-# Roles that precede a name ("Prime Minister Benjamin Netanyahu"); dropped from the name and
-# kept as a description.
-ROLE_WORDS = {
-    "president",
-    "vice",
-    "prime",
-    "minister",
-    "premier",
-    "chancellor",
-    "secretary",
-    "senator",
-    "sen",
-    "rep",
-    "representative",
-    "congressman",
-    "congresswoman",
-    "governor",
-    "gov",
-    "mayor",
-    "general",
-    "gen",
-    "lt",
-    "lieutenant",
-    "col",
-    "colonel",
-    "maj",
-    "major",
-    "capt",
-    "captain",
-    "sgt",
-    "sergeant",
-    "cmdr",
-    "commander",
-    "admiral",
-    "adm",
-    "marshal",
-    "brigadier",
-    "corporal",
-    "private",
-    "officer",
-    "judge",
-    "justice",
-    "chief",
-    "ambassador",
-    "envoy",
-    "bishop",
-    "archbishop",
-    "cardinal",
-    "rabbi",
-    "imam",
-    "sheikh",
-    "ayatollah",
-    "deputy",
-    "foreign",
-    "defence",
-    "defense",
-    "interior",
-    "finance",
-    "home",
-    "health",
-    "state",
-    "speaker",
-    "leader",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "chairman",
-    "chairwoman",
-    "ceo",
-    "coach",
-    "manager",
-    "boss",
-    "striker",
-    "midfielder",
-    "defender",
-    "goalkeeper",
-    "inspector",
-    "superintendent",
-    "detective",
-    "constable",
-    "attorney",
-    "senior",
-    "former",
-    "acting",
-    "interim",
-    "director",
-    "head",
-    "opposition",
-    "labour",
-    "tory",
-    "democratic",
-    "republican",
-    "mp",
-    "mep",
-    "of",
-}
-# Royal and religious titles stay when only one name follows ("King Charles", "Pope Francis").
-KEEP_TITLES = {"king", "queen", "prince", "princess", "pope", "saint", "emperor", "sultan", "emir"}
-TITLE_GENDER = {
-    "king": "m",
-    "prince": "m",
-    "emperor": "m",
-    "duke": "m",
-    "queen": "f",
-    "princess": "f",
-    "duchess": "f",
-    "congresswoman": "f",
-    "chairwoman": "f",
-    "spokeswoman": "f",
-}
-
-# Well-known aliases -> canonical name; (canonical -> short form used for hashtags).
-ALIASES = {
-    "us": "United States",
-    "usa": "United States",
-    "united states": "United States",
-    "united states of america": "United States",
-    "america": "United States",
-    "uk": "United Kingdom",
-    "britain": "United Kingdom",
-    "great britain": "United Kingdom",
-    "united kingdom": "United Kingdom",
-    "un": "United Nations",
-    "united nations": "United Nations",
-    "eu": "European Union",
-    "european union": "European Union",
-    "uae": "United Arab Emirates",
-    "united arab emirates": "United Arab Emirates",
-    "nato": "NATO",
-    "north atlantic treaty organization": "NATO",
-    "fbi": "FBI",
-    "federal bureau of investigation": "FBI",
-    "cia": "CIA",
-    "central intelligence agency": "CIA",
-}
-SHORT_FORMS = {
-    "United States": "US",
-    "United Kingdom": "UK",
-    "United Nations": "UN",
-    "European Union": "EU",
-    "United Arab Emirates": "UAE",
-}
-
-_STOP_INITIALS = {"of", "the", "and", "for", "&", "de", "du", "la", "on", "in", "to", "a"}
-_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
-_EDGE_PUNCT = re.compile(r"^[\s\"'“”‘’(\[{,.;:–—-]+|[\s\"'“”‘’)\]},;:–—-]+$")
+HONORIFICS = HONORIFICS_M | HONORIFICS_F | HONORIFICS_ANY
+_POSSESSIVE = re.compile(POSSESSIVE)
+_EDGE_PUNCT = re.compile(EDGE_PUNCT)
 _SPACE = re.compile(r"\s+")
 
 # Common first names by gender: used only to resolve "he"/"she" to a person.
-_FEMALE_NAMES = _wordset(
-    """mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa betty
-margaret sandra ashley kimberly emily donna michelle dorothy carol amanda melissa deborah
-stephanie rebecca sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma
-nicole helen samantha katherine christine debra rachel carolyn janet catherine maria heather
-diane ruth julie olivia joyce virginia victoria kelly lauren christina joan evelyn judith
-megan andrea cheryl hannah jacqueline martha gloria teresa ann sara madison frances kathryn
-janice jean abigail alice judy sophia grace denise amber doris marilyn danielle beverly
-isabella theresa diana natalie brittany charlotte marie kayla alexis lori hillary kamala
-theresa angela ursula nicola jacinda marine giorgia liz priti  yvette harriet
-jeanine nikki sheryl oprah beyonce taylor serena venus maria sharapova kim kylie kendall
-khloe meghan kate camilla anne elena ivanka melania michelle chelsea condoleezza madeleine
-sonia sonya tulsi elise susana golda indira benazir aung san suu kyi christine kristalina
-janet lindsey lindsay greta malala jill dianne nancy nadia rania leila layla fatima aisha
-mariam maryam zainab amina sophie chloe lucy ellie jess jo julia kirsty caroline claire
-clare fiona gillian jane joanna louise rosie ruth sally tessa yasmin zoe anneliese penny
-"""
-)
-_MALE_NAMES = _wordset(
-    """james robert john michael david william richard joseph thomas charles christopher daniel
-matthew anthony mark donald steven paul andrew joshua kenneth kevin brian george timothy
-ronald edward jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin
-scott brandon benjamin samuel gregory alexander frank patrick raymond jack dennis jerry
-tyler aaron jose adam nathan henry douglas zachary peter kyle ethan walter noah jeremy
-christian keith roger terry gerald harold sean austin carl arthur lawrence dylan jesse
-jordan bryan billy joe bruce gabriel logan albert willie alan juan wayne elijah randy roy
-vincent ralph eugene russell bobby mason philip louis barack bernie ted marco mitt jeb
-chris mike vladimir xi emmanuel boris rishi keir volodymyr recep tayyip hossein ali
-mohammed muhammad ahmed hassan hussein benjamin bibi yair naftali ebrahim hassan
-narendra justin olaf jair lula nicolas recep bashar abdel kim jong shinzo fumio moon
-joe  hunter beau rudy rudolph newt paul rand  mitch chuck nigel jeremy
-gordon tony david ed ken sadiq jacob dominic sajid liam keir wes alex jurgen pep jose
-arsene alex wayne cristiano lionel neymar kylian harry prince charles william rupert
-elon jeff bill steve tim mark sundar satya sergey larry warren
-"""
-)
+_FEMALE_NAMES = _wordset(FEMALE_NAMES)
+_MALE_NAMES = _wordset(MALE_NAMES)
 
 
 def _strip_possessive(text: str) -> str:
@@ -261,43 +85,6 @@ def clean_name(name: str, kind: str | None = "person") -> str:
     return " ".join(toks)
 
 
-_AMBIGUOUS_ROLES = {
-    "general",
-    "state",
-    "home",
-    "health",
-    "foreign",
-    "interior",
-    "finance",
-    "defence",
-    "defense",
-    "chief",
-    "head",
-    "justice",
-    "major",
-    "private",
-    "labour",
-    "democratic",
-    "republican",
-    "opposition",
-    "senior",
-    "former",
-    "acting",
-    "interim",
-    "deputy",
-    "vice",
-    "prime",
-    "of",
-    "speaker",
-    "officer",
-    "director",
-    "leader",
-    "boss",
-    "manager",
-    "coach",
-}
-
-
 def _strip_titles(toks: list[str], strict: bool) -> list[str]:
     """Drop honorifics/roles before a name; `strict` (kind unknown) protects "General Motors"."""
     cut = 0
@@ -312,7 +99,7 @@ def _strip_titles(toks: list[str], strict: bool) -> list[str]:
                 continue
             break
         rest = toks[i + 1 :]
-        if strict and low in _AMBIGUOUS_ROLES and len(rest) < 2:
+        if strict and low in AMBIGUOUS_ROLES and len(rest) < 2:
             continue
         if rest and rest[0].lower() == "of":
             continue
@@ -365,9 +152,7 @@ def same_person(a: str, b: str) -> bool:
 
 def acronym(name: str) -> str:
     words = [w for w in re.split(r"[\s-]+", ascii_fold(name)) if w]
-    return "".join(
-        w[0] for w in words if w.lower() not in _STOP_INITIALS and w[0].isalpha()
-    ).upper()
+    return "".join(w[0] for w in words if w.lower() not in STOP_INITIALS and w[0].isalpha()).upper()
 
 
 def name_gender(name: str) -> str | None:
@@ -632,9 +417,6 @@ def _gender(c: EntityCluster, doc: Doc) -> str | None:
 
 # --- descriptions -----------------------------------------------------------------------
 
-_ROLE_NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
-_PRE_DEPS = {"compound", "amod", "nmod", "poss", "case", "det", "punct", "nummod", "npadvmod"}
-
 
 def _descriptions(doc: Doc, mentions: list[Mention]) -> list[Description]:
     out: list[Description] = []
@@ -688,7 +470,7 @@ def _join(tokens: list[Token]) -> str:
 
 
 def _appos_phrase(doc: Doc, head: Token) -> str | None:
-    if head.ent_type_ == "PERSON" or head.tag_ not in _ROLE_NOUN_TAGS | {"CD"}:
+    if head.ent_type_ == "PERSON" or head.tag_ not in ROLE_NOUN_TAGS | {"CD"}:
         return None
     tokens = [t for t in head.subtree if not t.is_space]
     # stop at a relative clause or a second comma-separated element of a list
@@ -730,7 +512,7 @@ def _pre_name_role(doc: Doc, m: Mention) -> str | None:
             or (t.head.i < m.token_start and t.head.i > i)
             or (m.token_start <= t.head.i < m.token_end)
         )
-        if not attached or t.dep_ not in _PRE_DEPS:
+        if not attached or t.dep_ not in PRE_DEPS:
             break
         if t.ent_type_ == "PERSON":
             break

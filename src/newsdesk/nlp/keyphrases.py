@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from newsdesk.nlp.entities import SHORT_FORMS, EntityResult, clean_name
+from newsdesk.nlp.entities import EntityResult, clean_name
+from newsdesk.nlp.lexicon.entities import SHORT_FORMS
 from newsdesk.nlp.text import ascii_fold, fold_plural
 from newsdesk.nlp.types import Hashtag
 

@@ -31,198 +31,27 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from newsdesk.nlp.entities import EntityCluster, EntityResult, Mention
+from newsdesk.nlp.lexicon.quotes import (
+    CLOSES_QUOTE,
+    DASHES,
+    DOUBLE_CLOSE,
+    DOUBLE_OPEN,
+    NEWS_OUTLETS,
+    NOT_REPORT_FORMS,
+    OPENS_QUOTE,
+    PRONOUNS,
+    SAY_LEMMAS,
+    SUBJ_DEPS,
+)
 from newsdesk.nlp.types import Quote
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-_SAY_LEMMAS = {
-    "say": "said says say saying",
-    "tell": "told tells tell telling",
-    "add": "added adds add adding",
-    "ask": "asked asks asking",
-    "state": "stated states stating",
-    "write": "wrote writes writing written",
-    "explain": "explained explains explaining",
-    "note": "noted notes noting",
-    "warn": "warned warns warning",
-    "insist": "insisted insists insisting",
-    "claim": "claimed claims claiming",
-    "argue": "argued argues arguing",
-    "declare": "declared declares declaring",
-    "announce": "announced announces announcing",
-    "reply": "replied replies replying",
-    "respond": "responded responds responding",
-    "continue": "continued continues",
-    "recall": "recalled recalls recalling",
-    "acknowledge": "acknowledged acknowledges acknowledging",
-    "admit": "admitted admits admitting",
-    "suggest": "suggested suggests suggesting",
-    "urge": "urged urges urging",
-    "tweet": "tweeted tweets tweeting",
-    "post": "posted",
-    "comment": "commented comments commenting",
-    "conclude": "concluded concludes",
-    "confirm": "confirmed confirms confirming",
-    "deny": "denied denies denying",
-    "promise": "promised promises promising",
-    "pledge": "pledged pledges pledging",
-    "vow": "vowed vows vowing",
-    "boast": "boasted boasts boasting",
-    "complain": "complained complains complaining",
-    "joke": "joked jokes joking",
-    "quip": "quipped quips",
-    "predict": "predicted predicts predicting",
-    "caution": "cautioned cautions",
-    "stress": "stressed stresses stressing",
-    "emphasise": "emphasised emphasized emphasises emphasizes",
-    "observe": "observed observes",
-    "remark": "remarked remarks",
-    "shout": "shouted shouts shouting",
-    "yell": "yelled",
-    "scream": "screamed",
-    "cry": "cried",
-    "reveal": "revealed reveals revealing",
-    "report": "reported reports",
-    "allege": "alleged alleges",
-    "estimate": "estimated estimates",
-    "believe": "believes believed",
-    "think": "thinks thought",
-    "describe": "described describes describing",
-    "call": "called calls calling",
-    "agree": "agreed agrees",
-    "hint": "hinted hints",
-    "mention": "mentioned mentions",
-    "point": "pointed",
-    "testify": "testified testifies",
-    "assert": "asserted asserts",
-    "contend": "contended contends",
-    "maintain": "maintained maintains",
-    "repeat": "repeated repeats",
-    "reiterate": "reiterated reiterates",
-    "counter": "countered counters",
-    "retort": "retorted",
-    "snap": "snapped",
-    "whisper": "whispered",
-    "muse": "mused",
-    "sigh": "sighed",
-    "laugh": "laughed",
-    "wonder": "wondered wonders",
-}
-CUE_FORMS = {form for forms in _SAY_LEMMAS.values() for form in forms.split()}
+CUE_FORMS = {form for forms in SAY_LEMMAS.values() for form in forms.split()}
 # verbs that introduce reported speech with a clause ("X said that ..."): no "called", "put" ...
-REPORT_FORMS = CUE_FORMS - {
-    "called",
-    "calls",
-    "calling",
-    "described",
-    "describes",
-    "describing",
-    "put",
-    "read",
-    "began",
-    "laughed",
-    "sighed",
-    "continued",
-    "continues",
-    "posted",
-    "thought",
-    "asked",
-    "asks",
-    "asking",
-    "wondered",
-    "wonders",
-    "pointed",
-}
+REPORT_FORMS = CUE_FORMS - NOT_REPORT_FORMS
 
-NEWS_OUTLETS = {
-    "reuters",
-    "ap",
-    "associated press",
-    "afp",
-    "agence france-presse",
-    "bbc",
-    "cnn",
-    "bloomberg",
-    "new york times",
-    "washington post",
-    "guardian",
-    "times",
-    "financial times",
-    "wall street journal",
-    "al jazeera",
-    "sky news",
-    "nbc",
-    "nbc news",
-    "cbs",
-    "cbs news",
-    "abc",
-    "abc news",
-    "fox news",
-    "politico",
-    "axios",
-    "haaretz",
-    "times of israel",
-    "jerusalem post",
-    "channel 12",
-    "kan",
-    "ynet",
-    "tasnim",
-    "irna",
-    "fars",
-    "tass",
-    "ria novosti",
-    "interfax",
-    "xinhua",
-    "anadolu",
-    "anadolu agency",
-    "yonhap",
-    "kyodo",
-    "nhk",
-    "dpa",
-    "ansa",
-    "efe",
-    "le monde",
-    "der spiegel",
-    "spiegel",
-    "npr",
-    "pbs",
-    "newsweek",
-    "the atlantic",
-    "daily mail",
-    "telegraph",
-    "independent",
-    "the sun",
-    "mirror",
-    "observer",
-    "economist",
-    "cnbc",
-    "msnbc",
-    "huffpost",
-    "huffington post",
-    "breitbart",
-    "usa today",
-    "los angeles times",
-    "chicago tribune",
-    "boston globe",
-    "sunday times",
-    "evening standard",
-    "sky",
-    "itv",
-    "channel 4",
-    "rt",
-    "sputnik",
-    "semafor",
-    "the information",
-    "wsj",
-    "ft",
-}
-
-_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
-_SUBJ_DEPS = {"nsubj", "nsubjpass"}
-_DOUBLE_OPEN = "“„«"
-_DOUBLE_CLOSE = "”»"
-_DASHES = "([{—–-/\u2014\u2013"
 _SPACE = re.compile(r"\s+")
 
 
@@ -282,13 +111,13 @@ def _mark_role(text: str, i: int, double: bool) -> str | None:
     prev = text[i - 1] if i > 0 else " "
     nxt = text[i + 1] if i + 1 < len(text) else " "
     if double:
-        if ch in _DOUBLE_OPEN:
+        if ch in DOUBLE_OPEN:
             return "open"
-        if ch in _DOUBLE_CLOSE:
+        if ch in DOUBLE_CLOSE:
             return "close"
         if ch != '"':
             return None
-        if prev.isspace() or prev in _DASHES or i == 0:
+        if prev.isspace() or prev in DASHES or i == 0:
             return "open"
         if nxt.isspace() or not nxt.isalnum():
             return "close"
@@ -299,7 +128,7 @@ def _mark_role(text: str, i: int, double: bool) -> str | None:
         return None
     if prev.isalnum() and nxt.isalnum():
         return None  # apostrophe: "don't", "it’s"
-    if (prev.isspace() or prev in _DASHES or i == 0 or prev in '"“') and (
+    if (prev.isspace() or prev in DASHES or i == 0 or prev in '"“') and (
         nxt.isalnum() or nxt in '"“….'
     ):
         if ch == "’" and nxt.isdigit():
@@ -309,7 +138,7 @@ def _mark_role(text: str, i: int, double: bool) -> str | None:
         if prev in "sS" and nxt == " ":
             follow = re.match(r" (\w+)", text[i + 1 : i + 30])
             word = follow.group(1).lower() if follow else ""
-            if word not in CUE_FORMS and word not in _PRONOUNS and word not in {"and", "or"}:
+            if word not in CUE_FORMS and word not in PRONOUNS and word not in {"and", "or"}:
                 return None  # possessive: "the players' union"
         return "close"
     return None
@@ -436,7 +265,7 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
                 if pobj is not None:
                     return pobj
         for child in t.children:
-            if child.dep_ in _SUBJ_DEPS:
+            if child.dep_ in SUBJ_DEPS:
                 if child.tag_ in ("WP", "WDT") and t.dep_ == "relcl":
                     return t.head  # "Woodhead, who has said ..." -> Woodhead
                 return child
@@ -504,7 +333,7 @@ def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Menti
             am = ctx.by_token[child.i]
             if am.label == "PERSON":
                 return am.text, (am.start, am.end), am
-    if head.lower_ in _PRONOUNS:
+    if head.lower_ in PRONOUNS:
         return head.text, (head.idx, head.idx + len(head.text)), None
     # as written: the noun phrase without relative clauses or appositions
     skip: set[int] = set()
@@ -586,7 +415,7 @@ def _resolve_pronoun(
             if ctx.in_quote(m.start):
                 continue
             tok = ctx.doc[m.token_end - 1]
-            subject = tok.dep_ in _SUBJ_DEPS or (tok.dep_ == "pobj" and tok.head.lower_ == "to")
+            subject = tok.dep_ in SUBJ_DEPS or (tok.dep_ == "pobj" and tok.head.lower_ == "to")
             cands.append((m.start, 1 if subject else 0, c))
         for q in history:
             if q.speaker_span and q.speaker_span[0] < pos and q.speaker_span[0] >= window_start:
@@ -628,7 +457,7 @@ def _attribute(
         q.speaker_entity = mention.entity.name
         if mention.entity.type == "person" and mention.label == "PERSON":
             q.speaker = mention.text
-    elif head.lower_ in _PRONOUNS:
+    elif head.lower_ in PRONOUNS:
         c = _resolve_pronoun(ctx, head, history)
         if c is not None:
             q.speaker = c.name
@@ -761,9 +590,9 @@ def _introduced(ctx: _Ctx, q: QuoteSpan, history: list[QuoteSpan]) -> bool:
     for t in reversed(toks):
         if not t.tag_.startswith("VB"):
             continue
-        subj = next((c for c in t.children if c.dep_ in _SUBJ_DEPS), None)
+        subj = next((c for c in t.children if c.dep_ in SUBJ_DEPS), None)
         if subj is None and t.dep_ in ("conj", "xcomp") and t.head.i < t.i:
-            subj = next((c for c in t.head.children if c.dep_ in _SUBJ_DEPS), None)
+            subj = next((c for c in t.head.children if c.dep_ in SUBJ_DEPS), None)
         if subj is None or subj.tag_ in ("WP", "WDT", "EX") or ctx.in_quote(subj.idx):
             continue
         if subj.lower_ == "you":  # 'then you start to think:' is no attribution
@@ -804,7 +633,7 @@ def _postposed(ctx: _Ctx, q: QuoteSpan, history: list[QuoteSpan]) -> bool:
             return False
         if not t.tag_.startswith("VB"):
             continue
-        subj = next((c for c in t.children if c.dep_ in _SUBJ_DEPS), None)
+        subj = next((c for c in t.children if c.dep_ in SUBJ_DEPS), None)
         if subj is None or not (i <= subj.i < t.i) or subj.tag_ in ("WP", "WDT", "EX"):
             return False
         if subj.lower_ == "you":
@@ -815,9 +644,6 @@ def _postposed(ctx: _Ctx, q: QuoteSpan, history: list[QuoteSpan]) -> bool:
 
 
 _DASH_NAME = re.compile(r"[ \t]*[―—–-][ \t]*")
-# what may precede a quotation that stands on its own (a sentence end covers missed splits)
-_OPENS_QUOTE = (":", ",", "—", "–", "-", "(", ";", "…", ".", "!", "?", "”", '"')
-_CLOSES_QUOTE = (",", ".", "?", "!", "…", ";", ":", "—", "–", "-")
 _LAST_WORD = re.compile(r"([A-Za-z’']+)\W*$")
 
 
@@ -833,12 +659,12 @@ def _embedded(ctx: _Ctx, q: QuoteSpan) -> bool:
     sent_b = ctx.sents[ctx.sent_index(max(a, b - 1))]
     before = ctx.text[max(sent_a.start_char, ctx.body_start) : a].rstrip()
     after = ctx.text[b : max(b, sent_b.end_char)].lstrip()
-    opens = not before or before.endswith(_OPENS_QUOTE)
+    opens = not before or before.endswith(OPENS_QUOTE)
     if not opens:
         m = _LAST_WORD.search(before[-40:])
         opens = m is not None and m.group(1).lower() in CUE_FORMS
     content = ctx.text[q.segments[-1][0] : q.segments[-1][1]].rstrip()
-    closes = not after or content.endswith(_CLOSES_QUOTE) or after[0] in ",.;:!?)]—–-…"
+    closes = not after or content.endswith(CLOSES_QUOTE) or after[0] in ",.;:!?)]—–-…"
     return not (opens and closes)
 
 
@@ -998,7 +824,3 @@ def _according(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | N
     if q.speaker is None:
         return None
     return q
-
-
-def quotes_for(doc: Doc, ents: EntityResult, body_start: int = 0) -> list[Quote]:
-    return [q.to_quote() for q in extract_quotes(doc, ents, body_start)]

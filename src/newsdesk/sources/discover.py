@@ -1,15 +1,22 @@
-"""Feed autodiscovery: ``<link rel="alternate" type="application/rss+xml" href="...">``."""
+"""Feed autodiscovery: ``<link rel="alternate" type="application/rss+xml" href="...">``;
+`resolve_feed` fetches a URL and answers the feed there or the first one its page announces."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
+from newsdesk.sources.feeds import parse_feed
 from newsdesk.sources.sniff import looks_like_feed
 
-__all__ = ["FEED_LINK_TYPES", "discover_feeds", "looks_like_feed"]
+if TYPE_CHECKING:
+    from newsdesk.sources.fetch import Fetcher
+
+__all__ = ["FEED_LINK_TYPES", "FoundFeed", "discover_feeds", "looks_like_feed", "resolve_feed"]
 
 FEED_LINK_TYPES = frozenset(
     {
@@ -70,3 +77,24 @@ def discover_feeds(html: str, base_url: str) -> list[str]:
         if _usable(url) and url not in found:
             found.append(url)
     return found
+
+
+@dataclass(frozen=True)
+class FoundFeed:
+    url: str  # where the feed is, after redirects
+    title: str | None
+    site_url: str | None
+
+
+async def resolve_feed(fetcher: Fetcher, url: str) -> FoundFeed:
+    """The feed at `url`, or else the first feed that the page at `url` announces.
+
+    Raises ValueError when the page announces none, and whatever fetching or parsing raises."""
+    resp = await fetcher.get(url)
+    if not looks_like_feed(resp.body, resp.content_type):
+        found = discover_feeds(resp.text(), resp.url)
+        if not found:
+            raise ValueError(f"no feed found at {url} (no <link rel=alternate> feed)")
+        resp = await fetcher.get(found[0])
+    parsed = parse_feed(resp.body, resp.url, resp.content_type)
+    return FoundFeed(resp.url, parsed.title, parsed.site_url)

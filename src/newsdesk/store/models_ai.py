@@ -150,7 +150,8 @@ class DescriptionRow(Base):
 
 
 class TermStat(Base):
-    """Document frequency of clustering terms (for IDF weights), kept up to date by enrich."""
+    """Document frequency of clustering terms (for IDF weights). Unused: nothing reads or
+    writes it; the table stays because migration 0003 made it (dropping it needs a migration)."""
 
     __tablename__ = "term_stats"
 

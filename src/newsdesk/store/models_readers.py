@@ -235,7 +235,7 @@ class Follow(Base):
 class ApiToken(Base):
     """A bearer token for the JSON / Google Reader APIs, or the secret of a private feed URL.
 
-    Only the SHA-256 of the token is stored (newsdesk.web.security.token_hash).
+    Only the SHA-256 of the token is stored (newsdesk.security.token_hash).
     """
 
     __tablename__ = "api_tokens"

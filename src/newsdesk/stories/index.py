@@ -6,8 +6,9 @@ the old one, so a crash leaves the previous index intact. On open the index is c
 the database: a missing, corrupt or other-version index is rebuilt from enrichments.embedding,
 and a stale one (a crash after a batch committed, rows deleted since) is caught up incrementally.
 
-Chosen by measurement (docs/offline-models.md and bench/related.py): hnswlib builds fastest and
-answers k=10 in ~0.3-1 ms at 100k x 384 on two cores; faiss HNSWFlat is similar, usearch slower.
+Chosen by measurement (../shared/docs/offline-models.md and bench/related.py): hnswlib builds
+fastest and answers k=10 in ~0.3-1 ms at 100k x 384 on two cores; faiss HNSWFlat is similar,
+usearch slower.
 """
 
 from __future__ import annotations

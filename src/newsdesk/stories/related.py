@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -201,30 +201,3 @@ def _related(
     picked.sort(key=lambda p: (p[0], p[1]))
     out.extend(p[2] for p in picked[: k - len(out)])
     return out
-
-
-def story_articles(db: Session | Engine, story_id: int, limit: int = 100) -> list[RelatedItem]:
-    """A story's articles, newest first, copies folded into their originals."""
-
-    def run(session: Session) -> list[RelatedItem]:
-        rows = session.execute(
-            select(
-                *_ITEM_COLUMNS,
-            )
-            .join(Enrichment, Enrichment.article_id == Article.id)
-            .where(
-                Enrichment.story_id == story_id,
-                or_(Enrichment.duplicate_of.is_(None), Enrichment.duplicate_of == Article.id),
-            )
-            .order_by(Enrichment.seen_at.desc(), Article.id.desc())
-            .limit(limit)
-        ).all()
-        return [
-            RelatedItem(r[0], r[1], r[2], r[3], _snippet(r[4]), _aware(r[5]), story_id, True, 1.0)
-            for r in rows
-        ]
-
-    if isinstance(db, Session):
-        return run(db)
-    with session_scope(db) as session:
-        return run(session)

@@ -1,16 +1,38 @@
-"""Read helpers for the web pages: one article's AI data, top stories, a story, a tag.
+"""The read model of stories, tags and entities: the one place that decides what the HTML pages,
+the JSON API and the Atom feeds show of them (newsdesk.store.models_ai, filled by
+newsdesk.enrich), so that the three cannot disagree.
 
-All take a Session and only read. Plain dataclasses out, so templates need no SQLAlchemy.
+- Top stories: stories with at least one article, highest score first (outlets, size,
+  velocity, recency), then most recently seen, then newest id.
+- A story is shown while it has articles; its coverage is grouped by outlet, copies folded into
+  their originals.
+- A tag is found by its slug ('#' and spaces ignored): the exact slug first, else
+  case-insensitively (the oldest such tag); it is shown while it has articles. A hashtag is a
+  tag some article uses as a hashtag; an entity is a tag of kind person, organization or place.
+- The articles of a story, of a tag and of a user's follows: conditions on Article that the
+  listings of newsdesk.web.reading (pages, API, Atom, Google Reader) filter by.
+- Follow keys are tags' slugs lower-cased (`tag_key`): "#Brexit" -> "brexit", "Bank of
+  England" -> "bankofengland".
+
+STORY_PAGE and TAG_PAGE are where the site shows a story / a tag; pages, API and Atom all link
+there. Every function only reads, inside the caller's Session; plain dataclasses out, so
+templates and API schemas need no SQLAlchemy.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import quote
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm import Session, aliased, defer
 
+from newsdesk.nlp.keyphrases import hashtag_slug
+from newsdesk.store.models import MAX_ID, Article
 from newsdesk.store.models_ai import (
     ArticleTag,
     DescriptionRow,
@@ -19,8 +41,43 @@ from newsdesk.store.models_ai import (
     Story,
     Tag,
 )
-from newsdesk.stories.dedup import also_published_by
-from newsdesk.stories.related import RelatedItem, story_articles
+from newsdesk.store.models_readers import Follow
+
+ENTITY_KINDS = ("person", "organization", "place")
+TagKind = Literal["hashtag", "entity"]  # how the API and Atom address tags
+# Where the site shows a story / a tag.
+STORY_PAGE = "/stories/{id}"
+TAG_PAGE = "/tags/{slug}"
+MAX_SLUG = 255
+TRENDING_HOURS = 48
+TRENDING_MIN = 3  # fewer tags than this in the window: show the all-time ranking instead
+KIND_LABELS = {
+    "person": "Person",
+    "organization": "Organisation",
+    "place": "Place",
+    "topic": "Topic",
+}
+QUESTION_WORDS = {"person": "Who is", "organization": "What is", "place": "Where is"}
+# The tag page looks at this many of a tag's newest articles for co-occurring names.
+COOCCUR_SAMPLE = 500
+HOME_STORIES = 6
+
+
+def story_url(story_id: int) -> str:
+    return STORY_PAGE.format(id=story_id)
+
+
+def tag_url(slug: str) -> str:
+    return TAG_PAGE.format(slug=quote(slug, safe=""))
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+# --- one article's AI data -------------------------------------------------------------------
 
 
 @dataclass
@@ -54,21 +111,10 @@ class ArticleAI:
     also_published_by: list[tuple[int, str, str]] = field(default_factory=list)  # (id, outlet, url)
 
 
-@dataclass
-class StoryView:
-    id: int
-    title: str
-    summary: list[str]
-    article_count: int
-    outlet_count: int
-    first_seen: datetime | None
-    last_seen: datetime | None
-    score: float
-    articles: list[RelatedItem] = field(default_factory=list)
-
-
 def article_ai(session: Session, article_id: int) -> ArticleAI | None:
     """Everything the enrichment stored for one article; None if it is not enriched yet."""
+    from newsdesk.stories.dedup import also_published_by  # numpy, datasketch: on first use
+
     row = session.get(Enrichment, article_id)
     if row is None:
         return None
@@ -90,7 +136,7 @@ def article_ai(session: Session, article_id: int) -> ArticleAI | None:
         ref = TagRef(slug, label, kind, float(score or 0.0))
         if is_hashtag:
             out.hashtags.append(ref)
-        if kind in ("person", "organization", "place"):
+        if kind in ENTITY_KINDS:
             out.entities.append(ref)
     quotes = session.execute(
         select(QuoteRow, Tag.slug)
@@ -102,48 +148,564 @@ def article_ai(session: Session, article_id: int) -> ArticleAI | None:
     return out
 
 
-def _view(story: Story) -> StoryView:
-    return StoryView(
-        id=story.id,
-        title=story.title,
-        summary=list(story.summary or []),
-        article_count=story.article_count,
-        outlet_count=story.outlet_count,
-        first_seen=story.first_seen,
-        last_seen=story.last_seen,
-        score=story.score,
-    )
+def enriched_article(session: Session, article_id: int) -> tuple[str, int | None] | None:
+    """(title, story id) of an enriched article; None if there is none by that number."""
+    if not 0 < article_id <= MAX_ID:
+        return None
+    row = session.execute(
+        select(Article.title, Enrichment.story_id)
+        .join(Enrichment, Enrichment.article_id == Article.id)
+        .where(Article.id == article_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
-def top_stories(session: Session, limit: int = 20, offset: int = 0) -> list[StoryView]:
-    """The home page's stories: highest score first (outlets, size, velocity, recency)."""
+def clean_quote(text: str) -> str:
+    """A quote as shown: spaces collapsed, stray quote marks (`` '' " “ ”) trimmed."""
+    return " ".join(text.split()).strip("`'\"“”‘’ ")
+
+
+def snippet_after_title(snippet: str, title: str) -> str:
+    """Article texts often start with their headline: drop it from a snippet under it."""
+    text = " ".join(snippet.split())
+    head = " ".join(title.split())
+    if head and text.startswith(head) and len(text) > len(head) + 20:
+        return text[len(head) :].lstrip(" .:-—")
+    return text
+
+
+def article_heads(
+    session: Session, article_ids: list[int], chars: int = 600
+) -> dict[int, tuple[datetime | None, str]]:
+    """(when it counts, the start of its text without the headline) of each article."""
+    if not article_ids:
+        return {}
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.title,
+            func.substr(Article.text, 1, chars),
+            func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at),
+        )
+        .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+        .where(Article.id.in_(article_ids))
+    ).all()
+    return {
+        article_id: (_aware(when), snippet_after_title(text or "", title or ""))
+        for article_id, title, text, when in rows
+    }
+
+
+# --- tags ------------------------------------------------------------------------------------
+
+
+@dataclass
+class TagLink:
+    slug: str  # "WladimirKlitschko"
+    label: str  # "Wladimir Klitschko"
+    kind: str  # person | organization | place | topic
+    count: int = 0  # articles (in the context it was counted in)
+    id: int = 0  # the tag's row (set by find_tag and list_tags)
+
+    @property
+    def url(self) -> str:
+        return tag_url(self.slug)
+
+    @property
+    def key(self) -> str:
+        """The key that follows of this tag have."""
+        return self.slug.lower()
+
+    @property
+    def is_entity(self) -> bool:
+        return self.kind in ENTITY_KINDS
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, "Topic")
+
+    @property
+    def question(self) -> str:
+        """The explainer heading: "Who is X?", "What is X?", "Where is X?" (topics: "#Slug")."""
+        word = QUESTION_WORDS.get(self.kind)
+        return f"{word} {self.label}?" if word else f"#{self.slug}"
+
+
+def _link(tag: Tag) -> TagLink:
+    return TagLink(tag.slug, tag.label, tag.kind, tag.article_count or 0, tag.id)
+
+
+def tag_key(text: str) -> str:
+    """The follow key of a typed hashtag or name: its slug, lower-cased ("#Brexit" -> "brexit")."""
+    return hashtag_slug(text).lower()[:MAX_SLUG]
+
+
+def _kind_condition(kind: TagKind) -> ColumnElement[bool]:
+    if kind == "hashtag":
+        return exists().where(ArticleTag.tag_id == Tag.id, ArticleTag.is_hashtag.is_(True))
+    return Tag.kind.in_(ENTITY_KINDS)
+
+
+def find_tag(session: Session, slug: str, kind: TagKind | None = None) -> TagLink | None:
+    """The shown tag of a slug ("#brexit" finds "Brexit"); None if there is none with articles.
+
+    The exact slug wins, else the oldest tag whose slug matches case-insensitively. `kind`
+    limits the search to hashtags or entities."""
+    slug = slug.strip().lstrip("#")
+    if not slug or len(slug) > MAX_SLUG:
+        return None
+    where = [_kind_condition(kind)] if kind is not None else []
+    row = session.scalar(select(Tag).where(Tag.slug == slug, *where))
+    if row is None:
+        row = session.scalar(
+            select(Tag)
+            .where(func.lower(Tag.slug) == slug.lower(), *where)
+            .order_by(Tag.id)
+            .limit(1)
+        )
+    if row is None or not row.article_count:
+        return None
+    return _link(row)
+
+
+def list_tags(session: Session, kind: TagKind, offset: int = 0, limit: int = 50) -> list[TagLink]:
+    """Shown hashtags or entities, most articles first."""
     rows = session.scalars(
-        select(Story)
-        .where(Story.article_count > 0)
-        .order_by(Story.score.desc(), Story.last_seen.desc(), Story.id.desc())
+        select(Tag)
+        .where(_kind_condition(kind), Tag.article_count > 0)
+        .order_by(Tag.article_count.desc(), Tag.id)
         .offset(offset)
         .limit(limit)
     )
-    return [_view(s) for s in rows]
+    return [_link(row) for row in rows]
 
 
-def story_view(session: Session, story_id: int, limit: int = 100) -> StoryView | None:
-    """A story with its articles (newest first, copies folded into their originals)."""
-    story = session.get(Story, story_id)
+def tag_labels(session: Session, keys: Sequence[str]) -> dict[str, str]:
+    """Display names (tag labels) of the follow keys the site has tags for."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(func.lower(Tag.slug), Tag.label).where(func.lower(Tag.slug).in_(list(keys)))
+    ).all()
+    return {key: label for key, label in rows}
+
+
+@dataclass
+class Trending:
+    tags: list[TagLink]
+    recent: bool  # True: counted over the last TRENDING_HOURS; False: all-time
+
+
+def trending_hashtags(
+    session: Session, now: datetime | None = None, limit: int = 12, hours: int = TRENDING_HOURS
+) -> Trending:
+    """The hashtags most used in the last `hours`; the all-time ranking when the data is old."""
+    now = now or datetime.now(UTC)
+    n = func.count(ArticleTag.article_id)
+    rows = session.execute(
+        select(Tag.slug, Tag.label, Tag.kind, n)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .where(
+            # driven by the ix_enrichments_seen_at range, then article_tags by article id
+            ArticleTag.article_id.in_(
+                select(Enrichment.article_id).where(
+                    Enrichment.seen_at >= now - timedelta(hours=hours)
+                )
+            ),
+            ArticleTag.is_hashtag.is_(True),
+        )
+        .group_by(Tag.id, Tag.slug, Tag.label, Tag.kind)
+        .order_by(n.desc(), Tag.slug)
+        .limit(limit)
+    ).all()
+    if len(rows) >= TRENDING_MIN:
+        return Trending([TagLink(s, label, k, c) for s, label, k, c in rows], True)
+    rows = session.execute(
+        select(Tag.slug, Tag.label, Tag.kind, Tag.article_count)
+        .where(_kind_condition("hashtag"), Tag.article_count > 0)
+        .order_by(Tag.article_count.desc(), Tag.slug)
+        .limit(limit)
+    ).all()
+    return Trending([TagLink(s, label, k, c) for s, label, k, c in rows], False)
+
+
+# --- stories ---------------------------------------------------------------------------------
+
+
+@dataclass
+class StoryCard:
+    id: int
+    title: str
+    article_count: int
+    outlet_count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    summary: list[str] = field(default_factory=list)
+    outlets: list[str] = field(default_factory=list)  # names, most articles first
+    score: float = 0.0
+    updated_at: datetime | None = None  # last re-counted
+
+    @property
+    def url(self) -> str:
+        return story_url(self.id)
+
+
+@dataclass
+class CoverageItem:
+    """One article of a story (or a page listing): headline, outlet, time."""
+
+    article_id: int
+    outlet: str
+    title: str
+    when: datetime | None
+    snippet: str = ""
+    copies: list[tuple[int, str]] = field(default_factory=list)  # (article id, outlet)
+
+
+@dataclass
+class OutletCoverage:
+    outlet: str
+    items: list[CoverageItem]
+
+
+@dataclass
+class StoryPage:
+    story: StoryCard
+    outlets: list[OutletCoverage]
+    hashtags: list[TagLink]
+    shown: int  # articles listed (copies folded into their originals)
+
+    @property
+    def outlet_total(self) -> int:
+        """Outlets in the coverage, counting those that only carried a copy."""
+        names = {g.outlet for g in self.outlets}
+        names |= {o for g in self.outlets for i in g.items for _, o in i.copies}
+        return len(names)
+
+
+def _card(story: Story) -> StoryCard:
+    summary = story.summary if isinstance(story.summary, list) else []
+    return StoryCard(
+        id=story.id,
+        title=story.title or "",
+        article_count=story.article_count or 0,
+        outlet_count=story.outlet_count or 0,
+        first_seen=_aware(story.first_seen),
+        last_seen=_aware(story.last_seen),
+        summary=[str(s) for s in summary if s],
+        score=float(story.score or 0.0),
+        updated_at=_aware(story.updated_at or story.last_seen or story.created_at),
+    )
+
+
+def _fill_outlets(session: Session, cards: list[StoryCard]) -> None:
+    """Each card's outlet names, most articles first (one query for all cards)."""
+    if not cards:
+        return
+    n = func.count(Article.id)
+    rows = session.execute(
+        select(Enrichment.story_id, Article.outlet, n)
+        .join(Article, Article.id == Enrichment.article_id)
+        .where(Enrichment.story_id.in_([c.id for c in cards]), Article.outlet != "")
+        .group_by(Enrichment.story_id, Article.outlet)
+        .order_by(Enrichment.story_id, n.desc(), Article.outlet)
+    ).all()
+    names: dict[int, list[str]] = {}
+    for story_id, outlet, _ in rows:
+        if story_id is not None:
+            names.setdefault(story_id, []).append(outlet)
+    for card in cards:
+        card.outlets = names.get(card.id, [])
+
+
+def top_stories(
+    session: Session,
+    limit: int = 20,
+    offset: int = 0,
+    min_articles: int = 1,
+    *,
+    outlets: bool = True,
+) -> list[StoryCard]:
+    """Stories with `min_articles`+ articles by the score enrich stores (outlets, size,
+    velocity, recency), then newest; `outlets`: fill in each card's outlet names."""
+    rows = session.scalars(
+        select(Story)
+        .options(defer(Story.centroid))
+        .where(Story.article_count >= max(1, min_articles))
+        .order_by(Story.score.desc(), Story.last_seen.desc(), Story.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    cards = [_card(s) for s in rows]
+    if outlets:
+        _fill_outlets(session, cards)
+    return cards
+
+
+def story_card(session: Session, story_id: int) -> StoryCard | None:
+    """A story by its number, articles or not (None: no such story)."""
+    story = session.get(Story, story_id) if 0 < story_id <= MAX_ID else None
     if story is None:
         return None
-    view = _view(story)
-    view.articles = story_articles(session, story_id, limit)
-    return view
+    card = _card(story)
+    _fill_outlets(session, [card])
+    return card
 
 
-def tag_descriptions(session: Session, slug: str, limit: int = 10) -> list[str]:
-    """How the coverage describes an entity ("the commander of ..."), most repeated first."""
-    tag_id = session.scalar(select(Tag.id).where(Tag.slug == slug))
-    if tag_id is None:
-        return []
-    phrases = session.scalars(select(DescriptionRow.phrase).where(DescriptionRow.tag_id == tag_id))
-    counts: dict[str, int] = {}
-    for phrase in phrases:
-        counts[phrase] = counts.get(phrase, 0) + 1
-    return [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+def shown_story(session: Session, story_id: int) -> StoryCard | None:
+    """A story the site shows: one that has articles (None: no such story, or it is empty)."""
+    card = story_card(session, story_id)
+    if card is None:
+        return None
+    has_articles = session.scalar(
+        select(Enrichment.article_id).where(Enrichment.story_id == story_id).limit(1)
+    )
+    return card if has_articles is not None else None
+
+
+def story_hashtags(session: Session, story_id: int, limit: int = 12) -> list[TagLink]:
+    """The hashtags of a story's articles, the most shared first."""
+    n = func.count(ArticleTag.article_id)
+    rows = session.execute(
+        select(Tag.slug, Tag.label, Tag.kind, n)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .join(Enrichment, Enrichment.article_id == ArticleTag.article_id)
+        .where(Enrichment.story_id == story_id, ArticleTag.is_hashtag.is_(True))
+        .group_by(Tag.id, Tag.slug, Tag.label, Tag.kind)
+        .order_by(n.desc(), func.max(ArticleTag.score).desc(), Tag.slug)
+        .limit(limit)
+    ).all()
+    return [TagLink(slug, label, kind, count) for slug, label, kind, count in rows]
+
+
+def story_page(session: Session, story_id: int, limit: int = 300) -> StoryPage | None:
+    """A shown story with its coverage grouped by outlet (earliest outlet first); None if the
+    story does not exist or has no articles."""
+    card = story_card(session, story_id)
+    if card is None:
+        return None
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.outlet,
+            Article.title,
+            func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at),
+            Enrichment.duplicate_of,
+        )
+        .join(Enrichment, Enrichment.article_id == Article.id)
+        .where(Enrichment.story_id == story_id)
+        .order_by(Enrichment.seen_at, Article.id)
+        .limit(limit)
+    ).all()
+    items: dict[int, CoverageItem] = {}
+    copies: list[tuple[int, int, str]] = []
+    for article_id, outlet, title, when, dup_of in rows:
+        if dup_of is not None and dup_of != article_id:
+            copies.append((dup_of, article_id, outlet or ""))
+            continue
+        items[article_id] = CoverageItem(article_id, outlet or "", title or "", _aware(when))
+    for original, article_id, outlet in copies:
+        if original in items:
+            items[original].copies.append((article_id, outlet))
+        else:  # the original is in another story (or gone): list the copy itself
+            row = next(r for r in rows if r[0] == article_id)
+            items[article_id] = CoverageItem(article_id, outlet, row[2] or "", _aware(row[3]))
+    if not items:
+        return None
+    groups: OrderedDict[str, list[CoverageItem]] = OrderedDict()
+    for item in sorted(items.values(), key=lambda i: i.when or datetime.max.replace(tzinfo=UTC)):
+        groups.setdefault(item.outlet, []).append(item)
+    return StoryPage(
+        story=card,
+        outlets=[OutletCoverage(outlet, its) for outlet, its in groups.items()],
+        hashtags=story_hashtags(session, story_id),
+        shown=len(items),
+    )
+
+
+def article_story(session: Session, article_id: int) -> StoryCard | None:
+    story_id = session.scalar(
+        select(Enrichment.story_id).where(Enrichment.article_id == article_id)
+    )
+    return story_card(session, story_id) if story_id is not None else None
+
+
+# --- which articles: conditions for the listings of newsdesk.web.reading ---------------------
+
+
+def story_condition(story_id: int) -> ColumnElement[bool]:
+    """A condition on Article: it is part of the story."""
+    return exists().where(Enrichment.article_id == Article.id, Enrichment.story_id == story_id)
+
+
+def tag_condition(tag_id: int) -> ColumnElement[bool]:
+    """A condition on Article: it has the tag (as a hashtag or a name it mentions)."""
+    return exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag_id == tag_id)
+
+
+def followed_condition(user_id: int) -> ColumnElement[bool]:
+    """A condition on Article: it has a tag that the user follows."""
+    keys = select(Follow.key).where(Follow.user_id == user_id)
+    tag_ids = select(Tag.id).where(func.lower(Tag.slug).in_(keys))
+    return exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag_id.in_(tag_ids))
+
+
+# --- explainers: what the coverage says about a tag ------------------------------------------
+
+
+@dataclass
+class Source:
+    """An article that something on a page came from."""
+
+    article_id: int
+    outlet: str
+    title: str
+    when: datetime | None
+
+
+@dataclass
+class Description:
+    phrase: str
+    sources: list[Source]
+
+
+@dataclass
+class SaidQuote:
+    quote: str
+    cue: str | None
+    sources: list[Source]
+
+
+@dataclass
+class StoryMention:
+    story: StoryCard
+    mentions: int  # the story's articles that mention the tag
+
+
+@dataclass
+class Explainer:
+    descriptions: list[Description]
+    quotes: list[SaidQuote]
+    stories: list[StoryMention]  # newest first
+    related: list[TagLink]  # co-occurring tags, most shared articles first
+
+
+def _sources(
+    session: Session, article_ids: set[int]
+) -> dict[int, Source]:  # one query for a page's worth of sources
+    if not article_ids:
+        return {}
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.outlet,
+            Article.title,
+            func.coalesce(Article.published_at, Article.fetched_at),
+        ).where(Article.id.in_(sorted(article_ids)))
+    ).all()
+    return {
+        i: Source(i, outlet or "", title or "", _aware(when)) for i, outlet, title, when in rows
+    }
+
+
+def _newest_first(sources: list[Source]) -> list[Source]:
+    return sorted(sources, key=lambda s: s.when or datetime.min.replace(tzinfo=UTC), reverse=True)
+
+
+def explainer(session: Session, tag: TagLink, limit: int = 12) -> Explainer:
+    """What the coverage says about a tag: descriptions, quotes, stories, co-occurring names."""
+    # Descriptive phrases, each with the articles that used it (most used, then newest, first).
+    desc_rows = session.execute(
+        select(DescriptionRow.phrase, DescriptionRow.article_id)
+        .where(DescriptionRow.tag_id == tag.id)
+        .order_by(DescriptionRow.article_id.desc())
+        .limit(200)
+    ).all()
+    # What the tag said (quotes whose speaker is this tag), the same words from copies folded.
+    quote_rows = session.execute(
+        select(QuoteRow.quote, QuoteRow.cue, QuoteRow.article_id)
+        .where(QuoteRow.speaker_tag_id == tag.id)
+        .order_by(QuoteRow.article_id.desc(), QuoteRow.position)
+        .limit(200)
+    ).all()
+    sources = _sources(
+        session, {r.article_id for r in desc_rows} | {r.article_id for r in quote_rows}
+    )
+
+    phrases: OrderedDict[str, tuple[str, list[Source]]] = OrderedDict()
+    for phrase, article_id in desc_rows:
+        text = " ".join(phrase.split()).strip(" ,;:")
+        if not text or article_id not in sources:
+            continue
+        entry = phrases.setdefault(text.casefold(), (text, []))
+        if all(s.article_id != article_id for s in entry[1]):
+            entry[1].append(sources[article_id])
+    descriptions = [Description(text, _newest_first(srcs)) for text, srcs in phrases.values()]
+    descriptions.sort(key=lambda d: -len(d.sources))  # stable: newest stay first among equals
+
+    said: OrderedDict[str, SaidQuote] = OrderedDict()
+    for quote_text, cue, article_id in quote_rows:
+        text = clean_quote(quote_text)
+        key = "".join(ch for ch in text.casefold() if ch.isalnum())
+        if not key or article_id not in sources:
+            continue
+        if key not in said:
+            said[key] = SaidQuote(text, cue, [])
+        if all(s.article_id != article_id for s in said[key].sources):
+            said[key].sources.append(sources[article_id])
+
+    # Stories that mention the tag, newest first, with how many of their articles do.
+    mentions = func.count(ArticleTag.article_id)
+    story_rows = session.execute(
+        select(Story, mentions)
+        .join(Enrichment, Enrichment.story_id == Story.id)
+        .join(ArticleTag, ArticleTag.article_id == Enrichment.article_id)
+        .where(ArticleTag.tag_id == tag.id)
+        .group_by(Story.id)
+        .order_by(Story.last_seen.desc(), Story.id.desc())
+        .limit(limit * 2)
+    ).all()
+    stories = [StoryMention(_card(s), int(n)) for s, n in story_rows]
+    _fill_outlets(session, [m.story for m in stories])
+
+    # Names that share articles with this tag (among its newest articles).
+    sample = (
+        select(ArticleTag.article_id)
+        .where(ArticleTag.tag_id == tag.id)
+        .order_by(ArticleTag.article_id.desc())
+        .limit(COOCCUR_SAMPLE)
+        .subquery()
+    )
+    other = aliased(ArticleTag)
+    shared = func.count(other.article_id)
+    co_rows = session.execute(
+        select(Tag.slug, Tag.label, Tag.kind, shared)
+        .join(other, other.tag_id == Tag.id)
+        .where(
+            other.article_id.in_(select(sample.c.article_id)),
+            other.tag_id != tag.id,
+            Tag.kind.in_(ENTITY_KINDS),
+        )
+        .group_by(Tag.id, Tag.slug, Tag.label, Tag.kind)
+        .order_by(shared.desc(), Tag.slug)
+        .limit(limit)
+    ).all()
+    related = [TagLink(s, label, k, int(c)) for s, label, k, c in co_rows]
+
+    return Explainer(
+        descriptions=descriptions[:limit],
+        quotes=list(said.values())[:limit],
+        stories=stories,
+        related=related,
+    )
+
+
+# --- the home page ---------------------------------------------------------------------------
+
+
+def home_ai(session: Session) -> dict[str, Any]:
+    """The home page's "Top stories" (2+ articles) and "Trending hashtags" (empty: hidden)."""
+    return {
+        "top_stories": top_stories(session, HOME_STORIES, min_articles=2),
+        "trending": trending_hashtags(session),
+    }

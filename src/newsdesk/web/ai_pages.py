@@ -6,7 +6,8 @@
     POST /articles/{id}/ask        ask about an article's story (form: question + CSRF token)
     POST /stories/{id}/ask         ask about a story
 
-Registered by newsdesk.web.app when the AI tables exist (ai_links.tables_ready).
+What they show of stories and tags comes from the read model, newsdesk.stories.views (as the
+JSON API's and the Atom feeds' does).
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from newsdesk.ask import NO_ANSWER, ask
+from newsdesk.security import Limit, rate_check, rate_record
 from newsdesk.store.db import session_scope
 from newsdesk.store.models_readers import Follow
-from newsdesk.web import ai_links, ai_queries, reading
-from newsdesk.web.auth import client_hash, current_user
+from newsdesk.stories import views
+from newsdesk.web import reading
 from newsdesk.web.comments import comment_thread
-from newsdesk.web.pages import SessionDep, _url, render
-from newsdesk.web.queries import MAX_ID
-from newsdesk.web.security import Limit, rate_check, rate_record
+from newsdesk.web.pages import _url
+from newsdesk.web.request import DbSession, client_hash, engine_of, render
+from newsdesk.web.sessions import current_user
 from newsdesk.web.slots import Answer as AnswerView
 from newsdesk.web.slots import AskBox, Citation
 
@@ -39,22 +41,17 @@ MAX_QUESTION = 500
 ASK_LIMITS = (Limit(6, 60), Limit(60, 60 * 60))
 
 
-def _atom(request: Request) -> bool:
-    """The Atom feeds of stories and hashtags are served (newsdesk.web.atom_ai)."""
-    return ai_links.available(request.app.state.engine)
-
-
 # --- stories ---------------------------------------------------------------------------------
 
 
 @router.get("/stories", response_class=HTMLResponse, name="stories")
 def stories_page(
     request: Request,
-    session: SessionDep,
+    session: DbSession,
     page: Annotated[int, Query(ge=1, le=MAX_STORIES_PAGE)] = 1,
 ) -> HTMLResponse:
     offset = (page - 1) * STORIES_PAGE_SIZE
-    cards = ai_queries.top_stories(session, STORIES_PAGE_SIZE + 1, offset)
+    cards = views.top_stories(session, STORIES_PAGE_SIZE + 1, offset)
     more = len(cards) > STORIES_PAGE_SIZE and page < MAX_STORIES_PAGE
     return render(
         request,
@@ -67,15 +64,14 @@ def stories_page(
             "newest_url": _url("/stories", page=page - 1 if page > 2 else None)
             if page > 1
             else None,
-            "atom": _atom(request),
         },
     )
 
 
 @router.get("/stories/{story_id:int}", response_class=HTMLResponse, name="story")
-def story_page(request: Request, session: SessionDep, story_id: int) -> HTMLResponse:
-    view = ai_queries.story_page(session, story_id) if 0 < story_id <= MAX_ID else None
-    if view is None or not view.shown:
+def story_page(request: Request, session: DbSession, story_id: int) -> HTMLResponse:
+    view = views.story_page(session, story_id)
+    if view is None:
         raise HTTPException(404, "There is no story with that number.")
     return render(
         request,
@@ -85,7 +81,6 @@ def story_page(request: Request, session: SessionDep, story_id: int) -> HTMLResp
             "story": view.story,
             "ask": AskBox(action=f"/stories/{story_id}/ask"),
             "thread": comment_thread(request, session, story_id=story_id),
-            "atom": _atom(request),
         },
     )
 
@@ -95,13 +90,12 @@ def story_page(request: Request, session: SessionDep, story_id: int) -> HTMLResp
 
 @router.get("/tags/{slug}", response_class=HTMLResponse, name="tag")
 def tag_page(
-    request: Request, session: SessionDep, slug: str, before: str | None = None
+    request: Request, session: DbSession, slug: str, before: str | None = None
 ) -> Response:
-    row = ai_queries.tag_by_slug(session, slug)
-    if row is None or not row.article_count:
+    tag = views.find_tag(session, slug)
+    if tag is None:
         raise HTTPException(404, "There is no such hashtag.")
-    tag = ai_queries.TagLink(row.slug, row.label, row.kind, row.article_count)
-    if slug != row.slug:  # one address per tag: "#brexit", "brexit" -> "Brexit"
+    if slug != tag.slug:  # one address per tag: "#brexit", "brexit" -> "Brexit"
         target = tag.url + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(target, status_code=301)
     after = None
@@ -109,15 +103,15 @@ def tag_page(
         after = reading.Position.decode(before)
         if after is None:
             raise HTTPException(400, "That page link is not valid.")
-    listing = reading.Listing(source="tag", tag_id=row.id)
+    listing = reading.Listing(source="tag", tag_id=tag.id)
     page = reading.list_entries(session, listing, after, TAG_PAGE_SIZE)
-    explained = ai_queries.explainer(session, row) if after is None else None
+    explained = views.explainer(session, tag) if after is None else None
     viewer = current_user(request)
     following = None
     if viewer is not None:
         following = session.scalar(
             select(Follow.kind).where(
-                Follow.user_id == viewer.id, Follow.key == func.lower(row.slug)
+                Follow.user_id == viewer.id, Follow.key == func.lower(tag.slug)
             )
         )
     return render(
@@ -133,7 +127,6 @@ def tag_page(
             "viewer": viewer,
             "following": following,
             "follow_kind": "entity" if tag.is_entity else "hashtag",
-            "atom": _atom(request),
         },
     )
 
@@ -145,7 +138,7 @@ Question = Annotated[str, Form(max_length=MAX_QUESTION * 4)]
 
 def _answer(request: Request, question: str, story_id: int | None) -> AnswerView:
     """Run ask() for the question (rate limited per client), as the template shows it."""
-    engine = request.app.state.engine
+    engine = engine_of(request)
     subject = f"ip:{client_hash(request)}"
     with session_scope(engine) as session:
         wait = rate_check(session, "ask", subject, ASK_LIMITS)
@@ -198,23 +191,12 @@ def _ask_page(
 
 @router.post("/articles/{article_id:int}/ask", response_class=HTMLResponse, name="ask_article")
 def ask_article(request: Request, article_id: int, question: Question = "") -> HTMLResponse:
-    from newsdesk.store.models import Article
-    from newsdesk.store.models_ai import Enrichment
-
-    with session_scope(request.app.state.engine) as session:
-        row = (
-            session.execute(
-                select(Article.title, Enrichment.story_id)
-                .join(Enrichment, Enrichment.article_id == Article.id)
-                .where(Article.id == article_id)
-            ).first()
-            if 0 < article_id <= MAX_ID
-            else None
-        )
+    with session_scope(engine_of(request)) as session:
+        row = views.enriched_article(session, article_id)
         if row is None:
             raise HTTPException(404, "There is no article with that number to ask about.")
         title, story_id = row
-        story = ai_queries.story_card(session, story_id) if story_id is not None else None
+        story = views.story_card(session, story_id) if story_id is not None else None
     q = _question(question)
     multi = story is not None and story.article_count >= 2
     if story_id is None:
@@ -238,8 +220,8 @@ def ask_article(request: Request, article_id: int, question: Question = "") -> H
 
 @router.post("/stories/{story_id:int}/ask", response_class=HTMLResponse, name="ask_story")
 def ask_story(request: Request, story_id: int, question: Question = "") -> HTMLResponse:
-    with session_scope(request.app.state.engine) as session:
-        story = ai_queries.story_card(session, story_id) if 0 < story_id <= MAX_ID else None
+    with session_scope(engine_of(request)) as session:
+        story = views.story_card(session, story_id)
     if story is None:
         raise HTTPException(404, "There is no story with that number to ask about.")
     q = _question(question)

@@ -1,5 +1,10 @@
 """The web app factory: routes, templates, static files, security headers, error pages;
-HEAD on every GET route; the uvicorn configuration of `newsdesk serve`."""
+HEAD on every GET route; the uvicorn configuration of `newsdesk serve`.
+
+Everything the app serves is plugged in here, by create_app(): the public pages, the AI
+pages, accounts/comments/moderation with the session + CSRF middleware
+(_install_accounts_and_comments), then the readers' own pages and the machine interfaces:
+/me, Atom, the Google Reader API and the JSON API (_install_my_pages_and_apis)."""
 
 from __future__ import annotations
 
@@ -20,15 +25,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsdesk import __version__
 from newsdesk.config import Settings
+from newsdesk.security import Limits, ensure_secret_key, warm_up
 from newsdesk.store.db import connect
 from newsdesk.store.models import ErrorRecord
-from newsdesk.web import ai_links
+from newsdesk.web import (
+    account_pages,
+    api,
+    atom,
+    atom_ai,
+    comments,
+    greader,
+    me_pages,
+    moderation,
+)
 from newsdesk.web.ai_pages import router as ai_router
 from newsdesk.web.api.common import DEFAULT_BASE_URL, normalize_base_url, request_path
 from newsdesk.web.api.errors import RETRY_AFTER, is_busy
-from newsdesk.web.pages import render, router
-from newsdesk.web.personal import install as install_personal
-from newsdesk.web.readers import install as install_readers
+from newsdesk.web.csrf import CsrfMiddleware, csrf_field, csrf_token
+from newsdesk.web.pages import router
+from newsdesk.web.request import engine_of, render
+from newsdesk.web.sessions import Auth, Viewer
 from newsdesk.web.templating import make_env
 
 if TYPE_CHECKING:
@@ -173,7 +189,7 @@ def _server_error(request: Request, exc: Exception) -> Response:
         return response
     url = f"{request.method} {request_path(request)}"
     message = f"{type(exc).__name__}: {exc}"[:MESSAGE_CHARS]
-    record_error(request.app.state.engine, url, message)
+    record_error(engine_of(request), url, message)
     return _error_page(request, 500, "Something went wrong on our side. It has been noted.")
 
 
@@ -220,6 +236,54 @@ def base_url(settings: Settings) -> str:
         raise ValueError(f"NEWSDESK_BASE_URL: {exc}") from exc
 
 
+def _viewer(request: Request) -> Viewer | None:
+    state = getattr(request.state, "auth", None)
+    return state.user if isinstance(state, Auth) else None
+
+
+def _install_accounts_and_comments(app: FastAPI) -> None:
+    """Accounts, comments and moderation: routes, the session/CSRF middleware and template
+    helpers.
+
+    Call after app.state.settings/engine/templates are set and before the security-headers
+    middleware is added (so that it stays outermost and covers the CSRF refusals too).
+    """
+    app.state.secret_key = ensure_secret_key(app.state.settings)
+    app.state.reader_limits = Limits()
+    warm_up()
+    # path prefixes that take unsafe requests without a CSRF token (none; e.g. a login
+    # endpoint of an API that answers with a token rather than a cookie)
+    app.state.csrf_exempt_paths = ()
+    app.state.templates.env.globals.update(
+        current_user=_viewer, csrf_field=csrf_field, csrf_token=csrf_token
+    )
+    app.include_router(account_pages.router)
+    app.include_router(comments.router)
+    app.include_router(moderation.router)
+    app.add_middleware(CsrfMiddleware)
+
+
+def _install_my_pages_and_apis(app: FastAPI) -> None:
+    """The readers' own features and the machine interfaces:
+
+    - /me/...: My feed, Starred, subscriptions and follows, API tokens (HTML, forms + CSRF);
+    - /feeds/...atom: Atom feeds out;
+    - /accounts/ClientLogin and /reader/api/0/...: the Google Reader API;
+    - /api/v1/...: the JSON API (schema at /openapi.json).
+
+    Call after _install_accounts_and_comments(app) (it sets up sessions, CSRF, the secret
+    key and rate limits, and resets the CSRF-exempt paths that this extends)."""
+    app.include_router(me_pages.router)
+    app.include_router(atom.router)
+    app.include_router(atom_ai.router)
+    app.include_router(greader.router)
+    app.include_router(greader.router, prefix=greader.FRESHRSS_PREFIX)
+    exempt = tuple(getattr(app.state, "csrf_exempt_paths", ()))
+    # Google Reader clients authenticate by header or T field, never by cookie
+    app.state.csrf_exempt_paths = (*exempt, *greader.CSRF_EXEMPT)
+    api.install(app)
+
+
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     """Build the web app over `engine` (default: the database of `settings`, migrated).
 
@@ -237,15 +301,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine if engine is not None else connect(settings.db_url)
     app.state.templates = Jinja2Templates(env=make_env())
     app.include_router(router)
-    if ai_links.tables_ready(app.state.engine):  # stories, hashtags, explainers, asking
-        app.include_router(ai_router)
-        app.state.templates.env.globals["stories_nav"] = True
+    app.include_router(ai_router)  # stories, hashtags, explainers, asking
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)
-    install_readers(app)  # accounts, comments, moderation; sessions + CSRF middleware
-    install_personal(app)  # my feed, tokens, Atom, Google Reader API, JSON API /api/v1
+    _install_accounts_and_comments(app)  # sessions + CSRF middleware
+    _install_my_pages_and_apis(app)  # my feed, tokens, Atom, Google Reader API, /api/v1
     app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)
     app.add_middleware(HeadAsGet)
     return app

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from lxml import etree
-from sqlalchemy.engine import Engine
 
 from newsdesk import __version__
 from newsdesk.store.db import session_scope
 from newsdesk.web import queries, reading
 from newsdesk.web.api.common import base_url, request_path_url, site_url
+from newsdesk.web.request import engine_of
 from newsdesk.web.templating import excerpt as shorten
 from newsdesk.web.templating import quote_path, safe_url
 from newsdesk.web.tokens import FEED_SCOPES, resolve_token
@@ -141,11 +141,6 @@ def atom_response(request: Request, feed: AtomFeed, cache: str = "public, max-ag
     return Response(body, media_type=ATOM_TYPE, headers=headers)
 
 
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
 def articles_feed(
     request: Request,
     listing: reading.Listing,
@@ -155,7 +150,7 @@ def articles_feed(
     alternate: str,
     subtitle: str | None = None,
 ) -> AtomFeed:
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         page = reading.list_entries(session, listing, None, FEED_SIZE)
         entries = [article_entry(request, e) for e in page.items]
     return AtomFeed(
@@ -202,7 +197,7 @@ def latest(request: Request) -> Response:
 
 @router.get("/feeds/outlets/{name:path}.atom", name="atom_outlet")
 def outlet(request: Request, name: str) -> Response:
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         known = bool(name) and queries.outlet_count(session, name) > 0
     if not known:
         raise HTTPException(404, "There are no articles from that outlet.")
@@ -219,11 +214,11 @@ def outlet(request: Request, name: str) -> Response:
 
 @router.get("/feeds/starred/{token}.atom", name="atom_starred")
 def starred(request: Request, token: str) -> Response:
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         viewer = resolve_token(session, token, FEED_SCOPES)
     if viewer is None:
         raise HTTPException(404, "There is no feed here.")
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         entries = [
             article_entry(request, e)
             for e in reading.starred_entries(session, viewer.id, FEED_SIZE)

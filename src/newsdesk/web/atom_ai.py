@@ -1,25 +1,24 @@
-"""Atom feeds of the AI layer: top stories, each story, each hashtag (with models_ai)."""
+"""Atom feeds of top stories, each story and each tag: the stories and tags of the read model
+newsdesk.stories.views (the same as the HTML pages and the JSON API)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from newsdesk.store.db import session_scope
-from newsdesk.store.models_ai import Story, Tag
-from newsdesk.web import ai_links, reading
-from newsdesk.web.api.ai import top_stories
+from newsdesk.stories import views
+from newsdesk.web import reading
 from newsdesk.web.api.common import site_url
 from newsdesk.web.atom import (
     FEED_SIZE,
     SUMMARY_CHARS,
     AtomEntry,
-    _engine,
     articles_feed,
     atom_response,
     entries_feed,
 )
+from newsdesk.web.request import engine_of
 from newsdesk.web.templating import excerpt, quote_path
 
 router = APIRouter()
@@ -28,17 +27,18 @@ router = APIRouter()
 @router.get("/feeds/stories.atom", name="atom_stories")
 def stories(request: Request) -> Response:
     entries = []
-    with session_scope(_engine(request)) as session:
-        for story in top_stories(session, 0, FEED_SIZE):
-            link = site_url(request, ai_links.STORY_PAGE.format(id=story.id))
-            summary = " ".join(story.summary) if isinstance(story.summary, list) else ""
+    with session_scope(engine_of(request)) as session:
+        for story in views.top_stories(session, FEED_SIZE, outlets=False):
+            link = site_url(request, story.url)
+            summary = " ".join(story.summary)
             count = f"{story.article_count} articles from {story.outlet_count} outlets."
+            assert story.updated_at is not None  # stories always have a creation time
             entries.append(
                 AtomEntry(
                     id=link,
                     title=story.title or "(untitled story)",
                     link=link,
-                    updated=story.updated_at or story.last_seen or story.created_at,
+                    updated=story.updated_at,
                     published=story.first_seen,
                     author="newsdesk",
                     summary=excerpt(f"{summary} {count}".strip(), SUMMARY_CHARS),
@@ -50,12 +50,11 @@ def stories(request: Request) -> Response:
 
 @router.get("/feeds/stories/{story_id:int}.atom", name="atom_story")
 def story(request: Request, story_id: int) -> Response:
-    with session_scope(_engine(request)) as session:
-        row = session.get(Story, story_id) if 0 < story_id < 2**31 else None
-        title = row.title if row is not None else None
-    if row is None:
+    with session_scope(engine_of(request)) as session:
+        card = views.shown_story(session, story_id)
+    if card is None:
         raise HTTPException(404, "There is no story with that number.")
-    page = ai_links.STORY_PAGE.format(id=story_id)
+    title, page = card.title, card.url
     feed = articles_feed(
         request,
         reading.Listing(source="story", story_id=story_id),
@@ -68,18 +67,16 @@ def story(request: Request, story_id: int) -> Response:
 
 @router.get("/feeds/hashtags/{slug}.atom", name="atom_hashtag")
 def hashtag(request: Request, slug: str) -> Response:
-    with session_scope(_engine(request)) as session:
-        tag = session.scalar(select(Tag).where(func.lower(Tag.slug) == slug.lstrip("#").lower()))
-        found = (tag.id, tag.slug, tag.label) if tag is not None else None
-    if found is None:
+    with session_scope(engine_of(request)) as session:
+        tag = views.find_tag(session, slug)
+    if tag is None:
         raise HTTPException(404, "There is no such hashtag.")
-    tag_id, tag_slug, label = found
     feed = articles_feed(
         request,
-        reading.Listing(source="tag", tag_id=tag_id),
-        feed_id=site_url(request, f"/feeds/hashtags/{quote_path(tag_slug)}.atom"),
-        title=f"newsdesk: #{tag_slug}",
-        subtitle=f"Articles about {label}",
-        alternate=ai_links.TAG_PAGE.format(slug=quote_path(tag_slug)),
+        reading.Listing(source="tag", tag_id=tag.id),
+        feed_id=site_url(request, f"/feeds/hashtags/{quote_path(tag.slug)}.atom"),
+        title=f"newsdesk: #{tag.slug}",
+        subtitle=f"Articles about {tag.label}",
+        alternate=tag.url,
     )
     return atom_response(request, feed)

@@ -24,20 +24,12 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from newsdesk.security import Limit, rate_check, rate_record, safe_next
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article, Base, utcnow
 from newsdesk.store.models_readers import Comment, CommentReport, CommentRevision, User
-from newsdesk.web.auth import (
-    Viewer,
-    client_hash,
-    current_user,
-    engine_of,
-    fail,
-    is_fetch,
-    limits_of,
-    render,
-)
-from newsdesk.web.security import Limit, rate_check, rate_record, safe_next
+from newsdesk.web.request import client_hash, engine_of, fail, is_fetch, limits_of, render
+from newsdesk.web.sessions import Viewer, current_user
 
 MAX_BODY = 10_000
 REPORTED = "Thank you: the moderators will look at the comment you reported."

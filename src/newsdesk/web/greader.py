@@ -31,20 +31,21 @@ import nh3
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import and_, func, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MultiDict
 
+from newsdesk import subscriptions
+from newsdesk.accounts import login_wait, username_key
+from newsdesk.security import hash_password, verify_password
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article, Feed, FeedArticle, utcnow
 from newsdesk.store.models_readers import LoginAttempt, User, UserFeed
 from newsdesk.web import reading
 from newsdesk.web.api.common import request_path_url
-from newsdesk.web.api.feeds import feed_url_problem
-from newsdesk.web.auth import Viewer, client_hash, login_wait
 from newsdesk.web.queries import MAX_ID, sort_key
-from newsdesk.web.security import hash_password, username_key, verify_password
+from newsdesk.web.request import client_hash, engine_of
+from newsdesk.web.sessions import Viewer
 from newsdesk.web.tokens import (
     GREADER_SCOPES,
     derived_login_token,
@@ -89,11 +90,6 @@ def _unauthorized() -> GReaderError:
 
 def _bad(message: str = "Bad Request!") -> GReaderError:
     return GReaderError(400, message)
-
-
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
 
 
 T = TypeVar("T")
@@ -148,7 +144,7 @@ def _authenticate(request: Request, credential: str | None) -> tuple[Viewer, str
     if not credential:
         raise _unauthorized()
     secret_key: str = request.app.state.secret_key
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         viewer = resolve_login_token(session, secret_key, credential)
     if viewer is None:
         raise _unauthorized()
@@ -178,11 +174,11 @@ def _client_login(request: Request, email: str, password: str) -> str | GReaderE
     ip = client_hash(request)
     limits = request.app.state.reader_limits
     secret_key: str = request.app.state.secret_key
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         wait = login_wait(session, key, ip, limits)
     if wait:
         return GReaderError(429, "Error=TooManyAttempts\n", {"Retry-After": str(wait)})
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         user = session.scalar(select(User).where(User.username_key == key)) if key else None
         auth: str | None = None
         app_token = resolve_token(session, password, GREADER_SCOPES) if user else None
@@ -455,7 +451,7 @@ def _label(folder: str) -> dict[str, str]:
 @router.get(BASE + "/subscription/list")
 async def subscription_list(request: Request) -> Response:
     def work(viewer: Viewer, credential: str, params: MultiDict) -> Response:
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             subs = reading.subscriptions(session, viewer.id)
         newest = _newest(request, viewer.id)
         return _json(
@@ -481,7 +477,7 @@ async def subscription_list(request: Request) -> Response:
 
 def _newest(request: Request, user_id: int) -> dict[int, int]:
     """Newest article time (µs) per subscribed feed."""
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         rows = session.execute(
             select(FeedArticle.feed_id, func.max(sort_key))
             .join(Article, Article.id == FeedArticle.article_id)
@@ -499,17 +495,15 @@ def _find_or_add_feed(session: Session, viewer: Viewer, raw: str, title: str | N
         if feed is None:
             raise _bad("There is no feed with that id.")
         return feed
-    feed = reading.feed_by_url(session, target)
+    feed = subscriptions.find_feed(session, target)
     if feed is not None:
         return feed
     if not viewer.is_admin:
         raise GReaderError(403, "Only an admin can add new feeds; subscribe to one of the site's.")
-    if feed_url_problem(target):
-        raise _bad("That is not a feed URL.")
-    feed = Feed(url=target, title=title or None, added_at=utcnow(), error_count=0)
-    session.add(feed)
-    session.flush()
-    return feed
+    try:
+        return subscriptions.add_feed(session, target, title=title)
+    except subscriptions.InvalidFeedURL as exc:
+        raise _bad("That is not a feed URL.") from exc
 
 
 def _folder_param(raw: str | None) -> str | None:
@@ -526,7 +520,7 @@ async def subscription_edit(request: Request) -> Response:
             raise _bad()
         titles = params.getlist("t")
         add, remove = _folder_param(params.get("a")), _folder_param(params.get("r"))
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             for index, raw in enumerate(streams):
                 title = titles[index] if index < len(titles) else None
                 if action == "subscribe":
@@ -565,7 +559,7 @@ async def quickadd(request: Request) -> Response:
         if not url:
             raise _bad()
         try:
-            with session_scope(_engine(request)) as session:
+            with session_scope(engine_of(request)) as session:
                 feed = _find_or_add_feed(session, viewer, url, None)
                 reading.subscribe(session, viewer.id, feed.id, update_fields=False)
                 result = {
@@ -584,7 +578,7 @@ async def quickadd(request: Request) -> Response:
 @router.get(BASE + "/tag/list")
 async def tag_list(request: Request) -> Response:
     def work(viewer: Viewer, credential: str, params: MultiDict) -> Response:
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             names = reading.folders(session, viewer.id)
         return _json({"tags": [{"id": STARRED}, *(_label(name) for name in names)]})
 
@@ -594,7 +588,7 @@ async def tag_list(request: Request) -> Response:
 @router.get(BASE + "/unread-count")
 async def unread_count(request: Request) -> Response:
     def work(viewer: Viewer, credential: str, params: MultiDict) -> Response:
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             subs = reading.subscriptions(session, viewer.id)
         newest = _newest(request, viewer.id)
         counts: list[dict[str, Any]] = []
@@ -626,7 +620,7 @@ async def unread_count(request: Request) -> Response:
 
 
 def _stream_contents(request: Request, viewer: Viewer, params: MultiDict, raw: str) -> Response:
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         listing = _listing(session, viewer, params, raw)
         page = reading.list_entries(
             session, listing, _continuation(params), _count(params, MAX_CONTENTS), cap=MAX_CONTENTS
@@ -661,7 +655,7 @@ async def stream_item_ids(request: Request) -> Response:
         raw = params.get("s")
         if not raw:
             raise _bad("Which stream? (s=)")
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             listing = _listing(session, viewer, params, raw)
             page = reading.list_ids(
                 session,
@@ -703,7 +697,7 @@ def _item_ids(params: MultiDict) -> list[int]:
 async def stream_items_contents(request: Request) -> Response:
     def work(viewer: Viewer, credential: str, params: MultiDict) -> Response:
         ids = _item_ids(params)
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             entries = reading.entries_by_ids(session, viewer.id, ids)
             if params.get("r") == "o":
                 entries.reverse()
@@ -746,7 +740,7 @@ async def edit_tag(request: Request) -> Response:
             raise _bad("Nothing to add or remove (a= / r=).")
         changes = _state_changes(params)
         if changes:
-            with session_scope(_engine(request)) as session:
+            with session_scope(engine_of(request)) as session:
                 reading.set_marks(session, viewer.id, ids, **changes)
         return _text("OK")
 
@@ -759,7 +753,7 @@ async def mark_all_as_read(request: Request) -> Response:
         raw = params.get("s")
         if not raw:
             raise _bad("Which stream? (s=)")
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             stream = parse_stream(session, raw)
             if stream is None or stream.kind in ("read", "kept-unread"):
                 raise GReaderError(404, "Unknown stream.")
@@ -776,7 +770,7 @@ async def rename_tag(request: Request) -> Response:
         source, dest = _folder_param(params.get("s")), _folder_param(params.get("dest"))
         if not source or not dest:
             raise _bad()
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             for sub in reading.subscriptions(session, viewer.id):
                 if sub.folder == source:
                     reading.edit_subscription(session, viewer.id, sub.feed.id, folder=dest)
@@ -791,7 +785,7 @@ async def disable_tag(request: Request) -> Response:
         folder = _folder_param(params.get("s"))
         if not folder:
             raise _bad()
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             for sub in reading.subscriptions(session, viewer.id):
                 if sub.folder == folder:
                     reading.edit_subscription(session, viewer.id, sub.feed.id, clear_folder=True)

@@ -10,20 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
+from newsdesk.accounts import set_banned, username_key
+from newsdesk.security import safe_next
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import utcnow
 from newsdesk.store.models_readers import ROLES, Comment, CommentReport, User
-from newsdesk.web.auth import (
-    Viewer,
-    current_user,
-    engine_of,
-    login_redirect,
-    render,
-    set_banned,
-    username_key,
-)
 from newsdesk.web.comments import REPORT_REASONS, Target
-from newsdesk.web.security import safe_next
+from newsdesk.web.request import engine_of, login_redirect, render
+from newsdesk.web.sessions import Viewer, current_user
 
 router = APIRouter()
 QUEUE_LIMIT = 100

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from sqlalchemy.orm import Session
 
-from newsdesk.store.db import session_scope
 from newsdesk.store.search import search as fts_search
+from newsdesk.stories.views import home_ai
 from newsdesk.web import queries
-from newsdesk.web.ai_queries import home_ai
 from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.queries import Cursor
+from newsdesk.web.request import DbSession, render
 from newsdesk.web.slots import article_slots
 from newsdesk.web.templating import quote_path
 
@@ -31,24 +29,6 @@ Disallow: /
 """
 
 router = APIRouter()
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
-def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
-) -> HTMLResponse:
-    templates = request.app.state.templates
-    response: HTMLResponse = templates.TemplateResponse(
-        request, name, context, status_code=status_code
-    )
-    return response
 
 
 def _cursor(raw: str | None) -> Cursor | None:
@@ -67,7 +47,7 @@ def _url(path: str, **params: str | int | None) -> str:
 
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(
-    request: Request, session: SessionDep, outlet: str | None = None, before: str | None = None
+    request: Request, session: DbSession, outlet: str | None = None, before: str | None = None
 ) -> HTMLResponse:
     outlet = outlet or None
     cursor = _cursor(before)
@@ -93,7 +73,7 @@ def home(
 
 
 @router.get("/articles/{article_id:int}", response_class=HTMLResponse, name="article")
-def article_page(request: Request, session: SessionDep, article_id: int) -> HTMLResponse:
+def article_page(request: Request, session: DbSession, article_id: int) -> HTMLResponse:
     article = queries.article(session, article_id)
     if article is None:
         raise HTTPException(404, "There is no article with that number.")
@@ -109,7 +89,7 @@ def article_page(request: Request, session: SessionDep, article_id: int) -> HTML
 
 @router.get("/outlets/{name:path}", response_class=HTMLResponse, name="outlet")
 def outlet_page(
-    request: Request, session: SessionDep, name: str, before: str | None = None
+    request: Request, session: DbSession, name: str, before: str | None = None
 ) -> HTMLResponse:
     count = queries.outlet_count(session, name) if name else 0
     if not count:
@@ -135,7 +115,7 @@ def outlet_page(
 @router.get("/search", response_class=HTMLResponse, name="search")
 def search_page(
     request: Request,
-    session: SessionDep,
+    session: DbSession,
     q: str = "",
     page: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE)] = 1,
 ) -> HTMLResponse:
@@ -166,7 +146,7 @@ def search_page(
 
 
 @router.get("/sources", response_class=HTMLResponse, name="sources")
-def sources_page(request: Request, session: SessionDep) -> HTMLResponse:
+def sources_page(request: Request, session: DbSession) -> HTMLResponse:
     feeds = queries.feed_health(session)
     return render(
         request,

@@ -10,10 +10,8 @@ from markupsafe import Markup
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, defer
 
-from newsdesk.store.models import Article, ErrorRecord, Feed, FeedArticle
+from newsdesk.store.models import MAX_ID, Article, ErrorRecord, Feed, FeedArticle
 
-# Integer primary keys are 32-bit on PostgreSQL; larger ids cannot exist.
-MAX_ID = 2**31 - 1
 EXCERPT_CHARS = 600
 
 sort_key = func.coalesce(Article.published_at, Article.fetched_at)

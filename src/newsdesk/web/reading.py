@@ -11,7 +11,6 @@ coalesce(published_at, fetched_at) then id, optionally with unread articles firs
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +23,6 @@ from sqlalchemy import (
     case,
     delete,
     exists,
-    false,
     func,
     insert,
     literal,
@@ -36,6 +34,7 @@ from sqlalchemy.orm import Session, defer
 
 from newsdesk.store.models import Article, Feed, FeedArticle, utcnow
 from newsdesk.store.models_readers import FOLLOW_KINDS, ArticleState, Follow, UserFeed
+from newsdesk.stories import views
 from newsdesk.web.queries import EXCERPT_CHARS, MAX_ID, Cursor, _plain, sort_key
 
 MAX_PAGE = 200
@@ -43,7 +42,6 @@ MAX_IDS = 1000  # article ids in one bulk request
 MAX_IDS_PAGE = 10000  # ids in one page of list_ids
 MAX_FOLDER_CHARS = 256
 MAX_TITLE_CHARS = 512
-MAX_FOLLOW_CHARS = 256
 
 SOURCES = (
     "all",
@@ -86,10 +84,6 @@ class Position:
         return cls(cursor.when, cursor.id, int(match[1]))
 
 
-class BadCursor(ValueError):
-    """A cursor that this server did not make."""
-
-
 # --- listings --------------------------------------------------------------------------------
 
 
@@ -102,7 +96,7 @@ class Listing:
     feed_id: int | None = None
     folder: str | None = None
     outlet: str | None = None
-    tag_id: int | None = None  # source "tag" (newsdesk.store.models_ai)
+    tag_id: int | None = None  # source "tag"
     story_id: int | None = None  # source "story"
     read: bool | None = None  # True: only read; False: only unread
     starred: bool | None = None
@@ -144,14 +138,7 @@ def _in_feeds(feed_ids: Select[Any]) -> ColumnElement[bool]:
     return exists().where(FeedArticle.article_id == Article.id, FeedArticle.feed_id.in_(feed_ids))
 
 
-def _followed(session: Session, user_id: int) -> ColumnElement[bool] | None:
-    """Articles tagged with a hashtag or entity the user follows (None: no tags table yet)."""
-    from newsdesk.web import ai_links
-
-    return ai_links.followed_condition(session, user_id)
-
-
-def _source_condition(session: Session, listing: Listing) -> ColumnElement[bool] | None:
+def _source_condition(listing: Listing) -> ColumnElement[bool] | None:
     uid = listing.user_id
     if listing.source in ("subscriptions", "personal", "starred", "folder") and uid is None:
         raise ValueError(f"listing {listing.source!r} needs a user")
@@ -160,9 +147,7 @@ def _source_condition(session: Session, listing: Listing) -> ColumnElement[bool]
         return _in_feeds(subscribed_feed_ids(uid))
     if listing.source == "personal":
         assert uid is not None
-        mine = _in_feeds(subscribed_feed_ids(uid))
-        followed = _followed(session, uid)
-        return mine if followed is None else or_(mine, followed)
+        return or_(_in_feeds(subscribed_feed_ids(uid)), views.followed_condition(uid))
     if listing.source == "feed":
         return exists().where(
             FeedArticle.article_id == Article.id, FeedArticle.feed_id == (listing.feed_id or 0)
@@ -173,19 +158,15 @@ def _source_condition(session: Session, listing: Listing) -> ColumnElement[bool]
         return _in_feeds(feeds)
     if listing.source == "outlet":
         return Article.outlet == (listing.outlet or "")
-    if listing.source in ("tag", "story"):
-        from newsdesk.web import ai_links
-
-        if listing.source == "tag":
-            condition = ai_links.tag_condition(session, listing.tag_id or 0)
-        else:
-            condition = ai_links.story_condition(session, listing.story_id or 0)
-        return condition if condition is not None else false()
+    if listing.source == "tag":
+        return views.tag_condition(listing.tag_id or 0)
+    if listing.source == "story":
+        return views.story_condition(listing.story_id or 0)
     return None  # "all", "starred" (a state filter, below)
 
 
 def _listing_select(
-    session: Session, listing: Listing, after: Position | None, columns: Sequence[Any]
+    listing: Listing, after: Position | None, columns: Sequence[Any]
 ) -> tuple[Select[Any], ColumnElement[int]]:
     """The listing's statement over `columns` (+ read_at, starred_at, group), ordered."""
     uid = listing.user_id
@@ -199,7 +180,7 @@ def _listing_select(
         stmt = stmt.outerjoin(
             ArticleState, and_(ArticleState.article_id == Article.id, ArticleState.user_id == uid)
         )
-    condition = _source_condition(session, listing)
+    condition = _source_condition(listing)
     if condition is not None:
         stmt = stmt.where(condition)
     starred = True if listing.source == "starred" else listing.starred
@@ -243,7 +224,7 @@ def list_entries(
     """One page of a listing: the articles after `after`, with the user's marks."""
     limit = max(1, min(limit, cap))
     columns = [Article, func.substr(Article.text, 1, EXCERPT_CHARS)]
-    stmt, _ = _listing_select(session, listing, after, columns)
+    stmt, _ = _listing_select(listing, after, columns)
     stmt = stmt.options(defer(Article.text), defer(Article.html))
     rows = session.execute(stmt.limit(limit + 1)).all()
     items = [
@@ -275,7 +256,7 @@ def list_ids(
 ) -> IdPage:
     """Like list_entries, but only the ids and sort times (for long id lists)."""
     limit = max(1, min(limit, cap))
-    stmt, _ = _listing_select(session, listing, after, [Article.id, sort_key])
+    stmt, _ = _listing_select(listing, after, [Article.id, sort_key])
     rows = session.execute(stmt.limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -399,7 +380,7 @@ def mark_all_read(session: Session, listing: Listing) -> int:
     if uid is None:
         raise ValueError("mark_all_read needs a user")
     ids = select(Article.id)
-    condition = _source_condition(session, listing)
+    condition = _source_condition(listing)
     if condition is not None:
         ids = ids.where(condition)
     if listing.source == "starred":
@@ -611,9 +592,7 @@ def feed_by_url(session: Session, url: str) -> Feed | None:
 
 def follow_key(kind: str, key: str) -> str:
     """The normalised key of a followed hashtag ('#Brexit' -> 'brexit') or entity name."""
-    from newsdesk.web import ai_links
-
-    return ai_links.normalize_key(kind, key)
+    return views.tag_key(key)
 
 
 def follows(session: Session, user_id: int) -> list[Follow]:
@@ -644,15 +623,7 @@ def follow(session: Session, user_id: int, kind: str, key: str) -> tuple[Follow,
 
 def follow_names(session: Session, keys: Sequence[str]) -> dict[str, str]:
     """Display names (tag labels) of follow keys the site has tags for."""
-    from newsdesk.web import ai_links
-
-    m = ai_links.models()
-    if m is None or not keys or not ai_links.tables_ready(session.get_bind()):
-        return {}
-    rows = session.execute(
-        select(func.lower(m.Tag.slug), m.Tag.label).where(func.lower(m.Tag.slug).in_(list(keys)))
-    ).all()
-    return {key: label for key, label in rows}
+    return views.tag_labels(session, keys)
 
 
 def unfollow(session: Session, user_id: int, kind: str, key: str) -> bool:
@@ -664,14 +635,6 @@ def unfollow(session: Session, user_id: int, kind: str, key: str) -> bool:
         )
     )
     return _rowcount(result) > 0
-
-
-def basic_key(kind: str, key: str) -> str:
-    """Fallback normalisation: NFKC, collapsed spaces; hashtags lose '#' and are casefolded."""
-    text = " ".join(unicodedata.normalize("NFKC", key).split())
-    if kind == "hashtag":
-        text = text.lstrip("#").replace(" ", "").casefold()
-    return text[:MAX_FOLLOW_CHARS]
 
 
 def utc(dt: datetime) -> datetime:

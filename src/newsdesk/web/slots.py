@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
 from newsdesk.store.models import Article
-from newsdesk.web import ai_links
+from newsdesk.stories import views
 from newsdesk.web.queries import ArticleItem
-from newsdesk.web.templating import quote_path
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ PRONOUNS = {"i", "it", "he", "she", "they", "we", "you", "this", "that", "who", 
 
 @dataclass
 class TagLink:
-    """A hashtag linking to its tag page (TAG_PAGE)."""
+    """A hashtag linking to its tag page (views.TAG_PAGE)."""
 
     slug: str
     label: str
@@ -40,7 +39,7 @@ class TagLink:
 
     @property
     def url(self) -> str:
-        return tag_url(self.slug)
+        return views.tag_url(self.slug)
 
 
 @dataclass
@@ -109,7 +108,7 @@ class StoryLink:
 
     @property
     def url(self) -> str:
-        return ai_links.STORY_PAGE.format(id=self.id)
+        return views.story_url(self.id)
 
 
 @dataclass
@@ -131,10 +130,6 @@ class ArticleSlots:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def tag_url(slug: str) -> str:
-    return ai_links.TAG_PAGE.format(slug=quote_path(slug))
-
-
 def _speaker(name: str | None) -> str | None:
     name = " ".join((name or "").split())
     return None if not name or name.casefold() in PRONOUNS else name
@@ -147,13 +142,9 @@ def article_slots(
 
     `settings` locates the vector index for "Related stories" (the app's settings).
     """
-    if not ai_links.tables_ready(session.get_bind()):
-        return ArticleSlots()
-    from newsdesk.stories.related import related
-    from newsdesk.stories.views import article_ai
-    from newsdesk.web import ai_queries
+    from newsdesk.stories.related import related  # numpy, the vector index: on first use
 
-    ai = article_ai(session, article.id)
+    ai = views.article_ai(session, article.id)
     if ai is None:
         return ArticleSlots()
     slots = ArticleSlots()
@@ -181,7 +172,7 @@ def article_slots(
     for q in ai.quotes:
         if len(slots.quotes) >= MAX_QUOTES:
             break
-        text = ai_queries.clean_quote(q.quote)
+        text = views.clean_quote(q.quote)
         if not text or any(text == shown.text for shown in slots.quotes):
             continue
         speaker = _speaker(q.speaker)
@@ -189,7 +180,7 @@ def article_slots(
             Quote(
                 text=text,
                 speaker=speaker,
-                speaker_url=tag_url(q.speaker_slug) if speaker and q.speaker_slug else None,
+                speaker_url=views.tag_url(q.speaker_slug) if speaker and q.speaker_slug else None,
                 cue=q.cue if speaker else None,
                 outlet=q.outlet,
                 kind=q.kind,
@@ -204,7 +195,7 @@ def article_slots(
     except Exception:  # the page stays up without its related list (the index is rebuilt later)
         log.exception("related articles of %s failed", article.id)
         items = []
-    heads = ai_queries.article_heads(session, [r.article_id for r in items])
+    heads = views.article_heads(session, [r.article_id for r in items])
     for r in items:
         when, snippet = heads.get(r.article_id, (None, ""))
         slots.related.append(
@@ -218,7 +209,7 @@ def article_slots(
             )
         )
 
-    story = ai_queries.article_story(session, article.id)
+    story = views.article_story(session, article.id)
     if story is not None and story.article_count >= 2:
         slots.story_link = StoryLink(story.id, story.title, story.article_count, story.outlet_count)
     return slots

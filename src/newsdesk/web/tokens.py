@@ -1,7 +1,7 @@
 """API tokens: bearer tokens for the JSON API, Google Reader app passwords, private feed URLs.
 
 A token is shown once, when it is made; the database keeps only its SHA-256
-(newsdesk.web.security.token_hash), so a leaked database does not leak working tokens.
+(newsdesk.security.token_hash), so a leaked database does not leak working tokens.
 
 Scopes (ApiToken.scope):
 - "api": `Authorization: Bearer <token>` on /api/v1, and `GoogleLogin auth=<token>` on the
@@ -25,11 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from newsdesk.security import new_token, token_hash
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import utcnow
 from newsdesk.store.models_readers import TOKEN_SCOPES, ApiToken, User
-from newsdesk.web.auth import Viewer
-from newsdesk.web.security import new_token, token_hash
+from newsdesk.web.sessions import Viewer
 
 MAX_TOKEN_CHARS = 256
 MAX_NAME_CHARS = 128

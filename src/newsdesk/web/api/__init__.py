@@ -8,7 +8,6 @@ limits) with the web app. `install(app)` mounts it and serves its OpenAPI schema
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -18,8 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsdesk import __version__
-from newsdesk.web import ai_links
-from newsdesk.web.api import articles, comments, feeds, me
+from newsdesk.web.api import ai, articles, comments, feeds, me
 from newsdesk.web.api.deps import csrf_guard
 from newsdesk.web.api.errors import (
     MESSAGES,
@@ -62,8 +60,7 @@ def create_api(parent: FastAPI) -> FastAPI:
     api.include_router(articles.router)
     api.include_router(feeds.router)
     api.include_router(comments.router)
-    if ai_links.available(parent.state.engine):
-        api.include_router(importlib.import_module("newsdesk.web.api.ai").router)
+    api.include_router(ai.router)
     api.add_exception_handler(ApiError, api_error_handler)
     api.add_exception_handler(StarletteHTTPException, http_error_handler)
     api.add_exception_handler(RequestValidationError, validation_error_handler)
@@ -123,8 +120,8 @@ def _with_error_objects(schema: dict[str, Any]) -> dict[str, Any]:
 def install(app: FastAPI) -> FastAPI:
     """Mount the API at /api/v1 and its schema at /openapi.json; returns the sub-app.
 
-    Call after newsdesk.web.readers.install(app) (it sets the CSRF-exempt paths: the API
-    checks CSRF itself, to answer with error objects).
+    Call after newsdesk.web.app._install_accounts_and_comments(app) (it sets the CSRF-exempt
+    paths: the API checks CSRF itself, to answer with error objects).
     """
     api = create_api(app)
     app.mount(PREFIX, api)

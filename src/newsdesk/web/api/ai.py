@@ -1,25 +1,24 @@
-"""Stories, hashtags and entities (registered when newsdesk.store.models_ai exists)."""
+"""Stories, hashtags and entities, as the read model newsdesk.stories.views has them (the
+same stories and tags as the HTML pages and the Atom feeds)."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newsdesk.store.db import session_scope
-from newsdesk.store.models_ai import ArticleTag, Enrichment
-from newsdesk.store.models_ai import Story as StoryRow
-from newsdesk.store.models_ai import Tag as TagRow
 from newsdesk.store.models_readers import Follow
-from newsdesk.web import ai_links, queries, reading
+from newsdesk.stories import views
+from newsdesk.web import queries, reading
 from newsdesk.web.api import common, schemas
-from newsdesk.web.api.deps import OptionalViewer, engine
+from newsdesk.web.api.deps import OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
-from newsdesk.web.auth import Viewer
-from newsdesk.web.templating import quote_path
+from newsdesk.web.request import engine_of
+from newsdesk.web.sessions import Viewer
 
 router = APIRouter(tags=["stories and tags"])
 MAX_OFFSET = 1000
@@ -45,14 +44,6 @@ def _next(offset: int, limit: int, more: bool) -> str | None:
 # --- tags ------------------------------------------------------------------------------------
 
 
-def _is_hashtag() -> Any:
-    return exists().where(ArticleTag.tag_id == TagRow.id, ArticleTag.is_hashtag.is_(True))
-
-
-def _kind_filter(kind: str) -> Any:
-    return _is_hashtag() if kind == "hashtag" else TagRow.kind.in_(ai_links.ENTITY_KINDS)
-
-
 def _followed(session: Session, viewer: Viewer | None, keys: list[str]) -> set[str]:
     if viewer is None or not keys:
         return set()
@@ -63,58 +54,49 @@ def _followed(session: Session, viewer: Viewer | None, keys: list[str]) -> set[s
 
 
 def _tag(
-    request: Request, row: TagRow, kind: str, following: set[str], signed_in: bool
+    request: Request, tag: views.TagLink, kind: views.TagKind, following: set[str], signed_in: bool
 ) -> schemas.Tag:
-    key = row.slug.lower()
-    path = ai_links.TAG_PAGE.format(slug=quote_path(row.slug))
     return schemas.Tag(
-        kind=kind,  # type: ignore[arg-type]
-        type=row.kind,
-        key=key,
-        slug=row.slug,
-        name=row.label,
-        article_count=row.article_count or 0,
-        link=common.site_url(request, path),
-        following=(key in following) if signed_in else None,
+        kind=kind,
+        type=tag.kind,
+        key=tag.key,
+        slug=tag.slug,
+        name=tag.label,
+        article_count=tag.count,
+        link=common.site_url(request, tag.url),
+        following=(tag.key in following) if signed_in else None,
     )
 
 
 def _list_tags(
-    request: Request, viewer: Viewer | None, kind: str, cursor: str | None, limit: int
+    request: Request, viewer: Viewer | None, kind: views.TagKind, cursor: str | None, limit: int
 ) -> schemas.TagPage:
     offset = _offset(cursor)
-    with session_scope(engine(request)) as session:
-        rows = list(
-            session.scalars(
-                select(TagRow)
-                .where(_kind_filter(kind))
-                .order_by(TagRow.article_count.desc(), TagRow.id)
-                .offset(offset)
-                .limit(limit + 1)
-            )
-        )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        following = _followed(session, viewer, [r.slug.lower() for r in rows])
-        items = [_tag(request, r, kind, following, viewer is not None) for r in rows]
+    with session_scope(engine_of(request)) as session:
+        tags = views.list_tags(session, kind, offset, limit + 1)
+        more = len(tags) > limit
+        tags = tags[:limit]
+        following = _followed(session, viewer, [t.key for t in tags])
+        items = [_tag(request, t, kind, following, viewer is not None) for t in tags]
     return schemas.TagPage(items=items, next_cursor=_next(offset, limit, more))
 
 
 def _tag_detail(
-    request: Request, viewer: Viewer | None, kind: str, slug: str, cursor: str | None, limit: int
+    request: Request,
+    viewer: Viewer | None,
+    kind: views.TagKind,
+    slug: str,
+    cursor: str | None,
+    limit: int,
 ) -> schemas.TagDetail:
-    with session_scope(engine(request)) as session:
-        row = session.scalar(
-            select(TagRow).where(
-                func.lower(TagRow.slug) == slug.lstrip("#").lower(), _kind_filter(kind)
-            )
-        )
-        if row is None:
+    with session_scope(engine_of(request)) as session:
+        found = views.find_tag(session, slug, kind)
+        if found is None:
             raise ApiError(404, message=f"There is no {kind} {slug!r}.")
-        following = _followed(session, viewer, [row.slug.lower()])
-        tag = _tag(request, row, kind, following, viewer is not None)
+        following = _followed(session, viewer, [found.key])
+        tag = _tag(request, found, kind, following, viewer is not None)
         listing = reading.Listing(
-            source="tag", tag_id=row.id, user_id=viewer.id if viewer else None
+            source="tag", tag_id=found.id, user_id=viewer.id if viewer else None
         )
         page = reading.list_entries(session, listing, common.position(cursor), limit)
         articles = schemas.ArticlePage(
@@ -177,31 +159,16 @@ def get_entity(
 # --- stories ---------------------------------------------------------------------------------
 
 
-def _story(request: Request, row: StoryRow) -> schemas.Story:
-    summary = row.summary if isinstance(row.summary, list) else None
+def _story(request: Request, card: views.StoryCard) -> schemas.Story:
     return schemas.Story(
-        id=row.id,
-        title=row.title or "",
-        summary=[str(s) for s in summary] if summary else None,
-        article_count=row.article_count or 0,
-        outlet_count=row.outlet_count or 0,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        link=common.site_url(request, ai_links.STORY_PAGE.format(id=row.id)),
-    )
-
-
-def top_stories(session: Session, offset: int, limit: int) -> list[StoryRow]:
-    """Stories by score (highest first), then most recent."""
-    has_articles = exists().where(and_(Enrichment.story_id == StoryRow.id))
-    return list(
-        session.scalars(
-            select(StoryRow)
-            .where(has_articles)
-            .order_by(StoryRow.score.desc(), StoryRow.last_seen.desc(), StoryRow.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
+        id=card.id,
+        title=card.title,
+        summary=card.summary or None,
+        article_count=card.article_count,
+        outlet_count=card.outlet_count,
+        first_seen=card.first_seen,
+        last_seen=card.last_seen,
+        link=common.site_url(request, card.url),
     )
 
 
@@ -214,10 +181,10 @@ def list_stories(
 ) -> schemas.StoryPage:
     """Top stories: the news events covered by the most outlets lately."""
     offset = _offset(cursor)
-    with session_scope(engine(request)) as session:
-        rows = top_stories(session, offset, limit + 1)
-        more = len(rows) > limit
-        items = [_story(request, r) for r in rows[:limit]]
+    with session_scope(engine_of(request)) as session:
+        cards = views.top_stories(session, limit + 1, offset, outlets=False)
+        more = len(cards) > limit
+        items = [_story(request, c) for c in cards[:limit]]
     return schemas.StoryPage(items=items, next_cursor=_next(offset, limit, more))
 
 
@@ -226,14 +193,14 @@ def list_stories(
 )
 def get_story(request: Request, viewer: OptionalViewer, story_id: StoryId) -> schemas.StoryDetail:
     """A story and its articles."""
-    with session_scope(engine(request)) as session:
-        row = session.get(StoryRow, story_id)
-        if row is None:
+    with session_scope(engine_of(request)) as session:
+        card = views.shown_story(session, story_id)
+        if card is None:
             raise ApiError(404, message="There is no story with that number.")
         listing = reading.Listing(
-            source="story", story_id=row.id, user_id=viewer.id if viewer else None
+            source="story", story_id=card.id, user_id=viewer.id if viewer else None
         )
         page = reading.list_entries(session, listing, None, STORY_ARTICLES)
-        story = _story(request, row)
+        story = _story(request, card)
         articles = [common.article(request, e, viewer is not None) for e in page.items]
     return schemas.StoryDetail(**story.model_dump(), articles=articles)

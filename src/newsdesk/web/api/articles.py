@@ -12,9 +12,10 @@ from newsdesk.store.search import MARK_END, MARK_START
 from newsdesk.store.search import search as fts_search
 from newsdesk.web import queries, reading
 from newsdesk.web.api import common, schemas
-from newsdesk.web.api.deps import OptionalViewer, engine
+from newsdesk.web.api.deps import OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
 from newsdesk.web.comments import comment_counts
+from newsdesk.web.request import engine_of
 from newsdesk.web.templating import highlight
 
 router = APIRouter(tags=["articles"])
@@ -58,7 +59,7 @@ def list_articles(
         starred=starred,
         oldest_first=oldest_first,
     )
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         page = reading.list_entries(session, listing, common.position(cursor), limit)
     return schemas.ArticlePage(
         items=[common.article(request, e, viewer is not None) for e in page.items],
@@ -75,7 +76,7 @@ def list_articles(
 def get_article(
     request: Request, viewer: OptionalViewer, article_id: ArticleId
 ) -> schemas.ArticleDetail:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         row = queries.article(session, article_id)
         if row is None:
             raise ApiError(404, message="There is no article with that number.")
@@ -116,7 +117,7 @@ def search(
                 400, "invalid_cursor", "That cursor is not valid: start again without it."
             )
         offset = int(match[1])
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         hits = fts_search(session, query, limit=limit + 1, offset=offset) if query else []
         more = len(hits) > limit and offset + limit <= MAX_SEARCH_OFFSET
         hits = hits[:limit]
@@ -146,7 +147,7 @@ def search(
     summary="Every outlet with its article count",
 )
 def list_outlets(request: Request, viewer: OptionalViewer) -> list[schemas.Outlet]:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         rows = queries.outlets(session)
     return [
         schemas.Outlet(name=name, article_count=n, link=common.outlet_link(request, name))

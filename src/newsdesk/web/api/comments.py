@@ -16,10 +16,11 @@ from newsdesk.store.models_readers import User
 from newsdesk.web import comments as web_comments
 from newsdesk.web import queries
 from newsdesk.web.api import schemas
-from newsdesk.web.api.deps import CurrentViewer, OptionalViewer, engine
+from newsdesk.web.api.deps import CurrentViewer, OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
-from newsdesk.web.auth import Viewer
 from newsdesk.web.comments import CommentRefused, Node, Target
+from newsdesk.web.request import engine_of
+from newsdesk.web.sessions import Viewer
 
 router = APIRouter(tags=["comments"])
 Id = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]
@@ -55,7 +56,7 @@ def _single(comment: CommentRow, author: str | None, viewer: Viewer) -> schemas.
 
 
 def _thread(request: Request, target: Target, viewer: Viewer | None) -> schemas.CommentList:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         if not target.exists(session):
             raise ApiError(404, message=f"There is no {target.kind} with that number.")
         thread = web_comments.build_thread(session, target, viewer)
@@ -82,7 +83,7 @@ def _post(
     request: Request, target: Target, viewer: Viewer, body: schemas.CommentCreate
 ) -> schemas.Comment:
     text = _checked_text(body.body)
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         try:
             comment = web_comments.post_comment(
                 session, request, viewer, target, text, body.parent_id
@@ -147,7 +148,7 @@ def post_story_comment(
 )
 def get_comment(request: Request, viewer: OptionalViewer, comment_id: Id) -> schemas.Comment:
     moderator = viewer is not None and viewer.is_moderator
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         row = session.get(CommentRow, comment_id)
         if (
             row is None
@@ -170,7 +171,7 @@ def edit_comment(
     request: Request, viewer: CurrentViewer, comment_id: Id, body: schemas.CommentUpdate
 ) -> schemas.Comment:
     text = _checked_text(body.body)
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         try:
             comment = web_comments.own_comment(session, comment_id, viewer)
             web_comments.edit_comment(session, request, viewer, comment, text)
@@ -186,7 +187,7 @@ def edit_comment(
     summary="Delete your comment",
 )
 def delete_comment(request: Request, viewer: CurrentViewer, comment_id: Id) -> Response:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         try:
             comment = web_comments.own_comment(session, comment_id, viewer)
         except CommentRefused as refused:

@@ -8,7 +8,6 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Query, Request
 
-from newsdesk.store.models import Article as ArticleRow
 from newsdesk.store.models import Feed as FeedRow
 from newsdesk.web.api import schemas
 from newsdesk.web.api.errors import ApiError
@@ -114,7 +113,3 @@ def feed_ref(row: FeedRow) -> schemas.FeedRef:
 
 def outlet_link(request: Request, name: str) -> str:
     return site_url(request, f"/outlets/{quote_path(name)}")
-
-
-def entry_of(row: ArticleRow, excerpt: str = "") -> Entry:
-    return Entry(row, excerpt or (row.text or "")[:600])

@@ -14,12 +14,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import Engine
 
 from newsdesk.store.db import session_scope
 from newsdesk.web.api.errors import ApiError
-from newsdesk.web.auth import CSRF_HEADER, SAFE_METHODS, Viewer, get_auth
-from newsdesk.web.security import csrf_valid
+from newsdesk.web.csrf import CROSS_SITE, CSRF_HEADER, SAFE_METHODS, cross_site, csrf_valid
+from newsdesk.web.request import engine_of
+from newsdesk.web.sessions import Viewer, get_auth
 from newsdesk.web.tokens import API_SCOPES, resolve_token
 
 bearer = HTTPBearer(
@@ -30,17 +30,12 @@ bearer = HTTPBearer(
 _WWW = {"WWW-Authenticate": 'Bearer realm="newsdesk"'}
 
 
-def engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
 def _token_viewer(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Viewer:
     if credentials is None:  # an Authorization header with another scheme
         raise ApiError(
             401, "unsupported_authorization", "Use Authorization: Bearer <token>.", headers=_WWW
         )
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         viewer = resolve_token(session, credentials.credentials.strip(), API_SCOPES)
     if viewer is None:
         raise ApiError(
@@ -84,9 +79,8 @@ def csrf_guard(request: Request) -> None:
     auth = get_auth(request)
     if auth.user is None:
         return  # anonymous: the route's require_viewer answers 401
-    site = request.headers.get("sec-fetch-site", "").lower()
-    if site in ("cross-site", "same-site"):
-        raise ApiError(403, "cross_site", "Requests from other sites are not accepted.")
+    if cross_site(request.headers):
+        raise ApiError(403, "cross_site", CROSS_SITE)
     token = request.headers.get(CSRF_HEADER)
     if auth.csrf_secret is None or not csrf_valid(auth.secret_key, auth.csrf_secret, token):
         raise ApiError(

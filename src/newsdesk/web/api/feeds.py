@@ -1,21 +1,23 @@
-"""Feeds: anyone may list them (as on /sources); only admins add and remove them."""
+"""Feeds: anyone may list them (as on /sources); only admins add (newsdesk.subscriptions) and
+remove them."""
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from newsdesk import subscriptions
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Feed as FeedRow
-from newsdesk.store.models import FeedArticle, utcnow
+from newsdesk.store.models import FeedArticle
 from newsdesk.web import queries
 from newsdesk.web.api import schemas
-from newsdesk.web.api.deps import AdminViewer, OptionalViewer, engine
+from newsdesk.web.api.deps import AdminViewer, OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
+from newsdesk.web.request import engine_of
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 FeedId = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[2])]
@@ -38,18 +40,6 @@ def _admin(row: FeedRow, count: int) -> schemas.FeedAdmin:
     )
 
 
-def feed_url_problem(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "That is not a URL."
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Feed URLs start with http:// or https:// and name a host."
-    if any(ch.isspace() or ord(ch) < 0x20 for ch in url):
-        return "Feed URLs cannot contain spaces or control characters."
-    return None
-
-
 @router.get(
     "",
     response_model=list[schemas.FeedAdmin],
@@ -57,7 +47,7 @@ def feed_url_problem(url: str) -> str | None:
     summary="Every feed with its health (the same facts as the /sources page)",
 )
 def list_feeds(request: Request, viewer: OptionalViewer) -> list[schemas.FeedAdmin]:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         return [_admin(h.feed, h.article_count) for h in queries.feed_health(session)]
 
 
@@ -67,7 +57,7 @@ def list_feeds(request: Request, viewer: OptionalViewer) -> list[schemas.FeedAdm
     responses=responses(401, 404, 422),
 )
 def get_feed(request: Request, viewer: OptionalViewer, feed_id: FeedId) -> schemas.FeedAdmin:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         row = session.get(FeedRow, feed_id)
         if row is None:
             raise ApiError(404, message="There is no feed with that id.")
@@ -85,25 +75,15 @@ def get_feed(request: Request, viewer: OptionalViewer, feed_id: FeedId) -> schem
     summary="Add a feed (admins); it is fetched at the next refresh",
 )
 def add_feed(request: Request, viewer: AdminViewer, body: schemas.FeedCreate) -> schemas.FeedAdmin:
-    url = body.url.strip()
-    problem = feed_url_problem(url)
-    if problem:
-        raise ApiError(400, "invalid_url", problem)
     try:
-        with session_scope(engine(request)) as session:
-            if session.scalar(select(FeedRow.id).where(FeedRow.url == url)) is not None:
-                raise ApiError(409, "feed_exists", "There is already a feed with that URL.")
-            row = FeedRow(
-                url=url,
-                title=" ".join((body.title or "").split()) or None,
-                category=" ".join((body.category or "").split()) or None,
-                added_at=utcnow(),
-                error_count=0,
+        with session_scope(engine_of(request)) as session:
+            row = subscriptions.add_feed(
+                session, body.url, title=body.title, category=body.category
             )
-            session.add(row)
-            session.flush()
             return _admin(row, 0)
-    except IntegrityError as exc:  # added concurrently
+    except subscriptions.InvalidFeedURL as exc:
+        raise ApiError(400, "invalid_url", str(exc)) from exc
+    except (subscriptions.FeedExists, IntegrityError) as exc:  # IntegrityError: added concurrently
         raise ApiError(409, "feed_exists", "There is already a feed with that URL.") from exc
 
 
@@ -114,7 +94,7 @@ def add_feed(request: Request, viewer: AdminViewer, body: schemas.FeedCreate) ->
     summary="Remove a feed (admins): subscriptions to it go too; articles stay",
 )
 def remove_feed(request: Request, viewer: AdminViewer, feed_id: FeedId) -> Response:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         row = session.get(FeedRow, feed_id)
         if row is None:
             raise ApiError(404, message="There is no feed with that id.")

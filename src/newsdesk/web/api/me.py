@@ -10,9 +10,11 @@ from newsdesk.store.db import session_scope
 from newsdesk.store.models import Feed as FeedRow
 from newsdesk.web import queries, reading
 from newsdesk.web.api import common, schemas
-from newsdesk.web.api.deps import CurrentViewer, engine
+from newsdesk.web.api.deps import CurrentViewer
 from newsdesk.web.api.errors import ApiError, responses
-from newsdesk.web.auth import csrf_token, get_auth
+from newsdesk.web.csrf import csrf_token
+from newsdesk.web.request import engine_of
+from newsdesk.web.sessions import get_auth
 from newsdesk.web.tokens import TokenError, issue_token, list_tokens, revoke_token
 
 router = APIRouter(prefix="/me", tags=["you"])
@@ -41,7 +43,7 @@ def feed_url(request: Request, secret: str) -> str:
 
 @router.get("/tokens", response_model=list[schemas.Token], responses=responses(401))
 def get_tokens(request: Request, viewer: CurrentViewer) -> list[schemas.Token]:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         rows = list_tokens(session, viewer.id)
     return [schemas.Token.model_validate(t, from_attributes=True) for t in rows]
 
@@ -65,7 +67,7 @@ def create_token(
             "Create tokens while logged in (or with the CLI), not with a token.",
         )
     try:
-        with session_scope(engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             secret, row = issue_token(session, viewer.id, body.name, body.scope)
             info = schemas.Token.model_validate(row, from_attributes=True)
     except TokenError as exc:
@@ -79,7 +81,7 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", status_code=204, responses=responses(401, 403, 404, 422))
 def delete_token(request: Request, viewer: CurrentViewer, token_id: TokenId) -> Response:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         if not revoke_token(session, viewer.id, token_id):
             raise ApiError(404, message="You have no token with that id.")
     return Response(status_code=204)
@@ -105,7 +107,7 @@ def _subscription(sub: reading.Subscription) -> schemas.Subscription:
     summary="Your subscriptions, by folder and name",
 )
 def get_subscriptions(request: Request, viewer: CurrentViewer) -> list[schemas.Subscription]:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         return [_subscription(s) for s in reading.subscriptions(session, viewer.id)]
 
 
@@ -123,7 +125,7 @@ def put_subscription(
     body: schemas.SubscriptionUpdate | None = None,
 ) -> schemas.Subscription:
     body = body or schemas.SubscriptionUpdate(title=None, folder=None)
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         if session.get(FeedRow, feed_id) is None:
             raise ApiError(404, message="There is no feed with that id.")
         created = reading.subscribe(session, viewer.id, feed_id, body.title, body.folder)
@@ -136,7 +138,7 @@ def put_subscription(
 
 @router.delete("/subscriptions/{feed_id}", status_code=204, responses=responses(401, 403, 404, 422))
 def delete_subscription(request: Request, viewer: CurrentViewer, feed_id: FeedId) -> Response:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         if not reading.unsubscribe(session, viewer.id, feed_id):
             raise ApiError(404, message="You are not subscribed to that feed.")
     return Response(status_code=204)
@@ -148,7 +150,7 @@ def delete_subscription(request: Request, viewer: CurrentViewer, feed_id: FeedId
 def _page(
     request: Request, listing: reading.Listing, cursor: str | None, limit: int
 ) -> schemas.ArticlePage:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         page = reading.list_entries(session, listing, common.position(cursor), limit)
     return schemas.ArticlePage(
         items=[common.article(request, e, True) for e in page.items],
@@ -218,7 +220,7 @@ def _state(article_id: int, mark: object | None) -> schemas.ArticleState:
 def get_state(
     request: Request, viewer: CurrentViewer, article_id: ArticleId
 ) -> schemas.ArticleState:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         if not reading.existing_article_ids(session, [article_id]):
             raise ApiError(404, message="There is no article with that number.")
         return _state(article_id, reading.states(session, viewer.id, [article_id]).get(article_id))
@@ -233,7 +235,7 @@ def get_state(
 def put_state(
     request: Request, viewer: CurrentViewer, article_id: ArticleId, body: schemas.StateUpdate
 ) -> schemas.ArticleState:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         if not reading.set_marks(session, viewer.id, [article_id], body.read, body.starred):
             raise ApiError(404, message="There is no article with that number.")
         return _state(article_id, reading.states(session, viewer.id, [article_id]).get(article_id))
@@ -249,7 +251,7 @@ def post_marks(
     request: Request, viewer: CurrentViewer, body: schemas.BulkStateUpdate
 ) -> schemas.BulkStateResult:
     wanted = [i for i in body.article_ids]
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         done = reading.set_marks(session, viewer.id, wanted, body.read, body.starred)
     missing = sorted(set(wanted) - set(done))
     return schemas.BulkStateResult(updated=sorted(done), missing=missing)
@@ -270,7 +272,7 @@ def mark_all_read(
         feed_id=body.feed_id,
         until=body.until,
     )
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         if body.feed_id is not None and session.get(FeedRow, body.feed_id) is None:
             raise ApiError(404, message="There is no feed with that id.")
         return schemas.MarkAllResult(marked=reading.mark_all_read(session, listing))
@@ -281,7 +283,7 @@ def mark_all_read(
 
 @router.get("/follows", response_model=list[schemas.Follow], responses=responses(401))
 def get_follows(request: Request, viewer: CurrentViewer) -> list[schemas.Follow]:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         rows = reading.follows(session, viewer.id)
         names = reading.follow_names(session, [f.key for f in rows])
         return [
@@ -306,7 +308,7 @@ def post_follow(
     request: Request, response: Response, viewer: CurrentViewer, body: schemas.FollowCreate
 ) -> schemas.Follow:
     try:
-        with session_scope(engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             row, created = reading.follow(session, viewer.id, body.kind, body.key)
             name = reading.follow_names(session, [row.key]).get(row.key, row.key)
             result = schemas.Follow(
@@ -330,7 +332,7 @@ def delete_follow(
     kind: Annotated[schemas.FollowKind, Query()],
     key: Annotated[str, Query(min_length=1, max_length=256)],
 ) -> Response:
-    with session_scope(engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         if not reading.unfollow(session, viewer.id, kind, key):
             raise ApiError(404, message="You do not follow that.")
     return Response(status_code=204)

@@ -1,6 +1,7 @@
-"""Personal reading pages: My feed, Starred, subscriptions & follows, API tokens.
+"""The /me pages, a reader's own: My feed, Starred, subscriptions & follows, API tokens.
 
 Plain HTML forms (POST + redirect) with CSRF tokens; everything works without JavaScript.
+Their JSON counterparts, /api/v1/me/..., are in newsdesk.web.api.me.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.engine import Engine
 
+from newsdesk.security import safe_next
 from newsdesk.store.db import session_scope
 from newsdesk.store.models_readers import FOLLOW_KINDS, TOKEN_SCOPES
 from newsdesk.web import reading
 from newsdesk.web.api.common import base_url
-from newsdesk.web.auth import Viewer, current_user, login_redirect, render, require_user
-from newsdesk.web.security import safe_next
+from newsdesk.web.request import engine_of, login_redirect, render
+from newsdesk.web.sessions import Viewer, current_user, require_user
 from newsdesk.web.tokens import TokenError, issue_token, list_tokens, revoke_token
 
 router = APIRouter(prefix="/me")
@@ -34,11 +35,6 @@ SCOPE_LABELS = {
     "feed": "Starred-items feed",
 }
 NextField = Annotated[str, Form(max_length=2000)]
-
-
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
 
 
 def _url(path: str, **params: str | None) -> str:
@@ -68,7 +64,7 @@ def _listing_page(
     **params: str | None,
 ) -> HTMLResponse:
     after = _cursor(cursor)
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         page = reading.list_entries(session, listing, after, PAGE_SIZE)
         subscribed = bool(reading.subscriptions(session, viewer.id))
     path = request.url.path
@@ -134,7 +130,7 @@ def mark_article(
     change = MARK_ACTIONS.get(action)
     if change is None:
         raise HTTPException(400, "Unknown action.")
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         done = reading.set_marks(session, viewer.id, [article_id], **change)
     if not done:
         raise HTTPException(404, "There is no article with that number.")
@@ -144,7 +140,7 @@ def mark_article(
 @router.post("/mark-all-read", name="mark_all_read")
 def mark_all_read(request: Request, next: NextField = "/me/feed") -> Response:
     viewer = require_user(request)
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         reading.mark_all_read(session, reading.Listing(source="personal", user_id=viewer.id))
     return RedirectResponse(safe_next(next, "/me/feed"), status_code=303)
 
@@ -155,7 +151,7 @@ def mark_all_read(request: Request, next: NextField = "/me/feed") -> Response:
 def _subscriptions_page(
     request: Request, viewer: Viewer, status: int = 200, error: str | None = None
 ) -> HTMLResponse:
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         feeds = reading.all_feeds(session)
         subs = {s.feed.id: s for s in reading.subscriptions(session, viewer.id)}
         follows = reading.follows(session, viewer.id)
@@ -192,7 +188,7 @@ async def save_subscriptions(request: Request) -> Response:
     for raw in form.getlist("feed"):
         if isinstance(raw, str) and raw.isdigit() and len(raw) <= 10:
             ids.add(int(raw))
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         reading.set_subscriptions(session, viewer.id, ids)
     return RedirectResponse("/me/subscriptions?saved=1", status_code=303)
 
@@ -206,7 +202,7 @@ def add_follow(
 ) -> Response:
     viewer = require_user(request)
     try:
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             reading.follow(session, viewer.id, kind, key)
     except ValueError:
         return _subscriptions_page(
@@ -223,7 +219,7 @@ def remove_follow(
     next: NextField = "/me/subscriptions#follows",
 ) -> Response:
     viewer = require_user(request)
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         reading.unfollow(session, viewer.id, kind, key)
     return RedirectResponse(safe_next(next, "/me/subscriptions#follows"), status_code=303)
 
@@ -238,7 +234,7 @@ def _tokens_page(
     status: int = 200,
     error: str | None = None,
 ) -> HTMLResponse:
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         tokens = list_tokens(session, viewer.id)
     base = base_url(request)
     return render(
@@ -276,7 +272,7 @@ def create_token(
     if not name:
         return _tokens_page(request, viewer, status=400, error="Give the token a name.")
     try:
-        with session_scope(_engine(request)) as session:
+        with session_scope(engine_of(request)) as session:
             secret, _ = issue_token(session, viewer.id, name, scope)
     except TokenError as exc:
         return _tokens_page(request, viewer, status=400, error=str(exc))
@@ -292,7 +288,7 @@ def create_token(
 @router.post("/tokens/{token_id:int}/revoke")
 def revoke(request: Request, token_id: int) -> Response:
     viewer = require_user(request)
-    with session_scope(_engine(request)) as session:
+    with session_scope(engine_of(request)) as session:
         if not revoke_token(session, viewer.id, token_id):
             raise HTTPException(404, "You have no token with that number.")
     return RedirectResponse("/me/tokens", status_code=303)

@@ -1,17 +1,16 @@
-"""Security primitives for reader accounts: passwords, tokens, CSRF, rate limits, safe redirects.
+"""Security primitives: password hashing, random tokens, the secret key, rate limits, safe
+redirects.
 
-Nothing here touches HTTP responses; newsdesk.web.auth builds the sessions and pages on it.
+No FastAPI here: the command line (newsdesk.accounts) and the web app both use it. CSRF tokens
+are in newsdesk.web.csrf, the username and password rules in newsdesk.accounts.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,10 +25,6 @@ from newsdesk.store.models import utcnow
 from newsdesk.store.models_readers import RateEvent
 
 SECRET_KEY_FILE = "secret_key"
-
-USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,31}")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 1024
 
 # --- passwords ------------------------------------------------------------------------------
 
@@ -77,30 +72,6 @@ def verify_password(stored_hash: str | None, password: str) -> tuple[bool, bool]
     return True, _hasher.check_needs_rehash(stored_hash)
 
 
-def username_key(username: str) -> str:
-    """The case-insensitive form of a username, used for uniqueness and look-ups."""
-    return unicodedata.normalize("NFKC", username.strip()).casefold()
-
-
-def username_problem(username: str) -> str | None:
-    if not USERNAME_RE.fullmatch(username):
-        return (
-            "Usernames are 3 to 32 characters: letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit."
-        )
-    return None
-
-
-def password_problem(password: str, username: str = "") -> str | None:
-    if len(password) < MIN_PASSWORD:
-        return f"Passwords need at least {MIN_PASSWORD} characters."
-    if len(password) > MAX_PASSWORD:
-        return f"Passwords can have at most {MAX_PASSWORD} characters."
-    if username and username_key(password) == username_key(username):
-        return "Your password cannot be your username."
-    return None
-
-
 # --- tokens ---------------------------------------------------------------------------------
 
 
@@ -117,46 +88,6 @@ def token_hash(token: str) -> str:
 def ip_hash(secret_key: str, ip: str) -> str:
     """A keyed hash of a client IP address: lets us count per client without storing the IP."""
     return hmac.new(secret_key.encode(), ip.encode(), hashlib.sha256).hexdigest()
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-# --- CSRF -----------------------------------------------------------------------------------
-# Synchronizer tokens tied to the server-side session: each session has a random csrf_secret.
-# A form token is nonce + HMAC(secret_key, csrf_secret, nonce): it differs on every page (so
-# compressed responses don't leak it, BREACH) and is worthless with any other session.
-
-_NONCE = 16
-
-
-def csrf_token(secret_key: str, csrf_secret: str) -> str:
-    nonce = secrets.token_bytes(_NONCE)
-    mac = hmac.new(
-        secret_key.encode(), csrf_secret.encode() + b"|" + nonce, hashlib.sha256
-    ).digest()
-    return _b64(nonce + mac[:16])
-
-
-def csrf_valid(secret_key: str, csrf_secret: str, token: str | None) -> bool:
-    if not token or len(token) > 64:
-        return False
-    try:
-        raw = _unb64(token)
-    except (ValueError, TypeError):
-        return False
-    if len(raw) != _NONCE + 16:
-        return False
-    nonce, mac = raw[:_NONCE], raw[_NONCE:]
-    expected = hmac.new(
-        secret_key.encode(), csrf_secret.encode() + b"|" + nonce, hashlib.sha256
-    ).digest()
-    return hmac.compare_digest(mac, expected[:16])
 
 
 # --- the secret key -------------------------------------------------------------------------

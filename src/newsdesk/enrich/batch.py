@@ -1,0 +1,105 @@
+"""One batch computed, outside any transaction: analyses, vectors, MinHash signatures and
+terms of each article (``_compute``), by this process or from a worker's result."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from newsdesk.enrich.tags import ENTITY_KINDS, _key
+from newsdesk.nlp.embed import Embedder, get_embedder
+from newsdesk.nlp.types import Analysis
+from newsdesk.stories import dedup
+from newsdesk.stories.features import extract_terms
+
+log = logging.getLogger("newsdesk.enrich")  # one logger for the whole stage, as before
+
+Analyzer = Callable[[list[tuple[str, str]], list[str | None]], list[Analysis]]
+
+
+def _default_analyzer(docs: list[tuple[str, str]], outlets: list[str | None]) -> list[Analysis]:
+    from newsdesk.nlp.analyze import analyze_many
+
+    return analyze_many(docs, outlets=outlets)
+
+
+@dataclass
+class _Item:
+    article_id: int
+    title: str
+    text: str
+    outlet: str
+    seen_at: datetime
+    analysis: Analysis
+    vector: np.ndarray | None
+    signature: dedup.Signature | None
+    terms: dict[str, Any]
+    error: str | None = None
+
+
+def _seen_at(published: datetime | None, fetched: datetime | None) -> datetime:
+    fetched = fetched or datetime.now(UTC)
+    if published is None or published > fetched + timedelta(days=1):
+        return fetched
+    return published
+
+
+def _docs(rows: Sequence[Any]) -> tuple[list[tuple[str, str]], list[str | None]]:
+    return [(r.title or "", r.text or "") for r in rows], [r.outlet or None for r in rows]
+
+
+def _compute(
+    rows: Sequence[Any],
+    analyzer: Analyzer,
+    embedder: Embedder | None,
+    pending: Future[tuple[list[Analysis], np.ndarray]] | None = None,
+) -> list[_Item]:
+    docs, outlets = _docs(rows)
+    errors: list[str | None] = [None] * len(rows)
+    vectors = None
+    try:
+        if pending is None:
+            analyses = analyzer(docs, outlets)
+        else:
+            try:
+                analyses, vectors = pending.result()
+            except Exception as exc:
+                log.warning("enrichment worker failed (%s); analysing in this process", exc)
+                analyses = analyzer(docs, outlets)
+    except Exception as exc:
+        log.warning("analysis failed for a batch (%s); retrying one by one", exc)
+        analyses = []
+        for i, (doc, outlet) in enumerate(zip(docs, outlets, strict=True)):
+            try:
+                analyses.append(analyzer([doc], [outlet])[0])
+            except Exception as exc1:
+                analyses.append(Analysis())
+                errors[i] = f"analysis: {type(exc1).__name__}: {exc1}"[:2000]
+    if vectors is None:
+        vectors = (embedder or get_embedder()).embed_articles(docs)
+    items = []
+    for i, row in enumerate(rows):
+        analysis = analyses[i]
+        entity_keys = [_key(e.text, e.type) for e in analysis.entities if e.type in ENTITY_KINDS]
+        has_text = bool((row.title or "").strip() or (row.text or "").strip())
+        items.append(
+            _Item(
+                article_id=row.id,
+                title=row.title or "",
+                text=row.text or "",
+                outlet=row.outlet or "",
+                seen_at=_seen_at(row.published_at, row.fetched_at),
+                analysis=analysis,
+                vector=vectors[i] if has_text else None,
+                signature=dedup.signature(row.text or ""),
+                terms=extract_terms(row.title or "", row.text or "", entity_keys),
+                error=errors[i],
+            )
+        )
+    return items

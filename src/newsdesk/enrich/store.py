@@ -1,0 +1,230 @@
+"""The enrichment tables: which articles to enrich next, and one computed batch written in
+the caller's transaction (enrichment rows, near-duplicates, tags, quotes, descriptions, tag
+counts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from newsdesk.enrich.batch import _Item
+from newsdesk.enrich.tags import ENTITY_KINDS, Ref, TagResolver
+from newsdesk.enrich.version import pipeline_version
+from newsdesk.nlp.embed import to_blob
+from newsdesk.nlp.types import Quote
+from newsdesk.store.bulk import in_chunks
+from newsdesk.store.db import session_scope
+from newsdesk.store.models import Article
+from newsdesk.store.models_ai import ArticleTag, DescriptionRow, Enrichment, QuoteRow, Tag
+from newsdesk.stories import dedup
+
+
+def _todo(session: Session, version: str, after: int, limit: int) -> list[int]:
+    query = (
+        select(Article.id)
+        .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+        .where(
+            or_(Enrichment.article_id.is_(None), Enrichment.model_version != version),
+            Article.id > after,
+        )
+        .order_by(Article.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def _rows(session: Session, ids: list[int]) -> Sequence[Any]:
+    return session.execute(
+        select(
+            Article.id,
+            Article.title,
+            Article.text,
+            Article.outlet,
+            Article.published_at,
+            Article.fetched_at,
+        )
+        .where(Article.id.in_(ids))
+        .order_by(Article.id)
+    ).all()
+
+
+def pending_count(engine: Engine, version: str | None = None) -> int:
+    """Articles that the next enrich would process."""
+    version = version or pipeline_version()
+    with session_scope(engine) as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(Article)
+                .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+                .where(or_(Enrichment.article_id.is_(None), Enrichment.model_version != version))
+            )
+            or 0
+        )
+
+
+def _write(
+    session: Session, items: list[_Item], version: str, finder: dedup.DuplicateFinder
+) -> None:
+    ids = [it.article_id for it in items]
+    old_tags = set(session.scalars(select(ArticleTag.tag_id).where(ArticleTag.article_id.in_(ids))))
+    for table in (ArticleTag, QuoteRow, DescriptionRow):
+        session.execute(delete(table).where(table.article_id.in_(ids)))
+    # Copies of a re-enriched article are re-examined with it.
+    session.execute(
+        update(Enrichment).where(Enrichment.duplicate_of.in_(ids)).values(duplicate_of=None)
+    )
+    existing = {
+        e.article_id: e
+        for e in session.scalars(select(Enrichment).where(Enrichment.article_id.in_(ids)))
+    }
+    resolver = TagResolver(session)
+    resolver.prefetch([it.analysis for it in items])
+    plans = []
+    now = datetime.now(UTC)
+    for it in items:
+        dup_of, _score = finder.find(it.article_id, it.signature)
+        row = existing.get(it.article_id)
+        if row is None:
+            row = Enrichment(article_id=it.article_id)
+            session.add(row)
+        a = it.analysis
+        row.model_version = version
+        row.enriched_at = now
+        row.language = a.language
+        row.summary = list(a.summary) or None
+        row.key_points = list(a.key_points) or None
+        row.embedding = to_blob(it.vector) if it.vector is not None else None
+        row.minhash = dedup.to_blob(it.signature)
+        row.terms = it.terms
+        row.duplicate_of = dup_of
+        row.story_id = None  # (re)clustered by assign_stories at the end of the run
+        row.seen_at = it.seen_at
+        row.error = it.error
+        if it.signature is not None:
+            finder.add(it.article_id, it.signature, dup_of)
+        plans.append(_plan_tags(resolver, it))
+    session.flush()
+    resolver.flush()
+    touched_tags = old_tags | _insert_tags(session, resolver, plans)
+    _recount_tags(session, touched_tags)
+
+
+@dataclass
+class _TagPlan:
+    article_id: int
+    scores: dict[Ref, tuple[float, bool]]  # tag -> (score, is_hashtag)
+    quotes: list[tuple[Quote, Ref | None]]
+    descriptions: list[tuple[Ref, str]]
+
+
+def _add_score(
+    scores: dict[Any, tuple[float, bool]], tag: Any, score: float, hashtag: bool
+) -> None:
+    """A tag met again in one article keeps its best score and is a hashtag if ever one."""
+    prev = scores.get(tag, (0.0, False))
+    scores[tag] = (max(prev[0], score), prev[1] or hashtag)
+
+
+def _plan_tags(resolver: TagResolver, it: _Item) -> _TagPlan:
+    """An article's tags, quotes and descriptions, with tags resolved in memory."""
+    a = it.analysis
+    scores: dict[Ref, tuple[float, bool]] = {}
+    by_name: dict[str, Ref] = {}
+    for ent in a.entities:
+        kind = ent.type if ent.type in ENTITY_KINDS else "topic"
+        if kind == "topic":
+            continue  # untyped names become tags only when they are also hashtags
+        ref = resolver.resolve(ent.text, kind, ent.aliases)
+        if ref is None:
+            continue
+        by_name[ent.text] = ref
+        _add_score(scores, ref, min(1.0, 0.2 * max(1, ent.count)), False)
+    for tag in a.hashtags:
+        ref = resolver.resolve(tag.label or tag.tag, tag.kind)
+        if ref is not None:
+            _add_score(scores, ref, float(tag.score or 0.0), True)
+    quotes: list[tuple[Quote, Ref | None]] = []
+    for q in a.quotes:
+        speaker = None
+        if q.speaker_entity:
+            speaker = by_name.get(q.speaker_entity) or resolver.lookup(q.speaker_entity, "person")
+        quotes.append((q, speaker))
+    descriptions = []
+    for d in a.descriptions:
+        ref = by_name.get(d.entity) or resolver.lookup(d.entity)
+        if ref is not None and d.phrase:
+            descriptions.append((ref, d.phrase))
+    return _TagPlan(it.article_id, scores, quotes, descriptions)
+
+
+def _insert_tags(session: Session, resolver: TagResolver, plans: list[_TagPlan]) -> set[int]:
+    """Write the planned rows in bulk; returns the ids of the tags used."""
+    tag_rows: list[dict[str, Any]] = []
+    quote_rows: list[dict[str, Any]] = []
+    desc_rows: list[dict[str, Any]] = []
+    used: set[int] = set()
+    for plan in plans:
+        scores: dict[int, tuple[float, bool]] = {}
+        for ref, (score, is_hashtag) in plan.scores.items():
+            _add_score(scores, resolver.id(ref), score, is_hashtag)
+        for tag_id, (score, is_hashtag) in scores.items():
+            tag_rows.append(
+                {
+                    "article_id": plan.article_id,
+                    "tag_id": tag_id,
+                    "score": score,
+                    "is_hashtag": is_hashtag,
+                }
+            )
+        used |= set(scores)
+        for pos, (q, speaker) in enumerate(plan.quotes):
+            quote_rows.append(
+                {
+                    "article_id": plan.article_id,
+                    "quote": q.quote,
+                    "speaker": (q.speaker or None) and q.speaker[:512],
+                    "speaker_tag_id": None if speaker is None else resolver.id(speaker),
+                    "cue": (q.cue or None) and q.cue[:128],
+                    "kind": q.kind or "direct",
+                    "outlet": (q.outlet or None) and q.outlet[:256],
+                    "position": pos,
+                }
+            )
+        seen: set[tuple[int, str]] = set()
+        for ref, phrase in plan.descriptions:
+            key = (resolver.id(ref), phrase)
+            if key not in seen:
+                seen.add(key)
+                desc_rows.append(
+                    {"tag_id": key[0], "article_id": plan.article_id, "phrase": phrase}
+                )
+    for model, rows in (
+        (ArticleTag, tag_rows),
+        (QuoteRow, quote_rows),
+        (DescriptionRow, desc_rows),
+    ):
+        if rows:
+            session.execute(insert(model), rows)
+    return used
+
+
+def _recount_tags(session: Session, tag_ids: set[int]) -> None:
+    for chunk in in_chunks(sorted(tag_ids)):
+        counts = dict(
+            session.execute(
+                select(ArticleTag.tag_id, func.count())
+                .where(ArticleTag.tag_id.in_(chunk))
+                .group_by(ArticleTag.tag_id)
+            ).all()
+        )
+        session.execute(
+            update(Tag),
+            [{"id": tag_id, "article_count": int(counts.get(tag_id, 0))} for tag_id in chunk],
+        )

@@ -1,0 +1,181 @@
+"""Tag identity: a name's slug and alias key, and ``TagResolver``, which finds or plans the
+tag for a name within a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from newsdesk.nlp.types import Analysis
+from newsdesk.store.bulk import in_chunks, insert_ignore
+from newsdesk.store.models_ai import Tag, TagAlias
+
+ENTITY_KINDS = {"person", "organization", "place"}
+TAG_KINDS = ENTITY_KINDS | {"topic"}
+
+
+def _slug(label: str) -> str:
+    try:
+        from newsdesk.nlp.keyphrases import hashtag_slug
+    except ImportError:  # pragma: no cover
+        return "".join(p[:1].upper() + p[1:] for p in label.split() if p)
+    return hashtag_slug(label)
+
+
+def _key(name: str, kind: str | None = None) -> str:
+    try:
+        from newsdesk.nlp.entities import canonical_key
+    except ImportError:  # pragma: no cover
+        return " ".join(name.lower().split())
+    return canonical_key(name, kind)
+
+
+Ref = int | str  # an existing tag's id, or the lower-cased slug of a tag this batch creates
+
+
+class TagResolver:
+    """Finds or plans the tag for a name: by alias key, then by slug (case-insensitively).
+
+    Resolution happens in memory (after one `prefetch` per batch); tags and aliases the batch
+    needs are then written in bulk by `flush`, which returns the ids. Inserts skip rows another
+    writer created meanwhile (ON CONFLICT DO NOTHING) and read the winners' ids back.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._alias: dict[str, Ref] = {}
+        self._slug: dict[str, Ref] = {}
+        self._missing: set[str] = set()  # alias keys known not to exist (until planned)
+        self._missing_slugs: set[str] = set()
+        self._new: dict[str, list[str]] = {}  # lower slug -> [slug, label, kind]
+        self._new_alias: dict[str, Ref] = {}
+        self._upgrade: dict[int, str] = {}  # existing "topic" tags seen as an entity kind
+        self._ids: dict[str, int] = {}
+
+    def prefetch(self, analyses: Sequence[Analysis]) -> None:
+        """Load the aliases and slugs a batch may need in a few queries instead of one each."""
+        keys: set[str] = set()
+        slugs: set[str] = set()
+        for a in analyses:
+            for ent in a.entities:
+                kind = ent.type if ent.type in ENTITY_KINDS else None
+                keys.update(_key(n, kind)[:255] for n in (ent.text, *ent.aliases))
+                slugs.add(_slug(ent.text)[:255].lower())
+            for tag in a.hashtags:
+                kind = tag.kind if tag.kind in ENTITY_KINDS else None
+                keys.add(_key(tag.label or tag.tag, kind)[:255])
+                slugs.add(_slug(tag.label or tag.tag)[:255].lower())
+        keys.discard("")
+        for chunk in in_chunks(sorted(keys)):
+            found = dict(
+                self.session.execute(
+                    select(TagAlias.alias_key, TagAlias.tag_id).where(TagAlias.alias_key.in_(chunk))
+                ).all()
+            )
+            self._alias.update(found)
+            self._missing.update(k for k in chunk if k not in found)
+        for chunk in in_chunks(sorted(s for s in slugs if s)):
+            for tag_id, slug in self.session.execute(
+                select(Tag.id, Tag.slug).where(func.lower(Tag.slug).in_(chunk)).order_by(Tag.id)
+            ):
+                self._slug.setdefault(slug.lower(), tag_id)
+            self._missing_slugs.update(s for s in chunk if s not in self._slug)
+
+    def lookup(self, name: str, kind: str | None = None) -> Ref | None:
+        key = _key(name, kind)[:255]
+        return self._lookup_key(key) if key else None
+
+    def _lookup_key(self, key: str) -> Ref | None:
+        if key in self._alias:
+            return self._alias[key]
+        if key in self._missing:
+            return None
+        tag_id = self.session.scalar(select(TagAlias.tag_id).where(TagAlias.alias_key == key))
+        if tag_id is None:
+            self._missing.add(key)
+        else:
+            self._alias[key] = tag_id
+        return tag_id
+
+    def resolve(self, label: str, kind: str, aliases: Sequence[str] = ()) -> Ref | None:
+        kind = kind if kind in TAG_KINDS else "topic"
+        alias_kind = kind if kind in ENTITY_KINDS else None
+        slug = _slug(label)[:255]
+        if not slug:
+            return None
+        keys = [k for k in (_key(n, alias_kind)[:255] for n in (label, *aliases)) if k]
+        ref: Ref | None = None
+        for key in keys:
+            ref = self._lookup_key(key)
+            if ref is not None:
+                break
+        if ref is None:
+            ref = self._by_slug(slug)
+        if ref is None:
+            ref = slug.lower()
+            self._new[ref] = [slug, label[:512], kind]
+            self._slug[ref] = ref
+        elif kind in ENTITY_KINDS:  # an entity type is more specific than "topic"
+            if isinstance(ref, str):
+                if self._new[ref][2] == "topic":
+                    self._new[ref][2] = kind
+            else:
+                self._upgrade.setdefault(ref, kind)
+        for key in keys:
+            if self._lookup_key(key) is None:
+                self._alias[key] = ref
+                self._missing.discard(key)
+                self._new_alias[key] = ref
+        return ref
+
+    def _by_slug(self, slug: str) -> Ref | None:
+        low = slug.lower()
+        if low in self._slug:
+            return self._slug[low]
+        if low in self._missing_slugs:
+            return None
+        tag_id = self.session.scalar(
+            select(Tag.id).where(func.lower(Tag.slug) == low).order_by(Tag.id).limit(1)
+        )
+        if tag_id is None:
+            self._missing_slugs.add(low)
+        else:
+            self._slug[low] = tag_id
+        return tag_id
+
+    def flush(self) -> None:
+        """Write the planned tags, aliases and kind upgrades; ids become available via `id`."""
+        if self._new:
+            insert_ignore(
+                self.session,
+                Tag,
+                [
+                    {"slug": s, "label": lab, "kind": k, "article_count": 0}
+                    for s, lab, k in self._new.values()
+                ],
+                ["slug"],
+            )
+            lows = sorted(self._new)
+            for chunk in in_chunks(lows):
+                for tag_id, slug in self.session.execute(
+                    select(Tag.id, Tag.slug).where(func.lower(Tag.slug).in_(chunk)).order_by(Tag.id)
+                ):
+                    self._ids.setdefault(slug.lower(), tag_id)
+            for low in lows:
+                self._slug[low] = self._ids[low]
+            self._new.clear()
+        if self._new_alias:
+            rows = [{"alias_key": k, "tag_id": self.id(r)} for k, r in self._new_alias.items()]
+            insert_ignore(self.session, TagAlias, rows, ["alias_key"])
+            self._new_alias.clear()
+        if self._upgrade:
+            for tag_id, kind in self._upgrade.items():
+                self.session.execute(
+                    update(Tag).where(Tag.id == tag_id, Tag.kind == "topic").values(kind=kind)
+                )
+            self._upgrade.clear()
+
+    def id(self, ref: Ref) -> int:
+        return ref if isinstance(ref, int) else self._ids[ref]

@@ -1,0 +1,1 @@
+"""Word lists and rules of the text analysis, kept as data (no logic): one module per analyser."""

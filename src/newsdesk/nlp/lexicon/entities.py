@@ -1,0 +1,250 @@
+"""Word lists and name rules of entity extraction (used by newsdesk.nlp.entities).
+
+Data only: sets, dicts and strings as written (regular expressions as their source text, first
+names as whitespace-separated words); newsdesk.nlp.entities compiles and derives what it needs.
+"""
+
+# spaCy's entity labels -> newsdesk's entity types.
+LABEL_TYPE = {
+    "PERSON": "person",
+    "ORG": "organization",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "NORP": "other",
+    "EVENT": "other",
+    "WORK_OF_ART": "other",
+    "LAW": "other",
+    "PRODUCT": "other",
+    "LANGUAGE": "other",
+}
+
+# Honorifics: dropped from names; they also tell a person's gender.
+HONORIFICS_M = {"mr", "sir", "lord", "messrs", "monsieur", "herr", "senor"}
+HONORIFICS_F = {"mrs", "ms", "miss", "dame", "lady", "madam", "madame", "mme", "mlle", "frau"}
+# Honorifics that tell no gender.
+HONORIFICS_ANY = {"mx", "dr", "prof", "professor", "rev", "reverend"}
+# Roles that precede a name ("Prime Minister Benjamin Netanyahu"); dropped from the name and
+# kept as a description.
+ROLE_WORDS = {
+    "president",
+    "vice",
+    "prime",
+    "minister",
+    "premier",
+    "chancellor",
+    "secretary",
+    "senator",
+    "sen",
+    "rep",
+    "representative",
+    "congressman",
+    "congresswoman",
+    "governor",
+    "gov",
+    "mayor",
+    "general",
+    "gen",
+    "lt",
+    "lieutenant",
+    "col",
+    "colonel",
+    "maj",
+    "major",
+    "capt",
+    "captain",
+    "sgt",
+    "sergeant",
+    "cmdr",
+    "commander",
+    "admiral",
+    "adm",
+    "marshal",
+    "brigadier",
+    "corporal",
+    "private",
+    "officer",
+    "judge",
+    "justice",
+    "chief",
+    "ambassador",
+    "envoy",
+    "bishop",
+    "archbishop",
+    "cardinal",
+    "rabbi",
+    "imam",
+    "sheikh",
+    "ayatollah",
+    "deputy",
+    "foreign",
+    "defence",
+    "defense",
+    "interior",
+    "finance",
+    "home",
+    "health",
+    "state",
+    "speaker",
+    "leader",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "chairman",
+    "chairwoman",
+    "ceo",
+    "coach",
+    "manager",
+    "boss",
+    "striker",
+    "midfielder",
+    "defender",
+    "goalkeeper",
+    "inspector",
+    "superintendent",
+    "detective",
+    "constable",
+    "attorney",
+    "senior",
+    "former",
+    "acting",
+    "interim",
+    "director",
+    "head",
+    "opposition",
+    "labour",
+    "tory",
+    "democratic",
+    "republican",
+    "mp",
+    "mep",
+    "of",
+}
+# Royal and religious titles stay when only one name follows ("King Charles", "Pope Francis").
+KEEP_TITLES = {"king", "queen", "prince", "princess", "pope", "saint", "emperor", "sultan", "emir"}
+TITLE_GENDER = {
+    "king": "m",
+    "prince": "m",
+    "emperor": "m",
+    "duke": "m",
+    "queen": "f",
+    "princess": "f",
+    "duchess": "f",
+    "congresswoman": "f",
+    "chairwoman": "f",
+    "spokeswoman": "f",
+}
+
+# Well-known aliases -> canonical name; (canonical -> short form used for hashtags).
+ALIASES = {
+    "us": "United States",
+    "usa": "United States",
+    "united states": "United States",
+    "united states of america": "United States",
+    "america": "United States",
+    "uk": "United Kingdom",
+    "britain": "United Kingdom",
+    "great britain": "United Kingdom",
+    "united kingdom": "United Kingdom",
+    "un": "United Nations",
+    "united nations": "United Nations",
+    "eu": "European Union",
+    "european union": "European Union",
+    "uae": "United Arab Emirates",
+    "united arab emirates": "United Arab Emirates",
+    "nato": "NATO",
+    "north atlantic treaty organization": "NATO",
+    "fbi": "FBI",
+    "federal bureau of investigation": "FBI",
+    "cia": "CIA",
+    "central intelligence agency": "CIA",
+}
+SHORT_FORMS = {
+    "United States": "US",
+    "United Kingdom": "UK",
+    "United Nations": "UN",
+    "European Union": "EU",
+    "United Arab Emirates": "UAE",
+}
+
+# Words that do not give an initial to an organisation's acronym.
+STOP_INITIALS = {"of", "the", "and", "for", "&", "de", "du", "la", "on", "in", "to", "a"}
+# A possessive ending ("Obama's", "Jesus'"), and the punctuation around a name.
+POSSESSIVE = r"(?:['’]s|(?<=s)['’])$"
+EDGE_PUNCT = r"^[\s\"'“”‘’(\[{,.;:–—-]+|[\s\"'“”‘’)\]},;:–—-]+$"
+
+# Common first names by gender: used only to resolve "he"/"she" to a person.
+FEMALE_NAMES = """mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa betty
+margaret sandra ashley kimberly emily donna michelle dorothy carol amanda melissa deborah
+stephanie rebecca sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma
+nicole helen samantha katherine christine debra rachel carolyn janet catherine maria heather
+diane ruth julie olivia joyce virginia victoria kelly lauren christina joan evelyn judith
+megan andrea cheryl hannah jacqueline martha gloria teresa ann sara madison frances kathryn
+janice jean abigail alice judy sophia grace denise amber doris marilyn danielle beverly
+isabella theresa diana natalie brittany charlotte marie kayla alexis lori hillary kamala
+theresa angela ursula nicola jacinda marine giorgia liz priti  yvette harriet
+jeanine nikki sheryl oprah beyonce taylor serena venus maria sharapova kim kylie kendall
+khloe meghan kate camilla anne elena ivanka melania michelle chelsea condoleezza madeleine
+sonia sonya tulsi elise susana golda indira benazir aung san suu kyi christine kristalina
+janet lindsey lindsay greta malala jill dianne nancy nadia rania leila layla fatima aisha
+mariam maryam zainab amina sophie chloe lucy ellie jess jo julia kirsty caroline claire
+clare fiona gillian jane joanna louise rosie ruth sally tessa yasmin zoe anneliese penny
+"""
+MALE_NAMES = """james robert john michael david william richard joseph thomas charles christopher daniel
+matthew anthony mark donald steven paul andrew joshua kenneth kevin brian george timothy
+ronald edward jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin
+scott brandon benjamin samuel gregory alexander frank patrick raymond jack dennis jerry
+tyler aaron jose adam nathan henry douglas zachary peter kyle ethan walter noah jeremy
+christian keith roger terry gerald harold sean austin carl arthur lawrence dylan jesse
+jordan bryan billy joe bruce gabriel logan albert willie alan juan wayne elijah randy roy
+vincent ralph eugene russell bobby mason philip louis barack bernie ted marco mitt jeb
+chris mike vladimir xi emmanuel boris rishi keir volodymyr recep tayyip hossein ali
+mohammed muhammad ahmed hassan hussein benjamin bibi yair naftali ebrahim hassan
+narendra justin olaf jair lula nicolas recep bashar abdel kim jong shinzo fumio moon
+joe  hunter beau rudy rudolph newt paul rand  mitch chuck nigel jeremy
+gordon tony david ed ken sadiq jacob dominic sajid liam keir wes alex jurgen pep jose
+arsene alex wayne cristiano lionel neymar kylian harry prince charles william rupert
+elon jeff bill steve tim mark sundar satya sergey larry warren
+"""
+
+# Role words that may also begin an organisation's name ("General Motors"), or need the rest
+# of a title: stripped before a single name only when the entity is known to be a person.
+AMBIGUOUS_ROLES = {
+    "general",
+    "state",
+    "home",
+    "health",
+    "foreign",
+    "interior",
+    "finance",
+    "defence",
+    "defense",
+    "chief",
+    "head",
+    "justice",
+    "major",
+    "private",
+    "labour",
+    "democratic",
+    "republican",
+    "opposition",
+    "senior",
+    "former",
+    "acting",
+    "interim",
+    "deputy",
+    "vice",
+    "prime",
+    "of",
+    "speaker",
+    "officer",
+    "director",
+    "leader",
+    "boss",
+    "manager",
+    "coach",
+}
+
+# Descriptions: the tags of role nouns, and the dependencies of the words before a name.
+ROLE_NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
+PRE_DEPS = {"compound", "amod", "nmod", "poss", "case", "det", "punct", "nummod", "npadvmod"}

@@ -1,0 +1,88 @@
+"""What every web route uses: the database, templates, refusals, who the client is.
+
+The database, one way everywhere in newsdesk.web: `engine_of(request)` for `session_scope`
+blocks, or a `DbSession` parameter (a session for the whole request, committed at its end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from newsdesk.security import Limits, ip_hash
+from newsdesk.store.db import session_scope
+from newsdesk.web.sessions import get_auth
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    with session_scope(engine_of(request)) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+
+# --- the client -----------------------------------------------------------------------------
+
+
+def limits_of(request: Request) -> Limits:
+    limits: Limits = request.app.state.reader_limits
+    return limits
+
+
+def client_ip(request: Request) -> str:
+    """The client address as the ASGI server saw it (run uvicorn with --proxy-headers and
+    --forwarded-allow-ips behind a reverse proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def client_hash(request: Request) -> str:
+    return ip_hash(get_auth(request).secret_key, client_ip(request))
+
+
+def is_fetch(request: Request) -> bool:
+    """True for requests from web/static/comments.js (or htmx), which want HTML fragments."""
+    return (
+        request.headers.get("x-requested-with", "").lower() == "fetch"
+        or request.headers.get("hx-request", "").lower() == "true"
+    )
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, name, context, status_code=status_code, headers=headers
+    )
+    return response
+
+
+def fail(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Any:
+    """Refuse a request: a plain-text message for fetch() callers, else the error page."""
+    if is_fetch(request):
+        return PlainTextResponse(message, status_code=status, headers=headers)
+    raise HTTPException(status, message, headers=headers)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
