@@ -11,6 +11,8 @@ import lxml.html
 import nh3
 from lxml.etree import ParserError, _Element
 
+from newsdesk.forksafe import LXML
+
 ALLOWED_TAGS = frozenset(
     {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "a", "em", "strong"}
     | {"b", "i", "figure", "figcaption", "img", "br", "pre", "code"}
@@ -213,6 +215,11 @@ def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment: paragraphs separated by a blank line, <br> kept as newline."""
     if not fragment or not fragment.strip():
         return ""
+    with LXML:  # no fork while lxml runs (see newsdesk.forksafe)
+        return _html_to_text(fragment)
+
+
+def _html_to_text(fragment: str) -> str:
     bounded = bound_depth(fragment)
     try:
         root = lxml.html.fragment_fromstring(bounded, create_parent="div")

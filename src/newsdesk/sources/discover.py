@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from newsdesk.forksafe import LXML
 from newsdesk.sources.feeds import parse_feed
 from newsdesk.sources.sniff import looks_like_feed
 
@@ -52,6 +53,11 @@ def discover_feeds(html: str, base_url: str) -> list[str]:
     """
     if not html.strip():
         return []
+    with LXML:  # no fork while lxml runs (see newsdesk.forksafe)
+        return _discover_feeds(html, base_url)
+
+
+def _discover_feeds(html: str, base_url: str) -> list[str]:
     parser = lxml.html.HTMLParser(encoding="utf-8")
     try:
         root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)

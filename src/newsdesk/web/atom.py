@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from lxml import etree
 
 from newsdesk import __version__
+from newsdesk.forksafe import LXML
 from newsdesk.store.db import session_scope
 from newsdesk.web import queries, reading
 from newsdesk.web.api.common import base_url, request_path_url, site_url
@@ -81,6 +82,11 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
 
 
 def render_feed(feed: AtomFeed) -> bytes:
+    with LXML:  # no fork while lxml runs (see newsdesk.forksafe)
+        return _render_feed(feed)
+
+
+def _render_feed(feed: AtomFeed) -> bytes:
     root = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
     _sub(root, "id", feed.id)
     _sub(root, "title", feed.title, type="text")
