@@ -11,7 +11,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,6 @@ from urllib.parse import quote, unquote, urlsplit
 import feedparser
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, select
@@ -43,11 +41,11 @@ from newsdesk.web.app import (
 )
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
-    from .api_support import Accounts, accounts, data
+    from .api_support import Accounts, accounts, data, running
     from .readers_support import _fast_hashing, engine, login
     from .webdata import Dataset
 except ImportError:
-    from api_support import Accounts, accounts, data  # type: ignore[no-redef]  # noqa: F401
+    from api_support import Accounts, accounts, data, running  # type: ignore[no-redef]  # noqa: F401
     from readers_support import _fast_hashing, engine, login  # type: ignore[no-redef]  # noqa: F401
     from webdata import Dataset  # type: ignore[no-redef]
 
@@ -57,25 +55,6 @@ EVIL = "evil.example"
 ODD_OUTLET = "Le \"Monde\" café & co / 100% <sûr> #1? 'ok' +plus"
 ODD_TAG = "Café_Zürich"
 UNSTABLE = {"date", "set-cookie"}  # differ between any two responses
-
-
-@contextmanager
-def running(config: uvicorn.Config) -> Iterator[str]:
-    """Run a uvicorn server from `config` (port 0: a free one) in a thread; its base URL."""
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def serve(app: FastAPI, settings: Settings) -> Any:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,7 +35,6 @@ from newsdesk.sources.backoff import next_delay
 from newsdesk.sources.entry import Entry, FeedError, ParsedFeed
 from newsdesk.sources.feeds import parse_feed_bounded
 from newsdesk.sources.fetch import Fetcher, FetchError, HostPacer, Response
-from newsdesk.sources.urls import canonicalize
 from newsdesk.store.bulk import in_chunks
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Feed, FeedArticle, utcnow
@@ -337,17 +336,9 @@ def _safe_candidate(entry: Entry, outlet: str, batch: FeedRun) -> Candidate:
     except Exception as exc:
         message = f"the feed's text of this item is unreadable: {type(exc).__name__}: {exc}"
     batch.notes.append((entry.url, "parse", message))
-    return Candidate(
-        url=canonicalize(entry.url),
-        page_url=entry.url,
-        guid=entry.guid,
-        title=entry.title,
-        outlet=outlet,
-        author=entry.author,
-        published=entry.published,
-        image_url=entry.image_url,
-        extraction_error=message,
-    )
+    cand = candidate_from_entry(replace(entry, content_html="", summary_html=""), outlet)
+    cand.extraction_error = message
+    return cand
 
 
 def _items_note(listed: int, limit: int) -> str:
