@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install browser bench clean test-llm llm-model test-pg
+.PHONY: run test test-fast lint install browser bench clean test-llm llm-model test-pg
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: $(STAMP)
 test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -q --durations=20
 	PG_OPTIONAL=1 bash scripts/test-pg.sh
+
+# The quick loop while developing: no slow, browser or fuzz tests (about a minute on 2 cores).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not fuzz"
 
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py --json bench/results/extraction.json

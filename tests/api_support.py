@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from newsdesk.web.tokens import create_api_token
+from newsdesk.tokens import create_api_token
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .conftest import shared_data

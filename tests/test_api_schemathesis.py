@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
@@ -27,6 +28,8 @@ except ImportError:
     from api_support import Accounts, accounts, data  # type: ignore[no-redef]  # noqa: F401
     from readers_support import _fast_hashing, app, engine  # type: ignore[no-redef]  # noqa: F401
     from webdata import Dataset  # type: ignore[no-redef]
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
 EXAMPLES = 10  # per operation and generation mode
 BUDGET = 60.0  # seconds, for the whole run

@@ -19,6 +19,9 @@ except ImportError:  # pragma: no cover
     from stories_support import bbc_business_records, import_records  # type: ignore[no-redef]
 
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
+
 @pytest.fixture(scope="module")
 def business(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Twenty BBC business articles (270-289; 280: "Shares in American Express surged ...")."""

@@ -11,8 +11,8 @@ from lxml import etree
 from sqlalchemy.engine import Engine
 
 from newsdesk.store import Article, session_scope
+from newsdesk.tokens import create_api_token
 from newsdesk.web.atom import ATOM_NS, rfc3339
-from newsdesk.web.tokens import create_api_token
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .api_support import Accounts, accounts, data

@@ -171,3 +171,33 @@ def test_import_enrich_export_and_ask(tmp_path: Path, settings: Settings):
     obj = json.loads(analyzed.stdout)
     assert set(obj) == {"summary", "key_points", "hashtags", "entities", "quotes"}
     assert len(obj["summary"]) == 3
+
+
+def test_users_and_tokens_commands_do_not_load_fastapi(settings: Settings):
+    """`newsdesk users create` and `newsdesk tokens create` stay clear of the web stack."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from newsdesk.cli import app\n"
+        "runner = CliRunner()\n"
+        "made = runner.invoke(app, ['users', 'create', 'alice'])\n"
+        "assert made.exit_code == 0, made.output\n"
+        "token = runner.invoke(app, ['tokens', 'create', 'alice', '--name', 'app'])\n"
+        "assert token.exit_code == 0, token.output\n"
+        "assert token.output.strip(), token.output\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette')))\n"
+    )
+    env = {
+        **os.environ,
+        **env_for(settings),
+        "NEWSDESK_PASSWORD": "correct horse battery staple",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -28,6 +28,9 @@ except ImportError:  # pragma: no cover
     from stories_support import ecb_documents, import_records, record  # type: ignore[no-redef]
 
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
+
 @pytest.fixture
 def small(settings: Settings) -> tuple[Settings, list[int]]:
     """Eight ECB+ articles (two events) in a fresh database."""

@@ -194,6 +194,7 @@ def test_unclosed_deep_nesting_keeps_the_text() -> None:
     assert "deep text" in sanitize_html(fragment)
 
 
+@pytest.mark.slow
 def test_sanitizing_cost_grows_linearly_with_nesting() -> None:
     # CPU time of 100,000 nested <div>s against a flat fragment of the same size, so the test
     # holds on any CPU. Before the depth bound the nested one took 148 s (flat: 0.3 s).
@@ -212,6 +213,7 @@ def test_sanitizing_cost_grows_linearly_with_nesting() -> None:
     assert cpu(deep) < 5 * cpu(flat) + 0.05
 
 
+@pytest.mark.slow
 def test_real_feed_fragments_are_never_changed_by_the_depth_bound() -> None:
     from newsdesk.sources.feeds import parse_feed
 

@@ -27,6 +27,8 @@ from newsdesk.sources.charset import decode_body
 
 from .conftest import shared_data
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 FIELDS = ("title", "author", "url", "hostname", "date", "sitename", "description", "image")
 
 BYLINES = """<html><head><title>t</title></head><body><article>

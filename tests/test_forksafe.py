@@ -10,8 +10,12 @@ from __future__ import annotations
 import multiprocessing
 import threading
 
+import pytest
+
 from newsdesk.extract.sanitize import html_to_text
 from newsdesk.sources.discover import discover_feeds
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
 PAGE = "<div><p>Paragraph with <a href='/x'>a link</a> and <b>bold</b> text.</p></div>" * 200
 

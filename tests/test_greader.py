@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from newsdesk.security import Limit
+from newsdesk.tokens import create_api_token
 from newsdesk.web.greader import long_id, parse_item_id
-from newsdesk.web.tokens import create_api_token
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .api_support import Accounts, accounts, data, live_server

@@ -96,6 +96,7 @@ def count(engine: Engine, model: type[Base], *where: ColumnElement[bool]) -> int
 # ---------------------------------------------------------------- 1. the event loop
 
 
+@pytest.mark.slow
 def test_heavy_item_is_processed_off_the_event_loop(
     http_server: LoopbackServer, settings: Settings
 ):
@@ -118,6 +119,7 @@ def test_heavy_item_is_processed_off_the_event_loop(
     assert longest < direct / 4, (longest, direct)
 
 
+@pytest.mark.slow
 def test_loop_keeps_running_while_another_process_holds_the_database(
     http_server: LoopbackServer, settings: Settings
 ):
@@ -155,6 +157,7 @@ def test_loop_keeps_running_while_another_process_holds_the_database(
 # ---------------------------------------------------------------- 2. items per feed
 
 
+@pytest.mark.slow
 def test_huge_feed_keeps_the_newest_items_and_records_the_rest(
     http_server: LoopbackServer, settings: Settings
 ):
@@ -221,6 +224,7 @@ def _rank(dates: list[datetime | None], i: int) -> tuple[bool, float, int]:
     return (moment is None, -moment.timestamp() if moment else 0, i)
 
 
+@pytest.mark.slow
 def test_item_bound_on_real_feeds_keeps_what_a_full_parse_ranks_newest() -> None:
     """On 70 real RSS, Atom and JSON feeds, cutting before the parser keeps exactly the
     entries a full parse gives that are newest (undated last, in document order)."""
@@ -293,6 +297,7 @@ def test_host_pacer_is_a_token_bucket() -> None:
     assert HostPacer(per_minute=0, burst=1).delay(url, now=0.0) == 0  # off
 
 
+@pytest.mark.slow
 def test_pages_of_one_host_wait_for_the_rate_and_none_is_dropped(
     http_server: LoopbackServer, settings: Settings
 ):

@@ -38,6 +38,8 @@ except ImportError:  # pragma: no cover
     from conftest import shared_data  # type: ignore[no-redef]
     from stories_support import ecb_documents, import_records, record  # type: ignore[no-redef]
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 SOURCES = [
     "Iran launched 12 missiles at Israel on Tuesday, officials in Jerusalem said.",
     "The Israeli army said most of them were intercepted over the Negev desert.",

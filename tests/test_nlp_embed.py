@@ -11,6 +11,8 @@ import pytest
 from newsdesk.nlp import embed, quantize
 from tests.conftest import shared_data
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 
 def _bbc_docs(n: int) -> list[tuple[str, str]]:
     files = sorted((shared_data("bbc-news") / "bbc").glob("*/*.txt"))[::50][:n]

@@ -278,6 +278,7 @@ def test_full_content_feed_needs_no_page_fetch(http_server: LoopbackServer, sett
         assert article.text.split()[:5] == body.split()[:5]
 
 
+@pytest.mark.slow
 def test_killed_refresh_resumes_without_duplicates_or_loss(
     http_server: LoopbackServer, settings: Settings, tmp_path: Path
 ):
@@ -452,6 +453,7 @@ def test_bulk_store_matches_storing_one_by_one(settings: Settings):
     assert _store_scenario(settings, bulk=True, tag="bulk") == one_by_one
 
 
+@pytest.mark.slow
 def test_warm_up_compiles_dateparser_only_for_long_lived_pools(settings: Settings):
     """One-shot runs start extracting without dateparser's 1 s of compiling (workers do it
     if a page needs it); `serve`'s long-lived pool compiles it once, before forking."""

@@ -29,6 +29,8 @@ except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
     from readers_support import PASSWORD, fast_hashing, login  # type: ignore[no-redef]
     from webai_support import Site, build_site  # type: ignore[no-redef]
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 MAX_PAGES = 80
 EXTRA = ["/healthz", "/api/v1/articles", "/api/v1/search?q=pirates", "/search?q=pirates"]
 

@@ -29,6 +29,8 @@ from newsdesk.sources.fetch import Fetcher, FetchError, Response
 
 from .conftest import LoopbackServer, Route, shared_data
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 _HEADER = re.compile(r"^\s*Header:\s*([^:\s]+)\s*:[ \t]*(.*?)\s*$", re.MULTILINE)
 _EXPECT = re.compile(rb"Expect:\s*(.*)")
 _SPACE = re.compile(r"\s+")

@@ -277,6 +277,7 @@ def test_backoff_next_delay() -> None:
 # --- concurrency ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_per_host_concurrency_limit(http_server: LoopbackServer, settings: Settings) -> None:
     for i in range(3):
         http_server.route(f"/w{i}", "ok", delay=0.3)

@@ -35,6 +35,9 @@ except ImportError:  # pragma: no cover - run without the tests package
     from stories_support import Corpus, build_corpus, import_records  # type: ignore[no-redef]
 
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     data = shared_data("ecbplus-story-clusters")

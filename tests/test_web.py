@@ -223,7 +223,7 @@ def test_slots_render_when_filled(
             hashtags=["economy"],
             summary="Time Warner's profit rose.",
             key_points=["AOL lost subscribers"],
-            quotes=[slots.Quote("Our results were strong.", "Dick Parsons")],
+            quotes=[slots.QuoteView("Our results were strong.", "Dick Parsons")],
             ask=slots.AskBox(action=f"/articles/{article.id}/ask"),
             related=[],
             comments=[],

@@ -277,6 +277,7 @@ def free_port() -> int:
         return port
 
 
+@pytest.mark.slow
 def test_serve_command(settings: Settings, tmp_path: Path) -> None:
     """`newsdesk serve` itself: links on http://HOST:PORT, HEAD, forwarded headers ignored."""
     port = free_port()
@@ -464,6 +465,7 @@ def locked(settings: Settings) -> Iterator[None]:
         other.close()
 
 
+@pytest.mark.slow
 def test_locked_database_is_503_with_retry_after(
     settings: Settings, data: Dataset, accounts: Accounts
 ) -> None:

@@ -1,15 +1,16 @@
-"""Reader accounts: the username and password rules, making and changing users, bans, and
-login throttling.
+"""Reader accounts: who is asking (Viewer), the username and password rules, making and
+changing users, bans, and login throttling.
 
-No FastAPI here: `newsdesk users ...` and the web app (newsdesk.web.account_pages,
-newsdesk.web.moderation, the Google Reader login) share it. Failed logins are counted in
-login_attempts, so every process sees them.
+No FastAPI here: `newsdesk users ...`, newsdesk.tokens and the web app
+(newsdesk.web.account_pages, newsdesk.web.moderation, the Google Reader login) share it.
+Failed logins are counted in login_attempts, so every process sees them.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -25,6 +26,35 @@ from newsdesk.store.models_readers import ROLES, LoginAttempt, User, UserSession
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,31}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
+
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+# --- who is asking --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The logged-in user of a request (a plain snapshot, safe to use after the DB session)."""
+
+    id: int
+    username: str
+    role: str
+
+    def has_role(self, role: str) -> bool:
+        return ROLE_RANK.get(self.role, -1) >= ROLE_RANK[role]
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.has_role("moderator")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role("admin")
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(user.id, user.username, user.role)
+
 
 # --- rules ----------------------------------------------------------------------------------
 

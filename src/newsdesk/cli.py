@@ -421,7 +421,7 @@ def tokens_create(
     """Create an API token for USERNAME and print it (shown only once)."""
     from newsdesk.accounts import username_key
     from newsdesk.store.models_readers import User
-    from newsdesk.web.tokens import TokenError, create_api_token
+    from newsdesk.tokens import TokenError, create_api_token
 
     engine = _engine(_settings())
     with session_scope(engine) as session:

@@ -564,7 +564,7 @@ class Source:
 
 
 @dataclass
-class Description:
+class DescriptionView:
     phrase: str
     sources: list[Source]
 
@@ -584,7 +584,7 @@ class StoryMention:
 
 @dataclass
 class Explainer:
-    descriptions: list[Description]
+    descriptions: list[DescriptionView]
     quotes: list[SaidQuote]
     stories: list[StoryMention]  # newest first
     related: list[TagLink]  # co-occurring tags, most shared articles first
@@ -640,7 +640,7 @@ def explainer(session: Session, tag: TagLink, limit: int = 12) -> Explainer:
         entry = phrases.setdefault(text.casefold(), (text, []))
         if all(s.article_id != article_id for s in entry[1]):
             entry[1].append(sources[article_id])
-    descriptions = [Description(text, _newest_first(srcs)) for text, srcs in phrases.values()]
+    descriptions = [DescriptionView(text, _newest_first(srcs)) for text, srcs in phrases.values()]
     descriptions.sort(key=lambda d: -len(d.sources))  # stable: newest stay first among equals
 
     said: OrderedDict[str, SaidQuote] = OrderedDict()

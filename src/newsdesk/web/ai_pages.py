@@ -28,8 +28,7 @@ from newsdesk.web.comments import comment_thread
 from newsdesk.web.pages import _url
 from newsdesk.web.request import DbSession, client_hash, engine_of, render
 from newsdesk.web.sessions import current_user
-from newsdesk.web.slots import Answer as AnswerView
-from newsdesk.web.slots import AskBox, Citation
+from newsdesk.web.slots import AnswerView, AskBox, Citation
 
 router = APIRouter()
 

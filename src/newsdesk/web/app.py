@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsdesk import __version__
+from newsdesk.accounts import Viewer
 from newsdesk.config import Settings
 from newsdesk.security import Limits, ensure_secret_key, warm_up
 from newsdesk.store.db import connect
@@ -44,7 +45,7 @@ from newsdesk.web.api.errors import RETRY_AFTER, is_busy
 from newsdesk.web.csrf import CsrfMiddleware, csrf_field, csrf_token
 from newsdesk.web.pages import router
 from newsdesk.web.request import engine_of, render
-from newsdesk.web.sessions import Auth, Viewer
+from newsdesk.web.sessions import Auth
 from newsdesk.web.templating import make_env
 
 if TYPE_CHECKING:

@@ -22,12 +22,12 @@ from lxml import etree
 from newsdesk import __version__
 from newsdesk.forksafe import LXML
 from newsdesk.store.db import session_scope
+from newsdesk.tokens import FEED_SCOPES, resolve_token
 from newsdesk.web import queries, reading
 from newsdesk.web.api.common import base_url, request_path_url, site_url
 from newsdesk.web.request import engine_of
 from newsdesk.web.templating import excerpt as shorten
 from newsdesk.web.templating import quote_path, safe_url
-from newsdesk.web.tokens import FEED_SCOPES, resolve_token
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -120,7 +120,7 @@ def _render_feed(feed: AtomFeed) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-def article_entry(request: Request, entry: reading.Entry) -> AtomEntry:
+def article_entry(request: Request, entry: reading.ListedArticle) -> AtomEntry:
     a = entry.article
     when = a.published_at or a.fetched_at
     link = site_url(request, f"/articles/{a.id}")

@@ -24,12 +24,13 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from newsdesk.accounts import Viewer
 from newsdesk.security import Limit, rate_check, rate_record, safe_next
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article, Base, utcnow
 from newsdesk.store.models_readers import Comment, CommentReport, CommentRevision, User
 from newsdesk.web.request import client_hash, engine_of, fail, is_fetch, limits_of, render
-from newsdesk.web.sessions import Viewer, current_user
+from newsdesk.web.sessions import current_user
 
 MAX_BODY = 10_000
 REPORTED = "Thank you: the moderators will look at the comment you reported."

@@ -36,22 +36,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MultiDict
 
 from newsdesk import subscriptions
-from newsdesk.accounts import login_wait, username_key
+from newsdesk.accounts import Viewer, login_wait, username_key
 from newsdesk.security import hash_password, verify_password
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article, Feed, FeedArticle, utcnow
 from newsdesk.store.models_readers import LoginAttempt, User, UserFeed
-from newsdesk.web import reading
-from newsdesk.web.api.common import request_path_url
-from newsdesk.web.queries import MAX_ID, sort_key
-from newsdesk.web.request import client_hash, engine_of
-from newsdesk.web.sessions import Viewer
-from newsdesk.web.tokens import (
+from newsdesk.tokens import (
     GREADER_SCOPES,
     derived_login_token,
     resolve_login_token,
     resolve_token,
 )
+from newsdesk.web import reading
+from newsdesk.web.api.common import request_path_url
+from newsdesk.web.queries import MAX_ID, sort_key
+from newsdesk.web.request import client_hash, engine_of
 
 log = logging.getLogger("newsdesk.greader")
 router = APIRouter(include_in_schema=False)
@@ -371,7 +370,7 @@ def _origins(
 
 
 def _items(
-    session: Session, viewer: Viewer, entries: Sequence[reading.Entry]
+    session: Session, viewer: Viewer, entries: Sequence[reading.ListedArticle]
 ) -> list[dict[str, Any]]:
     ids = [e.article.id for e in entries]
     full = (

@@ -12,14 +12,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from newsdesk.accounts import Viewer
 from newsdesk.security import safe_next
 from newsdesk.store.db import session_scope
 from newsdesk.store.models_readers import FOLLOW_KINDS, TOKEN_SCOPES
+from newsdesk.tokens import TokenError, issue_token, list_tokens, revoke_token
 from newsdesk.web import reading
 from newsdesk.web.api.common import base_url
 from newsdesk.web.request import engine_of, login_redirect, render
-from newsdesk.web.sessions import Viewer, current_user, require_user
-from newsdesk.web.tokens import TokenError, issue_token, list_tokens, revoke_token
+from newsdesk.web.sessions import current_user, require_user
 
 router = APIRouter(prefix="/me")
 PAGE_SIZE = 20

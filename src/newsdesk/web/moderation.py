@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
-from newsdesk.accounts import set_banned, username_key
+from newsdesk.accounts import Viewer, set_banned, username_key
 from newsdesk.security import safe_next
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import utcnow
 from newsdesk.store.models_readers import ROLES, Comment, CommentReport, User
 from newsdesk.web.comments import REPORT_REASONS, Target
 from newsdesk.web.request import engine_of, login_redirect, render
-from newsdesk.web.sessions import Viewer, current_user
+from newsdesk.web.sessions import current_user
 
 router = APIRouter()
 QUEUE_LIMIT = 100

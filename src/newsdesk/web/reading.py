@@ -107,7 +107,7 @@ class Listing:
 
 
 @dataclass
-class Entry:
+class ListedArticle:
     """An article in a listing with the user's marks (duck-types queries.ArticleItem)."""
 
     article: Article
@@ -126,7 +126,7 @@ class Entry:
 
 @dataclass
 class EntryPage:
-    items: list[Entry]
+    items: list[ListedArticle]
     next: Position | None
 
 
@@ -228,7 +228,7 @@ def list_entries(
     stmt = stmt.options(defer(Article.text), defer(Article.html))
     rows = session.execute(stmt.limit(limit + 1)).all()
     items = [
-        Entry(article, text or _plain(article.summary), r_at, s_at)
+        ListedArticle(article, text or _plain(article.summary), r_at, s_at)
         for article, text, r_at, s_at, _ in rows
     ]
     more = len(items) > limit
@@ -268,7 +268,7 @@ def list_ids(
     return IdPage(items, nxt)
 
 
-def starred_entries(session: Session, user_id: int, limit: int = 50) -> list[Entry]:
+def starred_entries(session: Session, user_id: int, limit: int = 50) -> list[ListedArticle]:
     """The user's starred articles, most recently starred first."""
     stmt = (
         select(
@@ -287,12 +287,14 @@ def starred_entries(session: Session, user_id: int, limit: int = 50) -> list[Ent
         .limit(max(1, min(limit, MAX_PAGE)))
     )
     return [
-        Entry(article, text or _plain(article.summary), r_at, s_at)
+        ListedArticle(article, text or _plain(article.summary), r_at, s_at)
         for article, text, r_at, s_at in session.execute(stmt).all()
     ]
 
 
-def entries_by_ids(session: Session, user_id: int | None, ids: Iterable[int]) -> list[Entry]:
+def entries_by_ids(
+    session: Session, user_id: int | None, ids: Iterable[int]
+) -> list[ListedArticle]:
     """The given articles (unknown ids skipped), newest first, with the user's marks."""
     wanted = sorted({i for i in ids if 0 < i <= MAX_ID})
     if not wanted:
@@ -304,7 +306,7 @@ def entries_by_ids(session: Session, user_id: int | None, ids: Iterable[int]) ->
     for article in articles:
         mark = marks.get(article.id)
         result.append(
-            Entry(
+            ListedArticle(
                 article,
                 (article.text or "")[:EXCERPT_CHARS] or _plain(article.summary),
                 mark.read_at if mark else None,

@@ -19,41 +19,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from newsdesk.accounts import Viewer
 from newsdesk.security import new_token, purge_rate_events, token_hash
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import utcnow
-from newsdesk.store.models_readers import ROLES, LoginAttempt, User, UserSession
+from newsdesk.store.models_readers import LoginAttempt, User, UserSession
 
 SESSION_COOKIE = "newsdesk_session"
 USER_SESSION_LIFETIME = timedelta(days=30)
 PURGE_EVERY = timedelta(minutes=10)
-ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 # --- who is asking --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The logged-in user of a request (a plain snapshot, safe to use after the DB session)."""
-
-    id: int
-    username: str
-    role: str
-
-    def has_role(self, role: str) -> bool:
-        return ROLE_RANK.get(self.role, -1) >= ROLE_RANK[role]
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.has_role("moderator")
-
-    @property
-    def is_admin(self) -> bool:
-        return self.has_role("admin")
-
-    @classmethod
-    def of(cls, user: User) -> Viewer:
-        return cls(user.id, user.username, user.role)
 
 
 @dataclass

@@ -30,7 +30,7 @@ PRONOUNS = {"i", "it", "he", "she", "they", "we", "you", "this", "that", "who", 
 
 
 @dataclass
-class TagLink:
+class SlotTag:
     """A hashtag linking to its tag page (views.TAG_PAGE)."""
 
     slug: str
@@ -43,7 +43,7 @@ class TagLink:
 
 
 @dataclass
-class Quote:
+class QuoteView:
     text: str
     speaker: str | None = None
     speaker_url: str | None = None  # the speaker's explainer page (a known entity)
@@ -61,7 +61,7 @@ class Citation:
 
 
 @dataclass
-class Answer:
+class AnswerView:
     question: str
     answer: str
     answered: bool = True
@@ -77,11 +77,11 @@ class AskBox:
     """The "Ask about this story" form: enabled when present (POSTs `question` to `action`)."""
 
     action: str
-    answers: list[Answer] = field(default_factory=list)
+    answers: list[AnswerView] = field(default_factory=list)
 
 
 @dataclass
-class Comment:
+class CommentView:
     author: str
     body: str  # plain text; escaped when rendered
     created_at: datetime | None = None
@@ -113,16 +113,16 @@ class StoryLink:
 
 @dataclass
 class ArticleSlots:
-    hashtags: list[TagLink | str] = field(default_factory=list)  # str: a search link
+    hashtags: list[SlotTag | str] = field(default_factory=list)  # str: a search link
     summary: str | None = None  # AI summary, plain text
     # Written by the optional LLM from the summary's sentences (newsdesk.llm_summaries).
     abstractive: str | None = None
     abstractive_model: str | None = None
     key_points: list[str] = field(default_factory=list)
-    quotes: list[Quote] = field(default_factory=list)
+    quotes: list[QuoteView] = field(default_factory=list)
     ask: AskBox | None = None  # None: feature off
     related: list[ArticleItem | RelatedLink] = field(default_factory=list)
-    comments: list[Comment] | None = None  # None: feature off; [] shows "no comments yet"
+    comments: list[CommentView] | None = None  # None: feature off; [] shows "no comments yet"
     also_published_by: list[tuple[int, str]] = field(default_factory=list)  # (article id, outlet)
     story_link: StoryLink | None = None  # the story this article is part of (2+ articles)
 
@@ -154,7 +154,7 @@ def article_slots(
         taken = {t.slug.lower() for t in tags}
         extra = [e for e in ai.entities if e.slug.lower() not in taken]
         tags += extra[: MIN_HASHTAGS - len(tags)]
-    slots.hashtags = [TagLink(t.slug, t.label, t.kind) for t in tags]
+    slots.hashtags = [SlotTag(t.slug, t.label, t.kind) for t in tags]
 
     sentences = [" ".join(s.split()) for s in ai.summary if s and s.strip()]
     slots.summary = " ".join(sentences) or None
@@ -177,7 +177,7 @@ def article_slots(
             continue
         speaker = _speaker(q.speaker)
         slots.quotes.append(
-            Quote(
+            QuoteView(
                 text=text,
                 speaker=speaker,
                 speaker_url=views.tag_url(q.speaker_slug) if speaker and q.speaker_slug else None,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from newsdesk.accounts import Viewer
 from newsdesk.store.db import session_scope
 from newsdesk.store.models_readers import Follow
 from newsdesk.stories import views
@@ -18,7 +19,6 @@ from newsdesk.web.api import common, schemas
 from newsdesk.web.api.deps import OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
 from newsdesk.web.request import engine_of
-from newsdesk.web.sessions import Viewer
 
 router = APIRouter(tags=["stories and tags"])
 MAX_OFFSET = 1000

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from newsdesk.accounts import Viewer
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import utcnow
 from newsdesk.store.models_readers import Comment as CommentRow
@@ -20,7 +21,6 @@ from newsdesk.web.api.deps import CurrentViewer, OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
 from newsdesk.web.comments import CommentRefused, Node, Target
 from newsdesk.web.request import engine_of
-from newsdesk.web.sessions import Viewer
 
 router = APIRouter(tags=["comments"])
 Id = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]

@@ -11,7 +11,7 @@ from fastapi import Query, Request
 from newsdesk.store.models import Feed as FeedRow
 from newsdesk.web.api import schemas
 from newsdesk.web.api.errors import ApiError
-from newsdesk.web.reading import Entry, Position
+from newsdesk.web.reading import ListedArticle, Position
 from newsdesk.web.templating import quote_path
 
 CursorParam = Annotated[
@@ -82,7 +82,7 @@ def position(raw: str | None) -> Position | None:
     return pos
 
 
-def article(request: Request, entry: Entry, signed_in: bool) -> schemas.Article:
+def article(request: Request, entry: ListedArticle, signed_in: bool) -> schemas.Article:
     a = entry.article
     return schemas.Article(
         id=a.id,

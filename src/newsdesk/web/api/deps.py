@@ -15,12 +15,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from newsdesk.accounts import Viewer
 from newsdesk.store.db import session_scope
+from newsdesk.tokens import API_SCOPES, resolve_token
 from newsdesk.web.api.errors import ApiError
 from newsdesk.web.csrf import CROSS_SITE, CSRF_HEADER, SAFE_METHODS, cross_site, csrf_valid
 from newsdesk.web.request import engine_of
-from newsdesk.web.sessions import Viewer, get_auth
-from newsdesk.web.tokens import API_SCOPES, resolve_token
+from newsdesk.web.sessions import get_auth
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Feed as FeedRow
+from newsdesk.tokens import TokenError, issue_token, list_tokens, revoke_token
 from newsdesk.web import queries, reading
 from newsdesk.web.api import common, schemas
 from newsdesk.web.api.deps import CurrentViewer
@@ -15,7 +16,6 @@ from newsdesk.web.api.errors import ApiError, responses
 from newsdesk.web.csrf import csrf_token
 from newsdesk.web.request import engine_of
 from newsdesk.web.sessions import get_auth
-from newsdesk.web.tokens import TokenError, issue_token, list_tokens, revoke_token
 
 router = APIRouter(prefix="/me", tags=["you"])
 FeedId = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]

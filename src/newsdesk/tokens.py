@@ -25,11 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from newsdesk.accounts import Viewer
 from newsdesk.security import new_token, token_hash
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import utcnow
 from newsdesk.store.models_readers import TOKEN_SCOPES, ApiToken, User
-from newsdesk.web.sessions import Viewer
 
 MAX_TOKEN_CHARS = 256
 MAX_NAME_CHARS = 128
