@@ -30,6 +30,9 @@ from newsdesk.sources.guard import (
 __all__ = ["BlockedURL", "FetchError", "Fetcher", "HostPacer", "Response", "parse_retry_after"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# A body that is itself a gzip file (a ``.xml.gz`` feed served as application/gzip,
+# application/octet-stream or anything else, no Content-Encoding) starts with these bytes.
+GZIP_MAGIC = b"\x1f\x8b"
 ROBOTS_MAX_BYTES = 512 * 1024
 DEFAULT_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
@@ -40,7 +43,8 @@ DEFAULT_ACCEPT = (
 
 @dataclass
 class Response:
-    """A completed fetch. ``headers`` has lower-case keys; ``body`` is already decompressed."""
+    """A completed fetch. ``headers`` has lower-case keys; ``body`` is already decompressed
+    (Content-Encoding, and a body that is itself gzip-compressed: see ``Fetcher``)."""
 
     url: str
     status: int
@@ -158,6 +162,32 @@ def _host_key(url: str) -> str:
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
 
 
+def _gunzip_body(url: str, body: bytes, max_bytes: int) -> bytes:
+    """A gzip-compressed body (not a Content-Encoding: the document is a gzip file),
+    decompressed without ever holding more than ``max_bytes`` of output (gzip bombs)."""
+    decoder = make_decoder("gzip")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for piece in decoder.decode(body, max_bytes):
+            size += len(piece)
+            chunks.append(piece)
+        for piece in decoder.flush(max_bytes - size):
+            chunks.append(piece)
+    except BodyTooLarge:
+        raise FetchError(
+            url,
+            "too_large",
+            f"body of {url} is gzip-compressed and exceeds the limit once decompressed "
+            f"(limit {max_bytes} bytes)",
+        ) from None
+    except ValueError:
+        raise FetchError(
+            url, "network", f"cannot decode body of {url}: corrupt gzip-compressed document"
+        ) from None
+    return b"".join(chunks)
+
+
 class HostPacer:
     """A request rate per host: a token bucket holding ``burst`` requests, refilled at
     ``per_minute`` a minute. ``await pacer.wait(url)`` returns when that URL's host may be
@@ -206,7 +236,9 @@ class Fetcher:
 
     Redirects are followed by hand (at most ``settings.max_redirects``) and every hop goes
     through the SSRF guard, both before the request and again at connect time. Bodies are
-    streamed and capped at ``settings.max_body_bytes`` after decompression. Each hop gets at
+    streamed and capped at ``settings.max_body_bytes`` after decompression. A body that is
+    itself a gzip file (starts with 1f 8b: a ``.xml.gz`` feed, whatever its Content-Type) is
+    decompressed too, under the same cap. Each hop gets at
     most ``settings.timeout`` seconds in total, time spent queueing for the global and
     per-host semaphores excluded. Proxy environment variables are ignored (``trust_env=False``):
     a proxy would connect on our behalf and defeat the connect-time address check.
@@ -414,7 +446,10 @@ class Fetcher:
             raise too_large("exceeds the limit once decompressed") from None
         except ValueError as exc:
             raise FetchError(url, "network", f"cannot decode body of {url}: {exc}") from None
-        return b"".join(chunks)
+        body = b"".join(chunks)
+        if body.startswith(GZIP_MAGIC):
+            body = _gunzip_body(url, body, max_bytes)
+        return body
 
     async def _allowed(self, url: str) -> bool:
         """Whether robots.txt of ``url``'s host lets our user agent fetch it."""

@@ -115,13 +115,17 @@ def is_json_candidate(body: bytes, content_type: str | None) -> bool:
 
 
 def looks_like_feed(body: bytes, content_type: str | None) -> bool:
-    """Whether a response is probably a feed (by media type, else by its first element)."""
+    """Whether a response is probably a feed (by media type, else by its first element).
+
+    The media type only ever says yes: feeds served as text/html, text/plain,
+    application/octet-stream... are recognised by their content."""
     mime, _ = content_type_params(content_type)
     if mime in FEED_MIME_TYPES:
         return True
     text = prolog_text(body, _SNIFF)
     if text.lstrip().startswith("{"):
-        return "jsonfeed.org/version" in text
+        # JSON objects are unordered: "version" may come after a long "items" list.
+        return "jsonfeed.org/version" in text or b"jsonfeed.org/version" in body
     if is_html(body):
         return False
     return (_root_name(text) or "").rpartition(":")[2] in FEED_ROOTS
