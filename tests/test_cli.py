@@ -201,3 +201,52 @@ def test_users_and_tokens_commands_do_not_load_fastapi(settings: Settings):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+HEAVY_MODULES = (
+    "spacy",
+    "onnxruntime",
+    "trafilatura",
+    "numpy",
+    "scipy",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "httpx",
+    "alembic",
+)
+
+
+def test_light_commands_do_not_load_heavy_modules(settings: Settings):
+    """`--help`, `feeds list`, `stats` and `errors` start on Typer, SQLAlchemy and the store only
+    (no NLP, models, extraction, web stack, HTTP client, or Alembic on a database at head)."""
+    import os
+    import subprocess
+    import sys
+
+    from newsdesk.store import Feed, connect, session_scope
+
+    with session_scope(connect(settings.db_url)) as session:  # migrated to head beforehand
+        session.add(Feed(url="https://example.org/feed.xml", title="Example"))
+    script = (
+        "import sys\n"
+        "from newsdesk.cli import app\n"
+        "sys.argv = ['newsdesk', *sys.argv[1:]]\n"
+        "try:\n"
+        "    app()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"heavy = {HEAVY_MODULES!r}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    env = {**os.environ, **env_for(settings)}
+    for args in (["--help"], ["feeds", "list"], ["stats"], ["errors"]):
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, (args, done.stderr)
+        assert done.stdout.strip().splitlines()[-1] == "[]", (args, done.stdout)

@@ -91,3 +91,32 @@ def test_a_savepoint_waits_for_another_writer_instead_of_failing(
     other.close()
     assert errors == []
     assert _feeds(engine) == ["https://a.example/feed", "https://o.example/"]
+
+
+def test_head_revision_is_the_migrations_head(tmp_path: Path) -> None:
+    # connect() skips Alembic when the database records HEAD_REVISION: it must be the real head.
+    from alembic.script import ScriptDirectory
+
+    from newsdesk.store.db import HEAD_REVISION, alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(f"sqlite:///{tmp_path / 'x.sqlite'}"))
+    assert script.get_heads() == [HEAD_REVISION]
+
+
+def test_connect_migrates_a_new_database_and_then_skips_alembic(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from newsdesk.store.db import HEAD_REVISION, at_head
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    engine = connect(url, migrate=False)
+    assert not at_head(engine)  # no alembic_version table yet
+    engine = connect(url)
+    assert at_head(engine)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD_REVISION
+    connect(url)  # at head: no upgrade, nothing changes
+    assert at_head(engine)
+    with engine.begin() as conn:  # an older schema version is not taken for the head
+        conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    assert not at_head(engine)

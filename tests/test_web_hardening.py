@@ -35,6 +35,7 @@ from newsdesk.web import create_app
 from newsdesk.web.api.common import normalize_base_url
 from newsdesk.web.app import (
     SECURITY_HEADERS,
+    STATIC_CACHE_CONTROL,
     serve_base_url,
     server_config,
     trusted_proxies,
@@ -126,8 +127,9 @@ def test_head_answers_like_get_without_a_body(
             html = got.headers.get("content-type", "").startswith("text/html")
             for name in names - ({"content-length"} if html else set()):  # forms: new tokens
                 assert head.headers[name] == got.headers[name], (path, name)
-        assert client.head("/feeds/latest.atom").headers["content-length"] == str(
-            len(client.get("/feeds/latest.atom").content)
+        plain = {"Accept-Encoding": "identity"}  # the GET's body as sent, not gzip-decoded
+        assert client.head("/feeds/latest.atom", headers=plain).headers["content-length"] == str(
+            len(client.get("/feeds/latest.atom", headers=plain).content)
         )
         assert client.head("/healthz").headers["content-length"] == "15"
         post_only = client.head("/logout")
@@ -506,3 +508,51 @@ def test_exhausted_pool_is_503(settings: Settings, data: Dataset) -> None:
     assert after.status_code == 200
     assert records(small) == []
     small.dispose()
+
+
+def test_pages_are_gzipped_and_static_files_cached_on_a_real_server(
+    settings: Settings, engine: Engine, data: Dataset
+) -> None:
+    import gzip
+    import re
+
+    article = data.by_path("business/001").id
+    tokens = re.compile(rb'(name="csrf_token" value=")[^"]*"')  # a new one in every response
+
+    def same(body: bytes) -> bytes:
+        return tokens.sub(rb'\1"', body)
+
+    with serve(create_app(settings, engine), settings) as url, loopback() as http:
+        for path in ["/", f"/articles/{article}", "/search?q=profits"]:
+            plain = http.get(f"{url}{path}", headers={"Accept-Encoding": "identity"})
+            assert plain.status_code == 200 and "content-encoding" not in plain.headers, path
+            with http.stream("GET", f"{url}{path}", headers={"Accept-Encoding": "gzip"}) as r:
+                raw = b"".join(r.iter_raw())
+            assert r.status_code == 200, path
+            assert r.headers["content-encoding"] == "gzip", path
+            assert "accept-encoding" in r.headers["vary"].lower(), path
+            assert int(r.headers["content-length"]) == len(raw) < len(plain.content), path
+            assert same(gzip.decompress(raw)) == same(plain.content), path
+            assert r.headers["x-frame-options"] == "DENY", path  # security headers kept
+            head = http.head(f"{url}{path}", headers={"Accept-Encoding": "gzip"})
+            assert head.status_code == 200 and head.content == b"", path
+            assert head.headers["content-encoding"] == "gzip", path
+
+        tiny = http.get(f"{url}/healthz", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in tiny.headers  # below the minimum size: not worth it
+
+        static = http.get(f"{url}/static/style.css", headers={"Accept-Encoding": "gzip"})
+        assert static.status_code == 200 and static.headers["content-encoding"] == "gzip"
+        assert static.headers["cache-control"] == STATIC_CACHE_CONTROL
+        assert static.headers["etag"] and static.headers["last-modified"]
+        again = http.get(
+            f"{url}/static/style.css", headers={"If-None-Match": static.headers["etag"]}
+        )
+        assert again.status_code == 304 and again.headers["cache-control"] == STATIC_CACHE_CONTROL
+        head = http.head(f"{url}/static/style.css")
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["cache-control"] == STATIC_CACHE_CONTROL
+        missing = http.get(f"{url}/static/nothing.css")
+        assert missing.status_code == 404 and "public" not in missing.headers.get(
+            "cache-control", ""
+        )

@@ -8,18 +8,15 @@ import os
 # core costs more CPU than it saves (see BENCHMARKS.md). Must be set before numpy loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import func, select
@@ -30,7 +27,14 @@ from newsdesk.store.db import connect, session_scope
 from newsdesk.store.models import Article, ErrorRecord, Feed, FeedArticle
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from newsdesk.sources.opml import SkippedOutline
+
+# Keep the module-level imports light (Typer, rich, SQLAlchemy, the store): `--help`, `feeds
+# list`, `stats` and the other light commands must start fast. Everything heavy (spaCy,
+# onnxruntime, trafilatura, numpy, FastAPI/uvicorn, httpx, the AI layer, Alembic) is imported
+# inside the command that uses it; tests/test_cli.py checks this.
 
 app = typer.Typer(help="newsdesk: a self-hosted, AI-powered news aggregator.", no_args_is_help=True)
 feeds_app = typer.Typer(help="Manage subscribed feeds.", no_args_is_help=True)
@@ -59,6 +63,14 @@ def _engine(settings: Settings) -> Engine:
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -77,6 +89,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def default_opml() -> bytes:
+    from importlib import resources
+
     return resources.files("newsdesk").joinpath("data/default-feeds.opml").read_bytes()
 
 
@@ -170,6 +184,8 @@ def feeds_remove(feed_id: int) -> None:
 @app.command()
 def refresh() -> None:
     """Fetch every feed once, with a progress bar."""
+    import asyncio
+
     from newsdesk.ingest import FeedResult
     from newsdesk.ingest import refresh as run_refresh
 
@@ -246,6 +262,8 @@ def serve(
 
     Links use NEWSDESK_BASE_URL (else http://HOST:PORT); X-Forwarded-For/-Proto are believed
     only from NEWSDESK_TRUSTED_PROXIES."""
+    import asyncio
+
     import uvicorn
 
     from newsdesk.ingest import refresh_forever

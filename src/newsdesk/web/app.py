@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsdesk import __version__
@@ -67,6 +68,15 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
 }
 
+# Responses smaller than this go out uncompressed: gzip's framing and the CPU would cost more
+# than the bytes saved (an error page or a small JSON answer).
+GZIP_MINIMUM_SIZE = 1024
+
+# The templates link static files as /static/NAME?v=<newsdesk version>: the URL changes with
+# each release, not with each edit of the file, so a moderate max-age (a day) rather than a
+# year's `immutable`; StaticFiles' ETag and Last-Modified then revalidate with a 304.
+STATIC_CACHE_CONTROL = "public, max-age=86400"
+
 ERROR_TITLES = {
     400: "Bad request",
     404: "Page not found",
@@ -96,6 +106,15 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class CachedStaticFiles(StaticFiles):
+    """StaticFiles whose files (and 304s) say how long browsers may keep them."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers.setdefault("Cache-Control", STATIC_CACHE_CONTROL)
+        return response
 
 
 class HeadAsGet:
@@ -303,12 +322,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(env=make_env())
     app.include_router(router)
     app.include_router(ai_router)  # stories, hashtags, explainers, asking
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)
     _install_accounts_and_comments(app)  # sessions + CSRF middleware
     _install_my_pages_and_apis(app)  # my feed, tokens, Atom, Google Reader API, /api/v1
+    # Inside HeadAsGet: a HEAD is compressed like its GET (same Content-Encoding, Content-Length
+    # and Vary), and only then is the body dropped.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE)
     app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)
     app.add_middleware(HeadAsGet)
     return app
