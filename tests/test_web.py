@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from newsdesk.accounts import create_user
 from newsdesk.config import Settings
 from newsdesk.store import Article, connect, session_scope
 from newsdesk.web import create_app
@@ -19,10 +20,12 @@ from newsdesk.web.app import SECURITY_HEADERS
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .conftest import shared_data
-    from .webdata import FEED_ERROR, XSS_TITLE, Dataset, populate
+    from .readers_support import fast_hashing, login
+    from .webdata import FEED_ERROR, XSS_TITLE, Dataset, add_page_failures, populate
 except ImportError:
     from conftest import shared_data
-    from webdata import FEED_ERROR, XSS_TITLE, Dataset, populate
+    from readers_support import fast_hashing, login
+    from webdata import FEED_ERROR, XSS_TITLE, Dataset, add_page_failures, populate
 
 
 @pytest.fixture
@@ -283,17 +286,31 @@ def test_search_pagination(
         assert titles_in(first) != titles_in(second)
 
 
-def test_sources_page_shows_feed_health(client: TestClient, data: Dataset) -> None:
+def sources_as(client: TestClient, engine: Engine, role: str | None) -> str:
+    """/sources as an anonymous visitor (role None) or as a freshly created user of role."""
+    if role is not None:
+        with fast_hashing():
+            create_user(engine, f"user-{role}", "correct horse battery", role)
+            login(client, f"user-{role}", "correct horse battery")
+        assert client.get("/me/starred").status_code == 200, "not logged in"
     r = client.get("/sources")
     assert r.status_code == 200
-    html = r.text
+    return r.text
+
+
+def feed_row(html: str, feed_id: int) -> str:
+    return html.split(f'<tr id="feed-{feed_id}"')[1].split("</tr>")[0]
+
+
+def test_sources_page_shows_feed_health(client: TestClient, engine: Engine, data: Dataset) -> None:
+    html = sources_as(client, engine, "admin")
     assert "<title>Sources — 3 feeds, 1 failing — newsdesk</title>" in html
     row = html.split(f'<tr id="feed-{data.feed_ids["technology"]}" class="failing">')[1]
     row = row.split("</tr>")[0]
     assert '<span class="badge badge-error">error</span>' in row
     assert FEED_ERROR in row
-    assert '<td class="num">2</td>' in row  # articles
-    assert '<td class="num">3</td>' in row  # error count
+    assert '<td class="num" data-label="Articles">2</td>' in row
+    assert '<td class="num" data-label="Errors">3</td>' in row  # consecutive fetch errors
     assert ">10 minutes ago</time>" in html or ">12 minutes ago</time>" in html
     assert ">in 19 minutes</time>" in html or ">in 20 minutes</time>" in html
     assert "not scheduled" in html  # the sport feed was never fetched
@@ -301,6 +318,77 @@ def test_sources_page_shows_feed_health(client: TestClient, data: Dataset) -> No
     assert "no main content found (trafilatura returned nothing)" in html
     assert "https://www.bbc.co.uk/news/business-999" in html
     assert '<span class="badge badge-error">extract</span>' in html
+
+
+def test_sources_counts_failed_article_pages(
+    client: TestClient, engine: Engine, data: Dataset
+) -> None:
+    world = add_page_failures(engine, data)
+    html = sources_as(client, engine, None)
+    assert "<title>Sources — 4 feeds, 1 failing, 1 with failing pages — newsdesk</title>" in html
+    # fetched fine, but every article page failed: a warning, never plain "ok"
+    row = feed_row(html, world)
+    assert row.startswith(' class="warning">')
+    assert '<span class="badge badge-warn">warning</span>' in row
+    assert "badge-ok" not in row
+    assert '<span class="pages-failed">3 of 3 article pages failed</span>' in row
+    # one of three business pages failed: still ok, with the share next to it
+    row = feed_row(html, data.feed_ids["business"])
+    assert '<span class="badge badge-ok">ok</span>' in row
+    assert '<span class="pages-failed">1 of 3 article pages failed</span>' in row
+    # no failed pages: no share shown
+    assert "pages-failed" not in feed_row(html, data.feed_ids["technology"])
+    assert "pages-failed" not in feed_row(html, data.feed_ids["sport"])
+    assert html.count('class="pages-failed"') == 2
+
+
+def test_sources_groups_errors_for_admins(
+    client: TestClient, engine: Engine, data: Dataset
+) -> None:
+    world = add_page_failures(engine, data)
+    html = sources_as(client, engine, "admin")
+    errors = html.split('<ol class="error-list">')[1].split("</ol>")[0]
+    groups = errors.split("<li>")[1:]
+    assert len(groups) == 4  # 6 ErrorRecords: the three alike 404s are one group
+    (g404,) = [g for g in groups if "HTTP 404" in g]
+    assert '<strong class="error-count">3 errors</strong>' in g404
+    assert '<p class="error-msg">HTTP 404 for &lt;url&gt; (request &lt;n&gt;)</p>' in g404
+    assert f'<a href="#feed-{world}">BBC News - World</a>' in g404
+    assert ">10 minutes ago</time>" in g404  # the latest of the three
+    assert "For example: https://www.bbc.co.uk/news/world-" in g404
+    (g503,) = [g for g in groups if "HTTP 503 for" in g]
+    assert '<strong class="error-count">1 error</strong>' in g503
+    assert ">1 hour ago</time>" in g503
+    assert errors.count('class="error-count">1 error<') == 3
+    assert "shown to administrators only" not in html
+
+
+@pytest.mark.parametrize("role", [None, "reader"])
+def test_sources_error_details_are_for_admins_only(
+    client: TestClient, engine: Engine, data: Dataset, role: str | None
+) -> None:
+    world = add_page_failures(engine, data)
+    html = sources_as(client, engine, role)
+    for detail in [
+        FEED_ERROR,
+        "HTTP 404",
+        "HTTP 503",
+        "https://www.bbc.co.uk/news/world-",
+        "https://www.bbc.co.uk/news/business-999",
+        "trafilatura",
+        "&lt;url&gt;",
+    ]:
+        assert detail not in html, (role, detail)
+    assert "Error messages and addresses are shown to administrators only." in html
+    # states and counts stay
+    assert '<span class="badge badge-error">error</span>' in feed_row(
+        html, data.feed_ids["technology"]
+    )
+    assert "3 of 3 article pages failed" in feed_row(html, world)
+    errors = html.split('<ol class="error-list">')[1].split("</ol>")[0]
+    assert errors.count("<li>") == 4
+    assert errors.count('<strong class="error-count">3 errors</strong>') == 1
+    assert errors.count('<strong class="error-count">1 error</strong>') == 3
 
 
 def test_first_run_offline(settings: Settings, engine: Engine) -> None:

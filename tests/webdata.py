@@ -141,3 +141,53 @@ def populate(engine: Engine, bbc_news: Path) -> Dataset:
             ]
         )
     return data
+
+
+def add_page_failures(engine: Engine, data: Dataset) -> int:
+    """On top of populate(): one business article page failed, and a new "world" feed whose
+    fetch is fine but whose 3 article pages all failed, with 3 alike HTTP 404 ErrorRecords
+    (differing only in URL and a long id) and one HTTP 503. The world feed's id."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    with session_scope(engine) as s:
+        s.get_one(Article, data.by_path("business/002").id).extraction_error = "HTTP 403"
+        world = Feed(
+            url="https://feeds.bbci.co.uk/news/world/rss.xml",
+            site_url="https://www.bbc.co.uk/news/world",
+            title="BBC News - World",
+            last_fetched_at=now - timedelta(minutes=5),
+            last_success_at=now - timedelta(minutes=5),
+            next_fetch_at=now + timedelta(minutes=25),
+        )
+        s.add(world)
+        s.flush()
+        for n in range(1, 4):
+            url = f"https://www.bbc.co.uk/news/world-{n}"
+            article = Article(  # old: it stays off the top of the home page
+                url=url,
+                title=f"World story {n}",
+                outlet="BBC World",
+                fetched_at=now - timedelta(days=60),
+            )
+            article.extraction_error = f"HTTP 404 for {url}"
+            s.add(article)
+            s.flush()
+            s.add(FeedArticle(feed_id=world.id, article_id=article.id, guid=url))
+            s.add(
+                ErrorRecord(
+                    feed_id=world.id,
+                    url=url,
+                    stage="extract",
+                    message=f"HTTP 404 for {url} (request 6812734{n})",
+                    created_at=now - timedelta(minutes=10 * n),
+                )
+            )
+        s.add(
+            ErrorRecord(
+                feed_id=world.id,
+                url="https://www.bbc.co.uk/news/world-9",
+                stage="extract",
+                message="HTTP 503 for https://www.bbc.co.uk/news/world-9",
+                created_at=now - timedelta(hours=1),
+            )
+        )
+        return world.id

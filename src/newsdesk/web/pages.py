@@ -14,6 +14,7 @@ from newsdesk.web import queries
 from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.queries import Cursor
 from newsdesk.web.request import DbSession, render
+from newsdesk.web.sessions import current_user
 from newsdesk.web.slots import article_slots
 from newsdesk.web.templating import quote_path
 
@@ -148,15 +149,19 @@ def search_page(
 @router.get("/sources", response_class=HTMLResponse, name="sources")
 def sources_page(request: Request, session: DbSession) -> HTMLResponse:
     feeds = queries.feed_health(session)
+    viewer = current_user(request)
     return render(
         request,
         "sources.html",
         {
             "feeds": feeds,
-            "failing": sum(1 for f in feeds if f.feed.last_error),
+            "failing": sum(1 for f in feeds if f.state == "error"),
+            "warning": sum(1 for f in feeds if f.state == "warning"),
             "article_total": queries.article_total(session),
             "feed_names": {f.feed.id: f.feed.name for f in feeds},
-            "errors": queries.recent_errors(session),
+            "error_groups": queries.error_groups(session),
+            # messages and URLs of errors are for admins; everyone sees states and counts
+            "show_details": viewer is not None and viewer.is_admin,
         },
     )
 

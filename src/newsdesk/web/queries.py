@@ -64,6 +64,29 @@ class Page:
 class FeedHealth:
     feed: Feed
     article_count: int
+    failed_pages: int = 0  # of article_count: articles whose page could not be extracted
+
+    @property
+    def state(self) -> str:
+        """ "error" (the feed itself fails), "warning" (fetched, but at least half of its
+        article pages failed), "ok", or "new" (never fetched successfully)."""
+        if self.feed.last_error:
+            return "error"
+        if self.failed_pages and self.failed_pages * 2 >= self.article_count:
+            return "warning"
+        return "ok" if self.feed.last_success_at else "new"
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """ErrorRecords of one feed, stage and normalized reason."""
+
+    feed_id: int | None
+    stage: str
+    reason: str
+    count: int
+    latest: datetime
+    example_url: str
 
 
 def _plain(html: str | None) -> str:
@@ -139,14 +162,19 @@ def article_feeds(session: Session, article_id: int) -> list[Feed]:
 
 
 def feed_health(session: Session) -> list[FeedHealth]:
-    """Every feed with its article count; failing feeds first, then by name."""
+    """Every feed with its article count and failed article pages; failing feeds first."""
     counts = (
-        select(FeedArticle.feed_id, func.count(FeedArticle.article_id).label("n"))
+        select(
+            FeedArticle.feed_id,
+            func.count(FeedArticle.article_id).label("n"),
+            func.count(Article.extraction_error).label("failed"),
+        )
+        .join(Article, Article.id == FeedArticle.article_id)
         .group_by(FeedArticle.feed_id)
         .subquery()
     )
     stmt = (
-        select(Feed, func.coalesce(counts.c.n, 0))
+        select(Feed, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.failed, 0))
         .outerjoin(counts, counts.c.feed_id == Feed.id)
         .order_by(
             Feed.last_error.is_(None),
@@ -154,12 +182,55 @@ def feed_health(session: Session) -> list[FeedHealth]:
             Feed.id,
         )
     )
-    return [FeedHealth(feed, n) for feed, n in session.execute(stmt).all()]
+    return [FeedHealth(feed, n, failed) for feed, n, failed in session.execute(stmt).all()]
 
 
-def recent_errors(session: Session, limit: int = 50) -> list[ErrorRecord]:
-    stmt = select(ErrorRecord).order_by(ErrorRecord.created_at.desc(), ErrorRecord.id.desc())
-    return list(session.scalars(stmt.limit(limit)).all())
+_URL_RE = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+_LONG_NUMBER_RE = re.compile(r"\d[\d_.,]{3,}\d|\b[0-9a-f]{12,}\b", re.IGNORECASE)
+
+
+def error_reason(message: str) -> str:
+    """A message without its URLs and long numbers (ids, sizes), so alike errors group.
+
+    Short numbers stay: "HTTP 404 for https://x/1" and "HTTP 404 for https://x/2" both
+    become "HTTP 404 for <url>", while HTTP 404 and HTTP 503 stay apart.
+    """
+    reason = _URL_RE.sub("<url>", message)
+    reason = _LONG_NUMBER_RE.sub("<n>", reason)
+    return " ".join(reason.split())[:300] or "(no message)"
+
+
+def error_groups(session: Session) -> list[ErrorGroup]:
+    """ErrorRecords grouped per feed, stage and reason; the most recent group first."""
+    stmt = select(
+        ErrorRecord.feed_id,
+        ErrorRecord.stage,
+        ErrorRecord.message,
+        func.count(ErrorRecord.id),
+        func.max(ErrorRecord.created_at),
+        func.max(ErrorRecord.url),
+    ).group_by(ErrorRecord.feed_id, ErrorRecord.stage, ErrorRecord.message)
+    merged: dict[tuple[int | None, str, str], ErrorGroup] = {}
+    for feed_id, stage, message, count, latest, url in session.execute(stmt).all():
+        if isinstance(latest, str):  # max() over a type-decorated column may come back raw
+            latest = datetime.fromisoformat(latest)
+        if latest.tzinfo is None:
+            latest = latest.replace(tzinfo=UTC)
+        key = (feed_id, stage, error_reason(message))
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = ErrorGroup(feed_id, stage, key[2], count, latest, url)
+        else:
+            newer = latest > seen.latest
+            merged[key] = ErrorGroup(
+                feed_id,
+                stage,
+                key[2],
+                seen.count + count,
+                max(latest, seen.latest),
+                url if newer else seen.example_url,
+            )
+    return sorted(merged.values(), key=lambda g: (g.latest, g.count), reverse=True)
 
 
 def article_total(session: Session) -> int:
