@@ -17,10 +17,15 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# The newest migration's revision. `connect` skips Alembic (~0.1 s of imports, a large part of a
-# CLI command's start) when the database already records this one; tests/test_store_db.py checks
-# it against the migrations directory, so a new migration must update it.
-HEAD_REVISION = "0005"
+
+def _head_revision() -> str:
+    """The newest migration's revision, from the file names (``NNNN_name.py``, revision NNNN)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+# `connect` skips Alembic (~0.1 s of imports, a large part of a CLI command's start) when the
+# database already records this revision; tests/test_store_db.py checks it is Alembic's head.
+HEAD_REVISION = _head_revision()
 
 
 BUSY_TIMEOUT = 30.0  # seconds a SQLite write waits for another writer's lock
