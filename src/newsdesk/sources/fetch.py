@@ -6,7 +6,7 @@ import asyncio
 import socket
 import time
 import urllib.robotparser
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -17,7 +17,7 @@ import httpx
 
 from newsdesk.config import Settings
 from newsdesk.sources.charset import content_type_params, decode_body
-from newsdesk.sources.decoders import BodyTooLarge, make_decoder
+from newsdesk.sources.decoders import BodyTooLarge, Decoder, make_decoder
 from newsdesk.sources.errors import BlockedURL, FetchError
 from newsdesk.sources.guard import (
     AddrInfo,
@@ -162,30 +162,40 @@ def _host_key(url: str) -> str:
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
 
 
-def _gunzip_body(url: str, body: bytes, max_bytes: int) -> bytes:
-    """A gzip-compressed body (not a Content-Encoding: the document is a gzip file),
-    decompressed without ever holding more than ``max_bytes`` of output (gzip bombs)."""
-    decoder = make_decoder("gzip")
+async def _decoded(
+    url: str, raw: AsyncIterator[bytes], decoder: Decoder, max_bytes: int, what: str = ""
+) -> bytes:
+    """The pieces of ``raw`` decoded, never holding more than ``max_bytes`` of either (gzip
+    bombs). ``what``: how the body is described in errors ("gzip-compressed")."""
+
+    def too_large(detail: str) -> FetchError:
+        return FetchError(url, "too_large", f"body of {url} {detail} (limit {max_bytes} bytes)")
+
+    described = f"is {what} and " if what else ""
     chunks: list[bytes] = []
     size = 0
+    raw_size = 0
     try:
-        for piece in decoder.decode(body, max_bytes):
-            size += len(piece)
-            chunks.append(piece)
-        for piece in decoder.flush(max_bytes - size):
-            chunks.append(piece)
+        async for piece in raw:
+            raw_size += len(piece)
+            if raw_size > max_bytes:
+                raise too_large("exceeds the limit on the wire")
+            for out in decoder.decode(piece, max_bytes - size):
+                size += len(out)
+                chunks.append(out)
+        for out in decoder.flush(max_bytes - size):
+            size += len(out)
+            chunks.append(out)
     except BodyTooLarge:
-        raise FetchError(
-            url,
-            "too_large",
-            f"body of {url} is gzip-compressed and exceeds the limit once decompressed "
-            f"(limit {max_bytes} bytes)",
-        ) from None
-    except ValueError:
-        raise FetchError(
-            url, "network", f"cannot decode body of {url}: corrupt gzip-compressed document"
-        ) from None
+        raise too_large(f"{described}exceeds the limit once decompressed") from None
+    except ValueError as exc:
+        reason = f"corrupt {what} document" if what else str(exc)
+        raise FetchError(url, "network", f"cannot decode body of {url}: {reason}") from None
     return b"".join(chunks)
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 class HostPacer:
@@ -421,34 +431,19 @@ class Fetcher:
     async def _read_body(
         url: str, response: httpx.Response, headers: Mapping[str, str], max_bytes: int
     ) -> bytes:
-        def too_large(detail: str) -> FetchError:
-            return FetchError(url, "too_large", f"body of {url} {detail} (limit {max_bytes} bytes)")
-
         length = headers.get("content-length", "").split(",")[0].strip()
         if length.isdigit() and int(length) > max_bytes:
-            raise too_large(f"announces {length} bytes")
+            raise FetchError(
+                url,
+                "too_large",
+                f"body of {url} announces {length} bytes (limit {max_bytes} bytes)",
+            )
         decoder = make_decoder(headers.get("content-encoding", ""))
-        chunks: list[bytes] = []
-        size = 0
-        raw_size = 0
-        try:
-            async for raw in response.aiter_raw():
-                raw_size += len(raw)
-                if raw_size > max_bytes:
-                    raise too_large("exceeds the limit on the wire")
-                for piece in decoder.decode(raw, max_bytes - size):
-                    size += len(piece)
-                    chunks.append(piece)
-            for piece in decoder.flush(max_bytes - size):
-                size += len(piece)
-                chunks.append(piece)
-        except BodyTooLarge:
-            raise too_large("exceeds the limit once decompressed") from None
-        except ValueError as exc:
-            raise FetchError(url, "network", f"cannot decode body of {url}: {exc}") from None
-        body = b"".join(chunks)
-        if body.startswith(GZIP_MAGIC):
-            body = _gunzip_body(url, body, max_bytes)
+        body = await _decoded(url, response.aiter_raw(), decoder, max_bytes)
+        if body.startswith(GZIP_MAGIC):  # the document itself is a gzip file
+            body = await _decoded(
+                url, _once(body), make_decoder("gzip"), max_bytes, "gzip-compressed"
+            )
         return body
 
     async def _allowed(self, url: str) -> bool:
