@@ -51,38 +51,17 @@ def real_pages(limit: int) -> list[bytes]:
     return pages
 
 
-def _cpu(exclude: set[int]) -> tuple[float, float]:
-    """CPU seconds of this process, and of the extraction pool: its finished children, and
-    the extraction fork server with the workers it forked (running or finished)."""
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of its finished children (the extraction pool)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    pool = kids.ru_utime + kids.ru_stime
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            if int(child) not in exclude:
-                pool += process_cpu(int(child), with_children=True)
-                pool += sum(process_cpu(int(grandchild)) for grandchild in _children(int(child)))
-    return own.ru_utime + own.ru_stime, pool
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
-def _children(pid: int) -> list[str]:
-    found: list[str] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += (task / "children").read_text().split()
-    return found
-
-
-def process_cpu(pid: int, with_children: bool = False) -> float:
-    """CPU seconds used so far by a running process (utime + stime from /proc), with those of
-    its children that have ended if `with_children`."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except FileNotFoundError:
-        return 0.0
-    ticks = int(fields[11]) + int(fields[12])
-    if with_children:
-        ticks += int(fields[13]) + int(fields[14])
-    return ticks / os.sysconf("SC_CLK_TCK")
+def process_cpu(pid: int) -> float:
+    """CPU seconds used so far by a running process (utime + stime from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # The site server: one process, a threaded http.server on each of the given addresses.
@@ -210,13 +189,12 @@ def main() -> None:
             )
             assert sampler.stdout is not None and sampler.stdout.readline().strip() == "ready"
             started = time.perf_counter()
-            helpers = {server.pid, sampler.pid}
-            main_before, pool_before = _cpu(helpers)
+            main_before, pool_before = _cpu()
             server_before = process_cpu(server.pid)
             report = asyncio.run(refresh(engine, settings))
             elapsed = time.perf_counter() - started
             server_cpu = process_cpu(server.pid) - server_before
-            main_after, pool_after = _cpu(helpers)
+            main_after, pool_after = _cpu()
             sampler.terminate()
             peaks = json.loads(sampler.communicate()[0])
             main_cpu = main_after - main_before
