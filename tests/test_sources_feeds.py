@@ -298,3 +298,35 @@ def test_json_feed_10_without_content_type() -> None:
 )
 def test_looks_like_feed(body: bytes, content_type: str | None, expected: bool) -> None:
     assert looks_like_feed(body, content_type) is expected
+
+
+def test_declared_language_of_every_format() -> None:
+    """RSS <language>, Atom xml:lang (feed or entry), JSON Feed "language": ISO 639 codes."""
+    rss = (
+        b"<rss version='2.0'><channel><title>DR</title><language>da-DK</language>"
+        b"<item><title>Mulig tredje bombe p\xc3\xa5 Als</title><link>https://dr.dk/1</link></item>"
+        b"</channel></rss>"
+    )
+    assert [e.language for e in parse_feed(rss, "https://dr.dk/rss").entries] == ["da"]
+    atom = (
+        b"<feed xmlns='http://www.w3.org/2005/Atom' xml:lang='de'><title>GS</title>"
+        b"<entry><id>1</id><title>Neu auf Steam</title><link href='https://gs.de/1'/></entry>"
+        b"<entry xml:lang='en-GB'><id>2</id><title>In English</title>"
+        b"<link href='https://gs.de/2'/></entry></feed>"
+    )
+    assert [e.language for e in parse_feed(atom, "https://gs.de/atom").entries] == ["de", "en"]
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "J",
+        "language": "pt-BR",
+        "items": [
+            {"id": "1", "url": "https://j.example/1", "title": "Um"},
+            {"id": "2", "url": "https://j.example/2", "title": "Two", "language": "en"},
+            {"id": "3", "url": "https://j.example/3", "title": "Bad", "language": "not a tag!"},
+        ],
+    }
+    parsed = parse_feed(json.dumps(feed).encode(), "https://j.example/feed.json")
+    assert [e.language for e in parsed.entries] == ["pt", "en", "pt"]
+    bare = b"<rss version='2.0'><channel><title>X</title><item><title>t</title>"
+    bare += b"<link>https://x.example/1</link></item></channel></rss>"
+    assert parse_feed(bare, "https://x.example/rss").entries[0].language is None

@@ -34,3 +34,17 @@ def detect_language(text: str) -> str | None:
     if prob < MIN_CONFIDENCE:
         return None
     return str(lang)
+
+
+# Below this many letters a declared language (the feed's, the page's) is trusted over the
+# guess: a headline's few words are too few to overrule what the publisher says.
+TRUST_DECLARED_BELOW = 200
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+def item_language(text: str, declared: str | None = None) -> str | None:
+    """Language of an item: detected on long text; on short text (a headline, a teaser) the
+    declared language first, the guess only when nothing is declared."""
+    if declared and len(_LETTER_RE.findall(text[:MAX_CHARS])) < TRUST_DECLARED_BELOW:
+        return declared
+    return detect_language(text) or declared

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newsdesk.extract.article import Extracted
-from newsdesk.extract.language import detect_language
+from newsdesk.extract.language import detect_language, item_language
 from newsdesk.extract.sanitize import html_to_text, sanitize_html
 from newsdesk.sources.entry import Entry
 from newsdesk.sources.urls import canonicalize
@@ -86,7 +86,7 @@ def candidate_from_entry(entry: Entry, feed_title: str) -> Candidate:
         html=html,
         summary=summary,
         image_url=entry.image_url,
-        language=detect_language(text) if text else None,
+        language=item_language(f"{entry.title}\n{text}", entry.language),
     )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, TextIO
 
+from newsdesk.extract.language import detect_language
 from newsdesk.nlp.dateline import is_timestamp, strip_dateline
 from newsdesk.nlp.entities import extract_entities
 from newsdesk.nlp.keyphrases import BACKGROUND, rank_keyphrases, select_hashtags
@@ -48,15 +49,8 @@ class _Prepared:
 
 
 def _detect_language(text: str) -> str | None:
-    try:
-        import py3langid
-    except ImportError:  # pragma: no cover
-        return None
-    sample = text[:400]
-    if len(sample.split()) < 5:
-        return None
-    lang, _ = py3langid.classify(sample)
-    return str(lang)
+    """The language when the guess is confident (a headline's few words often are not)."""
+    return detect_language(text[:400])
 
 
 def _prepare(title: str, text: str) -> _Prepared:

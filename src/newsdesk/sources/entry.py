@@ -16,6 +16,7 @@ class Entry:
     summary_html: str = ""  # the teaser / description as the feed gives it
     content_html: str = ""  # full content when the feed carries it
     image_url: str | None = None
+    language: str | None = None  # as declared by the entry or its feed (xml:lang, <language>)
 
 
 @dataclass

@@ -102,7 +102,10 @@ def _adapt_feedparser(parsed: Any, url: str, root: str | None) -> ParsedFeed:
     if not version and not raw_entries and local not in FEED_ROOTS:
         shown = f"<{root}>" if root else "missing"
         raise FeedError(f"not a feed: the document element is {shown}, not RSS, Atom or RDF")
-    entries = [_adapt_entry(raw, url) for raw in raw_entries]
+    declared = _language(feed.get("language")) or _language(
+        (feed.get("title_detail") or {}).get("language")
+    )
+    entries = [_adapt_entry(raw, url, declared) for raw in raw_entries]
     return ParsedFeed(
         title=title,
         site_url=_absolute(url, feed.get("link")),
@@ -111,7 +114,13 @@ def _adapt_feedparser(parsed: Any, url: str, root: str | None) -> ParsedFeed:
     )
 
 
-def _adapt_entry(raw: Any, feed_url: str) -> Entry:
+def _language(value: Any) -> str | None:
+    """A declared language tag as an ISO 639 code: "en-US" -> "en"; None if it is not one."""
+    primary = str(value or "").strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary.isascii() and primary.isalpha() and 2 <= len(primary) <= 3 else None
+
+
+def _adapt_entry(raw: Any, feed_url: str, feed_language: str | None = None) -> Entry:
     link = _absolute(feed_url, raw.get("link")) or ""
     title = _clean_title(raw.get("title"), raw.get("title_detail"))
     published = _from_struct(raw.get("published_parsed")) or _from_struct(raw.get("updated_parsed"))
@@ -132,6 +141,7 @@ def _adapt_entry(raw: Any, feed_url: str) -> Entry:
         summary_html=summary_html,
         content_html=content_html,
         image_url=_image(raw, feed_url),
+        language=_language((raw.get("title_detail") or {}).get("language")) or feed_language,
     )
 
 
@@ -175,7 +185,8 @@ def _parse_json_feed(body: bytes, url: str, max_items: int = 0) -> tuple[ParsedF
     fmt = {"1": "json10", "1.0": "json10", "1.1": "json11"}.get(number, "json")
     objects = [item for item in items if isinstance(item, dict)]
     kept = _newest([_json_date(item) for item in objects], max_items)
-    entries = [_json_entry(objects[i], url) for i in kept]
+    declared = _language(data.get("language"))
+    entries = [_json_entry(objects[i], url, declared) for i in kept]
     parsed = ParsedFeed(
         title=_text(data.get("title")).strip() or None,
         site_url=_absolute(url, _text(data.get("home_page_url"))),
@@ -189,7 +200,7 @@ def _json_date(item: Mapping[str, Any]) -> datetime | None:
     return _from_iso(item.get("date_published")) or _from_iso(item.get("date_modified"))
 
 
-def _json_entry(item: Mapping[str, Any], feed_url: str) -> Entry:
+def _json_entry(item: Mapping[str, Any], feed_url: str, feed_language: str | None) -> Entry:
     link = _absolute(feed_url, _text(item.get("url")) or _text(item.get("external_url"))) or ""
     title = _text(item.get("title")).strip()
     published = _from_iso(item.get("date_published")) or _from_iso(item.get("date_modified"))
@@ -208,6 +219,7 @@ def _json_entry(item: Mapping[str, Any], feed_url: str) -> Entry:
         summary_html=summary_html,
         content_html=content_html,
         image_url=_json_image(item, feed_url),
+        language=_language(item.get("language")) or feed_language,
     )
 
 
