@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import random
 from collections import Counter
 from datetime import UTC, datetime
@@ -224,7 +225,8 @@ def test_time_kernel_is_a_gaussian_of_the_gap() -> None:
 
 
 def _mixed_docs(n: int, seed: int, span: float = 48.0) -> list[Doc]:
-    """Four topics; headlines and full texts; most with a publication time, some without."""
+    """Four topics; headlines and full texts; most with a publication time, some without;
+    three outlets and some unknown; a fifth in a language the vectors do not cover."""
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(4, 384))
     docs = []
@@ -234,13 +236,16 @@ def _mixed_docs(n: int, seed: int, span: float = 48.0) -> list[Doc]:
         words = int(rng.choice([8, 300]))
         terms = {"w": {f"t{topic}": 2, f"x{i}": 1}, "n": {f"n{rng.integers(6)}": 1}, "len": words}
         hours = None if rng.random() < 0.25 else 390_000 + float(rng.uniform(0, span))
-        docs.append(Doc(i, vec / np.linalg.norm(vec), terms, hours))
+        outlet = ("", "A", "B", "C")[int(rng.integers(4))]
+        embedded = rng.random() > 0.2  # a language the vectors do not cover
+        docs.append(Doc(i, vec / np.linalg.norm(vec), terms, hours, outlet, embedded))
     return docs
 
 
 def test_cluster_docs_is_exact_average_linkage_with_the_time_term() -> None:
     """The closed-form linkage (sum vectors, headline bonus, time kernel, dated and undated
-    docs) gives the same clusters as textbook average linkage over the pairwise matrix."""
+    docs, outlets, docs without a meaningful vector) gives the same clusters as textbook
+    average linkage over the pairwise matrix."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
@@ -417,3 +422,52 @@ def test_story_summary_draws_on_several_outlets(corpus: Corpus) -> None:
             assert story.summary and len(story.summary) == 3
             assert all(s in source for s in story.summary)
             assert len({source[s] for s in story.summary}) >= 2, story.summary
+
+
+def _headline_pair(outlets: tuple[str, str], embedded: bool = True) -> list[Doc]:
+    """Two dated headlines published together whose text alone scores 0.2 (below the
+    threshold 0.3; with the headline allowance 0.21, above it)."""
+    rng = np.random.default_rng(7)
+    u, w = rng.normal(size=(2, 384))
+    u /= np.linalg.norm(u)
+    w -= (w @ u) * u
+    w /= np.linalg.norm(w)
+    v = 0.2 * u + math.sqrt(1 - 0.04) * w
+    terms = {"w": {}, "n": {}, "len": 8}
+    return [
+        Doc(1, u, dict(terms), 390_000.0, outlets[0], embedded),
+        Doc(2, v, dict(terms), 390_000.5, outlets[1], embedded),
+    ]
+
+
+def test_one_outlets_headlines_need_more_than_the_allowance() -> None:
+    embed_only = Params(w_embed=1.0, w_words=0.0, w_names=0.0)
+    assert cluster_docs(_headline_pair(("DR", "CNN")), embed_only) == [[1, 2]]
+    assert cluster_docs(_headline_pair(("DR", "DR")), embed_only) == [[1], [2]]
+    both = Params(w_embed=1.0, w_words=0.0, w_names=0.0, same_outlet_bonus=True)
+    assert cluster_docs(_headline_pair(("DR", "DR")), both) == [[1, 2]]
+
+
+def test_publication_time_only_separates() -> None:
+    """Published together, the pair scores what it would without dates; a day apart, less."""
+    pair = _headline_pair(("DR", "CNN"))
+    undated = [Doc(d.id, d.vector, d.terms, None, d.outlet) for d in pair]
+    together = similarity_matrix(pair)[0, 1]
+    assert together == pytest.approx(similarity_matrix(undated)[0, 1], abs=1e-3)
+    apart = [Doc(d.id, d.vector, d.terms, d.hours + 24 * i, d.outlet) for i, d in enumerate(pair)]
+    assert similarity_matrix(apart)[0, 1] < together - 0.3
+
+
+def test_vectors_of_an_uncovered_language_are_not_used() -> None:
+    """Identical vectors (what an English model gives two unrelated Danish headlines) merge
+    English items, never items the vectors mean nothing for: those need shared words."""
+    rng = np.random.default_rng(5)
+    vec = rng.normal(size=384)
+    vec /= np.linalg.norm(vec)
+    words = [{"w": {f"only{i}": 1}, "n": {}, "len": 8} for i in range(2)]
+    english = [Doc(i, vec, words[i], None, f"o{i}", True) for i in range(2)]
+    danish = [Doc(i, vec, words[i], None, f"o{i}", False) for i in range(2)]
+    assert len(cluster_docs(english)) == 1
+    assert len(cluster_docs(danish)) == 2
+    shared = [{"w": {"als": 2, "bombe": 1}, "n": {"als": 1}, "len": 8} for _ in range(2)]
+    assert len(cluster_docs([Doc(i, vec, shared[i], None, f"o{i}", False) for i in range(2)])) == 1

@@ -40,6 +40,7 @@ class _Item:
     vector: np.ndarray | None
     signature: dedup.Signature | None
     terms: dict[str, Any]
+    language: str | None = None
     error: str | None = None
 
 
@@ -88,6 +89,9 @@ def _compute(
         analysis = analyses[i]
         entity_keys = [_key(e.text, e.type) for e in analysis.entities if e.type in ENTITY_KINDS]
         has_text = bool((row.title or "").strip() or (row.text or "").strip())
+        # What ingest decided (the page's, or for a headline the feed's declared language)
+        # before the analysis's own guess on the same text.
+        language = row.language or analysis.language
         items.append(
             _Item(
                 article_id=row.id,
@@ -98,7 +102,8 @@ def _compute(
                 analysis=analysis,
                 vector=vectors[i] if has_text else None,
                 signature=dedup.signature(row.text or ""),
-                terms=extract_terms(row.title or "", row.text or "", entity_keys),
+                terms=extract_terms(row.title or "", row.text or "", entity_keys, language),
+                language=language,
                 error=errors[i],
             )
         )

@@ -48,6 +48,7 @@ def _rows(session: Session, ids: list[int]) -> Sequence[Any]:
             Article.outlet,
             Article.published_at,
             Article.fetched_at,
+            Article.language,
         )
         .where(Article.id.in_(ids))
         .order_by(Article.id)
@@ -97,7 +98,7 @@ def _write(
         a = it.analysis
         row.model_version = version
         row.enriched_at = now
-        row.language = a.language
+        row.language = it.language
         row.summary = list(a.summary) or None
         row.key_points = list(a.key_points) or None
         row.embedding = to_blob(it.vector) if it.vector is not None else None

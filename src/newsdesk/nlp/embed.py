@@ -33,6 +33,9 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 # Bump when the model, the pooling or what text an article vector is made of changes.
 EMBED_VERSION = f"{EMBED_MODEL}/{RECIPE}/title+lead-v1"
 DIM = 384
+# Languages the model's vectors mean something for (all-MiniLM-L6-v2 was trained on English
+# pairs): other texts are compared by their words and names only (newsdesk.stories.cluster).
+LANGUAGES = frozenset({"en"})
 MAX_TOKENS = 128
 LEAD_WORDS = 200
 

@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from newsdesk.nlp.dateline import is_timestamp, strip_dateline
+from newsdesk.nlp.embed import LANGUAGES as EMBED_LANGUAGES
 from newsdesk.nlp.embed import from_blob, normalize, to_blob
 from newsdesk.store.bulk import in_chunks
 from newsdesk.store.models import Article
@@ -48,11 +49,15 @@ class _Row:
     vector: np.ndarray
     terms: dict
     dated: bool  # seen_at is the feed's publication time (not the time newsdesk fetched it)
+    outlet: str
+    language: str | None
 
     @property
     def doc(self) -> Doc:
         hours = self.seen_at.timestamp() / 3600 if self.dated else None
-        return Doc(self.article_id, self.vector, self.terms, hours)
+        # Unknown (too short to tell, and no language declared): the vectors are used.
+        embedded = self.language is None or self.language in EMBED_LANGUAGES
+        return Doc(self.article_id, self.vector, self.terms, hours, self.outlet, embedded)
 
 
 def _aware(value: datetime | None) -> datetime:
@@ -70,6 +75,8 @@ def _load(session: Session, where: object) -> list[_Row]:
             Enrichment.embedding,
             Enrichment.terms,
             Article.published_at,
+            Article.outlet,
+            Enrichment.language,
         )
         .join(Article, Article.id == Enrichment.article_id)
         .where(
@@ -79,12 +86,13 @@ def _load(session: Session, where: object) -> list[_Row]:
         )
     ).all()
     out = []
-    for article_id, story_id, seen_at, blob, terms, published in rows:
+    for article_id, story_id, seen_at, blob, terms, published, outlet, language in rows:
         vec = from_blob(blob)
         if vec is not None:
             seen = _aware(seen_at)
             dated = published is not None and abs(_aware(published) - seen) < timedelta(seconds=1)
-            out.append(_Row(int(article_id), story_id, seen, vec, terms or {}, dated))
+            row = _Row(int(article_id), story_id, seen, vec, terms or {}, dated, outlet, language)
+            out.append(row)
     return out
 
 

@@ -53,8 +53,7 @@ W_EMBED = 0.34
 W_WORDS = 0.33
 W_NAMES = 0.33
 THRESHOLD = 0.30
-SHORT_BONUS = 0.15
-DATED_BONUS = 0.21
+SHORT_BONUS = 0.21
 TIME_SCALE = 12.0  # hours
 TIME_PENALTY = 0.5
 PERIOD = 720.0  # hours: the time kernel repeats every 30 days, far beyond any clustering window
@@ -71,7 +70,7 @@ class Params:
     w_names: float = W_NAMES
     threshold: float = THRESHOLD
     short_bonus: float = SHORT_BONUS
-    dated_bonus: float = DATED_BONUS
+    same_outlet_bonus: bool = False  # do two headlines of one outlet get the short bonus?
     time_scale: float = TIME_SCALE
     time_penalty: float = TIME_PENALTY
     knn: int = KNN
@@ -88,6 +87,8 @@ class Doc:
     vector: np.ndarray  # normalized embedding
     terms: dict[str, Any] = field(default_factory=dict)  # features.extract_terms output
     hours: float | None = None  # publication time in hours since the epoch, if the feed gave one
+    outlet: str = ""
+    embedded: bool = True  # the vector means something: the model covers the text's language
 
     @property
     def short(self) -> bool:
@@ -121,18 +122,40 @@ def _tfidf(bags: Sequence[dict[str, Any]]) -> sparse.csr_matrix:
 
 
 def features(docs: Sequence[Doc], params: Params) -> sparse.csr_matrix:
-    """One row per doc; row_a . row_b is the weighted similarity (before the short bonus)."""
+    """One row per doc; row_a . row_b is the weighted similarity (before the short bonus).
+
+    A doc whose vector means nothing (a language the model does not cover) has no vector block;
+    its words and names take the whole weight, so that its similarity still runs from 0 to 1.
+    """
     emb = np.vstack([d.vector for d in docs]).astype(np.float32) if docs else np.zeros((0, 384))
     words = _tfidf([d.terms.get("w", {}) for d in docs])
     names = _tfidf([d.terms.get("n", {}) for d in docs])
+    embedded = np.array([d.embedded for d in docs], dtype=bool)
+    rest = params.w_words + params.w_names
+    grow = (rest + params.w_embed) / rest if rest > 0 else 1.0
+    scale_e = np.where(embedded, math.sqrt(params.w_embed), 0.0)
+    scale_w = np.where(embedded, params.w_words, params.w_words * grow)
+    scale_n = np.where(embedded, params.w_names, params.w_names * grow)
     return sparse.hstack(
         [
-            sparse.csr_matrix(emb * math.sqrt(params.w_embed)),
-            words * math.sqrt(params.w_words),
-            names * math.sqrt(params.w_names),
+            sparse.csr_matrix(emb * scale_e[:, None].astype(np.float32)),
+            sparse.diags(np.sqrt(scale_w)) @ words,
+            sparse.diags(np.sqrt(scale_n)) @ names,
         ],
         format="csr",
         dtype=np.float32,
+    )
+
+
+def outlet_rows(docs: Sequence[Doc]) -> sparse.csr_matrix:
+    """One-hot outlet of each doc (a zero row when unknown): row_a . row_b = same outlet."""
+    index: dict[str, int] = {}
+    cols = [index.setdefault(d.outlet, len(index)) if d.outlet else -1 for d in docs]
+    rows = [i for i, c in enumerate(cols) if c >= 0]
+    return sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, [cols[i] for i in rows])),
+        shape=(len(docs), max(1, len(index))),
+        dtype=np.float64,
     )
 
 
@@ -221,16 +244,29 @@ def cluster_docs(
     klong = {i: int(dated[i] and not short[i]) for i in range(n)}
     tsum = {i: phi[i] for i in range(n)}
     tlong = {i: phi[i] * (not short[i]) for i in range(n)}
-    near_bonus = params.dated_bonus - params.time_penalty
+    known_o = {i: int(bool(docs[i].outlet)) for i in range(n)}
+    known_olong = {i: int(bool(docs[i].outlet) and not short[i]) for i in range(n)}
+    outlets = outlet_rows(docs)
+    osum = {i: outlets[i] for i in range(n)}
+    olong = {i: outlets[i] * float(not short[i]) for i in range(n)}
 
     def bonus_of(shorts: float, dated_shorts: float, closeness: float) -> float:
-        """Sum of the headline bonuses over some pairs: `shorts` pairs with a headline side,
-        `dated_shorts` of them with both times known, `closeness` their summed time kernel."""
-        return (
-            params.short_bonus * (shorts - dated_shorts)
-            + near_bonus * dated_shorts
-            + params.time_penalty * closeness
-        )
+        """Sum of the headline terms over some pairs: `shorts` pairs with a headline side get
+        the short bonus, less the time penalty for the `dated_shorts` of them with both times
+        known (`closeness`: their summed time kernel, 1 for a pair published together)."""
+        return params.short_bonus * shorts - params.time_penalty * (dated_shorts - closeness)
+
+    def own_headlines(a: int, b: int) -> float:
+        """Pairs with a headline side from one outlet, between clusters a and b (within a, if
+        a == b): they do not get the short bonus (one outlet's two headlines about one event
+        are rare, except for updates: they must say enough by themselves)."""
+        if params.same_outlet_bonus:
+            return 0.0
+        if a == b:
+            both = float(osum[a].multiply(osum[a]).sum()) - known_o[a]
+            longs_ = float(olong[a].multiply(olong[a]).sum()) - known_olong[a]
+            return (both - longs_) / 2
+        return float(osum[a].multiply(osum[b]).sum()) - float(olong[a].multiply(olong[b]).sum())
 
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     adj: dict[int, set[int]] = {i: set() for i in range(n)}
@@ -248,7 +284,7 @@ def cluster_docs(
             known[a] * known[b] - klong[a] * klong[b],
             float(tsum[a] @ tsum[b]) - float(tlong[a] @ tlong[b]),
         )
-        return (dot + bonus) / pairs_ab
+        return (dot + bonus - params.short_bonus * own_headlines(a, b)) / pairs_ab
 
     def within(a: int) -> float:
         """Mean similarity of the pairs inside cluster a (closed form, as for `link`)."""
@@ -261,6 +297,7 @@ def cluster_docs(
             ka * (ka - 1) / 2 - kl * (kl - 1) / 2,
             (float(tsum[a] @ tsum[a]) - ka) / 2 - (float(tlong[a] @ tlong[a]) - kl) / 2,
         )
+        bonus -= params.short_bonus * own_headlines(a, a)
         return ((dot - selfs[a]) / 2 + bonus) / pairs_in
 
     def words_within(a: int) -> float:
@@ -309,6 +346,10 @@ def cluster_docs(
         klong[a] += klong.pop(b)
         tsum[a] = tsum[a] + tsum.pop(b)
         tlong[a] = tlong[a] + tlong.pop(b)
+        osum[a] = osum[a] + osum.pop(b)
+        olong[a] = olong[a] + olong.pop(b)
+        known_o[a] += known_o.pop(b)
+        known_olong[a] += known_olong.pop(b)
         members[a].extend(members.pop(b))
         del sums[b]
         version[a] += 1
@@ -336,6 +377,8 @@ def similarity_matrix(docs: Sequence[Doc], params: Params | None = None) -> np.n
     dated = np.array([d.hours is not None for d in docs], dtype=bool)
     both = dated[:, None] & dated[None, :]
     phi = _time_rows(docs, params)
-    near = params.dated_bonus + params.time_penalty * (phi @ phi.T - 1.0)
-    bonus = np.where(both, near, params.short_bonus)
-    return np.asarray(sims + bonus * either, dtype=np.float64)
+    penalty = np.where(both, params.time_penalty * (1.0 - phi @ phi.T), 0.0)
+    o = outlet_rows(docs)
+    same = (o @ o.T).toarray() > 0
+    bonus = np.where(same & (not params.same_outlet_bonus), 0.0, params.short_bonus)
+    return np.asarray(sims + (bonus - penalty) * either, dtype=np.float64)

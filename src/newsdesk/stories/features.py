@@ -7,8 +7,10 @@ ship's name, "26 pirates") count most.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 MAX_WORDS = 120
@@ -289,19 +291,38 @@ STOPWORDS = frozenset(
 )
 
 
-def _words(text: str) -> Counter[str]:
+# Language codes whose stop-word list spaCy files under another name.
+_SPACY_LANG = {"no": "nb"}
+
+
+@lru_cache(maxsize=64)
+def stopwords(language: str | None) -> frozenset[str]:
+    """The stop words of a language (spaCy's lists), English's when it has none."""
+    if not language or language == "en":
+        return STOPWORDS
+    code = _SPACY_LANG.get(language, language)
+    if not code.isascii() or not code.isalpha():
+        return STOPWORDS
+    try:
+        module = importlib.import_module(f"spacy.lang.{code}.stop_words")
+    except ImportError:
+        return STOPWORDS
+    return frozenset(w.lower() for w in getattr(module, "STOP_WORDS", ())) | STOPWORDS
+
+
+def _words(text: str, stop: frozenset[str] = STOPWORDS) -> Counter[str]:
     counts: Counter[str] = Counter()
     for match in _WORD.finditer(text):
         word = match.group(0).lower().replace("’", "'")
         if word.endswith("'s"):
             word = word[:-2]
-        if len(word) < 2 or word in STOPWORDS:
+        if len(word) < 2 or word in stop:
             continue
         counts[word] += 1
     return counts
 
 
-def _names(title: str, text: str) -> Counter[str]:
+def _names(title: str, text: str, stop: frozenset[str] = STOPWORDS) -> Counter[str]:
     """Capitalized phrases not at a sentence start, and numbers: a cheap proxy for names."""
     counts: Counter[str] = Counter()
     for part in (title, text):
@@ -314,21 +335,26 @@ def _names(title: str, text: str) -> Counter[str]:
             key = " ".join(phrase.lower().replace("’", "'").split())
             if key.endswith("'s"):
                 key = key[:-2]
-            if key and key not in STOPWORDS:
+            if key and key not in stop:
                 counts[key] += 1
     return counts
 
 
-def extract_terms(title: str, text: str, entities: list[str] | None = None) -> dict[str, Any]:
+def extract_terms(
+    title: str, text: str, entities: list[str] | None = None, language: str | None = None
+) -> dict[str, Any]:
     """{"w": {word: count}, "n": {name: count}, "len": words} for one article.
 
-    `entities`: canonical entity keys from the text analysis, counted as names when given.
+    `entities`: canonical entity keys from the text analysis, counted as names when given;
+    `language`: whose stop words to leave out (English's too, for the quotes and names of
+    English in other languages' news).
     """
     title = title or ""
     text = text or ""
     body = text if not text.startswith(title) else text[len(title) :]
-    words = _words(f"{title}\n{body}")
-    names = _names(title, body)
+    stop = stopwords(language)
+    words = _words(f"{title}\n{body}", stop)
+    names = _names(title, body, stop)
     for key in entities or []:
         names[key.lower()] += 1
     length = sum(words.values())

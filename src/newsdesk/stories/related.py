@@ -3,8 +3,9 @@
     related(db, article_id, k=8) -> list[RelatedItem]
 
 First the same story as told by other outlets (one article per outlet before a second from the
-same outlet, closest first), then articles about related stories: nearest neighbours by vector
-within WINDOW of the article, at most one per story, new outlets first. Never the article itself
+same outlet, closest first; never the article's own outlet), then articles about related
+stories: nearest neighbours by vector within WINDOW of the article, at most one per story, new
+outlets first, only between articles in languages the vectors cover (nlp.embed.LANGUAGES). Never the article itself
 nor a copy of it (wire copies and reprints are "also published by", see stories.dedup), and never
 two copies of the same text.
 """
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
+from newsdesk.nlp.embed import LANGUAGES as EMBED_LANGUAGES
 from newsdesk.nlp.embed import from_blob
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
@@ -103,13 +105,14 @@ def _related(
             Enrichment.embedding,
             Enrichment.seen_at,
             Article.outlet,
+            Enrichment.language,
         )
         .join(Article, Article.id == Enrichment.article_id)
         .where(Enrichment.article_id == article_id)
     ).first()
     if me is None or k <= 0:
         return []
-    story_id, dup_of, blob, seen_at, my_outlet = me
+    story_id, dup_of, blob, seen_at, my_outlet, language = me
     vector = from_blob(blob)
     root = dup_of or article_id
     # The article's own text in any copy: itself, its original, the original's other copies.
@@ -132,13 +135,13 @@ def _related(
         ).all()
         cands = []
         for r in rows:
-            if r[0] in exclude:
+            if r[0] in exclude or r[1] == my_outlet:
                 continue
             other = from_blob(r[6])
             sim = float(np.dot(vector, other)) if vector is not None and other is not None else 0.0
             cands.append((r, sim))
-        # Other outlets before the article's own; one per outlet first; closest first.
-        cands.sort(key=lambda c: (c[0][1] == my_outlet, -c[1]))
+        # One per outlet first; closest first.
+        cands.sort(key=lambda c: -c[1])
         used: set[str] = set()
         firsts: list[tuple[Any, float]] = []
         rest: list[tuple[Any, float]] = []
@@ -153,7 +156,7 @@ def _related(
                     r[0], r[1], r[2], r[3], _snippet(r[4]), _aware(r[5]), story_id, True, sim
                 )
             )
-    if len(out) >= k or vector is None:
+    if len(out) >= k or vector is None or language not in EMBED_LANGUAGES:
         return out[:k]
 
     if index is None:
@@ -171,7 +174,7 @@ def _related(
             Enrichment.seen_at,
         )
         .join(Enrichment, Enrichment.article_id == Article.id)
-        .where(Article.id.in_(hit_ids))
+        .where(Article.id.in_(hit_ids), Enrichment.language.in_(sorted(EMBED_LANGUAGES)))
     ).all()
     info = {r[0]: r for r in rows}
     me_seen = _aware(seen_at)
