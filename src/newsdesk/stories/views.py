@@ -6,6 +6,8 @@ newsdesk.enrich), so that the three cannot disagree.
   velocity, recency), then most recently seen, then newest id.
 - A story is shown while it has articles; its coverage is grouped by outlet, copies folded into
   their originals.
+- A story is developing when its articles fall on two or more calendar days (UTC), copies
+  counted on their original's day (`developing_days`); its page then has a day-by-day timeline.
 - A tag is found by its slug ('#' and spaces ignored): the exact slug first, else
   case-insensitively (the oldest such tag); it is shown while it has articles. A hashtag is a
   tag some article uses as a hashtag; an entity is a tag of kind person, organization or place.
@@ -22,13 +24,13 @@ templates and API schemas need no SQLAlchemy.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Date, and_, cast, exists, func, select
 from sqlalchemy.orm import Session, aliased, defer
 
 from newsdesk.nlp.keyphrases import hashtag_slug
@@ -42,6 +44,9 @@ from newsdesk.store.models_ai import (
     Tag,
 )
 from newsdesk.store.models_readers import Follow
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ENTITY_KINDS = ("person", "organization", "place")
 TagKind = Literal["hashtag", "entity"]  # how the API and Atom address tags
@@ -61,6 +66,11 @@ QUESTION_WORDS = {"person": "Who is", "organization": "What is", "place": "Where
 # The tag page looks at this many of a tag's newest articles for co-occurring names.
 COOCCUR_SAMPLE = 500
 HOME_STORIES = 6
+# A story whose articles fall on this many calendar days (UTC) or more is developing.
+DEVELOPING_DAYS = 2
+# Articles of one day within this cosine of the most central one count as central too (the
+# earliest of them is the day's headline): float16 vectors are not more precise than that.
+CENTRAL_TIE = 1e-3
 
 
 def story_url(story_id: int) -> str:
@@ -344,6 +354,7 @@ class StoryCard:
     outlets: list[str] = field(default_factory=list)  # names, most articles first
     score: float = 0.0
     updated_at: datetime | None = None  # last re-counted
+    days: int = 0  # calendar days of a developing story; 0: not developing (or not counted)
 
     @property
     def url(self) -> str:
@@ -369,11 +380,47 @@ class OutletCoverage:
 
 
 @dataclass
+class TimelineDay:
+    """One day of a developing story: its articles (copies folded), the headline first."""
+
+    day: date  # UTC
+    items: list[CoverageItem]  # the day's most central article first, then earliest first
+
+    @property
+    def headline(self) -> CoverageItem:
+        return self.items[0]
+
+    @property
+    def label(self) -> str:
+        """'Wed 11 Apr 2007'."""
+        return f"{self.day:%a} {self.day.day} {self.day:%b %Y}"
+
+    @property
+    def article_count(self) -> int:
+        return sum(1 + len(i.copies) for i in self.items)
+
+    @property
+    def outlets(self) -> list[str]:
+        """The day's outlet names (copies' too), most articles first."""
+        names = [i.outlet for i in self.items] + [o for i in self.items for _, o in i.copies]
+        counts: OrderedDict[str, int] = OrderedDict()
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        ranked = sorted(counts, key=lambda n: -counts[n])  # stable: first seen first among equals
+        return [n for n in ranked if n]
+
+    @property
+    def outlet_count(self) -> int:
+        return max(1, len(self.outlets))
+
+
+@dataclass
 class StoryPage:
     story: StoryCard
     outlets: list[OutletCoverage]
     hashtags: list[TagLink]
     shown: int  # articles listed (copies folded into their originals)
+    timeline: list[TimelineDay] = field(default_factory=list)  # newest day first; [] if one day
 
     @property
     def outlet_total(self) -> int:
@@ -418,6 +465,107 @@ def _fill_outlets(session: Session, cards: list[StoryCard]) -> None:
         card.outlets = names.get(card.id, [])
 
 
+# --- developing stories: the days a story's articles fall on --------------------------------
+
+
+def developing_days(days: Iterable[date]) -> int:
+    """How many days a story has been developing, from the UTC dates of its articles (a copy
+    counts on its original's date): the number of distinct dates, or 0 when that is fewer than
+    DEVELOPING_DAYS (a one-day story is not developing)."""
+    count = len(set(days))
+    return count if count >= DEVELOPING_DAYS else 0
+
+
+def _seen_at() -> ColumnElement[datetime]:
+    """When an article counts (joined with Article): seen_at, else published or fetched."""
+    return func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at)
+
+
+def _utc_date(session: Session, when: ColumnElement[datetime]) -> ColumnElement[date]:
+    """The UTC calendar date of a time: SQLite stores UTC as naive text (date() of it);
+    PostgreSQL a timestamptz, taken to UTC before the cast (not the session's time zone)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("UTC", when), Date)
+    return func.date(when, type_=Date)
+
+
+def _folded_copy() -> ColumnElement[bool]:
+    """A condition on Enrichment: a copy whose original is in the same story (the story page
+    lists it under its original)."""
+    original = aliased(Enrichment)
+    return and_(
+        Enrichment.duplicate_of.is_not(None),
+        Enrichment.duplicate_of != Enrichment.article_id,
+        exists().where(
+            original.article_id == Enrichment.duplicate_of,
+            original.story_id == Enrichment.story_id,
+        ),
+    )
+
+
+def _fill_days(session: Session, cards: list[StoryCard]) -> None:
+    """Each card's developing days (one query for all cards)."""
+    if not cards:
+        return
+    rows = session.execute(
+        select(Enrichment.story_id, _utc_date(session, _seen_at()))
+        .join(Article, Article.id == Enrichment.article_id)
+        .where(Enrichment.story_id.in_([c.id for c in cards]), ~_folded_copy())
+        .distinct()
+    ).all()
+    dates: dict[int, list[date]] = {}
+    for story_id, day in rows:
+        if story_id is not None and day is not None:
+            dates.setdefault(story_id, []).append(day)
+    for card in cards:
+        card.days = developing_days(dates.get(card.id, []))
+
+
+def _central(items: list[CoverageItem], vectors: dict[int, np.ndarray]) -> CoverageItem:
+    """The item nearest (cosine) the mean of the items' vectors, the earliest among ties;
+    the earliest item when none has a vector."""
+    import numpy as np
+
+    have = [i for i in items if i.article_id in vectors]
+    if not have:
+        return items[0]
+    mat = np.vstack([vectors[i.article_id] for i in have])
+    mean = mat.mean(axis=0)
+    norms = np.linalg.norm(mat, axis=1) * np.linalg.norm(mean)
+    scores = (mat @ mean) / np.where(norms > 0, norms, 1.0)
+    best = float(scores.max())
+    return next(i for i, s in zip(have, scores, strict=True) if s >= best - CENTRAL_TIE)
+
+
+def _vectors(session: Session, article_ids: list[int]) -> dict[int, np.ndarray]:
+    """The stored embeddings of these articles (those that have one)."""
+    from newsdesk.nlp.embed import from_blob  # numpy: on first use
+
+    rows = session.execute(
+        select(Enrichment.article_id, Enrichment.embedding).where(
+            Enrichment.article_id.in_(article_ids)
+        )
+    ).all()
+    return {i: v for i, blob in rows if (v := from_blob(blob)) is not None}
+
+
+def story_timeline(session: Session, items: list[CoverageItem]) -> list[TimelineDay]:
+    """A story's listed articles (copies folded) day by day, newest day first, each day's
+    most central article first; [] when they fall on one day (not developing)."""
+    by_day: OrderedDict[date, list[CoverageItem]] = OrderedDict()
+    for item in sorted(items, key=lambda i: i.when or datetime.max.replace(tzinfo=UTC)):
+        if item.when is not None:
+            by_day.setdefault(item.when.astimezone(UTC).date(), []).append(item)
+    if not developing_days(by_day):
+        return []
+    vectors = _vectors(session, [i.article_id for i in items])
+    days = []
+    for day, its in reversed(by_day.items()):
+        lead = _central(its, vectors)
+        days.append(TimelineDay(day, [lead, *[i for i in its if i is not lead]]))
+    return days
+
+
 def top_stories(
     session: Session,
     limit: int = 20,
@@ -427,7 +575,8 @@ def top_stories(
     outlets: bool = True,
 ) -> list[StoryCard]:
     """Stories with `min_articles`+ articles by the score enrich stores (outlets, size,
-    velocity, recency), then newest; `outlets`: fill in each card's outlet names."""
+    velocity, recency), then newest; `outlets`: fill in each card's outlet names and
+    developing days (what the HTML cards show)."""
     rows = session.scalars(
         select(Story)
         .options(defer(Story.centroid))
@@ -439,6 +588,7 @@ def top_stories(
     cards = [_card(s) for s in rows]
     if outlets:
         _fill_outlets(session, cards)
+        _fill_days(session, cards)
     return cards
 
 
@@ -449,6 +599,7 @@ def story_card(session: Session, story_id: int) -> StoryCard | None:
         return None
     card = _card(story)
     _fill_outlets(session, [card])
+    _fill_days(session, [card])
     return card
 
 
@@ -479,8 +630,9 @@ def story_hashtags(session: Session, story_id: int, limit: int = 12) -> list[Tag
 
 
 def story_page(session: Session, story_id: int, limit: int = 300) -> StoryPage | None:
-    """A shown story with its coverage grouped by outlet (earliest outlet first); None if the
-    story does not exist or has no articles."""
+    """A shown story with its coverage grouped by outlet (earliest outlet first) and, when it
+    is developing, day by day (`story_timeline`); None if the story does not exist or has no
+    articles."""
     card = story_card(session, story_id)
     if card is None:
         return None
@@ -489,7 +641,7 @@ def story_page(session: Session, story_id: int, limit: int = 300) -> StoryPage |
             Article.id,
             Article.outlet,
             Article.title,
-            func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at),
+            _seen_at(),
             Enrichment.duplicate_of,
         )
         .join(Enrichment, Enrichment.article_id == Article.id)
@@ -520,6 +672,7 @@ def story_page(session: Session, story_id: int, limit: int = 300) -> StoryPage |
         outlets=[OutletCoverage(outlet, its) for outlet, its in groups.items()],
         hashtags=story_hashtags(session, story_id),
         shown=len(items),
+        timeline=story_timeline(session, list(items.values())),
     )
 
 

@@ -105,6 +105,7 @@ class StoryLink:
     title: str
     article_count: int
     outlet_count: int
+    days: int = 0  # a developing story's calendar days (views.developing_days); 0: not one
 
     @property
     def url(self) -> str:
@@ -211,5 +212,7 @@ def article_slots(
 
     story = views.article_story(session, article.id)
     if story is not None and story.article_count >= 2:
-        slots.story_link = StoryLink(story.id, story.title, story.article_count, story.outlet_count)
+        slots.story_link = StoryLink(
+            story.id, story.title, story.article_count, story.outlet_count, story.days
+        )
     return slots
