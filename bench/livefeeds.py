@@ -119,7 +119,7 @@ def gold_labels() -> dict[tuple[str, str], str]:
 
 def run_live(enrich_fn, keep: Path | None = None) -> dict:  # type: ignore[no-untyped-def]
     """Subscribe, refresh, enrich (`enrich_fn(engine, settings)`); the stories with labels.
-    `keep`: copy the database there (to try clustering parameters on it)."""
+    `keep`: copy the data directory there (to look at the pages, or try parameters on it)."""
     from sqlalchemy import select
 
     from newsdesk.config import Settings
@@ -169,7 +169,7 @@ def run_live(enrich_fn, keep: Path | None = None) -> dict:  # type: ignore[no-un
         if keep is not None:
             import shutil
 
-            shutil.copy(Path(tmp) / "newsdesk.db", keep)
+            shutil.copytree(tmp, keep, dirs_exist_ok=True)
     items = []
     for aid, fid, outlet, title, lang, text, story, elang in rows:
         feed = feed_file.get(fid, "")

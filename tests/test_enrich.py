@@ -120,9 +120,9 @@ def test_analysis_worker_processes_give_the_same_results(
     here: list[int] = []
     real = enrich_module._default_analyzer
 
-    def counting(docs, outlets):  # type: ignore[no-untyped-def]
+    def counting(docs, outlets, languages):  # type: ignore[no-untyped-def]
         here.append(len(docs))
-        return real(docs, outlets)
+        return real(docs, outlets, languages)
 
     monkeypatch.setattr(enrich_module, "_default_analyzer", counting)
     seen: list[tuple[int, int]] = []

@@ -20,13 +20,16 @@ from newsdesk.stories.features import extract_terms
 
 log = logging.getLogger("newsdesk.enrich")  # one logger for the whole stage, as before
 
-Analyzer = Callable[[list[tuple[str, str]], list[str | None]], list[Analysis]]
+# (headline, text) pairs, their outlets, their languages (as ingest found them) -> analyses
+Analyzer = Callable[[list[tuple[str, str]], list[str | None], list[str | None]], list[Analysis]]
 
 
-def _default_analyzer(docs: list[tuple[str, str]], outlets: list[str | None]) -> list[Analysis]:
+def _default_analyzer(
+    docs: list[tuple[str, str]], outlets: list[str | None], languages: list[str | None]
+) -> list[Analysis]:
     from newsdesk.nlp.analyze import analyze_many
 
-    return analyze_many(docs, outlets=outlets)
+    return analyze_many(docs, outlets=outlets, languages=languages)
 
 
 @dataclass
@@ -51,8 +54,11 @@ def _seen_at(published: datetime | None, fetched: datetime | None) -> datetime:
     return published
 
 
-def _docs(rows: Sequence[Any]) -> tuple[list[tuple[str, str]], list[str | None]]:
-    return [(r.title or "", r.text or "") for r in rows], [r.outlet or None for r in rows]
+def _docs(
+    rows: Sequence[Any],
+) -> tuple[list[tuple[str, str]], list[str | None], list[str | None]]:
+    docs = [(r.title or "", r.text or "") for r in rows]
+    return docs, [r.outlet or None for r in rows], [r.language or None for r in rows]
 
 
 def _compute(
@@ -61,24 +67,24 @@ def _compute(
     embedder: Embedder | None,
     pending: Future[tuple[list[Analysis], np.ndarray]] | None = None,
 ) -> list[_Item]:
-    docs, outlets = _docs(rows)
+    docs, outlets, languages = _docs(rows)
     errors: list[str | None] = [None] * len(rows)
     vectors = None
     try:
         if pending is None:
-            analyses = analyzer(docs, outlets)
+            analyses = analyzer(docs, outlets, languages)
         else:
             try:
                 analyses, vectors = pending.result()
             except Exception as exc:
                 log.warning("enrichment worker failed (%s); analysing in this process", exc)
-                analyses = analyzer(docs, outlets)
+                analyses = analyzer(docs, outlets, languages)
     except Exception as exc:
         log.warning("analysis failed for a batch (%s); retrying one by one", exc)
         analyses = []
         for i, (doc, outlet) in enumerate(zip(docs, outlets, strict=True)):
             try:
-                analyses.append(analyzer([doc], [outlet])[0])
+                analyses.append(analyzer([doc], [outlet], [languages[i]])[0])
             except Exception as exc1:
                 analyses.append(Analysis())
                 errors[i] = f"analysis: {type(exc1).__name__}: {exc1}"[:2000]
@@ -89,8 +95,8 @@ def _compute(
         analysis = analyses[i]
         entity_keys = [_key(e.text, e.type) for e in analysis.entities if e.type in ENTITY_KINDS]
         has_text = bool((row.title or "").strip() or (row.text or "").strip())
-        # What ingest decided (the page's, or for a headline the feed's declared language)
-        # before the analysis's own guess on the same text.
+        # What ingest decided (the page's, or for a headline the feed's declared language),
+        # else the analysis's confident guess.
         language = row.language or analysis.language
         items.append(
             _Item(

@@ -27,9 +27,9 @@ class _BatchPool:
         )
 
     def submit(
-        self, docs: list[tuple[str, str]], outlets: list[str | None]
+        self, docs: list[tuple[str, str]], outlets: list[str | None], languages: list[str | None]
     ) -> Future[tuple[list[Analysis], np.ndarray]]:
-        return self._pool.submit(_batch_in_worker, docs, outlets)
+        return self._pool.submit(_batch_in_worker, docs, outlets, languages)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -44,6 +44,6 @@ def _warm_up() -> None:
 
 
 def _batch_in_worker(
-    docs: list[tuple[str, str]], outlets: list[str | None]
+    docs: list[tuple[str, str]], outlets: list[str | None], languages: list[str | None]
 ) -> tuple[list[Analysis], np.ndarray]:
-    return _default_analyzer(docs, outlets), get_embedder().embed_articles(docs)
+    return _default_analyzer(docs, outlets, languages), get_embedder().embed_articles(docs)

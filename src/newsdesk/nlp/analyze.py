@@ -53,7 +53,7 @@ def _detect_language(text: str) -> str | None:
     return detect_language(text[:400])
 
 
-def _prepare(title: str, text: str) -> _Prepared:
+def _prepare(title: str, text: str, language: str | None = None) -> _Prepared:
     title = normalize_text(title or "").replace("\n", " ")
     body = normalize_text(text or "")
     if title and body.startswith(title):
@@ -63,7 +63,8 @@ def _prepare(title: str, text: str) -> _Prepared:
         body = body[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
     joined = f"{title}\n{body}" if title else body
     body_start = len(title) + 1 if title else 0
-    return _Prepared(title, body, joined, body_start, _detect_language(f"{title}. {body}"))
+    language = language or _detect_language(f"{title}. {body}")
+    return _Prepared(title, body, joined, body_start, language)
 
 
 def _body_sentences(doc: Doc, prep: _Prepared) -> list[tuple[int, int]]:
@@ -112,19 +113,24 @@ def analyze_many(
     outlets: Sequence[str | None] | None = None,
     batch_size: int = 16,
     n_process: int = 1,
+    languages: Sequence[str | None] | None = None,
 ) -> list[Analysis]:
     """Analyses of many (title, text) pairs, in order; batched through spaCy.
 
-    `n_process` > 1 runs whole analyses in that many forked worker processes (each loads the
-    model once); 1 (the default) runs in this process. See bench/enrich_speed.py.
+    `languages`: each text's language when already known (a feed's declared language for a
+    headline too short to tell); else it is detected. The English models run only on English
+    (or unidentified) text. `n_process` > 1 runs whole analyses in that many forked worker
+    processes (each loads the model once); 1 (the default) runs in this process. See
+    bench/enrich_speed.py.
     """
     docs = list(docs)
     outs: list[str | None] = list(outlets) if outlets is not None else [None] * len(docs)
-    if len(outs) != len(docs):
-        raise ValueError("outlets must have one entry per document")
+    langs: list[str | None] = list(languages) if languages is not None else [None] * len(docs)
+    if len(outs) != len(docs) or len(langs) != len(docs):
+        raise ValueError("outlets and languages must have one entry per document")
     if n_process > 1 and len(docs) >= 2 * n_process:
-        return _parallel(docs, outs, batch_size, n_process)
-    preps = [_prepare(t, x) for t, x in docs]
+        return _parallel(docs, outs, langs, batch_size, n_process)
+    preps = [_prepare(t, x, lang) for (t, x), lang in zip(docs, langs, strict=True)]
     results: list[Analysis | None] = [None] * len(docs)
     english = []
     for i, p in enumerate(preps):
@@ -141,17 +147,24 @@ def analyze_many(
     return [r if r is not None else Analysis() for r in results]
 
 
-def _worker(args: tuple[list[tuple[str, str]], list[str | None], int]) -> list[Analysis]:
-    docs, outs, batch_size = args
-    return analyze_many(docs, outs, batch_size=batch_size, n_process=1)
+def _worker(
+    args: tuple[list[tuple[str, str]], list[str | None], list[str | None], int],
+) -> list[Analysis]:
+    docs, outs, langs, batch_size = args
+    return analyze_many(docs, outs, batch_size=batch_size, n_process=1, languages=langs)
 
 
 def _parallel(
-    docs: list[tuple[str, str]], outs: list[str | None], batch_size: int, n_process: int
+    docs: list[tuple[str, str]],
+    outs: list[str | None],
+    langs: list[str | None],
+    batch_size: int,
+    n_process: int,
 ) -> list[Analysis]:
     chunk = max(1, min(64, len(docs) // (n_process * 4) or 1))
     jobs = [
-        (docs[i : i + chunk], outs[i : i + chunk], batch_size) for i in range(0, len(docs), chunk)
+        (docs[i : i + chunk], outs[i : i + chunk], langs[i : i + chunk], batch_size)
+        for i in range(0, len(docs), chunk)
     ]
     ctx = get_context("fork") if sys.platform != "win32" else get_context()
     results: list[Analysis] = []

@@ -1,19 +1,27 @@
 """Story clustering: which articles, from any outlets, report the same news event.
 
+Articles are put together for what they say, never for being published together.
+
 Similarity of two articles = 0.34 x cosine of their MiniLM vectors (headline + lead)
                            + 0.33 x TF-IDF cosine of their content words
                            + 0.33 x TF-IDF cosine of their names and numbers,
 with IDF taken over the articles being clustered (so words shared by every article about, say,
-"Klitschko defends his title" weigh little, and "Rahman" vs "Thompson" weigh a lot). Pairs where
-one side is only a headline/teaser get a bonus (short texts score lower for the same event):
-SHORT_BONUS, or, when both sides have a publication time from their feed, a bonus that depends on
-how far apart they were published: DATED_BONUS - TIME_PENALTY x (1 - exp(-(gap / TIME_SCALE)^2)),
-+0.21 for headlines published together, -0.11 twelve hours apart, -0.29 from a day apart. A
-headline says too little to tell one event from the next of its kind (two days of market
-reports, a game's reviews and its launch two days later); being published close together says
-the rest. Full texts carry enough to go without it, and a time the feed did not give (the time
-newsdesk fetched the article) says nothing, so neither gets the time term. The time kernel is a
-dot product of per-article features (`time_features`), so the linkage stays closed-form.
+"Klitschko defends his title" weigh little, and "Rahman" vs "Thompson" weigh a lot). The vectors
+mean something only for the languages the model covers (`newsdesk.nlp.embed.LANGUAGES`): an
+article in another language has no vector part, and its words and names (with its language's
+stop words left out) take the whole weight.
+
+Pairs where one side is only a headline/teaser get an allowance, SHORT_BONUS (short texts score
+lower for the same event), except two items of one outlet: an outlet rarely writes twice about
+one event within hours (updates and live pages aside), so its own headlines must say enough by
+themselves. Publication time only separates: when both sides of such a pair have a time from
+their feed, the pair loses TIME_PENALTY x (1 - exp(-(gap / TIME_SCALE)^2)) (nothing published
+together, -0.32 twelve hours apart, -0.49 a day apart). A headline says too little to tell
+one event from the next of its kind (two days of market reports, a game's reviews and its launch
+two days later). Full texts carry enough to go without it, and a time the feed did not give (the
+time newsdesk fetched the article) says nothing, so neither gets the time term. The time kernel
+is a dot product of per-article features (`time_features`), and the outlet term one of one-hot
+outlet rows, so the linkage stays closed-form.
 
 Stories are average-linkage clusters under that similarity, cut at THRESHOLD. Average linkage
 has a closed form with these features (mean pairwise similarity = dot of the two clusters' sum
