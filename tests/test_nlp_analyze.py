@@ -169,3 +169,37 @@ def test_keyphrases_prefer_words_rare_in_general_english() -> None:
     doc = get_nlp()(text)
     ranked = [k.text for k in rank_keyphrases(doc, 13, extract_entities(doc, 13))]
     assert ranked.index("tsunami") < ranked.index("government")
+
+
+def test_key_points_are_faithful_on_the_seed_page() -> None:
+    """Key points are whole sentences or clauses cut at a semicolon or a contrasting
+    conjunction: never at a dash ("any change in Syria – and in particular Turkish bases in
+    the Palmyra area – is a red line" lost its "is a red line"), never inside a quotation;
+    quotes balanced."""
+    from newsdesk.nlp.summarize import balanced_quotes
+
+    try:
+        from .conftest import shared_data
+    except ImportError:
+        from conftest import shared_data  # type: ignore[no-redef]
+
+    path = shared_data("seed-page") / "articles.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    checked = 0
+    for record in records:
+        text = " ".join(record["text"].split())
+        for point in analyze(record["title"], record["text"]).key_points:
+            body = point.rstrip(".")
+            if body not in text:  # a clause, its first letter capitalized
+                body = body[0].lower() + body[1:]
+            assert body in text, point  # the article's own words, in one piece
+            assert balanced_quotes(point), point
+            start = text.find(body)
+            before, after = text[max(0, start - 3) : start], text[start + len(body) :][:3]
+            assert not before.strip().endswith(("–", "—", "-")), point
+            assert not after.strip().startswith(("–", "—")), point
+            checked += 1
+    assert checked >= 8
+    turkiye = next(r for r in records if "Turkiye and Israel" in r["title"])
+    points = analyze(turkiye["title"], turkiye["text"]).key_points
+    assert not any(p.startswith("In particular the establishment") for p in points)

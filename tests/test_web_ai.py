@@ -17,6 +17,7 @@ from newsdesk.store import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import ArticleTag, DescriptionRow, Enrichment, QuoteRow, Story, Tag
 from newsdesk.web import create_app
+from newsdesk.web.slots import OPENING_WORDS, SHORT_ARTICLE_WORDS
 
 try:
     from .conftest import shared_data
@@ -106,12 +107,44 @@ def test_summary_sentences_come_from_the_article(client: TestClient, site: Site)
         points = [norm(p) for p in row.key_points or []]
     summary = section(doc(client.get(f"/articles/{article_id}").text), "summary")
     shown = norm(summary.xpath("./p")[0].text_content())
+    opening = " ".join(text.split()[:OPENING_WORDS])
     for sentence in sentences:
         assert sentence in text  # extractive: the article's own words
-        assert sentence in shown
+        # shown unless the reader reads it right below, in the article's opening
+        assert (sentence in shown) != (sentence in opening), sentence
+    assert any(sentence not in opening for sentence in sentences)  # the case shows something
     assert summary.xpath('.//span[@class="badge"]')[0].text == "AI"
     items = [norm(li.text_content()) for li in summary.xpath(".//li")]
     assert items and all(item in points and item in text for item in items)
+    assert not any(item in opening for item in items)
+
+
+def test_summary_box_never_repeats_the_opening_nor_sums_up_a_short_article(
+    client: TestClient, site: Site
+) -> None:
+    """On every enriched article page: nothing in the summary box is in the article's first
+    OPENING_WORDS words, printed right below it; an article shorter than SHORT_ARTICLE_WORDS
+    has no summary box."""
+    with session_scope(site.engine) as session:
+        rows = session.execute(
+            select(Article.id, Article.text).join(Enrichment, Enrichment.article_id == Article.id)
+        ).all()
+    checked = short = 0
+    for article_id, body in rows:
+        words = norm(body or "").split()
+        page = doc(client.get(f"/articles/{article_id}").text)
+        boxes = page.xpath('//section[contains(@class, "summary")]')
+        if len(words) < SHORT_ARTICLE_WORDS:
+            assert not boxes, article_id
+            short += 1
+            continue
+        opening = " ".join(words[:OPENING_WORDS])
+        for box in boxes:
+            for node in box.xpath("./p[not(@class)] | .//li"):
+                for sentence in re.split(r"(?<=[.!?])\s+", norm(node.text_content())):
+                    assert sentence not in opening or len(sentence.split()) < 4, sentence
+            checked += 1
+    assert checked >= 3 and short >= 1
 
 
 def test_quote_speaker_links_to_the_speakers_page(client: TestClient, site: Site) -> None:

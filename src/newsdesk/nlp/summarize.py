@@ -34,7 +34,15 @@ _CONNECTIVE = re.compile(
     r"furthermore|nevertheless|in fact|now|then|thus|therefore)\b[,]?\s*",
     re.IGNORECASE,
 )
-_CLAUSE_SPLIT = re.compile(r";\s+|\s+[-–—]\s+|,\s+(?:but|while|whereas|although)\s+")
+# Where a long sentence may be cut into points that keep a main clause: at a semicolon or a
+# contrasting conjunction. Never at a dash (it opens an aside that the clause needs back: "any
+# change in Syria – and in particular Turkish bases – is a red line") nor inside a quotation.
+_CLAUSE_SPLIT = re.compile(r";\s+|,\s+(?:but|while|whereas|although)\s+")
+# A quotation: double quotes, curly quotes, or single quotes that open after a space or a
+# bracket and close before a space or punctuation (so apostrophes do not count).
+_QUOTATION = re.compile(
+    r"\"[^\"]*\"|“[^”]*”|(?:(?<=^)|(?<=[\s(\[]))['‘][^'’]*['’](?=[\s.,;:!?)\]]|$)"
+)
 _QUOTE_START = re.compile(r"^[\"“'‘]")
 
 # Weights (see module docstring).
@@ -138,9 +146,31 @@ def summarize_sentences(sents: list[str], title: str = "", n: int = 3) -> list[i
     return sorted(v.index for v in picked)
 
 
+def balanced_quotes(text: str) -> bool:
+    """Every quotation that opens in the text closes in it."""
+    if text.count('"') % 2 or text.count("“") != text.count("”"):
+        return False
+    rest = _QUOTATION.sub("", text)
+    return not re.search(r"(?:^|[\s(\[])['‘]\w", rest)
+
+
 def _clauses(sentence: str) -> list[str]:
-    parts = [p.strip(" ,;") for p in _CLAUSE_SPLIT.split(sentence)]
-    return [p for p in parts if len(p.split()) >= 6]
+    """The sentence's clauses (see _CLAUSE_SPLIT), each of six words or more with its quotes
+    whole; [] when it cannot be cut that way."""
+    if not balanced_quotes(sentence):
+        return []  # a quotation running over several sentences: cutting would break it
+    quoted = [m.span() for m in _QUOTATION.finditer(sentence)]
+    parts, start = [], 0
+    for cut in _CLAUSE_SPLIT.finditer(sentence):
+        if any(a < cut.start() < b for a, b in quoted):
+            continue
+        parts.append(sentence[start : cut.start()])
+        start = cut.end()
+    parts.append(sentence[start:])
+    if len(parts) == 1:
+        return []
+    pieces = [p.strip(" ,;") for p in parts]
+    return [p for p in pieces if len(p.split()) >= 6 and balanced_quotes(p)]
 
 
 def _tidy(point: str) -> str:
@@ -170,7 +200,7 @@ def key_points(
             pieces = _clauses(v.text) or ([v.text] if v.index not in in_summary else [])
         for piece in pieces:
             nwords = len(piece.split())
-            if nwords > 40:
+            if nwords > 40 or not balanced_quotes(piece):
                 continue
             sub = _vectors_like(piece, v)
             info = sum(1 for w in _WORD.findall(piece) if w[0].isdigit() or w[0].isupper())

@@ -25,6 +25,11 @@ MAX_HASHTAGS = 8
 MIN_HASHTAGS = 3  # fewer hashtags than this: add the article's main names (real tags too)
 MAX_QUOTES = 8
 MAX_RELATED = 8
+# The summary box sits right above the article: what it shows must not be what the reader reads
+# next. Sentences within the article's first OPENING_WORDS words are left out of it, and an
+# article shorter than SHORT_ARTICLE_WORDS gets no summary box at all (it is its own summary).
+OPENING_WORDS = 100
+SHORT_ARTICLE_WORDS = 200
 # A pronoun is not a speaker worth naming ("I", "it" are what the text had, not who said it).
 PRONOUNS = {"i", "it", "he", "she", "they", "we", "you", "this", "that", "who", "one"}
 
@@ -131,6 +136,11 @@ class ArticleSlots:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+def _folded(text: str) -> str:
+    """For comparing what the page shows: case and spacing folded."""
+    return " ".join(text.split()).casefold()
+
+
 def _speaker(name: str | None) -> str | None:
     name = " ".join((name or "").split())
     return None if not name or name.casefold() in PRONOUNS else name
@@ -158,17 +168,23 @@ def article_slots(
     slots.hashtags = [SlotTag(t.slug, t.label, t.kind) for t in tags]
 
     sentences = [" ".join(s.split()) for s in ai.summary if s and s.strip()]
-    slots.summary = " ".join(sentences) or None
     if settings is not None and settings.llm_url and sentences:
         from newsdesk.llm_summaries import shown_summary
 
         shown = shown_summary(session, settings, article.id, sentences)
         if shown is not None:
             slots.abstractive, slots.abstractive_model = shown
-    in_summary = {s.casefold() for s in sentences}
-    slots.key_points = [
-        " ".join(p.split()) for p in ai.key_points if p.strip() and p.casefold() not in in_summary
-    ]
+    words = (article.text or "").split()
+    if len(words) >= SHORT_ARTICLE_WORDS:
+        opening = _folded(" ".join(words[:OPENING_WORDS]))
+        fresh = [s for s in sentences if _folded(s) not in opening]
+        slots.summary = " ".join(fresh) or None
+        in_summary = {_folded(s) for s in sentences}
+        slots.key_points = [
+            " ".join(p.split())
+            for p in ai.key_points
+            if p.strip() and _folded(p) not in in_summary and _folded(p) not in opening
+        ]
 
     for q in ai.quotes:
         if len(slots.quotes) >= MAX_QUOTES:
