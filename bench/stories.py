@@ -26,10 +26,11 @@ threshold: how much of newsdesk's figure the publication times alone explain.
 
 Parameters of newsdesk's clustering (stories/cluster.py): the weights were chosen on ECB+ (on all
 topics), the cohesion ratios and THRESHOLD on the even-numbered ECB+ topics only. ECB+ has no
-publication dates, so none of those touch the time term. TIME_PENALTY (TIME_SCALE fixed at 12 h)
-and SHORT_BONUS (0.21: the value the old bonus for headlines published together had, now given
+publication dates, so none of those touch the time term. SHORT_BONUS (a headline and a full text) on
+an ECB+ variant cut to the headline. TIME_PENALTY (TIME_SCALE fixed at 12 h) and HEADLINES_BONUS
+(two headlines: 0.21, the value the old bonus for headlines published together had, now given
 with or without dates) were chosen on UCI, the only labelled set with publication times: UCI
-figures are in-sample for those two; the live feeds were chosen on by nothing. `--half 1` runs
+figures are in-sample for those two. Nothing was chosen on the live feeds. `--half 1` runs
 the held-out odd-numbered ECB+ topics (and one half of the UCI stories, split by a hash of the
 story id; `--half 0` the other).
 

@@ -11,8 +11,9 @@ mean something only for the languages the model covers (`newsdesk.nlp.embed.LANG
 article in another language has no vector part, and its words and names (with its language's
 stop words left out) take the whole weight.
 
-Pairs where one side is only a headline/teaser get an allowance, SHORT_BONUS (short texts score
-lower for the same event), except two items of one outlet: an outlet rarely writes twice about
+Pairs where one side is only a headline/teaser get an allowance (short texts score lower for the
+same event): SHORT_BONUS, and HEADLINES_BONUS when both sides are (two headlines share the
+fewest words), except two items of one outlet: an outlet rarely writes twice about
 one event within hours (updates and live pages aside), so its own headlines must say enough by
 themselves. Publication time only separates: when both sides of such a pair have a time from
 their feed, the pair loses TIME_PENALTY x (1 - exp(-(gap / TIME_SCALE)^2)) (nothing published
@@ -61,7 +62,8 @@ W_EMBED = 0.34
 W_WORDS = 0.33
 W_NAMES = 0.33
 THRESHOLD = 0.30
-SHORT_BONUS = 0.21
+SHORT_BONUS = 0.15  # a headline/teaser and a full text
+HEADLINES_BONUS = 0.21  # two headlines/teasers
 TIME_SCALE = 12.0  # hours
 TIME_PENALTY = 0.5
 PERIOD = 720.0  # hours: the time kernel repeats every 30 days, far beyond any clustering window
@@ -78,6 +80,7 @@ class Params:
     w_names: float = W_NAMES
     threshold: float = THRESHOLD
     short_bonus: float = SHORT_BONUS
+    headlines_bonus: float = HEADLINES_BONUS
     same_outlet_bonus: bool = False  # do two headlines of one outlet get the short bonus?
     time_scale: float = TIME_SCALE
     time_penalty: float = TIME_PENALTY
@@ -254,27 +257,39 @@ def cluster_docs(
     tlong = {i: phi[i] * (not short[i]) for i in range(n)}
     known_o = {i: int(bool(docs[i].outlet)) for i in range(n)}
     known_olong = {i: int(bool(docs[i].outlet) and not short[i]) for i in range(n)}
+    known_oshort = {i: int(bool(docs[i].outlet) and short[i]) for i in range(n)}
     outlets = outlet_rows(docs)
     osum = {i: outlets[i] for i in range(n)}
     olong = {i: outlets[i] * float(not short[i]) for i in range(n)}
+    oshort = {i: outlets[i] * float(short[i]) for i in range(n)}
+    extra = params.headlines_bonus - params.short_bonus
 
-    def bonus_of(shorts: float, dated_shorts: float, closeness: float) -> float:
+    def bonus_of(shorts: float, headlines: float, dated_shorts: float, closeness: float) -> float:
         """Sum of the headline terms over some pairs: `shorts` pairs with a headline side get
-        the short bonus, less the time penalty for the `dated_shorts` of them with both times
-        known (`closeness`: their summed time kernel, 1 for a pair published together)."""
-        return params.short_bonus * shorts - params.time_penalty * (dated_shorts - closeness)
+        the short bonus, the `headlines` of them with two the headlines bonus, less the time
+        penalty for the `dated_shorts` of them with both times known (`closeness`: their
+        summed time kernel, 1 for a pair published together)."""
+        return (
+            params.short_bonus * shorts
+            + extra * headlines
+            - params.time_penalty * (dated_shorts - closeness)
+        )
 
     def own_headlines(a: int, b: int) -> float:
-        """Pairs with a headline side from one outlet, between clusters a and b (within a, if
-        a == b): they do not get the short bonus (one outlet's two headlines about one event
-        are rare, except for updates: they must say enough by themselves)."""
+        """The bonus withheld from pairs with a headline side from one outlet, between
+        clusters a and b (within a, if a == b): one outlet's two items about one event are
+        rare, except for updates: they must say enough by themselves."""
         if params.same_outlet_bonus:
             return 0.0
         if a == b:
-            both = float(osum[a].multiply(osum[a]).sum()) - known_o[a]
+            every = float(osum[a].multiply(osum[a]).sum()) - known_o[a]
             longs_ = float(olong[a].multiply(olong[a]).sum()) - known_olong[a]
-            return (both - longs_) / 2
-        return float(osum[a].multiply(osum[b]).sum()) - float(olong[a].multiply(olong[b]).sum())
+            heads = float(oshort[a].multiply(oshort[a]).sum()) - known_oshort[a]
+            return (params.short_bonus * (every - longs_) + extra * heads) / 2
+        every = float(osum[a].multiply(osum[b]).sum())
+        longs_ = float(olong[a].multiply(olong[b]).sum())
+        heads = float(oshort[a].multiply(oshort[b]).sum())
+        return params.short_bonus * (every - longs_) + extra * heads
 
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     adj: dict[int, set[int]] = {i: set() for i in range(n)}
@@ -289,10 +304,11 @@ def cluster_docs(
         pairs_ab = size[a] * size[b]
         bonus = bonus_of(
             pairs_ab - longs[a] * longs[b],
+            (size[a] - longs[a]) * (size[b] - longs[b]),
             known[a] * known[b] - klong[a] * klong[b],
             float(tsum[a] @ tsum[b]) - float(tlong[a] @ tlong[b]),
         )
-        return (dot + bonus - params.short_bonus * own_headlines(a, b)) / pairs_ab
+        return (dot + bonus - own_headlines(a, b)) / pairs_ab
 
     def within(a: int) -> float:
         """Mean similarity of the pairs inside cluster a (closed form, as for `link`)."""
@@ -300,12 +316,14 @@ def cluster_docs(
         pairs_in = na * (na - 1) / 2
         dot = float(sums[a].multiply(sums[a]).sum())
         ka, kl = known[a], klong[a]
+        sa = na - la
         bonus = bonus_of(  # a dated member's own time product is 1
             pairs_in - la * (la - 1) / 2,
+            sa * (sa - 1) / 2,
             ka * (ka - 1) / 2 - kl * (kl - 1) / 2,
             (float(tsum[a] @ tsum[a]) - ka) / 2 - (float(tlong[a] @ tlong[a]) - kl) / 2,
         )
-        bonus -= params.short_bonus * own_headlines(a, a)
+        bonus -= own_headlines(a, a)
         return ((dot - selfs[a]) / 2 + bonus) / pairs_in
 
     def words_within(a: int) -> float:
@@ -356,6 +374,8 @@ def cluster_docs(
         tlong[a] = tlong[a] + tlong.pop(b)
         osum[a] = osum[a] + osum.pop(b)
         olong[a] = olong[a] + olong.pop(b)
+        oshort[a] = oshort[a] + oshort.pop(b)
+        known_oshort[a] += known_oshort.pop(b)
         known_o[a] += known_o.pop(b)
         known_olong[a] += known_olong.pop(b)
         members[a].extend(members.pop(b))
@@ -388,5 +408,7 @@ def similarity_matrix(docs: Sequence[Doc], params: Params | None = None) -> np.n
     penalty = np.where(both, params.time_penalty * (1.0 - phi @ phi.T), 0.0)
     o = outlet_rows(docs)
     same = (o @ o.T).toarray() > 0
-    bonus = np.where(same & (not params.same_outlet_bonus), 0.0, params.short_bonus)
+    two = short[:, None] & short[None, :]
+    bonus = np.where(two, params.headlines_bonus, params.short_bonus)
+    bonus = np.where(same & (not params.same_outlet_bonus), 0.0, bonus)
     return np.asarray(sims + (bonus - penalty) * either, dtype=np.float64)
