@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,12 @@ def _snippet(text: str) -> str:
         return text
     cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0]
     return cut + " …"
+
+
+def _covered(language: str | None) -> bool:
+    """The vectors mean something for this language (unknown: taken as covered, as the story
+    clustering takes it)."""
+    return language is None or language in EMBED_LANGUAGES
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -156,7 +162,7 @@ def _related(
                     r[0], r[1], r[2], r[3], _snippet(r[4]), _aware(r[5]), story_id, True, sim
                 )
             )
-    if len(out) >= k or vector is None or language not in EMBED_LANGUAGES:
+    if len(out) >= k or vector is None or not _covered(language):
         return out[:k]
 
     if index is None:
@@ -174,7 +180,10 @@ def _related(
             Enrichment.seen_at,
         )
         .join(Enrichment, Enrichment.article_id == Article.id)
-        .where(Article.id.in_(hit_ids), Enrichment.language.in_(sorted(EMBED_LANGUAGES)))
+        .where(
+            Article.id.in_(hit_ids),
+            or_(Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES))),
+        )
     ).all()
     info = {r[0]: r for r in rows}
     me_seen = _aware(seen_at)
