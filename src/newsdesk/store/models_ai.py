@@ -147,13 +147,3 @@ class DescriptionRow(Base):
     phrase: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("tag_id", "article_id", "phrase", name="uq_description"),)
-
-
-class TermStat(Base):
-    """Document frequency of clustering terms (for IDF weights). Unused: nothing reads or
-    writes it; the table stays because migration 0003 made it (dropping it needs a migration)."""
-
-    __tablename__ = "term_stats"
-
-    term: Mapped[str] = mapped_column(String(255), primary_key=True)
-    df: Mapped[int] = mapped_column(Integer, default=0)
