@@ -1,106 +1,53 @@
-"""Calibration of ask()'s "does the coverage answer this?" threshold on ECB+ news.
+"""ask() on question sets with answerable and unanswerable questions (bench/data/ask-questions.json).
 
-Imports and enriches the ECB+ documents (or reuses --data-dir if already built there), then asks
-20 questions that the corpus answers (each with words the right sentence must contain), 10 of
-the same facts asked in other words than the texts use, and 25 that it does not (20 on other subjects, 5 on the same subjects asking for facts the texts
-don't hold).
-Prints each question's best-sentence score, the separation between the two sets, and at the
-configured ANSWER_THRESHOLD: answerable questions answered with a correct cited sentence, and
-unanswerable questions refused.
+One database holds the ECB+ documents and the four seed-page articles (built in a temporary
+directory, or once under --data-dir and reused). Two sets of questions, reported apart (the data
+file's "about" says where each came from and how it was written):
 
-    python bench/ask.py [--data-dir DIR] [--json OUT]
+- ecbplus: 20 answerable questions, 10 of the same facts in other words than the texts use, 25
+  unanswerable (20 on other subjects, 5 on the same subjects asking for facts not there);
+- seed: questions on the seed-page articles (Israel-Iran strikes, Hossein Salami, Turkiye-Israel
+  talks, the Amir's call), about half of them unanswerable, split into "dev" (looked at while
+  changing ask()) and "heldout".
+
+An answerable question counts as right when the first cited sentence holds one of its expected
+words ("among": one of the <= 3 cited does); an unanswerable one when ask() refuses.
+
+    python bench/ask.py [--data-dir DIR] [--json OUT] [--sets ecbplus,seed] [--split dev]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from common import write_json
+from common import SHARED, data_missing, write_json
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+QUESTIONS = Path(__file__).parent / "data" / "ask-questions.json"
+SEED = SHARED / "seed-page" / "articles.jsonl"
 
-ANSWERABLE = [
-    ("Which rehab center did Tara Reid check into?", ["promises"]),
-    ("Where did Lindsay Lohan move after leaving the Betty Ford Center?", ["cliffside", "malibu"]),
-    ("Who will host the 81st Academy Awards?", ["jackman"]),
-    ("Who is hosting the Oscars for the second time?", ["degeneres"]),
-    ("How old was Bettie Page when she died?", ["85"]),
-    ("Who replaced Maurice Cheeks as 76ers coach?", ["dileo"]),
-    ("Who will direct New Moon, the Twilight sequel?", ["weitz"]),
-    ("In which round did Klitschko stop Tony Thompson?", ["sixth"]),
-    ("How many pirates did the Indian Navy capture in the Gulf of Aden?", ["23", "26"]),
-    ("How many people died in the firebomb attack on a Greek bank?", ["three"]),
-    ("What magnitude was the earthquake off southern Iran?", ["magnitude", "5."]),
-    ("Who was charged with murdering two women at a Staunton ice cream store?", ["smith"]),
-    ("How much were the diamonds stolen from Harry Winston in Paris worth?", ["million"]),
-    ("Which running back did the Saints place on injured reserve?", ["bush", "thomas"]),
-    ("Who was found hanged in prison after the Sicilian Mafia arrests?", ["lo presti"]),
-    ("What did Microsoft release to fix the Internet Explorer flaw?", ["update", "patch", "fix"]),
-    ("Who was nominated for Surgeon General by President Obama?", ["benjamin", "gupta"]),
-    (
-        "Which Chargers player was arrested on suspicion of drunken driving?",
-        ["jackson", "williams"],
-    ),
-    ("What broke the phone and internet lines between Europe and Asia?", ["cable"]),
-    ("Who became North Carolina's all-time leading scorer?", ["hansbrough"]),
-]
 
-# The same facts asked in other words than the texts use ("seize" for "captured", "present"
-# for "host"): the coverage check must not refuse them for lack of the question's own words.
-PARAPHRASED = [
-    ("How many pirates did the Indian Navy seize in the Gulf of Aden?", ["23", "26"]),
-    ("How many people were killed in the firebomb attack on a Greek bank?", ["three"]),
-    ("Who took over from Maurice Cheeks as 76ers coach?", ["dileo"]),
-    ("Who was picked to present the 81st Academy Awards?", ["jackman"]),
-    ("Which Chargers player was detained on suspicion of drunken driving?", ["jackson"]),
-    ("Who was chosen as Surgeon General by President Obama?", ["benjamin", "gupta"]),
-    ("What severed the phone and internet links between Europe and Asia?", ["cable"]),
-    ("How much was the haul from the Harry Winston robbery in Paris?", ["million"]),
-    ("Which rehab clinic did Tara Reid enter?", ["promises"]),
-    ("When did Bettie Page pass away, and how old was she?", ["85"]),
-]
-
-UNANSWERABLE = [
-    "What is a good recipe for sourdough bread?",
-    "How do I reset my wifi router password?",
-    "What is the distance from the Earth to Mars?",
-    "Who won the 2018 FIFA World Cup final?",
-    "What are the symptoms of vitamin D deficiency?",
-    "How do I install Python packages with pip?",
-    "What is the capital of Australia?",
-    "Which smartphone has the best camera this year?",
-    "How many calories are in a banana?",
-    "What time does the Louvre museum open on Sundays?",
-    "What is the exchange rate of the Swiss franc today?",
-    "Who painted the Mona Lisa?",
-    "How do tides work?",
-    "What is the plot of Pride and Prejudice?",
-    "When is the next solar eclipse visible in Europe?",
-    "How do I train a puppy to sit?",
-    "What is the best way to learn the guitar?",
-    "Which planet has the most moons?",
-    "How long should I boil an egg?",
-    "What are the rules of cricket?",
-    # The same subjects as the coverage, asking for facts it does not hold (the hard case):
-    "What is Lindsay Lohan's favourite food?",
-    "How much did the Waitrose fire cost its insurers?",
-    "What did Wladimir Klitschko eat before the fight?",
-    "Who will host the Oscars in 2030?",
-    "What is the name of the Indian Navy admiral's dog?",
-]
+def seed_records() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines() if line]
 
 
 def build(data_dir: Path) -> None:
+    """Import what is missing (ECB+, the seed page) into the database under data_dir; enrich."""
+    from sqlalchemy import select
+
     from newsdesk.config import Settings
     from newsdesk.enrich import enrich
     from newsdesk.ingest import candidate_from_record, store_candidate
     from newsdesk.store import connect, session_scope
+    from newsdesk.store.models import Article
 
     sys.path.insert(0, str(Path(__file__).parent))
     from stories import ecbplus_records
@@ -108,104 +55,153 @@ def build(data_dir: Path) -> None:
     settings = Settings(data_dir=data_dir)
     engine = connect(settings.db_url)
     with session_scope(engine) as session:
-        for record, _gold in ecbplus_records():
-            store_candidate(session, candidate_from_record(record), None)
+        have = set(session.scalars(select(Article.url)))
+        records = [r for r, _gold in ecbplus_records()] + seed_records()
+        for record in records:
+            if record["url"] not in have:
+                store_candidate(session, candidate_from_record(record), None)
     enrich(engine, settings)
+
+
+def story_of(engine: Any, title: str) -> int | None:
+    from sqlalchemy import select
+
+    from newsdesk.store import session_scope
+    from newsdesk.store.models import Article
+    from newsdesk.store.models_ai import Enrichment
+
+    with session_scope(engine) as session:
+        return session.scalar(
+            select(Enrichment.story_id)
+            .join(Article, Article.id == Enrichment.article_id)
+            .where(Article.title == title)
+        )
+
+
+def run(engine: Any, settings: Any, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from newsdesk import ask as ask_mod
+
+    rows = []
+    for q in questions:
+        story_id = story_of(engine, q["article"]) if q.get("scope") == "story" else None
+        t0 = time.perf_counter()
+        ans = ask_mod.ask(engine, settings, q["q"], story_id=story_id)
+        ms = (time.perf_counter() - t0) * 1000
+        cited = [c["sentence"].lower() for c in ans.citations]
+        row: dict[str, Any] = {
+            "q": q["q"],
+            "answerable": q["answerable"],
+            "group": q.get("group"),
+            "split": q.get("split"),
+            "scope": q.get("scope", "all"),
+            "case": q.get("case"),
+            "score": round(ans.score, 3),
+            "answered": ans.answered,
+            "ms": round(ms, 1),
+            "cited": cited[:1],
+        }
+        if q["answerable"]:
+            needles = q["expect"]
+            row["correct"] = ans.answered and bool(cited) and any(n in cited[0] for n in needles)
+            row["among"] = ans.answered and any(n in c for c in cited for n in needles)
+        else:
+            row["correct"] = not ans.answered
+        rows.append(row)
+    return rows
+
+
+def tally(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    ans = [r for r in rows if r["answerable"]]
+    una = [r for r in rows if not r["answerable"]]
+    ms = sorted(r["ms"] for r in rows)
+    return {
+        "answerable": len(ans),
+        "right_first": sum(r["correct"] for r in ans),
+        "right_among_cited": sum(r["among"] for r in ans),
+        "answerable_refused": sum(not r["answered"] for r in ans),
+        "unanswerable": len(una),
+        "refused": sum(r["correct"] for r in una),
+        "median_ms": round(ms[len(ms) // 2], 1) if ms else None,
+    }
+
+
+def line(name: str, t: dict[str, Any]) -> str:
+    out = f"{name}:"
+    if t["answerable"]:
+        out += (
+            f" answering sentence first {t['right_first']}/{t['answerable']}"
+            f" (among the cited {t['right_among_cited']}/{t['answerable']},"
+            f" refused {t['answerable_refused']})"
+        )
+    if t["unanswerable"]:
+        out += f"; unanswerable refused {t['refused']}/{t['unanswerable']}"
+    return out + f"; median {t['median_ms']:.0f} ms"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--sets", default="ecbplus,seed", help="comma-separated: ecbplus, seed")
+    parser.add_argument(
+        "--split", choices=("dev", "heldout", "all"), default="all", help="seed questions to ask"
+    )
     args = parser.parse_args()
-    from newsdesk import ask as ask_mod
+    if data_missing(SHARED / "ecbplus-story-clusters") or data_missing(SEED):
+        return 1
     from newsdesk.config import Settings
     from newsdesk.store import connect
 
+    data = json.loads(QUESTIONS.read_text(encoding="utf-8"))
     tmp = None
     data_dir = args.data_dir
     if data_dir is None:
         tmp = tempfile.TemporaryDirectory()
         data_dir = Path(tmp.name)
-    if not (data_dir / "newsdesk.db").exists():
-        t0 = time.perf_counter()
-        build(data_dir)
-        print(f"built ECB+ database in {time.perf_counter() - t0:.0f} s")
+    t0 = time.perf_counter()
+    build(data_dir)
+    print(f"database ready in {time.perf_counter() - t0:.0f} s")
     settings = Settings(data_dir=data_dir)
     engine = connect(settings.db_url)
-    rows = []
-    for question, needles in ANSWERABLE + PARAPHRASED:
-        t0 = time.perf_counter()
-        ans = ask_mod.ask(engine, settings, question)
-        ms = (time.perf_counter() - t0) * 1000
-        cited = [c["sentence"].lower() for c in ans.citations]
-        correct = bool(cited) and any(n in cited[0] for n in needles)
-        among = any(n in c for c in cited for n in needles)
-        rows.append(
-            {
-                "q": question,
-                "answerable": True,
-                "paraphrased": (question, needles) in PARAPHRASED,
-                "score": ans.score,
-                "answered": ans.answered,
-                "correct": correct,
-                "among": among,
-                "ms": ms,
-                "cited": cited[:1],
+    summary: dict[str, Any] = {}
+    results: dict[str, Any] = {}
+    for name in args.sets.split(","):
+        questions = data["sets"][name]
+        if name == "seed" and args.split != "all":
+            questions = [q for q in questions if q["split"] == args.split]
+        rows = run(engine, settings, questions)
+        results[name] = rows
+        print(f"--- {name}")
+        for r in rows:
+            flag = "ok " if r["correct"] else "-- "
+            kind = "A" if r["answerable"] else "U"
+            extra = f" [{r['split']}]" if r["split"] else ""
+            extra += " [story]" if r["scope"] == "story" else ""
+            print(f"{flag} {r['score']:.3f} {kind}{extra} {r['q']}")
+            if r["answerable"] and not r["correct"] and r["cited"]:
+                print(f"       first cited: {r['cited'][0][:150]}")
+        parts = {"all": rows}
+        if name == "ecbplus":
+            parts = {
+                "direct": [r for r in rows if r["answerable"] and r["group"] is None],
+                "paraphrased": [r for r in rows if r["group"] == "paraphrased"],
+                "unanswerable, other subjects": [r for r in rows if r["group"] == "other subject"],
+                "unanswerable, same subjects": [r for r in rows if r["group"] == "same subject"],
+                "all": rows,
             }
-        )
-    for question in UNANSWERABLE:
-        t0 = time.perf_counter()
-        ans = ask_mod.ask(engine, settings, question)
-        ms = (time.perf_counter() - t0) * 1000
-        rows.append(
-            {
-                "q": question,
-                "answerable": False,
-                "score": ans.score,
-                "answered": ans.answered,
-                "correct": not ans.answered,
-                "ms": ms,
-            }
-        )
-    for r in rows:
-        flag = "ok " if r["correct"] and (r["answered"] or not r["answerable"]) else "-- "
-        print(f"{flag} {r['score']:.3f} {'A' if r['answerable'] else 'U'} {r['q']}")
-    pos = sorted(r["score"] for r in rows if r["answerable"] and not r.get("paraphrased"))
-    neg = sorted(r["score"] for r in rows if not r["answerable"])
-    th = ask_mod.ANSWER_THRESHOLD
-    direct = [r for r in rows if r["answerable"] and not r.get("paraphrased")]
-    ans_ok = sum(1 for r in direct if r["answered"] and r["correct"])
-    refused = sum(1 for r in rows if not r["answerable"] and not r["answered"])
-    among = sum(1 for r in direct if r["answered"] and r.get("among"))
-    para = [r for r in rows if r.get("paraphrased")]
-    para_ok = sum(1 for r in para if r["answered"] and r["correct"])
-    para_among = sum(1 for r in para if r["answered"] and r.get("among"))
-    summary = {
-        "threshold": th,
-        "paraphrased": len(para),
-        "paraphrased_answered_correctly": para_ok,
-        "paraphrased_right_sentence_among_citations": para_among,
-        "answerable": len(pos),
-        "answered_correctly": ans_ok,
-        "right_sentence_among_citations": among,
-        "unanswerable": len(neg),
-        "refused": refused,
-        "answerable_min_score": pos[0],
-        "unanswerable_max_score": neg[-1],
-        "median_ms": sorted(r["ms"] for r in rows)[len(rows) // 2],
-    }
-    print(
-        f"threshold {th}: {ans_ok}/{len(pos)} answerable questions answered with a right first"
-        f" citation ({among}/{len(pos)} with a right sentence among the <= 3 cited),"
-        f" {refused}/{len(neg)} unanswerable refused; paraphrased: {para_ok}/{len(para)}"
-        f" ({para_among}/{len(para)} among the cited);"
-        " answerable scores"
-        f" {pos[0]:.3f}..{pos[-1]:.3f}, unanswerable {neg[0]:.3f}..{neg[-1]:.3f};"
-        f" median {summary['median_ms']:.0f} ms per question"
-    )
+        else:
+            for split in ("dev", "heldout"):
+                part = [r for r in rows if r["split"] == split]
+                if part:
+                    parts[split] = part
+            parts["story-level"] = [r for r in rows if r["group"] == "story-level"]
+            parts["issue cases"] = [r for r in rows if r["case"]]
+        summary[name] = {k: tally(v) for k, v in parts.items() if v}
+        for k, t in summary[name].items():
+            print(line(f"{name} {k}", t))
     if args.json:
-        write_json(args.json, {"summary": summary, "questions": rows})
+        write_json(args.json, {"summary": summary, "questions": results})
+    engine.dispose()
     if tmp is not None:
         tmp.cleanup()
     return 0

@@ -3,19 +3,43 @@
     ask(engine, settings, question, story_id=None) -> Answer
 
 Retrieval is hybrid: full-text search (any of the question's content words) plus the nearest
-articles by vector; with `story_id`, the story's own articles. Every sentence of those articles
-is embedded and ranked by cosine similarity to the question, plus small bonuses for sharing its
-words and for holding the kind of thing asked for (a number for "how many", a name for "who").
-The answer quotes the best sentences and cites each one. The coverage does not answer the
-question, and Answer says so plainly (answered=False) rather than quote something loosely
-related, when the best sentence scores below ANSWER_THRESHOLD or when its article lacks what the
-question is specifically about (its numbers and names, or most of its content words: "Who will
-host the Oscars in 2030?" is close to articles about who hosts the Oscars, but none says 2030).
+articles by vector, and the most recently published articles holding all of its words (the
+current coverage of what is asked about, however it ranks); with `story_id`, the story's own
+articles. Each of their sentences is then checked, on its words alone, for whether it can
+answer the question at all (`_why_not`):
+
+- it holds the kind of thing asked for, other than what the question names: a person's or an
+  organisation's name for "who" (not a place: "Israel" does not say who), a date for "when", a
+  number for "how many" (counting what is asked about when it names it: "500 air attacks"), a
+  place for "where", a name or a number for "which";
+- the question's names and numbers (its subject) are in the sentence or in what it is read
+  with: the headline, the article's first sentence, the sentence before, and the names the
+  article keeps coming back to ("his successor" is Salami's in an article about Salami); and
+  so are most of its content words;
+- the question's other content words (its predicate: "replaced", "killed") are not all
+  missing from the sentence itself, and its main verb is there ("eat" for "What did Klitschko
+  eat before the fight?"; another word for it counts, "successor" for "replaced"; the verb
+  comes from spaCy's parse of the question);
+- for a question in the present tense ("How many people have died?"), it is not background:
+  a sentence dating itself years before its article ("killed ... between 1980 and 1988");
+- it does not put someone else in the place the question fixes: for "Who replaced Salami?",
+  "he replaced Mohammad Ali Jafari" tells whom Salami replaced, not who replaced him.
+
+The sentences that can answer are embedded (after their headline) and ranked by cosine
+similarity to the question plus a bonus for holding its predicate words, weighted by rarity
+among the candidates (so "replaced" counts for more than the "Salami" every candidate repeats),
+and a small one when the answer stands next to them ("talks in Azerbaijan"). When no sentence
+can answer, or the best scores below ANSWER_THRESHOLD of the best possible score, Answer says
+so plainly (answered=False) rather than quote something loosely related. Among answers scoring
+about the same (TIE), news comes before background ("killed 31,000 in Bam in 2003" in a 2005
+report), then the most recently published article first.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,31 +51,35 @@ from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder
+from newsdesk.nlp.entities import acronym
 from newsdesk.nlp.paraphrase import stem, variants
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
-from newsdesk.store.models_ai import Enrichment
+from newsdesk.store.models_ai import ArticleTag, Enrichment, Tag
 from newsdesk.stories.features import STOPWORDS
 from newsdesk.stories.index import open_index
 
-# Calibrated with bench/ask.py on ECB+ (45 questions; in-sample): the best sentence of questions
-# the coverage answers scored 0.82-1.01; of questions on other subjects 0.20-0.52. Questions on
-# the same subjects asking for facts the texts lack scored 0.51-0.88: the coverage check catches
-# most of those (4 of 5), not the threshold.
-ANSWER_THRESHOLD = 0.6
-CITE_MIN = 0.40  # further sentences quoted only if this close to the question
+# The best sentence must score at least this share of the best possible score (see ask()).
+# Since the checks above, no unanswerable question of bench/ask.py gets this far; the
+# threshold only guards against a sentence that passes them by chance. Half: a round figure,
+# not fitted (the answerable ECB+ questions score 0.66-0.94 of the best possible).
+# The bonuses, NEAR and TIE below were set while looking at bench/ask.py's ECB+ questions and
+# the seed page's "dev" questions (their figures are in-sample), not at its "heldout" ones.
+ANSWER_THRESHOLD = 0.5
+CITE_WITHIN = 0.15  # further sentences quoted only if this close to the best one
 MAX_ARTICLES = 8
-MAX_SENTENCES_PER_ARTICLE = 40
+MAX_SENTENCES_PER_ARTICLE = 60
 MAX_CITATIONS = 3
-MAX_EMBEDDED = 64  # sentences embedded per question (those sharing most words first)
-LEAD_SENTENCES = 3  # an article's first sentences are always candidates
-OVERLAP_BONUS = 0.1
+MAX_EMBEDDED = 32  # sentences embedded per question (those holding most predicate words first)
+OVERLAP_BONUS = 0.2  # for holding all of the question's predicate words
 SYNONYM_WEIGHT = 0.5  # another word for a question word, against the word itself
-ANSWER_TYPE_BONUS = 0.08
-COVERAGE = 0.7  # share of the question's content words the answering article must contain
-STEM = 5  # words compared on their first letters ("captured" ~ "capture")
+ANSWER_TYPE_BONUS = 0.05  # for an answer standing next to a predicate word ...
+NEAR = 3  # ... this many tokens away at most
+COVERAGE = 0.7  # share of the question's content words a sentence and its context must hold
+TIE = 0.05  # answers this close in score: news before background, then the most recent
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]", re.UNICODE)
 _SENT = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 
 NO_ANSWER = "The stored coverage does not answer this question."
@@ -92,68 +120,488 @@ def _is_headline(sentence: str) -> bool:
     return sum(1 for w in words if w[0].isupper()) >= 0.7 * len(words)
 
 
-_NUMBER = re.compile(r"\d")
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
-_WANTS_NUMBER = re.compile(
-    r"^\s*(how (many|much|old|long|far|big|large|high)|what (magnitude|number|percentage|"
-    r"amount|age|score|year|date)|when)\b",
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# --- names ------------------------------------------------------------------------------------
+
+_MONTHS = _wordset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_DAYS = _wordset("monday tuesday wednesday thursday friday saturday sunday")
+# Words joining the parts of one name ("Tamim bin Hamad Al Thani", "Ministry of Defence").
+_NAME_JOINERS = _wordset("of bin ibn al el de da di del van von der la le du")
+_CAPITAL = re.compile(r"^[A-Z][\w'’.-]*$")
+
+
+def _is_cap(token: str) -> bool:
+    if len(token) > 1 and token.isupper() and token.isalpha():
+        return True  # "US", "UN", "IRGC"
+    return bool(_CAPITAL.match(token)) and token.lower() not in STOPWORDS
+
+
+def _bare(token: str) -> str:
+    """Lower case, without a possessive: "Salami's" -> "salami"."""
+    t = token.lower().replace("’", "'")
+    return t[:-2] if t.endswith("'s") else t.rstrip("'")
+
+
+def _names(tokens: list[str], known: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Spans (start, end) of capitalised runs ("Ahmad Vahidi", "Ministry of Foreign Affairs").
+    The first word of a sentence is a name only when it runs on into one or is a word of a
+    name the article is tagged with (`known`): "Salami rose ..." but not "Like many ..."."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        if not _is_cap(tokens[i]) or _bare(tokens[i]) in _MONTHS or _bare(tokens[i]) in _DAYS:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(tokens):
+            if _is_cap(tokens[j]) and not tokens[j - 1].endswith(("'s", "’s")):
+                j += 1
+            elif (
+                tokens[j].lower() in _NAME_JOINERS
+                and j + 1 < len(tokens)
+                and _is_cap(tokens[j + 1])
+            ):
+                j += 2
+            else:
+                break
+        initial = not any(t[0].isalnum() for t in tokens[:i])
+        if not initial or j - i > 1 or _bare(tokens[i]) in known:
+            spans.append((i, j))
+        i = j
+    return spans
+
+
+def _span_words(tokens: list[str], a: int, b: int) -> set[str]:
+    return {_bare(t) for t in tokens[a:b] if t.lower() not in _NAME_JOINERS}
+
+
+# --- what the question asks ---------------------------------------------------------------------
+
+_WANTS = [
+    (
+        "number",
+        re.compile(
+            r"^\s*(?:(?:in|to|by|at|for)\s+)?(?:how (?:many|much|old|long|far|big|large|high|"
+            r"tall|deep|often)|what (?:magnitude|number|percentage|percent|share|amount|age|"
+            r"score|level|rate|price|size|proportion)|what(?:'s| is| was| are| were) the (?:\w+ )?"
+            r"(?:toll|number|total|tally|count|cost|price|population|figure|amount))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"^\s*(?:(?:in|on|by|since|until)\s+)?(?:when|(?:what|which) (?:year|date|day|"
+            r"month))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^\s*(?:(?:in|to|from|at)\s+)?(?:where|(?:which|what) (?:city|country|town|"
+            r"village|state|province|region|place|island))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("person", re.compile(r"^\s*(?:(?:to|with|by|for|from|of)\s+)?(?:who|whom|whose)\b", re.I)),
+    ("which", re.compile(r"^\s*(?:(?:in|to|from|at|with|by|for|of|on)\s+)?which\b", re.I)),
+]
+_COUNTED = re.compile(
+    r"\bhow many\s+(?:[\w'’-]+\s+){0,3}?([\w-]+)\s+(?:did|do|does|are|were|was|is|have|has|had|"
+    r"will|would|can|could)\b",
     re.IGNORECASE,
 )
-_WANTS_NAME = re.compile(r"^\s*(who|whom|whose|which|where)\b", re.IGNORECASE)
+_AUX = _wordset("is are was were be been being has have had will would")
+# Verbs that say little by themselves ("hold talks", "take place"): not required in an answer.
+_LIGHT_VERBS = _wordset(
+    "be is are was were been being do does did have has had get gets got make makes made "
+    "take takes took taken give gives gave given hold holds held carry carries carried go "
+    "goes went gone come comes came put puts keep keeps kept become becomes became say says "
+    "said tell tells told happen happens happened occur occurs occurred mean means meant find "
+    "finds found see sees saw seen let lets show shows"
+)
 
 
-def _answer_type_match(question: str, sentence: str) -> float:
-    """1.0 when the sentence holds the kind of thing asked for and the question does not:
-    a number for "how many", a name for "who"/"which"/"where" (a cheap answer-type check)."""
-    if _WANTS_NUMBER.search(question):
-        asked = set(_NUMBER.findall(question))
-        return 1.0 if set(_NUMBER.findall(sentence)) - asked else 0.0
-    if _WANTS_NAME.search(question):
-        asked = {w.lower() for w in _WORD.findall(question)}
-        for name in _NAME.findall(sentence):
-            if any(part.lower() not in asked for part in name.split()):
-                return 1.0
-    return 0.0
+@dataclass
+class _Question:
+    text: str
+    wants: str | None  # number, date, place, person, which; None: anything
+    words: list[str]  # content words, lower case
+    name_words: set[str]  # words of the names it holds (its subject), lower case
+    numbers: set[str]
+    predicate: list[str]  # its content words other than the names
+    counted: str | None  # what "how many" counts ("people" of "How many people died?")
+    verbs: list[str]  # what it asks happened ("eat" in "What did Klitschko eat before ...")
+    now: bool  # asked in the present ("How many have died?"), not the past ("did ... die")
+    slot: tuple[str, set[str], frozenset[str]] | None  # a name's role, its words, the verb
 
 
-def _covers(question: str, article: str) -> bool:
-    """The article holds the question's numbers and names and most of its content words."""
-    words = {w.lower() for w in _WORD.findall(article)}
-    stems = {w[:STEM] for w in words}
-    numbers = set(re.findall(r"\d+", article))
-    for num in re.findall(r"\d+", question):
-        if num not in numbers:
-            return False
-    for name in _NAME.findall(question):
-        if not all(part.lower()[:STEM] in stems for part in name.split()):
-            return False
-    content = _content_words(question)
-    if not content:
-        return True
-    # A word also counts when the article uses another word for the same thing ("seized" for
-    # "captured"; newsdesk.nlp.paraphrase): numbers and names above stay strict.
-    stemmed = {stem(w) for w in words}
-    found = sum(1 for w in content if w[:STEM] in stems or variants(w) & stemmed)
-    return found / len(content) >= COVERAGE
+def _question(question: str) -> _Question:
+    tokens = _TOKEN.findall(question)
+    spans = [(a, b) for a, b in _names(tokens) if any(t[0].isalnum() for t in tokens[:a])]
+    name_words: set[str] = set()
+    for a, b in spans:
+        name_words |= _span_words(tokens, a, b)
+    # "how old", "how long": the adjective is the question's form, not what it is about
+    words = [w for w in _content_words(question) if f"how {w}" not in question.lower()]
+    counted = _COUNTED.search(question)
+    verbs, now = _parse(question)
+    return _Question(
+        text=question,
+        wants=next((kind for kind, pattern in _WANTS if pattern.search(question)), None),
+        words=words,
+        name_words=name_words,
+        numbers=set(re.findall(r"\d+", question)),
+        predicate=[w for w in words if w not in name_words and not w.isdigit()],
+        counted=counted.group(1).lower() if counted else None,
+        verbs=verbs,
+        now=now,
+        slot=_question_slot(tokens, spans),
+    )
 
 
-def _overlap(words: list[str], sentences: list[str]) -> np.ndarray:
-    """Share of the question's content words each sentence holds: a word counts fully, another
-    word for it (newsdesk.nlp.paraphrase) half, since the question's own words are the better
-    evidence ("captured" over "seized" for a question about a capture)."""
-    if not words:
-        return np.zeros(len(sentences))
-    own = [stem(w) for w in words]
-    wanted = [variants(w) for w in words]
-    out = np.zeros(len(sentences))
-    for i, sent in enumerate(sentences):
-        stems = {stem(w) for w in _WORD.findall(sent.lower())}
-        hits = sum(
-            1.0 if s in stems else SYNONYM_WEIGHT if v & stems else 0.0
-            for s, v in zip(own, wanted, strict=True)
+_PARTICLES = _wordset("away over out up off down back")
+_nlp_lock = threading.Lock()
+
+
+def _parse(question: str) -> tuple[list[str], bool]:
+    """The question's main verb and the verbs it governs (from spaCy's parse): "eat" in "What
+    did Klitschko eat before the fight?"; "picked" and "present" in "Who was picked to present
+    the Oscars?". Light verbs and phrasal verbs ("pass away", "take over") are left out: news
+    says those in other words. And whether it is asked in the present tense ("How many people
+    have died?", "Who is ...?"). ([], False) when the spaCy model is not installed."""
+    try:
+        from newsdesk.nlp.model import get_nlp, one_blas_thread
+
+        nlp = get_nlp()
+    except Exception:  # pragma: no cover - the model is a separate package
+        return [], False
+    with _nlp_lock, one_blas_thread():
+        doc = nlp(question)
+    now = any(t.tag_ in ("VBP", "VBZ") and t.dep_ in ("ROOT", "aux", "auxpass") for t in doc)
+    out = []
+    for tok in doc:
+        main = tok.dep_ == "ROOT" or (
+            tok.dep_ in ("xcomp", "ccomp", "conj") and tok.head.dep_ == "ROOT"
         )
-        out[i] = hits / len(wanted)
+        if not main or not tok.tag_.startswith("VB") or tok.lower_ in _LIGHT_VERBS:
+            continue
+        if any(c.dep_ == "prt" or c.lower_ in _PARTICLES for c in tok.children):
+            continue  # "pass away", "take over"
+        out.append(tok.lower_)
+    return out, now
+
+
+def _question_slot(
+    tokens: list[str], spans: list[tuple[int, int]]
+) -> tuple[str, set[str], frozenset[str]] | None:
+    """The role the question gives a name: "Who replaced X?" (X was replaced: "patient"),
+    "Whom did X replace?" (X replaced someone: "agent"); None for other questions."""
+    starts = dict(spans)
+    low = [t.lower() for t in tokens]
+    if not low or low[0] not in ("who", "whom"):
+        return None
+    # Who did X verb ...?
+    if len(low) > 2 and low[1] in ("did", "does", "do", "will", "would", "has", "have"):
+        b = starts.get(2)
+        if b is not None and b < len(low) and low[b].isalpha() and low[b] not in STOPWORDS:
+            return ("agent", _span_words(tokens, 2, b), variants(low[b]))
+    # Who (will) verb X ...?
+    i = 1
+    while i < len(low) and low[i] in _AUX:
+        i += 1
+    if i < len(low) and low[i].isalpha() and low[i] not in STOPWORDS:
+        b = starts.get(i + 1)
+        if b is not None:
+            return ("patient", _span_words(tokens, i + 1, b), variants(low[i]))
+    return None
+
+
+# --- what a sentence holds ----------------------------------------------------------------------
+
+_DATE = re.compile(r"(?:1[89]|20)\d\d|today|yesterday|tomorrow|tonight|ago", re.IGNORECASE)
+_PERIODS = _wordset("week weekend month year spring summer autumn fall winter")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_NUMBER_WORDS = _wordset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred hundreds thousand thousands million millions billion billions dozen dozens half "
+    "first second third fourth fifth sixth seventh eighth ninth tenth"
+)
+_POSSESSIVES = _wordset("his her its their the new a")
+
+
+@dataclass
+class _Context:
+    """What a sentence is read with, from its article."""
+
+    stems: set[str]  # headline, first sentence, names it mentions in two sentences or more
+    places: frozenset[str]  # place names it is tagged with, and their words, lower case
+    known: frozenset[str]  # words of all the people's and organisations' names
+    year: int | None  # when it was published, else the latest year it mentions
+
+
+@dataclass
+class _Candidate:
+    sentence: str
+    row: Any
+    tokens: list[str]
+    spans: list[tuple[int, int]]  # its names
+    stems: set[str]
+    context: set[str]  # stems of the sentence, the sentence before and the article's context
+    background: bool
+
+
+def _stems(tokens: list[str]) -> set[str]:
+    """Stems and five-letter prefixes of the words, and the numbers ("81" of "81st")."""
+    out = set()
+    for t in tokens:
+        for w in _WORD.findall(t.lower()):
+            out.add(stem(w))
+            out.add(w[:5])
+        out.update(re.findall(r"\d+", t))
     return out
+
+
+def _term_match(word: str, stems: set[str]) -> float:
+    """1 for the word itself, SYNONYM_WEIGHT for another word for it, 0 when absent."""
+    s = stem(word)
+    if s in stems or (len(word) > 5 and word[:5] in stems and not variants(word) - {s}):
+        return 1.0
+    return SYNONYM_WEIGHT if variants(word) & stems else 0.0
+
+
+def _says(verb: str, stems: set[str]) -> bool:
+    """The verb, another word for it, or a word made from it ("stop": "stoppage")."""
+    s = stem(verb)
+    return bool(variants(verb) & stems) or (len(s) >= 4 and any(x.startswith(s) for x in stems))
+
+
+def _is_place(name: list[str], ctx: _Context) -> bool:
+    words = [_bare(t) for t in name if t.lower() not in _NAME_JOINERS]
+    if " ".join(words) in ctx.places or all(w in ctx.places for w in words):
+        return True
+    # a demonym of one of them: "Iranian", "Israeli", "Turkish"
+    return len(words) == 1 and any(
+        len(p) >= 4 and words[0][:4] == p[:4] and " " not in p for p in ctx.places
+    )
+
+
+def _is_day_of_month(tokens: list[str], i: int) -> bool:
+    """ "2" in "December 2", "8" in "8 December"."""
+    if not tokens[i].isdigit() or len(tokens[i]) > 2:
+        return False
+    return any(0 <= j < len(tokens) and tokens[j].lower() in _MONTHS for j in (i - 1, i + 1))
+
+
+def _is_date(tokens: list[str], i: int) -> bool:
+    """A year, a month or a day of the week, "yesterday", "last week", "two days ago"."""
+    t = tokens[i]
+    low = t.lower()
+    if _DATE.fullmatch(t) or ((low in _MONTHS or low in _DAYS) and t[0].isupper()):
+        return True
+    return low in _PERIODS and i > 0 and tokens[i - 1].lower() in ("last", "next", "this", "that")
+
+
+def _is_known(name: list[str], ctx: _Context) -> bool:
+    """A person or an organisation the article is tagged with."""
+    return all(_bare(t) in ctx.known for t in name if t.lower() not in _NAME_JOINERS)
+
+
+def _new_name(name: list[str], q: _Question) -> bool:
+    """A name the question does not hold (nor its acronym: "IRGC" for the Guard Corps)."""
+    if acronym(" ".join(name)).lower() in q.name_words:
+        return False
+    asked = {w[:5] for w in q.name_words}
+    words = [_bare(t) for t in name if t.lower() not in _NAME_JOINERS]
+    return any(w not in q.name_words and w[:5] not in asked for w in words)
+
+
+def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
+    """Positions of the tokens that are the kind of thing asked for, other than what the
+    question names; [] when the sentence has none. Every token for untyped questions."""
+    tokens = c.tokens
+    if q.wants == "number":
+        at: list[int] = list(range(len(tokens)))
+        if q.counted:  # the number must count it when the sentence names it: "500 air attacks"
+            counted = variants(q.counted)
+            said = [i for i, t in enumerate(tokens) if stem(t.lower()) in counted]
+            if said:
+                at = sorted({j for i in said for j in range(max(0, i - 4), i)})
+        out = []
+        for i in at:
+            low = tokens[i].lower()
+            if _YEAR.fullmatch(low) or re.fullmatch(r"\d+0s", low) or _is_day_of_month(tokens, i):
+                continue  # a date, not a count or an age
+            digits = set(re.findall(r"\d+", low))
+            if (digits and not digits <= q.numbers) or (
+                low in _NUMBER_WORDS and low not in q.words
+            ):
+                out.append(i)
+        return out
+    if q.wants == "date":
+        asked = _wordset(q.text.lower())
+        return [
+            i for i in range(len(tokens)) if _is_date(tokens, i) and tokens[i].lower() not in asked
+        ]
+    if q.wants in ("person", "place", "which"):
+        out = []
+        if q.wants == "which":  # "In which round ...?": "the sixth"
+            out = [i for i, t in enumerate(tokens) if t.lower() in _NUMBER_WORDS or t[0].isdigit()]
+        for a, b in c.spans:
+            name = tokens[a:b]
+            if not _new_name(name, q):
+                continue
+            if q.wants == "person" and (
+                _is_place(name, ctx) or (len(name) == 1 and _bare(name[0]) not in ctx.known)
+            ):
+                continue  # "Israel" does not say who; nor "Italian" (unless a tagged name)
+            if q.wants == "place" and _is_known(name, ctx) and not _is_place(name, ctx):
+                continue  # nor "Hakan Fidan" or "the Defence Ministry" where
+            out.extend(range(a, b))
+        return sorted(out)
+    return list(range(len(tokens)))
+
+
+def _roles(c: _Candidate, verb: frozenset[str]) -> list[tuple[str, set[str]]]:
+    """Who fills which role of `verb` (any word for it) in the sentence, where word order
+    says: ("patient", {"mohammad", "ali", "jafari"}) for "he replaced Mohammad Ali Jafari";
+    ("agent", ...) for "replaced by Tony DiLeo", "DiLeo replaced ...", "Ahmad Vahidi was
+    announced as his successor"; ("patient", {"salami"}) for "Salami's successor". Pronouns
+    fill nothing."""
+    tokens = c.tokens
+    starts = dict(c.spans)
+    ends = {b: a for a, b in c.spans}
+    low = [t.lower() for t in tokens]
+    out: list[tuple[str, set[str]]] = []
+    for p, word in enumerate(low):
+        if not word.isalpha() or stem(word) not in verb:
+            continue
+        nxt = p + 1
+        if not word.endswith(("or", "er", "ion", "ment")):  # a verb
+            if nxt + 1 < len(low) and low[nxt] == "by" and nxt + 1 in starts:
+                out.append(("agent", _span_words(tokens, nxt + 1, starts[nxt + 1])))
+            elif nxt in starts:
+                out.append(("patient", _span_words(tokens, nxt, starts[nxt])))
+            elif nxt < len(low) and low[nxt] in ("him", "her"):
+                # "him": taken for the sentence's first name, unless that name stands right
+                # before the verb (its doer): "Salami was ..., while the EU sanctioned him".
+                # A guess; a wrong one only makes a sentence about someone else look so.
+                before = [(a, b) for a, b in c.spans if b < p]
+                if before:
+                    out.append(("patient", _span_words(tokens, *before[0])))
+            if p - 1 >= 0 and low[p - 1] in _AUX:
+                if p - 1 in ends:  # "Cheeks was replaced"
+                    out.append(("patient", _span_words(tokens, ends[p - 1], p - 1)))
+            elif p in ends:  # "DiLeo replaced"
+                out.append(("agent", _span_words(tokens, ends[p], p)))
+            continue
+        # a noun for the doer ("successor")
+        if p in ends and tokens[p - 1].lower().endswith(("'s", "’s")):
+            out.append(("patient", _span_words(tokens, ends[p], p)))
+        if nxt + 1 < len(low) and low[nxt] in ("to", "of") and nxt + 1 in starts:
+            out.append(("patient", _span_words(tokens, nxt + 1, starts[nxt + 1])))
+        elif nxt + 1 < len(low) and low[nxt] == "," and nxt + 1 in starts:
+            out.append(("agent", _span_words(tokens, nxt + 1, starts[nxt + 1])))
+        k = p - 1
+        while k >= 0 and low[k] in _POSSESSIVES:
+            k -= 1
+        if k >= 0 and low[k] == "as":  # "X was announced as his successor": X is
+            before = [(a, b) for a, b in c.spans if b <= k and not {",", ";"} & set(low[b:k])]
+            if before:
+                out.append(("agent", _span_words(tokens, *before[-1])))
+    return out
+
+
+def _role_conflict(q: _Question, c: _Candidate) -> bool:
+    """The sentence puts another name where the question puts its own, or its own name in the
+    other role: it answers another question ("Whom did Salami replace?" for "Who replaced
+    Salami?")."""
+    if q.slot is None:
+        return False
+    role, own, verb = q.slot
+    for r, words in _roles(c, verb):
+        same = bool(words & own)
+        if (r == role) != same:
+            return True
+    return False
+
+
+def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
+    """Why the sentence cannot answer the question; None when it can."""
+    for num in q.numbers:
+        if num not in c.context:
+            return f"no {num}"
+    for w in q.name_words:
+        if not (w in c.context or stem(w) in c.context or w[:5] in c.context):
+            return f"nothing on {w}"
+    if q.predicate and not any(_term_match(w, c.stems) > 0 for w in q.predicate):
+        return "none of " + ", ".join(q.predicate)
+    if q.verbs and not any(_says(v, c.stems) for v in q.verbs):
+        return "does not say " + " or ".join(q.verbs)
+    if q.slot is not None and not q.slot[2] & c.stems:
+        return "does not say " + min(q.slot[2])
+    if q.words:
+        found = sum(1 for w in q.words if _term_match(w, c.context) > 0)
+        if found < COVERAGE * len(q.words):
+            return f"holds {found} of {len(q.words)} words"
+    if q.now and c.background:
+        return "background"  # "How many have died?" asks about now, not "in 1980-88"
+    if q.wants and not _answers(q, c, ctx):
+        return f"no {q.wants}"
+    if _role_conflict(q, c):
+        return "answers another question"
+    return None
+
+
+def _background(sentence: str, year: int | None, q: _Question) -> bool:
+    """The sentence dates itself years before its article ("in 2003" in a 2005 report):
+    background, not the news; unless the question asks for a date or for that year."""
+    if year is None or q.wants == "date":
+        return False
+    years = {int(y) for y in _YEAR.findall(sentence) if y not in q.numbers}
+    return bool(years) and max(years) < year
+
+
+def _weights(q: _Question, candidates: list[_Candidate]) -> dict[str, float]:
+    """Rarity of each question word among the candidate sentences (another word for it counts):
+    the subject every candidate repeats weighs little, the predicate only a few hold much."""
+    n = len(candidates)
+    out = {}
+    for w in q.words:
+        df = sum(1 for c in candidates if _term_match(w, c.stems) > 0)
+        out[w] = math.log(1.0 + (n + 1) / (df + 0.5))
+    return out
+
+
+def _overlap(q: _Question, c: _Candidate, weights: dict[str, float]) -> float:
+    """Weighted share of the question's predicate words (all its words if it has none) the
+    sentence holds: every candidate already holds the subject, or is read with it."""
+    words = q.predicate or q.words
+    total = sum(weights[w] for w in words)
+    if total <= 0:
+        return 0.0
+    return sum(weights[w] * _term_match(w, c.stems) for w in words) / total
+
+
+def _near(q: _Question, c: _Candidate, ctx: _Context) -> bool:
+    """The answer stands next to one of the question's predicate words: "talks in Azerbaijan"
+    for "Where did they hold talks?"."""
+    if not q.wants or not q.predicate:
+        return False
+    said = [
+        i
+        for i, t in enumerate(c.tokens)
+        if any(_term_match(w, _stems([t])) > 0 for w in q.predicate)
+    ]
+    return any(abs(i - j) <= NEAR for i in _answers(q, c, ctx) for j in said)
 
 
 def _in_context(sentence: str, title: str | None) -> str:
@@ -173,32 +621,48 @@ def _with_variants(words: list[str]) -> list[str]:
     return out
 
 
-def _fts_ids(session: Session, words: list[str], limit: int) -> list[int]:
-    if not words:
+def _fts_ids(
+    session: Session, groups: list[list[str]], limit: int, recent: bool = False
+) -> list[int]:
+    """Articles holding any of the words (each group: a word and other words for it), best
+    ranked first; or, `recent`, those holding every group, the most recently published first."""
+    groups = [g for g in groups if g]
+    if not groups:
         return []
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        query = " OR ".join(f'"{w}"*' for w in words)
-        rows = session.execute(
-            text(
+        alternatives = ["(" + " OR ".join(f'"{w}"*' for w in g) + ")" for g in groups]
+        if recent:
+            sql = (
+                "SELECT a.id FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid "
+                "WHERE articles_fts MATCH :q AND a.published_at IS NOT NULL "
+                "ORDER BY a.published_at DESC LIMIT :limit"
+            )
+        else:
+            sql = (
                 "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q "
                 "ORDER BY bm25(articles_fts, 5.0, 1.0) LIMIT :limit"
-            ),
-            {"q": query, "limit": limit},
-        )
+            )
+        query = (" AND " if recent else " OR ").join(alternatives)
     elif dialect == "postgresql":
-        rows = session.execute(
-            text(
-                "SELECT id FROM articles, to_tsquery('simple', :q) AS q "
-                "WHERE to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(text, '')) @@ q "
+        alternatives = ["(" + " | ".join(f"{w}:*" for w in g) + ")" for g in groups]
+        query = (" & " if recent else " | ").join(alternatives)
+        if recent:
+            sql = (
+                "SELECT id FROM articles, to_tsquery('simple', :q) AS q WHERE to_tsvector("
+                "'simple', coalesce(title, '') || ' ' || coalesce(text, '')) @@ q "
+                "AND published_at IS NOT NULL ORDER BY published_at DESC LIMIT :limit"
+            )
+        else:
+            sql = (
+                "SELECT id FROM articles, to_tsquery('simple', :q) AS q WHERE to_tsvector("
+                "'simple', coalesce(title, '') || ' ' || coalesce(text, '')) @@ q "
                 "ORDER BY ts_rank(to_tsvector('simple', coalesce(title, '') || ' ' || "
                 "coalesce(text, '')), q) DESC LIMIT :limit"
-            ),
-            {"q": " | ".join(f"{w}:*" for w in words), "limit": limit},
-        )
+            )
     else:  # pragma: no cover
         return []
-    return [int(r[0]) for r in rows]
+    return [int(r[0]) for r in session.execute(text(sql), {"q": query, "limit": limit})]
 
 
 def _candidates(
@@ -208,6 +672,9 @@ def _candidates(
     words: list[str],
     story_id: int | None,
 ) -> list[int]:
+    """The story's articles (newest first); else the nearest by vector and the best ranked by
+    words, in turn, and the most recent ones holding all the question's words (or other
+    words for them): the current coverage of what is asked about, however it ranks."""
     if story_id is not None:
         return list(
             session.scalars(
@@ -219,20 +686,78 @@ def _candidates(
         )
     engine = session.get_bind().engine
     index = open_index(engine, Path(settings.data_dir))
+    groups = [_with_variants([w]) for w in words]
     by_vec = [i for i, _ in index.search(question_vec, k=MAX_ARTICLES)]
-    by_text = _fts_ids(session, _with_variants(words), MAX_ARTICLES)
+    by_text = _fts_ids(session, groups, MAX_ARTICLES)
     ids: list[int] = []
     for pair in zip(by_vec, by_text, strict=False):
         ids.extend(pair)
     longer = by_vec if len(by_vec) > len(by_text) else by_text
     ids.extend(longer[min(len(by_vec), len(by_text)) :])
-    seen: set[int] = set()
+    out = list(dict.fromkeys(ids))[: MAX_ARTICLES + MAX_ARTICLES // 2]
+    recent = _fts_ids(session, groups, MAX_ARTICLES // 2, recent=True)
+    return out + [i for i in recent if i not in out]
+
+
+def _contexts(session: Session, rows: list[Any]) -> dict[int, _Context]:
+    ids = [row.id for row in rows]
+    tags = session.execute(
+        select(ArticleTag.article_id, Tag.label, Tag.kind)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .where(ArticleTag.article_id.in_(ids))
+    ).all()
+    places: dict[int, set[str]] = {i: set() for i in ids}
+    known: dict[int, set[str]] = {i: set() for i in ids}
+    for article_id, label, kind in tags:
+        words = {_bare(w) for w in _TOKEN.findall(label or "") if w[0].isalpha()}
+        if kind == "place":
+            places[article_id].add(" ".join(_bare(w) for w in (label or "").split()))
+            places[article_id] |= words
+        elif kind in ("person", "organization"):
+            known[article_id] |= words
+    out = {}
+    for row in rows:
+        sents = _sentences(row.text or "")[:MAX_SENTENCES_PER_ARTICLE]
+        # the names it keeps coming back to (in two sentences or more) are its subject
+        mentions: dict[str, int] = {}
+        for sent in sents:
+            tokens = _TOKEN.findall(sent)
+            for w in {t for a, b in _names(tokens, frozenset(known[row.id])) for t in tokens[a:b]}:
+                mentions[w] = mentions.get(w, 0) + 1
+        head = _TOKEN.findall(f"{row.title or ''} {sents[0] if sents else ''}")
+        years = [int(y) for y in _YEAR.findall(row.text or "")]
+        out[row.id] = _Context(
+            stems=_stems(head + [w for w, n in mentions.items() if n >= 2]),
+            places=frozenset(places[row.id]),
+            known=frozenset(known[row.id]),
+            year=row.published_at.year if row.published_at else max(years, default=None),
+        )
+    return out
+
+
+def _sentence_candidates(
+    q: _Question, rows: list[Any], contexts: dict[int, _Context]
+) -> list[_Candidate]:
     out = []
-    for i in ids:
-        if i not in seen:
-            seen.add(i)
-            out.append(i)
-    return out[: MAX_ARTICLES + MAX_ARTICLES // 2]
+    for row in rows:
+        ctx = contexts[row.id]
+        before: set[str] = set()
+        for sent in _sentences(row.text or "")[:MAX_SENTENCES_PER_ARTICLE]:
+            tokens = _TOKEN.findall(sent)
+            stems = _stems(tokens)
+            out.append(
+                _Candidate(
+                    sentence=sent,
+                    row=row,
+                    tokens=tokens,
+                    spans=_names(tokens, ctx.known),
+                    stems=stems,
+                    context=stems | before | ctx.stems,
+                    background=_background(sent, ctx.year, q),
+                )
+            )
+            before = stems
+    return out
 
 
 def ask(engine: Engine, settings: Settings, question: str, story_id: int | None = None) -> Answer:
@@ -242,68 +767,62 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
         return Answer("Ask a question about the news.", [], False)
     embedder = get_embedder()
     qvec = embedder.embed([question])[0]
-    words = _content_words(question)
+    q = _question(question)
     with session_scope(engine) as session:
-        ids = _candidates(session, settings, qvec, words, story_id)
-        rows = session.execute(
-            select(Article.id, Article.title, Article.text, Article.outlet, Article.url).where(
-                Article.id.in_(ids)
-            )
-        ).all()
-    if not rows:
+        ids = _candidates(session, settings, qvec, q.words, story_id)
+        rows = list(
+            session.execute(
+                select(
+                    Article.id,
+                    Article.title,
+                    Article.text,
+                    Article.outlet,
+                    Article.url,
+                    Article.published_at,
+                ).where(Article.id.in_(ids))
+            ).all()
+        )
+        contexts = _contexts(session, rows) if rows else {}
+    candidates = _sentence_candidates(q, rows, contexts)
+    able = [c for c in candidates if _why_not(q, c, contexts[c.row.id]) is None]
+    if not able:
         return Answer(NO_ANSWER, [], False)
-    sentences: list[tuple[str, Any]] = []
-    lead: list[bool] = []
-    for row in rows:
-        for n, sent in enumerate(_sentences(row.text or "")[:MAX_SENTENCES_PER_ARTICLE]):
-            sentences.append((sent, row))
-            lead.append(n < LEAD_SENTENCES)
-    if not sentences:
-        return Answer(NO_ANSWER, [], False)
-    overlap = _overlap(words, [sent for sent, _ in sentences])
-    # Only sentences that share a word (or a word for the same thing) with the question, and
-    # each article's lead, are embedded (the best of the others scored below the threshold
-    # on bench/ask.py); this keeps a question under a few hundred milliseconds.
-    keep = [i for i, (_, row) in enumerate(sentences) if overlap[i] > 0 or lead[i]]
-    keep.sort(key=lambda i: -overlap[i])
-    keep = sorted(keep[:MAX_EMBEDDED])
-    sentences = [sentences[i] for i in keep]
+    weights = _weights(q, candidates)
+    overlap = np.array([_overlap(q, c, weights) for c in able])
+    keep = sorted(int(i) for i in np.argsort(-overlap, kind="stable")[:MAX_EMBEDDED])
+    able = [able[i] for i in keep]
     # Each sentence is embedded after its headline: the headline says what "it" and "the
     # company" are ("Amex shares up ..." for "Shares in American Express surged ...").
-    vecs = embedder.embed([_in_context(s, row.title) for s, row in sentences])
-    sims = vecs @ qvec + OVERLAP_BONUS * overlap[keep]
-    sims = sims + ANSWER_TYPE_BONUS * np.array(
-        [_answer_type_match(question, s) for s, _ in sentences]
-    )
+    vecs = embedder.embed([_in_context(c.sentence, c.row.title) for c in able])
+    near = np.array([_near(q, c, contexts[c.row.id]) for c in able], dtype=float)
+    sims = vecs @ qvec + OVERLAP_BONUS * overlap[keep] + ANSWER_TYPE_BONUS * near
     best = float(sims.max())
-    if best < ANSWER_THRESHOLD:
+    # Against the best possible: the question itself, read after the same headline, holding
+    # all its words with the answer beside them. Short questions ("What is the death toll?")
+    # are far from any sentence, however good; long ones close to many.
+    top = able[int(np.argmax(sims))]
+    ideal = float(embedder.embed([_in_context(question, top.row.title)])[0] @ qvec)
+    possible = ideal + OVERLAP_BONUS + (ANSWER_TYPE_BONUS if q.wants and q.predicate else 0.0)
+    if best < ANSWER_THRESHOLD * possible:
         return Answer(NO_ANSWER, [], False, best)
-    # Only articles that hold what the question is specifically about (its numbers, names and
-    # most of its content words) may answer it: a similar sentence from an article about
-    # something else ("stock rose" for a question about Amex stock) is not an answer.
-    covers = {row.id: _covers(question, f"{row.title or ''} {row.text or ''}") for row in rows}
-    sims = np.where([covers[row.id] for _, row in sentences], sims, -1.0)
-    order = np.argsort(-sims, kind="stable")
-    if float(sims[order[0]]) < ANSWER_THRESHOLD:
-        return Answer(NO_ANSWER, [], False, best)
-    best = float(sims[order[0]])
     citations: list[dict[str, Any]] = []
     seen_text: set[str] = set()
-    for i in order:
-        if len(citations) >= MAX_CITATIONS or float(sims[i]) < max(CITE_MIN, best - 0.15):
+    for i in _ranked(able, sims):
+        if len(citations) >= MAX_CITATIONS:
             break
-        sent, row = sentences[int(i)]
-        key = sent.lower()
-        if key in seen_text:
+        if citations and float(sims[i]) < max(ANSWER_THRESHOLD * possible, best - CITE_WITHIN):
             continue
-        seen_text.add(key)
+        c = able[i]
+        if c.sentence.lower() in seen_text:
+            continue
+        seen_text.add(c.sentence.lower())
         citations.append(
             {
-                "sentence": sent,
-                "article_id": int(row.id),
-                "outlet": row.outlet,
-                "url": row.url,
-                "title": row.title,
+                "sentence": c.sentence,
+                "article_id": int(c.row.id),
+                "outlet": c.row.outlet,
+                "url": c.row.url,
+                "title": c.row.title,
                 "score": round(float(sims[i]), 3),
             }
         )
@@ -318,3 +837,18 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
         if composed:
             return Answer(composed, citations, True, best, composed_by=model_name(settings))
     return Answer(" ".join(parts), citations, True, best)
+
+
+def _ranked(able: list[_Candidate], sims: np.ndarray) -> list[int]:
+    """Best first; but of the answers within TIE of the best, news before background, then the
+    most recently published article first (undated ones last)."""
+    order = [int(i) for i in np.argsort(-sims, kind="stable")]
+    best = float(sims[order[0]])
+    close = [i for i in order if float(sims[i]) >= best - TIE]
+
+    def key(i: int) -> tuple[bool, float, float]:
+        published = able[i].row.published_at
+        when = published.timestamp() if published is not None else float("-inf")
+        return (able[i].background, -when, -float(sims[i]))
+
+    return sorted(close, key=key) + order[len(close) :]
