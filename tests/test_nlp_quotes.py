@@ -93,7 +93,8 @@ def test_indirect_speakers_kept_as_written(edge: list[Quote]) -> None:
     assert q.speaker == "one of the Turkish sources"
     assert q.cue == "according to" and q.speaker_entity is None
     q = _find(edge, "the ceasefire deal was dead")
-    assert q.speaker == "An Israeli political source quoted by Reuters"
+    # the carrier is the medium, not part of the speaker: "quoted by Reuters" -> outlet
+    assert q.speaker == "An Israeli political source"
     assert q.outlet == "Reuters"
     q = _find(edge, "It is over for now")
     assert q.kind == "direct" and q.speaker == "one of the Turkish sources"
@@ -177,3 +178,37 @@ def test_speaker_between_quote_and_verb_when_the_parse_misses_it() -> None:
     )
     q = _find(a.quotes, "I will just make this promise")
     assert q.speaker == "Chuck Jordan" and q.cue == "said"
+
+
+# --- wire copy marks, media, subjects inside the quote --------------------------------------
+
+
+def test_doubled_single_marks_are_double_quotes() -> None:
+    a = analyze(
+        "Taxes",
+        "Economists were divided on the plan.\n''It's more tinkering at the edges,'' said "
+        "Alan Cole, an economist at the Tax Foundation. ''I wouldn't call it reform.''",
+    )
+    q = _find(a.quotes, "It's more tinkering at the edges")
+    assert q.kind == "direct" and q.speaker == "Alan Cole"
+    assert "I wouldn't call it reform." in q.quote  # goes on after the attributing sentence
+
+
+def test_interview_with_an_outlet_is_the_medium() -> None:
+    a = analyze(
+        "Campaign",
+        "The campaign was under pressure.\n"
+        '"My reaction, that was outrageous," David Axelrod said in an interview with CNN.',
+    )
+    q = _find(a.quotes, "My reaction, that was outrageous")
+    assert q.speaker == "David Axelrod" and q.outlet == "CNN"
+
+
+def test_inverted_speaker_when_the_quote_holds_a_subject() -> None:
+    a = analyze(
+        "Korea",
+        "North Korea tested another weapon.\n"
+        '"If it does not have the capability yet, it will at some point," said James Acton, '
+        "a physicist at the Carnegie Endowment.",
+    )
+    assert _find(a.quotes, "If it does not have the capability").speaker == "James Acton"

@@ -19,8 +19,23 @@ speech verb takes its agent ("was asked by host Bill Maher").
 
 A partial quote woven into the writer's sentence ('He vowed that "billionaires would pay"
 on Monday': not opening its sentence or following a colon, comma, dash or speech verb, or not
-closing it) is reported speech: the speech verb's clause around it when the parse has one.
-Without a speech verb such quotes are scare quotes and dropped. Figures: bench/quotes.py.
+closing it; after a naming verb, 'what it calls "..."'; starting in lower case after the
+writer's words) is reported speech: the speech verb's clause around it when the parse has
+one. Without a speech verb such quotes are scare quotes and dropped, and so are titles in
+title case ('"Coal Isn't the Villain"'). Wire copy's doubled single marks (''...'') count as
+double marks; a quotation that goes on right after the sentence attributing it ('"A," said X,
+a lawyer. "B."') is one quote.
+
+Who speaks: the addressee or medium of a speech verb is never the speaker ('X told Al
+Jazeera': X speaks, Al Jazeera is ``Quote.outlet``, as in 'said in an interview with CNN',
+'was quoted by IRNA as saying'); 'X was quoted as saying' credits X; a participle hung on
+the reported clause ('said assessments are ongoing, adding that ...') credits the subject of
+the first verb; a subject must be a name, a pronoun or a person/organisation/document noun,
+not an abstract noun phrase ('assessments for the establishment of a base'). Quoted text
+keeps its closing marks ("a 'danger to Israel'").
+
+`rank_quotes` orders an article's quotes for its page: speaker prominence, novelty (no quote
+contained in or paraphrasing one above it), and content. Figures: bench/quotes.py.
 """
 
 from __future__ import annotations
@@ -32,16 +47,27 @@ from typing import TYPE_CHECKING
 
 from newsdesk.nlp.entities import EntityCluster, EntityResult, Mention
 from newsdesk.nlp.lexicon.quotes import (
+    ABSTRACT_SUFFIXES,
+    ADDRESSEE_FORMS,
+    ANONYMOUS_SPEAKER_WORDS,
+    CARRIER_FORMS,
     CLOSES_QUOTE,
     DASHES,
     DOUBLE_CLOSE,
     DOUBLE_OPEN,
+    MEDIUM_NOUNS,
+    NAMING_FORMS,
     NEWS_OUTLETS,
     NOT_REPORT_FORMS,
     OPENS_QUOTE,
     PRONOUNS,
+    RANK_STOP_WORDS,
     SAY_LEMMAS,
+    SPEAKING_ABSTRACTS,
+    STAKES_WORDS,
     SUBJ_DEPS,
+    TELL_FORMS,
+    TITLE_SMALL_WORDS,
 )
 from newsdesk.nlp.types import Quote
 
@@ -92,14 +118,41 @@ class _Raw:
     outer_end: int = 0
 
 
+_DOUBLED = re.compile(r"(?<!')''(?!')|``")
+
+
+def _doubled_marks(text: str) -> str:
+    """Two single marks written for one double mark (''...'' in wire copy, ``...''):
+    replaced by a space and a '"' of the same length, so offsets stay those of `text`. An
+    opening pair becomes ' "' (after a space, dash or bracket), a closing one '" '."""
+    if "''" not in text and "``" not in text:
+        return text
+    chars = list(text)
+    for m in _DOUBLED.finditer(text):
+        i = m.start()
+        prev = text[i - 1] if i > 0 else " "
+        if m.group() == "``" or prev.isspace() or prev in DASHES:
+            chars[i], chars[i + 1] = " ", '"'
+        else:
+            chars[i], chars[i + 1] = '"', " "
+    return "".join(chars)
+
+
 def find_quote_spans(text: str, start: int = 0) -> list[_Raw]:
     """Direct quotations in text[start:], by their quotation marks."""
-    quotes = _scan(text, start, double=True)
+    marks = _doubled_marks(text)
+    quotes = _scan(marks, start, double=True)
+    if marks is not text:  # outer spans over both marks of a pair
+        for q in quotes:
+            if text[q.outer_start - 1 : q.outer_start + 1] in ("''", "``"):
+                q.outer_start -= 1
+            if text[q.outer_end - 1 : q.outer_end + 1] == "''":
+                q.outer_end += 1
     # single quotes outside double-quoted material ('British style' and Daily Mail copy)
     covered = [(q.outer_start, q.outer_end) for q in quotes]
     singles = [
         q
-        for q in _scan(text, start, double=False)
+        for q in _scan(marks, start, double=False)
         if not any(a <= q.outer_start < b for a, b in covered)
     ]
     out = sorted(quotes + singles, key=lambda q: q.outer_start)
@@ -114,9 +167,16 @@ def _mark_role(text: str, i: int, double: bool) -> str | None:
         if ch in DOUBLE_OPEN:
             return "open"
         if ch in DOUBLE_CLOSE:
+            # a closing mark typed for an opening one: '”Fear. I am ...', '” … he delivered'
+            if ch == "”" and (prev.isspace() or i == 0) and nxt.isalnum():
+                return "open"
+            if ch == "”" and (prev == "\n" or i == 0) and text[i + 1 : i + 3].strip() == "…":
+                return "open"
             return "close"
         if ch != '"':
             return None
+        if prev.isspace() and (nxt.isspace() or nxt in ",.;:!?"):
+            return "toggle"  # '"... the term \'outreach,\' " he told': closes an open quote
         if prev.isspace() or prev in DASHES or i == 0:
             return "open"
         if nxt.isspace() or not nxt.isalnum():
@@ -258,19 +318,33 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
                 return doc[cue.i + 2]
         return None
     t = cue
-    for _ in range(3):
+    for _ in range(4):
         for child in t.children:
-            if child.dep_ == "agent":  # "was asked by host Bill Maher"
+            # "was asked by host Bill Maher"; not "was quoted by Reuters as saying" (a medium)
+            if child.dep_ == "agent" and t.lower_ not in CARRIER_FORMS:
                 pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
                 if pobj is not None:
                     return pobj
-        for child in t.children:
-            if child.dep_ in SUBJ_DEPS:
-                if child.tag_ in ("WP", "WDT") and t.dep_ == "relcl":
-                    return t.head  # "Woodhead, who has said ..." -> Woodhead
-                return child
-        if t.dep_ in ("xcomp", "advcl", "conj", "pcomp") and t.head.i != t.i:
+        # the subject nearest the verb, outside the quotation ('"..., it will," said Acton')
+        subjects = [
+            c
+            for c in t.children
+            if c.dep_ in SUBJ_DEPS
+            and not ctx.in_quote(c.idx)
+            and any(ch.isalpha() for ch in c.text)
+        ]
+        if subjects:
+            child = min(subjects, key=lambda c: abs(c.i - t.i))
+            if child.tag_ in ("WP", "WDT") and t.dep_ == "relcl":
+                return t.head  # "Woodhead, who has said ..." -> Woodhead
+            return child
+        # 'Blige sings ... before asking her, "..."': up through the clause and preposition
+        if t.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep") and t.head.i != t.i:
             t = t.head
+            # 'X said assessments are ongoing, adding that ...': the parse hangs "adding" on
+            # the reported clause; its subject is what was said, the speaker is X's
+            while t.dep_ == "ccomp" and t.head.i != t.i and _is_cue(t.head):
+                t = t.head
             continue
         break
     gap = _gap_subject(ctx, cue)  # '"...," Tulsa police Chief Chuck Jordan said Monday'
@@ -283,13 +357,15 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
         if child.dep_ in ("attr", "dobj", "npadvmod", "dep", "oprd") and (
             child.i in ctx.by_token or child.tag_ in ("NN", "NNS", "NNP", "NNPS", "CD", "PRP")
         ):
-            if cue.lower_ in ("told", "tells", "tell") and child.i not in ctx.by_token:
-                continue
+            if cue.lower_ in ADDRESSEE_FORMS and (
+                child.dep_ == "dobj" or child.tag_ == "PRP" or cue.lower_ in TELL_FORMS
+            ):
+                continue  # 'told Al Jazeera', 'asking her': who is spoken to, not who speaks
             return child
     nxt_i = cue.i + 1
     if nxt_i < len(doc) and doc[nxt_i].i in ctx.by_token:
         m = ctx.by_token[doc[nxt_i].i]
-        if m.label == "PERSON":
+        if m.label in ("PERSON", "ORG"):  # 'said Danon', also when tagged as an organisation
             return doc[nxt_i]
     return None
 
@@ -302,22 +378,45 @@ def _gap_subject(ctx: _Ctx, cue: Token) -> Token | None:
     doc = ctx.doc
     gap: list[Token] = []
     i = cue.i - 1
-    while i >= 0 and len(gap) < 12:
+    while i >= 0 and len(gap) < 30:  # '"...," Reza H Akbari, programme manager at ..., told
         t = doc[i]
-        if ctx.in_quote(t.idx) or t.tag_.startswith("VB") or t.tag_ == "MD" or t.is_space:
+        verb = (t.tag_.startswith("VB") and not t.ent_type_) or t.tag_ == "MD"  # "Tulsa" VB
+        if ctx.in_quote(t.idx) or verb or t.is_space:
             break
         gap.insert(0, t)
         i -= 1
     if not gap or i < 0 or not ctx.in_quote(doc[i].idx):
         return None  # only right after a quotation
-    for label in ("PERSON", "ORG"):
-        names = [t for t in gap if t.i in ctx.by_token and ctx.by_token[t.i].label == label]
-        if names:
-            return names[0]
+    names = [t for t in gap if t.i in ctx.by_token and ctx.by_token[t.i].label == "PERSON"]
+    if names:
+        return names[0]
+    # a name the model did not tag, set off by a comma: '"...," Reza H Akbari, programme
+    # manager at the Institute for ..., told Al Jazeera' (the name, not the institute)
+    lead = 0
+    while lead < len(gap) and gap[lead].tag_ in ("NNP", "NNPS"):
+        lead += 1
+    if lead >= 2 and lead < len(gap) and gap[lead].text == "," and gap[0].text[:1].isupper():
+        return gap[lead - 1]
+    names = [t for t in gap if t.i in ctx.by_token and ctx.by_token[t.i].label == "ORG"]
+    if names:
+        return names[0]
     last = gap[-1]
     if last.tag_ in ("NN", "NNS", "NNP", "NNPS", "PRP"):
         return last
     return None
+
+
+def _speaker_like(ctx: _Ctx, head: Token) -> bool:
+    """Whether a subject can be a speaker: a name, a pronoun, a person or organisation noun
+    ('officials', 'the ministry', 'a report'), not an abstract noun phrase ('assessments for
+    the establishment of a base'): a common noun with an abstract ending (-ment, -tion, -ity
+    ...) speaks only when it names an institution or a document (lexicon SPEAKING_ABSTRACTS)."""
+    if head.i in ctx.by_token or head.tag_ not in ("NN", "NNS"):
+        return True
+    word = head.lower_
+    if not word.endswith(ABSTRACT_SUFFIXES):
+        return True
+    return word in SPEAKING_ABSTRACTS or word.removesuffix("s") in SPEAKING_ABSTRACTS
 
 
 def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Mention | None]:
@@ -338,15 +437,20 @@ def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Menti
     # as written: the noun phrase without relative clauses or appositions
     skip: set[int] = set()
     for child in head.children:
-        if child.dep_ in ("relcl", "appos") or (child.dep_ == "punct" and child.i > head.i):
+        if (
+            child.dep_ in ("relcl", "appos")
+            or (child.dep_ == "punct" and child.i > head.i)
+            or (child.dep_ == "acl" and child.lower_ in CARRIER_FORMS)  # "quoted by AP": outlet
+        ):
             skip.update(t.i for t in child.subtree)
     toks = [t for t in head.subtree if t.i not in skip and not t.is_space]
-    # stop at the first comma after the head
-    kept: list[Token] = []
-    for t in toks:
-        if t.i > head.i and t.text in {",", ";", "(", "—", "–"}:
-            break
-        kept.append(t)
+    # stop at the first comma after the head (also one the parse hung elsewhere: 'Reza H
+    # Akbari, Middle East ... manager' with the title parsed as a conjunct)
+    stop = next(
+        (t.i for t in ctx.doc[head.i + 1 : head.right_edge.i + 1] if t.text in _NP_STOPS),
+        head.right_edge.i + 1,
+    )
+    kept = [t for t in toks if t.i < stop]
     while kept and (kept[0].is_punct or kept[0].lower_ in {"and", "but"}):
         kept.pop(0)
     while kept and kept[-1].is_punct:
@@ -361,8 +465,12 @@ def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Menti
     return ctx.text[a:b], (a, b), inner_person[0] if inner_person else None
 
 
+_NP_STOPS = {",", ";", "(", "—", "–"}
+
+
 def _outlet(ctx: _Ctx, cue: Token, head: Token | None) -> str | None:
-    """A carrying outlet: 'a source quoted by Reuters', 'told Reuters', 'according to AP'."""
+    """A carrying outlet (the medium): 'a source quoted by Reuters', 'told Reuters', 'was
+    quoted by IRNA as saying', 'said in an interview with CNN', 'speaking to the BBC'."""
     candidates: list[Token] = []
     if head is not None:
         for t in head.subtree:
@@ -370,17 +478,40 @@ def _outlet(ctx: _Ctx, cue: Token, head: Token | None) -> str | None:
                 for sub in t.subtree:
                     if sub.dep_ == "pobj":
                         candidates.append(sub)
-    if cue.lower_ in ("told", "tells", "tell"):
+    tell = cue.lower_ in TELL_FORMS
+    if tell:
         for child in cue.children:
             if child.dep_ in ("dobj", "dative", "iobj"):
                 candidates.append(child)
+    # 'was quoted by Reuters as saying'
+    for t in list(cue.ancestors)[:3]:
+        if t.lower_ in CARRIER_FORMS:
+            for child in t.children:
+                if child.dep_ == "agent":
+                    candidates.extend(c for c in child.children if c.dep_ == "pobj")
+    # 'said in an interview with CNN', 'said in a statement to Reuters', 'speaking to the BBC'
+    for prep in cue.children:
+        speaking = prep.dep_ == "advcl" and prep.lower_ in ("speaking", "writing")
+        if speaking:
+            tell = True
+            prep = next((c for c in prep.children if c.dep_ == "prep"), prep)
+        if prep.dep_ != "prep":
+            continue
+        for noun in prep.children:
+            if noun.dep_ != "pobj" or noun.lower_.removesuffix("s") not in MEDIUM_NOUNS:
+                if noun.dep_ == "pobj" and speaking and prep.lower_ in ("to", "with", "on"):
+                    candidates.append(noun)
+                continue
+            for prep2 in noun.children:
+                if prep2.dep_ == "prep" and prep2.lower_ in ("with", "to", "on"):
+                    tell = True
+                    candidates.extend(c for c in prep2.children if c.dep_ == "pobj")
+    candidates += [p for c in candidates for p in c.children if p.dep_ == "poss"]  # CNN's host
     for c in candidates:
         m = ctx.by_token.get(c.i)
         name = m.text if m is not None else c.text
         key = re.sub(r"^the\s+", "", name.lower()).strip()
-        if (m is not None and m.label == "ORG" and cue.lower_ not in ("told", "tells", "tell")) or (
-            key in NEWS_OUTLETS
-        ):
+        if (m is not None and m.label == "ORG" and not tell) or key in NEWS_OUTLETS:
             return m.entity.name if m is not None and m.entity is not None else name
     return None
 
@@ -415,6 +546,8 @@ def _resolve_pronoun(
             if ctx.in_quote(m.start):
                 continue
             tok = ctx.doc[m.token_end - 1]
+            if tok.dep_ == "appos":  # 'The US representative, McCoy Pitt, insisted'
+                tok = tok.head
             subject = tok.dep_ in SUBJ_DEPS or (tok.dep_ == "pobj" and tok.head.lower_ == "to")
             cands.append((m.start, 1 if subject else 0, c))
         for q in history:
@@ -449,7 +582,7 @@ def _attribute(
     q.cue_span = (cue.idx, cue.idx + len(cue.text))
     if head is None or ctx.in_quote(head.idx):
         head = _gap_subject(ctx, cue)
-    if head is None:
+    if head is None or not _speaker_like(ctx, head):
         return
     text, span, mention = _speaker_phrase(ctx, head)
     q.speaker, q.speaker_span = text, span
@@ -483,6 +616,7 @@ def _frame_tokens(ctx: _Ctx, a: int, b: int) -> list[Token]:
         and text[max(a, b - 2) : b].rstrip("\"”’'")[-1:] in ("?", "!")
         and ctx.sents[sj].end_char <= b + 1
         and "\n" not in text[b : ctx.sents[sj + 1].start_char]
+        and not ctx.in_quote(ctx.sents[sj + 1].start_char)  # not the next quotation
     ):
         end = ctx.sents[sj + 1].end
     return [t for t in ctx.doc[start:end] if not ctx.in_quote(t.idx)]
@@ -539,6 +673,8 @@ def extract_quotes(
             continue  # scare quotes, titles
         if not spoken and not q.inherited and n_words < 6:
             continue
+        if _is_title(q.text):
+            continue  # 'his book "All Bets Are Off."'
         if _embedded(ctx, q):
             # a partial quote is reported speech; without a speech verb it is a scare quote
             if cue is not None and _as_partial(ctx, q, cue):
@@ -548,7 +684,7 @@ def extract_quotes(
         out.append(q)
         history.append(q)
     # '"A," he said, "B."' is one quote; then fragments under four words are dropped
-    out = [q for q in _merge_split(text, out) if len(q.text.split()) >= 4]
+    out = [q for q in _merge_split(ctx, out) if _long_enough(text, q)]
     if reported:
         seen = {q.outer for q in out}
         for q in partial:
@@ -558,6 +694,32 @@ def extract_quotes(
         out.extend(_reported(ctx, used_cues, out))
         out.sort(key=lambda q: q.outer[0])
     return out
+
+
+def _long_enough(text: str, q: QuoteSpan) -> bool:
+    """Four words or more; a short sentence of three with its own speech verb and speaker
+    ('"We need change," the businessman said') too."""
+    n = len(q.text.split())
+    return n >= 4 or (
+        n == 3
+        and q.speaker is not None
+        and q.cue_span is not None
+        and not q.inherited
+        and text[q.segments[-1][1] - 1] in ".?!,"
+    )
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _is_title(text: str) -> bool:
+    """A title in title case ('"Coal Isn't the Villain."', a book, a headline), not a quote:
+    up to 12 words, every word but the short function words capitalised."""
+    words = _WORD.findall(text)
+    if not 3 <= len(words) <= 12 or text.count(". ") or text.count("? "):
+        return False
+    rest = [w for w in words[1:] if w.lower() not in TITLE_SMALL_WORDS]
+    return len(rest) >= 2 and all(w[0].isupper() for w in words[:1] + rest)
 
 
 def _introduced(ctx: _Ctx, q: QuoteSpan, history: list[QuoteSpan]) -> bool:
@@ -618,7 +780,7 @@ def _postposed(ctx: _Ctx, q: QuoteSpan, history: list[QuoteSpan]) -> bool:
         if m is not None and m.label in ("PERSON", "ORG"):
             _name_speaker(q, m)
             return True
-    content = ctx.text[q.segments[-1][0] : q.segments[-1][1]].rstrip()
+    content = ctx.text[q.segments[-1][0] : q.segments[-1][1]].rstrip().rstrip("'’\"” ")
     if not content.endswith((",", "?", "!", "…", "—", "–")):
         return False
     sj = ctx.sent_index(max(q.outer[0], b - 1))
@@ -643,7 +805,7 @@ def _postposed(ctx: _Ctx, q: QuoteSpan, history: list[QuoteSpan]) -> bool:
     return False
 
 
-_DASH_NAME = re.compile(r"[ \t]*[―—–-][ \t]*")
+_DASH_NAME = re.compile(r"[^\S\n]*[―—–-][^\S\n]*")
 _LAST_WORD = re.compile(r"([A-Za-z’']+)\W*$")
 
 
@@ -652,20 +814,47 @@ def _embedded(ctx: _Ctx, q: QuoteSpan) -> bool:
 
     A quotation stands on its own when it opens its sentence or follows a colon, a comma, a
     dash or a speech verb ('said "..."'), and ends its sentence or ends with punctuation
-    ('"...," she said').
+    ('"...," she said'). Not after a naming verb ('what it calls "the biggest attack"'), and
+    not when it starts in lower case after the writer's own words ('said Friday that if
+    she won, "she would sign it."'), unless those words follow an earlier quotation ('"A,"
+    he said, "and B."') or an attribution follows ('As for cost, "it is ...," said X').
     """
     a, b = q.outer
     sent_a = ctx.sents[ctx.sent_index(a)]
     sent_b = ctx.sents[ctx.sent_index(max(a, b - 1))]
-    before = ctx.text[max(sent_a.start_char, ctx.body_start) : a].rstrip()
+    start = max(sent_a.start_char, ctx.body_start)
+    before = ctx.text[start:a].rstrip()
     after = ctx.text[b : max(b, sent_b.end_char)].lstrip()
     opens = not before or before.endswith(OPENS_QUOTE)
+    m = _LAST_WORD.search(before[-40:])
+    last = m.group(1).lower() if m is not None else ""
+    if last in NAMING_FORMS:
+        return True
     if not opens:
-        m = _LAST_WORD.search(before[-40:])
-        opens = m is not None and m.group(1).lower() in CUE_FORMS
-    content = ctx.text[q.segments[-1][0] : q.segments[-1][1]].rstrip()
+        opens = last in CUE_FORMS
+    elif (
+        before
+        and ctx.text[q.segments[0][0]].islower()
+        and not ctx.text[: q.segments[-1][1]].endswith(",")  # '"...," said X' follows
+        # 'said "we will"' stands; 'It was, the president said, "a stone where ..."' not
+        and (last not in CUE_FORMS or "," in before.rstrip(",").rsplit(" ", 3)[0])
+    ):
+        opens = _continues(ctx, start, a)
+    # a quotation inside ends it: '... the labels of ‘criminal, super predator,’” Cyril told'
+    content = ctx.text[q.segments[-1][0] : q.segments[-1][1]].rstrip().rstrip("'’\"” ")
     closes = not after or content.endswith(CLOSES_QUOTE) or after[0] in ",.;:!?)]—–-…"
     return not (opens and closes)
+
+
+def _continues(ctx: _Ctx, start: int, a: int) -> bool:
+    """Whether the quotation at `a` goes on from one earlier in its sentence (from `start`)
+    across a short attribution: '"We will win," he said, "and nothing will stop us."'."""
+    ends = [y for x, y in ctx.inside if start <= x and y <= a]
+    if not ends:
+        return False
+    gap = ctx.text[max(ends) : a]
+    words = _GAP_WORDS.findall(gap)
+    return len(words) <= 10 and any(w.lower() in CUE_FORMS for w in words)
 
 
 def _as_partial(ctx: _Ctx, q: QuoteSpan, cue: Token) -> bool:
@@ -691,6 +880,7 @@ def _as_partial(ctx: _Ctx, q: QuoteSpan, cue: Token) -> bool:
         covered = sum(max(0, min(y, sb) - max(x, sa)) for sa, sb in q.segments)
         if covered >= 0.8 * sum(sb - sa for sa, sb in q.segments):
             x, y = min(x, q.segments[0][0]), max(y, q.segments[-1][1])
+            y = _closing_mark(ctx.text, x, y)
             q.segments = [(x, y)]
             q.outer = (x, y)
             q.text = _SPACE.sub(" ", ctx.text[x:y]).strip()
@@ -723,17 +913,24 @@ def _inherit(q: QuoteSpan, prev: QuoteSpan) -> None:
 _GAP_WORDS = re.compile(r"[\w'’-]+")
 
 
-def _merge_split(text: str, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
-    """'"A," he said, "B."' -> one quote "A, B." attributed once."""
+def _merge_split(ctx: _Ctx, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
+    """'"A," he said, "B."' -> one quote "A, B." attributed once; also '"A," said X, a
+    lawyer who ... . "B."' (the quotation goes on right after the sentence that attributes it,
+    in the same paragraph)."""
+    text = ctx.text
     out: list[QuoteSpan] = []
     for q in quotes:
         if out:
             p = out[-1]
             gap = text[p.outer[1] : q.outer[0]]
             words_ = _GAP_WORDS.findall(gap)
+            next_sentence = (
+                p.cue_span is not None
+                and ctx.sent_index(q.outer[0]) <= ctx.sent_index(p.cue_span[0]) + 1
+            )
             if (
                 "\n" not in gap
-                and 0 < len(words_) <= 10
+                and (0 < len(words_) <= 10 or (words_ and next_sentence))
                 and p.cue_span is not None
                 and p.outer[1] <= p.cue_span[0] < q.outer[0]
                 and (q.cue_span is None or q.cue_span == p.cue_span or q.inherited)
@@ -757,13 +954,75 @@ def _reported(ctx: _Ctx, used: set[int], direct: list[QuoteSpan]) -> list[QuoteS
         if low == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
             q = _according(ctx, t, history)
         elif low in REPORT_FORMS and t.tag_.startswith("VB"):
-            q = _say_that(ctx, t, history)
+            q = _say_that(ctx, t, history) or _parenthetical(ctx, t, history)
         else:
             continue
         if q is not None:
             out.append(q)
             history.append(q)
     return out
+
+
+def _parenthetical(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | None:
+    """Reported speech around an attribution set off by commas, when the parse gave the
+    speech verb no clause: 'Lenox was a juggernaut, Mr. Clarke said, until it went bankrupt'
+    and 'The museum will endure, he said.' The content is the rest of the sentence."""
+    if any(c.dep_ == "ccomp" for c in cue.children):
+        return None
+    if not any(c.dep_ in SUBJ_DEPS and c.i < cue.i for c in cue.children):
+        return None
+    doc, sent = ctx.doc, cue.sent
+    core = [t.i for t in cue.subtree if not t.is_punct]  # 'Mr. Clarke said (Tuesday)'
+    left, right = min(core), max(core) + 1
+    if right - left > 12:
+        return None
+    if left - 1 < sent.start or doc[left - 1].text != ",":
+        return None
+    after = doc[right] if right < sent.end else None
+    if after is not None and after.text != "," and not (after.is_punct and after.i == sent.end - 1):
+        return None
+    gap = set(range(left - 1, right + (1 if after is not None and after.text == "," else 0)))
+    toks = [t for t in sent if t.i not in gap and not t.is_space]
+    while toks and toks[0].is_punct:
+        toks.pop(0)
+    while toks and toks[-1].is_punct:
+        toks.pop()
+    if not toks or not _content_ok(ctx, toks) or toks[0].idx < ctx.body_start:
+        return None
+    before = [t for t in toks if t.i < left]
+    behind = [t for t in toks if t.i >= right]
+    segments = [
+        (part[0].idx, part[-1].idx + len(part[-1].text)) for part in (before, behind) if part
+    ]
+    q = QuoteSpan(segments=segments, outer=(toks[0].idx, segments[-1][1]), kind="reported")
+    q.text = " ".join(_SPACE.sub(" ", ctx.text[x:y]).strip() for x, y in segments)
+    _attribute(ctx, q, cue, history)
+    if q.speaker is None and q.speaker_entity is None:
+        return None
+    return q
+
+
+_OPENERS = {"“": "”", "‘": "’", '"': '"', "'": "'", "«": "»"}
+
+
+def _closing_mark(text: str, a: int, b: int) -> int:
+    """The end of the span text[a:b] taken to the closing quotation mark of a quotation that
+    opens inside it: "would be a 'danger to Israel" -> "... 'danger to Israel'" (a final
+    period between the words and the mark comes along: "... the rules.'")."""
+    span = text[a:b]
+    for opener, closer in _OPENERS.items():
+        opens = [
+            i for i, ch in enumerate(span) if ch == opener and (i == 0 or not span[i - 1].isalnum())
+        ]
+        if not opens:
+            continue
+        last = opens[-1]
+        if closer in span[last + 1 :] and (opener != closer or span.count(opener) % 2 == 0):
+            continue  # closed inside the span
+        m = re.match(r"[.?!,]?" + re.escape(closer), text[b : b + 3])
+        if m is not None:
+            return b + m.end()
+    return b
 
 
 def _content_ok(ctx: _Ctx, toks: list[Token]) -> bool:
@@ -779,14 +1038,23 @@ def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | No
     if not comp:
         return None
     c = comp[0]
-    toks = [t for t in c.subtree if not t.is_space]
+    # 'said assessments are ongoing, adding that ...': the second speech verb's clause is
+    # reported speech of its own, not part of the first
+    nested = {
+        t.i
+        for d in c.subtree
+        if d.i != c.i and d.dep_ in ("advcl", "conj") and _is_cue(d)
+        if any(x.dep_ == "ccomp" for x in d.children)
+        for t in d.subtree
+    }
+    toks = [t for t in c.subtree if not t.is_space and t.i not in nested]
     while toks and (toks[0].dep_ == "mark" or toks[0].is_punct):
         toks.pop(0)
-    while toks and toks[-1].is_punct:
+    while toks and (toks[-1].is_punct or toks[-1].dep_ == "cc"):
         toks.pop()
     if not toks or not _content_ok(ctx, toks):
         return None
-    a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    a, b = toks[0].idx, _closing_mark(ctx.text, toks[0].idx, toks[-1].idx + len(toks[-1].text))
     q = QuoteSpan(segments=[(a, b)], outer=(a, b), kind="reported")
     q.text = _SPACE.sub(" ", ctx.text[a:b]).strip()
     _attribute(ctx, q, cue, history)
@@ -824,3 +1092,126 @@ def _according(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | N
     if q.speaker is None:
         return None
     return q
+
+
+# --- ranking an article's quotes for its page -------------------------------------------
+
+
+@dataclass
+class RankItem:
+    """What the page ranking knows of one stored quote (newsdesk.web.slots)."""
+
+    text: str
+    speaker: str | None = None
+    kind: str = "direct"
+    tagged: bool = False  # the speaker is a known entity (has a tag page)
+    outlet: str | None = None
+
+
+_STAKES = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(STAKES_WORDS)) + r")\b", re.I)
+_RANK_WORD = re.compile(r"[^\W_][\w'’-]*")
+_DETERMINERS = {"a", "an", "the", "one", "some", "two", "three", "several", "many"}
+
+
+def _content_words(text: str) -> set[str]:
+    words = (w.lower().replace("’", "'") for w in _RANK_WORD.findall(text))
+    return {w for w in words if len(w) > 3 and w not in RANK_STOP_WORDS}
+
+
+def _folded_text(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _prominence(item: RankItem, article_text: str) -> float:
+    """Who speaks: a known entity 2.5, another name 2, an anonymous source 1, nobody 0; plus
+    up to 1 for how often the article names the speaker."""
+    speaker = " ".join((item.speaker or "").split())
+    words = speaker.split()
+    if not words or speaker.lower() in PRONOUNS:
+        return 0.0
+    lowered = {w.lower().strip(",.'’") for w in words}
+    rest = words[1:] if words[0].lower() in _DETERMINERS else words
+    named = any(w[:1].isupper() for w in rest) and not lowered & ANONYMOUS_SPEAKER_WORDS
+    score = 2.5 if item.tagged else 2.0 if named else 1.0
+    if named or item.tagged:
+        caps = [w for w in words if w[:1].isupper()]
+        key = re.sub(r"['’]s$", "", caps[-1]) if caps else ""
+        if len(key) > 2:
+            mentions = len(re.findall(rf"\b{re.escape(key)}\b", article_text))
+            score += min(1.0, 0.2 * mentions)
+    return score
+
+
+def _content_score(item: RankItem, topic: set[str]) -> float:
+    """What the quote says: its own words over the writer's (direct +1, a reported one with
+    verbatim words +0.5), a length that says something (8-60 words), names and figures, and
+    the article's subject (words of the headline)."""
+    text = item.text
+    n = len(text.split())
+    score = 1.0 if item.kind == "direct" else 0.0
+    if item.kind != "direct" and re.search(r"(^|\s)['‘“\"]\w", text):
+        score += 0.5
+    if 8 <= n <= 60:
+        score += min(1.0, n / 15)
+    elif 5 <= n <= 100:
+        score += 0.4
+    if re.search(r"\d", text):
+        score += 0.3
+    inner = [w for w in _RANK_WORD.findall(text)[1:] if w[:1].isupper() and w != "I"]
+    if inner:
+        score += 0.3
+    if topic:
+        score += min(1.0, 0.5 * len(_content_words(text) & topic))
+    if _STAKES.search(text):  # a warning, a threat, a commitment: "is a red line"
+        score += 0.5
+    return score
+
+
+def quote_score(item: RankItem, article_text: str = "", title: str = "") -> float:
+    """The importance of a quote on its article's page: speaker prominence + content."""
+    topic = _content_words(title)
+    return _prominence(item, article_text) + _content_score(item, topic)
+
+
+def rank_quotes(
+    items: list[RankItem], article_text: str = "", title: str = "", shown: int = 8
+) -> tuple[list[int], list[int]]:
+    """The quotes of one article (in text order) for its page: (top, rest) as indices.
+
+    `top`: up to `shown` quotes, most important first (quote_score); a quote whose words are
+    contained in a higher-ranked one is dropped (the reader sees them there), and one that
+    shares half its content words with a higher-ranked one (a paraphrase, the same words
+    reported again) is not shown on top. `rest`: every other quote kept, in text order.
+    """
+    scores = [quote_score(it, article_text, title) for it in items]
+    folded = [_folded_text(it.text) for it in items]
+    words = [_content_words(it.text) for it in items]
+    speakers = [_speaker_key(it.speaker) for it in items]
+    kept: list[int] = []
+    for i in sorted(range(len(items)), key=lambda i: (-scores[i], i)):
+        if folded[i] and not any(folded[i] in folded[k] for k in kept):
+            kept.append(i)
+    top: list[int] = []
+    candidates = list(kept)
+    while candidates and len(top) < shown:
+        # another quote of a speaker already on top counts less: voices, not one voice
+        def gain(i: int) -> tuple[float, int]:
+            same = sum(1 for k in top if speakers[k] and speakers[k] == speakers[i])
+            return scores[i] - SAME_SPEAKER_PENALTY * same, -i
+
+        best = max(candidates, key=gain)
+        candidates.remove(best)
+        if words[best] and any(len(words[best] & words[k]) >= 0.5 * len(words[best]) for k in top):
+            continue  # a paraphrase of one on top: behind "Show all"
+        top.append(best)
+    rest = sorted(set(kept) - set(top))
+    return top, rest
+
+
+SAME_SPEAKER_PENALTY = 0.75
+
+
+def _speaker_key(speaker: str | None) -> str:
+    """'Amir Saeid Iravani' and 'Iravani' are one speaker: the last capitalised word."""
+    caps = [w for w in (speaker or "").split() if w[:1].isupper()]
+    return re.sub(r"['’]s$", "", caps[-1]).lower() if caps else ""

@@ -170,9 +170,35 @@ def enriched_article(session: Session, article_id: int) -> tuple[str, int | None
     return (row[0], row[1]) if row is not None else None
 
 
+_QUOTE_PAIRS = {"“": "”", "‘": "’", '"': '"', "'": "'", "`": "'", "«": "»"}
+
+
 def clean_quote(text: str) -> str:
-    """A quote as shown: spaces collapsed, stray quote marks (`` '' " “ ”) trimmed."""
-    return " ".join(text.split()).strip("`'\"“”‘’ ")
+    """A quote as shown: spaces collapsed, stray quote marks (`` '' " “ ”) trimmed at the
+    ends; a closing mark whose opening one is in the text stays ("a 'danger to Israel'")."""
+    text = " ".join(text.split())
+    while text and text[0] in _QUOTE_PAIRS:
+        rest = text[1:]
+        if _QUOTE_PAIRS[text[0]] in rest and not rest.endswith(_QUOTE_PAIRS[text[0]]):
+            break  # "'red line' is what they said": the mark opens a quotation inside
+        text = rest.lstrip()
+    while text and text[-1] in "'\"”’»":
+        body, close = text[:-1], text[-1]
+        openers = {o for o, c in _QUOTE_PAIRS.items() if c == close}
+        padded = f" {body} "
+        opened = sum(  # marks opening a word ('danger), less those closing one (danger')
+            1
+            for i in range(1, len(padded) - 1)
+            if padded[i] in openers and not padded[i - 1].isalnum()
+        ) - sum(
+            1
+            for i in range(1, len(padded) - 1)
+            if padded[i] == close and not padded[i + 1].isalnum()
+        )
+        if opened > 0:
+            break
+        text = body.rstrip()
+    return text
 
 
 def snippet_after_title(snippet: str, title: str) -> str:

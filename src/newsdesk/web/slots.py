@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
+from newsdesk.nlp.quotes import RankItem, rank_quotes
 from newsdesk.store.models import Article
 from newsdesk.stories import views
 from newsdesk.web.queries import ArticleItem
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 MAX_HASHTAGS = 8
 MIN_HASHTAGS = 3  # fewer hashtags than this: add the article's main names (real tags too)
-MAX_QUOTES = 8
+MAX_QUOTES = 8  # shown on top; every other quote is behind a "Show all N quotes" disclosure
 MAX_RELATED = 8
 # The summary box sits right above the article: what it shows must not be what the reader reads
 # next. Sentences within the article's first OPENING_WORDS words are left out of it, and an
@@ -125,7 +126,8 @@ class ArticleSlots:
     abstractive: str | None = None
     abstractive_model: str | None = None
     key_points: list[str] = field(default_factory=list)
-    quotes: list[QuoteView] = field(default_factory=list)
+    quotes: list[QuoteView] = field(default_factory=list)  # shown: the most important first
+    more_quotes: list[QuoteView] = field(default_factory=list)  # behind "Show all", text order
     ask: AskBox | None = None  # None: feature off
     related: list[ArticleItem | RelatedLink] = field(default_factory=list)
     comments: list[CommentView] | None = None  # None: feature off; [] shows "no comments yet"
@@ -186,14 +188,13 @@ def article_slots(
             if p.strip() and _folded(p) not in in_summary and _folded(p) not in opening
         ]
 
-    for q in ai.quotes:
-        if len(slots.quotes) >= MAX_QUOTES:
-            break
+    found: list[QuoteView] = []
+    for q in ai.quotes:  # in text order
         text = views.clean_quote(q.quote)
-        if not text or any(text == shown.text for shown in slots.quotes):
+        if not text or any(text == seen.text for seen in found):
             continue
         speaker = _speaker(q.speaker)
-        slots.quotes.append(
+        found.append(
             QuoteView(
                 text=text,
                 speaker=speaker,
@@ -203,6 +204,15 @@ def article_slots(
                 kind=q.kind,
             )
         )
+    # the most important first (newsdesk.nlp.quotes.rank_quotes), the rest behind "Show all"
+    top, rest = rank_quotes(
+        [RankItem(v.text, v.speaker, v.kind, v.speaker_url is not None, v.outlet) for v in found],
+        article.text or "",
+        article.title or "",
+        MAX_QUOTES,
+    )
+    slots.quotes = [found[i] for i in top]
+    slots.more_quotes = [found[i] for i in rest]
 
     slots.ask = AskBox(action=f"/articles/{article.id}/ask")
     slots.also_published_by = [(i, outlet) for i, outlet, _url in ai.also_published_by]
