@@ -471,3 +471,30 @@ def test_vectors_of_an_uncovered_language_are_not_used() -> None:
     assert len(cluster_docs(danish)) == 2
     shared = [{"w": {"als": 2, "bombe": 1}, "n": {"als": 1}, "len": 8} for _ in range(2)]
     assert len(cluster_docs([Doc(i, vec, shared[i], None, f"o{i}", False) for i in range(2)])) == 1
+
+
+def test_an_outlets_series_label_is_not_what_its_items_say() -> None:
+    """Three CNN teasers that share only their series' label: its words leave their bags, so
+    they are not one story; two items sharing an opening (one event's update) keep theirs."""
+    from newsdesk.stories.cluster import strip_labels
+    from newsdesk.stories.features import extract_terms
+
+    items = [
+        ("Nepal Fast Facts", "Read CNN's Fast Facts about Nepal, a mountainous country."),
+        ("Opioid Crisis Fast Facts", "Read CNN's Fast Facts about the opioid crisis."),
+        ("Australian Open Fast Facts", "Read CNN's Fast Facts about the Australian Open."),
+    ]
+    rng = np.random.default_rng(11)
+    vec = rng.normal(size=384)
+    vec /= np.linalg.norm(vec)
+    docs = [
+        Doc(i, vec, extract_terms(t, x, None, "en"), None, "CNN") for i, (t, x) in enumerate(items)
+    ]
+    stripped = strip_labels(docs)
+    for doc in stripped:
+        assert not {"fast", "facts", "read", "cnn"} & set(doc.terms["w"]), doc.terms["w"]
+        assert "fast facts" not in doc.terms["n"]
+    assert "nepal" in stripped[0].terms["w"]
+    assert strip_labels(docs[:2])[0].terms["w"] == docs[0].terms["w"]  # two: no label
+    other = [Doc(d.id, d.vector, d.terms, None, f"outlet {d.id}") for d in docs]
+    assert strip_labels(other)[0].terms["w"] == docs[0].terms["w"]  # three outlets: no label

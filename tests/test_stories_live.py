@@ -130,6 +130,10 @@ def test_one_outlet_headlines_are_not_one_story(live: tuple[Settings, list[dict]
         if len(members) >= 2 and members[0]["outlet"].startswith("GameStar"):
             # GameStar's teasers: only the one trailer listed twice is one event.
             assert {m["title"] for m in members} == {titles[0]}, titles
+    for members in stories.values():
+        # CNN's "Fast Facts" explainers (Australian Open, opioid crisis, Nepal) share only the
+        # series' label ("Read CNN's Fast Facts about …"): three items, three stories.
+        assert sum("Fast Facts" in m["title"] for m in members) <= 1, members
     als = [i for i in items if ALS in i["title"] or "på Als" in i["title"]]
     assert len({i["story"] for i in als}) <= 2  # the same event, found from the headlines
 

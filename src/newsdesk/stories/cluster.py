@@ -68,6 +68,7 @@ TIME_SCALE = 12.0  # hours
 TIME_PENALTY = 0.5
 PERIOD = 720.0  # hours: the time kernel repeats every 30 days, far beyond any clustering window
 KNN = 20
+LABEL_ITEMS = 3  # an opening or ending that this many items of one outlet share is a label
 COHESION = 0.7
 COHESION_MIN = 2
 COHESION_WORDS = 0.4
@@ -158,6 +159,41 @@ def features(docs: Sequence[Doc], params: Params) -> sparse.csr_matrix:
     )
 
 
+def strip_labels(docs: Sequence[Doc]) -> list[Doc]:
+    """The docs without the words of their outlet's series and section labels.
+
+    An opening or ending of the headline or the body (features.affixes) that LABEL_ITEMS or more
+    items of one outlet share is the outlet's label ("Read CNN's Fast Facts about …"), not what
+    the items say: its words leave those items' words and names. Two items can share one as one
+    event's update does; three with nothing else in common are a series. A function of the set
+    of docs, like the IDF, so the order of arrival does not matter.
+    """
+    counts: Counter[tuple[str, str]] = Counter(
+        (d.outlet, a) for d in docs if d.outlet for a in set(d.terms.get("a") or ())
+    )
+    labels = {key for key, n in counts.items() if n >= LABEL_ITEMS}
+    if not labels:
+        return list(docs)
+    out = []
+    for d in docs:
+        mine = [a for a in d.terms.get("a") or () if (d.outlet, a) in labels]
+        if not mine:
+            out.append(d)
+            continue
+        words = {_bare(w) for a in mine for w in a[2:].split()}
+        terms = dict(d.terms)
+        terms["w"] = {w: c for w, c in (d.terms.get("w") or {}).items() if w not in words}
+        terms["n"] = {
+            k: c for k, c in (d.terms.get("n") or {}).items() if not set(k.split()) <= words
+        }
+        out.append(Doc(d.id, d.vector, terms, d.hours, d.outlet, d.embedded))
+    return out
+
+
+def _bare(word: str) -> str:
+    return word[:-2] if word.endswith("'s") else word
+
+
 def outlet_rows(docs: Sequence[Doc]) -> sparse.csr_matrix:
     """One-hot outlet of each doc (a zero row when unknown): row_a . row_b = same outlet."""
     index: dict[str, int] = {}
@@ -229,6 +265,7 @@ def cluster_docs(
     n = len(docs)
     if n == 0:
         return []
+    docs = strip_labels(docs)
     x = features(docs, params)
     short = np.array([d.short for d in docs], dtype=bool)
     if candidate_pairs is None:
@@ -398,6 +435,7 @@ def cluster_docs(
 def similarity_matrix(docs: Sequence[Doc], params: Params | None = None) -> np.ndarray:
     """Dense pairwise similarities (for small sets: tests, titles, diagnostics)."""
     params = params or Params()
+    docs = strip_labels(docs)
     x = features(docs, params)
     sims = (x @ x.T).toarray()
     short = np.array([d.short for d in docs], dtype=bool)

@@ -15,6 +15,10 @@ from typing import Any
 
 MAX_WORDS = 120
 MAX_NAMES = 40
+# Affixes: the first and last AFFIX_WORDS words of the headline and the first of the body, kept
+# so that the clustering can tell an outlet's series labels ("Opinion:", "… Fast Facts", "Read
+# CNN's Fast Facts about …", "Live updates:") from what an item says.
+AFFIX_WORDS = (3, 4)
 # Texts shorter than this (headline or teaser only) are "short": their similarities run lower.
 SHORT_WORDS = 40
 
@@ -362,7 +366,25 @@ def extract_terms(
         "w": dict(words.most_common(MAX_WORDS)),
         "n": dict(names.most_common(MAX_NAMES)),
         "len": length,
+        "a": affixes(title, body),
     }
+
+
+_AFFIX_TOKEN = re.compile(r"[^\W_][\w'’]*", re.UNICODE)
+
+
+def affixes(title: str, body: str) -> list[str]:
+    """The headline's first and last 3-4 words ("t<", "t>") and the body's first ("b<"), lower
+    case: where outlets put their series and section labels."""
+    out: list[str] = []
+    head = [w.lower().replace("’", "'") for w in _AFFIX_TOKEN.findall(title)]
+    lead = [w.lower().replace("’", "'") for w in _AFFIX_TOKEN.findall(body[:300])]
+    for k in AFFIX_WORDS:
+        if len(head) > k:  # a label, not the whole headline
+            out += [f"t<{' '.join(head[:k])}", f"t>{' '.join(head[-k:])}"]
+        if len(lead) > k:
+            out.append(f"b<{' '.join(lead[:k])}")
+    return out
 
 
 def is_short(terms: dict[str, Any] | None) -> bool:
