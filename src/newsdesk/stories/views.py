@@ -767,6 +767,46 @@ class Explainer:
     quotes: list[SaidQuote]
     stories: list[StoryMention]  # newest first
     related: list[TagLink]  # co-occurring tags, most shared articles first
+    died: DeathReport | None = None  # a person the coverage reports dead: "Who was X?"
+
+    def question(self, tag: TagLink) -> str:
+        """The page's heading: "Who was X?" for a person the coverage reports dead."""
+        if self.died is not None and tag.kind == "person":
+            return f"Who was {tag.label}?"
+        return tag.question
+
+
+@dataclass
+class DeathReport:
+    sentence: str
+    source: Source
+
+
+DEATH_SAMPLE = 30  # a person's newest articles searched for a report of their death
+
+
+def _death_report(session: Session, tag: TagLink) -> DeathReport | None:
+    """The newest article sentence reporting this person's death (full name or last name)."""
+    from newsdesk.nlp.deaths import death_report
+
+    if tag.kind != "person" or not tag.id:
+        return None
+    parts = tag.label.split()
+    names = [tag.label] + ([parts[-1]] if len(parts) > 1 else [])
+    rows = session.execute(
+        select(Article.id, Article.title, Article.text)
+        .join(ArticleTag, ArticleTag.article_id == Article.id)
+        .where(ArticleTag.tag_id == tag.id)
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(DEATH_SAMPLE)
+    ).all()
+    for article_id, title, text in rows:
+        sentence = death_report(f"{title}.\n{text or ''}", names)
+        if sentence is not None:
+            source = _sources(session, {article_id}).get(article_id)
+            if source is not None:
+                return DeathReport(sentence, source)
+    return None
 
 
 def _sources(
@@ -876,6 +916,7 @@ def explainer(session: Session, tag: TagLink, limit: int = 12) -> Explainer:
         quotes=list(said.values())[:limit],
         stories=stories,
         related=related,
+        died=_death_report(session, tag),
     )
 
 
