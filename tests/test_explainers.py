@@ -70,3 +70,16 @@ def test_the_living_are_who_is(client: TestClient) -> None:
 )
 def test_death_reports(text: str, dead: bool) -> None:
     assert (death_report(text, ["Hossein Salami", "Salami"]) is not None) == dead
+
+
+def test_descriptions_are_no_fragments(client: TestClient) -> None:
+    """ "the loyal and steadfast commander, Major" (of "…, Major-General Hossein Salami"), a
+    bracket left open, a title on its own: none of them describe anybody."""
+    page = lxml.html.fromstring(client.get("/tags/HosseinSalami").text)
+    phrases = [p.text_content().strip("“” ") for p in page.xpath('//span[@class="phrase"]')]
+    assert "the loyal and steadfast commander" in phrases
+    assert "the commander of Iran's elite Islamic Revolutionary Guard Corps (IRGC)" in phrases
+    for phrase in phrases:
+        assert not phrase.endswith((", Major", "Major")), phrase
+        assert phrase.count("(") == phrase.count(")"), phrase
+        assert phrase != "Major-General"

@@ -423,7 +423,12 @@ def _descriptions(doc: Doc, mentions: list[Mention]) -> list[Description]:
     seen: set[tuple[str, str]] = set()
 
     def add(entity: str, phrase: str) -> None:
-        phrase = _EDGE_PUNCT.sub("", phrase).strip()
+        phrase = _EDGE_PUNCT.sub("", _trailing_title(phrase)).strip()
+        if phrase.count("(") > phrase.count(")"):
+            phrase += ")"  # "… Guard Corps (IRGC" cut before its closing bracket
+        words = [_bare(w) for w in re.split(r"[\s-]+", phrase) if w]
+        if all(w in ROLE_WORDS or w in HONORIFICS for w in words):
+            return  # a title on its own ("Major-General") describes nobody
         if not phrase or len(phrase) > 200:
             return
         key = (entity, phrase.lower())
@@ -452,7 +457,7 @@ def _descriptions(doc: Doc, mentions: list[Mention]) -> list[Description]:
             head = root.head
             if head.tag_ in ("NN", "NNS") and not head.ent_type_:
                 tokens = [t for t in head.subtree if t.i < m.token_start]
-                commas = [k for k, t in enumerate(tokens) if t.text in {",", "(", "-", "–", "—"}]
+                commas = [k for k, t in enumerate(tokens) if t.text in {",", "(", "–", "—"}]
                 if commas:
                     tokens = tokens[: commas[-1]]
                 while tokens and (tokens[-1].is_punct or tokens[-1].is_space):
@@ -460,6 +465,15 @@ def _descriptions(doc: Doc, mentions: list[Mention]) -> list[Description]:
                 if tokens and len(tokens) <= 15:
                     add(c.name, _join(tokens))
     return out
+
+
+def _trailing_title(phrase: str) -> str:
+    """Without a title cut off from its name ("the loyal and steadfast commander, Major" of
+    "…, Major-General Hossein Salami"): a last word after a comma that is a title."""
+    head, sep, last = phrase.rpartition(",")
+    if sep and _bare(last.strip().rstrip("-–—").strip()) in ROLE_WORDS | HONORIFICS:
+        return head
+    return phrase
 
 
 def _join(tokens: list[Token]) -> str:
