@@ -83,3 +83,20 @@ def test_descriptions_are_no_fragments(client: TestClient) -> None:
         assert not phrase.endswith((", Major", "Major")), phrase
         assert phrase.count("(") == phrase.count(")"), phrase
         assert phrase != "Major-General"
+
+
+def test_hashtags_lead_with_the_headlines_actors(client: TestClient) -> None:
+    """#Turkey (written "Turkiye" in the article; one tag for Turkey, Türkiye and Turkiye) beside
+    #Israel; no title or vague word on its own (#Amir, #President, #Developments)."""
+    page = lxml.html.fromstring(client.get("/articles/1").text)
+    tags = [
+        a.text_content().strip() for a in page.xpath('//section[contains(@class,"hashtags")]//a')
+    ]
+    assert tags[:2] == ["#Turkey", "#Israel"], tags
+    for article_id in (1, 2, 3, 4):
+        page = lxml.html.fromstring(client.get(f"/articles/{article_id}").text)
+        shown = {
+            a.text_content().strip().lower()
+            for a in page.xpath('//section[contains(@class,"hashtags")]//a')
+        }
+        assert not shown & {"#amir", "#president", "#developments", "#turkiye"}, shown

@@ -56,8 +56,11 @@ problem problems change changes system systems job jobs work life money cost cos
 child children family families club clubs team teams player players game games match
 matches season show shows film films star stars music album service services user users
 site sites firm's chief head leader leaders boss bosses move plan's proposal proposals
-support attack attacks war talks meeting meetings official statement news"""
+support attack attacks war talks meeting meetings official statement news development
+developments situation issue issues matter matters thing things way ways people president
+presidents amir emir king queen prime spokesperson spokesman spokeswoman region regions"""
 )
+ENTITY_TYPES = ("person", "organization", "place")
 _SLUG_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
@@ -280,6 +283,15 @@ def select_hashtags(
     top_score = ranked[0].score if ranked else 1.0
     topic_stems: list[set[str]] = []
     chosen_stems: list[set[str]] = []
+    # The headline's actors first, in headline order ("Turkiye and Israel hold talks…":
+    # #Turkey beside #Israel), whatever the quota of their kind; a title alone ("Amir") is none.
+    # Their score ranks them first, in that order, wherever the tags are listed by score.
+    if ents is not None:
+        heads = [c for c in ents.clusters if c.in_title and c.type in ENTITY_TYPES]
+        heads = [c for c in heads if c.name.lower() not in _VAGUE_TAGS]
+        for i, c in enumerate(sorted(heads, key=lambda c: c.first_pos)):
+            if len(out) < maximum:
+                add(c.name, c.type, top_score * (1.0 + 0.01 * (len(heads) - i)), c.short)
     for k in ranked:
         if len(out) >= maximum:
             break
@@ -289,6 +301,8 @@ def select_hashtags(
         if k.is_entity:
             if k.score < 0.15 * top_score and len(out) >= minimum:
                 continue
+            if k.n_words == 1 and k.text.lower() in _VAGUE_TAGS:
+                continue  # a title on its own ("Amir") names nobody
             label, short = k.text, None
             if ents is not None:
                 match = next((c for c in ents.clusters if (c.short or c.name) == k.text), None)

@@ -158,6 +158,21 @@ ALIASES = {
     "federal bureau of investigation": "FBI",
     "cia": "CIA",
     "central intelligence agency": "CIA",
+    # Countries under more than one name: one tag each (the name most outlets use).
+    "turkey": "Turkey",
+    "turkiye": "Turkey",
+    "türkiye": "Turkey",
+    "republic of turkey": "Turkey",
+    "republic of türkiye": "Turkey",
+    "czechia": "Czech Republic",
+    "czech republic": "Czech Republic",
+    "burma": "Myanmar",
+    "myanmar": "Myanmar",
+    "ivory coast": "Ivory Coast",
+    "côte d'ivoire": "Ivory Coast",
+    "cote d'ivoire": "Ivory Coast",
+    "eswatini": "Eswatini",
+    "swaziland": "Eswatini",
 }
 SHORT_FORMS = {
     "United States": "US",
