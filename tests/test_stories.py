@@ -498,3 +498,23 @@ def test_an_outlets_series_label_is_not_what_its_items_say() -> None:
     assert strip_labels(docs[:2])[0].terms["w"] == docs[0].terms["w"]  # two: no label
     other = [Doc(d.id, d.vector, d.terms, None, f"outlet {d.id}") for d in docs]
     assert strip_labels(other)[0].terms["w"] == docs[0].terms["w"]  # three outlets: no label
+
+
+def test_story_rank_keeps_its_order_for_stories_weeks_old() -> None:
+    """The rank is the log of (weight halved every 12 h): the same order, and no underflow to a
+    tie for an imported archive (a year-old story of 5 outlets still above a lone article)."""
+    from datetime import timedelta
+
+    from newsdesk.stories.assign import story_score
+
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    old = now - timedelta(days=365)
+    assert story_score(5, 9, 2, old, now) > story_score(1, 1, 1, old, now)
+    assert story_score(1, 1, 1, now - timedelta(hours=1), now) > story_score(5, 9, 2, old, now)
+    pairs = [(3, 4, 1, 6.0), (1, 1, 1, 0.0), (8, 20, 5, 30.0), (2, 2, 2, 12.0)]
+    plain = [
+        (2 * math.log1p(o) + math.log1p(a) + 0.5 * math.log1p(r)) * 0.5 ** (h / 12)
+        for o, a, r, h in pairs
+    ]
+    logged = [story_score(o, a, r, now - timedelta(hours=h), now) for o, a, r, h in pairs]
+    assert sorted(range(4), key=plain.__getitem__) == sorted(range(4), key=logged.__getitem__)

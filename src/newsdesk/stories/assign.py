@@ -278,10 +278,14 @@ def _attach_duplicates(session: Session, touched: set[int]) -> None:
 def story_score(
     outlets: int, articles: int, recent: int, last_seen: datetime, now: datetime
 ) -> float:
-    """Home-page rank: breadth (outlets) first, then size and velocity, halved every 12 h."""
+    """Home-page rank: breadth (outlets) first, then size and velocity, halved every 12 h.
+
+    Kept as a logarithm (log weight - age / half-life x log 2): the same order as the weight
+    halved every 12 h, without underflowing to 0 for stories weeks old (an imported archive's
+    stories would otherwise all tie, and the newest single article would lead)."""
     age_h = max(0.0, (now - last_seen).total_seconds() / 3600.0)
     weight = 2.0 * math.log1p(outlets) + math.log1p(articles) + 0.5 * math.log1p(recent)
-    return weight * 0.5 ** (age_h / SCORE_HALF_LIFE_H)
+    return math.log(weight) - age_h / SCORE_HALF_LIFE_H * math.log(2.0)
 
 
 def refresh_stories(
