@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint install browser bench clean test-llm llm-model test-pg
+.PHONY: run test test-fast lint install browser bench clean test-llm llm-model test-pg test-emulated-cpu
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml requirements.lock
 	# google-reader (a Google Reader API client by Miniflux's author) is only used by the tests;
 	# it declares Python>=3.12 but runs on 3.11.
 	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -c requirements.lock google-reader==0.0.3
+	# freshrss-api (a Fever API client, AGPL-3.0) too: installed, never shipped; its imports
+	# (loguru, beautifulsoup4) are pinned in requirements.lock.
+	$(BIN)/python -m pip install --quiet --no-deps -c requirements.lock freshrss-api==2.0.5 loguru beautifulsoup4 soupsieve
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -67,3 +70,8 @@ clean:
 # The PostgreSQL tests alone (`make test` runs them too, after the rest).
 test-pg: $(STAMP)
 	bash scripts/test-pg.sh
+
+# Opt-in: the embedding tests on an emulated AMD EPYC (AVX2 without AVX-512/VNNI, the CPUs whose
+# int8 kernels differ) under qemu-user, for a check on an Intel machine. About half an hour.
+test-emulated-cpu: $(STAMP)
+	bash scripts/emulated-cpu-test.sh

@@ -62,19 +62,20 @@ def test_derived_vectors_match_the_packaged_float_model(
     monkeypatch.setenv("NEWSDESK_EMBED_MODEL_PATH", str(embed.model_path()))
     exact = embed.Embedder().embed_articles(docs)
     cosines = (fast * exact).sum(axis=1)
+    # What 7-bit int8 weights cost: 0.991 here at the lowest (0.985 over 193 ECB+ articles).
     assert cosines.min() > 0.98, cosines
-    # What matters downstream: the nearest article. The int8 kernels differ by CPU (VNNI,
-    # AVX-512, AVX2 without VNNI can saturate), so an exact tie-break cannot be promised on
-    # every x86-64 CPU: the derived model's nearest must be the float model's nearest, or one
-    # whose float similarity is within 0.02 of it (a near-tie: on an AMD EPYC without VNNI,
-    # one of these 20 articles had another nearest neighbour than the float model gives).
+    # What matters downstream: the nearest article, and it must be the float model's. The
+    # derived vectors are the same, bit for bit, on every x86-64 CPU with AVX2 (AVX-512 VNNI and
+    # AMX Xeon, emulated AVX2-only EPYC: `make test-emulated-cpu`), because its integer products
+    # are exact and its Softmax the same code everywhere (nlp/quantize.py); the float model's
+    # vectors move by about 1e-7 between CPUs, and its nearest is ahead of its second by 0.010
+    # at least here. So no tie-break is left to the CPU and every nearest must agree. (Without
+    # AVX2, ONNX Runtime's float kernels differ: vectors up to 0.017 apart, still all 20 here.)
     exact_sims = exact @ exact.T
     np.fill_diagonal(exact_sims, -1.0)
     fast_sims = fast @ fast.T
     np.fill_diagonal(fast_sims, -1.0)
-    chosen = exact_sims[np.arange(len(docs)), fast_sims.argmax(axis=1)]
-    assert (exact_sims.max(axis=1) - chosen).max() < 0.02
-    assert (fast_sims.argmax(axis=1) == exact_sims.argmax(axis=1)).mean() >= 0.9
+    np.testing.assert_array_equal(fast_sims.argmax(axis=1), exact_sims.argmax(axis=1))
 
 
 def test_unwritable_cache_runs_from_memory(cache: Path) -> None:
