@@ -123,7 +123,7 @@ def test_reported_speech_credits_the_official_not_a_noun_phrase(analyses: Seed) 
     first = _find(a.quotes, "assessments for the establishment of a base")
     assert first.speaker == "A Turkish Ministry of National Defence official"
     assert "such activities" not in first.quote
-    assert first.outlet == "Associated Press news agency"
+    assert first.outlet == "Associated Press"  # the name, without "news agency"
 
 
 def test_told_al_jazeera_credits_the_person_and_the_outlet_is_the_medium(analyses: Seed) -> None:
@@ -227,3 +227,16 @@ def test_article_page_credits_the_person_who_told_the_outlet(site: Site) -> None
     assert "Salami" in _norm(salami.xpath(".//figcaption")[0].text_content())
     # four quotes: all shown, no disclosure
     assert len(figures) <= MAX_QUOTES and not section.xpath("./details")
+
+
+def test_article_page_lists_the_reference_pages_related_articles(site: Site) -> None:
+    """The reference page lists the three June articles under the April one; coverage from
+    further apart than a week comes after nearer related stories, not never."""
+    client, ids = site
+    article_id = next(i for t, i in ids.items() if t.startswith(TURKIYE))
+    page = lxml.html.fromstring(client.get(f"/articles/{article_id}").text)
+    related = page.xpath('//section[contains(@class, "related")]')
+    assert related, "no related articles on the seed article's page"
+    titles = [_norm(a.text_content()) for a in related[0].xpath(".//li//h4/a")]
+    others = [t for t in ids if not t.startswith(TURKIYE)]
+    assert sum(any(t.startswith(o[:30]) for t in titles) for o in others) >= 2, titles

@@ -34,6 +34,17 @@ from newsdesk.nlp.lexicon.entities import (
     STOP_INITIALS,
     TITLE_GENDER,
 )
+from newsdesk.nlp.lexicon.entity_types import (
+    DEMONYM_WORDS,
+    EVENT_HEAD_WORDS,
+    KNOWN_TYPES,
+    NAME_PARTICLES,
+    NAME_TITLES,
+    ORG_COMPLEMENT_HEADS,
+    ORG_HEAD_WORDS,
+    PERSON_ROLE_WORDS,
+    PLACE_HEAD_WORDS,
+)
 from newsdesk.nlp.text import ascii_fold
 from newsdesk.nlp.types import Description, EntityMention
 
@@ -46,6 +57,13 @@ def _wordset(text: str) -> set[str]:
 
 
 HONORIFICS = HONORIFICS_M | HONORIFICS_F | HONORIFICS_ANY
+DEMONYMS = _wordset(DEMONYM_WORDS)
+PERSON_ROLES = _wordset(PERSON_ROLE_WORDS)
+ORG_HEADS = _wordset(ORG_HEAD_WORDS)
+EVENT_HEADS = _wordset(EVENT_HEAD_WORDS)
+PLACE_HEADS = _wordset(PLACE_HEAD_WORDS)
+# Words that are a title, never a name on their own ("the Amir", "Supreme Leader").
+TITLE_ONLY = ROLE_WORDS | HONORIFICS | KEEP_TITLES | NAME_TITLES | {"supreme", "highness"}
 _POSSESSIVE = re.compile(POSSESSIVE)
 _EDGE_PUNCT = re.compile(EDGE_PUNCT)
 _SPACE = re.compile(r"\s+")
@@ -283,11 +301,148 @@ def extract_entities(doc: Doc, title_end: int = 0) -> EntityResult:
         mentions.append(
             Mention(span.start_char, span.end_char, s, e, text, ent.label_),
         )
+    mentions = _refine(doc, mentions)
     clusters = _merge(mentions, doc)
     for c in clusters:
         c.in_title = any(m.start < title_end for m in c.mentions)
-    descriptions = _descriptions(doc, mentions)
+    descriptions = _descriptions(doc, mentions, title_end)
     return EntityResult(clusters, mentions, descriptions)
+
+
+# --- boundaries and types: rules over the NER's spans (word lists in lexicon/entity_types) ---
+
+
+def _mention(doc: Doc, s: int, e: int, label: str) -> Mention:
+    span = doc[s:e]
+    return Mention(span.start_char, span.end_char, s, e, span.text, label)
+
+
+def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    """The NER's mentions with boundaries and types corrected by rule, in text order.
+
+    Hyphenated names are kept whole ("Bashar al-Assad", not "Bashar al"); trailing lower-case
+    words leave a name ("Associated Press news agency"); a bare title is no entity ("HH the
+    Amir"); "King of Belgium" is the place; a leading demonym is split off ("Briton Karl
+    Keska"); then the type is corrected (``_retype``).
+    """
+    out: list[Mention] = []
+    taken: set[int] = set()
+    for m in mentions:
+        if m.token_start in taken:
+            continue  # swallowed by the extension of the previous name
+        s, e = _extend(doc, m.token_start, m.token_end, m.label)
+        while (
+            e - s > 1
+            and doc[e - 1].text[:1].islower()
+            and doc[e - 2].whitespace_  # "Scrum-half" is one word
+        ):
+            e -= 1  # "Associated Press news agency", "Moet & Chandon champagne"
+        while e - s > 1 and (doc[e - 1].is_punct or doc[e - 1].tag_ == "POS"):
+            e -= 1
+        words = [_bare(t.text) for t in doc[s:e] if not t.is_punct]
+        if not words or all(w in TITLE_ONLY or w in {"the", "of"} for w in words):
+            continue
+        if len(words) >= 3 and words[0] in TITLE_ONLY and words[1] == "of":
+            s += 2  # "King of Belgium", "Amir of the State of Qatar": the place
+            while s < e and doc[s].lower_ == "the":
+                s += 1
+            if s >= e or not doc[s].text[:1].isupper():
+                continue
+            out.append(_mention(doc, s, e, "GPE"))
+            taken.update(range(s, e))
+            continue
+        label = m.label
+        if label == "PERSON" and e - s > 2 and _bare(doc[s].text) in DEMONYMS:
+            out.append(_mention(doc, s, s + 1, "NORP"))  # "Briton Karl Keska"
+            s += 1
+        label = _retype(doc, s, e, label)
+        out.append(_mention(doc, s, e, label))
+        taken.update(range(s, e))
+    return out
+
+
+def _extend(doc: Doc, s: int, e: int, label: str) -> tuple[int, int]:
+    """The span grown over a glued hyphenated name part ("al-Assad", "Henin-Hardenne") and,
+    for "Department for Education" cut before "and Skills", over "and <Capitalised>"."""
+    n = len(doc)
+    while (
+        e + 1 < n
+        and doc[e].text == "-"
+        and not doc[e - 1].whitespace_
+        and not doc[e].whitespace_
+        and doc[e + 1].text[:1].isupper()
+        and (label == "PERSON" or _bare(doc[e - 1].text) in NAME_PARTICLES)
+    ):
+        e += 2
+    while (
+        s >= 2
+        and doc[s - 1].text == "-"
+        and not doc[s - 1].whitespace_
+        and not doc[s - 2].whitespace_
+        and _bare(doc[s - 2].text) in NAME_PARTICLES
+    ):
+        s -= 2  # "al-" before "Assad"
+        if s >= 1 and doc[s - 1].text[:1].isupper() and _bare(doc[s - 1].text) not in TITLE_ONLY:
+            s -= 1  # "Bashar" before "al-Assad"
+    words = [t.lower_ for t in doc[s:e]]
+    if (
+        label == "ORG"
+        and len(words) >= 3
+        and words[0] in ORG_COMPLEMENT_HEADS
+        and words[1] in ("of", "for")
+        and e + 1 < n
+        and doc[e].lower_ == "and"
+        and doc[e + 1].text[:1].isupper()
+    ):
+        e += 1
+        while e < n and doc[e].text[:1].isupper() and doc[e].is_alpha:
+            e += 1
+    return s, e
+
+
+def _retype(doc: Doc, s: int, e: int, label: str) -> str:
+    """The entity label after the type rules; the NER's label when none applies."""
+    toks = [t for t in doc[s:e] if not t.is_punct]
+    words = [_bare(t.text) for t in toks]
+    full = " ".join(words)
+    if full in KNOWN_TYPES:
+        return KNOWN_TYPES[full]
+    if len(words) == 1 and words[0] in DEMONYMS and toks[0].text[:1].isupper():
+        return "NORP"
+    last = words[-1]
+    if last in EVENT_HEADS and len(words) > 1:
+        return "EVENT"
+    if last in ORG_HEADS and len(words) > 1:
+        return "ORG"
+    if label == "PERSON" or last in PLACE_HEADS:
+        return label
+    if not all(t.text[:1].isupper() for t in toks) or len(words) > 4:
+        return label
+    first = words[0]
+    if len(words) >= 2 and first in KEEP_TITLES and words[1] != "of":
+        return "PERSON"  # "Queen Elizabeth I", "Pope Francis"
+    if len(words) >= 2 and (first in _MALE_NAMES or first in _FEMALE_NAMES):
+        return "PERSON"  # "Jason Varitek"
+    if _role_before(doc, s) or _role_after(doc, e):
+        return "PERSON"  # "UN ambassador Vassily Nebenzia", "Nebenzia, Russia's UN ambassador"
+    return label
+
+
+def _role_before(doc: Doc, s: int) -> bool:
+    return s > 0 and doc[s - 1].lower_ in PERSON_ROLES
+
+
+def _role_after(doc: Doc, e: int) -> bool:
+    """ "X, <up to 6 words ending in a role noun>," or "X, the <role> of …"."""
+    if e >= len(doc) or doc[e].text != ",":
+        return False
+    for i in range(e + 1, min(e + 8, len(doc) - 1)):
+        t = doc[i]
+        if t.is_punct or t.is_sent_end:
+            return False
+        if t.lower_ in PERSON_ROLES and (doc[i + 1].is_punct or doc[i + 1].lower_ in ("of", "at")):
+            return True
+    return False
 
 
 def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
@@ -418,7 +573,9 @@ def _gender(c: EntityCluster, doc: Doc) -> str | None:
 # --- descriptions -----------------------------------------------------------------------
 
 
-def _descriptions(doc: Doc, mentions: list[Mention]) -> list[Description]:
+def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list[Description]:
+    """Descriptive phrases of people and organisations, from the body only: a headline's commas
+    list names ("Amir, US president discuss …"), they do not describe them."""
     out: list[Description] = []
     seen: set[tuple[str, str]] = set()
 
@@ -438,7 +595,7 @@ def _descriptions(doc: Doc, mentions: list[Mention]) -> list[Description]:
 
     for m in mentions:
         c = m.entity
-        if c is None or c.type not in ("person", "organization"):
+        if c is None or c.type not in ("person", "organization") or m.start < title_end:
             continue
         span = doc[m.token_start : m.token_end]
         # "<role> X": role words inside the NER span and modifiers just before it.

@@ -509,6 +509,8 @@ def _outlet(ctx: _Ctx, cue: Token, head: Token | None) -> str | None:
     candidates += [p for c in candidates for p in c.children if p.dep_ == "poss"]  # CNN's host
     for c in candidates:
         m = ctx.by_token.get(c.i)
+        if m is None:  # 'the Associated Press news agency': the name is the head's compound
+            m = next((ctx.by_token[t.i] for t in c.lefts if t.i in ctx.by_token), None)
         name = m.text if m is not None else c.text
         key = re.sub(r"^the\s+", "", name.lower()).strip()
         if (m is not None and m.label == "ORG" and not tell) or key in NEWS_OUTLETS:

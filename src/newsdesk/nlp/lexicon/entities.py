@@ -121,7 +121,18 @@ ROLE_WORDS = {
     "of",
 }
 # Royal and religious titles stay when only one name follows ("King Charles", "Pope Francis").
-KEEP_TITLES = {"king", "queen", "prince", "princess", "pope", "saint", "emperor", "sultan", "emir"}
+KEEP_TITLES = {
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "pope",
+    "saint",
+    "emperor",
+    "sultan",
+    "emir",
+    "amir",
+}
 TITLE_GENDER = {
     "king": "m",
     "prince": "m",
