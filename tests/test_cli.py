@@ -25,6 +25,7 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 def env_for(settings: Settings) -> dict[str, str]:
     return {
         "NEWSDESK_DATA_DIR": str(settings.data_dir),
+        "NEWSDESK_DATABASE_URL": settings.db_url,  # SQLite, or the test's PostgreSQL database
         "NEWSDESK_ALLOWED_NETWORKS": "127.0.0.0/8",
         "COLUMNS": "200",
     }
@@ -169,7 +170,7 @@ def test_import_enrich_export_and_ask(tmp_path: Path, settings: Settings):
     article.write_text(first)
     analyzed = runner.invoke(app, ["analyze", str(article)], env=env)
     obj = json.loads(analyzed.stdout)
-    assert set(obj) == {"summary", "key_points", "hashtags", "entities", "quotes"}
+    assert set(obj) == {"summary", "key_points", "hashtags", "entities", "quotes", "figures"}
     assert len(obj["summary"]) == 3
 
 

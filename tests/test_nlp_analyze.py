@@ -139,7 +139,7 @@ def test_run_analyze_json_lines_in_argument_order(tmp_path, bbc_articles) -> Non
     assert len(lines) == 3
     objs = [json.loads(line) for line in lines]
     for obj in objs:
-        assert set(obj) == {"summary", "key_points", "hashtags", "entities", "quotes"}
+        assert set(obj) == {"summary", "key_points", "hashtags", "entities", "quotes", "figures"}
         assert all(isinstance(s, str) for s in obj["summary"])
         assert all(h.startswith("#") for h in obj["hashtags"])
         assert all(set(e) == {"text", "type"} for e in obj["entities"])

@@ -21,22 +21,15 @@ from newsdesk.nlp.types import Quote
 from newsdesk.store.bulk import in_chunks
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
-from newsdesk.store.models_ai import ArticleTag, DescriptionRow, Enrichment, QuoteRow, Tag
+from newsdesk.store.models_ai import (
+    ArticleTag,
+    DescriptionRow,
+    Enrichment,
+    FigureRow,
+    QuoteRow,
+    Tag,
+)
 from newsdesk.stories import dedup
-
-
-def _todo(session: Session, version: str, after: int, limit: int) -> list[int]:
-    query = (
-        select(Article.id)
-        .outerjoin(Enrichment, Enrichment.article_id == Article.id)
-        .where(
-            or_(Enrichment.article_id.is_(None), Enrichment.model_version != version),
-            Article.id > after,
-        )
-        .order_by(Article.id)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
 
 
 def _rows(session: Session, ids: list[int]) -> Sequence[Any]:
@@ -75,7 +68,7 @@ def _write(
 ) -> None:
     ids = [it.article_id for it in items]
     old_tags = set(session.scalars(select(ArticleTag.tag_id).where(ArticleTag.article_id.in_(ids))))
-    for table in (ArticleTag, QuoteRow, DescriptionRow):
+    for table in (ArticleTag, QuoteRow, DescriptionRow, FigureRow):
         session.execute(delete(table).where(table.article_id.in_(ids)))
     # Copies of a re-enriched article are re-examined with it.
     session.execute(
@@ -115,6 +108,31 @@ def _write(
     resolver.flush()
     touched_tags = old_tags | _insert_tags(session, resolver, plans)
     _recount_tags(session, touched_tags)
+    _insert_figures(session, items)
+
+
+def _insert_figures(session: Session, items: list[_Item]) -> None:
+    """The figure claims of each article (nlp/figures.py), in article order."""
+    rows = [
+        {
+            "article_id": it.article_id,
+            "position": pos,
+            "text": f.text[:256],
+            "value": f.value,
+            "low": f.low,
+            "high": f.high,
+            "unit": f.unit and f.unit[:64],
+            "what": f.what and f.what[:512],
+            "what_key": f.key and f.key[:128],
+            "when": f.when and f.when[:256],
+            "source": f.source and f.source[:512],
+            "sentence": f.sentence,
+        }
+        for it in items
+        for pos, f in enumerate(it.analysis.figures)
+    ]
+    if rows:
+        session.execute(insert(FigureRow), rows)
 
 
 @dataclass

@@ -40,6 +40,22 @@ class Description:
 
 
 @dataclass
+class Figure:
+    """A figure claim: '"more than 500 air attacks on targets in Syria", says the Observatory'."""
+
+    text: str  # as written, with its qualifier: "more than 500"
+    value: float
+    low: float | None  # a lower bound ("more than", "at least", a range)
+    high: float | None  # an upper bound ("up to", "nearly", a range)
+    unit: str | None  # "percent", "km", "dollars", "magnitude"; None for a plain count
+    what: str | None  # what is counted: "air attacks on targets in Syria", "people killed"
+    key: str | None  # what is counted, for matching across outlets: "people:killed"
+    when: str | None  # the date or time span of the sentence: "from December 8 to December 31"
+    source: str | None  # who vouches: "the Syrian Observatory for Human Rights"
+    sentence: str
+
+
+@dataclass
 class Analysis:
     summary: list[str] = field(default_factory=list)  # 3 extractive sentences
     key_points: list[str] = field(default_factory=list)  # 3-5
@@ -47,4 +63,5 @@ class Analysis:
     entities: list[EntityMention] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     descriptions: list[Description] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
     language: str | None = None

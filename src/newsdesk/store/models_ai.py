@@ -58,7 +58,8 @@ class Enrichment(Base):
     )
     # newsdesk.enrich.PIPELINE_VERSION at the time: rows with another value are redone lazily.
     model_version: Mapped[str] = mapped_column(String(255), index=True)
-    enriched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed: workers catch up on what the others wrote since they last looked.
+    enriched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     language: Mapped[str | None] = mapped_column(String(16))
     summary: Mapped[list[str] | None] = mapped_column(JSON)
     key_points: Mapped[list[str] | None] = mapped_column(JSON)
@@ -134,6 +135,28 @@ class QuoteRow(Base):
     kind: Mapped[str] = mapped_column(String(16), default="direct")
     outlet: Mapped[str | None] = mapped_column(String(256))
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FigureRow(Base):
+    """One figure claim of an article (nlp/figures.py); `what_key` groups figures across outlets."""
+
+    __tablename__ = "figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(String(256))  # as written: "more than 500"
+    value: Mapped[float] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(64))
+    what: Mapped[str | None] = mapped_column(String(512))
+    what_key: Mapped[str | None] = mapped_column(String(128))
+    when: Mapped[str | None] = mapped_column(String(256))
+    source: Mapped[str | None] = mapped_column(String(512))
+    sentence: Mapped[str] = mapped_column(Text)
 
 
 class DescriptionRow(Base):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -14,6 +18,7 @@ from newsdesk import __version__
 from newsdesk.store.search import MARK_END, MARK_START
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 WORDS_PER_MINUTE = 230
 
 
@@ -105,6 +110,108 @@ def paragraphs(text: str | None) -> list[str]:
     return [line.strip() for line in re.split(r"\n+", text) if line.strip()]
 
 
+@dataclass
+class MarkedBody:
+    """Article paragraphs with each figure's sentence marked `id="fig-N"` (N: 1-based, the
+    figures box's order), and which N found their sentence."""
+
+    paragraphs: list[Markup] = field(default_factory=list)
+    anchored: set[int] = field(default_factory=set)
+
+
+def figure_html(html: str, figures: list[Any]) -> MarkedBody:
+    """Sanitized article HTML with each figure's sentence wrapped like figure_body does, when
+    the sentence lies inside one text node (found by its words, any spacing between them);
+    lxml re-serialises the tree, so text stays escaped. `paragraphs` holds the one fragment."""
+    import lxml.html
+    from lxml import etree
+
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    body = MarkedBody()
+    prev: tuple[str, Any] | None = None
+    for n, fig in enumerate(figures, 1):
+        words = (fig.sentence or "").split()
+        if not words:
+            continue
+        if prev is not None and prev[0] == " ".join(words):
+            anchor = etree.Element("span", id=f"fig-{n}")  # same sentence: one more anchor
+            anchor.tail, prev[1].text = prev[1].text, None
+            prev[1].insert(0, anchor)
+            body.anchored.add(n)
+            continue
+        pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
+        span = _wrap_first(root, pattern, n)
+        if span is not None:
+            body.anchored.add(n)
+            prev = (" ".join(words), span)
+    inner = escape(root.text or "") + Markup("").join(
+        Markup(lxml.html.tostring(el, encoding="unicode")) for el in root
+    )
+    body.paragraphs.append(inner)
+    return body
+
+
+def _wrap_first(root: Any, pattern: re.Pattern[str], n: int) -> Any:
+    """Wrap the first match of `pattern` inside one text node of `root` in a figure mark."""
+    from lxml import etree
+
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.get("class") == "figure-mark":
+            continue
+        for where in ("text", "tail"):
+            if where == "tail" and el is root:
+                continue
+            value = getattr(el, where) or ""
+            m = pattern.search(value)
+            if m is None:
+                continue
+            span = etree.Element("span", {"class": "figure-mark", "id": f"fig-{n}"})
+            span.text, span.tail = m.group(), value[m.end() :]
+            setattr(el, where, value[: m.start()])
+            if where == "text":
+                el.insert(0, span)
+            else:
+                el.addnext(span)
+            return span
+    return None
+
+
+def figure_body(text: str | None, figures: list[Any]) -> MarkedBody:
+    """The plain-text body as escaped paragraphs, each figure's sentence (whitespace folded)
+    wrapped in `<span class="figure-mark" id="fig-N">`, found by text match in order; a
+    sentence not found (it crosses paragraphs, or sits in the title) gets no anchor."""
+    paras = [" ".join(p.split()) for p in paragraphs(text)]
+    marks: list[list[tuple[int, int, list[int]]]] = [[] for _ in paras]
+    cursor = (0, 0)
+    for n, fig in enumerate(figures, 1):
+        sentence = " ".join((fig.sentence or "").split())
+        if not sentence:
+            continue
+        last = marks[cursor[0]][-1] if paras and marks[cursor[0]] else None
+        if last is not None and paras[cursor[0]][last[0] : last[1]] == sentence:
+            last[2].append(n)  # another figure of the same sentence
+            continue
+        for pi in range(cursor[0], len(paras)):
+            at = paras[pi].find(sentence, cursor[1] if pi == cursor[0] else 0)
+            if at >= 0:
+                marks[pi].append((at, at + len(sentence), [n]))
+                cursor = (pi, at + len(sentence))
+                break
+    body = MarkedBody()
+    for para, spans in zip(paras, marks, strict=True):
+        out, pos = Markup(""), 0
+        for a, b, ids in spans:
+            extra = Markup("").join(Markup('<span id="fig-{}"></span>').format(i) for i in ids[1:])
+            out += escape(para[pos:a]) + Markup('<span class="figure-mark" id="fig-{}">').format(
+                ids[0]
+            )
+            out += extra + escape(para[a:b]) + Markup("</span>")
+            pos = b
+            body.anchored.update(ids)
+        body.paragraphs.append(out + escape(para[pos:]))
+    return body
+
+
 def reading_minutes(words: int) -> int:
     return max(1, round(words / WORDS_PER_MINUTE))
 
@@ -133,6 +240,23 @@ def hostname(url: str | None) -> str:
     return host.removeprefix("www.")
 
 
+@cache
+def static_version(name: str) -> str:
+    """The first 12 hex digits of the SHA-256 of static file ``name`` ("" if there is none).
+
+    Read once per process: the files change only with a new install, which restarts it."""
+    path = STATIC / name
+    if "/" in name or "\\" in name or not path.is_file():
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    """``/static/NAME?v=<its content hash>``: a new URL whenever the file changes, so that
+    browsers may keep it for a year (see web/app.py CachedStaticFiles)."""
+    return f"/static/{name}?v={static_version(name)}"
+
+
 def make_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -154,5 +278,7 @@ def make_env() -> Environment:
         safe_url=safe_url,
         hostname=hostname,
     )
-    env.globals.update(version=__version__)
+    env.globals.update(
+        version=__version__, static_url=static_url, figure_body=figure_body, figure_html=figure_html
+    )
     return env

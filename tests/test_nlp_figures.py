@@ -1,0 +1,375 @@
+"""Figure claims of real articles (the seed page), stored at enrichment, on the article and
+story pages and in the JSON API.
+
+../shared/data/seed-page/articles.jsonl: Al Jazeera's "Turkiye and Israel hold talks ..." and
+its related articles. The story test uses two clearly labelled TEST articles from two outlets
+(3 vs 10 dead), enriched by the real stage on real SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import lxml.html
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from newsdesk.config import Settings
+from newsdesk.nlp.analyze import analysis_to_json, analyze_many
+from newsdesk.nlp.figures import Claim, group_claims
+from newsdesk.nlp.types import Analysis, Figure
+from newsdesk.store import connect, session_scope
+from newsdesk.store.models import Article
+from newsdesk.store.models_ai import Enrichment, FigureRow
+from newsdesk.web import create_app
+
+try:
+    from .conftest import shared_data
+except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
+    from conftest import shared_data  # type: ignore[no-redef]
+
+pytestmark = pytest.mark.slow
+
+
+def _records() -> list[dict[str, str]]:
+    path = shared_data("seed-page") / "articles.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def seed() -> list[Analysis]:
+    records = _records()
+    return analyze_many([(r["title"], r["text"]) for r in records])
+
+
+def _figure(analyses: list[Analysis], text: str) -> Figure:
+    found = [f for a in analyses for f in a.figures if f.text == text]
+    assert found, f"no figure {text!r} in {[f.text for a in analyses for f in a.figures]}"
+    return found[0]
+
+
+def test_air_attacks_with_range_span_and_source(seed: list[Analysis]) -> None:
+    f = _figure(seed, "more than 500")
+    assert (f.value, f.low, f.high) == (500, 500, None)
+    assert f.what == "air attacks on targets in Syria"
+    assert f.when == "from December 8 to December 31"
+    assert f.source is not None and "Syrian Observatory for Human Rights" in f.source
+    assert "500 air attacks" in f.sentence
+
+
+def test_killed_and_injured_are_different_things_said_by_the_envoy(seed: list[Analysis]) -> None:
+    killed = _figure(seed, "78")
+    injured = _figure(seed, "more than 320")
+    assert killed.value == 78 and killed.what == "people killed" and killed.key == "people:killed"
+    assert injured.low == 320 and injured.key == "people:injured"  # elided "people"
+    for f in (killed, injured):
+        assert f.source is not None and "Iravani" in f.source
+
+
+def test_palestinians_killed_count_people(seed: list[Analysis]) -> None:
+    f = _figure(seed, "more than 50,000")
+    assert f.value == 50_000 and f.low == 50_000
+    assert f.what == "Palestinians killed" and f.key == "people:killed"
+
+
+def test_no_years_dates_or_ages(seed: list[Analysis]) -> None:
+    texts = [f.text for a in seed for f in a.figures]
+    assert texts, "no figures at all"
+    assert not any(t.isdigit() and 1900 <= int(t) <= 2100 for t in texts), texts
+
+
+def test_written_numbers_and_qualifiers() -> None:
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "Hundreds of thousands of people fled the city on Monday, officials said. "
+                "Tara Reid, 33, was not among them. The storm killed two people and injured a "
+                "dozen, and up to 80 homes were damaged at 17:06.",
+            )
+        ]
+    )
+    got = {f.text: f for f in a.figures}
+    assert got["Hundreds of thousands"].value == 200_000
+    assert got["Hundreds of thousands"].low == 200_000
+    assert got["two"].key == "people:killed"
+    assert got["up to 80"].high == 80 and got["up to 80"].what == "homes"
+    assert not any("33" in t or "17" in t for t in got), list(got)
+    assert analysis_to_json(a)["figures"][0].keys() == {
+        "value", "low", "high", "unit", "what", "when", "source", "sentence",
+    }  # fmt: skip
+
+
+def test_trivial_counts_are_no_figures(seed: list[Analysis]) -> None:
+    """'the two sides', 'the two regional powers' (seed page) are not figure claims; a small
+    casualty count or a bounded one is."""
+    whats = [f.what for f in seed[0].figures]
+    assert "sides" not in whats and "regional powers" not in whats, whats
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "The two sides met. A blast killed two people and at least two homes burned.",
+            )
+        ]
+    )
+    assert [(f.text, f.key) for f in a.figures] == [
+        ("two", "people:killed"),
+        ("at least two", "home:"),
+    ]
+
+
+def test_when_comes_from_the_figures_own_clause(seed: list[Analysis]) -> None:
+    assert _figure(seed, "more than 500").when == "from December 8 to December 31"
+    assert _figure(seed, "at least 43").when == "so far this year"
+
+
+def test_source_outside_quotes() -> None:
+    """PolNeAR-style attributions no quote span covers: a reporting verb's subject, 'per X',
+    a possessor of 'figures'; no source when the sentence names none."""
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "The U.S. Geological Survey puts the toll at 43 people dead.\n"
+                "Clinton leads Trump by 6 points, per Gallup.\n"
+                "The Labor Department's figures show that 151,000 jobs were added in January.\n"
+                "The storm destroyed 300 homes.",
+            )
+        ]
+    )
+    got = {f.text: f.source for f in a.figures}
+    assert got["43"] == "The U.S. Geological Survey"
+    assert got["6 points"] == "Gallup"
+    assert got["151,000"] == "The Labor Department"
+    assert got["300"] is None
+
+
+def test_part_of_a_toll_is_not_the_toll() -> None:
+    (a,) = analyze_many([("Test article", "Police said two women and one man died at the bank.")])
+    (f,) = a.figures
+    assert f.key == "women:killed" and f.source == "Police"
+
+
+def _claim(article_id: int, outlet: str, text: str, value: float, hour: int) -> Claim:
+    from datetime import UTC, datetime
+
+    seen = datetime(2025, 6, 1, hour, tzinfo=UTC)
+    return Claim(article_id, outlet, seen, text, value, None, None, "people killed", None, "")
+
+
+def test_conflicting_counts_are_flagged_and_the_newer_is_latest() -> None:
+    (g,) = group_claims(
+        [
+            ("people:killed", _claim(2, "Reuters", "10", 10, 14)),
+            ("people:killed", _claim(1, "Tasnim", "3", 3, 9)),
+            ("people:injured", _claim(1, "Tasnim", "80", 80, 9)),  # one article: no group
+        ]
+    )
+    assert g.disagree and [c.outlet for c in g.claims] == ["Tasnim", "Reuters"]
+    assert g.claims[-1].latest and not g.claims[0].latest
+    lower = _claim(3, "AP", "at least 3", 3, 10)
+    lower.low = 3
+    (g2,) = group_claims(
+        [("people:killed", lower), ("people:killed", _claim(2, "Reuters", "10", 10, 14))]
+    )
+    assert not g2.disagree  # "at least 3" and "10" can both hold
+
+
+def _said(article_id: int, outlet: str, value: float, sentence: str, key: str) -> tuple:
+    c = _claim(article_id, outlet, f"{value:g}", value, 9 + article_id)
+    c.sentence = sentence
+    return key, c
+
+
+# Sentences from ECB+ cluster 20_ecbplus (Qeshm earthquake), judged in
+# bench/data/figures-pairs-judged.json: each pair is about two different things.
+TODAY = "A powerful earthquake hit southern Iran on Sunday, killing 10 people."
+
+
+def test_background_toll_is_not_compared() -> None:
+    groups = group_claims(
+        [
+            _said(1, "Reuters", 10, TODAY, "people:killed"),
+            _said(
+                2,
+                "AP",
+                3,
+                "The quake killed 3 people on Sunday, the governor said.",
+                "people:killed",
+            ),
+            _said(
+                3,
+                "BBC",
+                26000,
+                "The island was hit almost two years after a quake in Bam killed 26,000 people.",
+                "people:killed",
+            ),
+            _said(4, "CBC", 41000, "A quake in 2003 killed 41,000 people in Bam.", "people:killed"),
+        ]
+    )
+    (g,) = groups
+    assert [c.outlet for c in g.claims] == ["Reuters", "AP"] and g.disagree
+
+
+def test_other_event_aftershock_and_generic_figures_are_not_flagged() -> None:
+    killed = group_claims(
+        [
+            _said(1, "Reuters", 10, TODAY, "people:killed"),
+            _said(
+                2,
+                "CBC",
+                12,
+                "On Saturday, 12 people were killed by a quake in eastern China.",
+                "people:killed",
+            ),
+            _said(3, "AP", 612, "It killed 612 people and injured 1,400.", "people:killed"),
+        ]
+    )
+    assert len(killed) == 1 and len(killed[0].claims) == 3 and not killed[0].disagree
+    main = "The 5.9-magnitude quake struck Qeshm island on Sunday, state media said."
+    magnitude = [
+        _said(1, "Reuters", 5.9, main, "magnitude"),
+        _said(2, "IRNA", 3.8, "A quake measuring 3.8 was registered on Monday.", "magnitude"),
+        _said(3, "AP", 6, "A magnitude 6 quake can cause severe damage.", "magnitude"),
+        _said(4, "BBC", 5.9, TODAY, "people:killed"),  # the story's day: Sunday
+    ]
+    (g,) = group_claims(magnitude[:3] + magnitude[3:])
+    assert g.key == "magnitude" and not g.disagree
+    other = "Tremors from an earthquake registering 6.1 were felt in Dubai today."
+    (g2,) = group_claims([magnitude[0], _said(5, "AFP", 6.1, other, "magnitude")])
+    assert g2.disagree  # the same quake's magnitude, 5.9 vs 6.1: a real disagreement
+
+
+# --- stored at enrichment, shown on the pages and in the API ---------------------------------
+
+TEST_A = (
+    "TEST ARTICLE A: Earthquake strikes test province",
+    "TEST ARTICLE A. An earthquake struck the test province on Sunday. The quake killed 3 "
+    "people and injured 20, the provincial governor said. Rescue teams searched the rubble of "
+    "the earthquake in the test province villages on Sunday.",
+)
+TEST_B = (
+    "TEST ARTICLE B: Earthquake in test province kills 10",
+    "TEST ARTICLE B. An earthquake struck the test province on Sunday. The quake killed 10 "
+    "people and injured 20, the provincial governor said. Rescue teams searched the rubble of "
+    "the earthquake in the test province villages on Sunday.",
+)
+
+
+def build_figures_site(root: Path) -> tuple[Settings, object, dict[str, int]]:
+    """The seed page and the two TEST articles, enriched on a fresh SQLite database."""
+    from newsdesk.enrich import enrich
+    from newsdesk.ingest import candidate_from_record, import_jsonl_file, store_candidate
+
+    settings = Settings(data_dir=root, secret_key="test-secret")
+    engine = connect(settings.db_url)
+    import_jsonl_file(engine, shared_data("seed-page") / "articles.jsonl")
+    with session_scope(engine) as session:
+        for (title, text), outlet, hour in ((TEST_A, "Tasnim", 9), (TEST_B, "Reuters", 14)):
+            rec = {
+                "url": f"https://news.example/{outlet.lower()}/quake",
+                "title": title,
+                "text": text,
+                "source": outlet,
+                "published": f"2025-06-01T{hour:02d}:10:00+00:00",
+            }
+            store_candidate(session, candidate_from_record(rec), None)
+    enrich(engine, settings, batch_size=8)
+    with session_scope(engine) as session:
+        ids = {title: i for i, title in session.execute(select(Article.id, Article.title))}
+    return settings, engine, ids
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict, object]]:
+    settings, engine, ids = build_figures_site(Path(tmp_path_factory.mktemp("figures")))
+    with TestClient(create_app(settings, engine), follow_redirects=False) as client:
+        yield client, ids, engine
+    engine.dispose()  # type: ignore[attr-defined]
+
+
+def _id(ids: dict, start: str) -> int:
+    return next(i for t, i in ids.items() if t.startswith(start))
+
+
+def test_figures_are_stored_at_enrichment(site) -> None:  # type: ignore[no-untyped-def]
+    _client, ids, engine = site
+    with session_scope(engine) as session:
+        rows = session.scalars(
+            select(FigureRow).where(FigureRow.article_id == _id(ids, "Turkiye and Israel"))
+        ).all()
+        assert any(r.text == "more than 500" and r.low == 500 for r in rows)
+        assert any(r.what_key == "people:killed" for r in rows)
+
+
+def test_article_page_has_a_figures_box_with_sources(site) -> None:  # type: ignore[no-untyped-def]
+    client, ids, _ = site
+    page = lxml.html.fromstring(client.get(f"/articles/{_id(ids, 'Turkiye and Israel')}").text)
+    (box,) = page.xpath('//section[contains(@class, "figures")]')
+    items = box.xpath('.//li[contains(@class, "figure")]')
+    first = next(li for li in items if "more than 500" in li.text_content())
+    assert "air attacks on targets in Syria" in first.text_content()
+    assert "Syrian Observatory for Human Rights" in first.text_content()
+    assert (
+        "500 air attacks"
+        in first.xpath('.//blockquote[@class="figure-sentence"]')[0].text_content()
+    )
+    # the figure links to its sentence, marked in the article body
+    (link,) = first.xpath('.//a[@class="figure-link"]')
+    target = link.get("href").removeprefix("#")
+    (mark,) = page.xpath(f'//div[@class="story-body"]//span[@id="{target}"]')
+    assert "more than 500 air attacks on targets in Syria" in mark.text_content()
+    assert len(page.xpath('//div[@class="story-body"]//span[@class="figure-mark"]')) >= 3
+
+
+def test_api_figures_per_article_and_story(site) -> None:  # type: ignore[no-untyped-def]
+    client, ids, engine = site
+    got = client.get(f"/api/v1/articles/{_id(ids, 'Turkiye and Israel')}/figures").json()
+    assert any(f["value"] == 500 and f["low"] == 500 for f in got["items"])
+    assert client.get("/api/v1/articles/999999/figures").status_code == 404
+    with session_scope(engine) as session:
+        story_a = session.get(Enrichment, _id(ids, "TEST ARTICLE A")).story_id
+        story_b = session.get(Enrichment, _id(ids, "TEST ARTICLE B")).story_id
+    assert story_a is not None and story_a == story_b
+    story = client.get(f"/api/v1/stories/{story_a}").json()
+    killed = next(g for g in story["figures"] if g["key"] == "people:killed")
+    assert killed["disagree"] and [c["value"] for c in killed["claims"]] == [3, 10]
+    assert killed["claims"][-1]["latest"] and killed["claims"][-1]["outlet"] == "Reuters"
+    injured = next(g for g in story["figures"] if g["key"] == "people:injured")
+    assert not injured["disagree"]
+
+
+def test_story_page_flags_the_disagreement(site) -> None:  # type: ignore[no-untyped-def]
+    client, ids, engine = site
+    with session_scope(engine) as session:
+        story_id = session.get(Enrichment, _id(ids, "TEST ARTICLE A")).story_id
+    page = lxml.html.fromstring(client.get(f"/stories/{story_id}").text)
+    (group,) = page.xpath(
+        '//div[contains(@class, "figure-group") and contains(@class, "disagree")]'
+    )
+    rows = [li.text_content() for li in group.xpath(".//li")]
+    assert "Tasnim" in rows[0] and "Reuters" in rows[1] and "latest" in rows[1]
+    assert "Outlets disagree" in group.text_content()
+
+
+def test_figure_body_marks_sentences_and_escapes() -> None:
+    from newsdesk.web.templating import figure_body
+
+    figs = [
+        Figure("3", 3, None, None, None, None, None, None, None, "A <b>blast</b> killed 3 people."),
+        Figure(
+            "20", 20, None, None, None, None, None, None, None, "A <b>blast</b> killed 3 people."
+        ),
+        Figure("9", 9, None, None, None, None, None, None, None, "Not in the text: 9."),
+    ]
+    body = figure_body("Intro & more.\n\nA <b>blast</b>   killed 3 people. After.", figs)
+    assert body.anchored == {1, 2}
+    assert str(body.paragraphs[0]) == "Intro &amp; more."
+    assert str(body.paragraphs[1]) == (
+        '<span class="figure-mark" id="fig-1"><span id="fig-2"></span>A &lt;b&gt;blast&lt;/b&gt; '
+        "killed 3 people.</span> After."
+    )
