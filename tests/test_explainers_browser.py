@@ -1,0 +1,80 @@
+"""Hossein Salami's explainer page in headless Chromium at 1280 and 390 px: the profile with
+its cited facts (screenshots: /tmp/shots/explainer-*.png)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from newsdesk.config import Settings
+from newsdesk.store import connect
+from newsdesk.web import create_app
+
+try:
+    from .browser_support import BackgroundServer, launch_chromium, loopback_page
+    from .conftest import shared_data
+except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
+    from browser_support import (  # type: ignore[no-redef]
+        BackgroundServer,
+        launch_chromium,
+        loopback_page,
+    )
+    from conftest import shared_data  # type: ignore[no-redef]
+
+pytestmark = pytest.mark.browser
+SHOTS = Path("/tmp/shots")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from newsdesk.enrich import enrich
+    from newsdesk.ingest import import_jsonl_file
+
+    settings = Settings(data_dir=Path(tmp_path_factory.mktemp("explainer-web")), secret_key="t")
+    engine = connect(settings.db_url)
+    import_jsonl_file(engine, shared_data("seed-page") / "articles.jsonl")
+    enrich(engine, settings, batch_size=8)
+    try:
+        with BackgroundServer(create_app(settings, engine)) as server:
+            yield server.url
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with launch_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    with loopback_page(chromium, timeout_ms=8000) as page:
+        yield page
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_salami_profile_with_citations(served: str, page: Page, width: int) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{served}/tags/HosseinSalami")
+    expect(page.locator("h1")).to_have_text("Who was Hossein Salami?")
+    box = page.locator("section.profile")
+    expect(box.get_by_role("heading", name="Hossein Salami in brief")).to_be_visible()
+    successor = box.locator("li.fact[data-kind=successor]")
+    expect(successor.get_by_role("link", name="Ahmad Vahidi")).to_be_visible()
+    expect(successor.locator(".fact-source")).to_contain_text("Al Jazeera")
+    before = box.locator("li.fact[data-kind=predecessor]")
+    expect(before.locator(".when")).to_have_text("2019")
+    expect(before).to_contain_text("Mohammad Ali Jafari")
+    expect(box.locator("li.fact[data-kind=event] .when").first).to_have_text("2005")
+    # Each fact's source link opens the cited article.
+    box.locator(".fact-source a").first.click()
+    expect(page).to_have_url(f"{served}/articles/4")
+    page.go_back()
+    width_px = page.evaluate("document.documentElement.scrollWidth")
+    assert width_px <= width, width_px  # no sideways scrolling on a phone
+    page.locator("section.profile").screenshot(path=str(SHOTS / f"explainer-{width}.png"))
