@@ -30,7 +30,7 @@ from newsdesk.store.models_ai import Enrichment
 from newsdesk.store.models_llm import LLMSummary
 from newsdesk.stories.index import forget_open_indexes
 from newsdesk.web import create_app
-from newsdesk.web.slots import OPENING_WORDS
+from newsdesk.web.slots import OPENING_WORDS, _box_sentences
 
 try:
     from .conftest import shared_data
@@ -296,11 +296,14 @@ def test_article_page_shows_the_ai_written_summary_only_when_it_fits(
     summary = page(settings).xpath('//section[contains(@class, "summary")]')[0]
     text = " ".join(summary.text_content().split())
     with session_scope(engine) as session:
-        words = session.get(Article, article_id).text.split()  # type: ignore[union-attr]
+        article = session.get(Article, article_id)
+        assert article is not None
+        words = article.text.split()
+        box = _box_sentences(article.text, article.title)
     opening = " ".join(words[:OPENING_WORDS])
-    # the extractive summary is there, first, except what the article's opening shows below
-    shown = [s for s in sentences if s not in opening]
-    assert shown and text.startswith(f"Summary AI {shown[0]}")
+    # the extractive box is there, first, and never repeats the article's opening shown below
+    assert box and text.startswith(f"Summary AI {box[0]}")
+    assert not any(" ".join(s.split()) in opening for s in box)
     assert "AI-written" in text and "A short rewrite stored by the background pass." in text
     assert "test-model" in summary.xpath('.//span[@class="model-name"]')[0].text_content()
     # Another model configured, the LLM switched off, or sentences changed: not shown.

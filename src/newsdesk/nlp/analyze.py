@@ -1,4 +1,4 @@
-"""One entry point for text analysis: entities, hashtags, quotes, descriptions, summary.
+"""One entry point for text analysis: entities, hashtags, quotes, descriptions, figures, summary.
 
     analyze(title, text, outlet=None) -> Analysis
     analyze_many([(title, text), ...], outlets=None, n_process=1) -> list[Analysis]
@@ -23,18 +23,19 @@ from typing import TYPE_CHECKING, Any, TextIO
 from newsdesk.extract.language import detect_language
 from newsdesk.nlp.dateline import is_timestamp, strip_dateline
 from newsdesk.nlp.entities import extract_entities
+from newsdesk.nlp.figures import extract_figures
 from newsdesk.nlp.keyphrases import BACKGROUND, rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import MODEL_NAME, SENTENCES_KEY, get_nlp, one_blas_thread
 from newsdesk.nlp.quotes import extract_quotes
 from newsdesk.nlp.summarize import key_points, summarize_sentences
 from newsdesk.nlp.text import normalize_text, split_sentences
-from newsdesk.nlp.types import Analysis
+from newsdesk.nlp.types import Analysis, Figure
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.4+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.9+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -82,7 +83,9 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
     ents = extract_entities(doc, title_end)
     ranked = rank_keyphrases(doc, title_end, ents)
     hashtags = select_hashtags(ranked, ents, outlet)
-    quotes = [q.to_quote() for q in extract_quotes(doc, ents, prep.body_start)]
+    spans = extract_quotes(doc, ents, prep.body_start)
+    quotes = [q.to_quote() for q in spans]
+    figures = [f.to_figure() for f in extract_figures(doc, spans, prep.body_start)]
     sents = [strip_dateline(prep.body[a:b]) for a, b in _body_sentences(doc, prep)]
     idx = summarize_sentences(sents, prep.title, SUMMARY_SENTENCES)
     return Analysis(
@@ -92,6 +95,7 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
         entities=ents.to_mentions(),
         quotes=quotes,
         descriptions=ents.descriptions,
+        figures=figures,
         language=prep.language or "en",
     )
 
@@ -185,6 +189,21 @@ def analysis_to_json(a: Analysis) -> dict[str, Any]:
         "hashtags": [f"#{h.tag}" for h in a.hashtags],
         "entities": [{"text": e.text, "type": e.type} for e in a.entities],
         "quotes": [{"quote": q.quote, "speaker": q.speaker, "cue": q.cue} for q in a.quotes],
+        "figures": [figure_to_json(f) for f in a.figures],
+    }
+
+
+def figure_to_json(f: Figure) -> dict[str, Any]:
+    """A figure as `newsdesk analyze --json` and the JSON API print it."""
+    return {
+        "value": f.value,
+        "low": f.low,
+        "high": f.high,
+        "unit": f.unit,
+        "what": f.what,
+        "when": f.when,
+        "source": f.source,
+        "sentence": f.sentence,
     }
 
 

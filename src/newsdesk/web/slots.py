@@ -1,4 +1,4 @@
-"""Article-page slots of the AI layer: hashtags, AI summary, quotes, Q&A, related, comments.
+"""Article-page slots of the AI layer: hashtags, AI summary, quotes, figures, Q&A, related, comments.
 
 `article_slots()` is the single place that fills them, from what newsdesk.enrich stored
 (newsdesk.stories.views.article_ai, newsdesk.stories.related.related). Each slot renders
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from newsdesk.config import Settings
 from newsdesk.nlp.quotes import RankItem, rank_quotes
 from newsdesk.store.models import Article
+from newsdesk.store.models_ai import FigureRow
 from newsdesk.stories import views
 from newsdesk.web.queries import ArticleItem
 
@@ -27,8 +28,9 @@ MIN_HASHTAGS = 3  # fewer hashtags than this: add the article's main names (real
 MAX_QUOTES = 8  # shown on top; every other quote is behind a "Show all N quotes" disclosure
 MAX_RELATED = 8
 # The summary box sits right above the article: what it shows must not be what the reader reads
-# next. Sentences within the article's first OPENING_WORDS words are left out of it, and an
-# article shorter than SHORT_ARTICLE_WORDS gets no summary box at all (it is its own summary).
+# next. It summarises the article past its first OPENING_WORDS words (bench/summaries.py scores
+# it), and an article shorter than SHORT_ARTICLE_WORDS gets no summary box at all (it is its
+# own summary).
 OPENING_WORDS = 100
 SHORT_ARTICLE_WORDS = 200
 # A pronoun is not a speaker worth naming ("I", "it" are what the text had, not who said it).
@@ -128,6 +130,7 @@ class ArticleSlots:
     key_points: list[str] = field(default_factory=list)
     quotes: list[QuoteView] = field(default_factory=list)  # shown: the most important first
     more_quotes: list[QuoteView] = field(default_factory=list)  # behind "Show all", text order
+    figures: list[FigureRow] = field(default_factory=list)  # figure claims, text order
     ask: AskBox | None = None  # None: feature off
     related: list[ArticleItem | RelatedLink] = field(default_factory=list)
     comments: list[CommentView] | None = None  # None: feature off; [] shows "no comments yet"
@@ -136,6 +139,19 @@ class ArticleSlots:
 
     def context(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _box_sentences(text: str, title: str) -> list[str]:
+    """The summary box: the article summarised past its first OPENING_WORDS words, which the
+    page prints right below the box (nlp.summarize.summarize_sentences, skip_words)."""
+    from newsdesk.nlp.dateline import strip_dateline
+    from newsdesk.nlp.summarize import summarize_sentences  # spaCy's stop words: on first use
+    from newsdesk.nlp.text import normalize_text
+    from newsdesk.nlp.text import sentences as split
+
+    sents = [strip_dateline(s) for s in split(normalize_text(text))]
+    idx = summarize_sentences(sents, title, 3, skip_words=OPENING_WORDS)
+    return [" ".join(sents[i].split()) for i in idx]
 
 
 def _folded(text: str) -> str:
@@ -179,13 +195,13 @@ def article_slots(
     words = (article.text or "").split()
     if len(words) >= SHORT_ARTICLE_WORDS:
         opening = _folded(" ".join(words[:OPENING_WORDS]))
-        fresh = [s for s in sentences if _folded(s) not in opening]
-        slots.summary = " ".join(fresh) or None
-        in_summary = {_folded(s) for s in sentences}
+        box = _box_sentences(article.text or "", article.title or "")
+        slots.summary = " ".join(box) or None
+        in_box = _folded(" ".join([*sentences, *box]))
         slots.key_points = [
             " ".join(p.split())
             for p in ai.key_points
-            if p.strip() and _folded(p) not in in_summary and _folded(p) not in opening
+            if p.strip() and _folded(p) not in in_box and _folded(p) not in opening
         ]
 
     found: list[QuoteView] = []
@@ -213,6 +229,7 @@ def article_slots(
     )
     slots.quotes = [found[i] for i in top]
     slots.more_quotes = [found[i] for i in rest]
+    slots.figures = views.article_figures(session, article.id)
 
     slots.ask = AskBox(action=f"/articles/{article.id}/ask")
     slots.also_published_by = [(i, outlet) for i, outlet, _url in ai.also_published_by]

@@ -1,0 +1,121 @@
+"""The summary box and key points of the seed page's articles, through the real analysis and
+the real article page (../shared/data/seed-page: the Turkiye–Israel talks article and its three
+related articles). A reader found the box repeating the lead printed right below it and
+missing the news (the "red line" on Turkish bases), and the 140-word Qatar Tribune piece
+reproduced whole by summary + key points."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import lxml.html
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from newsdesk.config import Settings
+from newsdesk.nlp.analyze import analyze
+from newsdesk.nlp.model import get_nlp
+from newsdesk.nlp.summarize import summarize_sentences
+from newsdesk.nlp.text import normalize_text, sentences
+from newsdesk.store import connect, session_scope
+from newsdesk.store.models import Article
+from newsdesk.web import create_app
+from newsdesk.web.slots import OPENING_WORDS, SHORT_ARTICLE_WORDS
+
+try:
+    from .conftest import shared_data
+except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
+    from conftest import shared_data  # type: ignore[no-redef]
+
+Site = tuple[TestClient, dict[str, int]]  # the app over the enriched seed page, title -> id
+
+
+def _records() -> list[dict[str, str]]:
+    path = shared_data("seed-page") / "articles.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    from newsdesk.enrich import enrich
+    from newsdesk.ingest import import_jsonl_file
+
+    root = tmp_path_factory.mktemp("summary-page")
+    settings = Settings(data_dir=Path(root), secret_key="test-secret")
+    engine = connect(settings.db_url)
+    assert import_jsonl_file(engine, shared_data("seed-page") / "articles.jsonl").new == 4
+    enrich(engine, settings, batch_size=8)
+    with session_scope(engine) as session:
+        ids = {title: i for i, title in session.execute(select(Article.id, Article.title))}
+    with TestClient(create_app(settings, engine), follow_redirects=False) as client:
+        yield client, ids
+    engine.dispose()
+
+
+def _summary_box(client: TestClient, ids: dict[str, int], start: str) -> list[str]:
+    """The summary box's paragraph(s) on the article page ([] when there is no box)."""
+    article_id = next(i for t, i in ids.items() if t.startswith(start))
+    response = client.get(f"/articles/{article_id}")
+    assert response.status_code == 200
+    page = lxml.html.fromstring(response.text)
+    paras = page.xpath('//section[contains(@class, "summary")]/p[not(@class)]')
+    return [" ".join(p.text_content().split()) for p in paras]
+
+
+def test_summary_box_carries_the_news_past_the_opening(site: Site) -> None:
+    client, ids = site
+    record = next(r for r in _records() if r["title"].startswith("Turkiye and Israel"))
+    opening = " ".join(record["text"].split()[:OPENING_WORDS])
+    box = _summary_box(client, ids, "Turkiye and Israel")
+    assert len(box) == 1
+    assert "red line" in box[0] and "Hakan Fidan" in box[0]  # the news, and who made it
+    for sentence in re.split(r"(?<=[.!?'])\s+(?=[A-Z'])", box[0]):
+        assert sentence not in opening, sentence  # not the lead printed right below
+
+
+def test_short_article_gets_no_summary_box(site: Site) -> None:
+    client, ids = site
+    record = next(r for r in _records() if r["title"].startswith("Amir, US president"))
+    assert len(record["text"].split()) < SHORT_ARTICLE_WORDS  # the 140-word Qatar Tribune piece
+    assert _summary_box(client, ids, "Amir, US president") == []
+
+
+def test_box_never_picks_a_sentence_of_the_opening() -> None:
+    for record in _records():
+        sents = sentences(normalize_text(record["text"]))
+        idx = summarize_sentences(sents, record["title"], 3, skip_words=OPENING_WORDS)
+        ends = [sum(len(s.split()) for s in sents[: i + 1]) for i in range(len(sents))]
+        assert all(ends[i] > OPENING_WORDS for i in idx), record["title"]
+        if len(record["text"].split()) >= SHORT_ARTICLE_WORDS:
+            assert len(idx) == 3, record["title"]
+
+
+def test_seed_page_key_points_keep_their_main_clause() -> None:
+    """Each key point is a whole sentence or holds a clause head of its sentence (spaCy's
+    ROOT, a verb coordinated with it, or a contrastive "while" clause) with its subject."""
+    nlp = get_nlp()
+    checked = clauses = 0
+    for record in _records():
+        sents = [" ".join(s.split()) for s in sentences(normalize_text(record["text"]))]
+        for point in analyze(record["title"], record["text"]).key_points:
+            body = point.rstrip(".")
+            source = next(s for s in sents if body in s or body[:1].lower() + body[1:] in s)
+            checked += 1
+            if source.rstrip(".").endswith(body) and len(source) - len(body) < 12:
+                continue  # the whole sentence (less a connective such as "But")
+            start = source.lower().find(body.lower())
+            end = start + len(body)
+            doc = nlp(source)
+            heads = [t for t in doc if t.dep_ == "ROOT"]
+            heads += [t for t in doc if t.dep_ in ("conj", "advcl") and t.head in heads]
+            assert any(
+                start <= h.idx < end
+                and any(c.dep_.startswith("nsubj") and start <= c.idx < end for c in h.children)
+                for h in heads
+            ), point
+            clauses += 1
+    assert checked >= 8
