@@ -129,11 +129,14 @@ def test_story_question_cites_the_story_not_an_old_earthquake(seed: Settings) ->
     toll = ask(engine, seed, "What is the death toll?", story_id=story)
     assert toll.answered, toll.answer_text
     assert "had killed 78 people" in toll.citations[0]["sentence"]
-    # Asked of all the coverage: the strikes' toll (the most recent report among answers
-    # scoring about the same), never the 2003 Bam toll an earthquake report recalls.
+    # Asked of all the coverage, two tolls answer: the strikes' 78 and the (undated) quake
+    # reports' "killing at least 10 people", which matches "killed" closer since the full-text
+    # index stems (it was not retrieved while "killed" matched only "killed*"). Either may
+    # come first; never the 2003 Bam toll an earthquake report recalls as background.
     anywhere = ask(engine, seed, "How many people were killed in Iran?")
     assert anywhere.answered, anywhere.answer_text
-    assert "had killed 78 people" in anywhere.citations[0]["sentence"]
+    first = anywhere.citations[0]["sentence"]
+    assert "had killed 78 people" in first or "killing at least 10 people" in first, first
     assert not any("2003" in c["sentence"] for c in anywhere.citations)
 
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -56,6 +56,7 @@ from newsdesk.nlp.paraphrase import stem, variants
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import ArticleTag, Enrichment, Tag
+from newsdesk.store.search import Clause, Filters, Phrase, Query, ranked_ids
 from newsdesk.stories.features import STOPWORDS
 from newsdesk.stories.index import open_index
 
@@ -626,43 +627,15 @@ def _fts_ids(
 ) -> list[int]:
     """Articles holding any of the words (each group: a word and other words for it), best
     ranked first; or, `recent`, those holding every group, the most recently published first."""
-    groups = [g for g in groups if g]
-    if not groups:
-        return []
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        alternatives = ["(" + " OR ".join(f'"{w}"*' for w in g) + ")" for g in groups]
-        if recent:
-            sql = (
-                "SELECT a.id FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid "
-                "WHERE articles_fts MATCH :q AND a.published_at IS NOT NULL "
-                "ORDER BY a.published_at DESC LIMIT :limit"
-            )
-        else:
-            sql = (
-                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q "
-                "ORDER BY bm25(articles_fts, 5.0, 1.0) LIMIT :limit"
-            )
-        query = (" AND " if recent else " OR ").join(alternatives)
-    elif dialect == "postgresql":
-        alternatives = ["(" + " | ".join(f"{w}:*" for w in g) + ")" for g in groups]
-        query = (" & " if recent else " | ").join(alternatives)
-        if recent:
-            sql = (
-                "SELECT id FROM articles, to_tsquery('simple', :q) AS q WHERE to_tsvector("
-                "'simple', coalesce(title, '') || ' ' || coalesce(text, '')) @@ q "
-                "AND published_at IS NOT NULL ORDER BY published_at DESC LIMIT :limit"
-            )
-        else:
-            sql = (
-                "SELECT id FROM articles, to_tsquery('simple', :q) AS q WHERE to_tsvector("
-                "'simple', coalesce(title, '') || ' ' || coalesce(text, '')) @@ q "
-                "ORDER BY ts_rank(to_tsvector('simple', coalesce(title, '') || ' ' || "
-                "coalesce(text, '')), q) DESC LIMIT :limit"
-            )
-    else:  # pragma: no cover
-        return []
-    return [int(r[0]) for r in session.execute(text(sql), {"q": query, "limit": limit})]
+    clauses = tuple(Clause(tuple(Phrase((w,)) for w in g), typed=len(g)) for g in groups if g)
+    return ranked_ids(
+        session,
+        Query(clauses),
+        mode="all" if recent else "any",
+        filters=Filters(published=True) if recent else None,
+        limit=limit,
+        newest_first=recent,
+    )
 
 
 def _candidates(

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
-from newsdesk.store.search import search as fts_search
+from newsdesk import search
+from newsdesk.search.vectors import index_neighbours
 from newsdesk.stories.views import home_ai
-from newsdesk.web import queries
+from newsdesk.web import queries, reading
 from newsdesk.web.comments import comment_counts, comment_thread
-from newsdesk.web.queries import Cursor
 from newsdesk.web.request import DbSession, render
-from newsdesk.web.sessions import current_user
 from newsdesk.web.slots import article_slots
 from newsdesk.web.templating import quote_path
 
@@ -32,13 +33,22 @@ Disallow: /
 router = APIRouter()
 
 
-def _cursor(raw: str | None) -> Cursor | None:
+def _cursor(raw: str | None) -> reading.Position | None:
     if not raw:
         return None
-    cursor = Cursor.decode(raw)
+    cursor = reading.Position.decode(raw)
     if cursor is None:
         raise HTTPException(400, "That page link is not valid.")
     return cursor
+
+
+def _by_story(
+    session: DbSession, outlet: str | None, after: reading.Position | None
+) -> reading.EntryPage:
+    """Latest articles (of one outlet), one entry per story: the listing of web/reading.py."""
+    source = "outlet" if outlet is not None else "all"
+    listing = reading.Listing(source=source, outlet=outlet, by_story=True)
+    return reading.list_entries(session, listing, after, PAGE_SIZE)
 
 
 def _url(path: str, **params: str | int | None) -> str:
@@ -52,8 +62,8 @@ def home(
 ) -> HTMLResponse:
     outlet = outlet or None
     cursor = _cursor(before)
-    page = queries.latest(session, outlet=outlet, before=cursor, limit=PAGE_SIZE)
-    older = _url("/", outlet=outlet, before=page.next_cursor.encode()) if page.next_cursor else None
+    page = _by_story(session, outlet, cursor)
+    older = _url("/", outlet=outlet, before=page.next.encode()) if page.next else None
     empty = not page.items and outlet is None and cursor is None
     front = outlet is None and cursor is None and not empty
     return render(
@@ -96,7 +106,7 @@ def outlet_page(
     if not count:
         raise HTTPException(404, "There are no articles from that outlet.")
     cursor = _cursor(before)
-    page = queries.latest(session, outlet=name, before=cursor, limit=PAGE_SIZE)
+    page = _by_story(session, name, cursor)
     path = f"/outlets/{quote_path(name)}"
     return render(
         request,
@@ -107,10 +117,19 @@ def outlet_page(
             "feeds": queries.outlet_feeds(session, name),
             "items": page.items,
             "continued": cursor is not None,
-            "older_url": _url(path, before=page.next_cursor.encode()) if page.next_cursor else None,
+            "older_url": _url(path, before=page.next.encode()) if page.next else None,
             "newest_url": path if cursor else None,
         },
     )
+
+
+def _day(raw: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise HTTPException(400, "That date is not valid: use YYYY-MM-DD.") from None
 
 
 @router.get("/search", response_class=HTMLResponse, name="search")
@@ -119,49 +138,65 @@ def search_page(
     session: DbSession,
     q: str = "",
     page: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE)] = 1,
+    sort: Literal["relevance", "date"] = "relevance",
+    outlet: Annotated[str, Query(max_length=256)] = "",
+    lang: Annotated[str, Query(max_length=16)] = "",
+    from_: Annotated[str, Query(alias="since", max_length=10)] = "",
+    to: Annotated[str, Query(alias="until", max_length=10)] = "",
 ) -> HTMLResponse:
     q = " ".join(q.split())[:MAX_QUERY_CHARS]
-    hits = []
+    since, until = _day(from_), _day(to)  # a form sends "" for a date left empty
+    results = None
     if q:
-        offset = (page - 1) * SEARCH_PAGE_SIZE
-        hits = fts_search(session, q, limit=SEARCH_PAGE_SIZE + 1, offset=offset)
-    more = len(hits) > SEARCH_PAGE_SIZE and page < MAX_SEARCH_PAGE
-    hits = hits[:SEARCH_PAGE_SIZE]
+        wanted = search.filters(outlet, lang, since, until)
+        near = index_neighbours(
+            session.get_bind().engine, Path(request.app.state.settings.data_dir), lang
+        )
+        results = search.find(
+            session,
+            q,
+            filters=wanted,
+            sort=sort,
+            offset=(page - 1) * SEARCH_PAGE_SIZE,
+            limit=SEARCH_PAGE_SIZE,
+            neighbours=near,
+        )
+    more = results is not None and results.more and page < MAX_SEARCH_PAGE
+    entries = results.entries if results else []
     first = (page - 1) * SEARCH_PAGE_SIZE + 1
+    params: dict[str, str | int | None] = {
+        "q": q,
+        "sort": sort if sort != "relevance" else None,
+        "outlet": outlet,
+        "lang": lang,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+    }
     return render(
         request,
         "search.html",
         {
             "q": q,
-            "hits": hits,
+            "results": results,
+            "entries": entries,
             "page": page,
             "first": first,
-            "last": first + len(hits) - 1,
-            "exact_total": len(hits) if page == 1 and not more else None,
-            "next_url": _url("/search", q=q, page=page + 1) if more else None,
-            "prev_url": _url("/search", q=q, page=page - 1 if page > 2 else None)
+            "last": first + len(entries) - 1,
+            "exact_total": len(entries) if page == 1 and not more else None,
+            "sort": sort,
+            "outlet": outlet,
+            "lang": lang,
+            "since": since,
+            "until": until,
+            "filtered": bool(outlet or lang or since or until),
+            "outlets": queries.outlets(session),
+            "languages": search.languages(session),
+            "date_url": _url("/search", **{**params, "sort": "date"}),
+            "relevance_url": _url("/search", **{**params, "sort": None}),
+            "next_url": _url("/search", **params, page=page + 1) if more else None,
+            "prev_url": _url("/search", **params, page=page - 1 if page > 2 else None)
             if page > 1
             else None,
-        },
-    )
-
-
-@router.get("/sources", response_class=HTMLResponse, name="sources")
-def sources_page(request: Request, session: DbSession) -> HTMLResponse:
-    feeds = queries.feed_health(session)
-    viewer = current_user(request)
-    return render(
-        request,
-        "sources.html",
-        {
-            "feeds": feeds,
-            "failing": sum(1 for f in feeds if f.state == "error"),
-            "warning": sum(1 for f in feeds if f.state == "warning"),
-            "article_total": queries.article_total(session),
-            "feed_names": {f.feed.id: f.feed.name for f in feeds},
-            "error_groups": queries.error_groups(session),
-            # messages and URLs of errors are for admins; everyone sees states and counts
-            "show_details": viewer is not None and viewer.is_admin,
         },
     )
 

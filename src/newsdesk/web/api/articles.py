@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from datetime import date
+from pathlib import Path as FsPath
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
+from newsdesk.search import Entry, filters, find
+from newsdesk.search.vectors import index_neighbours
 from newsdesk.store.db import session_scope
 from newsdesk.store.search import MARK_END, MARK_START
-from newsdesk.store.search import search as fts_search
 from newsdesk.web import queries, reading
 from newsdesk.web.api import common, schemas
 from newsdesk.web.api.deps import OptionalViewer
@@ -46,6 +49,13 @@ def list_articles(
         bool | None, Query(description="Only starred / unstarred (signed in)")
     ] = None,
     oldest_first: bool = False,
+    group: Annotated[
+        Literal["article", "story"],
+        Query(
+            description="article: every article (the default); story: one entry per story, "
+            "its first article in this order, with the story's other outlets in `story`"
+        ),
+    ] = "article",
 ) -> schemas.ArticlePage:
     if (unread is not None or starred is not None) and viewer is None:
         raise ApiError(401, message="The unread and starred filters need you to be signed in.")
@@ -58,6 +68,7 @@ def list_articles(
         read=None if unread is None else not unread,
         starred=starred,
         oldest_first=oldest_first,
+        by_story=group == "story",
     )
     with session_scope(engine_of(request)) as session:
         page = reading.list_entries(session, listing, common.position(cursor), limit)
@@ -99,7 +110,11 @@ def get_article(
     "/search",
     response_model=schemas.SearchPage,
     responses=responses(400, 401, 422),
-    summary="Full-text search, best matches first",
+    summary='Search: words (stemmed; "phrases", OR, -exclusions), other names and meaning',
+    description="The search of the /search page: one item per story, best first or newest "
+    "first; articles close in meaning count too (English), as do other names of the names "
+    'typed (Turkey: Türkiye). The query language: every word must appear, "a phrase" in '
+    'that order, a OR b either, -word or -"a phrase" must not.',
 )
 def search(
     request: Request,
@@ -107,6 +122,15 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=1000, examples=["profits"])],
     cursor: common.CursorParam = None,
     limit: common.LimitParam = 20,
+    sort: Annotated[
+        Literal["relevance", "date"], Query(description="relevance (the default) or date")
+    ] = "relevance",
+    outlet: Annotated[str | None, Query(max_length=256, description="Only this outlet")] = None,
+    lang: Annotated[
+        str | None, Query(max_length=16, description="Only this language (e.g. en)")
+    ] = None,
+    since: Annotated[date | None, Query(description="Published on or after this day")] = None,
+    until: Annotated[date | None, Query(description="Published on or before this day")] = None,
 ) -> schemas.SearchPage:
     query = " ".join(q.split())[:MAX_QUERY_CHARS]
     offset = 0
@@ -117,26 +141,78 @@ def search(
                 400, "invalid_cursor", "That cursor is not valid: start again without it."
             )
         offset = int(match[1])
-    with session_scope(engine_of(request)) as session:
-        hits = fts_search(session, query, limit=limit + 1, offset=offset) if query else []
-        more = len(hits) > limit and offset + limit <= MAX_SEARCH_OFFSET
-        hits = hits[:limit]
-        uid = viewer.id if viewer else None
+    engine = engine_of(request)
+    near = index_neighbours(engine, FsPath(request.app.state.settings.data_dir), lang)
+    with session_scope(engine) as session:
+        found = find(
+            session,
+            query,
+            filters=filters(outlet, lang, since, until),
+            sort=sort,
+            offset=offset,
+            limit=limit,
+            neighbours=near,
+        )
+        signed_in = viewer is not None
         entries = {
             e.article.id: e
-            for e in reading.entries_by_ids(session, uid, [h.article.id for h in hits])
-        }
-        items = [
-            schemas.SearchHit(
-                article=common.article(request, entries[h.article.id], viewer is not None),
-                snippet=h.snippet.replace(MARK_START, "").replace(MARK_END, ""),
-                snippet_html=str(highlight(h.snippet)),
+            for e in reading.entries_by_ids(
+                session,
+                viewer.id if viewer else None,
+                [h.article.id for h in [*found.entries, *found.nearest]],
             )
-            for h in hits
-            if h.article.id in entries
-        ]
+        }
+
+        def hit(entry: Entry) -> schemas.SearchHit | None:
+            listed = entries.get(entry.article.id)
+            if listed is None:
+                return None
+            article = common.article(request, listed, signed_in)
+            if entry.story is not None:
+                article.story = schemas.StoryGroup(
+                    id=entry.story.id,
+                    link=common.site_url(request, entry.story.url),
+                    article_count=entry.story.article_count,
+                    other_outlets=[
+                        schemas.OtherOutlet(
+                            outlet=o.outlet,
+                            article_id=o.article_id,
+                            link=common.site_url(request, f"/articles/{o.article_id}"),
+                            article_count=o.articles,
+                        )
+                        for o in entry.others
+                    ],
+                )
+            return schemas.SearchHit(
+                article=article,
+                snippet=entry.snippet.replace(MARK_START, "").replace(MARK_END, ""),
+                snippet_html=str(highlight(entry.snippet)),
+                matched=entry.matched,
+            )
+
+        items = [h for h in map(hit, found.entries) if h is not None]
+        nearest = [h for h in map(hit, found.nearest) if h is not None]
+    more = found.more and offset + limit <= MAX_SEARCH_OFFSET
     return schemas.SearchPage(
-        query=query, items=items, next_cursor=f"s.{offset + limit}" if more else None
+        query=query,
+        items=items,
+        next_cursor=f"s.{offset + limit}" if more else None,
+        exact=found.exact,
+        tags=[
+            schemas.Tag(
+                kind="entity" if t.is_entity else "hashtag",
+                type=t.kind,
+                key=t.key,
+                slug=t.slug,
+                name=t.label,
+                article_count=t.count,
+                link=common.site_url(request, t.url),
+                following=None,
+            )
+            for t in found.tags
+        ],
+        synonyms=found.synonyms,
+        nearest=nearest,
     )
 
 

@@ -1,0 +1,256 @@
+"""Hybrid retrieval: words and meaning fused by score, then each article's score shared with
+its nearest neighbours among the best candidates.
+
+1. Candidates: the articles holding any of the query's content words (BM25-OR, with
+   synonyms, up to MAX_ANY_TERMS words) and the query's nearest articles in the vector index
+   (cosine at least MIN_SIMILARITY); exclusions, phrases and filters hold for all of them.
+2. Score fusion (a convex combination, Bruch et al. 2023, "An Analysis of Fusion Functions
+   for Hybrid Retrieval"): LEXICAL x BM25 / the best BM25 of the query + (1 - LEXICAL) x the
+   cosine of the article's stored vector with the query's.
+3. Pseudo-relevance feedback (Rocchio): the query's vector moved towards the mean vector of
+   the FEEDBACK best articles (weight FEEDBACK_WEIGHT), and the candidates scored again with
+   it. A headline says little; the articles that best answer it say more about the event.
+4. Score smoothing over the candidates' neighbours (the cluster hypothesis, as in Diaz 2005,
+   "Regularizing ad hoc retrieval scores"): each of the POOL best gains SMOOTHING x the mean
+   score of its NEIGHBOURS nearest among them (those at cosine NEAR or more), so an article
+   like the other good answers rises and a stray one sinks.
+
+Without vectors (no model, a language it does not know) the ranking is BM25 alone. Sorted by
+date, the set is the articles holding every clause (else any) and the near ones, newest first.
+
+Every constant was chosen on the even-numbered ECB+ topics (bench/retrieval.py --half 0)
+and is reported on the odd ones and the alias/paraphrase queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from newsdesk.nlp.embed import from_blob
+from newsdesk.search.synonyms import expand
+from newsdesk.store.models import Article
+from newsdesk.store.models_ai import Enrichment
+from newsdesk.store.search import (
+    _WORD,
+    Clause,
+    Filters,
+    Query,
+    parse,
+    ranked_ids,
+    scored_ids,
+    seen_at,
+)
+from newsdesk.stories.features import STOPWORDS
+
+Sort = Literal["relevance", "date"]
+
+# Chosen on the even ECB+ topics (bench/retrieval.py --half 0), see the module docstring.
+LEXICAL = 0.4  # weight of the normalised BM25 (the cosine has the rest)
+FEEDBACK = 3  # best articles whose mean vector moves the query's
+FEEDBACK_WEIGHT = 2.0  # of that mean against the query's own vector
+POOL = 50  # best candidates whose scores are smoothed
+NEIGHBOURS = 5  # nearest candidates an article's score borrows from
+SMOOTHING = 2.0  # weight of their mean score
+NEAR = 0.4  # cosine from which another candidate counts as a neighbour
+MIN_SIMILARITY = 0.3  # cosine below which an index neighbour is not about the same thing
+# A query's content words in the any-word list: a headline has up to ~20 and each counts
+# (half 0: nDCG@10 +0.009 with all of them over the first 8); one OR-ed term is one index
+# lookup, so a hostile 200-character query costs at most this many.
+MAX_ANY_TERMS = 24
+DEPTH = 200  # articles read from each word list
+VECTOR_DEPTH = 100  # from the vector index
+
+
+class Neighbours(Protocol):
+    """The vector side of search (see newsdesk.search.vectors)."""
+
+    def embed(self, text: str) -> np.ndarray | None:
+        """The text's normalised vector; None when there is no model."""
+
+    def nearest(self, vector: np.ndarray, k: int) -> Sequence[tuple[int, float]]:
+        """The k nearest article ids with their cosine, best first."""
+
+
+@dataclass(frozen=True)
+class Ranked:
+    article_id: int
+    matched: bool  # holds the words (False: only near in meaning)
+    exact: bool  # holds every clause
+    score: float = 0.0  # fused relevance (0 sorted by date)
+
+
+def relaxed(session: Session | None, query: Query, text: str) -> Query:
+    """Any clause will do: the content words of `text` (common words left out unless that is
+    all there is; at most MAX_ANY_TERMS), with their synonyms and `query`'s exclusions."""
+    words = _WORD.findall(text)
+    content = [w for w in words if w.lower() not in STOPWORDS] or words
+    loose = expand(session, parse(" ".join(content), MAX_ANY_TERMS)).query
+    return Query(loose.clauses, query.excluded)
+
+
+def _constraints(query: Query) -> Query | None:
+    """What every result must honour whatever list it comes from: phrases typed in quotes
+    and exclusions."""
+    phrases = tuple(c for c in query.clauses if c.typed == 1 and len(c.alternatives[0].words) > 1)
+    if not phrases and not query.excluded:
+        return None
+    return Query(tuple(Clause(c.alternatives) for c in phrases), query.excluded)
+
+
+def _allowed(session: Session, query: Query, ids: list[int], filters: Filters) -> set[int]:
+    """Of these ids, those that pass the filters, phrases and exclusions."""
+    if not ids:
+        return set()
+    ok = set(session.scalars(select(Article.id).where(Article.id.in_(ids), *filters.conditions())))
+    rules = _constraints(query)
+    if rules is not None and ok:
+        if rules.clauses:
+            ok &= set(ranked_ids(session, rules, within=sorted(ok), limit=len(ok)))
+        elif rules.excluded:
+            banned = Query(tuple(Clause((p,)) for p in rules.excluded))
+            ok -= set(ranked_ids(session, banned, mode="any", within=sorted(ok), limit=len(ok)))
+    return ok
+
+
+def stored_vectors(session: Session, ids: Sequence[int]) -> dict[int, np.ndarray]:
+    """The articles' stored vectors (those the index is built from); none for articles in a
+    language the model does not know."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Enrichment.article_id, Enrichment.embedding).where(
+            Enrichment.article_id.in_(list(ids)), Enrichment.embedding.is_not(None)
+        )
+    ).tuples()
+    out = {}
+    for article_id, blob in rows:
+        vector = from_blob(blob)
+        if vector is not None:
+            out[int(article_id)] = vector
+    return out
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
+
+
+class _Scorer:
+    """Fused scores of a fixed candidate set, for one query and its feedback vectors."""
+
+    def __init__(self, lexical: dict[int, float], vectors: dict[int, np.ndarray]) -> None:
+        self.ids = list(dict.fromkeys([*lexical, *vectors]))
+        best = max(lexical.values(), default=0.0)
+        self.bm25 = np.array([lexical.get(i, 0.0) / best if best > 0 else 0.0 for i in self.ids])
+        self.has_vector = np.array([i in vectors for i in self.ids])
+        zero = np.zeros(next(iter(vectors.values())).shape if vectors else 1, dtype=np.float32)
+        self.matrix = np.vstack([vectors.get(i, zero) for i in self.ids]) if self.ids else None
+
+    def scores(self, query: np.ndarray | None) -> np.ndarray:
+        if query is None or self.matrix is None:
+            return self.bm25.copy()
+        return LEXICAL * self.bm25 + (1 - LEXICAL) * (self.matrix @ query)
+
+    def feedback(self, query: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Rocchio: the query moved towards the mean vector of the best candidates."""
+        best = [j for j in np.argsort(-scores) if self.has_vector[j]][:FEEDBACK]
+        if not best or self.matrix is None:
+            return query
+        return _unit(query + FEEDBACK_WEIGHT * self.matrix[best].mean(axis=0))
+
+    def smoothed(self, scores: np.ndarray) -> np.ndarray:
+        """Each of the POOL best plus SMOOTHING x the mean score of its NEIGHBOURS nearest
+        among them with a cosine of NEAR or more; its own score stands in for a neighbour it
+        lacks (and for all of them without a vector or below the pool)."""
+        out = scores + SMOOTHING * scores
+        top = [j for j in np.argsort(-scores)[:POOL] if self.has_vector[j]]
+        if len(top) > 1 and self.matrix is not None:
+            pool = self.matrix[top]
+            sims = pool @ pool.T
+            np.fill_diagonal(sims, -np.inf)
+            k = min(NEIGHBOURS, len(top) - 1)
+            nearest = np.argsort(-sims, axis=1)[:, :k]
+            own = scores[top]
+            near = np.take_along_axis(sims, nearest, axis=1) >= NEAR
+            borrowed = np.where(near, own[nearest], own[:, None])
+            out[top] = (
+                own
+                + SMOOTHING * borrowed.sum(axis=1) / NEIGHBOURS
+                + SMOOTHING * own * (NEIGHBOURS - k) / NEIGHBOURS
+            )
+        return out
+
+
+def _by_date(session: Session, ids: list[int]) -> list[int]:
+    when = dict(
+        session.execute(select(Article.id, seen_at()).where(Article.id.in_(ids))).tuples().all()
+    )
+    return sorted(ids, key=lambda i: (when.get(i) is not None, when.get(i), i), reverse=True)
+
+
+def rank(
+    session: Session,
+    query: Query,
+    text: str,
+    *,
+    filters: Filters | None = None,
+    sort: Sort = "relevance",
+    neighbours: Neighbours | None = None,
+    depth: int = DEPTH,
+) -> list[Ranked]:
+    """The fused ranking of articles for `query` (parsed, with synonyms) typed as `text`."""
+    filters = filters or Filters()
+    if not query:
+        return []
+    newest = sort == "date"
+    strict = ranked_ids(session, query, filters=filters, limit=depth, newest_first=newest)
+    any_word = relaxed(session, query, text)
+    loose = dict(scored_ids(session, any_word, mode="any", filters=filters, limit=depth))
+    vector = neighbours.embed(text) if neighbours is not None and text.strip() else None
+    near: list[int] = []
+    if vector is not None and neighbours is not None:
+        near = [i for i, s in neighbours.nearest(vector, VECTOR_DEPTH) if s >= MIN_SIMILARITY]
+    exact = set(strict)
+    if newest:
+        ids = list(dict.fromkeys([*(strict or loose), *near]))
+        ok = exact | _allowed(session, query, [i for i in ids if i not in exact], filters)
+        matched = exact | set(loose)
+        return [Ranked(i, i in matched, i in exact) for i in _by_date(session, ids) if i in ok]
+    missing = [i for i in strict if i not in loose]  # beyond the any-word list's depth
+    if missing:
+        loose |= dict(scored_ids(session, any_word, mode="any", within=missing))
+    candidates = list(dict.fromkeys([*strict, *loose, *near]))
+    ok = exact | _allowed(session, query, [i for i in candidates if i not in exact], filters)
+    candidates = [i for i in candidates if i in ok]
+    lexical = {i: loose.get(i, 0.0) for i in candidates}
+    vectors = stored_vectors(session, candidates) if vector is not None else {}
+    scorer = _Scorer(lexical, vectors)
+    if not scorer.ids:
+        return []
+    first = scorer.scores(vector if vectors else None)
+    if vectors and vector is not None and neighbours is not None:
+        moved = scorer.feedback(vector, first)
+        more = [i for i, s in neighbours.nearest(moved, VECTOR_DEPTH) if s >= MIN_SIMILARITY]
+        new = [i for i in more if i not in lexical]
+        allowed = _allowed(session, query, new, filters)
+        new = [i for i in new if i in allowed]
+        if new:
+            vectors |= stored_vectors(session, new)
+            lexical |= {i: 0.0 for i in new if i in vectors}
+            scorer = _Scorer(lexical, vectors)
+        final = scorer.smoothed(scorer.scores(moved))
+    else:
+        final = first
+    matched = exact | set(loose)
+    order = np.argsort(-final, kind="stable")
+    return [
+        Ranked(i, i in matched, i in exact, float(final[j]))
+        for j in order
+        for i in (scorer.ids[j],)
+    ]
