@@ -14,11 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
 from newsdesk.sources.entry import Entry, FeedError, ParsedFeed
+from newsdesk.sources.images import absolute_url as _absolute
+from newsdesk.sources.images import entry_image, json_image
 from newsdesk.sources.sniff import (
     FEED_ROOTS,
     declares_entities,
@@ -31,7 +32,6 @@ __all__ = ["FeedError", "ParsedFeed", "parse_feed", "parse_feed_bounded"]
 
 # Dates further in the future than this are treated as bogus (None) rather than trusted.
 FUTURE_SLACK = timedelta(days=1)
-_IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
@@ -140,29 +140,9 @@ def _adapt_entry(raw: Any, feed_url: str, feed_language: str | None = None) -> E
         published=published,
         summary_html=summary_html,
         content_html=content_html,
-        image_url=_image(raw, feed_url),
+        image_url=entry_image(raw, feed_url),
         language=_language((raw.get("title_detail") or {}).get("language")) or feed_language,
     )
-
-
-def _image(raw: Any, feed_url: str) -> str | None:
-    candidates: list[str] = []
-    for media in raw.get("media_content") or []:
-        kind = str(media.get("medium") or media.get("type") or "")
-        href = str(media.get("url") or "")
-        if kind.startswith("image") or (not kind and _IMAGE_EXT.search(href)):
-            candidates.append(href)
-    candidates += [str(t.get("url") or "") for t in raw.get("media_thumbnail") or []]
-    for link in list(raw.get("links") or []) + list(raw.get("enclosures") or []):
-        if str(link.get("type") or "").startswith("image/") and (
-            link.get("rel") in (None, "enclosure")
-        ):
-            candidates.append(str(link.get("href") or ""))
-    for candidate in candidates:
-        absolute = _absolute(feed_url, candidate)
-        if absolute:
-            return absolute
-    return None
 
 
 # --- JSON Feed -----------------------------------------------------------------------------
@@ -218,7 +198,7 @@ def _json_entry(item: Mapping[str, Any], feed_url: str, feed_language: str | Non
         published=published,
         summary_html=summary_html,
         content_html=content_html,
-        image_url=_json_image(item, feed_url),
+        image_url=json_image(item, feed_url),
         language=_language(item.get("language")) or feed_language,
     )
 
@@ -228,19 +208,6 @@ def _json_author(item: Mapping[str, Any]) -> str | None:
     people = authors if isinstance(authors, list) else [item.get("author")]
     names = [_text(p.get("name")).strip() for p in people if isinstance(p, dict)]
     return ", ".join(n for n in names if n) or None
-
-
-def _json_image(item: Mapping[str, Any], feed_url: str) -> str | None:
-    candidates = [_text(item.get("image")), _text(item.get("banner_image"))]
-    attachments = item.get("attachments")
-    for attachment in attachments if isinstance(attachments, list) else []:
-        if isinstance(attachment, dict) and _text(attachment.get("mime_type")).startswith("image/"):
-            candidates.append(_text(attachment.get("url")))
-    for candidate in candidates:
-        absolute = _absolute(feed_url, candidate)
-        if absolute:
-            return absolute
-    return None
 
 
 # --- bounding the items read --------------------------------------------------------------
@@ -442,20 +409,6 @@ def _text(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return ""
-
-
-def _absolute(base: str, href: object) -> str | None:
-    """``href`` resolved against ``base``; None unless the result is an http(s) URL."""
-    if not isinstance(href, str) or not href.strip():
-        return None
-    try:
-        absolute = urljoin(base, href.strip())
-        parts = urlsplit(absolute)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return absolute
 
 
 def _is_html_type(kind: object) -> bool:
