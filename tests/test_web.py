@@ -310,7 +310,9 @@ def test_sources_page_shows_feed_health(client: TestClient, engine: Engine, data
     assert '<span class="badge badge-error">error</span>' in row
     assert FEED_ERROR in row
     assert '<td class="num" data-label="Articles">2</td>' in row
-    assert '<td class="num" data-label="Errors">3</td>' in row  # consecutive fetch errors
+    assert (
+        '<td class="num" data-label="Failed fetches in a row">3</td>' in row
+    )  # consecutive fetch errors
     assert ">10 minutes ago</time>" in html or ">12 minutes ago</time>" in html
     assert ">in 19 minutes</time>" in html or ">in 20 minutes</time>" in html
     assert "not scheduled" in html  # the sport feed was never fetched

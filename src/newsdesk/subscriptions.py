@@ -7,6 +7,12 @@ refresher fetches), whoever asks.
     POST /api/v1/feeds, the Google Reader API's  add_feed()
     subscribe / quickadd (admins)
 
+A feed's outlet name (what its articles show as their outlet) is derived by
+newsdesk.sources.outlet when it is added and refined at each refresh (`name_outlet`), unless an
+admin set it (`set_outlet_name`). Subscribing to a feed of a site the site already follows
+(another format or URL: the same site link, or items already stored from another feed) is
+reported in `subscribe_url`'s `similar` list.
+
 Every path checks a URL the same way (`url_problem`: http(s), a host, no spaces or control
 characters, at most 2048 characters), finds an existing feed by the same URL (`find_feed`: the
 URL stripped of surrounding spaces and otherwise as given, since a feed's URL is the address
@@ -20,16 +26,20 @@ newsdesk.web.reading's. No web framework here: callers turn the exceptions into 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
 from newsdesk.sources.opml import MAX_URL, SkippedOutline, read_opml
+from newsdesk.sources.outlet import MAX_NAME, is_platform, outlet_name, site_host
+from newsdesk.sources.urls import canonicalize
 from newsdesk.store.db import session_scope
-from newsdesk.store.models import Feed, utcnow
+from newsdesk.store.models import Article, Feed, FeedArticle, utcnow
 
 MAX_TITLE = 512
 MAX_CATEGORY = 256
@@ -105,29 +115,140 @@ def add_feed(
         added_at=utcnow(),
         error_count=0,
     )
+    name = outlet_name(title=feed.title, site_url=feed.site_url, feed_url=url)
+    feed.outlet_name, feed.outlet_source = name or None, "feed"
     session.add(feed)
     session.flush()
     return feed
 
 
-def subscribe_url(engine: Engine, settings: Settings, url: str) -> Feed:
+# --- outlet names ----------------------------------------------------------------------------
+
+
+def _rename_articles(session: Session, feed: Feed, old: str | None, new: str) -> None:
+    """The feed's articles that showed `old` as their outlet show `new`."""
+    if not old or old == new:
+        return
+    mine = select(FeedArticle.article_id).where(FeedArticle.feed_id == feed.id)
+    session.execute(
+        update(Article)
+        .where(Article.outlet == old, Article.id.in_(mine))
+        .values(outlet=new)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def name_outlet(session: Session, feed: Feed, site_names: Iterable[str | None] = ()) -> str:
+    """The feed's outlet name, derived again from its title, site link and the og:site_name of
+    pages just read (an admin's name stays); its stored articles follow a change."""
+    if feed.outlet_source == "admin" and feed.outlet_name:
+        return feed.outlet_name
+    names = [n for n in site_names if n]
+    if not names and feed.outlet_source == "site" and feed.outlet_name:
+        return feed.outlet_name  # named by its pages before: no page read this time
+    name = outlet_name(
+        title=feed.title, site_url=feed.site_url, feed_url=feed.url, site_names=names
+    )
+    source = "site" if names and not is_platform(site_host(feed.site_url or feed.url)) else "feed"
+    if name and name != feed.outlet_name:
+        _rename_articles(session, feed, feed.outlet_name or feed.title, name)
+        feed.outlet_name = name
+    feed.outlet_source = source
+    return name
+
+
+def set_outlet_name(session: Session, feed: Feed, name: str | None) -> str:
+    """An admin names the feed's outlet (None or blank: derive it again); its articles follow.
+    Returns the name now in use."""
+    clean = " ".join((name or "").split())[:MAX_NAME]
+    if not clean:
+        feed.outlet_source = "feed"
+        return name_outlet(session, feed)
+    _rename_articles(session, feed, feed.outlet_name or feed.title, clean)
+    feed.outlet_name, feed.outlet_source = clean, "admin"
+    return clean
+
+
+# --- the same site under another feed ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimilarFeed:
+    """A feed the site has that looks like the same source as one being added."""
+
+    feed: Feed
+    reason: str
+
+
+MIN_SHARED_ITEMS = 2  # items of the new feed already stored from another: the same source
+
+
+def _site_key(url: str | None) -> str:
+    """A site link compared loosely: no scheme, "www.", trailing slash or case."""
+    host = site_host(url)
+    path = urlsplit(url or "").path.rstrip("/").casefold() if host else ""
+    return f"{host}{path}"
+
+
+def similar_feeds(
+    session: Session, feed: Feed, item_links: Sequence[str] = ()
+) -> list[SimilarFeed]:
+    """The site's other feeds of the same source as `feed`: the same site link, or (on the
+    same site host) items already stored from them. Platform hosts (YouTube...) match only
+    by the exact site link or shared items."""
+    found: dict[int, SimilarFeed] = {}
+    key = _site_key(feed.site_url)
+    host = site_host(feed.site_url) or site_host(feed.url)
+    others = session.scalars(select(Feed).where(Feed.id != feed.id)).all()
+    for other in others:
+        if key and _site_key(other.site_url) == key:
+            found[other.id] = SimilarFeed(other, f"the same site link ({feed.site_url})")
+    urls = sorted({canonicalize(u) for u in item_links if u})[:500]
+    if urls:
+        shared = func.count(func.distinct(Article.id))
+        rows = session.execute(
+            select(FeedArticle.feed_id, shared)
+            .join(Article, Article.id == FeedArticle.article_id)
+            .where(Article.url.in_(urls), FeedArticle.feed_id != feed.id)
+            .group_by(FeedArticle.feed_id)
+        ).all()
+        by_id = {f.id: f for f in others}
+        for other_id, n in rows:
+            match = by_id.get(other_id)
+            if match is None or match.id in found or n < min(MIN_SHARED_ITEMS, len(urls)):
+                continue
+            if not is_platform(host) or _site_key(match.site_url) == key:
+                reason = f"{n} of its {len(urls)} items are already stored from it"
+                found[match.id] = SimilarFeed(match, reason)
+    return sorted(found.values(), key=lambda s: s.feed.id)
+
+
+def subscribe_url(
+    engine: Engine, settings: Settings, url: str, similar: list[SimilarFeed] | None = None
+) -> Feed:
     """The feed at `url`, or the first one the site page at `url` announces: added, or the
     site's feed if it has it already. Raises ValueError when the page announces no feed, and
-    what fetching or parsing raises (a blocked address, an HTTP error...)."""
-    from newsdesk.sources.discover import resolve_feed
+    what fetching or parsing raises (a blocked address, an HTTP error...).
+
+    `similar`, if given, receives the site's other feeds that look like the same source (the
+    same site in another format or under another URL): added all the same, for the caller to
+    report."""
+    from newsdesk.sources.discover import FoundFeed, resolve_feed
     from newsdesk.sources.fetch import Fetcher
 
-    async def resolve() -> tuple[str, str | None, str | None]:
+    async def resolve() -> FoundFeed:
         async with Fetcher(settings) as fetcher:
-            found = await resolve_feed(fetcher, normalize_url(url))
-            return found.url, found.title, found.site_url
+            return await resolve_feed(fetcher, normalize_url(url))
 
-    feed_url, title, site_url = asyncio.run(resolve())
+    found = asyncio.run(resolve())
     with session_scope(engine) as session:
         try:
-            return add_feed(session, feed_url, title=title, site_url=site_url)
+            feed = add_feed(session, found.url, title=found.title, site_url=found.site_url)
         except FeedExists as exc:
             return exc.feed
+        if similar is not None:
+            similar.extend(similar_feeds(session, feed, found.item_links))
+        return feed
 
 
 def import_opml(

@@ -58,6 +58,7 @@ class Candidate:
     language: str | None = None
     extraction_error: str | None = None
     page_url: str = ""  # the article page as the feed links it (before canonicalizing)
+    site_name: str | None = None  # og:site_name of the article page, when it was read
 
 
 # ---------------------------------------------------------------- from a feed entry
@@ -99,6 +100,7 @@ def merge_extracted(cand: Candidate, ext: Extracted) -> Candidate:
     cand.published = cand.published or ext.published
     cand.image_url = cand.image_url or ext.image_url
     cand.language = ext.language or cand.language
+    cand.site_name = ext.sitename or cand.site_name
     if ext.canonical_url and ext.canonical_url.startswith(("http://", "https://")):
         cand.url = canonicalize(ext.canonical_url)
     return cand

@@ -11,11 +11,12 @@ import lxml.html
 from lxml import etree
 
 from newsdesk.forksafe import LXML
+from newsdesk.sources.entry import FeedError, ParsedFeed
 from newsdesk.sources.feeds import parse_feed
-from newsdesk.sources.sniff import looks_like_feed
+from newsdesk.sources.sniff import is_html, looks_like_feed
 
 if TYPE_CHECKING:
-    from newsdesk.sources.fetch import Fetcher
+    from newsdesk.sources.fetch import Fetcher, Response
 
 __all__ = ["FEED_LINK_TYPES", "FoundFeed", "discover_feeds", "looks_like_feed", "resolve_feed"]
 
@@ -90,17 +91,39 @@ class FoundFeed:
     url: str  # where the feed is, after redirects
     title: str | None
     site_url: str | None
+    item_links: tuple[str, ...] = ()  # its items' links, to recognise the site's other feeds
+
+
+def _missed_feed(resp: Response) -> tuple[ParsedFeed | None, str]:
+    """A document the first-bytes sniff did not take for a feed: the feed it is all the same
+    (a PHP warning printed before the XML, a root element after a long comment), else why it
+    is none. An HTML page is never parsed as a feed: its <link rel=alternate> are looked at."""
+    if is_html(resp.body):
+        return None, "the page announces none (no <link rel=alternate> feed)"
+    try:
+        parsed = parse_feed(resp.body, resp.url, resp.content_type)
+    except FeedError as exc:
+        return None, str(exc)
+    if not parsed.entries:
+        return None, "not a feed: the document has no items"
+    return parsed, ""
 
 
 async def resolve_feed(fetcher: Fetcher, url: str) -> FoundFeed:
     """The feed at `url`, or else the first feed that the page at `url` announces.
 
-    Raises ValueError when the page announces none, and whatever fetching or parsing raises."""
+    Raises ValueError when the document is no feed and announces none (the message says what
+    it is), and whatever fetching or parsing raises."""
     resp = await fetcher.get(url)
+    parsed: ParsedFeed | None = None
     if not looks_like_feed(resp.body, resp.content_type):
-        found = discover_feeds(resp.text(), resp.url)
-        if not found:
-            raise ValueError(f"no feed found at {url} (no <link rel=alternate> feed)")
-        resp = await fetcher.get(found[0])
-    parsed = parse_feed(resp.body, resp.url, resp.content_type)
-    return FoundFeed(resp.url, parsed.title, parsed.site_url)
+        parsed, problem = _missed_feed(resp)
+        if parsed is None:
+            found = discover_feeds(resp.text(), resp.url)
+            if not found:
+                raise ValueError(f"no feed found at {url}: {problem}")
+            resp = await fetcher.get(found[0])
+    if parsed is None:
+        parsed = parse_feed(resp.body, resp.url, resp.content_type)
+    links = tuple(e.url for e in parsed.entries if e.url)
+    return FoundFeed(resp.url, parsed.title, parsed.site_url, links)

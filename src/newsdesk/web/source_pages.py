@@ -1,0 +1,101 @@
+"""The Sources page: every feed's health, why its article pages failed, the recorded errors;
+and what admins change there (add a feed, name a feed's outlet).
+
+    GET  /sources                          anyone: states, counts, failure reasons by group;
+                                           admins also: error messages and addresses, forms
+    POST /sources/feeds                    admins: add a feed (form: url); feeds of the same
+                                           source already present are reported
+    POST /sources/feeds/{id}/outlet        admins: name the feed's outlet (form: name; blank:
+                                           derive it again)
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from newsdesk.store.db import session_scope
+from newsdesk.store.models import Feed
+from newsdesk.subscriptions import SimilarFeed, set_outlet_name, subscribe_url
+from newsdesk.web import queries
+from newsdesk.web.request import DbSession, engine_of, render
+from newsdesk.web.sessions import current_user
+
+router = APIRouter()
+
+
+def _sources(
+    request: Request, session: Session, status_code: int = 200, **notes: Any
+) -> HTMLResponse:
+    feeds = queries.feed_health(session)
+    viewer = current_user(request)
+    return render(
+        request,
+        "sources.html",
+        {
+            "feeds": feeds,
+            "failing": sum(1 for f in feeds if f.state == "error"),
+            "warning": sum(1 for f in feeds if f.state == "warning"),
+            "article_total": queries.article_total(session),
+            "feed_names": {f.feed.id: f.feed.name for f in feeds},
+            "error_groups": queries.error_groups(session),
+            # messages and URLs of errors are for admins; everyone sees states and counts
+            "show_details": viewer is not None and viewer.is_admin,
+            "added": notes.get("added"),
+            "similar": notes.get("similar", []),
+            "problem": notes.get("problem"),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/sources", response_class=HTMLResponse, name="sources")
+def sources_page(request: Request, session: DbSession) -> HTMLResponse:
+    return _sources(request, session)
+
+
+def _admin(request: Request) -> None:
+    viewer = current_user(request)
+    if viewer is None or not viewer.is_admin:
+        raise HTTPException(403, "Only an admin can change the sources.")
+
+
+@router.post("/sources/feeds", response_class=HTMLResponse, name="add_source")
+def add_source(request: Request, url: Annotated[str, Form(max_length=4096)] = "") -> HTMLResponse:
+    """An admin subscribes the site to a feed (or a page announcing one); the site's feeds of
+    the same source (another format or URL of the same site) are reported, not hidden."""
+    _admin(request)
+    engine = engine_of(request)
+    similar: list[SimilarFeed] = []
+    problem = None
+    added = None
+    try:
+        added = subscribe_url(engine, request.app.state.settings, url.strip(), similar)
+    except Exception as exc:  # an invalid URL, a fetch or parse failure: said on the page
+        problem = f"Could not add {url.strip()!r}: {exc}"
+    with session_scope(engine) as session:
+        return _sources(
+            request,
+            session,
+            status_code=400 if problem else 200,
+            added=added,
+            similar=similar,
+            problem=problem,
+        )
+
+
+@router.post("/sources/feeds/{feed_id:int}/outlet", name="name_outlet")
+def name_outlet(
+    request: Request, feed_id: int, name: Annotated[str, Form(max_length=1024)] = ""
+) -> RedirectResponse:
+    """An admin names a feed's outlet (blank: derive it again); its articles follow."""
+    _admin(request)
+    with session_scope(engine_of(request)) as session:
+        feed = session.get(Feed, feed_id)
+        if feed is None:
+            raise HTTPException(404, "There is no feed with that number.")
+        set_outlet_name(session, feed, name or None)
+    return RedirectResponse(f"/sources#feed-{feed_id}", status_code=303)
