@@ -1,8 +1,9 @@
 """Start-up time of the light CLI commands: `newsdesk --help`, `feeds list`, `stats`.
 
 Each command runs --runs times (default 7) as a fresh process on a temporary database with a
-few feeds (NEWSDESK_DATA_DIR in a temp dir, migrated beforehand); the figure is the median
-wall time. The baseline is `python -c pass` with the same interpreter, in the same run.
+few feeds (NEWSDESK_DATA_DIR in a temp dir, migrated beforehand); the figures are the median
+wall time and the median CPU time (user + system of the process, from getrusage), each also
+over the baseline: `python -c pass` with the same interpreter, in the same run.
 
     python bench/startup.py [--runs N] [--json OUT]
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,13 +35,21 @@ def newsdesk_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "newsdesk.cli"]
 
 
-def median_seconds(argv: list[str], runs: int, env: dict[str, str]) -> float:
-    times = []
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def median_seconds(argv: list[str], runs: int, env: dict[str, str]) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of `runs` runs of `argv`."""
+    walls, cpus = [], []
     for _ in range(runs):
+        cpu = children_cpu()
         start = time.perf_counter()
         subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(children_cpu() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def prepare(data_dir: Path, feeds: int = 5) -> None:
@@ -65,16 +75,24 @@ def main() -> None:
         env = {**os.environ, "NEWSDESK_DATA_DIR": tmp, "COLUMNS": "120"}
         os.environ["NEWSDESK_DATA_DIR"] = tmp
         prepare(Path(tmp))
-        figures: dict[str, object] = {"runs": args.runs, "median_seconds": {}}
-        medians: dict[str, float] = {}
+        medians: dict[str, tuple[float, float]] = {}
         medians["python -c pass"] = median_seconds([sys.executable, "-c", "pass"], args.runs, env)
         base = newsdesk_command()
         for name, argv in COMMANDS.items():
             medians[f"newsdesk {name}"] = median_seconds([*base, *argv], args.runs, env)
-        figures["median_seconds"] = {k: round(v, 3) for k, v in medians.items()}
+    wall0, cpu0 = medians["python -c pass"]
+    figures: dict[str, object] = {
+        "runs": args.runs,
+        "median_seconds": {k: round(w, 3) for k, (w, _) in medians.items()},
+        "median_cpu_seconds": {k: round(c, 3) for k, (_, c) in medians.items()},
+    }
 
-    for name, seconds in medians.items():
-        print(f"{name:22} {seconds * 1000:7.0f} ms")
+    print(f"{'':22} {'wall':>8} {'CPU':>8} {'wall - base':>12} {'CPU - base':>11}")
+    for name, (wall, cpu) in medians.items():
+        print(
+            f"{name:22} {wall * 1000:5.0f} ms {cpu * 1000:5.0f} ms "
+            f"{(wall - wall0) * 1000:9.0f} ms {(cpu - cpu0) * 1000:8.0f} ms"
+        )
     if args.json:
         write_json(args.json, figures)
 

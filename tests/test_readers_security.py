@@ -25,6 +25,7 @@ from newsdesk.store.models_readers import Comment, LoginAttempt, User, UserSessi
 from newsdesk.web.app import SECURITY_HEADERS
 from newsdesk.web.csrf import CSRF_COOKIE
 from newsdesk.web.sessions import SESSION_COOKIE
+from newsdesk.web.templating import static_url
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .readers_support import (
@@ -475,7 +476,7 @@ def test_xss_vectors_render_inert(app: FastAPI, users: dict[str, int], article_i
     for body in bodies:
         assert_inert(body)
     # the whole page: only our own script, no inline handlers, no script URLs anywhere
-    assert [s.get("src") for s in doc.iter("script")] == [f"/static/comments.js?v={app.version}"]
+    assert [s.get("src") for s in doc.iter("script")] == [static_url("comments.js")]
     for el in doc.body.iter():
         if isinstance(el.tag, str):
             assert not any(a.lower().startswith("on") for a in el.attrib), el.attrib

@@ -8,7 +8,9 @@ Scopes (ApiToken.scope):
   Google Reader API;
 - "greader": a Google Reader "app password": the Passwd of /accounts/ClientLogin, or the
   GoogleLogin auth value itself;
-- "feed": the secret in a private feed URL (/feeds/starred/<token>.atom); nothing else.
+- "feed": the secret in a private feed URL (/feeds/starred/<token>.atom); nothing else;
+- "fever": a Fever API password (web/fever.py). Fever apps send md5("username:password"),
+  so this row keeps the SHA-256 of that key (`fever_key`), not of the token itself.
 
 Google Reader clients that log in with the account password get a derived token instead
 ("<user id>/<HMAC>"), which stops working when the password changes.
@@ -39,6 +41,7 @@ TOUCH_EVERY = timedelta(minutes=5)
 API_SCOPES = frozenset({"api"})
 GREADER_SCOPES = frozenset({"api", "greader"})
 FEED_SCOPES = frozenset({"feed"})
+FEVER_SCOPES = frozenset({"fever"})
 
 
 class TokenError(ValueError):
@@ -65,6 +68,12 @@ def _clean_name(name: str) -> str:
     return " ".join(name.split())[:MAX_NAME_CHARS]
 
 
+def fever_key(username: str, secret: str) -> str:
+    """The Fever API key of a user and token: md5 of "username:token" in hex, as Fever apps
+    compute it from the username and password typed into them (md5 is the protocol's)."""
+    return hashlib.md5(f"{username}:{secret}".encode(), usedforsecurity=False).hexdigest()
+
+
 def issue_token(
     session: Session,
     user_id: int,
@@ -75,12 +84,13 @@ def issue_token(
     """Make a token in `session` (flushed, not committed); returns (secret, row)."""
     if scope not in TOKEN_SCOPES:
         raise TokenError(f"Unknown token scope {scope!r}: use one of {', '.join(TOKEN_SCOPES)}.")
-    if session.get(User, user_id) is None:
+    user = session.get(User, user_id)
+    if user is None:
         raise TokenError(f"There is no user with id {user_id}.")
     secret = new_token()
     row = ApiToken(
         user_id=user_id,
-        token_hash=token_hash(secret),
+        token_hash=token_hash(fever_key(user.username, secret) if scope == "fever" else secret),
         name=_clean_name(name) or scope,
         scope=scope,
         created_at=utcnow(),

@@ -24,7 +24,7 @@ from newsdesk.store.models import Base, UTCDateTime, utcnow
 
 ROLES = ("reader", "moderator", "admin")
 FOLLOW_KINDS = ("hashtag", "entity")
-TOKEN_SCOPES = ("api", "feed", "greader")
+TOKEN_SCOPES = ("api", "feed", "greader", "fever")
 
 
 class User(Base):
@@ -253,5 +253,5 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
     __table_args__ = (
-        CheckConstraint("scope IN ('api', 'feed', 'greader')", name="ck_api_tokens_scope"),
+        CheckConstraint("scope IN ('api', 'feed', 'greader', 'fever')", name="ck_api_tokens_scope"),
     )

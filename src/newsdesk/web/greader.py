@@ -11,6 +11,8 @@ Item ids: long form `tag:google.com,2005:reader/item/<16 hex digits>` or decimal
 Streams: user/-/state/com.google/{reading-list,starred,read,kept-unread}, feed/<id or URL>,
 user/-/label/<folder> ("-" or the user id). Lists: n (count), c (continuation), r=o (oldest
 first), ot / nt (newer / older than, epoch seconds), xt / it (exclude / include a state).
+Search: search/items/ids?q=&num= (Google Reader's; Miniflux and FreshRSS have none) answers
+{"results": [{"id": ...}]}, one item per story, as the site's search finds them.
 
 Subscriptions are the user's user_feeds (folders are labels). Readers subscribe to feeds the
 site has; only admins can add new feed URLs (subscribe / quickadd of an unknown URL).
@@ -25,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import nh3
@@ -35,8 +38,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MultiDict
 
-from newsdesk import subscriptions
+from newsdesk import search, subscriptions
 from newsdesk.accounts import Viewer, login_wait, username_key
+from newsdesk.search.vectors import index_neighbours
 from newsdesk.security import hash_password, verify_password
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article, Feed, FeedArticle, utcnow
@@ -73,6 +77,8 @@ DEFAULT_COUNT = 20
 MAX_CONTENTS = 1000
 MAX_ITEM_IDS = 10000
 MAX_EDIT_IDS = 10000
+MAX_SEARCH = 100  # items of one search/items/ids answer
+MAX_SEARCH_CHARS = 200  # as the search page
 
 
 class GReaderError(Exception):
@@ -340,7 +346,8 @@ def _usec(dt: datetime) -> int:
     return int(dt.timestamp() * 1_000_000)
 
 
-def _item_html(article: Article) -> str:
+def item_html(article: Article) -> str:
+    """The article as sanitized HTML (also the Fever API's item html)."""
     if article.html:
         return nh3.clean(article.html)
     if article.text:
@@ -391,7 +398,7 @@ def _items(
             categories.append(READ)
         if entry.starred:
             categories.append(STARRED)
-        content = _item_html(a)
+        content = item_html(a)
         item: dict[str, Any] = {
             "id": long_id(a.id),
             "crawlTimeMsec": str(int(a.fetched_at.timestamp() * 1000)),
@@ -672,6 +679,26 @@ async def stream_item_ids(request: Request) -> Response:
         if page.next is not None:
             body["continuation"] = page.next.encode()
         return _json(body)
+
+    return await _handle(request, work)
+
+
+@router.get(BASE + "/search/items/ids")
+async def search_item_ids(request: Request) -> Response:
+    """Google Reader's search: {"results": [{"id": "<decimal item id>"}]}, best first, one
+    item per story (the site's search: newsdesk.search); n or num items (default 20)."""
+
+    def work(viewer: Viewer, credential: str, params: MultiDict) -> Response:
+        q = " ".join((params.get("q") or "").split())[:MAX_SEARCH_CHARS]
+        if not q:
+            raise _bad("What to search for? (q=)")
+        count = _count(MultiDict({"n": params.get("num") or params.get("n") or ""}), MAX_SEARCH)
+        engine = engine_of(request)
+        near = index_neighbours(engine, Path(request.app.state.settings.data_dir))
+        with session_scope(engine) as session:
+            found = search.find(session, q, limit=count, neighbours=near)
+            ids = [e.article.id for e in found.entries]
+        return _json({"results": [{"id": str(i)} for i in ids]})
 
     return await _handle(request, work)
 

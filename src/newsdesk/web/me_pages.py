@@ -16,7 +16,7 @@ from newsdesk.accounts import Viewer
 from newsdesk.security import safe_next
 from newsdesk.store.db import session_scope
 from newsdesk.store.models_readers import FOLLOW_KINDS, TOKEN_SCOPES
-from newsdesk.tokens import TokenError, issue_token, list_tokens, revoke_token
+from newsdesk.tokens import TokenError, fever_key, issue_token, list_tokens, revoke_token
 from newsdesk.web import reading
 from newsdesk.web.api.common import base_url
 from newsdesk.web.request import engine_of, login_redirect, render
@@ -34,6 +34,7 @@ SCOPE_LABELS = {
     "api": "API & reader apps",
     "greader": "Reader apps only",
     "feed": "Starred-items feed",
+    "fever": "Fever apps",
 }
 NextField = Annotated[str, Form(max_length=2000)]
 
@@ -281,6 +282,9 @@ def create_token(
     created = {"name": name, "scope": scope, "token": secret}
     if scope == "feed":
         created["feed_url"] = f"{base}/feeds/starred/{secret}.atom"
+    if scope == "fever":
+        created["fever_url"] = f"{base}/api/fever.php"
+        created["fever_key"] = fever_key(viewer.username, secret)
     response = _tokens_page(request, viewer, created)
     response.headers["Cache-Control"] = "no-store"
     return response
