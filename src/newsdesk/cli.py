@@ -96,15 +96,29 @@ def default_opml() -> bytes:
 
 @feeds_app.command("add")
 def feeds_add(url: str) -> None:
-    """Subscribe to URL: a feed, or a site whose page links to its feed."""
-    from newsdesk.subscriptions import subscribe_url
+    """Subscribe to URL: a feed, or a site whose page links to its feed. Says when the site
+    already has a feed of the same source (another format or URL)."""
+    from newsdesk.subscriptions import SimilarFeed, subscribe_url
 
     settings = _settings()
+    similar: list[SimilarFeed] = []
     try:
-        feed = subscribe_url(_engine(settings), settings, url)
+        feed = subscribe_url(_engine(settings), settings, url, similar)
     except Exception as exc:
         raise _fail(str(exc)) from exc
-    stdout().print(f"subscribed: {feed.title or feed.url} <{feed.url}>")
+    out = stdout()
+    out.print(
+        f"subscribed: {feed.outlet_name or feed.title or feed.url} <{feed.url}>",
+        markup=False,
+        highlight=False,
+    )
+    for s in similar:
+        out.print(
+            f"note: feed {s.feed.id} <{s.feed.url}> looks like the same source: {s.reason}. "
+            f"Remove one with `newsdesk feeds remove ID`.",
+            markup=False,
+            highlight=False,
+        )
 
 
 @feeds_app.command("import")
@@ -165,6 +179,22 @@ def feeds_list() -> None:
                 f.last_error or "",
             )
     stdout().print(table)
+
+
+@feeds_app.command("outlet")
+def feeds_outlet(
+    feed_id: int,
+    name: Annotated[str, typer.Argument(help="the outlet's name; leave out to derive it")] = "",
+) -> None:
+    """Name the outlet of a feed's articles ("CNN"), or derive the name again."""
+    from newsdesk.subscriptions import set_outlet_name
+
+    with session_scope(_engine(_settings())) as session:
+        feed = session.get(Feed, feed_id)
+        if feed is None:
+            raise _fail(f"no feed with id {feed_id}")
+        used = set_outlet_name(session, feed, name or None)
+    stdout().print(f"feed {feed_id}: outlet {used!r}", markup=False, highlight=False)
 
 
 @feeds_app.command("remove")
@@ -256,9 +286,17 @@ def extract(
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    refresher: Annotated[bool, typer.Option(help="run the background refresher")] = True,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            "--refresher/--no-refresher",
+            help="also run a worker (refresh, enrich) in this process; --no-worker: web only, "
+            "for `newsdesk worker` processes elsewhere (--no-refresher: the old name)",
+        ),
+    ] = True,
 ) -> None:
-    """Run the web app and the background refresher.
+    """Run the web app, and a worker (see `newsdesk worker`) unless --no-worker.
 
     Links use NEWSDESK_BASE_URL (else http://HOST:PORT); X-Forwarded-For/-Proto are believed
     only from NEWSDESK_TRUSTED_PROXIES."""
@@ -279,7 +317,7 @@ def serve(
         raise _fail(escape(str(exc))) from exc
     with session_scope(engine) as session:
         empty = session.scalar(select(func.count()).select_from(Feed)) == 0
-    if empty and refresher:
+    if empty and worker:
         from newsdesk.subscriptions import import_opml
 
         added, _ = import_opml(engine, default_opml())
@@ -288,7 +326,7 @@ def serve(
 
     async def main() -> None:
         tasks = [asyncio.create_task(server.serve())]
-        if refresher:
+        if worker:
             tasks.append(asyncio.create_task(refresh_forever(engine, settings)))
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
@@ -301,6 +339,39 @@ def serve(
         f"(database {settings.db_url})"
     )
     asyncio.run(main())
+
+
+@app.command("worker")
+def worker_command(
+    tick: Annotated[float, typer.Option(help="seconds between passes when idle")] = 30.0,
+) -> None:
+    """Fetch, extract, enrich and cluster in a loop, until SIGTERM or Ctrl-C.
+
+    Any number of workers, on any machines, share one PostgreSQL database: feeds and articles
+    are claimed with leases (NEWSDESK_LEASE_SECONDS), so none is done twice, and a killed
+    worker's claims pass to the others when they expire. On SIGTERM the current step ends and
+    the claims are released. On SQLite this works too, but one process (`serve`) is the default:
+    the database has one writer at a time."""
+    import asyncio
+    import logging
+    import signal
+
+    from newsdesk.ingest import refresh_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = _settings()
+    engine = _engine(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await refresh_forever(engine, settings, tick=tick, stop=stop, caller_computes=True)
+
+    console.print(f"newsdesk worker on {engine.url.render_as_string(hide_password=True)}")
+    asyncio.run(main())
+    console.print("worker stopped; its claims are released")
 
 
 @app.command("enrich")
@@ -434,7 +505,7 @@ def users_set_role(name: str, role: str) -> None:
 def tokens_create(
     username: str,
     name: Annotated[str, typer.Option(help="a label, e.g. the app's name")] = "cli",
-    scope: Annotated[str, typer.Option(help="api, greader or feed")] = "api",
+    scope: Annotated[str, typer.Option(help="api, greader, feed or fever")] = "api",
 ) -> None:
     """Create an API token for USERNAME and print it (shown only once)."""
     from newsdesk.accounts import username_key

@@ -48,6 +48,9 @@ class Settings:
     extract_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     # Text-analysis processes for large enrichment backlogs (1: analyse in the calling process).
     enrich_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # How long a worker's claim on a feed or article lasts unless renewed (ingest/leases.py):
+    # a worker killed mid-job holds its items this long, then another takes them.
+    lease_seconds: float = 300.0
     secret_key: str = ""
     # Mark the session cookie Secure even when the app sees plain HTTP (behind a TLS proxy).
     secure_cookies: bool = False
@@ -101,6 +104,7 @@ class Settings:
             ),
             extract_workers=int(env.get("NEWSDESK_EXTRACT_WORKERS", base.extract_workers)),
             enrich_workers=int(env.get("NEWSDESK_ENRICH_WORKERS", base.enrich_workers)),
+            lease_seconds=float(env.get("NEWSDESK_LEASE_SECONDS", base.lease_seconds)),
             secret_key=env.get("NEWSDESK_SECRET_KEY", ""),
             secure_cookies=env.get("NEWSDESK_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
             base_url=env.get("NEWSDESK_BASE_URL", "").strip(),

@@ -5,7 +5,8 @@ ingest.article     Candidate (the storable article) and its adapters: feed entry
 ingest.store       store_candidate(s), record_error
 ingest.extraction  what the extraction worker processes run (extract_page, warm-up)
 ingest.refresher   Refresher and refresh(): one pass over feeds, the extraction pool, page caps
-ingest.worker      refresh_forever / due_feeds: the background loop of `serve`
+ingest.leases      claims on feeds and articles shared by N workers (leases that expire)
+ingest.worker      refresh_forever: the loop of `newsdesk worker` and of `serve`
 ingest.jsonl       `newsdesk import FILE.jsonl` and its report
 """
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
 from newsdesk.extract.article import Extracted, ExtractionError
@@ -30,14 +31,17 @@ from newsdesk.ingest.article import (
     word_count,
 )
 from newsdesk.ingest.extraction import extract_page, warm_up_extractor
+from newsdesk.ingest.leases import FEED, release
 from newsdesk.ingest.store import record_error, store_candidates
 from newsdesk.sources.backoff import next_delay
 from newsdesk.sources.entry import Entry, FeedError, ParsedFeed
 from newsdesk.sources.feeds import parse_feed_bounded
 from newsdesk.sources.fetch import Fetcher, FetchError, HostPacer, Response
+from newsdesk.sources.outlet import site_host
 from newsdesk.store.bulk import in_chunks
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Feed, FeedArticle, utcnow
+from newsdesk.subscriptions import name_outlet
 
 
 @dataclass
@@ -99,9 +103,13 @@ class Refresher:
         settings: Settings,
         progress: Callable[[FeedResult], None] | None = None,
         long_lived: bool = False,
+        lease_owner: str | None = None,
     ) -> None:
-        """`long_lived`: the pool serves many runs (`serve`); see `warm_up_extractor`."""
+        """`long_lived`: the pool serves many runs (`serve`); see `warm_up_extractor`.
+        `lease_owner`: the feeds were claimed (ingest.leases); each feed's lease ends in the
+        transaction that stores its run."""
         self.engine = engine
+        self.lease_owner = lease_owner
         self.settings = settings
         self.progress = progress
         self.long_lived = long_lived
@@ -208,6 +216,11 @@ class Refresher:
                 delay = next_delay(feed.error_count, self.settings.refresh_interval, retry_after)
                 feed.next_fetch_at = utcnow() + timedelta(seconds=delay)
                 record_error(session, url, stage, error, feed_id)
+            self._release(session, feed_id)
+
+    def _release(self, session: Session, feed_id: int) -> None:
+        if self.lease_owner is not None:
+            release(session, FEED, [feed_id], self.lease_owner)
 
     def _validators(self, feed_id: int) -> tuple[str | None, str | None] | None:
         """The feed's (etag, last_modified) for a conditional GET; None if it is gone."""
@@ -310,6 +323,16 @@ class Refresher:
             feed = session.get(Feed, feed_id)
             if feed is None:
                 return
+            self._release(session, feed_id)
+            if parsed is not None:
+                feed.title = feed.title or parsed.title
+                feed.site_url = feed.site_url or parsed.site_url
+            # the og:site_name of the feed's own site's pages (a link feed's others name theirs)
+            home = site_host(feed.site_url or feed.url)
+            site_names = [c.site_name for c in batch.candidates if site_host(c.url) == home]
+            outlet = name_outlet(session, feed, site_names)
+            for cand in batch.candidates:
+                cand.outlet = outlet or cand.outlet
             for status in store_candidates(session, batch.candidates, feed_id):
                 setattr(result, status, getattr(result, status) + 1)
             for note_url, stage, message in batch.notes:
@@ -321,9 +344,6 @@ class Refresher:
             feed.error_count = 0
             feed.etag = resp.etag or feed.etag
             feed.last_modified = resp.last_modified or feed.last_modified
-            if parsed is not None:
-                feed.title = feed.title or parsed.title
-                feed.site_url = feed.site_url or parsed.site_url
             interval = self.settings.refresh_interval
             feed.next_fetch_at = now + timedelta(seconds=interval * random.uniform(0.9, 1.1))
 

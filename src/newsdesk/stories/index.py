@@ -6,6 +6,13 @@ the old one, so a crash leaves the previous index intact. On open the index is c
 the database: a missing, corrupt or other-version index is rebuilt from enrichments.embedding,
 and a stale one (a crash after a batch committed, rows deleted since) is caught up incrementally.
 
+Several workers (and web processes) on several machines each keep their own index file: the
+database is the truth. Each index remembers when it last looked (``synced_at``, saved with it)
+and ``catch_up`` adds the vectors written since then by anyone (enrichments.enriched_at is
+indexed): the clustering owner does so before it clusters, and an open index (web app, `ask`)
+at most every CATCH_UP_EVERY seconds. A full ``sync_with_db`` (which also drops deleted rows)
+runs when an index is opened.
+
 Chosen by measurement (../shared/docs/offline-models.md and bench/related.py): hnswlib builds
 fastest and answers k=10 in ~0.3-1 ms at 100k x 384 on two cores; faiss HNSWFlat is similar,
 usearch slower.
@@ -17,7 +24,9 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +42,10 @@ INDEX_FORMAT = 1
 M = 16
 EF_CONSTRUCTION = 100
 EF_SEARCH = 96
+CATCH_UP_EVERY = 10.0  # seconds between an open index's look at the database
+# Rows written up to this long before the last look are read again: commit delays and clock
+# skew between machines.
+CATCH_UP_SLACK = timedelta(seconds=60)
 
 
 def _digest(path: Path) -> str:
@@ -55,6 +68,10 @@ class VectorIndex:
         self._ids: set[int] = set()
         self._dirty = False
         self._mtime: float | None = None
+        # When this index last read the database's vectors (None: never); time.monotonic() of
+        # the last catch_up.
+        self.synced_at: datetime | None = None
+        self.checked_at = 0.0
 
     # ------------------------------------------------------------------ files
 
@@ -98,6 +115,8 @@ class VectorIndex:
             index.set_num_threads(1)
             ids = {int(i) for i in index.get_ids_list()}
             deleted = {int(i) for i in meta.get("deleted", [])}
+            synced = meta.get("synced_at")
+            synced_at = datetime.fromisoformat(synced) if synced else None
         except (OSError, ValueError, KeyError, RuntimeError, TypeError):
             return False
         with self._lock:
@@ -105,6 +124,7 @@ class VectorIndex:
             self._ids = ids - deleted
             self._dirty = False
             self._mtime = path.stat().st_mtime
+            self.synced_at = synced_at
         return True
 
     def save(self) -> None:
@@ -128,6 +148,7 @@ class VectorIndex:
                 "deleted": sorted(all_ids - self._ids),
                 "size": tmp.stat().st_size,
                 "digest": _digest(tmp),
+                "synced_at": self.synced_at.isoformat() if self.synced_at else None,
             }
             with tmp.open("rb+") as fh:
                 os.fsync(fh.fileno())
@@ -219,6 +240,7 @@ def sync_with_db(index: VectorIndex, engine: Engine, batch: int = 5000) -> tuple
 
     Returns (added, removed). Reads only ids first, then the missing vectors in batches.
     """
+    started = datetime.now(UTC)
     with session_scope(engine) as session:
         db_ids = set(
             session.scalars(select(Enrichment.article_id).where(Enrichment.embedding.is_not(None)))
@@ -243,7 +265,42 @@ def sync_with_db(index: VectorIndex, engine: Engine, batch: int = 5000) -> tuple
                 vecs.append(vec)
         if ids:
             index.add(ids, np.vstack(vecs))
+    index.synced_at = started
     return len(missing), len(stale)
+
+
+def catch_up(index: VectorIndex, engine: Engine) -> int:
+    """Add the vectors written (by any process) since the index last looked; returns how many.
+    An index that never looked is synced in full."""
+    index.checked_at = time.monotonic()
+    if index.synced_at is None:
+        return sync_with_db(index, engine)[0]
+    started = datetime.now(UTC)
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Enrichment.article_id).where(
+                Enrichment.enriched_at >= index.synced_at - CATCH_UP_SLACK,
+                Enrichment.embedding.is_not(None),
+            )
+        ).all()
+        have = index.ids()
+        missing = sorted({int(r[0]) for r in rows} - have)
+        ids, vecs = [], []
+        for start in range(0, len(missing), 5000):
+            chunk = missing[start : start + 5000]
+            for article_id, blob in session.execute(
+                select(Enrichment.article_id, Enrichment.embedding).where(
+                    Enrichment.article_id.in_(chunk)
+                )
+            ):
+                vec = from_blob(blob)
+                if vec is not None:
+                    ids.append(int(article_id))
+                    vecs.append(vec)
+    if ids:
+        index.add(ids, np.vstack(vecs))
+    index.synced_at = started
+    return len(ids)
 
 
 _open: dict[tuple[str, str], VectorIndex] = {}
@@ -263,12 +320,15 @@ def open_index(engine: Engine, data_dir: Path, cached: bool = True) -> VectorInd
             index = VectorIndex(index_dir(data_dir))
             index.load()
             added, removed = sync_with_db(index, engine)
+            index.checked_at = time.monotonic()
             if added or removed:
                 index.save()
             if cached:
                 _open[key] = index
         else:
             index.reload_if_changed()
+            if time.monotonic() - index.checked_at >= CATCH_UP_EVERY:
+                catch_up(index, engine)  # vectors written by workers on other machines
         return index
 
 
