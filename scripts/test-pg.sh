@@ -2,8 +2,11 @@
 # `make test-pg`: newsdesk on a real PostgreSQL server.
 #
 # Installs Debian's postgresql when missing (as root), creates a throw-away cluster in a
-# temporary directory, starts it on a free loopback port, runs the tests marked `pg` with
-# NEWSDESK_TEST_PG_URL pointing at it, and removes the cluster. With PG_OPTIONAL=1 (as `make
+# temporary directory, starts it on a free loopback port, and runs with NEWSDESK_TEST_PG_URL
+# pointing at it and NEWSDESK_TEST_BACKEND=postgresql: the tests marked `pg`, and the
+# database-facing suites again, each test on a fresh database copied from a migrated template
+# (tests/conftest.py, `database_url`). Browser, fuzz and slow tests run on SQLite only, to keep
+# this pass within a few minutes. Then it removes the cluster. With PG_OPTIONAL=1 (as `make
 # test` runs it), a machine where PostgreSQL cannot be installed skips these tests with a note.
 set -euo pipefail
 
@@ -43,5 +46,21 @@ stop() {
 trap stop EXIT
 
 echo "PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
+# The database-facing suites: store, ingest pipeline, enrich, stories, web pages, API, Atom,
+# Google Reader, Fever, readers and comments, search, outlets, lists, sources, workers, CLI.
+SUITES=(
+  tests/test_store_db.py tests/test_pipeline.py tests/test_hostile_ingest.py tests/test_enrich.py
+  tests/test_stories.py tests/test_stories_developing.py tests/test_stories_live.py
+  tests/test_web.py tests/test_web_ai.py tests/test_web_hardening.py tests/test_reading_pages.py
+  tests/test_api.py tests/test_api_ai.py tests/test_atom.py tests/test_greader.py tests/test_fever.py
+  tests/test_readers_comments.py tests/test_readers_security.py tests/test_readers_never_wait.py
+  tests/test_search.py tests/test_search_bounds.py tests/test_outlets.py tests/test_lists_grouped.py
+  tests/test_sources_page.py tests/test_images_proxy.py tests/test_images_feeds.py
+  tests/test_explainers.py tests/test_quotes_page.py tests/test_ask.py tests/test_llm.py
+  tests/test_workers.py tests/test_cli.py
+  tests/test_postgres.py tests/test_workers_pg.py tests/test_backup_pg.py
+)
+NEWSDESK_TEST_BACKEND=postgresql \
 NEWSDESK_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$PORT/postgres" \
-  "$TEST_PY" -m pytest -q -m pg -p no:cacheprovider tests/test_postgres.py tests/test_search_bounds.py "$@"
+  "$TEST_PY" -m pytest -q -p no:cacheprovider -m "pg or not (slow or browser or fuzz)" \
+  "${SUITES[@]}" "$@"

@@ -12,10 +12,15 @@ from sqlalchemy.engine import Engine
 
 from newsdesk.store import Feed, connect, session_scope
 
+try:
+    from .conftest import database_url
+except ImportError:
+    from conftest import database_url  # type: ignore[no-redef]
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return connect(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    return connect(database_url(tmp_path))  # SQLite, or PostgreSQL on its pass
 
 
 def _feeds(engine: Engine) -> list[str]:
@@ -58,6 +63,7 @@ def test_writes_before_and_after_savepoints_commit_or_roll_back_together(engine:
     assert _feeds(engine) == ["https://a.example/feed", "https://c.example/feed"]
 
 
+@pytest.mark.sqlite_only("SQLite's write lock (BEGIN IMMEDIATE, a second sqlite3 connection)")
 def test_a_savepoint_waits_for_another_writer_instead_of_failing(
     engine: Engine, tmp_path: Path
 ) -> None:
@@ -65,7 +71,7 @@ def test_a_savepoint_waits_for_another_writer_instead_of_failing(
     # savepoint reads cannot make its later INSERT fail with "database is locked"
     # (SQLITE_BUSY_SNAPSHOT, which SQLite never retries).
     other = sqlite3.connect(
-        tmp_path / "db.sqlite", timeout=30, isolation_level=None, check_same_thread=False
+        tmp_path / "newsdesk.db", timeout=30, isolation_level=None, check_same_thread=False
     )
     errors: list[BaseException] = []
     started = threading.Event()

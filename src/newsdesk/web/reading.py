@@ -6,13 +6,19 @@ portable across SQLite and PostgreSQL; every function works inside the caller's 
 Listings are keyset-paginated newest first (or oldest first) by
 coalesce(published_at, fetched_at) then id, optionally with unread articles first; a
 `Position` is where the next page starts, and its `encode()` is the opaque cursor.
+
+Grouped by story (`Listing.by_story`), a listing keeps only each story's first article in its
+own order (the story's "head": no other article of the story that the listing holds comes
+before it) and lists the story's other outlets with it. Heads are a subset of the listing
+fixed by its filters, not by the page, so the same keyset pages them: no story twice across
+pages, none lost.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,14 +31,17 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    inspect,
     literal,
     or_,
     select,
     update,
 )
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, aliased, defer
+from sqlalchemy.sql.util import ClauseAdapter
 
 from newsdesk.store.models import Article, Feed, FeedArticle, utcnow
+from newsdesk.store.models_ai import Enrichment, Tag
 from newsdesk.store.models_readers import FOLLOW_KINDS, ArticleState, Follow, UserFeed
 from newsdesk.stories import views
 from newsdesk.web.queries import EXCERPT_CHARS, MAX_ID, Cursor, _plain, sort_key
@@ -104,16 +113,33 @@ class Listing:
     until: datetime | None = None  # sort time < until
     oldest_first: bool = False
     unread_first: bool = False
+    by_story: bool = False  # one entry per story (its first article), other outlets with it
+    tag_articles: int | None = None  # source "tag": its article count (set by _sized)
+
+
+@dataclass(frozen=True)
+class OtherOutlet:
+    """Another outlet's coverage of a listed article's story: its newest article there."""
+
+    outlet: str
+    article_id: int
+    articles: int  # how many of the story's articles this outlet has
 
 
 @dataclass
 class ListedArticle:
-    """An article in a listing with the user's marks (duck-types queries.ArticleItem)."""
+    """An article in a listing with the user's marks (duck-types queries.ArticleItem).
+
+    In a listing by story: `story_id`, how many articles the story has, and its other
+    outlets (most articles first)."""
 
     article: Article
     excerpt: str
     read_at: datetime | None = None
     starred_at: datetime | None = None
+    story_id: int | None = None
+    story_articles: int = 1
+    others: list[OtherOutlet] = field(default_factory=list)
 
     @property
     def read(self) -> bool:
@@ -159,27 +185,93 @@ def _source_condition(listing: Listing) -> ColumnElement[bool] | None:
     if listing.source == "outlet":
         return Article.outlet == (listing.outlet or "")
     if listing.source == "tag":
-        return views.tag_condition(listing.tag_id or 0)
+        few = listing.tag_articles is not None and listing.tag_articles < FEW_TAG_ARTICLES
+        return views.tag_condition(listing.tag_id or 0, few=few)
     if listing.source == "story":
         return views.story_condition(listing.story_id or 0)
     return None  # "all", "starred" (a state filter, below)
 
 
+def _members(listing: Listing) -> list[ColumnElement[bool]]:
+    """Conditions on Article: the listing holds it (source, marks, time window)."""
+    conditions: list[ColumnElement[bool]] = []
+    condition = _source_condition(listing)
+    if condition is not None:
+        conditions.append(condition)
+    uid = listing.user_id
+    starred = True if listing.source == "starred" else listing.starred
+    if uid is not None:
+        mark = aliased(ArticleState, name="mark")  # not the listing's joined ArticleState
+        for wanted, column in ((listing.read, mark.read_at), (starred, mark.starred_at)):
+            if wanted is not None:
+                marked = exists().where(
+                    mark.user_id == uid, mark.article_id == Article.id, column.is_not(None)
+                )
+                conditions.append(marked if wanted else ~marked)
+    if listing.since is not None:
+        conditions.append(sort_key >= listing.since)
+    if listing.until is not None:
+        conditions.append(sort_key < listing.until)
+    return conditions
+
+
+def _story_head(listing: Listing, story: Any) -> ColumnElement[bool]:
+    """A condition on Article (joined with its enrichment `story`, and ArticleState when the
+    listing has a user): no other article of its story that the listing holds comes first."""
+    other = aliased(Article, name="other_article")
+    other_story = aliased(Enrichment, name="other_story")
+    other_key = func.coalesce(other.published_at, other.fetched_at)
+    if listing.oldest_first:
+        first = or_(other_key < sort_key, and_(other_key == sort_key, other.id < Article.id))
+    else:
+        first = or_(other_key > sort_key, and_(other_key == sort_key, other.id > Article.id))
+    if listing.unread_first and listing.user_id is not None:
+        other_state = aliased(ArticleState, name="other_state")
+        other_read = exists().where(
+            other_state.user_id == listing.user_id,
+            other_state.article_id == other.id,
+            other_state.read_at.is_not(None),
+        )
+        here_read = ArticleState.read_at.is_not(None)
+        same_group = or_(and_(other_read, here_read), and_(~other_read, ~here_read))
+        first = or_(and_(~other_read, here_read), and_(same_group, first))
+    # the same conditions on the other article: Article's columns read from the alias
+    adapter = ClauseAdapter(inspect(other).selectable)
+    held = [adapter.traverse(c) for c in _members(listing)]
+    # Nested on purpose: the story's few articles by its index, then each one by id (as a
+    # join, SQLite may instead scan every article of the outlet or tag for each row).
+    comes_first = (
+        exists().where(other.id == other_story.article_id, first, *held).correlate_except(other)
+    )
+    before = exists().where(
+        other_story.story_id == story.story_id,
+        other_story.article_id != Article.id,
+        comes_first,
+    )
+    return or_(story.story_id.is_(None), ~before)
+
+
 def _listing_select(
     listing: Listing, after: Position | None, columns: Sequence[Any]
 ) -> tuple[Select[Any], ColumnElement[int]]:
-    """The listing's statement over `columns` (+ read_at, starred_at, group), ordered."""
+    """The listing's statement over `columns` (+ read_at, starred_at, group, story id),
+    ordered."""
     uid = listing.user_id
     read_at = ArticleState.read_at if uid is not None else literal(None)
     starred_at = ArticleState.starred_at if uid is not None else literal(None)
     group: ColumnElement[int] = literal(0)
     if listing.unread_first and uid is not None:
         group = case((ArticleState.read_at.is_(None), 0), else_=1)
-    stmt = select(*columns, read_at, starred_at, group)
+    story = aliased(Enrichment, name="story_of")
+    story_id = story.story_id if listing.by_story else literal(None)
+    stmt = select(*columns, read_at, starred_at, group, story_id)
     if uid is not None:
         stmt = stmt.outerjoin(
             ArticleState, and_(ArticleState.article_id == Article.id, ArticleState.user_id == uid)
         )
+    if listing.by_story:
+        stmt = stmt.outerjoin(story, story.article_id == Article.id)
+        stmt = stmt.where(_story_head(listing, story))
     condition = _source_condition(listing)
     if condition is not None:
         stmt = stmt.where(condition)
@@ -207,11 +299,29 @@ def _listing_select(
         else:
             later = or_(sort_key < after.when, and_(sort_key == after.when, Article.id < after.id))
         stmt = stmt.where(or_(group > after.group, and_(group == after.group, later)))
+    # A constant first sort term (no unread-first grouping) would keep SQLite from reading
+    # the rows in the order of the ix_articles_seen index: it would sort every article.
+    first = [group] if listing.unread_first and uid is not None else []
     if listing.oldest_first:
-        stmt = stmt.order_by(group, sort_key.asc(), Article.id.asc())
+        stmt = stmt.order_by(*first, sort_key.asc(), Article.id.asc())
     else:
-        stmt = stmt.order_by(group, sort_key.desc(), Article.id.desc())
+        stmt = stmt.order_by(*first, sort_key.desc(), Article.id.desc())
     return stmt, group
+
+
+# A tag with fewer articles than this is listed from its article_tags rows (then sorted); a
+# larger one by reading the articles newest first until a page is found. Measured at 100,000
+# articles (bench/load.py --generated): a 20-article tag 190 ms -> 1 ms that way, a 30,000-article
+# tag 6 ms read newest first but 395 ms from its rows; the two meet near 1,000-3,000 articles.
+FEW_TAG_ARTICLES = 1000
+
+
+def _sized(session: Session, listing: Listing) -> Listing:
+    """The listing with its tag's article count, which chooses how the tag is read."""
+    if listing.source != "tag" or listing.tag_articles is not None:
+        return listing
+    count = session.scalar(select(Tag.article_count).where(Tag.id == (listing.tag_id or 0)))
+    return replace(listing, tag_articles=int(count or 0))
 
 
 def list_entries(
@@ -223,22 +333,47 @@ def list_entries(
 ) -> EntryPage:
     """One page of a listing: the articles after `after`, with the user's marks."""
     limit = max(1, min(limit, cap))
+    listing = _sized(session, listing)
     columns = [Article, func.substr(Article.text, 1, EXCERPT_CHARS)]
     stmt, _ = _listing_select(listing, after, columns)
     stmt = stmt.options(defer(Article.text), defer(Article.html))
     rows = session.execute(stmt.limit(limit + 1)).all()
     items = [
-        ListedArticle(article, text or _plain(article.summary), r_at, s_at)
-        for article, text, r_at, s_at, _ in rows
+        ListedArticle(article, text or _plain(article.summary), r_at, s_at, story_id)
+        for article, text, r_at, s_at, _, story_id in rows
     ]
     more = len(items) > limit
     items = items[:limit]
+    if listing.by_story:
+        _add_other_outlets(session, items)
     nxt = None
     if more and items:
         last = items[-1]
         g = 1 if listing.unread_first and listing.user_id is not None and last.read else 0
         nxt = Position(last.article.published_at or last.article.fetched_at, last.article.id, g)
     return EntryPage(items, nxt)
+
+
+def _add_other_outlets(session: Session, items: list[ListedArticle]) -> None:
+    """Each item's story size and other outlets, from one query for the page's stories."""
+    story_ids = sorted({i.story_id for i in items if i.story_id is not None})
+    if not story_ids:
+        return
+    count = func.count(Article.id)
+    rows = session.execute(
+        select(Enrichment.story_id, Article.outlet, count, func.max(Article.id))
+        .join(Article, Article.id == Enrichment.article_id)
+        .where(Enrichment.story_id.in_(story_ids))
+        .group_by(Enrichment.story_id, Article.outlet)
+        .order_by(Enrichment.story_id, count.desc(), Article.outlet)
+    ).all()
+    outlets: dict[int, list[OtherOutlet]] = {}
+    for story_id, outlet, n, newest in rows:
+        outlets.setdefault(story_id or 0, []).append(OtherOutlet(outlet or "", newest, n))
+    for item in items:
+        found = outlets.get(item.story_id or 0, [])
+        item.story_articles = max(1, sum(o.articles for o in found))
+        item.others = [o for o in found if o.outlet and o.outlet != item.article.outlet]
 
 
 @dataclass
@@ -256,14 +391,14 @@ def list_ids(
 ) -> IdPage:
     """Like list_entries, but only the ids and sort times (for long id lists)."""
     limit = max(1, min(limit, cap))
-    stmt, _ = _listing_select(listing, after, [Article.id, sort_key])
+    stmt, _ = _listing_select(_sized(session, listing), after, [Article.id, sort_key])
     rows = session.execute(stmt.limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [(article_id, when) for article_id, when, _r, _s, _g in rows]
+    items = [(article_id, when) for article_id, when, _r, _s, _g, _story in rows]
     nxt = None
     if more and rows:
-        article_id, when, r_at, _s, group = rows[-1]
+        article_id, when, r_at, _s, group, _story = rows[-1]
         nxt = Position(when, article_id, int(group or 0))
     return IdPage(items, nxt)
 
@@ -398,7 +533,8 @@ def mark_all_read(session: Session, listing: Listing) -> int:
     if listing.until is not None:
         ids = ids.where(sort_key < listing.until)
     now = utcnow()
-    updated = _rowcount(
+    # Counted with RETURNING: psycopg may report rowcount -1 for these statements.
+    updated = len(
         session.execute(
             update(ArticleState)
             .where(
@@ -407,8 +543,9 @@ def mark_all_read(session: Session, listing: Listing) -> int:
                 ArticleState.article_id.in_(ids),
             )
             .values(read_at=now)
+            .returning(ArticleState.article_id)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
     )
     missing = ids.where(
         ~exists().where(ArticleState.user_id == uid, ArticleState.article_id == Article.id)
@@ -416,12 +553,14 @@ def mark_all_read(session: Session, listing: Listing) -> int:
     fresh = missing.with_only_columns(
         literal(uid), Article.id, literal(now, type_=ArticleState.read_at.type)
     )
-    inserted = _rowcount(
+    inserted = len(
         session.execute(
-            insert(ArticleState).from_select(["user_id", "article_id", "read_at"], fresh)
-        )
+            insert(ArticleState)
+            .from_select(["user_id", "article_id", "read_at"], fresh)
+            .returning(ArticleState.article_id)
+        ).all()
     )
-    return max(updated, 0) + max(inserted, 0)
+    return updated + inserted
 
 
 def _rowcount(result: object) -> int:
