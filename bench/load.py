@@ -21,8 +21,17 @@ is a wait too), 5xx, timeouts (--timeout, default 30 s) and other errors (4xx, c
 errors); throughput; whether the writers finished in the window (they get --writer-grace more
 seconds, then are stopped); the sessions rows the readers caused; the server's logged errors.
 
+With --generated N the database is instead the N-article one of bench/gen_articles.py (real
+texts recombined, AI rows derived in bulk from really enriched seeds; generated once and cached
+under /tmp/newsdesk-gen, copied for each run, into PostgreSQL with --backend postgresql), and the
+readers' paths are sampled from the whole database (ids, stories, tags; title words for search).
+With --worker the writer is one `newsdesk worker` process, running from --quiet-start to the end
+of the load (phase "worker") beside `newsdesk serve --no-worker`, instead of refresh + enrich.
+--only ENDPOINT... restricts the readers to those endpoints (e.g. "/articles/{id}").
+
     python bench/load.py [--readers 20] [--seconds 40] [--articles 300] [--pages 300]
                          [--hold-lock SECONDS] [--cookies] [--json OUT]
+    python bench/load.py --generated 100000 --worker [--only "/articles/{id}"] [options]
     scripts/with-pg.sh .venv/bin/python bench/load.py --backend postgresql [options]
     python bench/load.py --db-url postgresql+psycopg://USER@HOST:PORT/DB [options]
 """
@@ -37,6 +46,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -58,7 +68,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 from common import SHARED, data_missing, write_json
 from ingest import SERVE, free_port, page_host, real_pages, write_site
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import bindparam, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 import newsdesk
@@ -68,7 +78,7 @@ from newsdesk.store.models_readers import UserSession
 
 BBC = SHARED / "bbc-news" / "bbc"
 MAX_SECONDS = 60
-PHASES = ("quiet", "refresh", "enrich", "lock")  # a request's phase: the last one running
+PHASES = ("quiet", "refresh", "enrich", "worker", "lock")  # a request's phase: the last running
 WORD = re.compile(r"[A-Za-z]{5,}")
 STOPWORDS = {"about", "after", "again", "their", "there", "these", "where", "which", "would"}
 EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Timeout)): ?(.*)$")
@@ -154,6 +164,30 @@ def postgres_database(server_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def generated_database(n: int, data_dir: Path, database_url: str) -> float:
+    """The cached generated database (bench/gen_articles.py), copied for this run; seconds."""
+    from gen_articles import copy_to_database, generate, stamp_version
+
+    started = time.perf_counter()
+    cached = generate(n)
+    shutil.copytree(cached / "index", data_dir / "index")  # vectors as in the database
+    if make_url(database_url).get_backend_name() == "sqlite":
+        shutil.copy(cached / "newsdesk.db", data_dir / "newsdesk.db")
+    else:
+        copy_to_database(cached, database_url)
+    stamp_version(database_url)
+    return time.perf_counter() - started
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process and its waited-for children used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def database_counts(db_url: str) -> dict[str, int]:
@@ -244,6 +278,43 @@ def discover(base: str, timeout: float) -> Targets:
     return Targets({name: p for name, p in paths.items() if p})
 
 
+def discover_sampled(db_url: str, seed: int = 15, n: int = 2000) -> Targets:
+    """Paths sampled over the whole database (a large one's readers do not all read the newest
+    100): random article ids, stories and hashtag pages, and 200 frequent title words."""
+    rng = random.Random(seed)
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            top = conn.execute(text("SELECT max(id) FROM articles")).scalar() or 1
+            stories = list(conn.execute(text("SELECT id FROM stories")).scalars())
+            tags = list(
+                conn.execute(text("SELECT slug FROM tags WHERE article_count > 0")).scalars()
+            )
+            titles = conn.execute(
+                text("SELECT title FROM articles WHERE id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": [rng.randint(1, top) for _ in range(n)]},
+            ).scalars()
+            words = Counter(
+                w.lower() for t in titles for w in WORD.findall(t) if w.lower() not in STOPWORDS
+            )
+    finally:
+        engine.dispose()
+    common_words = [w for w, _ in words.most_common(200)] or ["news"]
+    paths = {
+        "/": ["/"],
+        "/articles/{id}": [f"/articles/{rng.randint(1, top)}" for _ in range(n)],
+        "/stories/{id}": [f"/stories/{s}" for s in rng.sample(stories, min(n, len(stories)))],
+        "/tags/{slug}": [f"/tags/{quote(t)}" for t in rng.sample(tags, min(n, len(tags)))],
+        "/search?q=": [f"/search?q={quote(w)}" for w in common_words],
+        "/api/v1/articles": ["/api/v1/articles", "/api/v1/articles?limit=50"],
+        "/api/v1/search?q=": [f"/api/v1/search?q={quote(w)}" for w in common_words],
+        "/healthz": ["/healthz"],
+    }
+    return Targets({name: p for name, p in paths.items() if p})
+
+
 def warm_up(base: str, targets: Targets, timeout: float) -> None:
     """One request per endpoint before the clock starts (lazy imports, first queries)."""
     with httpx.Client(base_url=base, timeout=timeout) as client:
@@ -274,7 +345,7 @@ class Timeline:
         self.intervals.setdefault(phase, []).append((start, end))
 
     def phase_at(self, t: float) -> str:
-        for phase in reversed(PHASES[1:]):  # lock > enrich > refresh
+        for phase in reversed(PHASES[1:]):  # lock > worker > enrich > refresh
             if any(a <= t < b for a, b in self.intervals.get(phase, ())):
                 return phase
         return "quiet"
@@ -322,6 +393,7 @@ async def reader(
 @dataclass
 class Writer:
     name: str
+    args: tuple[str, ...] = ()  # after `newsdesk NAME`
     returncode: int | None = None
     started: float | None = None
     ended: float | None = None
@@ -355,6 +427,7 @@ async def run_writers(
             proc = await asyncio.create_subprocess_exec(
                 *newsdesk_command(),
                 w.name,
+                *w.args,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -415,7 +488,11 @@ async def run_load(
 ) -> tuple[list[Sample], Timeline, list[Writer]]:
     samples: list[Sample] = []
     tl = Timeline()
-    writers = [Writer("refresh"), Writer("enrich")]
+    writers = (
+        [Writer("worker", ("--tick", "2"))]
+        if opts.worker
+        else [Writer("refresh"), Writer("enrich")]
+    )
     clock = time.perf_counter()
     writing = asyncio.create_task(run_writers(writers, env, logs, clock, opts.quiet_start, tl))
     lock: asyncio.Task[None] | None = None
@@ -436,8 +513,8 @@ async def run_load(
     )
     if lock is not None:
         await lock
-    try:  # the writers' time to finish, without readers
-        await asyncio.wait_for(asyncio.shield(writing), opts.writer_grace)
+    try:  # the writers' time to finish, without readers (a worker runs until stopped)
+        await asyncio.wait_for(asyncio.shield(writing), 0 if opts.worker else opts.writer_grace)
     except TimeoutError:
         writing.cancel()
         with suppress(asyncio.CancelledError):
@@ -583,6 +660,11 @@ def print_report(figures: dict[str, Any]) -> None:
         f"{'returning visitors (cookies kept)' if figures['cookies'] else 'fresh visitors (no cookies)'}"
     )
     print(f"code: {figures['newsdesk_code']}")
+    print(
+        f"load average {figures['load_average_at_start']} at start, "
+        f"{figures['load_average_at_end']} at end; CPU seconds in the window: "
+        f"server {figures['cpu_s']['server']}, readers' client {figures['cpu_s']['readers_client']}"
+    )
     results = figures["results"]
     print_table(
         "per endpoint (latency over every request, failures included)",
@@ -598,6 +680,8 @@ def print_report(figures: dict[str, Any]) -> None:
             if w["finished_in_window"]
             else "finished after the window"
             if w["finished"]
+            else "stopped at the end of the load"
+            if w["stopped_after_grace"] and name == "worker"
             else "stopped after the grace period"
             if w["stopped_after_grace"]
             else "did not run"
@@ -657,6 +741,11 @@ def parse_args() -> argparse.Namespace:
         help="PostgreSQL server URL (default with --backend postgresql: $NEWSDESK_TEST_PG_URL, "
         "as scripts/with-pg.sh sets it); the bench creates and drops its own database there",
     )
+    parser.add_argument(
+        "--generated", type=int, default=0, help="N: the generated N-article database instead"
+    )
+    parser.add_argument("--worker", action="store_true", help="a `newsdesk worker` writes")
+    parser.add_argument("--only", nargs="+", help="only these endpoints, e.g. '/articles/{id}'")
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--logs", type=Path, help="copy the processes' logs to this directory")
     opts = parser.parse_args()
@@ -704,12 +793,15 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
     }
     print(f"setup in {root} ({opts.backend})", file=sys.stderr)
     started = time.perf_counter()
-    jsonl = root / "bbc.jsonl"
-    jsonl.write_text("".join(json.dumps(r) + "\n" for r in bbc_records(opts.articles)))
-    setup = {
-        "import_s": run_setup_step(["import", str(jsonl)], env, logs / "import.log", 600),
-        "enrich_s": run_setup_step(["enrich"], env, logs / "setup-enrich.log", 1200),
-    }
+    if opts.generated:
+        setup = {"generate_s": generated_database(opts.generated, root / "data", database_url)}
+    else:
+        jsonl = root / "bbc.jsonl"
+        jsonl.write_text("".join(json.dumps(r) + "\n" for r in bbc_records(opts.articles)))
+        setup = {
+            "import_s": run_setup_step(["import", str(jsonl)], env, logs / "import.log", 600),
+            "enrich_s": run_setup_step(["enrich"], env, logs / "setup-enrich.log", 1200),
+        }
     site_port, port = free_port(), free_port()
     pages = real_pages(opts.pages)
     feed_urls = write_site(site, pages, opts.feeds, site_port)  # feeds on 127.0.0.1,
@@ -727,8 +819,7 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
     )
     server_log: TextIO = (logs / "serve.log").open("w")
     server = subprocess.Popen(
-        newsdesk_command()
-        + ["serve", "--no-refresher", "--host", "127.0.0.1", "--port", str(port)],
+        newsdesk_command() + ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=server_log,
         stderr=subprocess.STDOUT,
@@ -741,7 +832,9 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
             wait_for_port("127.0.0.1", port, server, 120)
         except RuntimeError as exc:
             sys.exit(f"newsdesk serve did not start ({exc}):\n{tail(logs / 'serve.log')}")
-        targets = discover(base, opts.timeout)
+        targets = discover_sampled(database_url) if opts.generated else discover(base, opts.timeout)
+        if opts.only:
+            targets = Targets({e: p for e, p in targets.paths.items() if e in opts.only})
         opts.endpoints = list(targets.paths)
         warm_up(base, targets, opts.timeout)
         setup["total_s"] = round(time.perf_counter() - started, 1)
@@ -753,7 +846,14 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
             + (f"; lock at {opts.hold_lock_at} s" if opts.hold_lock else ""),
             file=sys.stderr,
         )
+        cpu_before = process_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF)
         samples, tl, writers = asyncio.run(run_load(base, targets, env, logs, opts))
+        load_end = round(os.getloadavg()[0], 2)
+        server_cpu = process_cpu(server.pid) - cpu_before[0]
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        client_cpu = (
+            usage.ru_utime + usage.ru_stime - cpu_before[1].ru_utime - cpu_before[1].ru_stime
+        )
     finally:
         stop_process(server)
         stop_process(site_server)
@@ -787,6 +887,10 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
         "server_errors": server_errors(logs / "serve.log"),
         "newsdesk_code": source_state(),
         "load_average_at_start": load_start,
+        "load_average_at_end": load_end,
+        "cpu_s": {"server": round(server_cpu, 1), "readers_client": round(client_cpu, 1)},
+        "generated": opts.generated,
+        "worker": opts.worker,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     print_report(figures)

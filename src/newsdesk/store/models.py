@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -67,6 +68,10 @@ class Feed(Base):
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))
+    # The outlet its articles show (newsdesk.sources.outlet), and where that name came from:
+    # "site" (og:site_name of its pages), "feed" (its title / site link), "admin" (set by hand).
+    outlet_name: Mapped[str | None] = mapped_column(String(256))
+    outlet_source: Mapped[str | None] = mapped_column(String(16))
 
     links: Mapped[list[FeedArticle]] = relationship(back_populates="feed", cascade="all, delete")
 
@@ -85,7 +90,7 @@ class Article(Base):
     outlet: Mapped[str] = mapped_column(String(256), default="", index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    language: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16), index=True)  # search's filter list
     image_url: Mapped[str | None] = mapped_column(String(2048))
     summary: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text, default="")
@@ -96,7 +101,16 @@ class Article(Base):
 
     links: Mapped[list[FeedArticle]] = relationship(back_populates="article", cascade="all, delete")
 
-    __table_args__ = (Index("ix_articles_sort", "published_at", "id"),)
+    __table_args__ = (
+        Index("ix_articles_sort", "published_at", "id"),
+        # the listings' order (web.queries.sort_key, id): migration 0014
+        Index("ix_articles_seen", func.coalesce(published_at, fetched_at), "id"),
+    )
+
+    @property
+    def teaser_only(self) -> bool:
+        """Its page could not be read (or was not fetched): the text is the feed's teaser."""
+        return bool(self.extraction_error)
 
 
 class FeedArticle(Base):
@@ -132,3 +146,14 @@ class ErrorRecord(Base):
     stage: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Lease(Base):
+    """A worker's claim on one feed or article until `until` (newsdesk.ingest.leases)."""
+
+    __tablename__ = "leases"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "feed" | "article"
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128), index=True)  # host:pid:nonce
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -168,10 +168,11 @@ def also_published_by(session: Session, article_id: int) -> list[tuple[int, str,
         select(Enrichment.duplicate_of).where(Enrichment.article_id == article_id)
     )
     root = root or article_id
+    # Two indexed look-ups: one OR across the join would scan every article.
+    copies = select(Enrichment.article_id).where(Enrichment.duplicate_of == root)
     rows = session.execute(
         select(Article.id, Article.outlet, Article.url)
-        .outerjoin(Enrichment, Enrichment.article_id == Article.id)
-        .where((Enrichment.duplicate_of == root) | (Article.id == root))
+        .where(Article.id.in_(copies) | (Article.id == root))
         .order_by(Article.id)
     ).all()
     return [(int(r[0]), r[1], r[2]) for r in rows if r[0] != article_id]

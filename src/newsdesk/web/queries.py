@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from markupsafe import Markup
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from newsdesk.sources.page_failures import failure_reason
 from newsdesk.store.models import MAX_ID, Article, ErrorRecord, Feed, FeedArticle
 
 EXCERPT_CHARS = 600
@@ -41,10 +43,6 @@ class Cursor:
             return None
         return cls(when, int(match[2]))
 
-    @classmethod
-    def after(cls, article: Article) -> Cursor:
-        return cls(article.published_at or article.fetched_at, article.id)
-
 
 @dataclass
 class ArticleItem:
@@ -55,16 +53,18 @@ class ArticleItem:
 
 
 @dataclass
-class Page:
-    items: list[ArticleItem]
-    next_cursor: Cursor | None
-
-
-@dataclass
 class FeedHealth:
     feed: Feed
     article_count: int
     failed_pages: int = 0  # of article_count: articles whose page could not be extracted
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # why, most pages first
+
+    @property
+    def failed_percent(self) -> int:
+        """The share of article pages that failed, in whole percent (rounded up from 0)."""
+        if not self.failed_pages or not self.article_count:
+            return 0
+        return max(1, round(100 * self.failed_pages / self.article_count))
 
     @property
     def state(self) -> str:
@@ -92,27 +92,6 @@ class ErrorGroup:
 def _plain(html: str | None) -> str:
     """Feed summaries may be HTML: keep their text only."""
     return Markup(html).striptags() if html else ""
-
-
-def latest(
-    session: Session, *, outlet: str | None = None, before: Cursor | None = None, limit: int = 20
-) -> Page:
-    """Newest first by coalesce(published_at, fetched_at), then id; optionally one outlet."""
-    stmt = select(Article, func.substr(Article.text, 1, EXCERPT_CHARS)).options(
-        defer(Article.text), defer(Article.html)
-    )
-    if outlet is not None:
-        stmt = stmt.where(Article.outlet == outlet)
-    if before is not None:
-        stmt = stmt.where(
-            or_(sort_key < before.when, and_(sort_key == before.when, Article.id < before.id))
-        )
-    stmt = stmt.order_by(sort_key.desc(), Article.id.desc()).limit(limit + 1)
-    rows = session.execute(stmt).all()
-    items = [ArticleItem(article, text or _plain(article.summary)) for article, text in rows]
-    more = len(items) > limit
-    items = items[:limit]
-    return Page(items, Cursor.after(items[-1].article) if more and items else None)
 
 
 def outlets(session: Session) -> list[tuple[str, int]]:
@@ -182,7 +161,27 @@ def feed_health(session: Session) -> list[FeedHealth]:
             Feed.id,
         )
     )
-    return [FeedHealth(feed, n, failed) for feed, n, failed in session.execute(stmt).all()]
+    reasons = page_failure_reasons(session)
+    return [
+        FeedHealth(feed, n, failed, reasons.get(feed.id, []))
+        for feed, n, failed in session.execute(stmt).all()
+    ]
+
+
+def page_failure_reasons(session: Session) -> dict[int, list[tuple[str, int]]]:
+    """Per feed id, why its article pages failed: (reason group, pages), most pages first."""
+    stmt = (
+        select(FeedArticle.feed_id, Article.extraction_error, func.count())
+        .join(Article, Article.id == FeedArticle.article_id)
+        .where(Article.extraction_error.is_not(None))
+        .group_by(FeedArticle.feed_id, Article.extraction_error)
+    )
+    counts: dict[int, Counter[str]] = {}
+    for feed_id, message, n in session.execute(stmt).all():
+        counts.setdefault(feed_id, Counter())[failure_reason(message)] += n
+    return {
+        feed_id: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for feed_id, c in counts.items()
+    }
 
 
 _URL_RE = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
