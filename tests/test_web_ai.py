@@ -224,6 +224,20 @@ def test_story_page_shows_coverage_by_outlet(client: TestClient, site: Site) -> 
     # the syndicated copy is folded into its original
     assert "Also published by" in r.text and "Syndicate Weekly" in r.text
     assert summary and norm(summary[0]) in norm(section(page, "summary").text_content())
+    # which outlet reports what: each summary sentence names the outlets whose articles say it,
+    # linked to those articles, and together they name two outlets or more
+    lines = section(page, "summary").xpath(".//li")
+    assert [norm(li.text_content()).split(" —")[0] for li in lines] == [norm(s) for s in summary]
+    cited = {a.text_content() for li in lines for a in li.xpath(".//a")}
+    assert len(cited) >= 2 and cited <= set(names) | {"Syndicate Weekly"}, cited
+    for li in lines:
+        sentence = norm(li.text_content()).split(" —")[0]
+        for link in li.xpath(".//a"):
+            article_id = int(link.get("href").rsplit("/", 1)[1])
+            with session_scope(site.engine) as session:
+                enrichment = session.get(Enrichment, article_id)
+                assert enrichment is not None and enrichment.summary
+                assert sentence in [norm(s) for s in enrichment.summary]
     tags = section(page, "hashtags").xpath(".//a")
     assert tags and all(a.get("href").startswith("/tags/") for a in tags)
     assert page.xpath(f'//form[@action="/stories/{story_id}/ask"]')

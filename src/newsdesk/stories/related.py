@@ -4,8 +4,10 @@
 
 First the same story as told by other outlets (one article per outlet before a second from the
 same outlet, closest first; never the article's own outlet), then articles about related
-stories: nearest neighbours by vector within WINDOW of the article, at most one per story, new
-outlets first, only between articles in languages the vectors cover (nlp.embed.LANGUAGES). Never the article itself
+stories: nearest neighbours by vector, at most one per story; those within WINDOW of the article
+first (new outlets first), then background coverage from further apart (as the reference page
+lists June coverage under an April article); only between articles in languages the vectors
+cover (nlp.embed.LANGUAGES). Never the article itself
 nor a copy of it (wire copies and reprints are "also published by", see stories.dedup), and never
 two copies of the same text.
 """
@@ -191,7 +193,7 @@ def _related(
     taken_roots = set(exclude) | taken_ids
     stories_used = {story_id} if story_id is not None else set()
     outlets_used = {item.outlet for item in out} | {my_outlet}
-    picked: list[tuple[bool, float, RelatedItem]] = []
+    picked: list[tuple[bool, bool, float, RelatedItem]] = []
     for hit_id, sim in hits:
         if hit_id not in info:
             continue
@@ -202,14 +204,13 @@ def _related(
         if r[6] is not None and r[6] in stories_used:
             continue
         when = _aware(r[8])
-        if me_seen is not None and when is not None and abs(when - me_seen) > WINDOW:
-            continue
+        earlier = me_seen is not None and when is not None and abs(when - me_seen) > WINDOW
         taken_roots.add(hit_root)
         if r[6] is not None:
             stories_used.add(r[6])
         item = RelatedItem(r[0], r[1], r[2], r[3], _snippet(r[4]), _aware(r[5]), r[6], False, sim)
-        picked.append((r[1] in outlets_used, -sim, item))
+        picked.append((earlier, r[1] in outlets_used, -sim, item))
         outlets_used.add(r[1])
-    picked.sort(key=lambda p: (p[0], p[1]))
-    out.extend(p[2] for p in picked[: k - len(out)])
+    picked.sort(key=lambda p: p[:3])
+    out.extend(p[3] for p in picked[: k - len(out)])
     return out

@@ -33,12 +33,14 @@ from urllib.parse import quote
 from sqlalchemy import ColumnElement, Date, and_, cast, exists, func, select
 from sqlalchemy.orm import Session, aliased, defer
 
+from newsdesk.nlp.figures import Claim, ClaimGroup, comparable, group_claims
 from newsdesk.nlp.keyphrases import hashtag_slug
 from newsdesk.store.models import MAX_ID, Article
 from newsdesk.store.models_ai import (
     ArticleTag,
     DescriptionRow,
     Enrichment,
+    FigureRow,
     QuoteRow,
     Story,
     Tag,
@@ -397,6 +399,7 @@ class CoverageItem:
     when: datetime | None
     snippet: str = ""
     copies: list[tuple[int, str]] = field(default_factory=list)  # (article id, outlet)
+    image_url: str | None = None  # the article's picture, as its feed or page gave it
 
 
 @dataclass
@@ -441,12 +444,29 @@ class TimelineDay:
 
 
 @dataclass
+class SummaryLine:
+    """A sentence of a story's summary and the outlets whose articles say it: (article id,
+    outlet), earliest first."""
+
+    text: str
+    sources: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
 class StoryPage:
     story: StoryCard
     outlets: list[OutletCoverage]
     hashtags: list[TagLink]
     shown: int  # articles listed (copies folded into their originals)
     timeline: list[TimelineDay] = field(default_factory=list)  # newest day first; [] if one day
+    figures: list[ClaimGroup] = field(default_factory=list)  # the same figure across outlets
+    summary: list[SummaryLine] = field(default_factory=list)  # the story's summary, attributed
+
+    @property
+    def image_url(self) -> str | None:
+        """The story's picture: the first of its articles (earliest outlet first) with one."""
+        items = (item for group in self.outlets for item in group.items)
+        return next((item.image_url for item in items if item.image_url), None)
 
     @property
     def outlet_total(self) -> int:
@@ -669,6 +689,7 @@ def story_page(session: Session, story_id: int, limit: int = 300) -> StoryPage |
             Article.title,
             _seen_at(),
             Enrichment.duplicate_of,
+            Article.image_url,
         )
         .join(Enrichment, Enrichment.article_id == Article.id)
         .where(Enrichment.story_id == story_id)
@@ -677,17 +698,21 @@ def story_page(session: Session, story_id: int, limit: int = 300) -> StoryPage |
     ).all()
     items: dict[int, CoverageItem] = {}
     copies: list[tuple[int, int, str]] = []
-    for article_id, outlet, title, when, dup_of in rows:
+    for article_id, outlet, title, when, dup_of, image_url in rows:
         if dup_of is not None and dup_of != article_id:
             copies.append((dup_of, article_id, outlet or ""))
             continue
-        items[article_id] = CoverageItem(article_id, outlet or "", title or "", _aware(when))
+        items[article_id] = CoverageItem(
+            article_id, outlet or "", title or "", _aware(when), image_url=image_url
+        )
     for original, article_id, outlet in copies:
         if original in items:
             items[original].copies.append((article_id, outlet))
         else:  # the original is in another story (or gone): list the copy itself
             row = next(r for r in rows if r[0] == article_id)
-            items[article_id] = CoverageItem(article_id, outlet, row[2] or "", _aware(row[3]))
+            items[article_id] = CoverageItem(
+                article_id, outlet, row[2] or "", _aware(row[3]), image_url=row[5]
+            )
     if not items:
         return None
     groups: OrderedDict[str, list[CoverageItem]] = OrderedDict()
@@ -699,7 +724,79 @@ def story_page(session: Session, story_id: int, limit: int = 300) -> StoryPage |
         hashtags=story_hashtags(session, story_id),
         shown=len(items),
         timeline=story_timeline(session, list(items.values())),
+        figures=story_figures(session, story_id),
+        summary=summary_sources(session, story_id, card.summary),
     )
+
+
+def summary_sources(session: Session, story_id: int, sentences: list[str]) -> list[SummaryLine]:
+    """Which outlet reports what: each summary sentence with the articles of the story whose
+    own summary holds it (the story's summary is picked from those, nlp.summarize), one per
+    outlet, earliest first."""
+    if not sentences:
+        return []
+    rows = session.execute(
+        select(Article.id, Article.outlet, Enrichment.summary)
+        .join(Enrichment, Enrichment.article_id == Article.id)
+        .where(Enrichment.story_id == story_id, Enrichment.summary.is_not(None))
+        .order_by(Enrichment.seen_at, Article.id)
+        .limit(300)
+    ).all()
+    said: dict[str, list[tuple[int, str]]] = {}
+    for article_id, outlet, summary in rows:
+        for sentence in summary if isinstance(summary, list) else []:
+            said.setdefault(" ".join(str(sentence).split()).lower(), []).append(
+                (article_id, outlet or "")
+            )
+    lines = []
+    for text in sentences:
+        sources: list[tuple[int, str]] = []
+        for article_id, outlet in said.get(" ".join(text.split()).lower(), []):
+            if outlet not in {o for _, o in sources}:
+                sources.append((article_id, outlet))
+        lines.append(SummaryLine(text, sources))
+    return lines
+
+
+def article_figures(session: Session, article_id: int) -> list[FigureRow]:
+    """The figure claims stored for one article, in text order."""
+    return list(
+        session.scalars(
+            select(FigureRow).where(FigureRow.article_id == article_id).order_by(FigureRow.position)
+        )
+    )
+
+
+def story_figures(session: Session, story_id: int) -> list[ClaimGroup]:
+    """Figures about the same thing across the story's articles (nlp.figures.group_claims)."""
+    rows = session.execute(
+        select(FigureRow, Article.outlet, _seen_at())
+        .join(Enrichment, Enrichment.article_id == FigureRow.article_id)
+        .join(Article, Article.id == FigureRow.article_id)
+        .where(Enrichment.story_id == story_id)
+        .order_by(FigureRow.article_id, FigureRow.position)
+        .limit(2000)
+    ).all()
+    claims = [
+        (
+            f.what_key or "",
+            Claim(
+                f.article_id,
+                outlet or "",
+                _aware(when),
+                f.text,
+                f.value,
+                f.low,
+                f.high,
+                f.what,
+                f.source,
+                f.sentence,
+            ),
+        )
+        for f, outlet, when in rows
+        if comparable(f.what_key, f.when)
+    ]
+    return group_claims(claims)
 
 
 def article_story(session: Session, article_id: int) -> StoryCard | None:
@@ -717,8 +814,12 @@ def story_condition(story_id: int) -> ColumnElement[bool]:
     return exists().where(Enrichment.article_id == Article.id, Enrichment.story_id == story_id)
 
 
-def tag_condition(tag_id: int) -> ColumnElement[bool]:
-    """A condition on Article: it has the tag (as a hashtag or a name it mentions)."""
+def tag_condition(tag_id: int, few: bool = False) -> ColumnElement[bool]:
+    """A condition on Article: it has the tag (as a hashtag or a name it mentions). `few`: the
+    tag has few articles, so the database reads them from the tag's rows (an IN list) rather
+    than testing article after article (web.reading.FEW_TAG_ARTICLES)."""
+    if few:
+        return Article.id.in_(select(ArticleTag.article_id).where(ArticleTag.tag_id == tag_id))
     return exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag_id == tag_id)
 
 
@@ -768,6 +869,7 @@ class Explainer:
     stories: list[StoryMention]  # newest first
     related: list[TagLink]  # co-occurring tags, most shared articles first
     died: DeathReport | None = None  # a person the coverage reports dead: "Who was X?"
+    profile: ProfileView | None = None  # role, dated facts, successors, where (entities)
 
     def question(self, tag: TagLink) -> str:
         """The page's heading: "Who was X?" for a person the coverage reports dead."""
@@ -785,7 +887,7 @@ class DeathReport:
 DEATH_SAMPLE = 30  # a person's newest articles searched for a report of their death
 
 
-def _death_report(session: Session, tag: TagLink) -> DeathReport | None:
+def death_report_of(session: Session, tag: TagLink) -> DeathReport | None:
     """The newest article sentence reporting this person's death (full name or last name)."""
     from newsdesk.nlp.deaths import death_report
 
@@ -807,6 +909,114 @@ def _death_report(session: Session, tag: TagLink) -> DeathReport | None:
             if source is not None:
                 return DeathReport(sentence, source)
     return None
+
+
+@dataclass
+class ProfileFact:
+    """One fact of a profile: a whole sentence of the coverage, cited."""
+
+    kind: str  # role | event | predecessor | successor | where | happened
+    sentence: str
+    source: Source
+    when: str | None  # "2019", "12 June 2025": written in the sentence, or the article's date
+    dated: bool  # the date is written in the sentence
+    detail: str | None  # the role, the other person, the wider place
+    link: TagLink | None = None  # the other person's / the wider place's tag, when known
+
+
+@dataclass
+class ProfileView:
+    roles: list[ProfileFact]
+    predecessors: list[ProfileFact]
+    successors: list[ProfileFact]
+    events: list[ProfileFact]  # dated ones oldest first, then the undated
+    where: list[ProfileFact]
+    happened: list[ProfileFact]  # newest first
+
+    def facts(self) -> list[ProfileFact]:
+        return [
+            *self.roles,
+            *self.predecessors,
+            *self.successors,
+            *self.events,
+            *self.where,
+            *self.happened,
+        ]
+
+
+PROFILE_SAMPLE = 40  # an entity's newest articles its profile is built from
+
+
+def entity_profile(session: Session, tag: TagLink) -> ProfileView | None:
+    """A short profile of a person, organisation or place from its newest coverage
+    (newsdesk.nlp.profiles): each fact a whole sentence with its article; None if none."""
+    from newsdesk.nlp.profiles import Coverage, profile_of
+
+    if tag.kind not in ENTITY_KINDS or not tag.id:
+        return None
+    rows = session.execute(
+        select(Article.id, Article.text, func.coalesce(Article.published_at, Article.fetched_at))
+        .join(ArticleTag, ArticleTag.article_id == Article.id)
+        .where(ArticleTag.tag_id == tag.id)
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(PROFILE_SAMPLE)
+    ).all()
+    if not rows:
+        return None
+    ids = [r[0] for r in rows]
+    coverage = [Coverage(i, text or "", when.date() if when else None) for i, text, when in rows]
+    descriptions = session.execute(
+        select(DescriptionRow.phrase, DescriptionRow.article_id)
+        .where(DescriptionRow.tag_id == tag.id, DescriptionRow.article_id.in_(ids))
+        .order_by(DescriptionRow.article_id.desc(), DescriptionRow.id)
+    ).all()
+    others = session.execute(
+        select(Tag.id, Tag.slug, Tag.label, Tag.kind, Tag.article_count)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .where(ArticleTag.article_id.in_(ids), Tag.kind.in_(("person", "place")))
+        .distinct()
+    ).all()
+    places = {label: count or 0 for _, _, label, kind, count in others if kind == "place"}
+    people = [label for _, _, label, kind, _ in others if kind == "person" and label != tag.label]
+    links = {
+        label: TagLink(slug, label, kind, count or 0, i) for i, slug, label, kind, count in others
+    }
+    built = profile_of(
+        tag.label,
+        tag.kind,
+        coverage,
+        descriptions=[(p, a) for p, a in descriptions],
+        places={**places, tag.label: tag.count},
+        people=people,
+    )
+    if not built:
+        return None
+    sources = _sources(session, {f.article_id for f in built.facts()})
+
+    def view(facts: list[Any]) -> list[ProfileFact]:
+        out = []
+        for f in facts:
+            if f.article_id in sources:
+                link = None
+                if f.detail and f.kind in ("predecessor", "successor", "where"):
+                    link = links.get(f.detail) or next(
+                        (t for label, t in links.items() if f.detail.endswith(" " + label)), None
+                    )
+                out.append(
+                    ProfileFact(
+                        f.kind, f.sentence, sources[f.article_id], f.when, f.dated, f.detail, link
+                    )
+                )
+        return out
+
+    return ProfileView(
+        roles=view(built.roles),
+        predecessors=view(built.predecessors),
+        successors=view(built.successors),
+        events=view(built.events),
+        where=view(built.where),
+        happened=view(built.happened),
+    )
 
 
 def _sources(
@@ -916,7 +1126,8 @@ def explainer(session: Session, tag: TagLink, limit: int = 12) -> Explainer:
         quotes=list(said.values())[:limit],
         stories=stories,
         related=related,
-        died=_death_report(session, tag),
+        died=death_report_of(session, tag),
+        profile=entity_profile(session, tag),
     )
 
 

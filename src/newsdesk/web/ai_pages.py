@@ -102,7 +102,7 @@ def tag_page(
         after = reading.Position.decode(before)
         if after is None:
             raise HTTPException(400, "That page link is not valid.")
-    listing = reading.Listing(source="tag", tag_id=tag.id)
+    listing = reading.Listing(source="tag", tag_id=tag.id, by_story=True)
     page = reading.list_entries(session, listing, after, TAG_PAGE_SIZE)
     explained = views.explainer(session, tag) if after is None else None
     viewer = current_user(request)

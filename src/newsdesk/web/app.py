@@ -12,6 +12,7 @@ import ipaddress
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,7 +37,9 @@ from newsdesk.web import (
     atom,
     atom_ai,
     comments,
+    fever,
     greader,
+    images,
     me_pages,
     moderation,
 )
@@ -47,7 +50,8 @@ from newsdesk.web.csrf import CsrfMiddleware, csrf_field, csrf_token
 from newsdesk.web.pages import router
 from newsdesk.web.request import engine_of, render
 from newsdesk.web.sessions import Auth
-from newsdesk.web.templating import make_env
+from newsdesk.web.source_pages import router as sources_router
+from newsdesk.web.templating import make_env, static_version
 
 if TYPE_CHECKING:
     import uvicorn
@@ -60,7 +64,7 @@ MESSAGE_CHARS = 1000
 
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": (
-        "default-src 'self'; img-src * data:; style-src 'self'; script-src 'self'; "
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -72,10 +76,12 @@ SECURITY_HEADERS: dict[str, str] = {
 # than the bytes saved (an error page or a small JSON answer).
 GZIP_MINIMUM_SIZE = 1024
 
-# The templates link static files as /static/NAME?v=<newsdesk version>: the URL changes with
-# each release, not with each edit of the file, so a moderate max-age (a day) rather than a
-# year's `immutable`; StaticFiles' ETag and Last-Modified then revalidate with a 304.
+# The templates link static files as /static/NAME?v=<hash of the file> (templating.static_url):
+# a URL with the file's current hash changes whenever the file does, so browsers keep it a
+# year without asking again. Any other URL of a static file (no or an old v) gets a day, then
+# revalidates with StaticFiles' ETag and Last-Modified (a 304).
 STATIC_CACHE_CONTROL = "public, max-age=86400"
+STATIC_VERSIONED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 ERROR_TITLES = {
     400: "Bad request",
@@ -111,9 +117,14 @@ class SecurityHeaders:
 class CachedStaticFiles(StaticFiles):
     """StaticFiles whose files (and 304s) say how long browsers may keep them."""
 
-    def file_response(self, *args: Any, **kwargs: Any) -> Response:
-        response = super().file_response(*args, **kwargs)
-        response.headers.setdefault("Cache-Control", STATIC_CACHE_CONTROL)
+    def file_response(
+        self, full_path: Any, stat_result: Any, scope: Scope, status_code: int = 200
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        version = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [""])[0]
+        current = static_version(Path(full_path).name) if version else ""
+        cache = STATIC_VERSIONED_CACHE_CONTROL if current and version == current else None
+        response.headers.setdefault("Cache-Control", cache or STATIC_CACHE_CONTROL)
         return response
 
 
@@ -289,6 +300,7 @@ def _install_my_pages_and_apis(app: FastAPI) -> None:
     - /me/...: My feed, Starred, subscriptions and follows, API tokens (HTML, forms + CSRF);
     - /feeds/...atom: Atom feeds out;
     - /accounts/ClientLogin and /reader/api/0/...: the Google Reader API;
+    - /api/fever.php: the Fever API;
     - /api/v1/...: the JSON API (schema at /openapi.json).
 
     Call after _install_accounts_and_comments(app) (it sets up sessions, CSRF, the secret
@@ -298,9 +310,10 @@ def _install_my_pages_and_apis(app: FastAPI) -> None:
     app.include_router(atom_ai.router)
     app.include_router(greader.router)
     app.include_router(greader.router, prefix=greader.FRESHRSS_PREFIX)
+    app.include_router(fever.router)
     exempt = tuple(getattr(app.state, "csrf_exempt_paths", ()))
-    # Google Reader clients authenticate by header or T field, never by cookie
-    app.state.csrf_exempt_paths = (*exempt, *greader.CSRF_EXEMPT)
+    # Google Reader and Fever clients authenticate by header or form field, never by cookie
+    app.state.csrf_exempt_paths = (*exempt, *greader.CSRF_EXEMPT, *fever.CSRF_EXEMPT)
     api.install(app)
 
 
@@ -320,13 +333,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.base_url = base_url(settings)
     app.state.engine = engine if engine is not None else connect(settings.db_url)
     app.state.templates = Jinja2Templates(env=make_env())
+    app.state.templates.env.globals["site_base"] = app.state.base_url  # absolute links
     app.include_router(router)
+    app.include_router(sources_router)  # the Sources page and its admin forms
     app.include_router(ai_router)  # stories, hashtags, explainers, asking
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)
     _install_accounts_and_comments(app)  # sessions + CSRF middleware
+    images.install(app)  # /img/: outlets' pictures through the proxy (after the secret key)
     _install_my_pages_and_apis(app)  # my feed, tokens, Atom, Google Reader API, /api/v1
     # Inside HeadAsGet: a HEAD is compressed like its GET (same Content-Encoding, Content-Length
     # and Vary), and only then is the body dropped.

@@ -26,6 +26,7 @@ STORY_ARTICLES = 100
 _OFFSET = re.compile(r"o\.(\d{1,4})")
 Slug = Annotated[str, Path(min_length=1, max_length=255, examples=["Brexit"])]
 StoryId = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]
+ArticleId = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]
 
 
 def _offset(cursor: str | None) -> int:
@@ -103,7 +104,34 @@ def _tag_detail(
             items=[common.article(request, e, viewer is not None) for e in page.items],
             next_cursor=page.next.encode() if page.next else None,
         )
-    return schemas.TagDetail(**tag.model_dump(), articles=articles)
+        died, profile = _explained(request, session, found) if cursor is None else (None, None)
+    return schemas.TagDetail(**tag.model_dump(), articles=articles, died=died, profile=profile)
+
+
+def _explained(
+    request: Request, session: Session, tag: views.TagLink
+) -> tuple[str | None, list[schemas.ProfileFact] | None]:
+    """An entity's death report and profile, as its explainer page shows them."""
+    if not tag.is_entity:
+        return None, None
+    died = views.death_report_of(session, tag)
+    profile = views.entity_profile(session, tag)
+    facts = [
+        schemas.ProfileFact(
+            kind=f.kind,
+            sentence=f.sentence,
+            when=f.when,
+            dated=f.dated,
+            detail=f.detail,
+            detail_link=common.site_url(request, f.link.url) if f.link else None,
+            article_id=f.source.article_id,
+            outlet=f.source.outlet,
+            title=f.source.title,
+            link=common.site_url(request, f"/articles/{f.source.article_id}"),
+        )
+        for f in (profile.facts() if profile else [])
+    ]
+    return (died.sentence if died else None), (facts if profile else None)
 
 
 @router.get("/hashtags", response_model=schemas.TagPage, responses=responses(400, 401, 422))
@@ -152,7 +180,8 @@ def get_entity(
     cursor: common.CursorParam = None,
     limit: common.LimitParam = 20,
 ) -> schemas.TagDetail:
-    """An entity and its articles, newest first."""
+    """An entity, its articles newest first, and (on the first page) the profile its explainer
+    page shows: each fact a cited sentence of the coverage."""
     return _tag_detail(request, viewer, "entity", slug, cursor, limit)
 
 
@@ -203,4 +232,33 @@ def get_story(request: Request, viewer: OptionalViewer, story_id: StoryId) -> sc
         page = reading.list_entries(session, listing, None, STORY_ARTICLES)
         story = _story(request, card)
         articles = [common.article(request, e, viewer is not None) for e in page.items]
-    return schemas.StoryDetail(**story.model_dump(), articles=articles)
+        figures = [
+            schemas.FigureGroup(
+                key=g.key,
+                what=g.what,
+                disagree=g.disagree,
+                claims=[
+                    schemas.FigureClaim.model_validate(c, from_attributes=True) for c in g.claims
+                ],
+            )
+            for g in views.story_figures(session, card.id)
+        ]
+    return schemas.StoryDetail(**story.model_dump(), articles=articles, figures=figures)
+
+
+@router.get(
+    "/articles/{article_id}/figures",
+    response_model=schemas.FigureList,
+    responses=responses(401, 404, 422),
+)
+def get_article_figures(
+    request: Request, viewer: OptionalViewer, article_id: ArticleId
+) -> schemas.FigureList:
+    """The figure claims of an article, with what they count and who vouches for them."""
+    with session_scope(engine_of(request)) as session:
+        if queries.article(session, article_id) is None:
+            raise ApiError(404, message="There is no article with that number.")
+        rows = views.article_figures(session, article_id)
+        return schemas.FigureList(
+            items=[schemas.Figure.model_validate(f, from_attributes=True) for f in rows]
+        )

@@ -95,9 +95,37 @@ def article(request: Request, entry: ListedArticle, signed_in: bool) -> schemas.
         fetched_at=a.fetched_at,
         language=a.language,
         image_url=a.image_url,
+        thumbnail_url=thumbnail_url(request, a.image_url),
         excerpt=" ".join(entry.excerpt.split())[:600],
+        teaser_only=a.teaser_only,
         read=entry.read if signed_in else None,
         starred=entry.starred if signed_in else None,
+        story=story_group(request, entry) if entry.story_id else None,
+    )
+
+
+def thumbnail_url(request: Request, image_url: str | None) -> str | None:
+    """``image_url`` through the image proxy (newsdesk.web.images), as an absolute URL."""
+    proxy = getattr(request.app.state, "images", None)
+    path = proxy.path(image_url) if proxy is not None else ""
+    return site_url(request, path) if path else None
+
+
+def story_group(request: Request, entry: ListedArticle) -> schemas.StoryGroup:
+    """The story a grouped listing's entry stands for, with its other outlets."""
+    return schemas.StoryGroup(
+        id=entry.story_id or 0,
+        link=site_url(request, f"/stories/{entry.story_id}"),
+        article_count=entry.story_articles,
+        other_outlets=[
+            schemas.OtherOutlet(
+                outlet=o.outlet,
+                article_id=o.article_id,
+                link=site_url(request, f"/articles/{o.article_id}"),
+                article_count=o.articles,
+            )
+            for o in entry.others
+        ],
     )
 
 

@@ -26,6 +26,22 @@ class FeedRef(BaseModel):
     url: str
 
 
+class OtherOutlet(BaseModel):
+    outlet: str
+    article_id: int = Field(description="Its newest article in the story")
+    link: str = Field(description="That article on this site (absolute URL)")
+    article_count: int = Field(description="How many of the story's articles it has")
+
+
+class StoryGroup(BaseModel):
+    id: int
+    link: str = Field(description="The story's page on this site (absolute URL)")
+    article_count: int
+    other_outlets: list[OtherOutlet] = Field(
+        description="The story's other outlets, most articles first"
+    )
+
+
 class Article(BaseModel):
     id: int
     title: str
@@ -37,9 +53,18 @@ class Article(BaseModel):
     fetched_at: datetime
     language: str | None
     image_url: str | None
+    thumbnail_url: str | None = Field(
+        None, description="The picture through this site's image proxy (absolute URL)"
+    )
     excerpt: str = Field(description="Plain text: the start of the article or its feed summary")
+    teaser_only: bool = Field(
+        False, description="The article page could not be read: the text is the feed's teaser"
+    )
     read: bool | None = Field(None, description="Your read mark (null when anonymous)")
     starred: bool | None = Field(None, description="Your star (null when anonymous)")
+    story: StoryGroup | None = Field(
+        None, description="With group=story: the story this entry stands for (null: none)"
+    )
 
 
 class ArticleDetail(Article):
@@ -59,15 +84,31 @@ class ArticlePage(BaseModel):
 
 
 class SearchHit(BaseModel):
-    article: Article
+    article: Article = Field(description="The story's best-matching article (`story`: the rest)")
     snippet: str = Field(description="Plain text around the matches")
     snippet_html: str = Field(description="The snippet, HTML-escaped, matches in <mark>")
+    matched: bool = Field(
+        True, description="Holds the query's words (false: found as close in meaning only)"
+    )
 
 
 class SearchPage(BaseModel):
     query: str
-    items: list[SearchHit]
+    items: list[SearchHit] = Field(description="One per story, best first (or newest: sort=date)")
     next_cursor: str | None
+    exact: bool = Field(
+        True, description="Some article holds every word (false: the items hold some of them)"
+    )
+    tags: list[Tag] = Field(
+        default_factory=list, description="Tags and entities the query names, most articles first"
+    )
+    synonyms: dict[str, list[str]] = Field(
+        default_factory=dict, description="Other names searched for, by the name typed"
+    )
+    nearest: list[SearchHit] = Field(
+        default_factory=list,
+        description="When no article holds the words: the nearest in meaning (items is empty)",
+    )
 
 
 class Outlet(BaseModel):
@@ -296,8 +337,36 @@ class TagPage(BaseModel):
     next_cursor: str | None
 
 
+class ProfileFact(BaseModel):
+    kind: str = Field(
+        description="role, predecessor, successor, event, where or happened: what the sentence tells: a role, who came before or after, a dated event, "
+        "where a place is, or what happened there"
+    )
+    sentence: str = Field(description="One whole sentence of the cited article, as written")
+    when: str | None = Field(
+        description='"2019", "12 June 2025": written in the sentence, or the article\'s date'
+    )
+    dated: bool = Field(description="Whether the date is written in the sentence")
+    detail: str | None = Field(
+        description='The role, the other person, or the wider place ("in Syria")'
+    )
+    detail_link: str | None = Field(description="The other person's or place's page, if known")
+    article_id: int
+    outlet: str
+    title: str
+    link: str = Field(description="The cited article's page")
+
+
 class TagDetail(Tag):
     articles: ArticlePage
+    died: str | None = Field(
+        None, description="For a person: the sentence reporting their death, if any"
+    )
+    profile: list[ProfileFact] | None = Field(
+        None,
+        description="For an entity: a short profile from the coverage, each fact a cited "
+        "sentence (roles, predecessors, successors, dated events, where, what happened there)",
+    )
 
 
 class Story(BaseModel):
@@ -316,5 +385,47 @@ class StoryPage(BaseModel):
     next_cursor: str | None
 
 
+class Figure(BaseModel):
+    """A figure claim of an article (newsdesk.nlp.figures)."""
+
+    text: str = Field(description='As written, with its qualifier: "more than 500"')
+    value: float
+    low: float | None = Field(description='A lower bound ("more than", "at least", a range)')
+    high: float | None = Field(description='An upper bound ("up to", "nearly", a range)')
+    unit: str | None = Field(description='"percent", "km", "dollars", "magnitude"; null: a count')
+    what: str | None = Field(description='What is counted: "air attacks on targets in Syria"')
+    when: str | None = Field(description="The date or time span of its sentence, as written")
+    source: str | None = Field(description="Who vouches for it; null: the outlet itself")
+    sentence: str
+
+
+class FigureList(BaseModel):
+    items: list[Figure] = Field(description="In text order")
+
+
+class FigureClaim(BaseModel):
+    article_id: int
+    outlet: str
+    seen: datetime | None
+    text: str
+    value: float
+    low: float | None
+    high: float | None
+    what: str | None
+    source: str | None
+    sentence: str
+    latest: bool = Field(description="The newest claim of its group")
+
+
+class FigureGroup(BaseModel):
+    """The same figure (one counted thing) across a story's articles, oldest first."""
+
+    key: str = Field(description='What is counted, for matching: "people:killed", "magnitude"')
+    what: str
+    disagree: bool = Field(description="Two claims whose values cannot both hold")
+    claims: list[FigureClaim]
+
+
 class StoryDetail(Story):
     articles: list[Article] = Field(description="Newest first (at most 100)")
+    figures: list[FigureGroup] = Field(description="The same figures across outlets")
