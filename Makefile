@@ -72,6 +72,7 @@ test-pg: $(STAMP)
 	bash scripts/test-pg.sh
 
 # Opt-in: the embedding tests on an emulated AMD EPYC (AVX2 without AVX-512/VNNI, the CPUs whose
-# int8 kernels differ) under qemu-user, for a check on an Intel machine. About half an hour.
+# int8 kernels differ) under qemu-user, for a check on an Intel machine. Slow: 96 minutes here
+# beside other jobs.
 test-emulated-cpu: $(STAMP)
 	bash scripts/emulated-cpu-test.sh

@@ -8,7 +8,7 @@
 # Intel machine, then embeds the same articles natively and emulated: the vectors must be
 # identical (this machine needs AVX2 too; without it ONNX Runtime's float kernels differ).
 # Installs Debian's qemu-user when missing (QEMU >= 7.2 for AVX2; Debian bookworm has 7.2).
-# Emulation is slow: about half an hour on 2 cores. Extra arguments go to pytest.
+# Emulation is slow: 96 minutes on 2 cores shared with other jobs. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
