@@ -122,9 +122,14 @@ def worker_env(settings: Settings, data_dir: Path, lease: float = 300.0) -> dict
     }
 
 
+START = b"--- newsdesk worker starting\n"  # written to the log before each start
+
+
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """`newsdesk worker` in a process group of its own (with its extraction processes)."""
     with log.open("ab") as out:
+        out.write(START)
+        out.flush()
         return subprocess.Popen(
             [sys.executable, "-m", "newsdesk.cli", "worker", "--tick", "0.5"],
             env=env,
@@ -134,8 +139,17 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def stop_worker(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> int:
-    """SIGTERM, as systemd stops it; returns the exit code."""
+def stop_worker(
+    proc: subprocess.Popen[bytes], log: Path | None = None, timeout: float = 60.0
+) -> int:
+    """SIGTERM, as systemd stops it; returns the exit code. With `log`, first waits (up to 30 s)
+    until the worker has said it runs: before its first line Python may still be starting, and
+    a SIGTERM there ends it as any process (-15), before newsdesk can handle it."""
+    deadline = time.monotonic() + 30
+    while log is not None and proc.poll() is None and time.monotonic() < deadline:
+        if b"newsdesk worker on" in log.read_bytes().rsplit(START, 1)[-1]:
+            break
+        time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
     try:
         return proc.wait(timeout)
@@ -222,7 +236,7 @@ def test_two_workers_on_one_sqlite_file_fetch_each_feed_and_page_once(
             time.sleep(0.3)
         assert fetched == len(feeds)
     finally:
-        codes = [stop_worker(p) for p in procs]
+        codes = [stop_worker(p, tmp_path / f"worker{i}.log") for i, p in enumerate(procs)]
     assert codes == [0, 0]
     logs = [(tmp_path / f"worker{i}.log").read_text() for i in range(2)]
     requests = page_requests(http_server)

@@ -191,7 +191,7 @@ def test_killed_workers_leave_what_a_clean_run_leaves(
                 done, where = progress(shared_url, len(pages))
             assert done, f"not done: {where}; {history}"
         finally:
-            codes = [stop_worker(p) for p in procs]
+            codes = [stop_worker(p, log) for p, log in zip(procs, logs, strict=True)]
         assert codes == [0, 0], [log.read_text()[-3000:] for log in logs]
         print("\n".join(history))
         got = snapshot(shared_url)

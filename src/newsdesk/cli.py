@@ -356,6 +356,11 @@ def worker_command(
     import logging
     import signal
 
+    # A SIGTERM while the worker starts (imports, migrations) stops it cleanly too.
+    early: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _frame: early.append(signum))
+
     from newsdesk.ingest import refresh_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -367,6 +372,8 @@ def worker_command(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        if early:
+            stop.set()
         await refresh_forever(engine, settings, tick=tick, stop=stop, caller_computes=True)
 
     console.print(f"newsdesk worker on {engine.url.render_as_string(hide_password=True)}")
