@@ -142,3 +142,47 @@ def test_thumbnails_load_and_fit(browser: Browser, site: Site, width: int, label
         tab.close()
     assert not tab.blocked, f"the page tried to reach the network: {tab.blocked}"
     assert not tab.errors + tab.page_errors, tab.errors + tab.page_errors
+
+
+@pytest.fixture(scope="module")
+def unreachable_pictures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same pages, every picture at an address the outlet answers 404 for."""
+    outlet_server = LoopbackServer()
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("images-unreachable"),
+        secret_key="test",
+        allowed_networks=("127.0.0.0/8",),
+        timeout=5.0,
+    )
+    engine = connect(settings.db_url)
+    populate(engine, shared_data("bbc-news"))
+    base = outlet_server.route("/present.png", png(16, 10, (0, 0, 0)), content_type="image/png")
+    with session_scope(engine) as s:
+        for number, article in enumerate(s.scalars(select(Article)).all()):
+            article.image_url = base.replace("/present.png", f"/gone/{number}.png")
+    try:
+        with BackgroundServer(create_app(settings, engine)) as server:
+            yield server.url
+    finally:
+        outlet_server.close()
+        engine.dispose()
+
+
+def test_pictures_that_cannot_be_loaded_leave_no_empty_box(
+    browser: Browser, unreachable_pictures: str
+) -> None:
+    """Offline, or when the proxy refuses a picture, the list shows no grey boxes."""
+    tab = LoopbackTab(browser, width=1280, height=900)
+    try:
+        tab.page.goto(unreachable_pictures + "/")
+        images = loaded_thumbnails(tab.page)
+        assert images and all(i["src"].startswith("/img/") for i in images)
+        assert all(i["natural"] == 0 for i in images)  # none could be loaded
+        shown = tab.page.eval_on_selector_all(
+            "img.thumb", "imgs => imgs.filter(img => img.offsetParent !== null).length"
+        )
+        assert shown == 0, f"{shown} empty picture boxes shown"
+    finally:
+        tab.close()
+    assert not tab.blocked, f"the page tried to reach the network: {tab.blocked}"
+    assert not tab.page_errors, tab.page_errors  # the script itself ran without errors

@@ -475,8 +475,9 @@ def test_xss_vectors_render_inert(app: FastAPI, users: dict[str, int], article_i
     assert len(bodies) == len(XSS_VECTORS)
     for body in bodies:
         assert_inert(body)
-    # the whole page: only our own script, no inline handlers, no script URLs anywhere
-    assert [s.get("src") for s in doc.iter("script")] == [static_url("comments.js")]
+    # the whole page: only our own scripts, no inline handlers, no script URLs anywhere
+    scripts = [s.get("src") for s in doc.iter("script")]
+    assert scripts == [static_url("images.js"), static_url("comments.js")]
     for el in doc.body.iter():
         if isinstance(el.tag, str):
             assert not any(a.lower().startswith("on") for a in el.attrib), el.attrib
