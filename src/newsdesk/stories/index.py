@@ -249,24 +249,32 @@ def sync_with_db(index: VectorIndex, engine: Engine, batch: int = 5000) -> tuple
     missing = sorted(db_ids - have)
     stale = have - db_ids
     index.remove(stale)
-    for start in range(0, len(missing), batch):
-        chunk = missing[start : start + batch]
+    _add_stored(index, engine, missing, batch)
+    index.synced_at = started
+    return len(missing), len(stale)
+
+
+def _add_stored(index: VectorIndex, engine: Engine, ids: list[int], batch: int = 5000) -> int:
+    """Add the stored vectors of these articles to the index, `batch` at a time; how many."""
+    added = 0
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
         with session_scope(engine) as session:
             rows = session.execute(
                 select(Enrichment.article_id, Enrichment.embedding).where(
                     Enrichment.article_id.in_(chunk)
                 )
             ).all()
-        ids, vecs = [], []
+        found, vecs = [], []
         for article_id, blob in rows:
             vec = from_blob(blob)
             if vec is not None:
-                ids.append(int(article_id))
+                found.append(int(article_id))
                 vecs.append(vec)
-        if ids:
-            index.add(ids, np.vstack(vecs))
-    index.synced_at = started
-    return len(missing), len(stale)
+        if found:
+            index.add(found, np.vstack(vecs))
+            added += len(found)
+    return added
 
 
 def catch_up(index: VectorIndex, engine: Engine) -> int:
@@ -283,24 +291,10 @@ def catch_up(index: VectorIndex, engine: Engine) -> int:
                 Enrichment.embedding.is_not(None),
             )
         ).all()
-        have = index.ids()
-        missing = sorted({int(r[0]) for r in rows} - have)
-        ids, vecs = [], []
-        for start in range(0, len(missing), 5000):
-            chunk = missing[start : start + 5000]
-            for article_id, blob in session.execute(
-                select(Enrichment.article_id, Enrichment.embedding).where(
-                    Enrichment.article_id.in_(chunk)
-                )
-            ):
-                vec = from_blob(blob)
-                if vec is not None:
-                    ids.append(int(article_id))
-                    vecs.append(vec)
-    if ids:
-        index.add(ids, np.vstack(vecs))
+    missing = sorted({int(r[0]) for r in rows} - index.ids())
+    added = _add_stored(index, engine, missing)
     index.synced_at = started
-    return len(ids)
+    return added
 
 
 _open: dict[tuple[str, str], VectorIndex] = {}
