@@ -123,6 +123,8 @@ def figure_html(html: str, figures: list[Any]) -> MarkedBody:
     """Sanitized article HTML with each figure's sentence wrapped like figure_body does, when
     the sentence lies inside one text node (found by its words, any spacing between them);
     lxml re-serialises the tree, so text stays escaped. `paragraphs` holds the one fragment."""
+    if not any((fig.sentence or "").split() for fig in figures):
+        return MarkedBody([Markup(html)])  # nothing to mark: no parse on each page view
     import lxml.html
     from lxml import etree
 
