@@ -17,6 +17,7 @@ spaCy runs (with ``threadpoolctl`` when installed; processes scale out instead).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ SENTENCES_KEY = "newsdesk_sentences"  # Doc.user_data: split_sentences(doc.text)
 _lock = threading.Lock()
 _nlp: Language | None = None
 _blas: Any = None  # threadpoolctl.ThreadpoolController, or False when unavailable
+_blas_modules = 0  # len(sys.modules) when _blas was made
 
 
 class ModelUnavailable(RuntimeError):
@@ -102,12 +104,14 @@ def get_nlp() -> Language:
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """Run the block with numpy's BLAS limited to one thread (see the module docstring)."""
-    global _blas
-    if _blas is None:
+    global _blas, _blas_modules
+    # A BLAS loaded after the last look (by a module imported since) must be limited too.
+    if _blas is None or (_blas is not False and _blas_modules != len(sys.modules)):
         try:
             from threadpoolctl import ThreadpoolController
 
             _blas = ThreadpoolController()
+            _blas_modules = len(sys.modules)
         except ImportError:  # pragma: no cover - depends on the install
             _blas = False
     if _blas is False:

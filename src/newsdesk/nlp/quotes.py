@@ -950,9 +950,11 @@ def _reported(ctx: _Ctx, used: set[int], direct: list[QuoteSpan]) -> list[QuoteS
     out: list[QuoteSpan] = []
     history = list(direct)
     for t in doc:
+        low = t.lower_
+        if low != "according" and low not in REPORT_FORMS:
+            continue
         if t.idx < ctx.body_start or t.i in used or ctx.in_quote(t.idx):
             continue
-        low = t.lower_
         if low == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
             q = _according(ctx, t, history)
         elif low in REPORT_FORMS and t.tag_.startswith("VB"):

@@ -126,15 +126,14 @@ def _mmr(cands: list[_Sent], k: int, chosen: list[_Sent] | None = None) -> list[
     picked: list[_Sent] = []
     pool = [c for c in cands if c.score > 0]
     prior = list(chosen or [])
+    # each candidate's greatest similarity to what is chosen so far, updated per pick
+    redundancy = [max((_cos(c, p) for p in prior), default=0.0) for c in pool]
     while pool and len(picked) < k:
-        best = max(
-            pool,
-            key=lambda c: (
-                c.score - MMR_LAMBDA * max((_cos(c, p) for p in picked + prior), default=0.0)
-            ),
-        )
+        j = max(range(len(pool)), key=lambda i: pool[i].score - MMR_LAMBDA * redundancy[i])
+        best = pool.pop(j)
+        redundancy.pop(j)
         picked.append(best)
-        pool.remove(best)
+        redundancy = [max(r, _cos(c, best)) for c, r in zip(pool, redundancy, strict=True)]
     return picked
 
 

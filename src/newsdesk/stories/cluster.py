@@ -206,6 +206,37 @@ def outlet_rows(docs: Sequence[Doc]) -> sparse.csr_matrix:
     )
 
 
+def row_dot(
+    a: sparse.csr_matrix, b: sparse.csr_matrix, lo: int = 0, hi: int | None = None
+) -> float:
+    """Dot product of two one-row CSR matrices with sorted indices, over columns [lo, hi).
+
+    The same as `a.multiply(b).sum()` on that column block, without building the product
+    matrix (a tenth of the time: clustering computes it for every candidate link).
+    """
+    ia, ib, da, db = a.indices, b.indices, a.data, b.data
+    if lo or hi is not None:
+        bounds = [lo, np.iinfo(np.int32).max if hi is None else hi]
+        ra, rb = np.searchsorted(ia, bounds), np.searchsorted(ib, bounds)
+        ia, da = ia[ra[0] : ra[1]], da[ra[0] : ra[1]]
+        ib, db = ib[rb[0] : rb[1]], db[rb[0] : rb[1]]
+    if ia.size > ib.size:
+        ia, ib, da, db = ib, ia, db, da
+    if ia.size == 0:
+        return 0.0
+    pos = np.searchsorted(ib, ia)
+    np.minimum(pos, ib.size - 1, out=pos)
+    hit = ib[pos] == ia
+    return float(da[hit] @ db[pos[hit]])
+
+
+def _count_dot(a: Counter[str], b: Counter[str]) -> float:
+    """Dot product of two counts (same-outlet pairs between two sets of items)."""
+    if len(a) > len(b):
+        a, b = b, a
+    return float(sum(v * b[k] for k, v in a.items() if k in b))
+
+
 def time_features(hours: np.ndarray, scale: float) -> np.ndarray:
     """Rows whose dot products are exp(-(dt / scale)^2) for time gaps dt under 15 days.
 
@@ -267,6 +298,7 @@ def cluster_docs(
         return []
     docs = strip_labels(docs)
     x = features(docs, params)
+    x.sort_indices()
     short = np.array([d.short for d in docs], dtype=bool)
     if candidate_pairs is None:
         pairs = [(a, b) for a, b, _ in _neighbours(x, params.knn)]
@@ -295,10 +327,13 @@ def cluster_docs(
     known_o = {i: int(bool(docs[i].outlet)) for i in range(n)}
     known_olong = {i: int(bool(docs[i].outlet) and not short[i]) for i in range(n)}
     known_oshort = {i: int(bool(docs[i].outlet) and short[i]) for i in range(n)}
-    outlets = outlet_rows(docs)
-    osum = {i: outlets[i] for i in range(n)}
-    olong = {i: outlets[i] * float(not short[i]) for i in range(n)}
-    oshort = {i: outlets[i] * float(short[i]) for i in range(n)}
+    # Per cluster, its members' outlets counted (all, full texts, headlines): the dot of two
+    # such counts is the number of same-outlet pairs between two clusters.
+    osum: dict[int, Counter[str]] = {
+        i: Counter([d.outlet] if d.outlet else []) for i, d in enumerate(docs)
+    }
+    olong = {i: osum[i] if not short[i] else Counter() for i in range(n)}
+    oshort = {i: osum[i] if short[i] else Counter() for i in range(n)}
     extra = params.headlines_bonus - params.short_bonus
 
     def bonus_of(shorts: float, headlines: float, dated_shorts: float, closeness: float) -> float:
@@ -319,13 +354,13 @@ def cluster_docs(
         if params.same_outlet_bonus:
             return 0.0
         if a == b:
-            every = float(osum[a].multiply(osum[a]).sum()) - known_o[a]
-            longs_ = float(olong[a].multiply(olong[a]).sum()) - known_olong[a]
-            heads = float(oshort[a].multiply(oshort[a]).sum()) - known_oshort[a]
+            every = _count_dot(osum[a], osum[a]) - known_o[a]
+            longs_ = _count_dot(olong[a], olong[a]) - known_olong[a]
+            heads = _count_dot(oshort[a], oshort[a]) - known_oshort[a]
             return (params.short_bonus * (every - longs_) + extra * heads) / 2
-        every = float(osum[a].multiply(osum[b]).sum())
-        longs_ = float(olong[a].multiply(olong[b]).sum())
-        heads = float(oshort[a].multiply(oshort[b]).sum())
+        every = _count_dot(osum[a], osum[b])
+        longs_ = _count_dot(olong[a], olong[b])
+        heads = _count_dot(oshort[a], oshort[b])
         return params.short_bonus * (every - longs_) + extra * heads
 
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
@@ -337,7 +372,7 @@ def cluster_docs(
     version = dict.fromkeys(range(n), 0)
 
     def link(a: int, b: int) -> float:
-        dot = float(sums[a].multiply(sums[b]).sum())
+        dot = row_dot(sums[a], sums[b])
         pairs_ab = size[a] * size[b]
         bonus = bonus_of(
             pairs_ab - longs[a] * longs[b],
@@ -351,7 +386,7 @@ def cluster_docs(
         """Mean similarity of the pairs inside cluster a (closed form, as for `link`)."""
         na, la = size[a], longs[a]
         pairs_in = na * (na - 1) / 2
-        dot = float(sums[a].multiply(sums[a]).sum())
+        dot = float(sums[a].data @ sums[a].data)
         ka, kl = known[a], klong[a]
         sa = na - la
         bonus = bonus_of(  # a dated member's own time product is 1
@@ -364,8 +399,8 @@ def cluster_docs(
         return ((dot - selfs[a]) / 2 + bonus) / pairs_in
 
     def words_within(a: int) -> float:
-        wa = sums[a][:, w_lo:w_hi]
-        return (float(wa.multiply(wa).sum()) - wselfs[a]) / (size[a] * (size[a] - 1))
+        wa = sums[a]
+        return (row_dot(wa, wa, w_lo, w_hi) - wselfs[a]) / (size[a] * (size[a] - 1))
 
     def cohesive(a: int, b: int, s: float) -> bool:
         """The precision check: two clusters merge only if they are about as similar to each
@@ -379,7 +414,7 @@ def cluster_docs(
             if s < params.cohesion * inner:
                 return False
         if params.cohesion_words > 0:
-            cross = float(sums[a][:, w_lo:w_hi].multiply(sums[b][:, w_lo:w_hi]).sum())
+            cross = row_dot(sums[a], sums[b], w_lo, w_hi)
             inner = sum(words_within(c) for c in sides) / len(sides)
             if cross / (size[a] * size[b]) < params.cohesion_words * inner:
                 return False
@@ -401,6 +436,7 @@ def cluster_docs(
             continue
         # merge b into a
         sums[a] = sums[a] + sums[b]
+        sums[a].sort_indices()
         size[a] += size.pop(b)
         longs[a] += longs.pop(b)
         selfs[a] += selfs.pop(b)
