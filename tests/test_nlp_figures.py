@@ -373,3 +373,26 @@ def test_figure_body_marks_sentences_and_escapes() -> None:
         '<span class="figure-mark" id="fig-1"><span id="fig-2"></span>A &lt;b&gt;blast&lt;/b&gt; '
         "killed 3 people.</span> After."
     )
+
+
+def _bbc(path: str) -> Analysis:
+    raw = (shared_data("bbc-news") / "bbc" / path).read_text(encoding="latin-1")
+    title, _, body = raw.partition("\n")
+    return analyze_many([(title.strip(), body.strip())])[0]
+
+
+def test_metres_millions_and_dates_in_bbc_articles() -> None:
+    """Real BBC News sentences (bench/figures.py's second labelled set): 'm' after a number is
+    metres unless money or a plural count follows; a sentence-final '$16m.' keeps its scale;
+    'four years ago' is a date, not a figure; a share's subject is what it counts."""
+    sport = _bbc("sport/060.txt")
+    jump = _figure([sport], "1.87m")
+    assert (jump.value, jump.unit) == (1.87, "m")
+    assert all(f.value < 10_000 for f in sport.figures if f.unit == "m")
+    fine = _figure([_bbc("business/187.txt")], "$16m")
+    assert (fine.value, fine.unit) == (16_000_000, "dollars")
+    spy = _bbc("politics/053.txt")
+    assert "four years" not in [f.text for f in spy.figures]
+    assert "two years" in [f.text for f in spy.figures]  # "spied for MI6 for two years"
+    sales = _figure([_bbc("business/063.txt")], "0.3%")
+    assert sales.what is not None and "sales" in sales.what

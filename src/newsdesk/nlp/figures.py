@@ -42,8 +42,10 @@ from newsdesk.nlp.lexicon.figures import (
     IDENTIFIER_BEFORE,
     LOWER_BOUND,
     MAGNITUDE_OF,
+    MONTH_NAMES,
     ORDINALS,
     PERSON_NOUNS,
+    RACE_WORDS,
     REPORT_NEEDS_AT,
     REPORT_NOUNS,
     REPORT_VERBS,
@@ -178,17 +180,24 @@ def _number(toks: list[Token], i: int) -> _Number | None:
         value, suffix = d
         j = i + 1
         unit = None
-        if suffix in SCALE_WORDS:
+        if suffix == "m" and not _millions(toks, i, i + 1):
+            unit = "m"  # "a clearance of 1.87m"
+        elif suffix in SCALE_WORDS:
             value *= SCALE_WORDS[suffix]
         elif suffix:
             unit = _UNIT_KEYS.get(suffix)
             if unit is None:
                 return None  # "3D", "4G", "737MAX"
-        # "54 million"; "5m", "3bn" written apart by the tokenizer ("m" alone is metres)
-        if j < n and toks[j].lower_ in SCALE_WORDS:
+        # "54 million"; "5m", "3bn" written apart by the tokenizer ("m" alone is metres); a
+        # sentence's last token keeps its full stop ("a fine of $16m.")
+        word = toks[j].lower_.removesuffix(".") if j < n else ""
+        if not suffix and word in SCALE_WORDS:
             tight = not toks[j - 1].whitespace_
-            if toks[j].lower_ not in ("m", "k", "bn", "mn", "tn") or tight:
-                value *= SCALE_WORDS[toks[j].lower_]
+            if word == "m" and tight and not _millions(toks, i, j + 1):
+                unit = "m"  # "the 60m hurdles", "the last 200m"
+                j += 1
+            elif word not in ("m", "k", "bn", "mn", "tn") or tight:
+                value *= SCALE_WORDS[word]
                 j += 1
         return _Number(i, j, value, suffix_unit=unit)
     low = t.lower_
@@ -226,6 +235,21 @@ def _number(toks: list[Token], i: int) -> _Number | None:
 
 def _words(toks: list[Token], a: int, b: int) -> str:
     return " ".join(t.lower_ for t in toks[max(0, a) : b])
+
+
+def _millions(toks: list[Token], i: int, after: int) -> bool:
+    """Whether 'm' right after the number at toks[i] is millions, not metres: money ("$16m",
+    "£6.5m"), or a count of something plural ("3m people", "5m of its shares") that is not a
+    race ("the 60m hurdles"). `after`: the token after the 'm'."""
+    prev = toks[i - 1].lower_ if i > 0 else ""
+    if prev in UNIT_BEFORE and UNIT_BEFORE[prev] != "magnitude":
+        return True
+    if after >= len(toks):
+        return False
+    nxt = toks[after]
+    if nxt.lower_ in ("of", "dollars", "pounds", "euros", "yen", "a", "an", "per", "each"):
+        return True
+    return nxt.tag_ == "NNS" and nxt.lower_ not in RACE_WORDS
 
 
 def _qualifier(toks: list[Token], i: int) -> tuple[int, str | None]:
@@ -391,8 +415,8 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
     low = t.lower_
     if t.ent_type_ in _NAME_ENTS or t.like_url or ":" in t.text or "/" in t.text:
         return True
-    if t.ent_type_ == "ORDINAL":
-        return True
+    if t.ent_type_ == "ORDINAL" and (low in ORDINALS or re.search(r"\d(st|nd|rd|th)$", low)):
+        return True  # spaCy also calls "4bn" an ordinal
     if t.ent_type_ in _WHEN_ENTS and unit not in DURATION_UNITS and qual is None:
         return unit is None or t.ent_type_ == "TIME"
     if unit in DURATION_UNITS:
@@ -401,6 +425,12 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
         rest = _words(toks, num.end, num.end + 5)
         if re.search(r"\byears? (- )?old\b", rest):
             return True  # an age
+        if re.match(r"\S+ (ago|earlier|later)\b", rest):
+            return True  # "four years ago": a date
+    if unit == "m" and nxt is not None and nxt.lower_ in RACE_WORDS:
+        return True  # "the 60m hurdles": an event's name
+    if unit is None and nxt is not None and nxt.lower_ in MONTH_NAMES and num.value <= 31:
+        return True  # "since 11 September": a date
     if prev is not None and (prev.lower_ in IDENTIFIER_BEFORE or prev.lower_ in ("aged", "age")):
         return True
     if (
@@ -508,7 +538,7 @@ def _sentence_figures(doc: Doc, sent: Span) -> list[FigureSpan]:
             continue
         a = toks[qstart].idx
         last = toks[end_tok - 1]
-        b = last.idx + len(last.text)
+        b = last.idx + len(last.text.removesuffix(".") if last.is_sent_end else last.text)
         fig = FigureSpan(start=a, end=b, text=text[a:b], value=num.value, low=low, high=high)
         fig.unit = unit
         fig.token = toks[num.end - 1].i
@@ -559,6 +589,8 @@ def _counted(
             return
     if head is not None and head.ent_type_ in _WHEN_ENTS:
         head = None
+    if head is None and fig.unit in _CHANGE_UNITS:
+        head = _changed_subject(last_num)  # "US retail sales fell 0.3%"
     status = _status(head, last_num)
     if head is None:
         if fig.unit == "magnitude":
@@ -575,7 +607,7 @@ def _counted(
             fig.what = "people" + (f" {status}" if status else "")
             fig.key = f"people:{status or ''}"
         return
-    skip = set(range(toks[0].i, toks[end_tok - 1].i + 1))
+    skip = set(range(toks[0].i, toks[end_tok - 1].i + 1)) if head.i > last_num.i else set()
     phrase = _phrase(head, skip)
     word = head.lower_
     fig.person = word in PERSON_NOUNS or head.ent_type_ == "NORP"
@@ -594,6 +626,29 @@ def _counted(
     fig.what = phrase
     base = lemma if fig.unit is None else f"{fig.unit}:{lemma}"
     fig.key = f"{base}:{status or ''}"
+
+
+_CHANGE_UNITS = {"percent", "percentage points", "dollars", "pounds", "euros", "yen", "yuan"}
+
+
+def _changed_subject(t: Token) -> Token | None:
+    """The subject of the verb a share or an amount belongs to ('sales fell 0.3%', 'profits
+    rose to $1.1bn', 'the deal is worth £6m'), within a few steps up the parse."""
+    node = t
+    for _ in range(4):
+        if node.head.i == node.i:
+            return None
+        node = node.head
+        if node.tag_.startswith("VB"):
+            return next(
+                (
+                    c
+                    for c in node.children
+                    if c.dep_ in ("nsubj", "nsubjpass") and _pos(c) in ("NOUN", "PROPN")
+                ),
+                None,
+            )
+    return None
 
 
 def _coordinated(head: Token) -> bool:

@@ -45,7 +45,8 @@ UNIT_AFTER = {
     "km": "km", "kilometres": "km", "kilometers": "km", "kilometre": "km", "kilometer": "km",
     "square kilometres": "km²", "square kilometers": "km²", "square-kilometer": "km²",
     "square-kilometre": "km²", "sq km": "km²", "miles": "miles", "mile": "miles",
-    "metres": "m", "meters": "m", "feet": "feet", "acres": "acres", "hectares": "hectares",
+    "metres": "m", "meters": "m", "cm": "cm", "centimetres": "cm", "centimeters": "cm",
+    "mm": "mm", "millimetres": "mm", "millimeters": "mm", "feet": "feet", "acres": "acres", "hectares": "hectares",
     "seconds": "seconds", "second": "seconds", "minutes": "minutes", "minute": "minutes",
     "hours": "hours", "hour": "hours", "days": "days", "day": "days", "weeks": "weeks",
     "week": "weeks", "months": "months", "month": "months", "years": "years", "year": "years",
@@ -60,6 +61,17 @@ UNIT_BEFORE = {
     "¥": "yen", "magnitude": "magnitude", "magnitude-": "magnitude",
 }  # fmt: skip
 DURATION_UNITS = {"seconds", "minutes", "hours", "days", "weeks", "months", "years"}
+# Events named by a distance ("the 60m hurdles", "200m freestyle"): "m" before them is metres.
+# From BBC sport coverage (bench/data/figures-labelled-bbc.json's articles).
+RACE_WORDS = {
+    "hurdles", "freestyle", "backstroke", "breaststroke", "butterfly", "medley", "relay",
+    "relays", "steeplechase", "sprint", "sprints", "dash", "heats", "final", "finals",
+}  # fmt: skip
+MONTH_NAMES = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec",
+}  # fmt: skip
 # What a magnitude measures when the sentence names no noun right after it.
 MAGNITUDE_OF = ("earthquake", "quake", "temblor", "tremor", "aftershock")
 
