@@ -8,12 +8,15 @@ file's "about" says where each came from and how it was written):
   unanswerable (20 on other subjects, 5 on the same subjects asking for facts not there);
 - seed: questions on the seed-page articles (Israel-Iran strikes, Hossein Salami, Turkiye-Israel
   talks, the Amir's call), about half of them unanswerable, split into "dev" (looked at while
-  changing ask()) and "heldout".
+  changing ask()) and "heldout";
+- heldout: 68 questions on ECB+ clusters and facts the other sets do not touch (46 answerable, 12
+  of them paraphrased; 12 unanswerable on the same subjects, 10 on others), written before ask()
+  was run on them, with the gold sentence of each (bench/data/ask-heldout.json says how).
 
 An answerable question counts as right when the first cited sentence holds one of its expected
 words ("among": one of the <= 3 cited does); an unanswerable one when ask() refuses.
 
-    python bench/ask.py [--data-dir DIR] [--json OUT] [--sets ecbplus,seed] [--split dev]
+    python bench/ask.py [--data-dir DIR] [--json OUT] [--sets ecbplus,seed,heldout] [--split dev]
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from common import SHARED, data_missing, write_json
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 QUESTIONS = Path(__file__).parent / "data" / "ask-questions.json"
+HELDOUT = Path(__file__).parent / "data" / "ask-heldout.json"
 SEED = SHARED / "seed-page" / "articles.jsonl"
 
 
@@ -142,7 +146,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--sets", default="ecbplus,seed", help="comma-separated: ecbplus, seed")
+    parser.add_argument(
+        "--sets", default="ecbplus,seed,heldout", help="comma-separated: ecbplus, seed, heldout"
+    )
     parser.add_argument(
         "--split", choices=("dev", "heldout", "all"), default="all", help="seed questions to ask"
     )
@@ -153,6 +159,7 @@ def main() -> int:
     from newsdesk.store import connect
 
     data = json.loads(QUESTIONS.read_text(encoding="utf-8"))
+    data["sets"]["heldout"] = json.loads(HELDOUT.read_text(encoding="utf-8"))["questions"]
     tmp = None
     data_dir = args.data_dir
     if data_dir is None:
@@ -181,7 +188,7 @@ def main() -> int:
             if r["answerable"] and not r["correct"] and r["cited"]:
                 print(f"       first cited: {r['cited'][0][:150]}")
         parts = {"all": rows}
-        if name == "ecbplus":
+        if name in ("ecbplus", "heldout"):
             parts = {
                 "direct": [r for r in rows if r["answerable"] and r["group"] is None],
                 "paraphrased": [r for r in rows if r["group"] == "paraphrased"],
