@@ -134,6 +134,14 @@ def test_places_say_where_and_what_happened(
         assert any(happened in _text(li, "fact-sentence") for li in facts["happened"])
 
 
+def test_natanz_is_asked_about_as_a_place(client: TestClient) -> None:
+    # issue 12: the small model calls Natanz an organisation ("the enrichment plant at Natanz",
+    # "inside the Natanz facility"); its mentions vote it a place (nlp.entities._placed)
+    text = " ".join(lxml.html.fromstring(client.get("/tags/Natanz").text).text_content().split())
+    assert "Where is Natanz?" in text
+    assert "What is Natanz?" not in text
+
+
 def test_vahidi_came_after_salami_and_the_api_has_it(client: TestClient) -> None:
     (before,) = _facts(client, "AhmadVahidi")["predecessor"]
     assert _text(before, "fact-detail") == "Hossein Salami"

@@ -127,3 +127,39 @@ def test_royal_title_and_first_name_make_people() -> None:
     doc = next(json.loads(x) for x in ecb.open(encoding="utf-8") if '"10_13ecbplus"' in x)
     sent = _sentence(doc["text"], "He also noted that it is rare for Boston")
     assert _types(analyze("Red Sox offer Teixeira", sent))["Jason Varitek"] == "person"
+
+
+def test_site_named_after_a_place_preposition_is_a_place() -> None:
+    # "the enrichment plant at Natanz", "inside the Natanz facility": the small model calls
+    # Natanz an organisation both times ("What is Natanz?" on the seed page's explainers)
+    rec = _seed(1)
+    types = _types(analyze(rec["title"], rec["text"]))
+    assert types["Natanz"] == "place"
+    assert "Supporting" not in types  # "'Supporting Israel today is …'" opens a quotation
+
+
+def test_one_type_per_name_in_an_article() -> None:
+    # "Salami rose up the ranks in Iran, becoming head of …" made "Iran" a person (a role after
+    # the name), and the later mentions of Iran joined that person: two entities "Iran"
+    rec = _seed(3)
+    a = analyze(rec["title"], rec["text"])
+    irans = [e for e in a.entities if e.text == "Iran"]
+    assert [e.type for e in irans] == ["place"]
+    assert len([e for e in a.entities if "IRGC" in [e.text, *e.aliases]]) == 1
+
+
+def test_a_company_in_a_place_frame_once_keeps_its_type() -> None:
+    text = (
+        "Toyota said on Monday it would cut output. Toyota blamed a shortage of chips. "
+        "Workers at the Toyota plant in Kentucky were sent home, and Toyota expects to resume "
+        "production next week."
+    )
+    assert _types(analyze("Toyota cuts output", text))["Toyota"] == "organization"
+
+
+def test_a_sentence_opening_verb_is_cut_off_and_an_honorific_makes_a_person() -> None:
+    # the small model reads "Analysing Mr Brown" as one organisation
+    title, body = _bbc("politics/350.txt")
+    types = _types(analyze(title, body))
+    assert not any(name.startswith("Analysing") for name in types)
+    assert types["Mr Brown"] == "person"

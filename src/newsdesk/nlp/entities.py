@@ -44,7 +44,9 @@ from newsdesk.nlp.lexicon.entity_types import (
     ORG_HEAD_WORDS,
     PERSON_ROLE_WORDS,
     PLACE_HEAD_WORDS,
+    PLACE_PREPOSITIONS,
 )
+from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
 from newsdesk.nlp.text import ascii_fold
 from newsdesk.nlp.types import Description, EntityMention
 
@@ -323,7 +325,9 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     Hyphenated names are kept whole ("Bashar al-Assad", not "Bashar al"); trailing lower-case
     words leave a name ("Associated Press news agency"); a bare title is no entity ("HH the
     Amir"); "King of Belgium" is the place; a leading demonym is split off ("Briton Karl
-    Keska"); then the type is corrected (``_retype``).
+    Keska"), and a verb opening a sentence ("'Supporting Israel today …"); then the type is
+    corrected (``_retype``). ``_merge`` then gives each name one type by a vote of its
+    mentions (``_vote``: "the plant at Natanz" votes place).
     """
     out: list[Mention] = []
     taken: set[int] = set()
@@ -339,6 +343,10 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
             e -= 1  # "Associated Press news agency", "Moet & Chandon champagne"
         while e - s > 1 and (doc[e - 1].is_punct or doc[e - 1].tag_ == "POS"):
             e -= 1
+        if doc[s].tag_ in VERB_TAGS and _sentence_initial(doc, s):
+            s += 1  # "'Supporting Israel today is …'": a verb opening a sentence is no name
+            if s >= e:
+                continue
         words = [_bare(t.text) for t in doc[s:e] if not t.is_punct]
         if not words or all(w in TITLE_ONLY or w in {"the", "of"} for w in words):
             continue
@@ -359,6 +367,16 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
         out.append(_mention(doc, s, e, label))
         taken.update(range(s, e))
     return out
+
+
+VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
+
+
+def _sentence_initial(doc: Doc, i: int) -> bool:
+    """The token opens its sentence, or follows only an opening quote or bracket."""
+    return bool(doc[i].is_sent_start) or (
+        i > 0 and doc[i - 1].is_punct and bool(doc[i - 1].is_sent_start)
+    )
 
 
 def _extend(doc: Doc, s: int, e: int, label: str) -> tuple[int, int]:
@@ -421,11 +439,43 @@ def _retype(doc: Doc, s: int, e: int, label: str) -> str:
     first = words[0]
     if len(words) >= 2 and first in KEEP_TITLES and words[1] != "of":
         return "PERSON"  # "Queen Elizabeth I", "Pope Francis"
+    if len(words) >= 2 and first in HONORIFICS:
+        return "PERSON"  # "Mr Brown" (read as an organisation after "Analysing")
     if len(words) >= 2 and (first in _MALE_NAMES or first in _FEMALE_NAMES):
         return "PERSON"  # "Jason Varitek"
-    if _role_before(doc, s) or _role_after(doc, e):
+    if _role_before(doc, s) or (_role_after(doc, e) and not _after_preposition(doc, s)):
         return "PERSON"  # "UN ambassador Vassily Nebenzia", "Nebenzia, Russia's UN ambassador"
     return label
+
+
+def _after_preposition(doc: Doc, s: int) -> bool:
+    """ "in Iran, becoming head of …": a placed name, not "X, the head of …"."""
+    i = s - 1 if s > 0 and doc[s - 1].lower_ != "the" else s - 2
+    return i >= 0 and doc[i].lower_ in PLACE_PREPOSITIONS
+
+
+def _place_noun(word: str) -> bool:
+    word = _bare(word)
+    return word in PLACE_NOUNS or (word.endswith("s") and word[:-1] in PLACE_NOUNS)
+
+
+def _placed(doc: Doc, m: Mention) -> bool:
+    """The mention names where something is: "the plant at Natanz", "inside the Natanz
+    facility" (a place preposition after a place noun, or before the name and a place noun)."""
+    i = m.token_start - 1
+    if i >= 0 and doc[i].lower_ == "the":
+        i -= 1
+    if i < 0 or doc[i].lower_ not in PLACE_PREPOSITIONS:
+        return False
+    if i >= 1 and _place_noun(doc[i - 1].text):
+        return True
+    return m.token_end < len(doc) and _place_noun(doc[m.token_end].text)
+
+
+def _vote(doc: Doc, m: Mention) -> str:
+    """The type one mention votes for its entity: its label's, or "place" where it is placed."""
+    kind = LABEL_TYPE[m.label]
+    return "place" if kind != "place" and _placed(doc, m) else kind
 
 
 def _role_before(doc: Doc, s: int) -> bool:
@@ -534,11 +584,15 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
             _absorb(m.entity, nxt.entity, order)
             m.entity.short = nxt.text
 
+    _merge_same_names(order)
     for c in order:
         if not c.mentions:
             continue
-        votes = Counter(LABEL_TYPE[m.label] for m in c.mentions)
-        if c.type != "person" or votes["person"] == 0:
+        # One type per name: its mentions vote ("the plant at Natanz" votes place). A full
+        # person name stays a person; a single word ("Iran", "Chelsea") goes with the majority
+        # (a tie with its first mention's type).
+        votes = Counter(_vote(doc, m) for m in c.mentions)
+        if c.type != "person" or votes["person"] == 0 or " " not in c.name:
             c.type = votes.most_common(1)[0][0]
         if c.type == "person":
             c.gender = _gender(c, doc)
@@ -546,6 +600,22 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
     result = [c for c in order if c.mentions]
     result.sort(key=lambda c: (-len(c.mentions), c.first_pos))
     return result
+
+
+def _merge_same_names(order: list[EntityCluster]) -> None:
+    """One entity per name in an article: clusters whose names (or short forms) have one key
+    join the one with more mentions ("IRGC" read as a place once joins the organisation)."""
+    by_key: dict[str, EntityCluster] = {}
+    for c in sorted(order, key=lambda c: -len(c.mentions)):
+        if not c.mentions:
+            continue
+        keys = {canonical_key(c.name, "org")} | ({c.short.lower()} if c.short else set())
+        into = next((by_key[k] for k in keys if k in by_key), None)
+        if into is None or ((into.type == "person") != (c.type == "person") and " " in c.name):
+            for k in keys:
+                by_key.setdefault(k, c)
+            continue
+        _absorb(into, c, order)
 
 
 def _absorb(into: EntityCluster, other: EntityCluster, order: list[EntityCluster]) -> None:

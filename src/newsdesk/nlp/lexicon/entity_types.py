@@ -100,6 +100,11 @@ PLACE_HEAD_WORDS = """falls beach river lake street road avenue square park bay 
     gulf strait canal province state district
 """
 
+# Prepositions that place a name (issue 12: "Natanz" typed an organisation): a mention after one
+# of them that follows a place noun ("the plant at Natanz") or precedes one ("inside the Natanz
+# facility"; nouns: lexicon.profiles.PLACE_NOUNS) votes "place" for its entity.
+PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "inside", "outside", "within", "around"})
+
 # Titles that are also given names ("Amir Saeid Iravani"): never stripped from a name, never an
 # entity on their own ("HH the Amir").
 NAME_TITLES = {"amir", "emir"}
