@@ -196,11 +196,17 @@ class _Renewer:
     def _run(self) -> None:
         import logging
 
+        from sqlalchemy.exc import OperationalError
+
+        log = logging.getLogger("newsdesk.worker")
         while not self.stop.wait(self.seconds / 3):
             try:
                 renew(self.engine, self.owner, self.seconds)
-            except Exception:  # the next tick tries again; a lease lost is only work redone
-                logging.getLogger("newsdesk.worker").exception("lease renewal failed")
+            except OperationalError as exc:  # SQLite: a long write (this process's own) holds
+                # the lock; the next tick tries again, and a lease lost is only work redone
+                log.warning("lease renewal deferred: %s", str(exc.orig).splitlines()[0])
+            except Exception:
+                log.exception("lease renewal failed")
 
 
 _renewers: dict[tuple[int, str], _Renewer] = {}

@@ -293,12 +293,13 @@ def refresh_stories(
 ) -> None:
     """Recompute counts, time span, centroid, title, summary and score; delete empty stories."""
     now = now or datetime.now(UTC)
-    for story_id in sorted(set(story_ids)):
-        story = session.get(Story, story_id)
-        if story is None:
-            continue
-        rows = session.execute(
+    stories: dict[int, Story] = {}
+    members: dict[int, list[Any]] = defaultdict(list)
+    for chunk in in_chunks(sorted(set(story_ids))):
+        stories.update((s.id, s) for s in session.scalars(select(Story).where(Story.id.in_(chunk))))
+        for row in session.execute(
             select(
+                Enrichment.story_id,
                 Enrichment.article_id,
                 Enrichment.seen_at,
                 Enrichment.embedding,
@@ -308,8 +309,13 @@ def refresh_stories(
                 Article.title,
             )
             .join(Article, Article.id == Enrichment.article_id)
-            .where(Enrichment.story_id == story_id)
-        ).all()
+            .where(Enrichment.story_id.in_(chunk))
+            .order_by(Enrichment.story_id, Enrichment.article_id)
+        ):
+            members[row.story_id].append(row)
+    for story_id in sorted(stories):
+        story = stories[story_id]
+        rows = members.get(story_id, [])
         if not rows:
             session.delete(story)
             continue
