@@ -7,10 +7,11 @@ first line, or the first line with 4 words or more when the first is a dateline 
 itself is left out of the ranking. Plus the alias and paraphrase queries of
 bench/data/search-queries.json (written before any result was looked at).
 
-Each half (even / odd topic numbers, as bench/stories.py --half) is its own corpus, stored in
-a real migrated SQLite database (FTS5 with the Porter stemmer of migration 0009) with MiniLM
-vectors stored as newsdesk stores them and its hnswlib index built from them
-(newsdesk.search.vectors.index_neighbours). Methods, in the same run:
+Each half (even / odd topic numbers, as bench/stories.py --half) is its own corpus, on
+newsdesk's real path as the site serves it: imported as `newsdesk import` stores records,
+then `newsdesk.enrich` (MiniLM vectors, names and tags, story clustering, the hnswlib index)
+into a real migrated SQLite database (FTS5 with the Porter stemmer of migration 0009); the
+tags it finds are the synonyms search uses. Methods, in the same run:
 
 - strict-old: the search before 0009: every word (first 8), no stemming (a unicode61 FTS5
   table as migration 0002 made it);
@@ -20,13 +21,14 @@ vectors stored as newsdesk stores them and its hnswlib index built from them
   synonyms): the strongest lexical baseline, the one the gains are measured against;
 - hybrid-rrf-old: the previous hybrid (reciprocal rank fusion of the strict, the first-8
   any-word and the vector lists), kept here for comparison;
-- convex, convex+prf, hybrid: newsdesk.search.hybrid.rank with its later stages switched off
-  (score fusion only; plus Rocchio feedback) and as the site runs it (plus score smoothing
-  over neighbours).
+- convex, convex+prf, smoothed, +names, +stories, hybrid: newsdesk.search.hybrid.rank with
+  its later stages switched off (score fusion only; plus Rocchio feedback; plus score
+  smoothing over neighbours, the hybrid of the sixth session; plus the agreement of names
+  with the best answer; plus stories alone) and as the site runs it (all of them).
 
 nDCG@10 (binary gain) and MRR (first relevant in the top 100); CPU milliseconds per query
-(process time, query embedding included). Runs in about a minute on 2 cores (all 772
-documents are embedded once; no sampling).
+(process time, query embedding included). Runs in about two minutes on 2 cores (all 772
+documents are enriched once; no sampling).
 
     python bench/retrieval.py [--half 0|1] [--json OUT]
 """
@@ -50,17 +52,19 @@ from common import SHARED, data_missing, write_json
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from stories import ecbplus_records, half_of
 
-from newsdesk.nlp.embed import get_embedder, to_blob
+from newsdesk.config import Settings
+from newsdesk.enrich import enrich
+from newsdesk.ingest import candidate_from_record, content_hash, store_candidate
 from newsdesk.search import hybrid
 from newsdesk.search.hybrid import rank
 from newsdesk.search.results import semantic_text
 from newsdesk.search.synonyms import expand
 from newsdesk.search.vectors import index_neighbours
+from newsdesk.sources.urls import canonicalize
 from newsdesk.store import Article, connect, session_scope
-from newsdesk.store.models_ai import Enrichment
 from newsdesk.store.search import fts_query, parse, ranked_ids
 from newsdesk.stories.features import STOPWORDS
 from newsdesk.stories.index import forget_open_indexes
@@ -92,29 +96,23 @@ def mrr(ranking: list[int], relevant: set[int]) -> float:
 
 
 def build(records: list[tuple[dict, str]], data_dir: Path) -> tuple:  # type: ignore[type-arg]
-    """The half's corpus as articles (ids in record order) with their stored MiniLM vectors,
-    and the site's vector index built from them (as newsdesk builds it)."""
-    engine = connect(f"sqlite:///{data_dir / 'bench.db'}")
-    vectors = get_embedder().embed_articles([(r["title"], r["text"]) for r, _ in records])
+    """The half's corpus on newsdesk's real path: imported as `newsdesk import` stores records,
+    enriched by newsdesk.enrich (MiniLM vectors, names and terms, story clustering, the
+    vector index), as the site serves it. Returns the engine, each record's article id and
+    the site's vector index as `Neighbours`."""
+    settings = Settings(data_dir=data_dir)
+    engine = connect(settings.db_url)
     with session_scope(engine) as s:
-        for (record, _), vector in zip(records, vectors, strict=True):
-            article = Article(
-                url=record["url"],
-                title=record["title"],
-                text=record["text"],
-                outlet=record["source"],
-                language="en",
-            )
-            s.add(article)
-            s.flush()
-            s.add(
-                Enrichment(
-                    article_id=article.id,
-                    model_version="bench",
-                    language="en",
-                    embedding=to_blob(vector),
-                )
-            )
+        for record, _ in records:
+            store_candidate(s, candidate_from_record(record), None)
+    enrich(engine, settings)
+    with session_scope(engine) as s:
+        by_url = dict(s.execute(select(Article.url, Article.id)).all())
+        by_hash = dict(s.execute(select(Article.content_hash, Article.id)).all())
+    ids = []
+    for record, _ in records:  # a text stored before is merged into that article
+        found = by_url.get(canonicalize(record["url"]))
+        ids.append(found if found is not None else by_hash[content_hash(record["text"])])
     with engine.begin() as conn:  # the pre-0009 index, for strict-old
         conn.execute(
             text(
@@ -123,7 +121,6 @@ def build(records: list[tuple[dict, str]], data_dir: Path) -> tuple:  # type: ig
             )
         )
         conn.execute(text("INSERT INTO old_fts(old_fts) VALUES ('rebuild')"))
-        ids = [r[0] for r in conn.execute(text("SELECT id FROM articles ORDER BY id"))]
     forget_open_indexes()
     return engine, ids, index_neighbours(engine, data_dir)
 
@@ -163,9 +160,13 @@ def constants(**values: float) -> Iterator[None]:
 
 
 # The hybrid's variants: (name, constants changed); "hybrid" is what the site runs.
+BY_EVENT_OFF = {"NAMES_WEIGHT": 0.0, "STORY": 0.0}
 VARIANTS: list[tuple[str, dict[str, float]]] = [
-    ("convex", {"FEEDBACK_WEIGHT": 0.0, "SMOOTHING": 0.0}),
-    ("convex+prf", {"SMOOTHING": 0.0}),
+    ("convex", {"FEEDBACK_WEIGHT": 0.0, "SMOOTHING": 0.0, **BY_EVENT_OFF}),
+    ("convex+prf", {"SMOOTHING": 0.0, **BY_EVENT_OFF}),
+    ("smoothed", BY_EVENT_OFF),  # the hybrid before names and stories (sixth session)
+    ("+names", {"STORY": 0.0}),
+    ("+stories", {"NAMES_WEIGHT": 0.0}),
     ("hybrid", {}),
 ]
 

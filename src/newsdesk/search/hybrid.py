@@ -14,6 +14,16 @@ its nearest neighbours among the best candidates.
    "Regularizing ad hoc retrieval scores"): each of the POOL best gains SMOOTHING x the mean
    score of its NEIGHBOURS nearest among them (those at cosine NEAR or more), so an article
    like the other good answers rises and a stray one sinks.
+5. Agreement of names with the best answer (pseudo-relevance feedback on what an event is
+   made of: its people, places, organisations and numbers): the names and numbers the
+   enrichment stored for each candidate (enrichments.terms["n"]), TF-IDF weighted over the
+   candidates, and each candidate gains NAMES_WEIGHT x the cosine of its names with those of
+   the best article and its story's next best (NAMES_FROM in all). Two earthquakes, two
+   arrests of the same kind share their words and are close in meaning; the towns, the
+   people and the death tolls tell them apart.
+6. Stories (the enrichment's clusters of articles about one event): each article gains
+   STORY x the best score in its story, so an event's articles rise together (an article in
+   no story is a story of its own).
 
 Without vectors (no model, a language it does not know) the ranking is BM25 alone. Sorted by
 date, the set is the articles holding every clause (else any) and the near ones, newest first.
@@ -24,6 +34,7 @@ and is reported on the odd ones and the alias/paraphrase queries.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -59,10 +70,14 @@ NEIGHBOURS = 5  # nearest candidates an article's score borrows from
 SMOOTHING = 2.0  # weight of their mean score
 NEAR = 0.4  # cosine from which another candidate counts as a neighbour
 MIN_SIMILARITY = 0.3  # cosine below which an index neighbour is not about the same thing
+NAMES_FROM = 3  # the best article and its story's next best, whose names are the event's
+NAMES_WEIGHT = 1.0  # of the cosine of a candidate's names with theirs
+STORY = 0.5  # share of its story's best score an article gains
 # A query's content words in the any-word list: a headline has up to ~20 and each counts
 # (half 0: nDCG@10 +0.009 with all of them over the first 8); one OR-ed term is one index
 # lookup, so a hostile 200-character query costs at most this many.
 MAX_ANY_TERMS = 24
+MAX_SYNONYM_CLAUSES = 8  # names whose other names join the any-word list (a lookup each)
 DEPTH = 200  # articles read from each word list
 VECTOR_DEPTH = 100  # from the vector index
 
@@ -87,17 +102,27 @@ class Ranked:
 
 def relaxed(session: Session | None, query: Query, text: str) -> Query:
     """Any clause will do: the content words of `text` (common words left out unless that is
-    all there is; at most MAX_ANY_TERMS), with their synonyms and `query`'s exclusions."""
+    all there is; at most MAX_ANY_TERMS), each its own clause so that each counts in BM25 as
+    typed, then the other names of the names among them (one clause per name, at most
+    MAX_SYNONYM_CLAUSES), and `query`'s exclusions."""
     words = _WORD.findall(text)
     content = [w for w in words if w.lower() not in STOPWORDS] or words
-    loose = expand(session, parse(" ".join(content), MAX_ANY_TERMS)).query
-    return Query(loose.clauses, query.excluded)
+    typed = parse(" ".join(content), MAX_ANY_TERMS)
+    expanded = expand(session, typed).query
+    others = [
+        Clause(c.alternatives[c.typed :]) for c in expanded.clauses if len(c.alternatives) > c.typed
+    ]
+    return Query((*typed.clauses, *others[:MAX_SYNONYM_CLAUSES]), query.excluded)
 
 
 def _constraints(query: Query) -> Query | None:
     """What every result must honour whatever list it comes from: phrases typed in quotes
     and exclusions."""
-    phrases = tuple(c for c in query.clauses if c.typed == 1 and len(c.alternatives[0].words) > 1)
+    phrases = tuple(
+        c
+        for c in query.clauses
+        if c.typed == 1 and c.alternatives[0].exact and len(c.alternatives[0].words) > 1
+    )
     if not phrases and not query.excluded:
         return None
     return Query(tuple(Clause(c.alternatives) for c in phrases), query.excluded)
@@ -187,6 +212,65 @@ class _Scorer:
         return out
 
 
+def _tfidf(bags: list[dict[str, float]]) -> list[dict[str, float]]:
+    """Unit TF-IDF vectors of name counts, IDF over these bags; a name in one bag only says
+    nothing about agreement and is left out."""
+    df: dict[str, int] = {}
+    for bag in bags:
+        for name in bag:
+            df[name] = df.get(name, 0) + 1
+    idf = {name: math.log(len(bags) / n) for name, n in df.items() if n > 1}
+    out = []
+    for bag in bags:
+        vec = {
+            name: (1 + math.log(count)) * idf[name]
+            for name, count in bag.items()
+            if name in idf and count >= 1
+        }
+        norm = math.sqrt(sum(v * v for v in vec.values()))
+        out.append({k: v / norm for k, v in vec.items()} if norm else {})
+    return out
+
+
+def _by_event(session: Session, ids: list[int], scores: np.ndarray) -> np.ndarray:
+    """Steps 5 and 6 (see the module docstring): agreement of names with the best article
+    and its story's next best, then each article's share of its story's best score."""
+    if not ids:
+        return scores
+    rows = session.execute(
+        select(Enrichment.article_id, Enrichment.story_id, Enrichment.terms["n"]).where(
+            Enrichment.article_id.in_(ids)
+        )
+    ).tuples()
+    story: dict[int, int] = {}
+    names: dict[int, dict[str, float]] = {}
+    for article_id, story_id, found in rows:
+        if story_id is not None:
+            story[int(article_id)] = int(story_id)
+        if isinstance(found, dict):
+            names[int(article_id)] = {
+                str(k): float(v) for k, v in found.items() if isinstance(v, (int, float))
+            }
+    vectors = _tfidf([names.get(i, {}) for i in ids])
+    order = [int(j) for j in np.argsort(-scores, kind="stable")]
+    best = ids[order[0]]
+    lead = [j for j in order if j == order[0] or story.get(ids[j], -1) == story.get(best, -2)]
+    profile: dict[str, float] = {}
+    for j in lead[:NAMES_FROM]:
+        for name, weight in vectors[j].items():
+            profile[name] = profile.get(name, 0.0) + weight
+    norm = math.sqrt(sum(v * v for v in profile.values()))
+    out = scores.copy()
+    if norm:
+        agree = [sum(w * profile.get(k, 0.0) for k, w in vec.items()) / norm for vec in vectors]
+        out += NAMES_WEIGHT * np.asarray(agree, dtype=out.dtype)
+    top: dict[tuple[str, int], float] = {}
+    keys = [("s", story[i]) if i in story else ("a", i) for i in ids]
+    for key, value in zip(keys, out, strict=True):
+        top[key] = max(top.get(key, -math.inf), float(value))
+    return out + STORY * np.asarray([top[key] for key in keys], dtype=out.dtype)
+
+
 def _by_date(session: Session, ids: list[int]) -> list[int]:
     when = dict(
         session.execute(select(Article.id, seen_at()).where(Article.id.in_(ids))).tuples().all()
@@ -247,6 +331,7 @@ def rank(
         final = scorer.smoothed(scorer.scores(moved))
     else:
         final = first
+    final = _by_event(session, scorer.ids, final)
     matched = exact | set(loose)
     order = np.argsort(-final, kind="stable")
     return [
