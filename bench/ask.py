@@ -14,7 +14,8 @@ file's "about" says where each came from and how it was written):
   was run on them, with the gold sentence of each (bench/data/ask-heldout.json says how).
 
 An answerable question counts as right when the first cited sentence holds one of its expected
-words ("among": one of the <= 3 cited does); an unanswerable one when ask() refuses.
+words ("among": one of the <= 3 cited does); an unanswerable one when ask() refuses. Each line
+also gives the median wall time and the mean CPU time (process_time) per question.
 
     python bench/ask.py [--data-dir DIR] [--json OUT] [--sets ecbplus,seed,heldout] [--split dev]
 """
@@ -88,9 +89,10 @@ def run(engine: Any, settings: Any, questions: list[dict[str, Any]]) -> list[dic
     rows = []
     for q in questions:
         story_id = story_of(engine, q["article"]) if q.get("scope") == "story" else None
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         ans = ask_mod.ask(engine, settings, q["q"], story_id=story_id)
         ms = (time.perf_counter() - t0) * 1000
+        cpu = (time.process_time() - c0) * 1000
         cited = [c["sentence"].lower() for c in ans.citations]
         row: dict[str, Any] = {
             "q": q["q"],
@@ -102,6 +104,7 @@ def run(engine: Any, settings: Any, questions: list[dict[str, Any]]) -> list[dic
             "score": round(ans.score, 3),
             "answered": ans.answered,
             "ms": round(ms, 1),
+            "cpu_ms": round(cpu, 1),
             "cited": cited[:1],
         }
         if q["answerable"]:
@@ -126,6 +129,7 @@ def tally(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "unanswerable": len(una),
         "refused": sum(r["correct"] for r in una),
         "median_ms": round(ms[len(ms) // 2], 1) if ms else None,
+        "mean_cpu_ms": round(sum(r["cpu_ms"] for r in rows) / len(rows), 1) if rows else None,
     }
 
 
@@ -139,7 +143,7 @@ def line(name: str, t: dict[str, Any]) -> str:
         )
     if t["unanswerable"]:
         out += f"; unanswerable refused {t['refused']}/{t['unanswerable']}"
-    return out + f"; median {t['median_ms']:.0f} ms"
+    return out + f"; median {t['median_ms']:.0f} ms; CPU {t['mean_cpu_ms']:.0f} ms per question"
 
 
 def main() -> int:
