@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -276,3 +277,25 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
         secret_key="test-secret",
     )
     drop_database(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Real Chromium for a module's browser tests (tests/browser_support.py)."""
+    try:
+        from .browser_support import launch_chromium
+    except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
+        from browser_support import launch_chromium  # type: ignore[no-redef]
+    with launch_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A page that can reach loopback only, failing the test on console errors (CSP too)."""
+    try:
+        from .browser_support import loopback_page
+    except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
+        from browser_support import loopback_page  # type: ignore[no-redef]
+    with loopback_page(chromium, timeout_ms=8000) as p:
+        yield p

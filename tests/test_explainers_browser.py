@@ -7,20 +7,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from newsdesk.config import Settings
 from newsdesk.store import connect
 from newsdesk.web import create_app
 
 try:
-    from .browser_support import BackgroundServer, launch_chromium, loopback_page
+    from .browser_support import BackgroundServer
     from .conftest import shared_data
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
     from browser_support import (  # type: ignore[no-redef]
         BackgroundServer,
-        launch_chromium,
-        loopback_page,
     )
     from conftest import shared_data  # type: ignore[no-redef]
 
@@ -42,18 +40,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield server.url
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with launch_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    with loopback_page(chromium, timeout_ms=8000) as page:
-        yield page
 
 
 @pytest.mark.parametrize("width", [1280, 390])

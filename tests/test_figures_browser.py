@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from newsdesk.store import session_scope
@@ -15,13 +15,11 @@ from newsdesk.store.models_ai import Enrichment
 from newsdesk.web import create_app
 
 try:
-    from .browser_support import BackgroundServer, launch_chromium, loopback_page
+    from .browser_support import BackgroundServer
     from .test_nlp_figures import build_figures_site
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
     from browser_support import (  # type: ignore[no-redef]
         BackgroundServer,
-        launch_chromium,
-        loopback_page,
     )
     from test_nlp_figures import build_figures_site  # type: ignore[no-redef]
 
@@ -42,18 +40,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
             yield server.url, ids, story_id
     finally:
         engine.dispose()  # type: ignore[attr-defined]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with launch_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    with loopback_page(chromium, timeout_ms=8000) as page:
-        yield page
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -6,19 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from newsdesk.web import create_app
 
 try:
-    from .browser_support import BackgroundServer, launch_chromium, loopback_page
+    from .browser_support import BackgroundServer
     from .conftest import shared_data
     from .webai_support import Site, build_site
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
     from browser_support import (  # type: ignore[no-redef]
         BackgroundServer,
-        launch_chromium,
-        loopback_page,
     )
     from conftest import shared_data  # type: ignore[no-redef]
     from webai_support import Site, build_site  # type: ignore[no-redef]
@@ -36,19 +34,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site
             yield server.url, site
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with launch_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    """A page that can reach loopback only, failing the test on console errors (CSP too)."""
-    with loopback_page(chromium, timeout_ms=8000) as page:
-        yield page
 
 
 def test_article_hashtag_explainer_story_and_answer(served: tuple[str, Site], page: Page) -> None:
