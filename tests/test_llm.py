@@ -24,13 +24,13 @@ from newsdesk.ask import ask
 from newsdesk.config import Settings
 from newsdesk.enrich import enrich
 from newsdesk.nlp import llm
+from newsdesk.nlp.summary_box import OPENING_WORDS, box_sentences
 from newsdesk.store import connect, session_scope
 from newsdesk.store.models import Article, ErrorRecord
 from newsdesk.store.models_ai import Enrichment
 from newsdesk.store.models_llm import LLMSummary
 from newsdesk.stories.index import forget_open_indexes
 from newsdesk.web import create_app
-from newsdesk.web.slots import OPENING_WORDS, _box_sentences
 
 try:
     from .conftest import shared_data
@@ -299,7 +299,7 @@ def test_article_page_shows_the_ai_written_summary_only_when_it_fits(
         article = session.get(Article, article_id)
         assert article is not None
         words = article.text.split()
-        box = _box_sentences(article.text, article.title)
+        box = box_sentences(article.text, article.title)
     opening = " ".join(words[:OPENING_WORDS])
     # the extractive box is there, first, and never repeats the article's opening shown below
     assert box and text.startswith(f"Summary AI {box[0]}")

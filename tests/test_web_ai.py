@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from html import unescape
 
 import lxml.html
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select, update
 
 from newsdesk.accounts import create_user
+from newsdesk.nlp.summary_box import OPENING_WORDS, SHORT_ARTICLE_WORDS, box_sentences
 from newsdesk.store import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import ArticleTag, DescriptionRow, Enrichment, QuoteRow, Story, Tag
 from newsdesk.web import create_app
-from newsdesk.web.slots import OPENING_WORDS, SHORT_ARTICLE_WORDS
 
 try:
     from .conftest import shared_data
@@ -145,6 +146,111 @@ def test_summary_box_never_repeats_the_opening_nor_sums_up_a_short_article(
                     assert sentence not in opening or len(sentence.split()) < 4, sentence
             checked += 1
     assert checked >= 3 and short >= 1
+
+
+def test_summary_box_is_stored_at_enrichment_and_served_as_stored(site: Site) -> None:
+    """Enrichment stores each article's summary box (migration 0015); pages show the stored
+    sentences without summarising again, and make and store a box still missing (a row
+    enriched before 0015) once."""
+    article_id = site.corpus.original_id
+    with session_scope(site.engine) as session:
+        rows = session.execute(
+            select(Article.id, Article.title, Article.text, Enrichment.box_summary).join(
+                Enrichment, Enrichment.article_id == Article.id
+            )
+        ).all()
+        stored = session.get(Enrichment, article_id)
+        assert stored is not None and stored.box_summary
+        box = list(stored.box_summary)
+    assert all(b == box_sentences(text or "", title or "") for _, title, text, b in rows)
+    assert any(b == [] for *_, b in rows) and any(b for *_, b in rows)  # short ones: no box
+    marker = ["A stored box sentence that the article does not contain."]
+    try:
+        with session_scope(site.engine) as session:
+            session.execute(
+                update(Enrichment)
+                .where(Enrichment.article_id == article_id)
+                .values(box_summary=marker)
+            )
+        with TestClient(create_app(site.settings, site.engine)) as client:
+            assert marker[0] in client.get(f"/articles/{article_id}").text
+        with session_scope(site.engine) as session:  # as if enriched before migration 0015
+            session.execute(
+                update(Enrichment)
+                .where(Enrichment.article_id == article_id)
+                .values(box_summary=null())
+            )
+        with TestClient(create_app(site.settings, site.engine)) as client:
+            summary = section(doc(client.get(f"/articles/{article_id}").text), "summary")
+        assert norm(box[0]) in norm(summary.text_content())
+        with session_scope(site.engine) as session:
+            assert (
+                session.scalar(
+                    select(Enrichment.box_summary).where(Enrichment.article_id == article_id)
+                )
+                == box
+            )
+    finally:
+        with session_scope(site.engine) as session:
+            session.execute(
+                update(Enrichment)
+                .where(Enrichment.article_id == article_id)
+                .values(box_summary=box)
+            )
+
+
+def test_kept_slots_follow_a_new_enrichment_and_a_new_story_at_once(site: Site) -> None:
+    """Each web process keeps an article's AI slots a minute (web/slots.py SLOTS_TTL), but
+    re-enriching the article or moving it to another story shows on the next view."""
+    article_id = site.corpus.original_id
+    with session_scope(site.engine) as session:
+        row = session.get(Enrichment, article_id)
+        assert row is not None and row.story_id is not None
+        before = (row.enriched_at, row.story_id, list(row.box_summary or []))
+        own_title = session.get(Story, row.story_id).title
+        other, other_title = session.execute(
+            select(Story.id, Story.title).where(
+                Story.id != row.story_id, Story.title.is_not(None), Story.title != own_title
+            )
+        ).first()
+    app = create_app(site.settings, site.engine)
+    marker = ["A box sentence written by a later enrichment of this article."]
+    try:
+        with TestClient(app) as client:
+            first = client.get(f"/articles/{article_id}").text
+            assert marker[0] not in first
+            with session_scope(site.engine) as session:
+                session.execute(
+                    update(Enrichment)
+                    .where(Enrichment.article_id == article_id)
+                    .values(box_summary=marker)
+                )
+            kept = client.get(f"/articles/{article_id}").text  # same stamp: the kept slots
+            assert marker[0] not in kept
+            with session_scope(site.engine) as session:  # what a re-enrichment does
+                session.execute(
+                    update(Enrichment)
+                    .where(Enrichment.article_id == article_id)
+                    .values(enriched_at=before[0] + timedelta(seconds=1))
+                )
+            assert marker[0] in client.get(f"/articles/{article_id}").text
+            with session_scope(site.engine) as session:  # moved to another story
+                session.execute(
+                    update(Enrichment)
+                    .where(Enrichment.article_id == article_id)
+                    .values(story_id=other)
+                )
+            link = section(doc(client.get(f"/articles/{article_id}").text), "related")
+            shown = norm(" ".join(link.xpath('.//p[@class="story-link"]//text()')))
+            assert norm(other_title) in shown and norm(own_title) not in shown
+            assert app.state.slot_caches.slots.hits >= 1
+    finally:
+        with session_scope(site.engine) as session:
+            session.execute(
+                update(Enrichment)
+                .where(Enrichment.article_id == article_id)
+                .values(enriched_at=before[0], story_id=before[1], box_summary=before[2])
+            )
 
 
 def test_quote_speaker_links_to_the_speakers_page(client: TestClient, site: Site) -> None:

@@ -96,3 +96,31 @@ def test_text_helpers() -> None:
     assert safe_url("https://bbc.co.uk/a") == "https://bbc.co.uk/a"
     assert safe_url(" JavaScript:alert(1)") == ""
     assert safe_url("data:text/html,x") == safe_url(None) == ""
+
+
+def test_figure_html_marks_the_first_match_whatever_its_spacing() -> None:
+    """figure_html finds a figure's sentence inside one text node with any spacing between its
+    words (the first match in document order), and leaves one split across nodes unmarked."""
+    from types import SimpleNamespace
+
+    from newsdesk.web.templating import figure_html
+
+    html = (
+        "<p>Police said 3 men were held. Police  said\n3 men were\theld again.</p>"
+        "<p>Officials <b>counted</b> 40 dead.</p><p>Then  40 dead   were counted twice.</p>"
+    )
+    sentences = [
+        "Police said 3 men were held again.",  # only with other spacing, after "Police said"
+        "Police said 3 men were held.",  # as typed, first in its node
+        "Police said 3 men were held.",  # the same sentence next: a second anchor
+        "Officials counted 40 dead.",  # split across nodes: no mark
+        "40 dead were counted twice.",  # "40" first in the next node's text, other spacing
+    ]
+    body = figure_html(html, [SimpleNamespace(sentence=s) for s in sentences])
+    assert body.anchored == {1, 2, 3, 5}
+    assert str(body.paragraphs[0]) == (
+        '<p><span class="figure-mark" id="fig-2"><span id="fig-3"></span>Police said 3 men were'
+        ' held.</span> <span class="figure-mark" id="fig-1">Police  said\n3 men were\theld'
+        " again.</span></p><p>Officials <b>counted</b> 40 dead.</p><p>Then  "
+        '<span class="figure-mark" id="fig-5">40 dead   were counted twice.</span></p>'
+    )

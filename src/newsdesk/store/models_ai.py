@@ -63,6 +63,8 @@ class Enrichment(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     summary: Mapped[list[str] | None] = mapped_column(JSON)
     key_points: Mapped[list[str] | None] = mapped_column(JSON)
+    # The article page's summary box (nlp.summary_box; [] none): NULL until computed.
+    box_summary: Mapped[list[str] | None] = mapped_column(JSON)
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # 384 x float16, normalized
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # 128 x uint32 (None: too short)
     # Signature terms for clustering (names, numbers, rare words): {"term": weight}.

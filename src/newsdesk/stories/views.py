@@ -799,13 +799,6 @@ def story_figures(session: Session, story_id: int) -> list[ClaimGroup]:
     return group_claims(claims)
 
 
-def article_story(session: Session, article_id: int) -> StoryCard | None:
-    story_id = session.scalar(
-        select(Enrichment.story_id).where(Enrichment.article_id == article_id)
-    )
-    return story_card(session, story_id) if story_id is not None else None
-
-
 # --- which articles: conditions for the listings of newsdesk.web.reading ---------------------
 
 

@@ -8,17 +8,21 @@ nothing while empty: an article that is not enriched yet shows none of them.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
 from newsdesk.nlp.quotes import RankItem, rank_quotes
+from newsdesk.nlp.summary_box import OPENING_WORDS, SHORT_ARTICLE_WORDS, box_sentences
 from newsdesk.store.models import Article
-from newsdesk.store.models_ai import FigureRow
+from newsdesk.store.models_ai import Enrichment, FigureRow
 from newsdesk.stories import views
+from newsdesk.web.microcache import MicroCache
 from newsdesk.web.queries import ArticleItem
 
 log = logging.getLogger(__name__)
@@ -27,12 +31,19 @@ MAX_HASHTAGS = 8
 MIN_HASHTAGS = 3  # fewer hashtags than this: add the article's main names (real tags too)
 MAX_QUOTES = 8  # shown on top; every other quote is behind a "Show all N quotes" disclosure
 MAX_RELATED = 8
-# The summary box sits right above the article: what it shows must not be what the reader reads
-# next. It summarises the article past its first OPENING_WORDS words (bench/summaries.py scores
-# it), and an article shorter than SHORT_ARTICLE_WORDS gets no summary box at all (it is its
-# own summary).
-OPENING_WORDS = 100
-SHORT_ARTICLE_WORDS = 200
+# The AI slots of an article page are the same for every reader: each web process keeps them
+# SLOTS_TTL seconds (web/microcache.py) for its SLOTS_CACHED most recently viewed articles,
+# keyed by the article's enrichment stamp and story (re-enriched or moved: made again at once),
+# and a story's box for as long, shared by the story's articles. What only other articles
+# change (related articles, a story's counts) may thus show up to a minute late; a minute is
+# what news sites' microcaches keep, and the worker adds articles every 30 s (its tick).
+# Comments and anything of a reader are never kept (web/pages.py fills them on every view).
+SLOTS_TTL = 60.0
+SLOTS_CACHED = 4000  # articles; a few kB each
+STORIES_CACHED = 4000
+# Writing a box computed on a page view waits at most this long for the database's write lock
+# (it is written on a later view otherwise).
+BOX_WRITE_WAIT_MS = 50
 # A pronoun is not a speaker worth naming ("I", "it" are what the text had, not who said it).
 PRONOUNS = {"i", "it", "he", "she", "they", "we", "you", "this", "that", "who", "one"}
 
@@ -136,22 +147,10 @@ class ArticleSlots:
     comments: list[CommentView] | None = None  # None: feature off; [] shows "no comments yet"
     also_published_by: list[tuple[int, str]] = field(default_factory=list)  # (article id, outlet)
     story_link: StoryLink | None = None  # the story this article is part of (2+ articles)
+    ai_summary: list[str] = field(default_factory=list)  # the extractive summary's sentences
 
     def context(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def _box_sentences(text: str, title: str) -> list[str]:
-    """The summary box: the article summarised past its first OPENING_WORDS words, which the
-    page prints right below the box (nlp.summarize.summarize_sentences, skip_words)."""
-    from newsdesk.nlp.dateline import strip_dateline
-    from newsdesk.nlp.summarize import summarize_sentences  # spaCy's stop words: on first use
-    from newsdesk.nlp.text import normalize_text
-    from newsdesk.nlp.text import sentences as split
-
-    sents = [strip_dateline(s) for s in split(normalize_text(text))]
-    idx = summarize_sentences(sents, title, 3, skip_words=OPENING_WORDS)
-    return [" ".join(sents[i].split()) for i in idx]
 
 
 def _folded(text: str) -> str:
@@ -164,13 +163,59 @@ def _speaker(name: str | None) -> str | None:
     return None if not name or name.casefold() in PRONOUNS else name
 
 
+@dataclass
+class SlotCaches:
+    """One web process's microcaches of article slots and story boxes (see SLOTS_TTL)."""
+
+    slots: MicroCache[ArticleSlots] = field(
+        default_factory=lambda: MicroCache(SLOTS_TTL, SLOTS_CACHED)
+    )
+    stories: MicroCache[StoryLink | None] = field(
+        default_factory=lambda: MicroCache(SLOTS_TTL, STORIES_CACHED)
+    )
+
+
 def article_slots(
-    session: Session, article: Article, settings: Settings | None = None
+    session: Session,
+    article: Article,
+    settings: Settings | None = None,
+    caches: SlotCaches | None = None,
 ) -> ArticleSlots:
     """The AI slots of one article; all empty while the article is not enriched.
 
-    `settings` locates the vector index for "Related stories" (the app's settings).
-    """
+    `settings` locates the vector index for "Related stories" (the app's settings); `caches`:
+    the app's SlotCaches (None: everything made anew)."""
+    stamp = session.execute(
+        select(Enrichment.enriched_at, Enrichment.story_id, Enrichment.box_summary).where(
+            Enrichment.article_id == article.id
+        )
+    ).first()
+    if stamp is None:
+        return ArticleSlots()
+    enriched_at, story_id, box = stamp
+
+    def make() -> ArticleSlots:
+        return _public_slots(session, article, settings, box, caches)
+
+    key = (article.id, enriched_at, story_id)
+    slots = make() if caches is None else caches.slots.get_or_make(key, make)
+    if settings is not None and settings.llm_url and slots.ai_summary:
+        from newsdesk.llm_summaries import shown_summary
+
+        shown = shown_summary(session, settings, article.id, slots.ai_summary)
+        if shown is not None:  # a copy: the cached slots are every reader's
+            slots = replace(slots, abstractive=shown[0], abstractive_model=shown[1])
+    return slots
+
+
+def _public_slots(
+    session: Session,
+    article: Article,
+    settings: Settings | None,
+    box: list[str] | None,
+    caches: SlotCaches | None,
+) -> ArticleSlots:
+    """The slots every reader sees alike (no LLM summary: that one is looked up per view)."""
     from newsdesk.stories.related import related  # numpy, the vector index: on first use
 
     ai = views.article_ai(session, article.id)
@@ -186,16 +231,13 @@ def article_slots(
     slots.hashtags = [SlotTag(t.slug, t.label, t.kind) for t in tags]
 
     sentences = [" ".join(s.split()) for s in ai.summary if s and s.strip()]
-    if settings is not None and settings.llm_url and sentences:
-        from newsdesk.llm_summaries import shown_summary
-
-        shown = shown_summary(session, settings, article.id, sentences)
-        if shown is not None:
-            slots.abstractive, slots.abstractive_model = shown
+    slots.ai_summary = sentences
     words = (article.text or "").split()
     if len(words) >= SHORT_ARTICLE_WORDS:
         opening = _folded(" ".join(words[:OPENING_WORDS]))
-        box = _box_sentences(article.text or "", article.title or "")
+        if box is None:  # enriched before migration 0015: made once, here
+            box = box_sentences(article.text or "", article.title or "")
+            _store_box(session, article.id, box)
         slots.summary = " ".join(box) or None
         in_box = _folded(" ".join([*sentences, *box]))
         slots.key_points = [
@@ -253,9 +295,48 @@ def article_slots(
             )
         )
 
-    story = views.article_story(session, article.id)
-    if story is not None and story.article_count >= 2:
-        slots.story_link = StoryLink(
-            story.id, story.title, story.article_count, story.outlet_count, story.days
-        )
+    story_id = ai.story_id
+    if story_id is not None:
+        if caches is None:
+            slots.story_link = _story_link(session, story_id)
+        else:
+            slots.story_link = caches.stories.get_or_make(
+                story_id, lambda: _story_link(session, story_id)
+            )
     return slots
+
+
+def _story_link(session: Session, story_id: int) -> StoryLink | None:
+    """The story box: the article's story when it has 2 articles or more."""
+    story = views.story_card(session, story_id)
+    if story is None or story.article_count < 2:
+        return None
+    return StoryLink(story.id, story.title, story.article_count, story.outlet_count, story.days)
+
+
+def _store_box(session: Session, article_id: int, box: list[str]) -> None:
+    """Store a summary box computed on a page view, in a short transaction of its own that
+    waits at most BOX_WRITE_WAIT_MS for the write lock; never raises (the next view tries
+    again)."""
+    engine = session.get_bind()
+    try:
+        assert isinstance(engine, Engine)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                previous = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BOX_WRITE_WAIT_MS}")
+            else:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{BOX_WRITE_WAIT_MS}ms'")
+            try:
+                conn.execute(
+                    update(Enrichment)
+                    .where(Enrichment.article_id == article_id)
+                    .values(box_summary=box)
+                )
+                conn.commit()
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={previous}")
+    except Exception as exc:
+        log.info("summary box of %s not stored now: %s", article_id, exc)

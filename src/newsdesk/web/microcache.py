@@ -1,0 +1,53 @@
+"""A small per-process cache of public page parts (the article page's AI slots, story boxes),
+as news sites microcache: each entry is kept `ttl` seconds at most, the `size` most recently
+used at most.
+
+What may go in: only what every reader sees alike (no comments, nothing of a session or a
+user), keyed by what invalidates it (an article's enrichment stamp and story; see
+web/slots.py). The TTL bounds how stale the rest may be: what other articles change (related
+articles, a story's counts), at most `ttl` seconds late. Each web process has its own; nothing
+is shared between processes but the database."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class MicroCache(Generic[V]):
+    """get_or_make(key, make): the value kept for `key` if younger than `ttl` seconds, else
+    make() (called outside the lock: two threads may both make a missing value)."""
+
+    def __init__(self, ttl: float, size: int) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
+        now = time.monotonic()
+        with self._lock:
+            kept = self._items.get(key)
+            if kept is not None and now - kept[0] < self.ttl:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return kept[1]
+            self.misses += 1
+        value = make()
+        with self._lock:
+            self._items[key] = (now, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
