@@ -27,6 +27,7 @@ from newsdesk.store.db import connect, session_scope
 from newsdesk.store.models import Article, ErrorRecord, Feed, FeedArticle
 
 if TYPE_CHECKING:
+    import uvicorn
     from rich.progress import Progress
 
     from newsdesk.sources.opml import SkippedOutline
@@ -291,28 +292,36 @@ def serve(
         typer.Option(
             "--worker/--no-worker",
             "--refresher/--no-refresher",
-            help="also run a worker (refresh, enrich) in this process; --no-worker: web only, "
-            "for `newsdesk worker` processes elsewhere (--no-refresher: the old name)",
+            help="also run a worker (refresh, enrich); --no-worker: web only, for `newsdesk "
+            "worker` processes elsewhere (--no-refresher: the old name)",
         ),
     ] = True,
+    web_processes: Annotated[
+        int,
+        typer.Option(
+            "--web-processes",
+            min=1,
+            help="web server processes sharing the port (uvicorn's workers); over 1, the "
+            "worker runs once, as a `newsdesk worker` process of its own",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web app, and a worker (see `newsdesk worker`) unless --no-worker.
 
+    With --web-processes 1 (the default) one process serves the web app and runs the worker.
+    With N > 1, uvicorn's supervisor starts N web processes on one socket (restarting any that
+    dies) and, unless --no-worker, one `newsdesk worker` child; SIGTERM or Ctrl-C stops them all.
     Links use NEWSDESK_BASE_URL (else http://HOST:PORT); X-Forwarded-For/-Proto are believed
     only from NEWSDESK_TRUSTED_PROXIES."""
-    import asyncio
-
-    import uvicorn
-
-    from newsdesk.ingest import refresh_forever
-    from newsdesk.web.app import create_app, serve_base_url, server_config
+    from newsdesk.web.app import create_app, open_vector_index, serve_base_url, server_config
 
     settings = _settings()
     if not settings.base_url:
         settings = settings.with_(base_url=serve_base_url(host, port))
     engine = _engine(settings)
-    try:
-        config = server_config(create_app(settings, engine), settings, host, port)
+    try:  # checks the settings (and makes the secret key once, before any web process starts)
+        web = create_app(settings, engine)
+        config = server_config(web, settings, host, port)
     except ValueError as exc:
         raise _fail(escape(str(exc))) from exc
     with session_scope(engine) as session:
@@ -322,6 +331,27 @@ def serve(
 
         added, _ = import_opml(engine, default_opml())
         console.print(f"first run: subscribed to {added} default news feeds")
+    console.print(
+        f"newsdesk on http://{host}:{port}, links on {settings.base_url} "
+        f"(database {settings.db_url}, {web_processes} web process"
+        f"{'es' if web_processes > 1 else ''})"
+    )
+    if web_processes > 1:
+        engine.dispose()
+        _serve_processes(settings, host, port, web_processes, worker)
+    else:
+        open_vector_index(web)
+        _serve_one(config, engine, settings, worker)
+
+
+def _serve_one(config: uvicorn.Config, engine: Engine, settings: Settings, worker: bool) -> None:
+    """One process: uvicorn and, unless not `worker`, the worker loop on one event loop."""
+    import asyncio
+
+    import uvicorn
+
+    from newsdesk.ingest import refresh_forever
+
     server = uvicorn.Server(config)
 
     async def main() -> None:
@@ -334,11 +364,39 @@ def serve(
         for task in done:
             task.result()
 
-    console.print(
-        f"newsdesk on http://{host}:{port}, links on {settings.base_url} "
-        f"(database {settings.db_url})"
-    )
     asyncio.run(main())
+
+
+def _serve_processes(
+    settings: Settings, host: str, port: int, processes: int, worker: bool
+) -> None:
+    """uvicorn's supervisor over `processes` web processes (newsdesk.web.app.app_from_env,
+    spawned: each reads the settings from the environment), and a `newsdesk worker` child."""
+    import subprocess
+
+    from newsdesk.web.app import APP_FACTORY, listening_sockets, run_processes, server_config
+
+    os.environ["NEWSDESK_BASE_URL"] = settings.base_url  # what the web processes read
+    config = server_config(APP_FACTORY, settings, host, port, workers=processes)
+    try:
+        sockets = listening_sockets(host, port, processes)
+    except OSError as exc:
+        raise _fail(escape(f"cannot listen on {host}:{port}: {exc}")) from exc
+    child = None
+    if worker:
+        child = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "worker"])
+    try:
+        run_processes(config, sockets)  # until SIGTERM or SIGINT
+    finally:
+        for sock in sockets:
+            sock.close()
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(60)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 @app.command("worker")
