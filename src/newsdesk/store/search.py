@@ -299,7 +299,15 @@ def scored_ids(
     if not query:
         return []
     dialect, cond, relevance = _match(session, query, mode)
-    stmt = select(Article.id, relevance).where(cond, *(filters.conditions() if filters else []))
+    conditions = filters.conditions() if filters else []
+    if dialect == "sqlite" and not conditions and within is None and not newest_first:
+        # Ranked by the full-text index alone: the same rows as through articles (the index
+        # holds exactly the articles), without reading an article row per match (a common
+        # word at 100,000 articles: 144 -> 54 ms; every match is still scored).
+        fts = select(_FTS.c.rowid, relevance).where(cond).order_by(text("2 DESC"))
+        rows = session.execute(fts.limit(limit).offset(offset)).tuples()
+        return list({int(i): float(score or 0.0) for i, score in rows}.items())
+    stmt = select(Article.id, relevance).where(cond, *conditions)
     if dialect == "sqlite":
         stmt = stmt.join_from(Article, _FTS, _FTS.c.rowid == Article.id)
     if within is not None:
