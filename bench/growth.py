@@ -6,7 +6,10 @@ derived in bulk from really enriched seeds; cached under /tmp/newsdesk-gen) is c
 - web: `newsdesk serve --no-worker` on loopback answers one client, request after request
   (no concurrency: the cost of one request), over --requests sampled article, story and tag
   pages and searches (page and API); wall ms (p50, p90) and the server's CPU ms per request
-  (its /proc CPU time over the endpoint's requests / their number);
+  (its /proc CPU time over the endpoint's requests / their number). Requests pick among 2,000
+  sampled paths, so most article pages are first views (a web process's cache of article
+  slots rarely helps: the cost measured is the cold one); the sampled articles get the summary
+  box that enrichment now stores (bench/load.py store_boxes);
 - related: `newsdesk.stories.related.related()` in this process for --requests article ids
   (the vector index opened once before, as a web process does), wall and CPU ms per call;
 - enrichment: --enrich real ECB+ news documents (../shared/data/ecbplus-story-clusters),
@@ -50,6 +53,7 @@ from load import (
     process_cpu,
     run_setup_step,
     stop_process,
+    store_boxes,
     tail,
     wait_for_port,
 )
@@ -108,6 +112,7 @@ def web_costs(data: Path, db_url: str, requests: int, logs: Path) -> dict[str, A
         except RuntimeError as exc:
             sys.exit(f"newsdesk serve did not start ({exc}):\n{tail(logs / 'serve.log')}")
         targets = discover_sampled(db_url)
+        store_boxes(db_url, targets.paths["/articles/{id}"])  # as enrichment stores them now
         rng = random.Random(15)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             for endpoint in WEB:

@@ -28,10 +28,15 @@ readers' paths are sampled from the whole database (ids, stories, tags; title wo
 With --worker the writer is one `newsdesk worker` process, running from --quiet-start to the end
 of the load (phase "worker") beside `newsdesk serve --no-worker`, instead of refresh + enrich.
 --only ENDPOINT... restricts the readers to those endpoints (e.g. "/articles/{id}").
+--web-processes N runs `newsdesk serve --web-processes N`; the server's CPU is then that of the
+whole process tree (supervisor and web processes). The generated database's rows were written
+in bulk, without the summary box that enrichment now stores (migration 0015): the sampled
+articles get theirs before the clock starts, as if enriched by this version.
 
     python bench/load.py [--readers 20] [--seconds 40] [--articles 300] [--pages 300]
                          [--hold-lock SECONDS] [--cookies] [--json OUT]
     python bench/load.py --generated 100000 --worker [--only "/articles/{id}"] [options]
+    python bench/load.py --generated 100000 --worker --web-processes 2 [options]
     scripts/with-pg.sh .venv/bin/python bench/load.py --backend postgresql [options]
     python bench/load.py --db-url postgresql+psycopg://USER@HOST:PORT/DB [options]
 """
@@ -68,7 +73,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 from common import SHARED, data_missing, write_json
 from ingest import SERVE, free_port, page_host, real_pages, write_site
-from sqlalchemy import bindparam, create_engine, func, select, text
+from sqlalchemy import bindparam, create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
 import newsdesk
@@ -188,6 +193,50 @@ def process_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """process_cpu() of a process and each of its live descendants, by pid."""
+    out, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        out[p] = process_cpu(p)
+        with suppress(OSError):
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+    return out
+
+
+def tree_cpu_since(pid: int, before: dict[int, float]) -> float:
+    """CPU seconds the tree of `pid` used since `before` (tree_cpu): processes started since
+    count whole, processes gone since count until `before` only (they are not waited for)."""
+    now = tree_cpu(pid)
+    return sum(v - before.get(p, 0.0) for p, v in now.items())
+
+
+def store_boxes(db_url: str, paths: list[str]) -> int:
+    """Store the summary box of the articles behind /articles/{id} `paths` that have none
+    (newsdesk.nlp.summary_box, as enrichment stores it); how many were made."""
+    from newsdesk.nlp.summary_box import box_sentences
+    from newsdesk.store.models_ai import Enrichment
+
+    ids = sorted({int(p.rsplit("/", 1)[1]) for p in paths})
+    engine = connect(db_url)
+    try:
+        with session_scope(engine) as session:
+            rows = session.execute(
+                select(Article.id, Article.title, Article.text)
+                .join(Enrichment, Enrichment.article_id == Article.id)
+                .where(Article.id.in_(ids), Enrichment.box_summary.is_(None))
+            ).all()
+            for article_id, title, body in rows:
+                session.execute(
+                    update(Enrichment)
+                    .where(Enrichment.article_id == article_id)
+                    .values(box_summary=box_sentences(body or "", title or ""))
+                )
+    finally:
+        engine.dispose()
+    return len(rows)
 
 
 def database_counts(db_url: str) -> dict[str, int]:
@@ -315,11 +364,13 @@ def discover_sampled(db_url: str, seed: int = 15, n: int = 2000) -> Targets:
     return Targets({name: p for name, p in paths.items() if p})
 
 
-def warm_up(base: str, targets: Targets, timeout: float) -> None:
-    """One request per endpoint before the clock starts (lazy imports, first queries)."""
-    with httpx.Client(base_url=base, timeout=timeout) as client:
-        for paths in targets.paths.values():
-            client.get(paths[0])
+def warm_up(base: str, targets: Targets, timeout: float, processes: int = 1) -> None:
+    """Requests to each endpoint before the clock starts (lazy imports, first queries): one,
+    or with several web processes 3 per process, each on a new connection (the kernel hands
+    new connections to the processes in turn, mostly)."""
+    for paths in targets.paths.values():
+        for path in (paths * 3 * processes)[: 1 if processes == 1 else 3 * processes]:
+            httpx.get(base + path, timeout=timeout)
 
 
 # ---------------------------------------------------------------- the load
@@ -665,6 +716,16 @@ def print_report(figures: dict[str, Any]) -> None:
         f"{figures['load_average_at_end']} at end; CPU seconds in the window: "
         f"server {figures['cpu_s']['server']}, readers' client {figures['cpu_s']['readers_client']}"
     )
+    requests = figures["results"]["all"]["requests"]
+    print(
+        f"web processes: {figures['web_processes']}; server CPU ms per request: "
+        f"{1000 * figures['cpu_s']['server'] / max(requests, 1):.1f}"
+        + (
+            " (a worker's CPU not included: it is a process of its own)"
+            if figures["worker"]
+            else ""
+        )
+    )
     results = figures["results"]
     print_table(
         "per endpoint (latency over every request, failures included)",
@@ -746,6 +807,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--worker", action="store_true", help="a `newsdesk worker` writes")
     parser.add_argument("--only", nargs="+", help="only these endpoints, e.g. '/articles/{id}'")
+    parser.add_argument(
+        "--web-processes", type=int, default=1, help="`newsdesk serve --web-processes N`"
+    )
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--logs", type=Path, help="copy the processes' logs to this directory")
     opts = parser.parse_args()
@@ -819,7 +883,9 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
     )
     server_log: TextIO = (logs / "serve.log").open("w")
     server = subprocess.Popen(
-        newsdesk_command() + ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
+        newsdesk_command()
+        + ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
+        + ["--web-processes", str(opts.web_processes)],
         env=env,
         stdout=server_log,
         stderr=subprocess.STDOUT,
@@ -835,8 +901,12 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
         targets = discover_sampled(database_url) if opts.generated else discover(base, opts.timeout)
         if opts.only:
             targets = Targets({e: p for e, p in targets.paths.items() if e in opts.only})
+        if opts.generated:
+            setup["boxes_stored"] = store_boxes(
+                database_url, targets.paths.get("/articles/{id}", [])
+            )
         opts.endpoints = list(targets.paths)
-        warm_up(base, targets, opts.timeout)
+        warm_up(base, targets, opts.timeout, opts.web_processes)
         setup["total_s"] = round(time.perf_counter() - started, 1)
         before = database_counts(database_url)  # warm-up sessions included
         load_start = round(os.getloadavg()[0], 2)
@@ -846,10 +916,10 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
             + (f"; lock at {opts.hold_lock_at} s" if opts.hold_lock else ""),
             file=sys.stderr,
         )
-        cpu_before = process_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = tree_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF)
         samples, tl, writers = asyncio.run(run_load(base, targets, env, logs, opts))
         load_end = round(os.getloadavg()[0], 2)
-        server_cpu = process_cpu(server.pid) - cpu_before[0]
+        server_cpu = tree_cpu_since(server.pid, cpu_before[0])
         usage = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu = (
             usage.ru_utime + usage.ru_stime - cpu_before[1].ru_utime - cpu_before[1].ru_stime
@@ -891,6 +961,7 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
         "cpu_s": {"server": round(server_cpu, 1), "readers_client": round(client_cpu, 1)},
         "generated": opts.generated,
         "worker": opts.worker,
+        "web_processes": opts.web_processes,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     print_report(figures)
