@@ -396,3 +396,21 @@ def test_metres_millions_and_dates_in_bbc_articles() -> None:
     assert "two years" in [f.text for f in spy.figures]  # "spied for MI6 for two years"
     sales = _figure([_bbc("business/063.txt")], "0.3%")
     assert sales.what is not None and "sales" in sales.what
+
+
+def test_race_names_and_times_in_a_bbc_sports_report() -> None:
+    """sport/060: "the AAA's Indoor 800m title" names a race, not a figure; "one minute, 47.97
+    seconds" is one time, in seconds."""
+    report = _bbc("sport/060.txt")
+    texts = [f.text for f in report.figures]
+    assert "800m" not in texts
+    time = _figure([report], "one minute, 47.97 seconds")
+    assert (time.value, time.unit) == (107.97, "seconds")
+
+
+def test_a_vague_plural_reads_with_of() -> None:
+    from newsdesk.web.templating import counted
+
+    assert counted("hundreds", "air strikes") == "of air strikes"
+    assert counted("more than 500", "air attacks") == "air attacks"
+    assert counted("hundreds", "of them") == "of them"

@@ -237,6 +237,19 @@ def _words(toks: list[Token], a: int, b: int) -> str:
     return " ".join(t.lower_ for t in toks[max(0, a) : b])
 
 
+def _and_seconds(toks: list[Token], j: int) -> tuple[int, float | None]:
+    """After a number of minutes ending before toks[j]: (the end, the seconds) of ", 47.97
+    seconds" or "and 5 seconds" that follows; (j, None) when none does."""
+    k = j + 1 if j < len(toks) and toks[j].lower_ in (",", "and") else j
+    if k >= len(toks) or not _starts_number(toks[k]):
+        return j, None
+    secs = _number(toks, k)
+    if secs is None or secs.value >= 60:
+        return j, None
+    end, unit = _unit_after(toks, secs.end)
+    return (end, secs.value) if unit == "seconds" else (j, None)
+
+
 def _millions(toks: list[Token], i: int, after: int) -> bool:
     """Whether 'm' right after the number at toks[i] is millions, not metres: money ("$16m",
     "£6.5m"), or a count of something plural ("3m people", "5m of its shares") that is not a
@@ -427,8 +440,8 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
             return True  # an age
         if re.match(r"\S+ (ago|earlier|later)\b", rest):
             return True  # "four years ago": a date
-    if unit == "m" and nxt is not None and nxt.lower_ in RACE_WORDS:
-        return True  # "the 60m hurdles": an event's name
+    if unit == "m" and "." not in t.text and _event_name(toks, num, nxt):
+        return True  # "the 60m hurdles", "the Indoor 800m title": an event's name
     if unit is None and nxt is not None and nxt.lower_ in MONTH_NAMES and num.value <= 31:
         return True  # "since 11 September": a date
     if prev is not None and (prev.lower_ in IDENTIFIER_BEFORE or prev.lower_ in ("aged", "age")):
@@ -482,6 +495,20 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
     )
 
 
+def _event_name(toks: list[Token], num: _Number, nxt: Token | None) -> bool:
+    """Whether a whole number of metres names a race ("the 60m hurdles", "the men's 1500m",
+    "her 400m victory", "silver in the 800m") rather than measures something ("the last 200m",
+    "a clearance of 1.87m")."""
+    if nxt is not None and (nxt.lower_ in RACE_WORDS or _pos(nxt) == "NOUN"):
+        return True
+    prev = toks[num.start - 1].lower_ if num.start else ""
+    if prev == "the":  # "silver in the 800m" (but "the last 200m" measures)
+        return True
+    if num.start >= 2 and prev in ("'s", "’s"):
+        return toks[num.start - 2].lower_ in ("men", "women", "boys", "girls")
+    return False
+
+
 def _furniture(sentence: str) -> bool:
     low = sentence.lower().lstrip()
     return low.startswith(FURNITURE_PREFIXES) or "://" in low
@@ -533,6 +560,12 @@ def _sentence_figures(doc: Doc, sent: Span) -> list[FigureSpan]:
                 end_tok = end2 if unit2 else second.end
                 if qstart >= 1 and toks[qstart - 1].lower_ in ("between", "from"):
                     qstart -= 1
+        if unit == "minutes" and high is None and end_tok == after:
+            end_tok, secs = _and_seconds(toks, end_tok)
+            if secs is not None:  # "one minute, 47.97 seconds": one time, in seconds
+                unit = "seconds"
+                low = low * 60 + secs if low is not None else None
+                num = _Number(num.start, num.end, num.value * 60 + secs, num.vague)
         if _not_a_figure(toks, num, unit, qual):
             i = max(num.end, i + 1)
             continue

@@ -283,6 +283,19 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={static_version(name)}"
 
 
+def counted(text: str, what: str | None) -> str:
+    """What a figure counts as the page shows it after the figure: "hundreds" + "air strikes"
+    reads "hundreds of air strikes" (a vague plural takes "of"; lexicon VAGUE_WORDS)."""
+    from newsdesk.nlp.lexicon.figures import VAGUE_WORDS
+
+    if not what:
+        return ""
+    words = text.split()
+    if words and words[-1].lower() in VAGUE_WORDS and not what.lower().startswith("of "):
+        return f"of {what}"
+    return what
+
+
 def related_groups(items: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
     """An article page's related list as (listing items, same story, other stories): what
     three Jinja select filters did at a tenth of an article page's template time."""
@@ -316,6 +329,7 @@ def make_env() -> Environment:
         hostname=hostname,
     )
     env.globals.update(
+        counted=counted,
         version=__version__,
         static_url=static_url,
         figure_body=figure_body,
