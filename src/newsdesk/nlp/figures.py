@@ -47,6 +47,7 @@ from newsdesk.nlp.lexicon.figures import (
     PERSON_NOUNS,
     RACE_WORDS,
     REPORT_NEEDS_AT,
+    REPORT_NEEDS_CLAUSE,
     REPORT_NOUNS,
     REPORT_VERBS,
     SCALE_WORDS,
@@ -430,7 +431,14 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
         return True
     if t.ent_type_ == "ORDINAL" and (low in ORDINALS or re.search(r"\d(st|nd|rd|th)$", low)):
         return True  # spaCy also calls "4bn" an ordinal
-    if t.ent_type_ in _WHEN_ENTS and unit not in DURATION_UNITS and qual is None:
+    # spaCy's DATE also takes "Forty soldiers were killed": a count of things is no date
+    counts_things = nxt is not None and nxt.tag_ == "NNS" and nxt.lower_ not in DURATION_UNITS
+    if (
+        t.ent_type_ in _WHEN_ENTS
+        and unit not in DURATION_UNITS
+        and qual is None
+        and not (counts_things and t.ent_type_ == "DATE")
+    ):
         return unit is None or t.ent_type_ == "TIME"
     if unit in DURATION_UNITS:
         if prev is not None and prev.lower_ in ("past", "last", "next", "previous", "coming"):
@@ -801,6 +809,8 @@ def _attributing(t: Token) -> bool:
     """A speech or reporting verb; 'put' only as 'puts the toll at 10'."""
     if t.lower_ not in _ATTRIBUTING or _pos(t) not in ("VERB", "AUX"):
         return False
+    if t.lower_ in REPORT_NEEDS_CLAUSE:
+        return any(c.dep_ in ("ccomp", "parataxis") for c in t.children)
     return t.lower_ not in REPORT_NEEDS_AT or any(c.lower_ == "at" for c in t.children)
 
 

@@ -137,6 +137,9 @@ REPORT_VERBS = {
     "reported", "reports", "measured", "registered", "projected", "projects", "calculated",
 }  # fmt: skip
 REPORT_NEEDS_AT = {"put", "puts", "putting"}  # only with "at": "puts the toll at 10"
+# Report only with a clause: "X claimed (that) 10 died"; "X claimed their first title in 72
+# years" is winning, not saying (BBC sport, bench/data/figures-labelled-bbc.json).
+REPORT_NEEDS_CLAUSE = {"claim", "claims", "claimed", "claiming"}
 REPORT_NOUNS = {
     "figures", "figure", "data", "count", "tally", "estimate", "estimates", "statistics", "filing",
     "numbers", "poll", "survey", "report", "records",
