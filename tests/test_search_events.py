@@ -205,3 +205,27 @@ def test_a_name_with_other_names_is_no_phrase_every_result_must_hold(corpus: Cor
     assert set(corpus.oregon) <= set(ranked)
     # quotes still bind every result
     assert corpus.oregon[1] not in _ranked(corpus, '"Oregon State Police" bomb')
+
+
+def test_one_word_runs_one_full_text_query(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-word query is the same with every word and with any word: ranked once, with the
+    same order as the every-word query gives (two full-text queries before)."""
+    from newsdesk.store.search import ranked_ids
+
+    calls: list[int] = []
+    real = hybrid.ranked_ids
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hybrid, "ranked_ids", counted)
+    ranked = _ranked(corpus, "rubble")
+    assert calls == [] and ranked[0] == corpus.aville[1]
+    with session_scope(corpus.engine) as s:
+        query = expand(s, parse("rubble")).query
+        assert relaxed(s, query, "rubble") == query
+        strict = ranked_ids(s, query, limit=hybrid.DEPTH)
+    assert strict == [i for i in ranked if i in strict][: len(strict)]
+    _ranked(corpus, "Btown rubble")  # two words: both queries run
+    assert calls == [1]

@@ -293,9 +293,13 @@ def rank(
     if not query:
         return []
     newest = sort == "date"
-    strict = ranked_ids(session, query, filters=filters, limit=depth, newest_first=newest)
     any_word = relaxed(session, query, text)
-    loose = dict(scored_ids(session, any_word, mode="any", filters=filters, limit=depth))
+    found = scored_ids(session, any_word, mode="any", filters=filters, limit=depth)
+    loose = dict(found)
+    if not newest and any_word == query and len(query.clauses) == 1:
+        strict = [i for i, _ in found]  # one word: every word and any word are one query
+    else:
+        strict = ranked_ids(session, query, filters=filters, limit=depth, newest_first=newest)
     vector = neighbours.embed(text) if neighbours is not None and text.strip() else None
     near: list[int] = []
     if vector is not None and neighbours is not None:
