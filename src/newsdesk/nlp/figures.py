@@ -715,6 +715,8 @@ def _when_spans(doc: Doc, sent: Span, figs: list[FigureSpan]) -> list[tuple[int,
             continue
         if not any(ch.isalpha() for ch in ent.text) and ":" in ent.text:
             continue  # a clock time alone: "17:06"
+        if ent.text in _BARE_PERIODS:
+            continue  # "a season's best of 7.48": a period named, no date given
         start = ent.start
         for lead in _WHEN_LEADS:
             k = start - len(lead)
@@ -727,6 +729,10 @@ def _when_spans(doc: Doc, sent: Span, figs: list[FigureSpan]) -> list[tuple[int,
         else:
             spans.append((a, b, ent.start))
     return spans
+
+
+# spaCy's DATE on a period's bare name says no when: "season", "year" alone.
+_BARE_PERIODS = {"season", "year", "month", "week", "day", "decade", "century", "seasons"}
 
 
 def _when(doc: Doc, spans: list[tuple[int, int, int]], fig: FigureSpan) -> str | None:
