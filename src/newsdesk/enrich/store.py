@@ -17,7 +17,6 @@ from newsdesk.enrich.batch import _Item
 from newsdesk.enrich.tags import ENTITY_KINDS, Ref, TagResolver
 from newsdesk.enrich.version import pipeline_version
 from newsdesk.nlp.embed import to_blob
-from newsdesk.nlp.summary_box import box_sentences
 from newsdesk.nlp.types import Quote
 from newsdesk.store.bulk import in_chunks
 from newsdesk.store.db import session_scope
@@ -95,7 +94,7 @@ def _write(
         row.language = it.language
         row.summary = list(a.summary) or None
         row.key_points = list(a.key_points) or None
-        row.box_summary = box_sentences(it.text or "", it.title or "")
+        row.box_summary = list(a.box) if a.box is not None else None
         row.embedding = to_blob(it.vector) if it.vector is not None else None
         row.minhash = dedup.to_blob(it.signature)
         row.terms = it.terms

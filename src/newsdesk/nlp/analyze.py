@@ -28,6 +28,7 @@ from newsdesk.nlp.keyphrases import BACKGROUND, rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import MODEL_NAME, SENTENCES_KEY, get_nlp, one_blas_thread
 from newsdesk.nlp.quotes import extract_quotes
 from newsdesk.nlp.summarize import key_points, summarize_sentences
+from newsdesk.nlp.summary_box import box_from_sentences
 from newsdesk.nlp.text import normalize_text, split_sentences
 from newsdesk.nlp.types import Analysis, Figure
 
@@ -89,6 +90,7 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
     sents = [strip_dateline(prep.body[a:b]) for a, b in _body_sentences(doc, prep)]
     idx = summarize_sentences(sents, prep.title, SUMMARY_SENTENCES)
     return Analysis(
+        box=box_from_sentences(sents, prep.title),
         summary=[sents[i] for i in idx],
         key_points=key_points(sents, idx, prep.title),
         hashtags=hashtags,
@@ -104,7 +106,11 @@ def _lead_only(prep: _Prepared) -> Analysis:
     """Non-English text: the English models would produce noise; keep a lead summary."""
     sents = [strip_dateline(prep.body[a:b]) for a, b in split_sentences(prep.body)]
     sents = [s for s in sents if not is_timestamp(s)]
-    return Analysis(summary=sents[:SUMMARY_SENTENCES], language=prep.language)
+    return Analysis(
+        summary=sents[:SUMMARY_SENTENCES],
+        language=prep.language,
+        box=box_from_sentences(sents, prep.title),
+    )
 
 
 def analyze(title: str, text: str, outlet: str | None = None) -> Analysis:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -105,7 +106,14 @@ def _cos(a: _Sent, b: _Sent) -> float:
 
 
 def _score(sents: list[str], title: str) -> list[_Sent]:
-    vecs = _vectors(sents)
+    """The sentences scored for a summary; fresh objects each call (callers change scores),
+    computed once for the summary and the key points of one article (`_scored`)."""
+    return [replace(v) for v in _scored(tuple(sents), title)]
+
+
+@lru_cache(maxsize=4)
+def _scored(sents: tuple[str, ...], title: str) -> tuple[_Sent, ...]:
+    vecs = _vectors(list(sents))
     centroid: dict[str, float] = {}
     for v in vecs:
         for t, w in v.terms.items():
@@ -119,7 +127,7 @@ def _score(sents: list[str], title: str) -> list[_Sent]:
         v.score = POS_WEIGHT * prior + CENT_WEIGHT * cent + TITLE_WEIGHT * min(tsim, 1.0)
         if _is_junk(v.text):
             v.score = -1.0
-    return vecs
+    return tuple(vecs)
 
 
 def _mmr(cands: list[_Sent], k: int, chosen: list[_Sent] | None = None) -> list[_Sent]:

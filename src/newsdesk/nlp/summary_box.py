@@ -13,15 +13,25 @@ BOX_SENTENCES = 3
 
 
 def box_sentences(text: str, title: str) -> list[str]:
-    """The box's sentences (nlp.summarize.summarize_sentences, skip_words), [] for a short
-    article. About 2 to 3 ms of CPU for a 600-word article."""
-    if len(text.split()) < SHORT_ARTICLE_WORDS:
-        return []
+    """The box's sentences for an article's plain text, read as the analysis reads it (a
+    leading copy of the headline left out; see `box_from_sentences`)."""
     from newsdesk.nlp.dateline import strip_dateline
-    from newsdesk.nlp.summarize import summarize_sentences  # spaCy's stop words: on first use
     from newsdesk.nlp.text import normalize_text
     from newsdesk.nlp.text import sentences as split
 
-    sents = [strip_dateline(s) for s in split(normalize_text(text))]
+    title = normalize_text(title or "").replace("\n", " ")
+    body = normalize_text(text or "")
+    if title and body.startswith(title):
+        body = body[len(title) :].lstrip()
+    return box_from_sentences([strip_dateline(s) for s in split(body)], title)
+
+
+def box_from_sentences(sents: list[str], title: str) -> list[str]:
+    """The box's sentences (nlp.summarize.summarize_sentences, skip_words), [] for a short
+    article. The analysis calls it with the sentences it summarised, whose scores it reuses."""
+    from newsdesk.nlp.summarize import summarize_sentences  # spaCy's stop words: on first use
+
+    if sum(len(s.split()) for s in sents) < SHORT_ARTICLE_WORDS:
+        return []
     idx = summarize_sentences(sents, title, BOX_SENTENCES, skip_words=OPENING_WORDS)
     return [" ".join(sents[i].split()) for i in idx]

@@ -65,3 +65,6 @@ class Analysis:
     descriptions: list[Description] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     language: str | None = None
+    # The article page's summary box (nlp.summary_box): [] none (a short article); None when
+    # this analysis did not make one (the page makes it on first view).
+    box: list[str] | None = None
