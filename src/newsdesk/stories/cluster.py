@@ -324,11 +324,9 @@ def cluster_docs(
     klong = {i: int(dated[i] and not short[i]) for i in range(n)}
     tsum = {i: phi[i] for i in range(n)}
     tlong = {i: phi[i] * (not short[i]) for i in range(n)}
-    known_o = {i: int(bool(docs[i].outlet)) for i in range(n)}
-    known_olong = {i: int(bool(docs[i].outlet) and not short[i]) for i in range(n)}
-    known_oshort = {i: int(bool(docs[i].outlet) and short[i]) for i in range(n)}
     # Per cluster, its members' outlets counted (all, full texts, headlines): the dot of two
-    # such counts is the number of same-outlet pairs between two clusters.
+    # such counts is the number of same-outlet pairs between two clusters, and a count's total
+    # the number of members with a known outlet.
     osum: dict[int, Counter[str]] = {
         i: Counter([d.outlet] if d.outlet else []) for i, d in enumerate(docs)
     }
@@ -354,9 +352,9 @@ def cluster_docs(
         if params.same_outlet_bonus:
             return 0.0
         if a == b:
-            every = _count_dot(osum[a], osum[a]) - known_o[a]
-            longs_ = _count_dot(olong[a], olong[a]) - known_olong[a]
-            heads = _count_dot(oshort[a], oshort[a]) - known_oshort[a]
+            every = _count_dot(osum[a], osum[a]) - osum[a].total()
+            longs_ = _count_dot(olong[a], olong[a]) - olong[a].total()
+            heads = _count_dot(oshort[a], oshort[a]) - oshort[a].total()
             return (params.short_bonus * (every - longs_) + extra * heads) / 2
         every = _count_dot(osum[a], osum[b])
         longs_ = _count_dot(olong[a], olong[b])
@@ -448,9 +446,6 @@ def cluster_docs(
         osum[a] = osum[a] + osum.pop(b)
         olong[a] = olong[a] + olong.pop(b)
         oshort[a] = oshort[a] + oshort.pop(b)
-        known_oshort[a] += known_oshort.pop(b)
-        known_o[a] += known_o.pop(b)
-        known_olong[a] += known_olong.pop(b)
         members[a].extend(members.pop(b))
         del sums[b]
         version[a] += 1
