@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 from newsdesk.nlp.lexicon.figures import (
     APPROXIMATE,
     BACKGROUND_PHRASES,
+    BARE_PERIODS,
+    CHANGE_UNITS,
     COUNTABLE_NOUNS,
     DISAGREE_MAX_RATIO,
     DURATION_UNITS,
@@ -630,7 +632,7 @@ def _counted(
             return
     if head is not None and head.ent_type_ in _WHEN_ENTS:
         head = None
-    if head is None and fig.unit in _CHANGE_UNITS:
+    if head is None and fig.unit in CHANGE_UNITS:
         head = _changed_subject(last_num)  # "US retail sales fell 0.3%"
     status = _status(head, last_num)
     if head is None:
@@ -667,9 +669,6 @@ def _counted(
     fig.what = phrase
     base = lemma if fig.unit is None else f"{fig.unit}:{lemma}"
     fig.key = f"{base}:{status or ''}"
-
-
-_CHANGE_UNITS = {"percent", "percentage points", "dollars", "pounds", "euros", "yen", "yuan"}
 
 
 def _changed_subject(t: Token) -> Token | None:
@@ -715,7 +714,7 @@ def _when_spans(doc: Doc, sent: Span, figs: list[FigureSpan]) -> list[tuple[int,
             continue
         if not any(ch.isalpha() for ch in ent.text) and ":" in ent.text:
             continue  # a clock time alone: "17:06"
-        if ent.text in _BARE_PERIODS:
+        if ent.text in BARE_PERIODS:
             continue  # "a season's best of 7.48": a period named, no date given
         start = ent.start
         for lead in _WHEN_LEADS:
@@ -729,10 +728,6 @@ def _when_spans(doc: Doc, sent: Span, figs: list[FigureSpan]) -> list[tuple[int,
         else:
             spans.append((a, b, ent.start))
     return spans
-
-
-# spaCy's DATE on a period's bare name says no when: "season", "year" alone.
-_BARE_PERIODS = {"season", "year", "month", "week", "day", "decade", "century", "seasons"}
 
 
 def _when(doc: Doc, spans: list[tuple[int, int, int]], fig: FigureSpan) -> str | None:
