@@ -372,3 +372,37 @@ def test_google_reader_search_answers_item_ids(client: TestClient, corpus: Corpu
     assert not {corpus.sabah, corpus.reuters} <= set(results)  # one item per story
     assert client.get(url, params={"q": "Syria"}).status_code == 401
     assert client.get(url, params={"q": ""}, headers=headers).status_code == 400
+
+
+def _without_csrf(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+
+
+def test_repeated_search_is_kept_until_an_article_is_stored(corpus: Corpus) -> None:
+    """A web process keeps a search's results (web/searching.py): the same page again without
+    searching again; an article stored since is found at once."""
+    with TestClient(create_app(corpus.settings, corpus.engine)) as client:
+        kept = client.app.state.searches  # type: ignore[attr-defined]
+        first = client.get("/search", params={"q": "Syria ceasefire"})
+        again = client.get("/search", params={"q": "Syria ceasefire"})
+        assert first.status_code == again.status_code == 200
+        assert (kept.misses, kept.hits) == (1, 1)
+        assert _without_csrf(again.text) == _without_csrf(first.text)
+        api = client.get("/api/v1/search", params={"q": "Syria ceasefire"}).json()
+        assert api["items"][0]["article"]["id"] == corpus.old_syria
+        misses = kept.misses
+        with session_scope(corpus.engine) as s:
+            new = _add(
+                s,
+                "Syria ceasefire holds in the north",
+                "A ceasefire in northern Syria held for a third day on Friday, monitors said.",
+                "Reuters",
+                NOW - timedelta(minutes=5),
+            )
+        try:
+            after = client.get("/search", params={"q": "Syria ceasefire"})
+            assert f"/articles/{new}" in after.text and f"/articles/{new}" not in first.text
+            assert kept.misses == misses + 1
+        finally:
+            with session_scope(corpus.engine) as s:
+                s.delete(s.get(Article, new))

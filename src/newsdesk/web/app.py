@@ -51,6 +51,7 @@ from newsdesk.web.csrf import CsrfMiddleware, csrf_field, csrf_token
 from newsdesk.web.microcache import MicroCache
 from newsdesk.web.pages import SITE_LISTS_TTL, router
 from newsdesk.web.request import engine_of, render
+from newsdesk.web.searching import SEARCH_TTL, SEARCHES_CACHED
 from newsdesk.web.sessions import Auth
 from newsdesk.web.slots import SlotCaches
 from newsdesk.web.source_pages import router as sources_router
@@ -407,6 +408,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(env=make_env())
     app.state.slot_caches = SlotCaches()  # article pages' AI slots, story boxes (web/slots.py)
     app.state.site_lists = MicroCache(SITE_LISTS_TTL, 4)  # outlets, languages (web/pages.py)
+    app.state.searches = MicroCache(SEARCH_TTL, SEARCHES_CACHED)  # web/searching.py
     app.state.templates.env.globals["site_base"] = app.state.base_url  # absolute links
     app.include_router(router)
     app.include_router(sources_router)  # the Sources page and its admin forms

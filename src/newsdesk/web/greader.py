@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import nh3
@@ -38,9 +37,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MultiDict
 
-from newsdesk import search, subscriptions
+from newsdesk import subscriptions
 from newsdesk.accounts import Viewer, login_wait, username_key
-from newsdesk.search.vectors import index_neighbours
 from newsdesk.security import hash_password, verify_password
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article, Feed, FeedArticle, utcnow
@@ -51,7 +49,7 @@ from newsdesk.tokens import (
     resolve_login_token,
     resolve_token,
 )
-from newsdesk.web import reading
+from newsdesk.web import reading, searching
 from newsdesk.web.api.common import request_path_url
 from newsdesk.web.queries import MAX_ID, sort_key
 from newsdesk.web.request import client_hash, engine_of
@@ -693,10 +691,8 @@ async def search_item_ids(request: Request) -> Response:
         if not q:
             raise _bad("What to search for? (q=)")
         count = _count(MultiDict({"n": params.get("num") or params.get("n") or ""}), MAX_SEARCH)
-        engine = engine_of(request)
-        near = index_neighbours(engine, Path(request.app.state.settings.data_dir))
-        with session_scope(engine) as session:
-            found = search.find(session, q, limit=count, neighbours=near)
+        with session_scope(engine_of(request)) as session:
+            found = searching.find(request, session, q, limit=count)
             ids = [e.article.id for e in found.entries]
         return _json({"results": [{"id": str(i)} for i in ids]})
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -11,9 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from newsdesk import search
-from newsdesk.search.vectors import index_neighbours
 from newsdesk.stories.views import home_ai
-from newsdesk.web import queries, reading
+from newsdesk.web import queries, reading, searching
 from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.microcache import MicroCache
 from newsdesk.web.request import DbSession, render
@@ -162,18 +160,15 @@ def search_page(
     since, until = _day(from_), _day(to)  # a form sends "" for a date left empty
     results = None
     if q:
-        wanted = search.filters(outlet, lang, since, until)
-        near = index_neighbours(
-            session.get_bind().engine, Path(request.app.state.settings.data_dir), lang
-        )
-        results = search.find(
+        results = searching.find(
+            request,
             session,
             q,
-            filters=wanted,
+            filters=search.filters(outlet, lang, since, until),
             sort=sort,
             offset=(page - 1) * SEARCH_PAGE_SIZE,
             limit=SEARCH_PAGE_SIZE,
-            neighbours=near,
+            language=lang or None,
         )
     more = results is not None and results.more and page < MAX_SEARCH_PAGE
     entries = results.entries if results else []

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path as FsPath
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
-from newsdesk.search import Entry, filters, find
-from newsdesk.search.vectors import index_neighbours
+from newsdesk.search import Entry, filters
 from newsdesk.store.db import session_scope
 from newsdesk.store.search import MARK_END, MARK_START
-from newsdesk.web import queries, reading
+from newsdesk.web import queries, reading, searching
 from newsdesk.web.api import common, schemas
 from newsdesk.web.api.deps import OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
@@ -142,16 +140,16 @@ def search(
             )
         offset = int(match[1])
     engine = engine_of(request)
-    near = index_neighbours(engine, FsPath(request.app.state.settings.data_dir), lang)
     with session_scope(engine) as session:
-        found = find(
+        found = searching.find(
+            request,
             session,
             query,
             filters=filters(outlet, lang, since, until),
             sort=sort,
             offset=offset,
             limit=limit,
-            neighbours=near,
+            language=lang,
         )
         signed_in = viewer is not None
         entries = {
