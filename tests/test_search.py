@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -406,3 +407,24 @@ def test_repeated_search_is_kept_until_an_article_is_stored(corpus: Corpus) -> N
         finally:
             with session_scope(corpus.engine) as s:
                 s.delete(s.get(Article, new))
+
+
+def test_outlet_filters_offer_the_outlets_with_most_articles(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Home and search pages offer the MAX_OUTLET_CHOICES outlets with the most articles, by
+    name, and the chosen one besides."""
+    monkeypatch.setattr("newsdesk.web.pages.MAX_OUTLET_CHOICES", 2)
+    with session_scope(corpus.engine) as s:
+        counts = Counter(a.outlet for a in s.query(Article).all())
+    most = sorted(name for name, _ in counts.most_common(2))
+    assert counts.most_common(3)[1][1] > counts.most_common(3)[2][1]  # a clear top two
+    with TestClient(create_app(corpus.settings, corpus.engine)) as client:
+        for path in ("/", "/search?q=talks"):
+            page = client.get(path).text
+            offered = re.findall(r'<option value="([^"]+)"', page.split('name="outlet"')[1])
+            assert offered[:2] == most and "Daily Sabah" not in offered, path
+        chosen = client.get("/search", params={"q": "talks", "outlet": "Daily Sabah"}).text
+        assert 'value="Daily Sabah" selected' in chosen
+        home = client.get("/", params={"outlet": "Daily Sabah"}).text
+        assert 'value="Daily Sabah" selected>Daily Sabah (1)' in home
