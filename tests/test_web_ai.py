@@ -589,3 +589,34 @@ def test_asking_is_rate_limited_per_client(site: Site, monkeypatch: pytest.Monke
         r = c.post(f"{path}/ask", data={"question": "Who lost?", "csrf_token": token})
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
         assert "try again in" in r.text
+
+
+def test_tag_explainer_is_kept_until_the_tag_gains_an_article(site: Site) -> None:
+    """A web process keeps a tag page's explainer (web/microcache.py page_part): a description
+    written since shows once the tag's article count changes, as enrichment changes it."""
+    with session_scope(site.engine) as s:
+        tag = s.scalars(
+            select(Tag).where(Tag.article_count >= 2).order_by(Tag.article_count.desc())
+        ).first()
+        assert tag is not None
+        slug, tag_id, count = tag.slug, tag.id, tag.article_count
+        article_id = s.scalars(
+            select(ArticleTag.article_id).where(ArticleTag.tag_id == tag_id)
+        ).first()
+    phrase = "the subject of this cache test"
+    with TestClient(create_app(site.settings, site.engine)) as c:
+        parts = c.app.state.page_parts  # type: ignore[attr-defined]
+        before = c.get(f"/tags/{slug}").text
+        misses = parts.misses
+        with session_scope(site.engine) as s:
+            s.add(DescriptionRow(tag_id=tag_id, article_id=article_id, phrase=phrase))
+        try:
+            kept = c.get(f"/tags/{slug}").text
+            assert parts.misses == misses and phrase not in kept and phrase not in before
+            with session_scope(site.engine) as s:
+                s.execute(update(Tag).where(Tag.id == tag_id).values(article_count=count + 1))
+            assert phrase in c.get(f"/tags/{slug}").text and parts.misses == misses + 1
+        finally:
+            with session_scope(site.engine) as s:
+                s.execute(update(Tag).where(Tag.id == tag_id).values(article_count=count))
+                s.query(DescriptionRow).filter(DescriptionRow.phrase == phrase).delete()

@@ -25,6 +25,7 @@ from newsdesk.store.models_readers import Follow
 from newsdesk.stories import views
 from newsdesk.web import reading
 from newsdesk.web.comments import comment_thread
+from newsdesk.web.microcache import page_part
 from newsdesk.web.pages import _url
 from newsdesk.web.request import DbSession, client_hash, engine_of, render
 from newsdesk.web.sessions import current_user
@@ -104,7 +105,10 @@ def tag_page(
             raise HTTPException(400, "That page link is not valid.")
     listing = reading.Listing(source="tag", tag_id=tag.id, by_story=True)
     page = reading.list_entries(session, listing, after, TAG_PAGE_SIZE)
-    explained = views.explainer(session, tag) if after is None else None
+    explained = None
+    if after is None:  # made again at once when the tag gains or loses an article
+        key = ("explainer", tag.id, tag.count)
+        explained = page_part(request, key, lambda: views.explainer(session, tag))
     viewer = current_user(request)
     following = None
     if viewer is not None:

@@ -8,12 +8,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from sqlalchemy import func, select
 
 from newsdesk import search
+from newsdesk.store.models import Article
 from newsdesk.stories.views import home_ai
 from newsdesk.web import queries, reading, searching
 from newsdesk.web.comments import comment_counts, comment_thread
-from newsdesk.web.microcache import MicroCache
+from newsdesk.web.microcache import MicroCache, page_part
 from newsdesk.web.request import DbSession, render
 from newsdesk.web.slots import article_slots
 from newsdesk.web.templating import quote_path
@@ -69,6 +71,13 @@ def _outlet_choices(
     return sorted([*offered, (chosen, count)]) if count else offered
 
 
+def _home_ai(request: Request, session: DbSession) -> dict[str, Any]:
+    """home_ai, kept (web/microcache.py page_part); made again at once when an article is
+    stored."""
+    newest = session.scalar(select(func.max(Article.id)))
+    return page_part(request, ("home", newest), lambda: home_ai(session))
+
+
 def _cursor(raw: str | None) -> reading.Position | None:
     if not raw:
         return None
@@ -106,7 +115,7 @@ def home(
         request,
         "home.html",
         {
-            **(home_ai(session) if front else {}),
+            **(_home_ai(request, session) if front else {}),
             "items": page.items,
             "outlet": outlet,
             "outlets": _outlet_choices(request, session, outlet),
