@@ -206,6 +206,24 @@ def tree_cpu(pid: int) -> dict[int, float]:
     return out
 
 
+def machine_busy() -> float:
+    """CPU seconds every core of the machine spent busy (not idle, not waiting on I/O) so far,
+    whoever used them (/proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> dict[int, float]:
+    """process_cpu() of each live PostgreSQL server process (the backends the readers, the
+    worker and the web processes talk to), by pid."""
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            if stat.read_text().split(" ", 2)[1] == "(postgres)":
+                out[int(stat.parent.name)] = process_cpu(int(stat.parent.name))
+    return out
+
+
 def tree_cpu_since(pid: int, before: dict[int, float]) -> float:
     """CPU seconds the tree of `pid` used since `before` (tree_cpu): processes started since
     count whole, processes gone since count until `before` only (they are not waited for)."""
@@ -715,6 +733,13 @@ def print_report(figures: dict[str, Any]) -> None:
         f"load average {figures['load_average_at_start']} at start, "
         f"{figures['load_average_at_end']} at end; CPU seconds in the window: "
         f"server {figures['cpu_s']['server']}, readers' client {figures['cpu_s']['readers_client']}"
+        + (
+            f", PostgreSQL {figures['cpu_s']['postgresql']}"
+            if figures["cpu_s"]["postgresql"]
+            else ""
+        )
+        + f"; the whole machine busy {figures['cpu_s']['machine_busy']} of "
+        f"{(os.cpu_count() or 1) * figures['seconds']:.0f}"
     )
     requests = figures["results"]["all"]["requests"]
     print(
@@ -917,9 +942,12 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
             file=sys.stderr,
         )
         cpu_before = tree_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF)
+        pg_before, busy_before = postgres_cpu(), machine_busy()
         samples, tl, writers = asyncio.run(run_load(base, targets, env, logs, opts))
         load_end = round(os.getloadavg()[0], 2)
         server_cpu = tree_cpu_since(server.pid, cpu_before[0])
+        pg_cpu = sum(v - pg_before.get(p, 0.0) for p, v in postgres_cpu().items())
+        busy = machine_busy() - busy_before
         usage = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu = (
             usage.ru_utime + usage.ru_stime - cpu_before[1].ru_utime - cpu_before[1].ru_stime
@@ -958,7 +986,12 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
         "newsdesk_code": source_state(),
         "load_average_at_start": load_start,
         "load_average_at_end": load_end,
-        "cpu_s": {"server": round(server_cpu, 1), "readers_client": round(client_cpu, 1)},
+        "cpu_s": {
+            "server": round(server_cpu, 1),
+            "readers_client": round(client_cpu, 1),
+            "postgresql": round(pg_cpu, 1),
+            "machine_busy": round(busy, 1),
+        },
         "generated": opts.generated,
         "worker": opts.worker,
         "web_processes": opts.web_processes,
