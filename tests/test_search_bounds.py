@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +17,17 @@ from sqlalchemy.engine import Engine, make_url
 
 from newsdesk.config import Settings
 from newsdesk.store import Article, connect, session_scope
-from newsdesk.store.search import MAX_TERMS, Term, fts_query, parse, pg_tsquery, search, terms
+from newsdesk.store.search import (
+    MAX_TERMS,
+    Filters,
+    Term,
+    fts_query,
+    parse,
+    pg_tsquery,
+    scored_ids,
+    search,
+    terms,
+)
 from newsdesk.web import create_app
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
@@ -250,3 +261,23 @@ def test_postgres_search_stems_marks_and_uses_its_index(pg_engine: Engine) -> No
             ).scalars()
         )
     assert "ix_articles_search_doc" in plan and "to_tsvector" not in plan, plan
+
+
+@pytest.mark.pg
+def test_postgres_ranks_the_newest_matches_of_a_common_word(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0016: without filters PostgreSQL ranks the PG_RANKED most recently stored
+    matches (found through the GIN index), best first; a filtered search ranks every match."""
+    load_corpus(pg_engine, every=9)
+    query = parse("government")
+    with session_scope(pg_engine) as s:
+        every = scored_ids(s, query, limit=1000)
+        assert len(every) > 10
+        newest = sorted((i for i, _ in every), reverse=True)[:5]
+        monkeypatch.setattr("newsdesk.store.search.PG_RANKED", 5)
+        capped = scored_ids(s, query, limit=1000)
+        assert sorted(i for i, _ in capped) == sorted(newest)
+        assert capped == scored_ids(s, query, limit=1000, within=newest)  # same scores, order
+        anywhere = Filters(since=datetime(1900, 1, 1, tzinfo=UTC))
+        assert len(scored_ids(s, query, limit=1000, filters=anywhere)) == len(every)
