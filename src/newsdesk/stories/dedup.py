@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
+from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment
 
 NUM_PERM = 128
@@ -160,19 +161,34 @@ class DuplicateFinder:
             return best
 
 
-def also_published_by(session: Session, article_id: int) -> list[tuple[int, str, str]]:
-    """Other copies of this article's text: [(article_id, outlet, url)], original first."""
-    from newsdesk.store.models import Article
-
-    root = session.scalar(
-        select(Enrichment.duplicate_of).where(Enrichment.article_id == article_id)
+# An original and its copies (every article page reads it: built once). Two indexed look-ups
+# joined by UNION ALL: "id IN (copies) OR id = root" scanned every article on PostgreSQL
+# (20 ms at 100,000 articles).
+_TEXT_COPIES = (
+    select(Article.id, Article.outlet, Article.url)
+    .where(
+        Article.id.in_(
+            union_all(
+                select(Enrichment.article_id).where(Enrichment.duplicate_of == bindparam("root")),
+                select(bindparam("root", type_=Integer)),
+            )
+        )
     )
-    root = root or article_id
-    # Two indexed look-ups: one OR across the join would scan every article.
-    copies = select(Enrichment.article_id).where(Enrichment.duplicate_of == root)
-    rows = session.execute(
-        select(Article.id, Article.outlet, Article.url)
-        .where(Article.id.in_(copies) | (Article.id == root))
-        .order_by(Article.id)
-    ).all()
+    .order_by(Article.id)
+)
+
+
+def also_published_by(
+    session: Session, article_id: int, *, root: int | None = None
+) -> list[tuple[int, str, str]]:
+    """Other copies of this article's text: [(article_id, outlet, url)], original first.
+
+    `root`: the article's original (itself when it is one) if the caller has read it already;
+    None: looked up."""
+    if root is None:
+        root = session.scalar(
+            select(Enrichment.duplicate_of).where(Enrichment.article_id == article_id)
+        )
+        root = root or article_id
+    rows = session.execute(_TEXT_COPIES, {"root": root}).all()
     return [(int(r[0]), r[1], r[2]) for r in rows if r[0] != article_id]

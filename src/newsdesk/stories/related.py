@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -36,15 +36,48 @@ WINDOW = timedelta(days=7)
 MIN_SIMILARITY = 0.35  # below this a neighbour is not "related"
 SNIPPET_CHARS = 240
 SAME_STORY_LIMIT = 200
+# Built once: an article page runs them for every article it makes, and building a statement
+# costs about as much CPU as running it; the numbers are bound on each run.
+_ME = (
+    select(
+        Enrichment.story_id,
+        Enrichment.duplicate_of,
+        Enrichment.embedding,
+        Enrichment.seen_at,
+        Article.outlet,
+        Enrichment.language,
+    )
+    .join(Article, Article.id == Enrichment.article_id)
+    .where(Enrichment.article_id == bindparam("article_id"))
+)
+# The candidates are read without their texts (a story has up to SAME_STORY_LIMIT of them, the
+# index gives dozens); what an item shows is read for the chosen ones only (_ITEMS).
+_SAME_STORY = (
+    select(Article.id, Article.outlet, Enrichment.embedding)
+    .join(Enrichment, Enrichment.article_id == Article.id)
+    .where(Enrichment.story_id == bindparam("story_id"), Enrichment.duplicate_of.is_(None))
+    .order_by(Enrichment.seen_at.desc())
+    .limit(SAME_STORY_LIMIT)
+)
+_HITS = (
+    select(
+        Article.id, Article.outlet, Enrichment.story_id, Enrichment.duplicate_of, Enrichment.seen_at
+    )
+    .join(Enrichment, Enrichment.article_id == Article.id)
+    .where(
+        Article.id.in_(bindparam("ids", expanding=True)),
+        or_(Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES))),
+    )
+)
 # What every related item shows: id, outlet, headline, link, the start of the text, time.
-_ITEM_COLUMNS = (
+_ITEMS = select(
     Article.id,
     Article.outlet,
     Article.title,
     Article.url,
     func.substr(Article.text, 1, SNIPPET_CHARS + 80),
     Article.published_at,
-)
+).where(Article.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass
@@ -106,46 +139,27 @@ def _related(
     settings: Settings | None,
     index: VectorIndex | None,
 ) -> list[RelatedItem]:
-    me = session.execute(
-        select(
-            Enrichment.story_id,
-            Enrichment.duplicate_of,
-            Enrichment.embedding,
-            Enrichment.seen_at,
-            Article.outlet,
-            Enrichment.language,
-        )
-        .join(Article, Article.id == Enrichment.article_id)
-        .where(Enrichment.article_id == article_id)
-    ).first()
+    me = session.execute(_ME, {"article_id": article_id}).first()
     if me is None or k <= 0:
         return []
     story_id, dup_of, blob, seen_at, my_outlet, language = me
     vector = from_blob(blob)
     root = dup_of or article_id
-    # The article's own text in any copy: itself, its original, the original's other copies.
-    copies = set(
-        session.scalars(select(Enrichment.article_id).where(Enrichment.duplicate_of == root))
-    )
-    exclude = {article_id, root} | copies
+    # The article's own text in any copy: itself, its original, the original's other copies. The
+    # copies need no look-up: the same story's candidates are originals only, and a neighbour
+    # is skipped when its original (duplicate_of) is taken, as `root` is from the start.
+    exclude = {article_id, root}
 
-    out: list[RelatedItem] = []
+    # (article id, its story, same story?, similarity), in the order shown
+    out: list[tuple[int, int | None, bool, float]] = []
+    outlets_used = {my_outlet}
     if story_id is not None:
-        rows = session.execute(
-            select(
-                *_ITEM_COLUMNS,
-                Enrichment.embedding,
-            )
-            .join(Enrichment, Enrichment.article_id == Article.id)
-            .where(Enrichment.story_id == story_id, Enrichment.duplicate_of.is_(None))
-            .order_by(Enrichment.seen_at.desc())
-            .limit(SAME_STORY_LIMIT)
-        ).all()
+        rows = session.execute(_SAME_STORY, {"story_id": story_id}).all()
         cands = []
         for r in rows:
             if r[0] in exclude or r[1] == my_outlet:
                 continue
-            other = from_blob(r[6])
+            other = from_blob(r[2])
             sim = float(np.dot(vector, other)) if vector is not None and other is not None else 0.0
             cands.append((r, sim))
         # One per outlet first; closest first.
@@ -156,16 +170,11 @@ def _related(
         for r, sim in cands:
             (rest if r[1] in used else firsts).append((r, sim))
             used.add(r[1])
-        for r, sim in firsts + rest:
-            if len(out) >= k:
-                break
-            out.append(
-                RelatedItem(
-                    r[0], r[1], r[2], r[3], _snippet(r[4]), _aware(r[5]), story_id, True, sim
-                )
-            )
+        for r, sim in (firsts + rest)[:k]:
+            out.append((r[0], story_id, True, sim))
+            outlets_used.add(r[1])
     if len(out) >= k or vector is None or not _covered(language):
-        return out[:k]
+        return _items(session, out[:k])
 
     if index is None:
         settings = settings or Settings.from_env()
@@ -173,44 +182,43 @@ def _related(
     hits = [(i, s) for i, s in index.search(vector, k=max(40, 6 * k)) if s >= MIN_SIMILARITY]
     hit_ids = [i for i, _ in hits if i not in exclude]
     if not hit_ids:
-        return out
-    rows = session.execute(
-        select(
-            *_ITEM_COLUMNS,
-            Enrichment.story_id,
-            Enrichment.duplicate_of,
-            Enrichment.seen_at,
-        )
-        .join(Enrichment, Enrichment.article_id == Article.id)
-        .where(
-            Article.id.in_(hit_ids),
-            or_(Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES))),
-        )
-    ).all()
-    info = {r[0]: r for r in rows}
+        return _items(session, out)
+    info = {h[0]: h for h in session.execute(_HITS, {"ids": hit_ids})}
     me_seen = _aware(seen_at)
-    taken_ids = {item.article_id for item in out}
-    taken_roots = set(exclude) | taken_ids
+    taken_roots = set(exclude) | {item[0] for item in out}
     stories_used = {story_id} if story_id is not None else set()
-    outlets_used = {item.outlet for item in out} | {my_outlet}
-    picked: list[tuple[bool, bool, float, RelatedItem]] = []
+    picked: list[tuple[bool, bool, float, tuple[int, int | None, bool, float]]] = []
     for hit_id, sim in hits:
         if hit_id not in info:
             continue
-        r = info[hit_id]
-        hit_root = r[7] or r[0]
-        if hit_root in taken_roots or r[0] in taken_roots:
+        hit_id, outlet, hit_story, hit_dup, hit_seen = info[hit_id]
+        hit_root = hit_dup or hit_id
+        if hit_root in taken_roots or hit_id in taken_roots:
             continue
-        if r[6] is not None and r[6] in stories_used:
+        if hit_story is not None and hit_story in stories_used:
             continue
-        when = _aware(r[8])
+        when = _aware(hit_seen)
         earlier = me_seen is not None and when is not None and abs(when - me_seen) > WINDOW
         taken_roots.add(hit_root)
-        if r[6] is not None:
-            stories_used.add(r[6])
-        item = RelatedItem(r[0], r[1], r[2], r[3], _snippet(r[4]), _aware(r[5]), r[6], False, sim)
-        picked.append((earlier, r[1] in outlets_used, -sim, item))
-        outlets_used.add(r[1])
+        if hit_story is not None:
+            stories_used.add(hit_story)
+        picked.append((earlier, outlet in outlets_used, -sim, (hit_id, hit_story, False, sim)))
+        outlets_used.add(outlet)
     picked.sort(key=lambda p: p[:3])
     out.extend(p[3] for p in picked[: k - len(out)])
-    return out
+    return _items(session, out)
+
+
+def _items(
+    session: Session, chosen: list[tuple[int, int | None, bool, float]]
+) -> list[RelatedItem]:
+    """The chosen articles as shown: (article id, story, same story?, similarity) each."""
+    if not chosen:
+        return []
+    rows = session.execute(_ITEMS, {"ids": [c[0] for c in chosen]}).all()
+    shown = {r[0]: r for r in rows}
+    return [
+        RelatedItem(r[0], r[1], r[2], r[3], _snippet(r[4]), _aware(r[5]), story, same, sim)
+        for article_id, story, same, sim in chosen
+        if (r := shown.get(article_id)) is not None
+    ]

@@ -30,7 +30,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, Date, and_, cast, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session, aliased, defer
 
 from newsdesk.nlp.figures import Claim, ClaimGroup, comparable, group_claims
@@ -123,40 +134,49 @@ class ArticleAI:
     also_published_by: list[tuple[int, str, str]] = field(default_factory=list)  # (id, outlet, url)
 
 
+# An article page reads these for every article it makes: built once (building a statement
+# costs about as much CPU as running it), the article's number bound on each run.
+_AI_ROW = select(
+    Enrichment.summary, Enrichment.key_points, Enrichment.story_id, Enrichment.duplicate_of
+).where(Enrichment.article_id == bindparam("article_id"))
+_AI_TAGS = (
+    select(Tag.slug, Tag.label, Tag.kind, ArticleTag.score, ArticleTag.is_hashtag)
+    .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+    .where(ArticleTag.article_id == bindparam("article_id"))
+    .order_by(ArticleTag.score.desc(), Tag.slug)
+)
+_AI_QUOTES = (
+    select(QuoteRow.quote, QuoteRow.speaker, Tag.slug, QuoteRow.cue, QuoteRow.kind, QuoteRow.outlet)
+    .outerjoin(Tag, Tag.id == QuoteRow.speaker_tag_id)
+    .where(QuoteRow.article_id == bindparam("article_id"))
+    .order_by(QuoteRow.position)
+)
+
+
 def article_ai(session: Session, article_id: int) -> ArticleAI | None:
     """Everything the enrichment stored for one article; None if it is not enriched yet."""
     from newsdesk.stories.dedup import also_published_by  # numpy, datasketch: on first use
 
-    row = session.get(Enrichment, article_id)
+    key = {"article_id": article_id}
+    row = session.execute(_AI_ROW, key).first()
     if row is None:
         return None
+    summary, key_points, story_id, duplicate_of = row
     out = ArticleAI(
         article_id=article_id,
-        summary=list(row.summary or []),
-        key_points=list(row.key_points or []),
-        story_id=row.story_id,
-        duplicate_of=row.duplicate_of,
-        also_published_by=also_published_by(session, article_id),
+        summary=list(summary or []),
+        key_points=list(key_points or []),
+        story_id=story_id,
+        duplicate_of=duplicate_of,
+        also_published_by=also_published_by(session, article_id, root=duplicate_of or article_id),
     )
-    tags = session.execute(
-        select(Tag.slug, Tag.label, Tag.kind, ArticleTag.score, ArticleTag.is_hashtag)
-        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
-        .where(ArticleTag.article_id == article_id)
-        .order_by(ArticleTag.score.desc(), Tag.slug)
-    ).all()
-    for slug, label, kind, score, is_hashtag in tags:
+    for slug, label, kind, score, is_hashtag in session.execute(_AI_TAGS, key):
         ref = TagRef(slug, label, kind, float(score or 0.0))
         if is_hashtag:
             out.hashtags.append(ref)
         if kind in ENTITY_KINDS:
             out.entities.append(ref)
-    quotes = session.execute(
-        select(QuoteRow, Tag.slug)
-        .outerjoin(Tag, Tag.id == QuoteRow.speaker_tag_id)
-        .where(QuoteRow.article_id == article_id)
-        .order_by(QuoteRow.position)
-    ).all()
-    out.quotes = [QuoteRef(q.quote, q.speaker, slug, q.cue, q.kind, q.outlet) for q, slug in quotes]
+    out.quotes = [QuoteRef(*q) for q in session.execute(_AI_QUOTES, key)]
     return out
 
 
@@ -212,22 +232,25 @@ def snippet_after_title(snippet: str, title: str) -> str:
     return text
 
 
+_HEADS = (
+    select(
+        Article.id,
+        Article.title,
+        func.substr(Article.text, 1, bindparam("chars", type_=Integer)),
+        func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at),
+    )
+    .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+    .where(Article.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def article_heads(
     session: Session, article_ids: list[int], chars: int = 600
 ) -> dict[int, tuple[datetime | None, str]]:
     """(when it counts, the start of its text without the headline) of each article."""
     if not article_ids:
         return {}
-    rows = session.execute(
-        select(
-            Article.id,
-            Article.title,
-            func.substr(Article.text, 1, chars),
-            func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at),
-        )
-        .outerjoin(Enrichment, Enrichment.article_id == Article.id)
-        .where(Article.id.in_(article_ids))
-    ).all()
+    rows = session.execute(_HEADS, {"ids": article_ids, "chars": chars}).all()
     return {
         article_id: (_aware(when), snippet_after_title(text or "", title or ""))
         for article_id, title, text, when in rows
@@ -491,18 +514,21 @@ def _card(story: Story) -> StoryCard:
     )
 
 
+_OUTLET_COUNT = func.count(Article.id)
+_OUTLETS = (
+    select(Enrichment.story_id, Article.outlet, _OUTLET_COUNT)
+    .join(Article, Article.id == Enrichment.article_id)
+    .where(Enrichment.story_id.in_(bindparam("stories", expanding=True)), Article.outlet != "")
+    .group_by(Enrichment.story_id, Article.outlet)
+    .order_by(Enrichment.story_id, _OUTLET_COUNT.desc(), Article.outlet)
+)
+
+
 def _fill_outlets(session: Session, cards: list[StoryCard]) -> None:
     """Each card's outlet names, most articles first (one query for all cards)."""
     if not cards:
         return
-    n = func.count(Article.id)
-    rows = session.execute(
-        select(Enrichment.story_id, Article.outlet, n)
-        .join(Article, Article.id == Enrichment.article_id)
-        .where(Enrichment.story_id.in_([c.id for c in cards]), Article.outlet != "")
-        .group_by(Enrichment.story_id, Article.outlet)
-        .order_by(Enrichment.story_id, n.desc(), Article.outlet)
-    ).all()
+    rows = session.execute(_OUTLETS, {"stories": [c.id for c in cards]}).all()
     names: dict[int, list[str]] = {}
     for story_id, outlet, _ in rows:
         if story_id is not None:
@@ -549,16 +575,23 @@ def _folded_copy() -> ColumnElement[bool]:
     )
 
 
+_DAYS: dict[str, Select[int | None, date]] = {}  # per dialect: _utc_date differs
+
+
 def _fill_days(session: Session, cards: list[StoryCard]) -> None:
     """Each card's developing days (one query for all cards)."""
     if not cards:
         return
-    rows = session.execute(
-        select(Enrichment.story_id, _utc_date(session, _seen_at()))
-        .join(Article, Article.id == Enrichment.article_id)
-        .where(Enrichment.story_id.in_([c.id for c in cards]), ~_folded_copy())
-        .distinct()
-    ).all()
+    dialect = session.get_bind().dialect.name
+    stmt = _DAYS.get(dialect)
+    if stmt is None:  # built once per dialect (an aliased() per call cost more than running it)
+        stmt = _DAYS[dialect] = (
+            select(Enrichment.story_id, _utc_date(session, _seen_at()))
+            .join(Article, Article.id == Enrichment.article_id)
+            .where(Enrichment.story_id.in_(bindparam("stories", expanding=True)), ~_folded_copy())
+            .distinct()
+        )
+    rows = session.execute(stmt, {"stories": [c.id for c in cards]}).all()
     dates: dict[int, list[date]] = {}
     for story_id, day in rows:
         if story_id is not None and day is not None:
@@ -638,9 +671,14 @@ def top_stories(
     return cards
 
 
+_STORY = select(Story).options(defer(Story.centroid)).where(Story.id == bindparam("story_id"))
+
+
 def story_card(session: Session, story_id: int) -> StoryCard | None:
     """A story by its number, articles or not (None: no such story)."""
-    story = session.get(Story, story_id) if 0 < story_id <= MAX_ID else None
+    story = (
+        session.scalars(_STORY, {"story_id": story_id}).first() if 0 < story_id <= MAX_ID else None
+    )
     if story is None:
         return None
     card = _card(story)
@@ -758,13 +796,16 @@ def summary_sources(session: Session, story_id: int, sentences: list[str]) -> li
     return lines
 
 
+_FIGURES = (
+    select(FigureRow)
+    .where(FigureRow.article_id == bindparam("article_id"))
+    .order_by(FigureRow.position)
+)
+
+
 def article_figures(session: Session, article_id: int) -> list[FigureRow]:
     """The figure claims stored for one article, in text order."""
-    return list(
-        session.scalars(
-            select(FigureRow).where(FigureRow.article_id == article_id).order_by(FigureRow.position)
-        )
-    )
+    return list(session.scalars(_FIGURES, {"article_id": article_id}))
 
 
 def story_figures(session: Session, story_id: int) -> list[ClaimGroup]:

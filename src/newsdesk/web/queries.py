@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from newsdesk.sources.page_failures import failure_reason
@@ -130,14 +130,16 @@ def article(session: Session, article_id: int) -> Article | None:
     return session.get(Article, article_id)
 
 
+_ARTICLE_FEEDS = (  # every article page runs it: built once
+    select(Feed)
+    .join(FeedArticle, FeedArticle.feed_id == Feed.id)
+    .where(FeedArticle.article_id == bindparam("article_id"))
+    .order_by(Feed.title, Feed.url)
+)
+
+
 def article_feeds(session: Session, article_id: int) -> list[Feed]:
-    stmt = (
-        select(Feed)
-        .join(FeedArticle, FeedArticle.feed_id == Feed.id)
-        .where(FeedArticle.article_id == article_id)
-        .order_by(Feed.title, Feed.url)
-    )
-    return list(session.scalars(stmt).all())
+    return list(session.scalars(_ARTICLE_FEEDS, {"article_id": article_id}).all())
 
 
 def feed_health(session: Session) -> list[FeedHealth]:

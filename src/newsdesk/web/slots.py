@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -163,6 +163,12 @@ def _speaker(name: str | None) -> str | None:
     return None if not name or name.casefold() in PRONOUNS else name
 
 
+# Read on every view (the microcache's key): built once, the article's number bound per run.
+_STAMP = select(Enrichment.enriched_at, Enrichment.story_id, Enrichment.box_summary).where(
+    Enrichment.article_id == bindparam("article_id")
+)
+
+
 @dataclass
 class SlotCaches:
     """One web process's microcaches of article slots and story boxes (see SLOTS_TTL)."""
@@ -185,11 +191,7 @@ def article_slots(
 
     `settings` locates the vector index for "Related stories" (the app's settings); `caches`:
     the app's SlotCaches (None: everything made anew)."""
-    stamp = session.execute(
-        select(Enrichment.enriched_at, Enrichment.story_id, Enrichment.box_summary).where(
-            Enrichment.article_id == article.id
-        )
-    ).first()
+    stamp = session.execute(_STAMP, {"article_id": article.id}).first()
     if stamp is None:
         return ArticleSlots()
     enriched_at, story_id, box = stamp
