@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import and_, or_, select
@@ -214,6 +215,18 @@ def summarize_pending(
         if own:
             http.close()
     return report
+
+
+def summary_stamp(session: Session, settings: Settings, article_id: int) -> tuple[Any, ...]:
+    """What changes the abstractive summary an article page shows (web/pagecache.py keys):
+    () when none is configured."""
+    if not llm.enabled(settings):
+        return ()
+    try:
+        row = session.get(LLMSummary, (article_id, llm.model_name(settings)))
+    except SQLAlchemyError:
+        return ()
+    return () if row is None else (row.status, row.source_hash, row.summary)
 
 
 def shown_summary(

@@ -8,14 +8,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from newsdesk import search
 from newsdesk.store.models import Article
+from newsdesk.store.models_ai import Enrichment
+from newsdesk.store.models_readers import Comment
 from newsdesk.stories.views import home_ai
 from newsdesk.web import queries, reading, searching
 from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.microcache import MicroCache, page_part
+from newsdesk.web.pagecache import anonymous, kept_page
 from newsdesk.web.request import DbSession, render
 from newsdesk.web.slots import article_slots
 from newsdesk.web.templating import quote_path
@@ -128,8 +131,45 @@ def home(
     )
 
 
+# What changes an article page at once (web/pagecache.py): its enrichment, its story, its
+# comments (added, edited, hidden, deleted). Built once: every anonymous view reads it.
+_ARTICLE_STAMP = (
+    select(
+        Enrichment.enriched_at,
+        Enrichment.story_id,
+        func.count(Comment.id),
+        func.max(Comment.id),
+        func.max(Comment.edited_at),
+        func.count(Comment.hidden_at),
+        func.count(Comment.deleted_at),
+    )
+    .select_from(Article)
+    .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+    .outerjoin(Comment, Comment.article_id == Article.id)
+    .where(Article.id == bindparam("article_id"))
+    .group_by(Article.id, Enrichment.enriched_at, Enrichment.story_id)
+)
+
+
 @router.get("/articles/{article_id:int}", response_class=HTMLResponse, name="article")
 def article_page(request: Request, session: DbSession, article_id: int) -> HTMLResponse:
+    if not anonymous(request):
+        return _article_page(request, session, article_id)
+    stamp = None
+    if 0 < article_id <= queries.MAX_ID:
+        stamp = session.execute(_ARTICLE_STAMP, {"article_id": article_id}).first()
+    if stamp is None:
+        raise HTTPException(404, "There is no article with that number.")
+    key = ("article", article_id, request.url.query, *stamp)
+    settings = request.app.state.settings
+    if settings.llm_url:  # the summary a model writes later shows at once
+        from newsdesk.llm_summaries import summary_stamp
+
+        key += summary_stamp(session, settings, article_id)
+    return kept_page(request, key, lambda: _article_page(request, session, article_id))
+
+
+def _article_page(request: Request, session: DbSession, article_id: int) -> HTMLResponse:
     article = queries.article(session, article_id)
     if article is None:
         raise HTTPException(404, "There is no article with that number.")
