@@ -250,3 +250,22 @@ def test_two_workers_on_one_sqlite_file_fetch_each_feed_and_page_once(
         assert session.scalar(select(func.count()).select_from(Lease)) == 0  # released on exit
     # Both took part (8 slow feeds, 4 per claim): each log names the feeds it refreshed.
     assert all("refreshed" in log for log in logs), logs
+
+
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_worker_yields_the_cpu_to_readers(settings: Settings, tmp_path: Path) -> None:
+    """`newsdesk worker` lowers its priority by NEWSDESK_WORKER_NICE (web processes first)."""
+    env = worker_env(settings, tmp_path) | {"NEWSDESK_WORKER_NICE": "7"}
+    log = tmp_path / "worker.log"
+    proc = start_worker(env, log)
+    try:
+        deadline = time.monotonic() + 60
+        while b"newsdesk worker on" not in log.read_bytes() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+        assert _niceness(proc.pid) == min(19, os.nice(0) + 7)
+    finally:
+        assert stop_worker(proc, log) == 0

@@ -423,6 +423,8 @@ def worker_command(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = _settings()
+    if settings.worker_nice > 0:  # readers first on a shared machine (config.py)
+        os.nice(settings.worker_nice)
     engine = _engine(settings)
 
     async def main() -> None:

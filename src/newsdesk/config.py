@@ -51,6 +51,10 @@ class Settings:
     # How long a worker's claim on a feed or article lasts unless renewed (ingest/leases.py):
     # a worker killed mid-job holds its items this long, then another takes them.
     lease_seconds: float = 300.0
+    # `newsdesk worker` lowers its CPU priority by this much (nice; 0: not at all), so that on
+    # a machine it shares with web processes readers come first and ingestion takes the CPU
+    # they leave (at 100,000 articles under 20 readers: see BENCHMARKS.md).
+    worker_nice: int = 10
     secret_key: str = ""
     # Mark the session cookie Secure even when the app sees plain HTTP (behind a TLS proxy).
     secure_cookies: bool = False
@@ -105,6 +109,7 @@ class Settings:
             extract_workers=int(env.get("NEWSDESK_EXTRACT_WORKERS", base.extract_workers)),
             enrich_workers=int(env.get("NEWSDESK_ENRICH_WORKERS", base.enrich_workers)),
             lease_seconds=float(env.get("NEWSDESK_LEASE_SECONDS", base.lease_seconds)),
+            worker_nice=int(env.get("NEWSDESK_WORKER_NICE", base.worker_nice)),
             secret_key=env.get("NEWSDESK_SECRET_KEY", ""),
             secure_cookies=env.get("NEWSDESK_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
             base_url=env.get("NEWSDESK_BASE_URL", "").strip(),
