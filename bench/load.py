@@ -409,6 +409,7 @@ class Timeline:
 
     intervals: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     lock_error: str | None = None
+    readers_done: tuple[float, float] = (0.0, 0.0)  # (perf_counter, machine_busy()) then
 
     def add(self, phase: str, start: float, end: float) -> None:
         self.intervals.setdefault(phase, []).append((start, end))
@@ -580,6 +581,7 @@ async def run_load(
     await asyncio.gather(
         *(reader(i, base, targets, clock, opts.seconds, opts, samples) for i in range(opts.readers))
     )
+    tl.readers_done = (time.perf_counter(), machine_busy())
     if lock is not None:
         await lock
     try:  # the writers' time to finish, without readers (a worker runs until stopped)
@@ -739,7 +741,8 @@ def print_report(figures: dict[str, Any]) -> None:
             else ""
         )
         + f"; the whole machine busy {figures['cpu_s']['machine_busy']} of "
-        f"{(os.cpu_count() or 1) * figures['seconds']:.0f}"
+        f"{(os.cpu_count() or 1) * figures['cpu_s']['window_s']:.0f} "
+        f"({figures['cpu_s']['window_s']} s of readers)"
     )
     requests = figures["results"]["all"]["requests"]
     print(
@@ -942,12 +945,13 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
             file=sys.stderr,
         )
         cpu_before = tree_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF)
-        pg_before, busy_before = postgres_cpu(), machine_busy()
+        pg_before, busy_before, window = postgres_cpu(), machine_busy(), time.perf_counter()
         samples, tl, writers = asyncio.run(run_load(base, targets, env, logs, opts))
         load_end = round(os.getloadavg()[0], 2)
         server_cpu = tree_cpu_since(server.pid, cpu_before[0])
         pg_cpu = sum(v - pg_before.get(p, 0.0) for p, v in postgres_cpu().items())
-        busy = machine_busy() - busy_before
+        window = tl.readers_done[0] - window  # the machine's CPU while the readers read
+        busy = tl.readers_done[1] - busy_before
         usage = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu = (
             usage.ru_utime + usage.ru_stime - cpu_before[1].ru_utime - cpu_before[1].ru_stime
@@ -991,6 +995,7 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
             "readers_client": round(client_cpu, 1),
             "postgresql": round(pg_cpu, 1),
             "machine_busy": round(busy, 1),
+            "window_s": round(window, 1),  # machine_busy's: while the readers read
         },
         "generated": opts.generated,
         "worker": opts.worker,
