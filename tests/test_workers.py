@@ -267,5 +267,9 @@ def test_worker_yields_the_cpu_to_readers(settings: Settings, tmp_path: Path) ->
             assert proc.poll() is None, log.read_text()
             time.sleep(0.1)
         assert _niceness(proc.pid) == min(19, os.nice(0) + 7)
+        # a session of its own (start_worker: setsid): its scheduling group is lowered too
+        autogroup = Path(f"/proc/{proc.pid}/autogroup")
+        if autogroup.exists():
+            assert autogroup.read_text().split()[-1] == "7"
     finally:
         assert stop_worker(proc, log) == 0

@@ -8,6 +8,7 @@ import os
 # core costs more CPU than it saves (see BENCHMARKS.md). Must be set before numpy loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import contextlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -424,7 +425,7 @@ def worker_command(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = _settings()
     if settings.worker_nice > 0:  # readers first on a shared machine (config.py)
-        os.nice(settings.worker_nice)
+        _yield_cpu(settings.worker_nice)
     engine = _engine(settings)
 
     async def main() -> None:
@@ -439,6 +440,16 @@ def worker_command(
     console.print(f"newsdesk worker on {engine.url.render_as_string(hide_password=True)}")
     asyncio.run(main())
     console.print("worker stopped; its claims are released")
+
+
+def _yield_cpu(nice: int) -> None:
+    """Lower this process's CPU priority by `nice`. A process that leads a session of its own
+    (started by systemd, a shell, a supervisor with setsid) is also its own scheduling group
+    on Linux (autogroup), whose share nice alone does not lower: the group's is set too."""
+    os.nice(nice)
+    if os.getsid(0) == os.getpid():
+        with contextlib.suppress(OSError):  # not Linux, or no autogroups
+            Path("/proc/self/autogroup").write_text(str(nice))
 
 
 @app.command("enrich")
