@@ -365,7 +365,9 @@ def _serve_one(config: uvicorn.Config, engine: Engine, settings: Settings, worke
         for task in done:
             task.result()
 
-    asyncio.run(main())
+    # uvicorn's event loop (uvloop when installed, as in its own processes)
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(main())
 
 
 def _serve_processes(
