@@ -20,6 +20,7 @@ from newsdesk.web import create_app
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .readers_support import (
         _fast_hashing,
+        add_article,
         app,
         article_id,
         csrf_of,
@@ -33,6 +34,7 @@ try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
 except ImportError:
     from readers_support import (  # type: ignore[no-redef]  # noqa: F401
         _fast_hashing,
+        add_article,
         app,
         article_id,
         csrf_of,
@@ -108,3 +110,16 @@ def test_comments_show_at_once_and_signed_in_readers_get_their_own_page(
         assert mod.post(f"/comments/{cid}/hide", data={"csrf_token": token}).status_code == 303
         hidden = visitor.get(path).text
         assert "A first comment" not in hidden and "Another title" in hidden
+
+
+def test_home_page_is_kept_until_an_article_is_stored(
+    app: FastAPI, engine: Engine, article_id: int
+) -> None:
+    with new_client(app) as visitor:
+        first = visitor.get("/").text
+        _retitle(engine, article_id, "A title written after the home page was kept")
+        assert "written after" not in visitor.get("/").text  # kept
+        newer = add_article(engine, "Central bank holds rates")
+        home = visitor.get("/").text
+        assert "Central bank holds rates" in home and "written after" in home
+        assert f"/articles/{newer}" in home and f"/articles/{newer}" not in first

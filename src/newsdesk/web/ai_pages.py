@@ -26,6 +26,7 @@ from newsdesk.stories import views
 from newsdesk.web import reading
 from newsdesk.web.comments import comment_thread
 from newsdesk.web.microcache import page_part
+from newsdesk.web.pagecache import kept_page
 from newsdesk.web.pages import _url
 from newsdesk.web.request import DbSession, client_hash, engine_of, render
 from newsdesk.web.sessions import current_user
@@ -92,6 +93,14 @@ def story_page(request: Request, session: DbSession, story_id: int) -> HTMLRespo
 def tag_page(
     request: Request, session: DbSession, slug: str, before: str | None = None
 ) -> Response:
+    if current_user(request) is not None:
+        return _tag_page(request, session, slug, before)
+    tag = views.find_tag(session, slug)  # made again when the tag gains or loses an article
+    key = ("tag", slug, request.url.query, tag.count if tag else None)
+    return kept_page(request, key, lambda: _tag_page(request, session, slug, before))
+
+
+def _tag_page(request: Request, session: DbSession, slug: str, before: str | None) -> Response:
     tag = views.find_tag(session, slug)
     if tag is None:
         raise HTTPException(404, "There is no such hashtag.")

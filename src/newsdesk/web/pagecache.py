@@ -22,7 +22,7 @@ from pathlib import Path
 
 import diskcache
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from newsdesk import __version__
 from newsdesk.web.csrf import csrf_token
@@ -43,7 +43,7 @@ def anonymous(request: Request) -> bool:
     return current_user(request) is None
 
 
-def kept_page(request: Request, key: Hashable, make: Callable[[], HTMLResponse]) -> HTMLResponse:
+def kept_page(request: Request, key: Hashable, make: Callable[[], Response]) -> Response:
     """The page kept for `key` with this visitor's CSRF token, else make() (kept when it is a
     200). Only for anonymous() requests."""
     pages: diskcache.Cache = request.app.state.public_pages

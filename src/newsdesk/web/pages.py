@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from sqlalchemy import bindparam, func, select
 
 from newsdesk import search
@@ -104,9 +104,23 @@ def _url(path: str, **params: str | int | None) -> str:
     return f"{path}?{query}" if query else path
 
 
+# The newest stored article: kept listing and search pages (web/pagecache.py) are made again
+# when it changes (what enrichment changes shows up to a minute late).
+_NEWEST = select(func.max(Article.id))
+
+
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(
     request: Request, session: DbSession, outlet: str | None = None, before: str | None = None
+) -> Response:
+    if not anonymous(request):
+        return _home(request, session, outlet, before)
+    key = ("home", request.url.query, session.scalar(_NEWEST))
+    return kept_page(request, key, lambda: _home(request, session, outlet, before))
+
+
+def _home(
+    request: Request, session: DbSession, outlet: str | None, before: str | None
 ) -> HTMLResponse:
     outlet = outlet or None
     cursor = _cursor(before)
@@ -152,7 +166,7 @@ _ARTICLE_STAMP = (
 
 
 @router.get("/articles/{article_id:int}", response_class=HTMLResponse, name="article")
-def article_page(request: Request, session: DbSession, article_id: int) -> HTMLResponse:
+def article_page(request: Request, session: DbSession, article_id: int) -> Response:
     if not anonymous(request):
         return _article_page(request, session, article_id)
     stamp = None
@@ -229,6 +243,25 @@ def search_page(
     lang: Annotated[str, Query(max_length=16)] = "",
     from_: Annotated[str, Query(alias="since", max_length=10)] = "",
     to: Annotated[str, Query(alias="until", max_length=10)] = "",
+) -> Response:
+    def make() -> HTMLResponse:
+        return _search_page(request, session, q, page, sort, outlet, lang, from_, to)
+
+    if not anonymous(request):
+        return make()
+    return kept_page(request, ("search", request.url.query, session.scalar(_NEWEST)), make)
+
+
+def _search_page(
+    request: Request,
+    session: DbSession,
+    q: str,
+    page: int,
+    sort: Literal["relevance", "date"],
+    outlet: str,
+    lang: str,
+    from_: str,
+    to: str,
 ) -> HTMLResponse:
     q = " ".join(q.split())[:MAX_QUERY_CHARS]
     since, until = _day(from_), _day(to)  # a form sends "" for a date left empty
