@@ -314,7 +314,7 @@ def serve(
     dies) and, unless --no-worker, one `newsdesk worker` child; SIGTERM or Ctrl-C stops them all.
     Links use NEWSDESK_BASE_URL (else http://HOST:PORT); X-Forwarded-For/-Proto are believed
     only from NEWSDESK_TRUSTED_PROXIES."""
-    from newsdesk.web.app import create_app, open_vector_index, serve_base_url, server_config
+    from newsdesk.web.app import create_app, serve_base_url, server_config, settle
 
     settings = _settings()
     if not settings.base_url:
@@ -341,7 +341,7 @@ def serve(
         engine.dispose()
         _serve_processes(settings, host, port, web_processes, worker)
     else:
-        open_vector_index(web)
+        settle(web)
         _serve_one(config, engine, settings, worker)
 
 
