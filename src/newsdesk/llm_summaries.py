@@ -217,15 +217,21 @@ def summarize_pending(
     return report
 
 
+def _stored(session: Session, settings: Settings | None, article_id: int) -> LLMSummary | None:
+    """The configured model's stored summary row of an article; None without one (or before
+    its migration: the page shows the extractive summary alone)."""
+    if settings is None or not llm.enabled(settings):
+        return None
+    try:
+        return session.get(LLMSummary, (article_id, llm.model_name(settings)))
+    except SQLAlchemyError:
+        return None
+
+
 def summary_stamp(session: Session, settings: Settings, article_id: int) -> tuple[Any, ...]:
     """What changes the abstractive summary an article page shows (web/pagecache.py keys):
     () when none is configured."""
-    if not llm.enabled(settings):
-        return ()
-    try:
-        row = session.get(LLMSummary, (article_id, llm.model_name(settings)))
-    except SQLAlchemyError:
-        return ()
+    row = _stored(session, settings, article_id)
     return () if row is None else (row.status, row.source_hash, row.summary)
 
 
@@ -234,15 +240,9 @@ def shown_summary(
 ) -> tuple[str, str] | None:
     """(text, model) of the abstractive summary to show beside `sentences` (the extractive
     summary on the page), if the configured model wrote one from exactly those sentences."""
-    if settings is None or not llm.enabled(settings):
-        return None
-    model = llm.model_name(settings)
-    try:
-        row = session.get(LLMSummary, (article_id, model))
-    except SQLAlchemyError:  # not migrated yet: the page shows the extractive summary alone
-        return None
+    row = _stored(session, settings, article_id)
     if row is None or row.status != "ok" or not row.summary:
         return None
     if row.source_hash != source_hash(_sentences(list(sentences))):
         return None
-    return row.summary, model
+    return row.summary, row.model
