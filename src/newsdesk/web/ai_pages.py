@@ -93,10 +93,10 @@ def story_page(request: Request, session: DbSession, story_id: int) -> HTMLRespo
 def tag_page(
     request: Request, session: DbSession, slug: str, before: str | None = None
 ) -> Response:
-    if current_user(request) is not None:
-        return _tag_page(request, session, slug, before)
-    tag = views.find_tag(session, slug)  # made again when the tag gains or loses an article
-    key = ("tag", slug, request.url.query, tag.count if tag else None)
+    def key() -> tuple[Any, ...]:  # made again when the tag gains or loses an article
+        tag = views.find_tag(session, slug)
+        return ("tag", slug, request.url.query, tag.count if tag else None)
+
     return kept_page(request, key, lambda: _tag_page(request, session, slug, before))
 
 

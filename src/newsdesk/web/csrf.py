@@ -99,6 +99,11 @@ def csrf_token(request: Request) -> str:
     return auth._csrf
 
 
+def issued_csrf_token(request: Request) -> str | None:
+    """The CSRF token this request's page holds in its forms; None if it made none."""
+    return get_auth(request)._csrf
+
+
 def csrf_field(request: Request) -> Markup:
     return Markup('<input type="hidden" name="{}" value="{}">').format(
         CSRF_FIELD, csrf_token(request)

@@ -25,8 +25,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from newsdesk import __version__
-from newsdesk.web.csrf import csrf_token
-from newsdesk.web.sessions import current_user, get_auth
+from newsdesk.web.csrf import csrf_token, issued_csrf_token
+from newsdesk.web.sessions import current_user
 
 PAGES_TTL = 60.0  # as the article page's slots (web/slots.py SLOTS_TTL)
 PAGES_SIZE = 256 * 2**20  # bytes on disk; the least recently stored go first
@@ -38,16 +38,15 @@ def open_pages(data_dir: Path) -> diskcache.Cache:
     return diskcache.Cache(str(data_dir / "cache" / "pages"), size_limit=PAGES_SIZE, timeout=1)
 
 
-def anonymous(request: Request) -> bool:
-    """Whether the request's page may come from the kept pages: a reader not signed in."""
-    return current_user(request) is None
-
-
-def kept_page(request: Request, key: Hashable, make: Callable[[], Response]) -> Response:
-    """The page kept for `key` with this visitor's CSRF token, else make() (kept when it is a
-    200). Only for anonymous() requests."""
+def kept_page(
+    request: Request, key: Callable[[], Hashable], make: Callable[[], Response]
+) -> Response:
+    """For a reader not signed in, the page kept for key() with this visitor's CSRF token,
+    else make() (kept when it is a 200); for a signed-in reader, make()."""
+    if current_user(request) is not None:
+        return make()
     pages: diskcache.Cache = request.app.state.public_pages
-    name = repr((__version__, key))  # a new version's templates: other pages
+    name = repr((__version__, key()))  # a new version's templates: other pages
     try:
         body = pages.get(name)
     except diskcache.Timeout:  # another process writing for over a second: make it
@@ -58,7 +57,7 @@ def kept_page(request: Request, key: Hashable, make: Callable[[], Response]) -> 
         return HTMLResponse(body)
     response = make()
     if response.status_code == 200:
-        token = get_auth(request)._csrf  # the token the page's forms hold, if any
+        token = issued_csrf_token(request)
         body = bytes(response.body)
         with suppress(diskcache.Timeout):  # not kept this time
             pages.set(name, body.replace(token.encode(), _TOKEN) if token else body, PAGES_TTL)

@@ -18,7 +18,7 @@ from newsdesk.stories.views import home_ai
 from newsdesk.web import queries, reading, searching
 from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.microcache import MicroCache, page_part
-from newsdesk.web.pagecache import anonymous, kept_page
+from newsdesk.web.pagecache import kept_page
 from newsdesk.web.request import DbSession, render
 from newsdesk.web.slots import article_slots
 from newsdesk.web.templating import quote_path
@@ -77,7 +77,7 @@ def _outlet_choices(
 def _home_ai(request: Request, session: DbSession) -> dict[str, Any]:
     """home_ai, kept (web/microcache.py page_part); made again at once when an article is
     stored."""
-    newest = session.scalar(select(func.max(Article.id)))
+    newest = queries.newest_article_id(session)
     return page_part(request, ("home", newest), lambda: home_ai(session))
 
 
@@ -104,19 +104,15 @@ def _url(path: str, **params: str | int | None) -> str:
     return f"{path}?{query}" if query else path
 
 
-# The newest stored article: kept listing and search pages (web/pagecache.py) are made again
-# when it changes (what enrichment changes shows up to a minute late).
-_NEWEST = select(func.max(Article.id))
-
-
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(
     request: Request, session: DbSession, outlet: str | None = None, before: str | None = None
 ) -> Response:
-    if not anonymous(request):
-        return _home(request, session, outlet, before)
-    key = ("home", request.url.query, session.scalar(_NEWEST))
-    return kept_page(request, key, lambda: _home(request, session, outlet, before))
+    return kept_page(  # made again when an article is stored
+        request,
+        lambda: ("home", request.url.query, queries.newest_article_id(session)),
+        lambda: _home(request, session, outlet, before),
+    )
 
 
 def _home(
@@ -167,19 +163,17 @@ _ARTICLE_STAMP = (
 
 @router.get("/articles/{article_id:int}", response_class=HTMLResponse, name="article")
 def article_page(request: Request, session: DbSession, article_id: int) -> Response:
-    if not anonymous(request):
-        return _article_page(request, session, article_id)
-    stamp = None
-    if 0 < article_id <= queries.MAX_ID:
-        stamp = session.execute(_ARTICLE_STAMP, {"article_id": article_id}).first()
-    if stamp is None:
-        raise HTTPException(404, "There is no article with that number.")
-    key = ("article", article_id, request.url.query, *stamp)
-    settings = request.app.state.settings
-    if settings.llm_url:  # the summary a model writes later shows at once
-        from newsdesk.llm_summaries import summary_stamp
+    def key() -> tuple[Any, ...]:
+        stamp = None
+        if 0 < article_id <= queries.MAX_ID:
+            stamp = session.execute(_ARTICLE_STAMP, {"article_id": article_id}).first()
+        if stamp is None:
+            raise HTTPException(404, "There is no article with that number.")
+        from newsdesk.llm_summaries import summary_stamp  # a model's summary shows at once
 
-        key += summary_stamp(session, settings, article_id)
+        written = summary_stamp(session, request.app.state.settings, article_id)
+        return ("article", article_id, request.url.query, *stamp, *written)
+
     return kept_page(request, key, lambda: _article_page(request, session, article_id))
 
 
@@ -247,9 +241,9 @@ def search_page(
     def make() -> HTMLResponse:
         return _search_page(request, session, q, page, sort, outlet, lang, from_, to)
 
-    if not anonymous(request):
-        return make()
-    return kept_page(request, ("search", request.url.query, session.scalar(_NEWEST)), make)
+    return kept_page(  # made again when an article is stored
+        request, lambda: ("search", request.url.query, queries.newest_article_id(session)), make
+    )
 
 
 def _search_page(

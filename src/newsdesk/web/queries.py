@@ -124,6 +124,15 @@ def outlet_feeds(session: Session, name: str) -> list[FeedHealth]:
     return [FeedHealth(feed, n) for feed, n in session.execute(stmt).all()]
 
 
+_NEWEST = select(func.max(Article.id))
+
+
+def newest_article_id(session: Session) -> int | None:
+    """The newest stored article's number: kept pages and searches (web/pagecache.py,
+    web/searching.py) are made again when it changes."""
+    return session.scalar(_NEWEST)
+
+
 def article(session: Session, article_id: int) -> Article | None:
     if not 0 < article_id <= MAX_ID:
         return None

@@ -15,15 +15,14 @@ from dataclasses import astuple
 from pathlib import Path
 
 from fastapi import Request
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from newsdesk import search
 from newsdesk.search import Results
 from newsdesk.search.hybrid import Sort
 from newsdesk.search.vectors import index_neighbours
-from newsdesk.store.models import Article
 from newsdesk.store.search import Filters
+from newsdesk.web import queries
 from newsdesk.web.microcache import MicroCache
 
 SEARCH_TTL = 60.0  # as the article page's slots (web/slots.py SLOTS_TTL)
@@ -43,7 +42,7 @@ def find(
 ) -> Results:
     """search.find with the site's vector index (in `language` when one is asked for), kept
     SEARCH_TTL seconds by this process for the same search on the same stored articles."""
-    newest = session.scalar(select(func.max(Article.id)))
+    newest = queries.newest_article_id(session)
     key = (text, astuple(filters) if filters else None, sort, offset, limit, language, newest)
 
     def make() -> Results:
