@@ -148,6 +148,31 @@ def test_related_prefers_other_outlets_and_excludes_self_and_copies(corpus: Corp
     assert corpus.copy_id not in from_copy and corpus.original_id not in from_copy
 
 
+def test_related_reads_member_vectors_from_the_index_or_else_the_database(
+    corpus: Corpus,
+) -> None:
+    """The same story's members are ranked by their stored vectors: the index holds exactly
+    those, and members it lacks yet (written since it caught up) are read from the database."""
+    index = open_index(corpus.engine, corpus.settings.data_dir, cached=False)
+    with session_scope(corpus.engine) as session:
+        story = session.get(Enrichment, corpus.original_id).story_id  # type: ignore[union-attr]
+        members = session.execute(
+            select(Enrichment.article_id, Enrichment.embedding).where(Enrichment.story_id == story)
+        ).all()
+    held = index.vectors(a for a, _ in members)
+    assert len(held) == len(members) >= 4
+    for article_id, blob in members:
+        assert np.array_equal(held[article_id], from_blob(blob))  # bit for bit
+    full = related(corpus.engine, corpus.original_id, k=8, index=index)
+    lacking = [a for a, _ in members if a != corpus.original_id][::2]
+    index.remove(lacking)
+    assert not index.vectors(lacking)
+    partial = related(corpus.engine, corpus.original_id, k=8, index=index)
+    same = [(it.article_id, it.similarity) for it in full if it.same_story]
+    assert same and same == [(it.article_id, it.similarity) for it in partial if it.same_story]
+    assert any(a in lacking for a, _ in same)
+
+
 def test_index_survives_restart_and_rebuilds_when_corrupt(corpus: Corpus) -> None:
     engine = corpus.engine
     first = open_index(engine, corpus.settings.data_dir, cached=False)
@@ -373,6 +398,10 @@ def test_vector_index_round_trip(tmp_path: Path) -> None:
     assert loaded.load() and len(loaded) == 49 and 101 not in loaded
     assert loaded.search(vecs[0], 1)[0][0] == 100
     assert all(i != 101 for i, _ in loaded.search(vecs[1], 5))
+    # Kept at the precision the database stores (float16), removed ones left out.
+    got = loaded.vectors([100, 101, 102, 999])
+    assert sorted(got) == [100, 102]
+    assert np.array_equal(got[102], vecs[2].astype(np.float16).astype(np.float32))
 
 
 def test_views_for_the_web_pages(corpus: Corpus) -> None:

@@ -51,9 +51,10 @@ _ME = (
     .where(Enrichment.article_id == bindparam("article_id"))
 )
 # The candidates are read without their texts (a story has up to SAME_STORY_LIMIT of them, the
-# index gives dozens); what an item shows is read for the chosen ones only (_ITEMS).
+# index gives dozens); what an item shows is read for the chosen ones only (_ITEMS). Their
+# vectors come from the vector index, which holds the stored ones (_VECTORS: those it lacks yet).
 _SAME_STORY = (
-    select(Article.id, Article.outlet, Enrichment.embedding)
+    select(Article.id, Article.outlet)
     .join(Enrichment, Enrichment.article_id == Article.id)
     .where(Enrichment.story_id == bindparam("story_id"), Enrichment.duplicate_of.is_(None))
     .order_by(Enrichment.seen_at.desc())
@@ -68,6 +69,9 @@ _HITS = (
         Article.id.in_(bindparam("ids", expanding=True)),
         or_(Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES))),
     )
+)
+_VECTORS = select(Enrichment.article_id, Enrichment.embedding).where(
+    Enrichment.article_id.in_(bindparam("ids", expanding=True))
 )
 # What every related item shows: id, outlet, headline, link, the start of the text, time.
 _ITEMS = select(
@@ -153,13 +157,19 @@ def _related(
     # (article id, its story, same story?, similarity), in the order shown
     out: list[tuple[int, int | None, bool, float]] = []
     outlets_used = {my_outlet}
+    if index is None:
+        settings = settings or Settings.from_env()
+        index = open_index(session.get_bind().engine, Path(settings.data_dir))
     if story_id is not None:
-        rows = session.execute(_SAME_STORY, {"story_id": story_id}).all()
+        rows = [
+            r
+            for r in session.execute(_SAME_STORY, {"story_id": story_id})
+            if r[0] not in exclude and r[1] != my_outlet
+        ]
+        vectors = _vectors(session, index, [r[0] for r in rows]) if vector is not None else {}
         cands = []
         for r in rows:
-            if r[0] in exclude or r[1] == my_outlet:
-                continue
-            other = from_blob(r[2])
+            other = vectors.get(r[0])
             sim = float(np.dot(vector, other)) if vector is not None and other is not None else 0.0
             cands.append((r, sim))
         # One per outlet first; closest first.
@@ -176,9 +186,6 @@ def _related(
     if len(out) >= k or vector is None or not _covered(language):
         return _items(session, out[:k])
 
-    if index is None:
-        settings = settings or Settings.from_env()
-        index = open_index(session.get_bind().engine, Path(settings.data_dir))
     hits = [(i, s) for i, s in index.search(vector, k=max(40, 6 * k)) if s >= MIN_SIMILARITY]
     hit_ids = [i for i, _ in hits if i not in exclude]
     if not hit_ids:
@@ -207,6 +214,18 @@ def _related(
     picked.sort(key=lambda p: p[:3])
     out.extend(p[3] for p in picked[: k - len(out)])
     return _items(session, out)
+
+
+def _vectors(session: Session, index: VectorIndex, ids: list[int]) -> dict[int, np.ndarray]:
+    """The stored vectors of these articles: from the index, else (written since it last
+    caught up) from the database."""
+    found = index.vectors(ids)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        for article_id, blob in session.execute(_VECTORS, {"ids": missing}):
+            if (vec := from_blob(blob)) is not None:
+                found[article_id] = vec
+    return found
 
 
 def _items(
