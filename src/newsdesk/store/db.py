@@ -66,6 +66,10 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+PG_POOL_SIZE = 10  # connections a process keeps open to PostgreSQL (see docs/deploy.md)
+PG_MAX_OVERFLOW = 10  # and opens beyond them at busy moments (the rest wait for one)
+
+
 def connect(url: str, migrate: bool = True, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
     """Open the database at `url`, creating and migrating it to the latest schema.
 
@@ -81,6 +85,11 @@ def connect(url: str, migrate: bool = True, busy_timeout: float = BUSY_TIMEOUT) 
             # As many connections as the web server's worker threads (anyio's 40): a reader
             # never waits for a pooled connection that a waiting writer holds.
             kwargs.update(pool_size=8, max_overflow=32)
+    else:
+        # A busy web process runs about ten requests at once: with SQLAlchemy's default of 5
+        # kept connections, each one beyond the fifth opened a PostgreSQL connection of its own
+        # (a server process forked and authenticated) and closed it after.
+        kwargs.update(pool_size=PG_POOL_SIZE, max_overflow=PG_MAX_OVERFLOW)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
