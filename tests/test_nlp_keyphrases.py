@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from newsdesk.nlp import keyphrases
 from newsdesk.nlp.analyze import analyze
-from newsdesk.nlp.entities import extract_entities
-from newsdesk.nlp.keyphrases import rank_keyphrases
+from newsdesk.nlp.entities import EntityResult, extract_entities
+from newsdesk.nlp.keyphrases import Keyphrase, rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import get_nlp
 
 try:
@@ -44,3 +47,67 @@ def test_names_stay_whole_in_hashtags() -> None:
     tags = [h.tag for h in analyze(turkiye["title"], turkiye["text"]).hashtags]
     assert tags[:2] == ["Turkey", "Israel"]
     assert not {"President", "Developments", "Talks", "Clashes"} & set(tags)
+
+
+XMEN = """X-Men sequel breaks records
+The X-Men sequel broke box-office records on Friday. Fans of the X-Men queued for hours, and
+the X-Men cast thanked them."""
+
+CANCER = """Cancer study
+Doctors studied lung cancer and skin cancer in miners. The lung cancer rates and skin cancer
+rates rose. Doctors also studied asthma; asthma rates rose."""
+
+
+def _ranked(text: str) -> tuple[list[Keyphrase], EntityResult]:
+    title_end = text.index("\n") + 1
+    doc = get_nlp()(text)
+    ents = extract_entities(doc, title_end)
+    return rank_keyphrases(doc, title_end, ents), ents
+
+
+def test_hyphenated_compound_is_one_word_and_participles_no_hashtags() -> None:
+    """ "X-Men" is one candidate (not "X" and "Men"); a participle ("queued") is ranked but
+    never becomes a hashtag."""
+    ranked, ents = _ranked(XMEN)
+    texts = [k.text for k in ranked]
+    assert texts[0] == "X-Men"
+    assert not {"X", "Men", "men"} & set(texts)
+    queued = next(k for k in ranked if k.text == "queued")
+    assert not queued.noun
+    tags = [h.tag for h in select_hashtags(ranked, ents)]
+    assert tags[0] == "XMen"
+    assert "Queued" not in tags
+
+
+def test_word_only_inside_noun_compounds_counts_less(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "cancer" only occurs in compounds ("lung cancer", "cancer rates"): its weight is scaled
+    by NESTED_ONLY; "asthma", free, keeps its weight."""
+    nested, _ = _ranked(CANCER)
+    monkeypatch.setattr(keyphrases, "NESTED_ONLY", 1.0)
+    flat, _ = _ranked(CANCER)
+    score = {k.text: k.score for k in nested}
+    full = {k.text: k.score for k in flat}
+    assert score["cancer"] == pytest.approx(0.6 * full["cancer"])
+    assert score["asthma"] == pytest.approx(full["asthma"])
+
+
+def test_overlapping_candidates_move_down_but_names_do_not() -> None:
+    """A word of a better candidate ("Penelope" after "Penelope Cruz") moves below the next
+    different one; a name after its surname keeps its place; scores are unchanged."""
+    order = keyphrases._spread(
+        [
+            Keyphrase("Penelope Cruz", 10.0, True, "person", 2),
+            Keyphrase("Penelope", 9.0),
+            Keyphrase("star", 5.0),
+        ]
+    )
+    assert [k.text for k in order] == ["Penelope Cruz", "star", "Penelope"]
+    assert order[2].score == 9.0
+    order = keyphrases._spread(
+        [
+            Keyphrase("Bardem", 10.0),
+            Keyphrase("Javier Bardem", 9.0, True, "person", 2),
+            Keyphrase("star", 5.0),
+        ]
+    )
+    assert [k.text for k in order] == ["Bardem", "Javier Bardem", "star"]
