@@ -172,17 +172,47 @@ def postgres_database(server_url: str) -> Iterator[str]:
 
 
 def generated_database(n: int, data_dir: Path, database_url: str) -> float:
-    """The cached generated database (bench/gen_articles.py), copied for this run; seconds."""
-    from gen_articles import copy_to_database, generate, stamp_version
+    """The cached generated database (bench/gen_articles.py), copied for this run; seconds.
+
+    On PostgreSQL the copy is then vacuumed and analysed and a checkpoint taken, so the load
+    does not meet the copy's own aftermath (autovacuum, a checkpoint of its writes). The first
+    copy is also kept on the server as a template database (newsdesk_gen_N_vV), and later runs on
+    that server are created from it in seconds instead of minutes (a kept server, --db-url;
+    scripts/with-pg.sh's server goes with its template)."""
+    from gen_articles import GEN_VERSION, copy_to_database, generate, stamp_version
 
     started = time.perf_counter()
     cached = generate(n)
     shutil.copytree(cached / "index", data_dir / "index")  # vectors as in the database
-    if make_url(database_url).get_backend_name() == "sqlite":
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
         shutil.copy(cached / "newsdesk.db", data_dir / "newsdesk.db")
-    else:
-        copy_to_database(cached, database_url)
-    stamp_version(database_url)
+        stamp_version(database_url)
+        return time.perf_counter() - started
+    template, name = f"newsdesk_gen_{n}_v{GEN_VERSION}", url.database
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    settle = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            kept = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :t"), {"t": template}
+            ).first()
+            if kept:
+                conn.execute(text(f'DROP DATABASE "{name}"'))
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            else:
+                copy_to_database(cached, database_url)
+        stamp_version(database_url)  # rows of another pipeline version: none in a kept copy
+        with settle.connect() as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
+            conn.execute(text("CHECKPOINT"))
+        settle.dispose()
+        if not kept:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{template}" TEMPLATE "{name}"'))
+    finally:
+        settle.dispose()
+        admin.dispose()
     return time.perf_counter() - started
 
 
@@ -224,6 +254,23 @@ def postgres_cpu() -> dict[int, float]:
     return out
 
 
+def postgres_sessions(db_url: str) -> int | None:
+    """Connections opened to this PostgreSQL database so far (pg_stat_database; PostgreSQL 14+);
+    None on SQLite. A backend that exits in the window is not in postgres_cpu(), so many of them
+    mean PostgreSQL CPU that figure misses (the whole machine's busy CPU has it)."""
+    url = make_url(db_url)
+    if url.get_backend_name() != "postgresql":
+        return None
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            ).scalar()
+    finally:
+        engine.dispose()
+
+
 def tree_cpu_since(pid: int, before: dict[int, float]) -> float:
     """CPU seconds the tree of `pid` used since `before` (tree_cpu): processes started since
     count whole, processes gone since count until `before` only (they are not waited for)."""
@@ -233,7 +280,8 @@ def tree_cpu_since(pid: int, before: dict[int, float]) -> float:
 
 def store_boxes(db_url: str, paths: list[str]) -> int:
     """Store the summary box of the articles behind /articles/{id} `paths` that have none
-    (newsdesk.nlp.summary_box, as enrichment stores it); how many were made."""
+    (newsdesk.nlp.summary_box, as enrichment stores it); how many were made. "None" is checked
+    on the value read: copied into PostgreSQL, a missing box is a JSON null, not an SQL NULL."""
     from newsdesk.nlp.summary_box import box_sentences
     from newsdesk.store.models_ai import Enrichment
 
@@ -241,11 +289,15 @@ def store_boxes(db_url: str, paths: list[str]) -> int:
     engine = connect(db_url)
     try:
         with session_scope(engine) as session:
-            rows = session.execute(
-                select(Article.id, Article.title, Article.text)
-                .join(Enrichment, Enrichment.article_id == Article.id)
-                .where(Article.id.in_(ids), Enrichment.box_summary.is_(None))
-            ).all()
+            rows = [
+                (article_id, title, body)
+                for article_id, title, body, box in session.execute(
+                    select(Article.id, Article.title, Article.text, Enrichment.box_summary)
+                    .join(Enrichment, Enrichment.article_id == Article.id)
+                    .where(Article.id.in_(ids))
+                )
+                if box is None
+            ]
             for article_id, title, body in rows:
                 session.execute(
                     update(Enrichment)
@@ -736,7 +788,8 @@ def print_report(figures: dict[str, Any]) -> None:
         f"{figures['load_average_at_end']} at end; CPU seconds in the window: "
         f"server {figures['cpu_s']['server']}, readers' client {figures['cpu_s']['readers_client']}"
         + (
-            f", PostgreSQL {figures['cpu_s']['postgresql']}"
+            f", PostgreSQL {figures['cpu_s']['postgresql']} (its live processes; connections "
+            f"opened in the window: {figures['cpu_s']['postgresql_connections_opened']})"
             if figures["cpu_s"]["postgresql"]
             else ""
         )
@@ -945,11 +998,15 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
             file=sys.stderr,
         )
         cpu_before = tree_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF)
+        sessions_before = postgres_sessions(database_url)
         pg_before, busy_before, window = postgres_cpu(), machine_busy(), time.perf_counter()
         samples, tl, writers = asyncio.run(run_load(base, targets, env, logs, opts))
         load_end = round(os.getloadavg()[0], 2)
         server_cpu = tree_cpu_since(server.pid, cpu_before[0])
         pg_cpu = sum(v - pg_before.get(p, 0.0) for p, v in postgres_cpu().items())
+        sessions = postgres_sessions(database_url)
+        if sessions is not None and sessions_before is not None:
+            sessions -= sessions_before  # (give or take the counting connection itself)
         window = tl.readers_done[0] - window  # the machine's CPU while the readers read
         busy = tl.readers_done[1] - busy_before
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -994,6 +1051,7 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
             "server": round(server_cpu, 1),
             "readers_client": round(client_cpu, 1),
             "postgresql": round(pg_cpu, 1),
+            "postgresql_connections_opened": sessions,
             "machine_busy": round(busy, 1),
             "window_s": round(window, 1),  # machine_busy's: while the readers read
         },
