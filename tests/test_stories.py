@@ -26,7 +26,7 @@ from newsdesk.stories.cluster import (
 )
 from newsdesk.stories.dedup import also_published_by, signature
 from newsdesk.stories.index import VectorIndex, forget_open_indexes, index_dir, open_index
-from newsdesk.stories.related import related
+from newsdesk.stories.related import _similarities, related
 
 try:
     from .conftest import shared_data
@@ -148,29 +148,20 @@ def test_related_prefers_other_outlets_and_excludes_self_and_copies(corpus: Corp
     assert corpus.copy_id not in from_copy and corpus.original_id not in from_copy
 
 
-def test_related_reads_member_vectors_from_the_index_or_else_the_database(
-    corpus: Corpus,
-) -> None:
-    """The same story's members are ranked by their stored vectors: the index holds exactly
-    those, and members it lacks yet (written since it caught up) are read from the database."""
-    index = open_index(corpus.engine, corpus.settings.data_dir, cached=False)
+def test_same_story_similarities_are_the_stored_vectors_cosines(corpus: Corpus) -> None:
     with session_scope(corpus.engine) as session:
-        story = session.get(Enrichment, corpus.original_id).story_id  # type: ignore[union-attr]
-        members = session.execute(
-            select(Enrichment.article_id, Enrichment.embedding).where(Enrichment.story_id == story)
-        ).all()
-    held = index.vectors(a for a, _ in members)
-    assert len(held) == len(members) >= 4
-    for article_id, blob in members:
-        assert np.array_equal(held[article_id], from_blob(blob))  # bit for bit
-    full = related(corpus.engine, corpus.original_id, k=8, index=index)
-    lacking = [a for a, _ in members if a != corpus.original_id][::2]
-    index.remove(lacking)
-    assert not index.vectors(lacking)
-    partial = related(corpus.engine, corpus.original_id, k=8, index=index)
-    same = [(it.article_id, it.similarity) for it in full if it.same_story]
-    assert same and same == [(it.article_id, it.similarity) for it in partial if it.same_story]
-    assert any(a in lacking for a, _ in same)
+        blobs = list(session.scalars(select(Enrichment.embedding).limit(6)))
+    vector = from_blob(blobs[0])
+    assert vector is not None
+    blobs[2] = None  # not embedded
+    blobs[3] = b"\x00" * 10  # not a vector
+    sims = _similarities(vector, blobs)
+    for blob, sim in zip(blobs, sims, strict=True):
+        other = from_blob(blob)
+        want = float(np.dot(vector, other)) if other is not None else 0.0
+        assert sim == pytest.approx(want, abs=1e-6)
+    assert sims[0] == pytest.approx(1.0, abs=1e-3) and sims[2] == sims[3] == 0.0
+    assert _similarities(None, blobs) == [0.0] * len(blobs)
 
 
 def test_index_survives_restart_and_rebuilds_when_corrupt(corpus: Corpus) -> None:
@@ -398,10 +389,6 @@ def test_vector_index_round_trip(tmp_path: Path) -> None:
     assert loaded.load() and len(loaded) == 49 and 101 not in loaded
     assert loaded.search(vecs[0], 1)[0][0] == 100
     assert all(i != 101 for i, _ in loaded.search(vecs[1], 5))
-    # Kept at the precision the database stores (float16), removed ones left out.
-    got = loaded.vectors([100, 101, 102, 999])
-    assert sorted(got) == [100, 102]
-    assert np.array_equal(got[102], vecs[2].astype(np.float16).astype(np.float32))
 
 
 def test_views_for_the_web_pages(corpus: Corpus) -> None:

@@ -182,17 +182,10 @@ class VectorIndex:
             return set(self._ids)
 
     def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
-        """Add or replace vectors (normalized float32, one row per id). They are kept at the
-        precision the database stores them in (float16, nlp.embed.to_blob), so the index holds
-        exactly the stored vectors whether it was built from the database or by the worker."""
+        """Add or replace vectors (normalized float32, one row per id)."""
         if len(ids) == 0:
             return
-        vectors = (
-            np.asarray(vectors, dtype=np.float32)
-            .reshape(len(ids), self.dim)
-            .astype(np.float16)
-            .astype(np.float32)
-        )
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
         with self._lock:
             needed = len(self._index.get_ids_list()) + len(ids)
             capacity = self._index.get_max_elements()
@@ -219,15 +212,6 @@ class VectorIndex:
                     self._index.mark_deleted(int(article_id))
                     self._ids.discard(int(article_id))
                     self._dirty = True
-
-    def vectors(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
-        """The stored vectors of those of `ids` the index holds (the others are left out)."""
-        with self._lock:
-            held = [int(i) for i in ids if i in self._ids]
-            if not held:
-                return {}
-            rows = self._index.get_items(held, return_type="numpy")
-        return dict(zip(held, np.asarray(rows, dtype=np.float32), strict=True))
 
     def search(self, vector: np.ndarray, k: int = 10) -> list[tuple[int, float]]:
         """The k nearest article ids with cosine similarity, best first."""

@@ -25,8 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
+from newsdesk.nlp.embed import DIM, from_blob
 from newsdesk.nlp.embed import LANGUAGES as EMBED_LANGUAGES
-from newsdesk.nlp.embed import from_blob
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment
@@ -51,10 +51,9 @@ _ME = (
     .where(Enrichment.article_id == bindparam("article_id"))
 )
 # The candidates are read without their texts (a story has up to SAME_STORY_LIMIT of them, the
-# index gives dozens); what an item shows is read for the chosen ones only (_ITEMS). Their
-# vectors come from the vector index, which holds the stored ones (_VECTORS: those it lacks yet).
+# index gives dozens); what an item shows is read for the chosen ones only (_ITEMS).
 _SAME_STORY = (
-    select(Article.id, Article.outlet)
+    select(Article.id, Article.outlet, Enrichment.embedding)
     .join(Enrichment, Enrichment.article_id == Article.id)
     .where(Enrichment.story_id == bindparam("story_id"), Enrichment.duplicate_of.is_(None))
     .order_by(Enrichment.seen_at.desc())
@@ -69,9 +68,6 @@ _HITS = (
         Article.id.in_(bindparam("ids", expanding=True)),
         or_(Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES))),
     )
-)
-_VECTORS = select(Enrichment.article_id, Enrichment.embedding).where(
-    Enrichment.article_id.in_(bindparam("ids", expanding=True))
 )
 # What every related item shows: id, outlet, headline, link, the start of the text, time.
 _ITEMS = select(
@@ -157,21 +153,13 @@ def _related(
     # (article id, its story, same story?, similarity), in the order shown
     out: list[tuple[int, int | None, bool, float]] = []
     outlets_used = {my_outlet}
-    if index is None:
-        settings = settings or Settings.from_env()
-        index = open_index(session.get_bind().engine, Path(settings.data_dir))
     if story_id is not None:
         rows = [
             r
             for r in session.execute(_SAME_STORY, {"story_id": story_id})
             if r[0] not in exclude and r[1] != my_outlet
         ]
-        vectors = _vectors(session, index, [r[0] for r in rows]) if vector is not None else {}
-        cands = []
-        for r in rows:
-            other = vectors.get(r[0])
-            sim = float(np.dot(vector, other)) if vector is not None and other is not None else 0.0
-            cands.append((r, sim))
+        cands = list(zip(rows, _similarities(vector, [r[2] for r in rows]), strict=True))
         # One per outlet first; closest first.
         cands.sort(key=lambda c: -c[1])
         used: set[str] = set()
@@ -186,6 +174,9 @@ def _related(
     if len(out) >= k or vector is None or not _covered(language):
         return _items(session, out[:k])
 
+    if index is None:
+        settings = settings or Settings.from_env()
+        index = open_index(session.get_bind().engine, Path(settings.data_dir))
     hits = [(i, s) for i, s in index.search(vector, k=max(40, 6 * k)) if s >= MIN_SIMILARITY]
     hit_ids = [i for i, _ in hits if i not in exclude]
     if not hit_ids:
@@ -216,16 +207,19 @@ def _related(
     return _items(session, out)
 
 
-def _vectors(session: Session, index: VectorIndex, ids: list[int]) -> dict[int, np.ndarray]:
-    """The stored vectors of these articles: from the index, else (written since it last
-    caught up) from the database."""
-    found = index.vectors(ids)
-    missing = [i for i in ids if i not in found]
-    if missing:
-        for article_id, blob in session.execute(_VECTORS, {"ids": missing}):
-            if (vec := from_blob(blob)) is not None:
-                found[article_id] = vec
-    return found
+def _similarities(vector: np.ndarray | None, blobs: list[bytes | None]) -> list[float]:
+    """Cosine of `vector` with each stored vector (0.0 for a missing one), read as one matrix:
+    a story has up to SAME_STORY_LIMIT of them."""
+    sims = [0.0] * len(blobs)
+    size = DIM * 2  # float16, as nlp.embed.to_blob writes them
+    whole = [i for i, b in enumerate(blobs) if b and len(b) == size]
+    if vector is None or not whole:
+        return sims
+    matrix = np.frombuffer(b"".join(blobs[i] or b"" for i in whole), dtype=np.float16)
+    scores = matrix.reshape(len(whole), DIM).astype(np.float32) @ vector
+    for i, score in zip(whole, scores.tolist(), strict=True):
+        sims[i] = score
+    return sims
 
 
 def _items(
