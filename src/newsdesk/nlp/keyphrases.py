@@ -66,7 +66,9 @@ matches season show shows film films star stars music album service services use
 site sites firm's chief head leader leaders boss bosses move plan's proposal proposals
 support attack attacks war talks meeting meetings official statement news development
 developments situation issue issues matter matters thing things way ways people president
-presidents amir emir king queen prime spokesperson spokesman spokeswoman region regions"""
+presidents amir emir king queen prime spokesperson spokesman spokeswoman region regions
+monday tuesday wednesday thursday friday saturday sunday january february march april june
+july august september october november december title titles record records result results"""
 )
 ENTITY_TYPES = ("person", "organization", "place")
 _SLUG_SPLIT = re.compile(r"[^A-Za-z0-9]+")
