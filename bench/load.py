@@ -28,6 +28,10 @@ readers' paths are sampled from the whole database (ids, stories, tags; title wo
 With --worker the writer is one `newsdesk worker` process, running from --quiet-start to the end
 of the load (phase "worker") beside `newsdesk serve --no-worker`, instead of refresh + enrich.
 --only ENDPOINT... restricts the readers to those endpoints (e.g. "/articles/{id}").
+With --rate R the load is open instead: requests arrive at R per second in all (Poisson), each
+sent on one of --readers connections; one that finds them all busy waits, and its latency counts
+from the moment it was due, waiting included (no coordinated omission). Readers back to back
+measure what the server can do; a rate measures what a reader waits at that traffic.
 --web-processes N runs `newsdesk serve --web-processes N`; the server's CPU is then that of the
 whole process tree (supervisor and web processes). The generated database's rows were written
 in bulk, without the summary box that enrichment now stores (migration 0015): the sampled
@@ -37,6 +41,7 @@ articles get theirs before the clock starts, as if enriched by this version.
                          [--hold-lock SECONDS] [--cookies] [--json OUT]
     python bench/load.py --generated 100000 --worker [--only "/articles/{id}"] [options]
     python bench/load.py --generated 100000 --worker --web-processes 2 [options]
+    python bench/load.py --generated 100000 --worker --web-processes 2 --rate 300 [options]
     scripts/with-pg.sh .venv/bin/python bench/load.py --backend postgresql [options]
     python bench/load.py --db-url postgresql+psycopg://USER@HOST:PORT/DB [options]
 """
@@ -512,6 +517,52 @@ async def reader(
             )
 
 
+async def paced(
+    base: str,
+    targets: Targets,
+    clock: float,
+    seconds: float,
+    opts: argparse.Namespace,
+    samples: list[Sample],
+) -> None:
+    """Open load (--rate): requests due at Poisson times, queued for --readers connections that
+    send them in turn; each one's latency runs from when it was due."""
+    rng = random.Random(opts.rate)
+    due: asyncio.Queue[tuple[str, str, float] | None] = asyncio.Queue()
+
+    async def connection() -> None:
+        async with httpx.AsyncClient(
+            base_url=base,
+            timeout=opts.timeout,
+            cookies=visitor_cookies(opts.cookies),
+            limits=httpx.Limits(max_connections=1),
+        ) as client:
+            while (item := await due.get()) is not None:
+                endpoint, path, at = item
+                status, error = None, None
+                try:
+                    status = (await client.get(path)).status_code
+                except httpx.TimeoutException:
+                    error = "timeout"
+                except httpx.HTTPError as exc:
+                    error = type(exc).__name__
+                samples.append(
+                    Sample(endpoint, at, time.perf_counter() - clock - at, status, error)
+                )
+
+    connections = [asyncio.create_task(connection()) for _ in range(opts.readers)]
+    at = rng.expovariate(opts.rate)
+    while at < seconds:
+        wait = at - (time.perf_counter() - clock)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        due.put_nowait((*targets.pick(rng), at))
+        at += rng.expovariate(opts.rate)
+    for _ in connections:
+        due.put_nowait(None)  # after what is queued: every due request is sent
+    await asyncio.gather(*connections)
+
+
 @dataclass
 class Writer:
     name: str
@@ -630,9 +681,15 @@ async def run_load(
                 tl.lock_error = f"{type(exc).__name__}: {exc}"
 
         lock = asyncio.create_task(locked())
-    await asyncio.gather(
-        *(reader(i, base, targets, clock, opts.seconds, opts, samples) for i in range(opts.readers))
-    )
+    if opts.rate:
+        await paced(base, targets, clock, opts.seconds, opts, samples)
+    else:
+        await asyncio.gather(
+            *(
+                reader(i, base, targets, clock, opts.seconds, opts, samples)
+                for i in range(opts.readers)
+            )
+        )
     tl.readers_done = (time.perf_counter(), machine_busy())
     if lock is not None:
         await lock
@@ -778,8 +835,14 @@ def source_state() -> str:
 
 def print_report(figures: dict[str, Any]) -> None:
     print(
-        f"newsdesk load: {figures['backend']}, {figures['readers']} readers for "
-        f"{figures['seconds']} s, {figures['database_before']['articles']} articles at start, "
+        f"newsdesk load: {figures['backend']}, "
+        + (
+            f"open load at {figures['rate']} requests/s on {figures['readers']} connections"
+            if figures["rate"]
+            else f"{figures['readers']} readers back to back"
+        )
+        + f" for {figures['seconds']} s, "
+        f"{figures['database_before']['articles']} articles at start, "
         f"{'returning visitors (cookies kept)' if figures['cookies'] else 'fresh visitors (no cookies)'}"
     )
     print(f"code: {figures['newsdesk_code']}")
@@ -790,7 +853,7 @@ def print_report(figures: dict[str, Any]) -> None:
         + (
             f", PostgreSQL {figures['cpu_s']['postgresql']} (its live processes; connections "
             f"opened in the window: {figures['cpu_s']['postgresql_connections_opened']})"
-            if figures["cpu_s"]["postgresql"]
+            if figures["backend"] == "postgresql"
             else ""
         )
         + f"; the whole machine busy {figures['cpu_s']['machine_busy']} of "
@@ -860,6 +923,9 @@ def parse_args() -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--readers", type=int, default=20, help="concurrent clients")
+    parser.add_argument(
+        "--rate", type=float, help="open load: requests per second in all (--readers: connections)"
+    )
     parser.add_argument("--seconds", type=float, default=40, help=f"load, ≤ {MAX_SECONDS}")
     parser.add_argument("--timeout", type=float, default=30, help="seconds per request")
     parser.add_argument("--articles", type=int, default=300, help="BBC articles at the start")
@@ -896,6 +962,8 @@ def parse_args() -> argparse.Namespace:
     opts = parser.parse_args()
     if not 0 < opts.seconds <= MAX_SECONDS:
         parser.error(f"--seconds must be in (0, {MAX_SECONDS}]")
+    if opts.rate is not None and opts.rate <= 0:
+        parser.error("--rate must be positive")
     if opts.readers < 1:
         parser.error("--readers must be at least 1")
     if opts.db_url:
@@ -992,7 +1060,13 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
         before = database_counts(database_url)  # warm-up sessions included
         load_start = round(os.getloadavg()[0], 2)
         print(
-            f"load: {opts.readers} readers for {opts.seconds} s; writers from "
+            f"load: {opts.readers} readers for {opts.seconds} s"
+            + (
+                f" (open: {opts.rate} requests/s on {opts.readers} connections)"
+                if opts.rate
+                else ""
+            )
+            + "; writers from "
             f"{opts.quiet_start} s"
             + (f"; lock at {opts.hold_lock_at} s" if opts.hold_lock else ""),
             file=sys.stderr,
@@ -1025,6 +1099,7 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
         "benchmark": "load",
         "backend": opts.backend,
         "readers": opts.readers,
+        "rate": opts.rate,  # None: readers back to back
         "seconds": opts.seconds,
         "timeout_s": opts.timeout,
         "cookies": opts.cookies,
