@@ -43,6 +43,28 @@ def _sqlite_pragmas(busy_timeout: float) -> Any:
     return on_connect
 
 
+def _pg_settings(dbapi_conn: Any, _record: Any) -> None:
+    """Each PostgreSQL connection runs without parallel query: newsdesk's queries are small,
+    and on a busy server the workers only take CPU from other requests (given two, the planner
+    sorted a seq scan of every article to list a tag's 34: 28 ms against 1 without)."""
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SET max_parallel_workers_per_gather = 0")
+    dbapi_conn.commit()
+
+
+def plan_for_values(session: Session) -> None:
+    """On PostgreSQL, plan the statements of the rest of this transaction for their values.
+
+    psycopg prepares a statement run five times on a connection, and PostgreSQL may then keep
+    one generic plan for any values. For a statement whose best plan depends on the values (a
+    listing of a small tag or a large one), that plan can be far off: listing a tag's 34
+    articles, it walked every article newest first (169 ms against 3 planned for the tag).
+    Not for every statement: planning each time cost an article page 1.9 ms more of the
+    server's CPU (about 4 -> 6)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def _begin_before_savepoint(conn: Any, _name: str | None) -> None:
     """Open the transaction before a SAVEPOINT on SQLite, with the write lock taken.
 
@@ -96,6 +118,8 @@ def connect(url: str, migrate: bool = True, busy_timeout: float = BUSY_TIMEOUT) 
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         event.listen(engine, "savepoint", _begin_before_savepoint)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _pg_settings)
     if migrate and not at_head(engine):
         from alembic import command
 

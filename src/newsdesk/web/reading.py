@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, defer
 from sqlalchemy.sql.util import ClauseAdapter
 
+from newsdesk.store.db import plan_for_values
 from newsdesk.store.models import Article, Feed, FeedArticle, utcnow
 from newsdesk.store.models_ai import Enrichment, Tag
 from newsdesk.store.models_readers import FOLLOW_KINDS, ArticleState, Follow, UserFeed
@@ -337,6 +338,7 @@ def list_entries(
     columns = [Article, func.substr(Article.text, 1, EXCERPT_CHARS)]
     stmt, _ = _listing_select(listing, after, columns)
     stmt = stmt.options(defer(Article.text), defer(Article.html))
+    plan_for_values(session)  # a tag of 30 articles or of 30,000
     rows = session.execute(stmt.limit(limit + 1)).all()
     items = [
         ListedArticle(article, text or _plain(article.summary), r_at, s_at, story_id)
@@ -392,6 +394,7 @@ def list_ids(
     """Like list_entries, but only the ids and sort times (for long id lists)."""
     limit = max(1, min(limit, cap))
     stmt, _ = _listing_select(_sized(session, listing), after, [Article.id, sort_key])
+    plan_for_values(session)
     rows = session.execute(stmt.limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
