@@ -127,3 +127,27 @@ def test_web_pages(pg: Settings) -> None:
         article_id = session.scalars(select(Article.id)).one()
     page = client.get(f"/articles/{article_id}")
     assert page.status_code == 200 and "City Herald" in page.text
+
+
+def test_listings_are_planned_for_their_values_without_parallel_query(pg: Settings) -> None:
+    """A tag listing is planned for its tag, not with the generic plan PostgreSQL may keep for
+    a prepared statement (which walked every article to list a small tag), and newsdesk's
+    connections use no parallel query; neither setting outlives its scope."""
+    from newsdesk.web.reading import Listing, list_entries
+
+    engine = connect(pg.db_url)
+    try:
+        with session_scope(engine) as session:
+            tag = Tag(slug="Syria", label="Syria", kind="place")
+            session.add(tag)
+            session.flush()
+            show = "SHOW max_parallel_workers_per_gather"
+            assert session.execute(text(show)).scalar() == "0"
+            assert session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+            for _ in range(7):  # past psycopg's prepare threshold (5)
+                list_entries(session, Listing(source="tag", tag_id=tag.id, by_story=True))
+            assert session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        with session_scope(engine) as session:  # a new transaction: back to the default
+            assert session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+    finally:
+        engine.dispose()
