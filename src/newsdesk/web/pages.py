@@ -241,9 +241,7 @@ def search_page(
     def make() -> HTMLResponse:
         return _search_page(request, session, q, page, sort, outlet, lang, from_, to)
 
-    return kept_page(  # made again when an article is stored
-        request, lambda: ("search", request.url.query, queries.newest_article_id(session)), make
-    )
+    return kept_page(request, lambda: ("search", request.url.query), make)  # see web/searching
 
 
 def _search_page(

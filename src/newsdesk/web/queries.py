@@ -128,8 +128,8 @@ _NEWEST = select(func.max(Article.id))
 
 
 def newest_article_id(session: Session) -> int | None:
-    """The newest stored article's number: kept pages and searches (web/pagecache.py,
-    web/searching.py) are made again when it changes."""
+    """The newest stored article's number: the home page (kept, web/pagecache.py) and its AI
+    part are made again when it changes."""
     return session.scalar(_NEWEST)
 
 

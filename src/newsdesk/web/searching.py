@@ -4,9 +4,11 @@ a short while per web process (web/microcache.py).
 A search's results are the same for every reader (what a reader has read is added per
 request), and readers repeat searches: the day's names and words. Each web process keeps the
 results of its SEARCHES_CACHED most recent searches SEARCH_TTL seconds, keyed by the query, its
-filters and page, and the newest stored article: an article stored since shows up in the
-next search at once; what enrichment changes (tags, stories) shows up to SEARCH_TTL seconds
-late.
+filters and page (a visitor's whole search page is kept as long, web/pagecache.py). So an
+article stored shows up in a search run in the last minute up to SEARCH_TTL seconds late: not
+at once, because under ingestion every stored article then made every kept search anew (with a
+worker storing 300 articles, 256 instead of 625 search pages/s, see BENCHMARKS.md); feeds are
+read every few minutes anyway. The home page still shows a stored article at once.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from newsdesk.search import Results
 from newsdesk.search.hybrid import Sort
 from newsdesk.search.vectors import index_neighbours
 from newsdesk.store.search import Filters
-from newsdesk.web import queries
 from newsdesk.web.microcache import MicroCache
 
 SEARCH_TTL = 60.0  # as the article page's slots (web/slots.py SLOTS_TTL)
@@ -41,9 +42,8 @@ def find(
     language: str | None = None,
 ) -> Results:
     """search.find with the site's vector index (in `language` when one is asked for), kept
-    SEARCH_TTL seconds by this process for the same search on the same stored articles."""
-    newest = queries.newest_article_id(session)
-    key = (text, astuple(filters) if filters else None, sort, offset, limit, language, newest)
+    SEARCH_TTL seconds by this process for the same search."""
+    key = (text, astuple(filters) if filters else None, sort, offset, limit, language)
 
     def make() -> Results:
         settings = request.app.state.settings
