@@ -20,6 +20,7 @@ import threading
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 
@@ -159,7 +160,21 @@ def to_blob(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float16).tobytes()
 
 
+def _stored(blob: bytes | None, dim: int) -> TypeGuard[bytes]:
+    """A stored vector (to_blob's float16), not a missing or damaged one."""
+    return blob is not None and len(blob) == dim * 2
+
+
 def from_blob(blob: bytes | None, dim: int = DIM) -> np.ndarray | None:
-    if not blob or len(blob) != dim * 2:
+    if not _stored(blob, dim):
         return None
     return np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+
+
+def from_blobs(blobs: Sequence[bytes | None], dim: int = DIM) -> tuple[list[int], np.ndarray]:
+    """Many stored vectors at once: the positions in `blobs` that hold one, and those vectors
+    as the rows of one float32 matrix (each row what from_blob gives)."""
+    held = [i for i, blob in enumerate(blobs) if _stored(blob, dim)]
+    joined = b"".join(blobs[i] or b"" for i in held)
+    matrix = np.frombuffer(joined, dtype=np.float16).reshape(len(held), dim).astype(np.float32)
+    return held, matrix

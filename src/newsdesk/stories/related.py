@@ -25,8 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
-from newsdesk.nlp.embed import DIM, from_blob
 from newsdesk.nlp.embed import LANGUAGES as EMBED_LANGUAGES
+from newsdesk.nlp.embed import from_blob, from_blobs
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment
@@ -211,13 +211,10 @@ def _similarities(vector: np.ndarray | None, blobs: list[bytes | None]) -> list[
     """Cosine of `vector` with each stored vector (0.0 for a missing one), read as one matrix:
     a story has up to SAME_STORY_LIMIT of them."""
     sims = [0.0] * len(blobs)
-    size = DIM * 2  # float16, as nlp.embed.to_blob writes them
-    whole = [i for i, b in enumerate(blobs) if b and len(b) == size]
-    if vector is None or not whole:
+    if vector is None:
         return sims
-    matrix = np.frombuffer(b"".join(blobs[i] or b"" for i in whole), dtype=np.float16)
-    scores = matrix.reshape(len(whole), DIM).astype(np.float32) @ vector
-    for i, score in zip(whole, scores.tolist(), strict=True):
+    held, matrix = from_blobs(blobs)
+    for i, score in zip(held, (matrix @ vector).tolist(), strict=True):
         sims[i] = score
     return sims
 
