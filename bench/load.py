@@ -497,24 +497,38 @@ async def reader(
     samples: list[Sample],
 ) -> None:
     rng = random.Random(n)
-    async with httpx.AsyncClient(
+    async with connection(base, opts) as client:
+        while (start := time.perf_counter() - clock) < seconds:
+            await timed_get(client, *targets.pick(rng), start, clock, samples)
+
+
+def connection(base: str, opts: argparse.Namespace) -> httpx.AsyncClient:
+    """One reader's connection (a fresh visitor per request unless --cookies)."""
+    return httpx.AsyncClient(
         base_url=base,
         timeout=opts.timeout,
         cookies=visitor_cookies(opts.cookies),
         limits=httpx.Limits(max_connections=1),
-    ) as client:
-        while (start := time.perf_counter() - clock) < seconds:
-            endpoint, path = targets.pick(rng)
-            status, error = None, None
-            try:
-                status = (await client.get(path)).status_code
-            except httpx.TimeoutException:
-                error = "timeout"
-            except httpx.HTTPError as exc:
-                error = type(exc).__name__
-            samples.append(
-                Sample(endpoint, start, time.perf_counter() - clock - start, status, error)
-            )
+    )
+
+
+async def timed_get(
+    client: httpx.AsyncClient,
+    endpoint: str,
+    path: str,
+    since: float,
+    clock: float,
+    samples: list[Sample],
+) -> None:
+    """GET `path` and record it, its latency counted from `since` (seconds after `clock`)."""
+    status, error = None, None
+    try:
+        status = (await client.get(path)).status_code
+    except httpx.TimeoutException:
+        error = "timeout"
+    except httpx.HTTPError as exc:
+        error = type(exc).__name__
+    samples.append(Sample(endpoint, since, time.perf_counter() - clock - since, status, error))
 
 
 async def paced(
@@ -530,27 +544,13 @@ async def paced(
     rng = random.Random(opts.rate)
     due: asyncio.Queue[tuple[str, str, float] | None] = asyncio.Queue()
 
-    async def connection() -> None:
-        async with httpx.AsyncClient(
-            base_url=base,
-            timeout=opts.timeout,
-            cookies=visitor_cookies(opts.cookies),
-            limits=httpx.Limits(max_connections=1),
-        ) as client:
+    async def sender() -> None:
+        async with connection(base, opts) as client:
             while (item := await due.get()) is not None:
                 endpoint, path, at = item
-                status, error = None, None
-                try:
-                    status = (await client.get(path)).status_code
-                except httpx.TimeoutException:
-                    error = "timeout"
-                except httpx.HTTPError as exc:
-                    error = type(exc).__name__
-                samples.append(
-                    Sample(endpoint, at, time.perf_counter() - clock - at, status, error)
-                )
+                await timed_get(client, endpoint, path, at, clock, samples)
 
-    connections = [asyncio.create_task(connection()) for _ in range(opts.readers)]
+    connections = [asyncio.create_task(sender()) for _ in range(opts.readers)]
     at = rng.expovariate(opts.rate)
     while at < seconds:
         wait = at - (time.perf_counter() - clock)
