@@ -42,6 +42,7 @@ INDEX_FORMAT = 1
 M = 16
 EF_CONSTRUCTION = 100
 EF_SEARCH = 96
+RETRY_EF_FACTOR = 4  # a query hnswlib cannot fully answer is asked again this much wider
 CATCH_UP_EVERY = 10.0  # seconds between an open index's look at the database
 # Rows written up to this long before the last look are read again: commit delays and clock
 # skew between machines.
@@ -223,12 +224,38 @@ class VectorIndex:
             if n == 0 or len(vectors) == 0:
                 return [[] for _ in range(len(vectors))]
             kk = min(k, n)
+            queries = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), self.dim)
             self._index.set_ef(max(EF_SEARCH, kk))
-            labels, dists = self._index.knn_query(np.asarray(vectors, dtype=np.float32), k=kk)
-        return [
-            [(int(label), float(1.0 - dist)) for label, dist in zip(lrow, drow, strict=True)]
-            for lrow, drow in zip(labels, dists, strict=True)
-        ]
+            try:
+                labels, dists = self._index.knn_query(queries, k=kk)
+            except RuntimeError:
+                # hnswlib raises when one query finds fewer than k live neighbours: copies of
+                # one text (identical vectors) with many deleted can cut part of the graph off
+                # (nmslib/hnswlib#373, #608). Each query is asked again on its own.
+                return [self._search_one(query, kk) for query in queries]
+        return [_pairs(lrow, drow) for lrow, drow in zip(labels, dists, strict=True)]
+
+    def _search_one(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Up to k nearest of one query, best first, searching RETRY_EF_FACTOR times wider. With
+        a fixed ef hnswlib's search does not depend on k: the largest k it answers is found by
+        bisection. Called with the lock held."""
+        self._index.set_ef(RETRY_EF_FACTOR * max(EF_SEARCH, k))
+        found: list[tuple[int, float]] = []
+        low, high, want = 1, k, k  # k first: the wider search usually finds them all
+        while low <= high:
+            try:
+                labels, dists = self._index.knn_query(query.reshape(1, -1), k=want)
+            except RuntimeError:
+                high = want - 1
+            else:
+                found, low = _pairs(labels[0], dists[0]), want + 1
+            want = (low + high) // 2
+        return found
+
+
+def _pairs(labels: np.ndarray, dists: np.ndarray) -> list[tuple[int, float]]:
+    """hnswlib's answer as (article id, cosine similarity) pairs."""
+    return [(int(label), float(1.0 - dist)) for label, dist in zip(labels, dists, strict=True)]
 
 
 def index_dir(data_dir: Path) -> Path:
