@@ -9,6 +9,7 @@ several RSS feeds, every item dated (the result does not depend on when it was f
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import html
 import json
@@ -273,3 +274,91 @@ def test_worker_yields_the_cpu_to_readers(settings: Settings, tmp_path: Path) ->
             assert autogroup.read_text().split()[-1] == "7"
     finally:
         assert stop_worker(proc, log) == 0
+
+
+def _enriching_worker(settings: Settings, tmp_path: Path) -> subprocess.Popen[bytes]:
+    """A `newsdesk worker` with an enrichment worker process, started on 480 BBC articles."""
+    try:
+        from .stories_support import bbc_business_records, import_records
+    except ImportError:
+        from stories_support import bbc_business_records, import_records  # type: ignore[no-redef]
+
+    import_records(settings, bbc_business_records(shared_data("bbc-news"), range(1, 481)))
+    env = worker_env(settings, tmp_path) | {"NEWSDESK_ENRICH_WORKERS": "2"}
+    return start_worker(env, tmp_path / "worker.log")
+
+
+def _children(pid: int) -> set[int]:
+    """The processes `pid` started, from any of its threads."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def test_worker_stopped_with_its_group_writes_its_batches_and_releases_the_rest(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """systemd stops a service with SIGTERM to every process of it, Ctrl-C reaches the whole
+    foreground group: the enrichment workers leave the stop to their parent, which claims no
+    more articles, writes the batches under way and releases the rest (it used to lose its
+    workers, log them as failed and analyse its whole pass alone)."""
+    from newsdesk.enrich import pending_count
+    from newsdesk.store.models_ai import Enrichment
+
+    proc = _enriching_worker(settings, tmp_path)
+    log = tmp_path / "worker.log"
+    engine = connect(settings.db_url)
+    try:
+        deadline = time.monotonic() + 300
+        written = 0
+        while written == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            with session_scope(engine) as session:
+                written = session.scalar(select(func.count()).select_from(Enrichment)) or 0
+        assert written > 0, log.read_text()
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(300) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = log.read_text()
+    assert "worker failed" not in text and "unavailable" not in text, text
+    assert "worker stopped; its claims are released" in text
+    with session_scope(engine) as session:
+        enriched = session.scalar(select(func.count()).select_from(Enrichment)) or 0
+        stored = session.scalar(select(func.count()).select_from(Article)) or 0
+        assert session.scalar(select(func.count()).select_from(Lease)) == 0
+    assert 0 < enriched < stored  # stopped within its pass (512 articles)
+    assert pending_count(engine) == stored - enriched
+
+
+def test_enrichment_workers_end_when_their_parent_is_killed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A worker killed alone (SIGKILL, the OOM killer) leaves no enrichment process behind:
+    they used to wait on their task queue forever, each holding its models' memory."""
+    proc = _enriching_worker(settings, tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        pool: set[int] = set()
+        while not pool and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            pool = {
+                c
+                for c in _children(proc.pid)
+                if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()
+            }
+        assert pool, (tmp_path / "worker.log").read_text()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 60
+        while any(Path(f"/proc/{c}").exists() for c in pool) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(Path(f"/proc/{c}").exists() for c in pool)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -77,7 +77,11 @@ def _compute(
             try:
                 analyses, vectors = pending.result()
             except Exception as exc:
-                log.warning("enrichment worker failed (%s); analysing in this process", exc)
+                log.warning(
+                    "enrichment worker failed (%s%s); analysing in this process",
+                    exc,
+                    f": {exc.__cause__}" if exc.__cause__ else "",
+                )
                 analyses = analyzer(docs, outlets, languages)
     except Exception as exc:
         log.warning("analysis failed for a batch (%s); retrying one by one", exc)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
@@ -103,6 +104,7 @@ def enrich(
     embedder: Embedder | None = None,
     limit: int | None = None,
     caller_computes: bool = True,
+    stop: threading.Event | None = None,
 ) -> int:
     """Enrich every article that needs it; returns how many were enriched.
 
@@ -110,8 +112,10 @@ def enrich(
     pipeline_version() (tests); `analyzer`/`embedder` replace the defaults; `limit` stops after
     about that many articles (the rest is left for the next run). With worker processes,
     `caller_computes=False` leaves all computing to them (`serve`: the web app's process stays
-    responsive) instead of counting this process as one of `settings.enrich_workers`. Raises
-    EnrichBusy if another enrich runs on the same data directory.
+    responsive) instead of counting this process as one of `settings.enrich_workers`. Once
+    `stop` is set no more articles are claimed: the batches under way are written, stories
+    placed, and it returns (`newsdesk worker` on SIGTERM). Raises EnrichBusy if another enrich
+    runs on the same data directory.
     """
     version = version or pipeline_version()
     analyzer = analyzer or _default_analyzer
@@ -128,6 +132,7 @@ def enrich(
             limit,
             caller_computes,
             owner,
+            stop,
         )
 
 
@@ -167,6 +172,7 @@ def _enrich(
     limit: int | None,
     caller_computes: bool,
     owner: str,
+    stop: threading.Event | None,
 ) -> int:
     total = pending_count(engine, version)
     with session_scope(engine) as session:
@@ -200,7 +206,8 @@ def _enrich(
 
     def next_rows() -> Sequence[Any]:
         nonlocal after, exhausted, queued
-        if exhausted or (limit is not None and queued >= limit):
+        stopping = stop is not None and stop.is_set()
+        if exhausted or stopping or (limit is not None and queued >= limit):
             exhausted = True
             return []
         with session_scope(engine) as session:
@@ -224,7 +231,9 @@ def _enrich(
                 try:
                     queue.append((rows, pool.submit(*_docs(rows)), None))
                 except Exception as exc:  # the workers died or could not start
-                    log.warning("analysis workers unavailable (%s); analysing here", exc)
+                    log.warning(
+                        "analysis workers unavailable (%s; %s); analysing here", exc, pool.exits()
+                    )
                     pool.close()
                     pool = None
                     queue.append((rows, None, None))

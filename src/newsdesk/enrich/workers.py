@@ -3,9 +3,13 @@ stay top-level functions: the spawned workers import them by module path."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
+from multiprocessing.process import BaseProcess
 
 import numpy as np
 
@@ -31,16 +35,42 @@ class _BatchPool:
     ) -> Future[tuple[list[Analysis], np.ndarray]]:
         return self._pool.submit(_batch_in_worker, docs, outlets, languages)
 
+    def exits(self) -> str:
+        """How the pool's worker processes ended, for the log when the pool breaks: "exit
+        1", "killed by SIGKILL" (the kernel's out-of-memory killer, or an operator)."""
+        ended = []
+        for process in (getattr(self._pool, "_processes", None) or {}).values():
+            code = process.exitcode
+            if code is None:
+                continue
+            ended.append(f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}")
+        return ", ".join(ended) or "no worker has ended"
+
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _warm_up() -> None:
+    # A stop signal sent to the whole process group (systemd's SIGTERM to every process of the
+    # service, Ctrl-C in a terminal) is the parent's to handle: it finishes the batches under
+    # way and shuts the pool down.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from newsdesk.nlp.model import get_nlp
 
     get_nlp()
     get_embedder()
+
+
+def _exit_with(parent: BaseProcess) -> None:
+    """End this worker once its parent is gone (killed with SIGKILL, say): its task queue's
+    pipe stays open in the worker itself, so it would otherwise wait for work forever."""
+    parent.join()
+    os._exit(0)
 
 
 def _batch_in_worker(

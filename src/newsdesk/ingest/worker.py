@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 
 from sqlalchemy.engine import Engine
 
@@ -23,7 +24,7 @@ from newsdesk.ingest.refresher import Refresher
 
 log = logging.getLogger("newsdesk.worker")
 
-ENRICH_PER_PASS = 512  # articles per enrich call: a stop request waits at most for this many
+ENRICH_PER_PASS = 512  # articles per enrich call (a stop request waits for its batches under way)
 
 
 async def refresh_forever(
@@ -41,6 +42,8 @@ async def refresh_forever(
     owner = worker_id()
     per_claim = 4 * max(1, settings.concurrency)  # feeds per claim: enough to keep fetching
     refresher = Refresher(engine, settings, long_lived=True, lease_owner=owner)
+    halt = threading.Event()  # `stop`, as the enrichment thread sees it
+    mirror = asyncio.create_task(_mirror(stop, halt))
     try:
         with keep_alive(engine, owner, settings.lease_seconds):
             while not stop.is_set():
@@ -53,21 +56,34 @@ async def refresh_forever(
                     report = await refresher.run([feed_id for feed_id, _url in feeds])
                     log.info("refreshed %d feeds: %d new articles", len(feeds), report.new_articles)
                 if enrich and not stop.is_set():
-                    await _enrich_pass(engine, settings, caller_computes)
+                    await _enrich_pass(engine, settings, caller_computes, halt)
                 await asyncio.to_thread(purge_expired, engine)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), tick)
     finally:
+        mirror.cancel()
         refresher.close()
         await asyncio.to_thread(release_all, engine, owner)
 
 
-async def _enrich_pass(engine: Engine, settings: Settings, caller_computes: bool) -> None:
+async def _mirror(stop: asyncio.Event, halt: threading.Event) -> None:
+    await stop.wait()
+    halt.set()
+
+
+async def _enrich_pass(
+    engine: Engine, settings: Settings, caller_computes: bool, halt: threading.Event
+) -> None:
     from newsdesk.enrich import EnrichBusy, enrich
 
     try:  # CPU-bound: off the event loop (under `serve` it also serves the web app)
         count = await asyncio.to_thread(
-            enrich, engine, settings, limit=ENRICH_PER_PASS, caller_computes=caller_computes
+            enrich,
+            engine,
+            settings,
+            limit=ENRICH_PER_PASS,
+            caller_computes=caller_computes,
+            stop=halt,
         )
     except EnrichBusy:
         count = 0  # another process on this data directory (e.g. `newsdesk enrich`) is on it
