@@ -335,29 +335,38 @@ def test_worker_stopped_with_its_group_writes_its_batches_and_releases_the_rest(
     assert pending_count(engine) == stored - enriched
 
 
-def test_enrichment_workers_end_when_their_parent_is_killed(
-    settings: Settings, tmp_path: Path
+def test_pool_processes_end_when_their_worker_is_killed(
+    settings: Settings, tmp_path: Path, http_server: LoopbackServer
 ) -> None:
-    """A worker killed alone (SIGKILL, the OOM killer) leaves no enrichment process behind:
-    they used to wait on their task queue forever, each holding its models' memory."""
+    """A worker killed alone (SIGKILL, the out-of-memory killer) leaves no process behind:
+    its extraction processes (forked) and enrichment process (spawned) used to wait on their
+    task queues forever, each holding hundreds of MB."""
+    subscribe(settings, serve_news_site(http_server, site_pages(4, 0), 1))
     proc = _enriching_worker(settings, tmp_path)
     try:
         deadline = time.monotonic() + 120
-        pool: set[int] = set()
-        while not pool and proc.poll() is None and time.monotonic() < deadline:
+        kinds: dict[int, str] = {}
+        while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
-            pool = {
-                c
-                for c in _children(proc.pid)
-                if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()
-            }
-        assert pool, (tmp_path / "worker.log").read_text()
+            for child in _children(proc.pid):
+                with contextlib.suppress(OSError):
+                    cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+                    kinds[child] = (
+                        "enrich"
+                        if b"spawn_main" in cmdline
+                        else "tracker"
+                        if b"resource_tracker" in cmdline
+                        else "extract"
+                    )
+            if {"enrich", "extract"} <= set(kinds.values()):
+                break
+        assert {"enrich", "extract"} <= set(kinds.values()), (tmp_path / "worker.log").read_text()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + 60
-        while any(Path(f"/proc/{c}").exists() for c in pool) and time.monotonic() < deadline:
+        while any(Path(f"/proc/{c}").exists() for c in kinds) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not any(Path(f"/proc/{c}").exists() for c in pool)
+        assert [kinds[c] for c in kinds if Path(f"/proc/{c}").exists()] == []
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)

@@ -3,16 +3,14 @@ stay top-level functions: the spawned workers import them by module path."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
-import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
-from multiprocessing.process import BaseProcess
 
 import numpy as np
 
+from newsdesk.children import end_with_parent
 from newsdesk.enrich.batch import _default_analyzer
 from newsdesk.nlp.embed import get_embedder
 from newsdesk.nlp.types import Analysis
@@ -56,21 +54,12 @@ def _warm_up() -> None:
     # way and shuts the pool down.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    end_with_parent()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from newsdesk.nlp.model import get_nlp
 
     get_nlp()
     get_embedder()
-
-
-def _exit_with(parent: BaseProcess) -> None:
-    """End this worker once its parent is gone (killed with SIGKILL, say): its task queue's
-    pipe stays open in the worker itself, so it would otherwise wait for work forever."""
-    parent.join()
-    os._exit(0)
 
 
 def _batch_in_worker(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsdesk.children import end_with_parent
 from newsdesk.config import Settings
 from newsdesk.extract.article import ExtractionError, extract_article
 
@@ -145,5 +146,5 @@ def extract_inputs(inputs: list[str], settings: Settings) -> Iterator[dict[str, 
     if workers <= 1 or len(jobs) <= IN_PROCESS_MAX:
         yield from map(_extract_job, jobs)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=end_with_parent) as pool:
         yield from pool.map(_extract_job, jobs)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from newsdesk.children import end_with_parent
 from newsdesk.config import Settings
 from newsdesk.extract.article import Extracted, ExtractionError
 from newsdesk.ingest.article import (
@@ -134,7 +135,9 @@ class Refresher:
             # is collected first, as frozen objects are never collected in this process.
             gc.collect()
             gc.freeze()
-            self._pool = ProcessPoolExecutor(max_workers=max(1, self.settings.extract_workers))
+            self._pool = ProcessPoolExecutor(
+                max_workers=max(1, self.settings.extract_workers), initializer=end_with_parent
+            )
         return self._pool
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any, TextIO
 
+from newsdesk.children import end_with_parent
 from newsdesk.extract.language import detect_language
 from newsdesk.nlp.dateline import is_timestamp, strip_dateline
 from newsdesk.nlp.entities import extract_entities
@@ -178,7 +179,9 @@ def _parallel(
     ]
     ctx = get_context("fork") if sys.platform != "win32" else get_context()
     results: list[Analysis] = []
-    with ProcessPoolExecutor(max_workers=n_process, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=n_process, mp_context=ctx, initializer=end_with_parent
+    ) as pool:
         for part in pool.map(_worker, jobs):
             results.extend(part)
     return results
