@@ -309,7 +309,11 @@ def run_processes(config: uvicorn.Config, sockets: list[socket.socket]) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """create_app() over Settings.from_env(): the app of each process of `serve --web-processes`."""
+    """create_app() over Settings.from_env(): the app of each process of `serve --web-processes`,
+    which ends with its supervisor (killed alone, it would leave them serving the port)."""
+    from newsdesk.children import end_with_parent
+
+    end_with_parent()
     app = create_app(Settings.from_env())
     settle(app)
     return app
