@@ -179,3 +179,23 @@ def test_web_processes_end_when_their_supervisor_is_killed(
         assert not any(Path(f"/proc/{p}").exists() for p in procs)
         with pytest.raises(httpx.TransportError):
             httpx.get(f"{url}/healthz", timeout=5)
+
+
+def test_the_worker_stops_when_serve_is_killed(
+    settings: Settings, tmp_path: Path, engine: Engine
+) -> None:
+    """`serve`'s worker, a program of its own, went on fetching and enriching after `serve`
+    was killed alone; a second `serve` then ran a second worker. It now stops as on SIGTERM
+    (its step finished, its claims released), exit code 0."""
+    with session_scope(engine) as session:  # not empty: no default (remote) feeds subscribed
+        session.add(Feed(url=f"http://127.0.0.1:{free_port()}/feed.xml"))
+    with serving(settings, tmp_path, "--worker") as (_url, pid):
+        workers = [c for c in children(pid) if "newsdesk.cli worker" in cmdline(c)]
+        assert len(workers) == 1
+        KILLED.add(pid)
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{workers[0]}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not Path(f"/proc/{workers[0]}").exists()
+    assert "worker stopped; its claims are released" in (tmp_path / "serve.log").read_text()

@@ -387,7 +387,14 @@ def _serve_processes(
         raise _fail(escape(f"cannot listen on {host}:{port}: {exc}")) from exc
     child = None
     if worker:
-        child = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "worker"])
+        # The worker stops (as on SIGTERM) when this process is gone, killed alone or not: it
+        # reads the end of a pipe whose other end only this process holds.
+        watch, _held = os.pipe()  # _held stays open as long as this process lives
+        child = subprocess.Popen(
+            [sys.executable, "-m", "newsdesk.cli", "worker", "--parent-fd", str(watch)],
+            pass_fds=(watch,),
+        )
+        os.close(watch)
     try:
         run_processes(config, sockets)  # until SIGTERM or SIGINT
     finally:
@@ -405,6 +412,7 @@ def _serve_processes(
 @app.command("worker")
 def worker_command(
     tick: Annotated[float, typer.Option(help="seconds between passes when idle")] = 30.0,
+    parent_fd: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Fetch, extract, enrich and cluster in a loop, until SIGTERM or Ctrl-C.
 
@@ -435,6 +443,13 @@ def worker_command(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        if parent_fd is not None:  # started by `serve`: stop when it is gone (end of file)
+
+            def parent_gone() -> None:
+                loop.remove_reader(parent_fd)
+                stop.set()
+
+            loop.add_reader(parent_fd, parent_gone)
         if early:
             stop.set()
         await refresh_forever(engine, settings, tick=tick, stop=stop, caller_computes=True)
