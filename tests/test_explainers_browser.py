@@ -64,3 +64,15 @@ def test_salami_profile_with_citations(served: str, page: Page, width: int) -> N
     width_px = page.evaluate("document.documentElement.scrollWidth")
     assert width_px <= width, width_px  # no sideways scrolling on a phone
     page.locator("section.profile").screenshot(path=str(SHOTS / f"explainer-{width}.png"))
+
+
+def test_an_article_without_paragraph_breaks_reads_in_paragraphs(served: str, page: Page) -> None:
+    """The seed page's Salami article came as 525 words without a line break: it showed as
+    one wall of text below the summary box. It reads in paragraphs of whole sentences."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{served}/articles/4")
+    paras = page.locator(".story-body p").all_inner_texts()
+    assert len(paras) >= 5, paras
+    assert all(len(p.split()) <= 150 and p.rstrip()[-1] in ".?!'\"”’" for p in paras), paras
+    assert paras[0].startswith("Hossein Salami, the commander of Iran's elite")
+    page.screenshot(path=str(SHOTS / "article-paragraphs.png"))

@@ -124,3 +124,29 @@ def test_figure_html_marks_the_first_match_whatever_its_spacing() -> None:
         " again.</span></p><p>Officials <b>counted</b> 40 dead.</p><p>Then  "
         '<span class="figure-mark" id="fig-5">40 dead   were counted twice.</span></p>'
     )
+
+
+def test_a_wall_of_text_is_shown_in_paragraphs_of_whole_sentences() -> None:
+    """The seed page's articles as imported (../shared/data/seed-page): three have no line
+    break at all. Each is shown in paragraphs of whole sentences; nothing is lost or reordered;
+    an article with its breaks, or a short one, is shown as it came."""
+    import json
+
+    from newsdesk.nlp.text import WALL_WORDS, split_sentences
+
+    try:
+        from .conftest import shared_data
+    except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
+        from conftest import shared_data  # type: ignore[no-redef]
+
+    lines = (shared_data("seed-page") / "articles.jsonl").read_text().splitlines()
+    for text in (json.loads(line)["text"] for line in lines):
+        shown = paragraphs(text)
+        assert " ".join(shown).split() == text.split()
+        if "\n" in text or len(text.split()) <= WALL_WORDS:
+            assert shown == [line.strip() for line in text.splitlines() if line.strip()]
+            continue
+        assert len(shown) >= 5 and all(len(p.split()) <= WALL_WORDS for p in shown)
+        sentences = [text[a:b].strip() for a, b in split_sentences(text)]
+        ends = {s[-40:] for s in sentences}
+        assert all(p[-40:] in ends for p in shown)  # each paragraph ends where a sentence does

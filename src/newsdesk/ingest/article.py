@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from newsdesk.extract.article import Extracted
 from newsdesk.extract.language import detect_language, item_language
 from newsdesk.extract.sanitize import html_to_text, sanitize_html
+from newsdesk.nlp.text import paragraphs
 from newsdesk.sources.entry import Entry
 from newsdesk.sources.urls import canonicalize
 
@@ -198,7 +199,6 @@ def candidate_from_record(record: object) -> Candidate:
     language = _str_field(record, "language")
     if language and len(language) > 16:
         raise ValueError("field 'language' is longer than 16 characters")
-    paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
     return Candidate(
         url=canonicalize(url),
         guid=url,
@@ -207,6 +207,6 @@ def candidate_from_record(record: object) -> Candidate:
         author=_cut(_author_field(record), "author"),
         published=_published_field(record),
         text=text,
-        html="".join(f"<p>{escape(p)}</p>" for p in paragraphs),
+        html="".join(f"<p>{escape(p)}</p>" for p in paragraphs(text)),
         language=language or detect_language(text),
     )

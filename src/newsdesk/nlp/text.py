@@ -264,3 +264,37 @@ def fold_plural(word: str) -> str:
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         return w[:-1]
     return w
+
+
+# A text of more than WALL_WORDS words in one line came without its paragraph breaks (a JSON
+# Lines import, a feed's flattened content): it is shown as paragraphs of whole sentences of
+# about PARAGRAPH_WORDS words, the length of a news paragraph, not as one wall of text. A text
+# with breaks keeps its outlet's paragraphs, however long.
+WALL_WORDS = 150
+PARAGRAPH_WORDS = 60
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Split plain article text into paragraphs: one per non-blank line; a text without line
+    breaks of more than WALL_WORDS words regrouped by sentences."""
+    lines = [line.strip() for line in re.split(r"\n+", text or "") if line.strip()]
+    if len(lines) == 1 and len(lines[0].split()) > WALL_WORDS:
+        return _regroup(lines[0])
+    return lines
+
+
+def _regroup(line: str) -> list[str]:
+    """Whole sentences of `line` in paragraphs of about PARAGRAPH_WORDS words; a short end joins
+    the paragraph before it."""
+    out: list[list[str]] = [[]]
+    words = 0
+    for start, end in split_sentences(line):
+        if words >= PARAGRAPH_WORDS:
+            out.append([])
+            words = 0
+        sentence = line[start:end].strip()
+        out[-1].append(sentence)
+        words += len(sentence.split())
+    if len(out) > 1 and words < PARAGRAPH_WORDS // 3:
+        out[-2].extend(out.pop())
+    return [" ".join(group) for group in out if group]

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from newsdesk import __version__
+from newsdesk.nlp.text import paragraphs
 from newsdesk.store.search import MARK_END, MARK_START
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -103,13 +104,6 @@ def excerpt(text: str | None, limit: int = 280) -> str:
     return cut + "…"
 
 
-def paragraphs(text: str | None) -> list[str]:
-    """Split plain article text into paragraphs (one per non-blank line)."""
-    if not text:
-        return []
-    return [line.strip() for line in re.split(r"\n+", text) if line.strip()]
-
-
 @dataclass
 class MarkedBody:
     """Article paragraphs with each figure's sentence marked `id="fig-N"` (N: 1-based, the
@@ -117,6 +111,20 @@ class MarkedBody:
 
     paragraphs: list[Markup] = field(default_factory=list)
     anchored: set[int] = field(default_factory=set)
+    html: bool = False  # one fragment of HTML (figure_html), not paragraphs of text
+
+
+# HTML that is only the text in one paragraph (as `newsdesk import` stored it before it
+# regrouped a wall of text): the page shows the text, in paragraphs, instead.
+_ONE_PLAIN_PARAGRAPH = re.compile(r"<p>[^<]*</p>")
+
+
+def article_body(html: str | None, text: str | None, figures: list[Any]) -> MarkedBody:
+    """The article page's body: its sanitized HTML (figure_html), or its text in paragraphs
+    (figure_body) when it has no HTML or HTML that adds nothing to the text."""
+    if html and not _ONE_PLAIN_PARAGRAPH.fullmatch(html):
+        return figure_html(html, figures)
+    return figure_body(text, figures)
 
 
 # Marked article bodies kept per web process: marking compiles a pattern per figure and
@@ -131,7 +139,7 @@ def figure_html(html: str, figures: list[Any]) -> MarkedBody:
     lxml re-serialises the tree, so text stays escaped. `paragraphs` holds the one fragment."""
     sentences = tuple(fig.sentence or "" for fig in figures)
     if not any(s.split() for s in sentences):
-        return MarkedBody([Markup(html)])  # nothing to mark: no parse on each page view
+        return MarkedBody([Markup(html)], html=True)  # nothing to mark: no parse per view
     return _marked_html(html, sentences)
 
 
@@ -142,7 +150,7 @@ def _marked_html(html: str, sentences: tuple[str, ...]) -> MarkedBody:
     from lxml import etree
 
     root = lxml.html.fragment_fromstring(html, create_parent="div")
-    body = MarkedBody()
+    body = MarkedBody(html=True)
     prev: tuple[str, Any] | None = None
     for n, sentence in enumerate(sentences, 1):
         words = sentence.split()
@@ -332,8 +340,7 @@ def make_env() -> Environment:
         counted=counted,
         version=__version__,
         static_url=static_url,
-        figure_body=figure_body,
-        figure_html=figure_html,
+        article_body=article_body,
         related_groups=related_groups,
     )
     return env
