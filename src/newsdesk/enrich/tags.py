@@ -25,11 +25,17 @@ def _slug(label: str) -> str:
 
 
 def _key(name: str, kind: str | None = None) -> str:
-    try:
-        from newsdesk.nlp.entities import canonical_key
-    except ImportError:  # pragma: no cover
-        return " ".join(name.lower().split())
-    return canonical_key(name, kind)
+    """A name's alias key (nlp.entities.canonical_key). A topic's last word is folded to the
+    singular: #Programs and #Program, #Tories and #Tory are one tag (they were 20 of 381 topic
+    tags on 154 BBC and seed-page articles); names keep their form (Wales, Reuters)."""
+    from newsdesk.nlp.entities import canonical_key
+    from newsdesk.nlp.text import fold_plural
+
+    key = canonical_key(name, kind)
+    if kind is None and key:
+        *head, last = key.split(" ")
+        key = " ".join([*head, fold_plural(last)])
+    return key
 
 
 Ref = int | str  # an existing tag's id, or the lower-cased slug of a tag this batch creates
