@@ -111,3 +111,13 @@ def test_overlapping_candidates_move_down_but_names_do_not() -> None:
         ]
     )
     assert [k.text for k in order] == ["Bardem", "Javier Bardem", "star"]
+
+
+def test_units_of_measure_are_no_hashtags() -> None:
+    """A BBC race report (bbc-news sport/007) measured its distances in km: "#Km" was one of
+    its hashtags, and of its story's."""
+    path = shared_data("bbc-news") / "bbc" / "sport" / "007.txt"
+    title, _, body = path.read_text(encoding="latin-1").partition("\n")
+    assert body.lower().count("km") >= 2
+    tags = [h.tag.lower() for h in analyze(title.strip(), body.strip()).hashtags]
+    assert tags and "km" not in tags, tags

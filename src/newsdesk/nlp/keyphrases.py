@@ -55,6 +55,12 @@ something anything everything nothing someone anyone everyone use level levels s
 term terms bit half rest line lines source sources official officials spokesman
 spokeswoman spokesperson told said says say"""
 )
+# Units of measure: "#Km" is no topic. Not candidates at all, as _GENERIC.
+_UNITS = _wordset(
+    """km kms kg kgs mph kph km/h cm mm ft lb lbs mi oz sq bn mn gb mb kb tb ghz mhz kw mw gw
+kwh mwh gwh pc pct"""
+)
+_GENERIC |= _UNITS
 # Too vague to be a hashtag on their own (still ranked as keyphrases).
 _VAGUE_TAGS = _wordset(
     """government plan plans concern concerns firm firms company companies country countries
