@@ -281,6 +281,7 @@ def test_a_topic_in_the_singular_and_the_plural_is_one_tag(small) -> None:
 
     settings, ids = small
     words = ["Programs", "Program", "Tories", "Tory", "Wales", "Wale", "Elections", "Election"]
+    done: list[object] = []
 
     def analyzer(docs, outlets, languages):  # type: ignore[no-untyped-def]
         out = _default_analyzer(docs, outlets, languages)
@@ -291,7 +292,6 @@ def test_a_topic_in_the_singular_and_the_plural_is_one_tag(small) -> None:
         done.extend(out)
         return out
 
-    done: list[object] = []
     enrich(connect(settings.db_url), settings, batch_size=8, analyzer=analyzer)
     with session_scope(connect(settings.db_url)) as session:
         tagged = session.execute(

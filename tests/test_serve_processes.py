@@ -6,12 +6,13 @@ The real command on loopback over real SQLite (or PostgreSQL with NEWSDESK_TEST_
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,11 +39,26 @@ pytestmark = pytest.mark.slow
 
 
 def children(pid: int) -> list[int]:
+    """The processes `pid` started, from any of its threads (a pool started in a thread)."""
+    found: list[int] = []
     try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return []
-    return [int(c) for c in text.split()]
+    for task in tasks:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def still_running(pids: Iterable[int], seconds: float = 60.0) -> list[int]:
+    """Those of `pids` still running after waiting up to `seconds` for all to end."""
+    deadline = time.monotonic() + seconds
+    while (left := [p for p in pids if Path(f"/proc/{p}").exists()]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+    return left
 
 
 def cmdline(pid: int) -> str:
@@ -173,10 +189,7 @@ def test_web_processes_end_when_their_supervisor_is_killed(
         assert len(procs) == 2
         KILLED.add(pid)
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while any(Path(f"/proc/{p}").exists() for p in procs) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not any(Path(f"/proc/{p}").exists() for p in procs)
+        assert still_running(procs) == []
         with pytest.raises(httpx.TransportError):
             httpx.get(f"{url}/healthz", timeout=5)
 
@@ -194,8 +207,5 @@ def test_the_worker_stops_when_serve_is_killed(
         assert len(workers) == 1
         KILLED.add(pid)
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while Path(f"/proc/{workers[0]}").exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not Path(f"/proc/{workers[0]}").exists()
+        assert still_running(workers) == []
     assert "worker stopped; its claims are released" in (tmp_path / "serve.log").read_text()

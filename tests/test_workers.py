@@ -41,9 +41,15 @@ from newsdesk.store.models import Feed, FeedArticle, Lease
 try:
     from .conftest import LoopbackServer, shared_data
     from .test_pipeline import rss
+    from .test_serve_processes import children, cmdline, still_running
 except ImportError:
     from conftest import LoopbackServer, shared_data  # type: ignore[no-redef]
     from test_pipeline import rss  # type: ignore[no-redef]
+    from test_serve_processes import (  # type: ignore[no-redef]
+        children,
+        cmdline,
+        still_running,
+    )
 
 ECB_TOPICS = (1, 2, 3, 4)
 
@@ -288,15 +294,6 @@ def _enriching_worker(settings: Settings, tmp_path: Path) -> subprocess.Popen[by
     return start_worker(env, tmp_path / "worker.log")
 
 
-def _children(pid: int) -> set[int]:
-    """The processes `pid` started, from any of its threads."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(OSError):  # a thread that ended meanwhile
-            found.update(int(c) for c in (task / "children").read_text().split())
-    return found
-
-
 def test_worker_stopped_with_its_group_writes_its_batches_and_releases_the_rest(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -348,25 +345,23 @@ def test_pool_processes_end_when_their_worker_is_killed(
         kinds: dict[int, str] = {}
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
-            for child in _children(proc.pid):
-                with contextlib.suppress(OSError):
-                    cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-                    kinds[child] = (
-                        "enrich"
-                        if b"spawn_main" in cmdline
-                        else "tracker"
-                        if b"resource_tracker" in cmdline
-                        else "extract"
-                    )
+            for child in children(proc.pid):
+                line = cmdline(child)
+                if not line:  # ended meanwhile
+                    continue
+                kinds[child] = (
+                    "enrich"
+                    if "spawn_main" in line
+                    else "tracker"
+                    if "resource_tracker" in line
+                    else "extract"
+                )
             if {"enrich", "extract"} <= set(kinds.values()):
                 break
         assert {"enrich", "extract"} <= set(kinds.values()), (tmp_path / "worker.log").read_text()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        deadline = time.monotonic() + 60
-        while any(Path(f"/proc/{c}").exists() for c in kinds) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert [kinds[c] for c in kinds if Path(f"/proc/{c}").exists()] == []
+        assert [kinds[c] for c in still_running(kinds)] == []
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
