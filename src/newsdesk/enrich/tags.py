@@ -25,17 +25,11 @@ def _slug(label: str) -> str:
 
 
 def _key(name: str, kind: str | None = None) -> str:
-    """A name's alias key (nlp.entities.canonical_key). A topic's last word is folded to the
-    singular: #Programs and #Program, #Tories and #Tory are one tag (they were 20 of 381 topic
-    tags on 154 BBC and seed-page articles); names keep their form (Wales, Reuters)."""
-    from newsdesk.nlp.entities import canonical_key
-    from newsdesk.nlp.text import fold_plural
+    """A name's alias key (nlp.entities.tag_key; a topic's last word in the singular: they
+    were 20 of 381 topic tags with a plural twin on 154 BBC and seed-page articles)."""
+    from newsdesk.nlp.entities import tag_key
 
-    key = canonical_key(name, kind)
-    if kind is None and key:
-        *head, last = key.split(" ")
-        key = " ".join([*head, fold_plural(last)])
-    return key
+    return tag_key(name, kind)
 
 
 Ref = int | str  # an existing tag's id, or the lower-cased slug of a tag this batch creates

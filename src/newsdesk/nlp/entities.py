@@ -47,7 +47,7 @@ from newsdesk.nlp.lexicon.entity_types import (
     PLACE_PREPOSITIONS,
 )
 from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
-from newsdesk.nlp.text import ascii_fold
+from newsdesk.nlp.text import ascii_fold, fold_plural
 from newsdesk.nlp.types import Description, EntityMention
 
 if TYPE_CHECKING:
@@ -150,6 +150,17 @@ def canonical_key(name: str, kind: str | None = None) -> str:
     if kind in (None, "person") and len(toks) > 2:
         toks = [toks[0], *[t for t in toks[1:-1] if len(t) > 1], toks[-1]]
     return " ".join(toks)
+
+
+def tag_key(name: str, kind: str | None = None) -> str:
+    """The alias key a tag is stored under (enrich.tags) and searched by (search.synonyms):
+    canonical_key, and for a topic (no kind) its last word in the singular, so #Programs and
+    #Program, #Tories and #Tory are one tag. Names keep their form (Wales, Reuters)."""
+    key = canonical_key(name, kind)
+    if kind is None and key:
+        *head, last = key.split(" ")
+        key = " ".join([*head, fold_plural(last)])
+    return key
 
 
 def canonical_name(name: str, kind: str | None = None) -> str:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from newsdesk.nlp.entities import canonical_key
+from newsdesk.nlp.entities import canonical_key, tag_key
 from newsdesk.nlp.keyphrases import hashtag_slug
 from newsdesk.nlp.lexicon.entities import ALIASES, SHORT_FORMS
 from newsdesk.nlp.text import ascii_fold
@@ -128,7 +128,8 @@ def _tag_names(session: Session, tag_ids: list[int]) -> dict[int, list[str]]:
 def expand(session: Session | None, query: Query) -> Expansion:
     """The query with other names for the names in it, and the tags it names."""
     clauses = list(query.clauses)
-    # Candidate runs of plain typed words: (start, n, words, folded key, canonical key, slug)
+    # Candidate runs of plain typed words: (start, n, words, folded key, canonical key, the
+    # key a topic tag is stored under, slug)
     runs = []
     for start in range(len(clauses)):
         words: tuple[str, ...] = ()
@@ -142,9 +143,19 @@ def expand(session: Session | None, query: Query) -> Expansion:
             if _may_name(words):
                 text = " ".join(words)
                 folded = _fold(text)
-                runs.append((start, n, words, folded, canonical_key(text), hashtag_slug(text)))
-    keys = {r[3] for r in runs} | {r[4] for r in runs}
-    slugs = {r[5].lower() for r in runs if r[5]}
+                runs.append(
+                    (
+                        start,
+                        n,
+                        words,
+                        folded,
+                        canonical_key(text),
+                        tag_key(text),
+                        hashtag_slug(text),
+                    )
+                )
+    keys = {r[3] for r in runs} | {r[4] for r in runs} | {r[5] for r in runs}
+    slugs = {r[6].lower() for r in runs if r[6]}
     tags = _tags_by_key(session, keys, slugs) if session is not None else {}
     tag_names = (
         _tag_names(session, sorted({t.id for ts in tags.values() for t in ts}))
@@ -156,8 +167,11 @@ def expand(session: Session | None, query: Query) -> Expansion:
     synonyms: dict[str, list[str]] = {}
     taken: set[int] = set()
     # Longest runs first, then left to right: "New York Times" before "New York".
-    for start, n, words, folded, key, slug in sorted(runs, key=lambda r: (-r[1], r[0])):
-        matched = tags.get(folded, []) + tags.get(key, []) + tags.get("#" + slug.lower(), [])
+    for start, n, words, folded, key, topic, slug in sorted(runs, key=lambda r: (-r[1], r[0])):
+        plural = tags.get(topic, []) if topic not in (folded, key) else []  # #Tory for "Tories"
+        matched = (
+            tags.get(folded, []) + tags.get(key, []) + plural + tags.get("#" + slug.lower(), [])
+        )
         for tag in matched:
             shown.setdefault(tag.id, tag)
         span = set(range(start, start + n))
