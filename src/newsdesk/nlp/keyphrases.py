@@ -417,9 +417,9 @@ def select_hashtags(
     # #Turkey beside #Israel), whatever the quota of their kind; a title alone ("Amir") is none.
     # Their score ranks them first, in that order, wherever the tags are listed by score.
     if ents is not None:
-        heads = [c for c in ents.clusters if c.in_title and c.type in ENTITY_TYPES]
+        heads = [c for c in ents.clusters if c.title_pos >= 0 and c.type in ENTITY_TYPES]
         heads = [c for c in heads if c.name.lower() not in _VAGUE_TAGS]
-        for i, c in enumerate(sorted(heads, key=lambda c: c.first_pos)):
+        for i, c in enumerate(sorted(heads, key=lambda c: c.title_pos)):
             if len(out) < maximum:
                 add(c.name, c.type, top_score * (1.0 + 0.01 * (len(heads) - i)), c.short)
     for k in ranked:

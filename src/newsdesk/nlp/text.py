@@ -253,10 +253,11 @@ def words(text: str) -> list[str]:
 
 
 def fold_plural(word: str) -> str:
-    """Lower-cased, without a possessive 's, plural folded: "talks", "Talk's" -> "talk"."""
+    """Lower-cased, without a possessive, plural folded: "talks", "Talk's", "Talks'" -> "talk"."""
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
+    w = w.rstrip("'")
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes")):
