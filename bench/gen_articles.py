@@ -273,7 +273,7 @@ def _fill(con: sqlite3.Connection, n: int) -> int:
 
 # The seed's rows copied for each generated article (all columns but id and article_id).
 COPIED = {
-    "article_tags": "tag_id, score, is_hashtag",
+    "article_tags": "tag_id, score, is_hashtag, kind",
     "quotes": "quote, speaker, speaker_tag_id, cue, kind, outlet, position",
     "figures": 'position, text, value, low, high, unit, what, what_key, "when", source, sentence',
     "descriptions": "tag_id, phrase",

@@ -306,3 +306,68 @@ def test_a_topic_in_the_singular_and_the_plural_is_one_tag(small) -> None:
     with session_scope(connect(settings.db_url)) as session:  # a search names the tag either way
         assert [t.label for t in expand(session, parse("prizes")).tags] == ["Prize"]
         assert [t.label for t in expand(session, parse("tory")).tags] == ["Tories"]
+
+
+@pytest.mark.pg  # and on the PostgreSQL pass
+def test_a_tag_takes_the_kind_most_of_its_articles_read(small) -> None:
+    """A tag's kind was the one its first article gave it: one misreading ("Ballymena" an
+    organisation) typed it for every later article. Each article now votes."""
+    from newsdesk.enrich.batch import _default_analyzer
+    from newsdesk.nlp.types import Hashtag
+
+    settings, ids = small
+    done: list[object] = []
+
+    def analyzer(docs, outlets, languages):  # type: ignore[no-untyped-def]
+        out = _default_analyzer(docs, outlets, languages)
+        for analysis in out:
+            i = len(done)
+            town = "organization" if i == 0 else "place" if i < 5 else "topic"
+            tags = [Hashtag("Ballymena", "Ballymena", town, 1.0)]
+            tags.append(Hashtag("Festen", "Festen", "person" if i == 0 else "topic", 1.0))
+            if i < 2:  # one vote each: a name's kind wins the tie
+                tags.append(Hashtag("Circle", "Circle", "topic" if i == 0 else "place", 1.0))
+            analysis.hashtags = tags
+            done.append(analysis)
+        return out
+
+    enrich(connect(settings.db_url), settings, batch_size=4, analyzer=analyzer)
+    assert len(done) == len(ids) == 8
+    with session_scope(connect(settings.db_url)) as session:
+        kinds = dict(session.execute(select(Tag.label, Tag.kind)).all())
+        counts = dict(session.execute(select(Tag.label, Tag.article_count)).all())
+    assert kinds["Ballymena"] == "place", kinds  # 4 of its articles against 1 and 3
+    assert kinds["Festen"] == "topic" and kinds["Circle"] == "place"
+    assert counts["Ballymena"] == counts["Festen"] == len(ids) and counts["Circle"] == 2
+
+
+def test_migration_0017_lets_stored_tags_vote_for_their_kind(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from newsdesk.store.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0016")
+    engine = connect(url, migrate=False)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO articles (id, url, title, outlet, fetched_at, text, html, word_count)"
+                " VALUES (1, 'https://x.example/1', 't', 'o', '2024-01-01 00:00:00', '', '', 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tags (id, slug, label, kind, article_count, created_at) "
+                "VALUES (7, 'Ballymena', 'Ballymena', 'place', 1, '2024-01-01 00:00:00')"
+            )
+        )
+        conn.execute(text("INSERT INTO article_tags VALUES (1, 7, 1.0, 1)"))
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT tag_id, kind FROM article_tags")).all() == [(7, "place")]
+    command.downgrade(cfg, "0016")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT * FROM article_tags")).all() == [(1, 7, 1.0, 1)]

@@ -4,6 +4,7 @@ counts)."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsdesk.enrich.batch import _Item
-from newsdesk.enrich.tags import ENTITY_KINDS, Ref, TagResolver
+from newsdesk.enrich.tags import ENTITY_KINDS, TAG_KINDS, Ref, TagResolver
 from newsdesk.enrich.version import pipeline_version
 from newsdesk.nlp.embed import to_blob
 from newsdesk.nlp.types import Quote
@@ -139,23 +140,26 @@ def _insert_figures(session: Session, items: list[_Item]) -> None:
 @dataclass
 class _TagPlan:
     article_id: int
-    scores: dict[Ref, tuple[float, bool]]  # tag -> (score, is_hashtag)
+    scores: dict[Ref, _Seen]  # tag -> (score, is_hashtag, kind)
     quotes: list[tuple[Quote, Ref | None]]
     descriptions: list[tuple[Ref, str]]
 
 
-def _add_score(
-    scores: dict[Any, tuple[float, bool]], tag: Any, score: float, hashtag: bool
-) -> None:
-    """A tag met again in one article keeps its best score and is a hashtag if ever one."""
-    prev = scores.get(tag, (0.0, False))
-    scores[tag] = (max(prev[0], score), prev[1] or hashtag)
+_Seen = tuple[float, bool, str]
+
+
+def _add_score(scores: dict[Any, _Seen], tag: Any, score: float, hashtag: bool, kind: str) -> None:
+    """A tag met again in one article keeps its best score, is a hashtag if ever one, and
+    keeps the first name's kind it was given (entities come most mentioned first)."""
+    prev = scores.get(tag, (0.0, False, "topic"))
+    kind = prev[2] if prev[2] in ENTITY_KINDS or kind not in ENTITY_KINDS else kind
+    scores[tag] = (max(prev[0], score), prev[1] or hashtag, kind)
 
 
 def _plan_tags(resolver: TagResolver, it: _Item) -> _TagPlan:
     """An article's tags, quotes and descriptions, with tags resolved in memory."""
     a = it.analysis
-    scores: dict[Ref, tuple[float, bool]] = {}
+    scores: dict[Ref, _Seen] = {}
     by_name: dict[str, Ref] = {}
     for ent in a.entities:
         kind = ent.type if ent.type in ENTITY_KINDS else "topic"
@@ -165,11 +169,11 @@ def _plan_tags(resolver: TagResolver, it: _Item) -> _TagPlan:
         if ref is None:
             continue
         by_name[ent.text] = ref
-        _add_score(scores, ref, min(1.0, 0.2 * max(1, ent.count)), False)
+        _add_score(scores, ref, min(1.0, 0.2 * max(1, ent.count)), False, kind)
     for tag in a.hashtags:
         ref = resolver.resolve(tag.label or tag.tag, tag.kind)
         if ref is not None:
-            _add_score(scores, ref, float(tag.score or 0.0), True)
+            _add_score(scores, ref, float(tag.score or 0.0), True, tag.kind)
     quotes: list[tuple[Quote, Ref | None]] = []
     for q in a.quotes:
         speaker = None
@@ -191,16 +195,17 @@ def _insert_tags(session: Session, resolver: TagResolver, plans: list[_TagPlan])
     desc_rows: list[dict[str, Any]] = []
     used: set[int] = set()
     for plan in plans:
-        scores: dict[int, tuple[float, bool]] = {}
-        for ref, (score, is_hashtag) in plan.scores.items():
-            _add_score(scores, resolver.id(ref), score, is_hashtag)
-        for tag_id, (score, is_hashtag) in scores.items():
+        scores: dict[int, _Seen] = {}
+        for ref, (score, is_hashtag, kind) in plan.scores.items():
+            _add_score(scores, resolver.id(ref), score, is_hashtag, kind)
+        for tag_id, (score, is_hashtag, kind) in scores.items():
             tag_rows.append(
                 {
                     "article_id": plan.article_id,
                     "tag_id": tag_id,
                     "score": score,
                     "is_hashtag": is_hashtag,
+                    "kind": kind if kind in TAG_KINDS else "topic",
                 }
             )
         used |= set(scores)
@@ -236,15 +241,32 @@ def _insert_tags(session: Session, resolver: TagResolver, plans: list[_TagPlan])
 
 
 def _recount_tags(session: Session, tag_ids: set[int]) -> None:
+    """Each tag's article count, and its kind: the one most of its articles read (a name's
+    kind before "topic" in a tie, then the kind it has). One article's misreading no longer
+    types the tag for all ("Ballymena" an organisation in one BBC article, a place in others)."""
     for chunk in in_chunks(sorted(tag_ids)):
-        counts = dict(
-            session.execute(
-                select(ArticleTag.tag_id, func.count())
-                .where(ArticleTag.tag_id.in_(chunk))
-                .group_by(ArticleTag.tag_id)
-            ).all()
-        )
+        votes: dict[int, Counter[str]] = defaultdict(Counter)
+        for tag_id, kind, n in session.execute(
+            select(ArticleTag.tag_id, ArticleTag.kind, func.count())
+            .where(ArticleTag.tag_id.in_(chunk))
+            .group_by(ArticleTag.tag_id, ArticleTag.kind)
+        ):
+            votes[tag_id][kind or ""] += n
+        kinds = dict(session.execute(select(Tag.id, Tag.kind).where(Tag.id.in_(chunk))).all())
         session.execute(
             update(Tag),
-            [{"id": tag_id, "article_count": int(counts.get(tag_id, 0))} for tag_id in chunk],
+            [
+                {
+                    "id": tag_id,
+                    "article_count": sum(votes[tag_id].values()),
+                    "kind": voted_kind(votes[tag_id], kinds.get(tag_id, "topic")),
+                }
+                for tag_id in chunk
+            ],
         )
+
+
+def voted_kind(votes: Counter[str], current: str) -> str:
+    """The kind most votes name; in a tie a name's kind before "topic", then `current`."""
+    named = [(n, k != "topic", k == current, k) for k, n in votes.items() if k in TAG_KINDS]
+    return max(named)[3] if named else current

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from newsdesk.nlp.types import Analysis
@@ -51,7 +51,6 @@ class TagResolver:
         self._missing_slugs: set[str] = set()
         self._new: dict[str, list[str]] = {}  # lower slug -> [slug, label, kind]
         self._new_alias: dict[str, Ref] = {}
-        self._upgrade: dict[int, str] = {}  # existing "topic" tags seen as an entity kind
         self._ids: dict[str, int] = {}
 
     def prefetch(self, analyses: Sequence[Analysis]) -> None:
@@ -117,12 +116,8 @@ class TagResolver:
             ref = slug.lower()
             self._new[ref] = [slug, label[:512], kind]
             self._slug[ref] = ref
-        elif kind in ENTITY_KINDS:  # an entity type is more specific than "topic"
-            if isinstance(ref, str):
-                if self._new[ref][2] == "topic":
-                    self._new[ref][2] = kind
-            else:
-                self._upgrade.setdefault(ref, kind)
+        elif isinstance(ref, str) and kind in ENTITY_KINDS and self._new[ref][2] == "topic":
+            self._new[ref][2] = kind  # a name's kind before "topic"; stored tags are voted on
         for key in keys:
             if self._lookup_key(key) is None:
                 self._alias[key] = ref
@@ -146,7 +141,7 @@ class TagResolver:
         return tag_id
 
     def flush(self) -> None:
-        """Write the planned tags, aliases and kind upgrades; ids become available via `id`."""
+        """Write the planned tags and aliases; ids become available via `id`."""
         if self._new:
             insert_ignore(
                 self.session,
@@ -170,12 +165,6 @@ class TagResolver:
             rows = [{"alias_key": k, "tag_id": self.id(r)} for k, r in self._new_alias.items()]
             insert_ignore(self.session, TagAlias, rows, ["alias_key"])
             self._new_alias.clear()
-        if self._upgrade:
-            for tag_id, kind in self._upgrade.items():
-                self.session.execute(
-                    update(Tag).where(Tag.id == tag_id, Tag.kind == "topic").values(kind=kind)
-                )
-            self._upgrade.clear()
 
     def id(self, ref: Ref) -> int:
         return ref if isinstance(ref, int) else self._ids[ref]

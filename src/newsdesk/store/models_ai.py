@@ -117,6 +117,7 @@ class ArticleTag(Base):
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     is_hashtag: Mapped[bool] = mapped_column(default=False)  # shown as #tag (else: entity only)
+    kind: Mapped[str | None] = mapped_column(String(32))  # as this article read it: a vote
 
     __table_args__ = (Index("ix_article_tags_tag", "tag_id", "article_id"),)
 
