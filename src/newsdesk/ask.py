@@ -11,7 +11,7 @@ answer the question at all (`_why_not`):
 - it holds the kind of thing asked for, other than what the question names: a person's or an
   organisation's name for "who" (not a place: "Israel" does not say who), a date for "when", a
   number for "how many" (counting what is asked about when it names it: "500 air attacks"), a
-  place for "where", a name or a number for "which";
+  place for "where", a name or a number for "which", a name for "what is the name of";
 - the question's names and numbers (its subject) are in the sentence or in what it is read
   with: the headline, the article's first sentence, the sentence before, and the names the
   article keeps coming back to ("his successor" is Salami's in an article about Salami); and
@@ -78,6 +78,7 @@ ANSWER_TYPE_BONUS = 0.05  # for an answer standing next to a predicate word ...
 NEAR = 3  # ... this many tokens away at most
 COVERAGE = 0.7  # share of the question's content words a sentence and its context must hold
 TIE = 0.05  # answers this close in score: news before background, then the most recent
+HEADLINE_WORDS = 20  # a line this short without closing punctuation is a headline, no answer
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]", re.UNICODE)
@@ -111,14 +112,13 @@ def _sentences(body: str) -> list[str]:
 
 
 def _is_headline(sentence: str) -> bool:
-    """A headline repeated in the body ("Sixers Hire Maurice Cheeks as Head Coach"): it echoes a
-    question rather than answering it, and the citation shows the headline anyway."""
-    if sentence.rstrip().endswith((".", "!", "?", '"', "”", "'", "’")):
+    """A headline repeated in the body ("Sixers Hire Maurice Cheeks as Head Coach", "Paris hit
+    by 2 mn-euro jewelry heist"): a line of at most HEADLINE_WORDS words with no closing
+    punctuation. It echoes a question rather than answering it, and the citation shows the
+    headline anyway."""
+    if sentence.rstrip().endswith((".", "!", "?", '"', "”", "'", "’", ":", ";")):
         return False
-    words = [w for w in _WORD.findall(sentence) if w[0].isalpha()]
-    if len(words) < 4:
-        return False
-    return sum(1 for w in words if w[0].isupper()) >= 0.7 * len(words)
+    return len(_WORD.findall(sentence)) <= HEADLINE_WORDS
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -212,6 +212,11 @@ _WANTS = [
         ),
     ),
     ("person", re.compile(r"^\s*(?:(?:to|with|by|for|from|of)\s+)?(?:who|whom|whose)\b", re.I)),
+    # "What was the name of the employee who found the bomb?": a name, of anything
+    (
+        "name",
+        re.compile(r"^\s*what(?:'s| is| was| are| were)? (?:the |their |his |her )?names?\b", re.I),
+    ),
     ("which", re.compile(r"^\s*(?:(?:in|to|from|at|with|by|for|of|on)\s+)?which\b", re.I)),
 ]
 _COUNTED = re.compile(
@@ -233,7 +238,7 @@ _LIGHT_VERBS = _wordset(
 @dataclass
 class _Question:
     text: str
-    wants: str | None  # number, date, place, person, which; None: anything
+    wants: str | None  # number, date, place, person, name, which; None: anything
     words: list[str]  # content words, lower case
     name_words: set[str]  # words of the names it holds (its subject), lower case
     numbers: set[str]
@@ -452,7 +457,7 @@ def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
         return [
             i for i in range(len(tokens)) if _is_date(tokens, i) and tokens[i].lower() not in asked
         ]
-    if q.wants in ("person", "place", "which"):
+    if q.wants in ("person", "place", "which", "name"):
         out = []
         if q.wants == "which":  # "In which round ...?": "the sixth"
             out = [i for i, t in enumerate(tokens) if t.lower() in _NUMBER_WORDS or t[0].isdigit()]
@@ -464,6 +469,8 @@ def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
                 _is_place(name, ctx) or (len(name) == 1 and _bare(name[0]) not in ctx.known)
             ):
                 continue  # "Israel" does not say who; nor "Italian" (unless a tagged name)
+            if q.wants == "name" and len(name) == 1 and (a == 0 or _bare(name[0]) not in ctx.known):
+                continue  # "Police responded ...": a sentence's capital, not a name
             if q.wants == "place" and _is_known(name, ctx) and not _is_place(name, ctx):
                 continue  # nor "Hakan Fidan" or "the Defence Ministry" where
             out.extend(range(a, b))
