@@ -193,3 +193,36 @@ def test_what_a_question_asks() -> None:
     assert _question("What is the death toll?").wants == "number"
     q = _question("What was the name of the West Coast Bank employee who found the bomb?")
     assert q.wants == "name"  # a name, not anything: "it was an employee who found ..." is none
+
+
+@pytest.fixture(scope="module")
+def climbers(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """ECB+ topic 23 (climbers lost on New Zealand's Mount Cook, written "Mt Cook")."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("ask-climbers"), enrich_workers=1)
+    ecb = shared_data("ecbplus-story-clusters") / "documents.jsonl"
+    docs = [json.loads(line) for line in ecb.read_text(encoding="utf-8").splitlines()]
+    import_records(settings, [record(d, "Alpine Wire") for d in docs if d["topic"] == 23])
+    forget_open_indexes()
+    enrich(connect(settings.db_url), settings)
+    return settings
+
+
+def test_a_name_written_short_in_the_coverage_is_found(climbers: Settings) -> None:
+    # bench/data/ask-heldout2.json: refused, the coverage writes "Mt Cook" (and "Mt. Cook")
+    a = ask(
+        connect(climbers.db_url),
+        climbers,
+        "From which ridge on Mount Cook did Mark Vinar disappear?",
+    )
+    assert a.answered and "Zurbriggen" in a.citations[0]["sentence"], a
+
+
+def test_the_verb_a_question_hinges_on() -> None:
+    from newsdesk.ask import _question
+
+    # "off Egypt" is a place, not the particle of a phrasal verb: "repairing" counts
+    q = _question("When did Seacom finish repairing its broken undersea cable off Egypt?")
+    assert q.verbs == ["finish", "repairing"]
+    # the cost is asked, not the repair: a sentence on the repair does not answer
+    assert _question("How much did it cost Seacom to repair its cable off Egypt?").verbs == ["cost"]
+    assert _question("When did Bettie Page pass away?").verbs == []  # phrasal

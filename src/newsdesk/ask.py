@@ -134,6 +134,18 @@ _MONTHS = _wordset(
 _DAYS = _wordset("monday tuesday wednesday thursday friday saturday sunday")
 # Words joining the parts of one name ("Tamim bin Hamad Al Thani", "Ministry of Defence").
 _NAME_JOINERS = _wordset("of bin ibn al el de da di del van von der la le du")
+# Words of names news writes short or in full ("Mt Cook", "Mount Cook"): each one's other forms.
+_NAME_FORMS: dict[str, set[str]] = {}
+_ABBREVIATED = (
+    "mount mt, saint st, street st, fort ft, general gen, senator sen, governor gov, "
+    "lieutenant lt, captain capt, sergeant sgt, colonel col, doctor dr, avenue ave, road rd, "
+    "company co, corporation corp, brothers bros, junior jr, senior sr, university univ, "
+    "department dept, professor prof, president pres"
+)
+for _pair in _ABBREVIATED.split(", "):
+    _long, _short = _pair.split()
+    _NAME_FORMS.setdefault(_long, set()).add(_short)
+    _NAME_FORMS.setdefault(_short, set()).add(_long)
 _CAPITAL = re.compile(r"^[A-Z][\w'’.-]*$")
 
 
@@ -274,6 +286,16 @@ def _question(question: str) -> _Question:
 
 
 _PARTICLES = _wordset("away over out up off down back")
+# Verbs whose complement says what happened: "finish repairing", "was picked to present"
+# (not "cost ... to repair": the cost is asked, not the repair).
+_COMPLEMENTED = _LIGHT_VERBS | _wordset(
+    "begin begins began begun start starts started finish finishes finished stop stops stopped "
+    "continue continues continued complete completes completed resume resumes resumed try "
+    "tries tried attempt attempts attempted manage manages managed fail fails failed want "
+    "wants wanted plan plans planned decide decides decided agree agrees agreed refuse "
+    "refuses refused pick picks picked choose chooses chose chosen ask asks asked order "
+    "orders ordered expect expects expected hope hopes hoped seek seeks sought"
+)
 _nlp_lock = threading.Lock()
 
 
@@ -295,12 +317,19 @@ def _parse(question: str) -> tuple[list[str], bool]:
     out = []
     for tok in doc:
         main = tok.dep_ == "ROOT" or (
-            tok.dep_ in ("xcomp", "ccomp", "conj") and tok.head.dep_ == "ROOT"
+            tok.head.dep_ == "ROOT"
+            and (
+                tok.dep_ == "conj"
+                or (tok.dep_ in ("xcomp", "ccomp") and tok.head.lower_ in _COMPLEMENTED)
+            )
         )
         if not main or not tok.tag_.startswith("VB") or tok.lower_ in _LIGHT_VERBS:
             continue
-        if any(c.dep_ == "prt" or c.lower_ in _PARTICLES for c in tok.children):
-            continue  # "pass away", "take over"
+        if any(
+            c.dep_ == "prt" or (c.lower_ in _PARTICLES and not any(c.children))
+            for c in tok.children
+        ):
+            continue  # "pass away", "take over"; not "repairing ... off Egypt"
         out.append(tok.lower_)
     return out, now
 
@@ -548,7 +577,12 @@ def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
         if num not in c.context:
             return f"no {num}"
     for w in q.name_words:
-        if not (w in c.context or stem(w) in c.context or w[:5] in c.context):
+        if not (
+            w in c.context
+            or stem(w) in c.context
+            or w[:5] in c.context
+            or not _NAME_FORMS.get(w, set()).isdisjoint(c.context)
+        ):
             return f"nothing on {w}"
     if q.predicate and not any(_term_match(w, c.stems) > 0 for w in q.predicate):
         return "none of " + ", ".join(q.predicate)
