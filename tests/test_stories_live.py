@@ -173,3 +173,26 @@ def test_no_english_hashtags_on_danish_headlines(live: tuple[Settings, list[dict
     finally:
         engine.dispose()
     assert "på" not in labels and "Als" not in labels, labels
+
+
+def test_a_story_is_headed_by_an_article_with_a_text(live: tuple[Settings, list[dict]]) -> None:
+    """DR's item on NATO's crisis meeting (a headline, no teaser) and CNN's report were one
+    story headed by the Danish headline, above the snippet of CNN's text. A story with an
+    article that has a text takes its title from one."""
+    from newsdesk.store.models_ai import Story
+
+    settings, items = live
+    engine = connect(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            texts = dict(session.execute(select(Article.id, Article.text)).all())
+            heads = dict(session.execute(select(Story.id, Story.title_article_id)).all())
+    finally:
+        engine.dispose()
+    mixed = 0
+    for story, members in _stories(items).items():
+        with_text = [m["id"] for m in members if texts[m["id"]].strip()]
+        if with_text and len(with_text) < len(members):
+            mixed += 1
+            assert heads[story] in with_text, members
+    assert mixed >= 1  # the NATO story, at least

@@ -337,8 +337,11 @@ def refresh_stories(
             story.centroid = to_blob(centroid)
             order = [vecs[int(i)][0] for i in np.argsort(-(mat @ centroid), kind="stable")]
             ranked = order + [r for r in originals if r not in order]
-            # The most central article whose headline reads as one (not a timestamp or a URL).
-            central = next((r for r in order if _headline(r.title)), order[0])
+            # The most central article whose headline reads as one (not a timestamp or a URL)
+            # and that has a text: a feed item with a title only (DR's feed has no teasers)
+            # would head its story in its language above another article's snippet.
+            titled = [r for r in order if _headline(r.title)]
+            central = next((r for r in titled if r.summary), titled[0] if titled else order[0])
         else:
             central = originals[0]
         story.title = _headline(central.title)[:1024] or (central.title or "")[:1024]
