@@ -77,6 +77,9 @@ def test_strip_dateline_removes_wire_datelines_only() -> None:
         "WASHINGTON — The Senate voted on Tuesday to approve the measure.": "The Senate",
         "BEIRUT, Lebanon — Fighting resumed in the north of the country on Friday.": "Fighting",
         "ST. LOUIS, Mo. -- Police arrested a man on Friday after a long chase.": "Police",
+        # colon datelines: the seed page's Qatar Tribune and UN articles
+        "DOHA: His Highness the Amir of the State of Qatar has discussed ...": "His Highness",
+        "NEW YORK: Israel's aerial assault on Iran has destroyed the plant.": "Israel's",
     }
     for sentence, start in stripped.items():
         assert strip_dateline(sentence).startswith(start), sentence
@@ -85,6 +88,7 @@ def test_strip_dateline_removes_wire_datelines_only() -> None:
         "NASA - the space agency - launched a probe on Tuesday night from Florida.",
         "Police said the man, 45, was arrested on Friday in (southern) Ohio.",
         "LONDON (Reuters) - Short.",
+        "Note: the figures below are estimates made by the ministry.",
     ]
     for sentence in kept:
         assert strip_dateline(sentence) == sentence

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from newsdesk.children import end_with_parent
 from newsdesk.extract.language import detect_language
-from newsdesk.nlp.dateline import is_timestamp, strip_dateline
+from newsdesk.nlp.dateline import dateline_length, is_timestamp, strip_dateline
 from newsdesk.nlp.entities import extract_entities
 from newsdesk.nlp.figures import extract_figures
 from newsdesk.nlp.keyphrases import BACKGROUND, rank_keyphrases, select_hashtags
@@ -82,8 +82,9 @@ def _body_sentences(doc: Doc, prep: _Prepared) -> list[tuple[int, int]]:
 
 def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
     title_end = prep.body_start
-    ents = extract_entities(doc, title_end)
-    ranked = rank_keyphrases(doc, title_end, ents)
+    dateline = (title_end, title_end + dateline_length(prep.body))
+    ents = extract_entities(doc, title_end, dateline)
+    ranked = rank_keyphrases(doc, title_end, ents, dateline=dateline)
     hashtags = select_hashtags(ranked, ents, outlet)
     spans = extract_quotes(doc, ents, prep.body_start)
     quotes = [q.to_quote() for q in spans]

@@ -5,7 +5,9 @@
 
 Rules are kept as data below. A dateline is stripped only when it is unmistakable: a
 parenthesised wire credit ("(Reuters) -", "(CNN) --"), or a place in capitals followed by a
-dash ("WASHINGTON —", "BEIRUT, Lebanon —"). "Obama — who ..." is left alone.
+dash ("WASHINGTON —", "BEIRUT, Lebanon —") or a colon ("DOHA:"). "Obama — who ..." is left
+alone. The dateline's place is where the report was filed, not what it is about: the
+analysis takes no name or keyphrase from it (nlp.analyze).
 """
 
 from __future__ import annotations
@@ -39,19 +41,29 @@ _DATELINES = [
         r"^[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?"
         rf"{_DATE}{_DASH}(?=[A-Z0-9\"“‘'])"
     ),
+    # "DOHA:", "NEW YORK:" (Gulf and South Asian outlets: Qatar Tribune, Gulf News, Dawn)
+    re.compile(r"^[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}:\s+(?=[A-Z0-9\"“‘'])"),
 ]
 _TOKENS = re.compile(r"[^\W\d_]+|\d+")
 _URL_LIKE = re.compile(r"^(?:https?\s*:\s*/\s*/|www\s*\.)", re.IGNORECASE)
 
 
-def strip_dateline(sentence: str) -> str:
-    """The sentence without a leading wire dateline; unchanged when there is none."""
+def dateline_length(sentence: str) -> int:
+    """How many characters of the sentence are a leading dateline ("DOHA: " is 6); 0: none."""
     for pattern in _DATELINES:
         m = pattern.match(sentence)
         if m and len(sentence) - m.end() >= 20:
-            rest = sentence[m.end() :].lstrip()
-            return rest[:1].upper() + rest[1:]
-    return sentence
+            return m.end()
+    return 0
+
+
+def strip_dateline(sentence: str) -> str:
+    """The sentence without a leading wire dateline; unchanged when there is none."""
+    end = dateline_length(sentence)
+    if not end:
+        return sentence
+    rest = sentence[end:].lstrip()
+    return rest[:1].upper() + rest[1:]
 
 
 def is_timestamp(line: str) -> bool:

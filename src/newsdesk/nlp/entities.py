@@ -294,13 +294,18 @@ def _valid_name(text: str, label: str) -> bool:
     return not (label == "PERSON" and len(text.split()) > 5)
 
 
-def extract_entities(doc: Doc, title_end: int = 0) -> EntityResult:
+def extract_entities(
+    doc: Doc, title_end: int = 0, dateline: tuple[int, int] = (0, 0)
+) -> EntityResult:
     """Entities of a parsed document, merged within the article, plus descriptions.
 
-    `title_end`: char offset where the title (first paragraph) ends, for the title bonus.
+    `title_end`: char offset where the title (first paragraph) ends, for the title bonus;
+    `dateline`: the char span of the body's dateline ("DOHA:"), where no name is taken.
     """
     mentions: list[Mention] = []
     for ent in doc.ents:
+        if dateline[0] <= ent.start_char < dateline[1]:
+            continue  # where the report was filed: the model took "DOHA" for a person
         kind = LABEL_TYPE.get(ent.label_)
         if kind is None:
             continue
@@ -315,11 +320,40 @@ def extract_entities(doc: Doc, title_end: int = 0) -> EntityResult:
         mentions.append(
             Mention(span.start_char, span.end_char, s, e, text, ent.label_),
         )
+    mentions = sorted(mentions + _honoured(doc, mentions), key=lambda m: m.start)
     mentions = _refine(doc, mentions)
     clusters = _merge(mentions, doc)
     _in_title(doc.text[:title_end], clusters)
+    _titled_in_title(doc, title_end, mentions)
     descriptions = _descriptions(doc, mentions, title_end)
     return EntityResult(clusters, mentions, descriptions)
+
+
+_HONOURS = {"HE", "HH"}  # His Excellency, His Highness: "HE Donald Trump" (Gulf outlets)
+
+
+def _honoured(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    """People named after "HE" or "HH" that the model missed ("with President of the United
+    States of America HE Donald Trump"): the capitalised words after it, titles left out,
+    when they start with a known first name."""
+    taken = {i for m in mentions for i in range(m.token_start, m.token_end)}
+    out = []
+    for tok in doc:
+        if tok.text not in _HONOURS:
+            continue
+        s = tok.i + 1
+        while s < len(doc) and _bare(doc[s].text) in TITLE_ONLY and doc[s].text[:1].isupper():
+            s += 1
+        e = s
+        while e < len(doc) and doc[e].is_alpha and (
+            doc[e].text[:1].isupper() or (e > s and _bare(doc[e].text) in NAME_PARTICLES)
+        ):
+            e += 1
+        first = _bare(doc[s].text) if s < e else ""
+        known = first in _MALE_NAMES or first in _FEMALE_NAMES
+        if e - s >= 2 and known and not taken & set(range(s, e)):
+            out.append(_mention(doc, s, e, "PERSON"))
+    return out
 
 
 def _in_title(title: str, clusters: list[EntityCluster]) -> None:
@@ -340,6 +374,37 @@ def _in_title(title: str, clusters: list[EntityCluster]) -> None:
                 if hit is not None:
                     found.append(hit.start())
         c.title_pos = min(found) if found else -1
+
+
+TITLE_REACH = 12  # tokens from a title word to the name it is the title of ("the Amir of ...")
+
+
+def _titled_in_title(doc: Doc, title_end: int, mentions: list[Mention]) -> None:
+    """A headline that names people by their title ("Amir, US president discuss ...") names
+    the people the body gives that title: the first person named within TITLE_REACH tokens
+    after the same word in the body ("the Amir of the State of Qatar Sheikh Tamim bin Hamad
+    Al Thani", "President of the United States of America HE Donald Trump")."""
+    people = [m for m in mentions if m.entity is not None and m.entity.type == "person"]
+    named = {i for m in mentions for i in range(m.token_start, m.token_end)}
+    persons = {i for m in people for i in range(m.token_start, m.token_end)}
+    for tok in doc:
+        if tok.idx >= title_end:
+            break
+        word = _bare(tok.text)
+        if tok.i in named or word not in ROLE_WORDS | NAME_TITLES:
+            continue
+        if tok.dep_ == "appos" and tok.head.i in persons:
+            continue  # "Hossein Salami, Iran's IRGC head": the headline's own name
+        for body in doc:
+            if body.idx < title_end or _bare(body.text) != word:
+                continue
+            after = [m for m in people if 0 < m.token_start - body.i <= TITLE_REACH]
+            after = [m for m in after if doc[m.token_start].sent.start == body.sent.start]
+            if after:
+                c = min(after, key=lambda m: m.token_start).entity
+                if c is not None and c.title_pos < 0:
+                    c.title_pos = tok.idx
+                break
 
 
 # --- boundaries and types: rules over the NER's spans (word lists in lexicon/entity_types) ---

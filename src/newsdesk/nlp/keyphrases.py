@@ -73,6 +73,7 @@ site sites firm's chief head leader leaders boss bosses move plan's proposal pro
 support attack attacks war talks meeting meetings official statement news development
 developments situation issue issues matter matters thing things way ways people president
 presidents amir emir king queen prime spokesperson spokesman spokeswoman region regions
+highness highnesses excellency majesty hh
 monday tuesday wednesday thursday friday saturday sunday january february march april june
 july august september october november december title titles record records result results"""
 )
@@ -224,8 +225,10 @@ def rank_keyphrases(
     title_end: int = 0,
     ents: EntityResult | None = None,
     top: int = 20,
+    dateline: tuple[int, int] = (0, 0),
 ) -> list[Keyphrase]:
-    """Keyphrases of a parsed article, best first (title = text before `title_end`)."""
+    """Keyphrases of a parsed article, best first (title = text before `title_end`; no
+    keyphrase from the `dateline` char span)."""
     sents = list(doc.sents)
     word_w: dict[str, float] = defaultdict(float)
     word_form: dict[str, str] = {}
@@ -251,19 +254,22 @@ def rank_keyphrases(
         in_title = sent.start_char < title_end
         pos_w = 3.0 if in_title else 1.0 + 1.0 / math.sqrt(1 + si)
         run: list[Token] = []
-        for t in [*sent, None]:
-            if t is not None and t.tag_ in PHRASE_TAGS and not t.is_space and not t.is_punct:
-                run.append(t)
+        kept: list[Token | None] = [x for x in sent if not dateline[0] <= x.idx < dateline[1]]
+        for k in [*kept, None]:  # the dateline ("DOHA:") ends no phrase and starts none
+            if k is not None and k.tag_ in PHRASE_TAGS and not k.is_space and not k.is_punct:
+                run.append(k)
                 continue
-            if t is not None and t.tag_ == "HYPH":
+            if k is not None and k.tag_ == "HYPH":
                 continue
             _phrases(run, si, phrase_count, phrase_form, phrase_first)
             run = []
         for w in _words(sent):
+            tok = w.head if isinstance(w, _Compound) else w
+            if dateline[0] <= tok.idx < dateline[1]:
+                continue
             tag_w = 1.0 if w.tag_ in NOUN_TAGS else PARTICIPLES.get(w.tag_, 0.0)
             if not tag_w or not _plain(w):
                 continue
-            tok = w.head if isinstance(w, _Compound) else w
             key = fold_plural(w.text)
             word_w[key] += pos_w * tag_w
             word_count[key] += 1
