@@ -220,3 +220,12 @@ def test_a_headline_naming_people_by_title_leads_with_them_not_with_the_dateline
     rec = _seed(3)
     tags = [t.tag for t in analyze(rec["title"], rec["text"]).hashtags]
     assert tags[0] == "HosseinSalami" and "MohammadAliJafari" not in tags[:3], tags
+
+
+def test_the_leads_people_follow_the_headlines_actors() -> None:
+    # "NEW YORK: Israel's aerial assault on Iran has destroyed the above-ground enrichment
+    # plant at Natanz, ..., according to Rafael Grossi, chief of the United Nations nuclear
+    # watchdog": the hashtags were #UN #Israel #Iran only
+    rec = _seed(1)
+    tags = [t.tag for t in analyze(rec["title"], rec["text"]).hashtags]
+    assert tags[:4] == ["UN", "Israel", "Iran", "RafaelGrossi"], tags

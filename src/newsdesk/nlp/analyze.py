@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 from newsdesk.children import end_with_parent
 from newsdesk.extract.language import detect_language
 from newsdesk.nlp.dateline import dateline_length, is_timestamp, strip_dateline
-from newsdesk.nlp.entities import extract_entities
+from newsdesk.nlp.entities import EntityResult, extract_entities
 from newsdesk.nlp.figures import extract_figures
-from newsdesk.nlp.keyphrases import BACKGROUND, rank_keyphrases, select_hashtags
+from newsdesk.nlp.keyphrases import BACKGROUND, Keyphrase, rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import MODEL_NAME, SENTENCES_KEY, get_nlp, one_blas_thread
 from newsdesk.nlp.quotes import extract_quotes
 from newsdesk.nlp.summarize import key_points, summarize_sentences
 from newsdesk.nlp.summary_box import box_from_sentences
 from newsdesk.nlp.text import normalize_text, split_sentences
-from newsdesk.nlp.types import Analysis, Figure
+from newsdesk.nlp.types import Analysis, Figure, Hashtag
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -80,12 +80,24 @@ def _body_sentences(doc: Doc, prep: _Prepared) -> list[tuple[int, int]]:
     return [(a - start, b - start) for a, b in spans if a >= start]
 
 
-def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
-    title_end = prep.body_start
-    dateline = (title_end, title_end + dateline_length(prep.body))
+def tag_article(
+    doc: Doc, title_end: int, outlet: str | None = None
+) -> tuple[EntityResult, list[Keyphrase], list[Hashtag]]:
+    """Entities, keyphrases and hashtags of a parsed headline + body (the body from
+    `title_end`): no name or keyphrase from the body's dateline ("DOHA:"); the headline's and
+    the lead's actors first among the hashtags. bench/hashtags.py measures this."""
+    body = doc.text[title_end:]
+    dateline = (title_end, title_end + dateline_length(body))
     ents = extract_entities(doc, title_end, dateline)
     ranked = rank_keyphrases(doc, title_end, ents, dateline=dateline)
-    hashtags = select_hashtags(ranked, ents, outlet)
+    lead = next((s for s in doc.sents if s.start_char >= dateline[1]), None)
+    lead_span = (dateline[1], lead.end_char) if lead is not None else (0, 0)
+    return ents, ranked, select_hashtags(ranked, ents, outlet, lead=lead_span)
+
+
+def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
+    title_end = prep.body_start
+    ents, _ranked, hashtags = tag_article(doc, title_end, outlet)
     spans = extract_quotes(doc, ents, prep.body_start)
     quotes = [q.to_quote() for q in spans]
     figures = [f.to_figure() for f in extract_figures(doc, spans, prep.body_start)]

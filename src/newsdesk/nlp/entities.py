@@ -345,8 +345,10 @@ def _honoured(doc: Doc, mentions: list[Mention]) -> list[Mention]:
         while s < len(doc) and _bare(doc[s].text) in TITLE_ONLY and doc[s].text[:1].isupper():
             s += 1
         e = s
-        while e < len(doc) and doc[e].is_alpha and (
-            doc[e].text[:1].isupper() or (e > s and _bare(doc[e].text) in NAME_PARTICLES)
+        while (
+            e < len(doc)
+            and doc[e].is_alpha
+            and (doc[e].text[:1].isupper() or (e > s and _bare(doc[e].text) in NAME_PARTICLES))
         ):
             e += 1
         first = _bare(doc[s].text) if s < e else ""

@@ -386,8 +386,10 @@ def select_hashtags(
     outlet: str | None = None,
     minimum: int = 3,
     maximum: int = 8,
+    lead: tuple[int, int] = (0, 0),
 ) -> list[Hashtag]:
-    """3-8 hashtags: the article's main entities, then its topics."""
+    """3-8 hashtags: the headline's actors, then the lead's (the `lead` char span: the
+    body's first sentence), then the article's main entities and its topics."""
     out: list[Hashtag] = []
     seen: set[str] = set()
     outlet_slug = hashtag_slug(outlet).lower() if outlet else None
@@ -428,6 +430,21 @@ def select_hashtags(
         for i, c in enumerate(sorted(heads, key=lambda c: c.title_pos)):
             if len(out) < maximum:
                 add(c.name, c.type, top_score * (1.0 + 0.01 * (len(heads) - i)), c.short)
+        # Then the lead's people and organisations, in its order ("... according to Rafael
+        # Grossi, chief of the United Nations nuclear watchdog"), within their kinds' quotas.
+        in_head = {id(c) for c in heads}
+        leads = [
+            c
+            for c in ents.clusters
+            if c.type in ("person", "organization")
+            and id(c) not in in_head
+            and any(lead[0] <= m.start < lead[1] for m in c.mentions)
+            and c.name.lower() not in _VAGUE_TAGS
+        ]
+        leads.sort(key=lambda c: min(m.start for m in c.mentions))
+        for i, c in enumerate(leads):
+            if len(out) < maximum and used[c.type] < quota[c.type]:
+                add(c.name, c.type, top_score * (1.0 - 0.001 * (i + 1)), c.short)
     for k in ranked:
         if len(out) >= maximum:
             break
