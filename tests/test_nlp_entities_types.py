@@ -229,3 +229,14 @@ def test_the_leads_people_follow_the_headlines_actors() -> None:
     rec = _seed(1)
     tags = [t.tag for t in analyze(rec["title"], rec["text"]).hashtags]
     assert tags[:4] == ["UN", "Israel", "Iran", "RafaelGrossi"], tags
+
+
+def test_a_name_ends_on_no_article_and_the_outlet_is_no_tag_of_its_own() -> None:
+    # "the producer of the controversial hit show Jerry Springer - The Opera": the model's
+    # span "Jerry Springer - The" became #JerrySpringerThe
+    a = analyze(*_bbc("entertainment/003.txt"), outlet="BBC News")
+    assert "JerrySpringer" in {t.tag for t in a.hashtags}
+    assert not [e for e in a.entities if e.text.endswith(("The", "-"))]
+    # "..., Edwards told BBC Sport": #BBC on a BBC News article, from its own credit line
+    a = analyze(*_bbc("sport/012.txt"), outlet="BBC News")
+    assert not [t.tag for t in a.hashtags if t.tag.startswith("BBC")], a.hashtags

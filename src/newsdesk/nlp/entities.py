@@ -439,8 +439,10 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
             and doc[e - 2].whitespace_  # "Scrum-half" is one word
         ):
             e -= 1  # "Associated Press news agency", "Moet & Chandon champagne"
-        while e - s > 1 and (doc[e - 1].is_punct or doc[e - 1].tag_ == "POS"):
-            e -= 1
+        while e - s > 1 and (
+            doc[e - 1].is_punct or doc[e - 1].tag_ == "POS" or doc[e - 1].lower_ in _TAIL_WORDS
+        ):
+            e -= 1  # "Jerry Springer - The" (Opera): a name ends on no "the" nor a dash
         if doc[s].tag_ in VERB_TAGS and _sentence_initial(doc, s):
             s += 1  # "'Supporting Israel today is …'": a verb opening a sentence is no name
             if s >= e:
@@ -468,6 +470,7 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
 
 
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
+_TAIL_WORDS = frozenset({"the", "a", "an", "of", "and", "for", "to", "in", "on", "at", "by"})
 
 
 def _sentence_initial(doc: Doc, i: int) -> bool:

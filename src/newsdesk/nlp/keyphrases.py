@@ -393,6 +393,10 @@ def select_hashtags(
     out: list[Hashtag] = []
     seen: set[str] = set()
     outlet_slug = hashtag_slug(outlet).lower() if outlet else None
+    # The outlet's own brand, when it is an acronym: "BBC" and "BBC Sport" on BBC News ("he
+    # told BBC Sport"), "CNN" on CNN; not "Qatar" on the Qatar Tribune.
+    brand = (outlet or "").split()[0] if outlet else ""
+    brand = brand.lower() if len(brand) >= 2 and brand.isupper() and brand.isalpha() else ""
     quota = {"person": 3, "organization": 3, "place": 2, "other": 1, "topic": 3}
     used: dict[str, int] = defaultdict(int)
     entity_words: set[str] = set()
@@ -401,12 +405,16 @@ def select_hashtags(
             for alias in (c.name, *c.aliases()):
                 entity_words.update(fold_plural(w) for w in clean_name(alias, None).split())
 
-    def add(label: str, kind: str, score: float, short: str | None = None) -> bool:
+    def add(
+        label: str, kind: str, score: float, short: str | None = None, headline: bool = False
+    ) -> bool:
         short = short or SHORT_FORMS.get(label)
         tag = hashtag_slug(short or label)
         low = tag.lower()
         if not tag or low in seen or (outlet_slug and low == outlet_slug) or len(tag) > 40:
             return False
+        if brand and kind == "organization" and low.startswith(brand) and not headline:
+            return False  # unless the headline names it: "BBC to cut 2,900 jobs"
         if tag.isdigit():
             return False
         stems = {fold_plural(w) for w in re.findall(r"\w+", label)}
@@ -429,7 +437,8 @@ def select_hashtags(
         heads = [c for c in heads if c.name.lower() not in _VAGUE_TAGS]
         for i, c in enumerate(sorted(heads, key=lambda c: c.title_pos)):
             if len(out) < maximum:
-                add(c.name, c.type, top_score * (1.0 + 0.01 * (len(heads) - i)), c.short)
+                score = top_score * (1.0 + 0.01 * (len(heads) - i))
+                add(c.name, c.type, score, c.short, headline=True)
         # Then the lead's people and organisations, in its order ("... according to Rafael
         # Grossi, chief of the United Nations nuclear watchdog"), within their kinds' quotas.
         in_head = {id(c) for c in heads}
