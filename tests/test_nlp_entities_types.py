@@ -240,3 +240,16 @@ def test_a_name_ends_on_no_article_and_the_outlet_is_no_tag_of_its_own() -> None
     # "..., Edwards told BBC Sport": #BBC on a BBC News article, from its own credit line
     a = analyze(*_bbc("sport/012.txt"), outlet="BBC News")
     assert not [t.tag for t in a.hashtags if t.tag.startswith("BBC")], a.hashtags
+
+
+def test_an_office_written_before_the_honorific_describes_the_person() -> None:
+    # "His Highness the Amir of the State of Qatar Sheikh Tamim bin Hamad Al Thani",
+    # "President of the United States of America HE Donald Trump": no description before
+    rec = _seed(2)
+    said = {(d.entity, d.phrase) for d in analyze(rec["title"], rec["text"]).descriptions}
+    assert ("Tamim bin Hamad Al Thani", "Amir of the State of Qatar") in said
+    assert ("Donald Trump", "President of the United States of America") in said
+    # "President Bashar al-Assad": the name's own tokens are no part of a title
+    rec = _seed(0)
+    phrases = [d.phrase for d in analyze(rec["title"], rec["text"]).descriptions]
+    assert not [p for p in phrases if "Bashar" in p], phrases

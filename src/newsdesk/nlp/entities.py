@@ -797,9 +797,9 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
             continue
         span = doc[m.token_start : m.token_end]
         # "<role> X": role words inside the NER span and modifiers just before it.
-        pre = _pre_name_role(doc, m)
-        if pre:
-            add(c.name, pre)
+        for pre in (_pre_name_role(doc, m), _office_before(doc, m)):
+            if pre:
+                add(c.name, pre)
         root = span.root
         # "X, the commander of ..., said"
         for child in root.rights:
@@ -820,6 +820,33 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
                 if tokens and len(tokens) <= 15:
                     add(c.name, _join(tokens))
     return out
+
+
+OFFICE_REACH = 10  # tokens back from a name to the title of an office ("the Amir of ...")
+_OFFICES = (ROLE_WORDS | NAME_TITLES) - {"state", "home", "former", "senior", "acting", "of"}
+
+
+def _office_before(doc: Doc, m: Mention) -> str | None:
+    """ "the Amir of the State of Qatar Sheikh Tamim ...", "President of the United States of
+    America HE Donald Trump": an office of a place or body written right before the name
+    (honorifics between), which the parse does not attach to it."""
+    end = m.token_start
+    while end > 0 and (
+        doc[end - 1].text in _HONOURS or _bare(doc[end - 1].text) in HONORIFICS | {"sheikh"}
+    ):
+        end -= 1
+    if end == m.token_start or end < 3 or not doc[end - 1].text[:1].isupper():
+        return None  # no honorific between: the parse's own pre-name role, if any
+    found = None  # the furthest office within reach: "Amir" of "Amir of the State of Qatar"
+    for j in range(end - 2, max(-1, end - 1 - OFFICE_REACH), -1):
+        t = doc[j]
+        if t.is_punct or t.is_space or t.tag_.startswith("VB"):
+            break
+        if not (t.lower_ in {"of", "the", "and"} or t.text[:1].isupper()):
+            break
+        if _bare(t.text) in _OFFICES and doc[j + 1].lower_ == "of":
+            found = j
+    return doc[found:end].text if found is not None else None
 
 
 def _trailing_title(phrase: str) -> str:
@@ -866,7 +893,13 @@ def _pre_name_role(doc: Doc, m: Mention) -> str | None:
     cleaned = clean_name(m.text, "person") if LABEL_TYPE[m.label] == "person" else m.text
     n_clean = len(cleaned.split())
     if LABEL_TYPE[m.label] == "person" and len(span_tokens) > n_clean:
-        inner = span_tokens[: len(span_tokens) - n_clean]
+        at = m.text.find(cleaned)
+        if at >= 0:  # the words before the name: "President" of "President Bashar al-Assad",
+            # none in "Bashar al-Assad" (its 4 tokens are 2 words: "President Bashar al" was
+            # taken for his title)
+            inner = [t for t in span_tokens if t.idx + len(t.text) <= m.start + at]
+        else:
+            inner = span_tokens[: len(span_tokens) - n_clean]
         # a possessive suffix is not a title
         inner = [t for t in inner if t.tag_ != "POS"]
     before: list[Token] = []
