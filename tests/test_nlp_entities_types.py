@@ -253,3 +253,13 @@ def test_an_office_written_before_the_honorific_describes_the_person() -> None:
     rec = _seed(0)
     phrases = [d.phrase for d in analyze(rec["title"], rec["text"]).descriptions]
     assert not [p for p in phrases if "Bashar" in p], phrases
+
+
+def test_a_list_of_names_is_no_description() -> None:
+    # "..., the Lebanese group Hezbollah, the Palestinian group Hamas, Yemen's Houthi rebels
+    # and allied Shia groups in Iraq": Hezbollah was described as "the Palestinian group
+    # Hamas, Yemen's Houthi rebels and allied Shia groups in Iraq"
+    rec = _seed(3)
+    said = {(d.entity, d.phrase) for d in analyze(rec["title"], rec["text"]).descriptions}
+    assert ("Hezbollah", "the Lebanese group") in said
+    assert not [p for e, p in said if e == "Hezbollah" and "Hamas" in p], said

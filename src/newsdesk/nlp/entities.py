@@ -791,6 +791,7 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
             seen.add(key)
             out.append(Description(entity=entity, phrase=phrase))
 
+    named = {i for m in mentions for i in range(m.token_start, m.token_end)}
     for m in mentions:
         c = m.entity
         if c is None or c.type not in ("person", "organization") or m.start < title_end:
@@ -803,6 +804,9 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
         root = span.root
         # "X, the commander of ..., said"
         for child in root.rights:
+            if child.i in named or any(g.dep_ == "appos" and g.i in named for g in child.children):
+                continue  # a list of names: "the Lebanese group Hezbollah, the Palestinian
+                # group Hamas, ..." does not say Hezbollah is "the Palestinian group Hamas"
             if child.dep_ == "appos" and child.i >= m.token_end:
                 phrase = _appos_phrase(doc, child)
                 if phrase:
