@@ -150,3 +150,10 @@ def test_a_wall_of_text_is_shown_in_paragraphs_of_whole_sentences() -> None:
         sentences = [text[a:b].strip() for a, b in split_sentences(text)]
         ends = {s[-40:] for s in sentences}
         assert all(p[-40:] in ends for p in shown)  # each paragraph ends where a sentence does
+    # a quote's continuation stays with its quote (the Salami article: "'We shall fight them
+    # ...,' Salami was quoted as saying." ended a paragraph, "'Our war is not a local war. We
+    # have plans to defeat the world powers.'" opened the next)
+    salami = next(json.loads(line)["text"] for line in lines if "Our war is not" in line)
+    held = next(p for p in paragraphs(salami) if "Our war is not a local war." in p)
+    assert "Salami was quoted as saying. 'Our war" in held
+    assert held.endswith("We have plans to defeat the world powers.'")

@@ -284,18 +284,45 @@ def paragraphs(text: str | None) -> list[str]:
     return lines
 
 
+_OPENING_QUOTES = ("'", '"', "‘", "“")
+_CLOSING_QUOTES = ("'", '"', "’", "”")
+
+
+_CLOSED = re.compile(r"[,.!?]['\"’”](?:\s|$)")
+
+
+def _closes_quote(sentence: str) -> bool:
+    """A quote ends in the sentence ("... powers.'", "... one spot,' Salami said.")."""
+    return _CLOSED.search(sentence) is not None
+
+
+def _goes_on_quoting(sentence: str, paragraph: list[str]) -> bool:
+    """The sentence goes on with the quote of the paragraph's last sentence: it opens with a
+    quote mark and that sentence held a quote ("... ,' Salami was quoted as saying. 'Our war
+    is not a local war."). News keeps a quote's continuation in its paragraph."""
+    if not paragraph or not sentence.startswith(_OPENING_QUOTES):
+        return False
+    last = paragraph[-1]
+    return last.startswith(_OPENING_QUOTES) or any(q in last for q in _CLOSING_QUOTES[2:])
+
+
 def _regroup(line: str) -> list[str]:
     """Whole sentences of `line` in paragraphs of about PARAGRAPH_WORDS words; a short end joins
     the paragraph before it."""
     out: list[list[str]] = [[]]
     words = 0
+    quoting = False  # inside a quote of several sentences
     for start, end in split_sentences(line):
-        if words >= PARAGRAPH_WORDS:
+        sentence = line[start:end].strip()
+        if words >= PARAGRAPH_WORDS and not quoting and not _goes_on_quoting(sentence, out[-1]):
             out.append([])
             words = 0
-        sentence = line[start:end].strip()
         out[-1].append(sentence)
         words += len(sentence.split())
+        if _closes_quote(sentence):
+            quoting = False
+        elif sentence.startswith(_OPENING_QUOTES):
+            quoting = True
     if len(out) > 1 and words < PARAGRAPH_WORDS // 3:
         out[-2].extend(out.pop())
     return [" ".join(group) for group in out if group]
