@@ -263,3 +263,11 @@ def test_a_list_of_names_is_no_description() -> None:
     said = {(d.entity, d.phrase) for d in analyze(rec["title"], rec["text"]).descriptions}
     assert ("Hezbollah", "the Lebanese group") in said
     assert not [p for e, p in said if e == "Hezbollah" and "Hamas" in p], said
+
+
+def test_a_sum_of_money_is_nobody() -> None:
+    # "Court rejects $280bn tobacco case": the model calls "280bn" a person (#280bn, a person
+    # tag on the article and its explainer page "Who is 280bn?")
+    a = analyze(*_bbc("business/010.txt"))
+    assert not [e.text for e in a.entities if e.text[0].isdigit()], a.entities
+    assert "280bn" not in {t.tag for t in a.hashtags}

@@ -287,6 +287,8 @@ def _trim_span(span: Span) -> tuple[int, int] | None:
 def _valid_name(text: str, label: str) -> bool:
     if len(text) < 2 or not any(ch.isalpha() for ch in text):
         return False
+    if text[0].isdigit() and label in ("PERSON", "GPE", "LOC", "NORP"):
+        return False  # "$280bn" taken for a person; a name opens with a letter ("3M" may)
     if "\n" in text or len(text) > 80:
         return False
     if text[:1].islower() and label != "GPE":
