@@ -371,3 +371,37 @@ def test_migration_0017_lets_stored_tags_vote_for_their_kind(tmp_path: Path) -> 
     command.downgrade(cfg, "0016")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT * FROM article_tags")).all() == [(1, 7, 1.0, 1)]
+
+
+@pytest.mark.pg  # and on the PostgreSQL pass
+def test_a_tag_named_in_capitals_takes_the_name_as_written(small) -> None:
+    """ "NEW YORK:" (a dateline) named the tag of New York for every later article: #NEWYORK
+    on eleven BBC pages. A name of several words in capitals takes the case another article
+    writes; one word in capitals may be an acronym and stays."""
+    from newsdesk.enrich.batch import _default_analyzer
+    from newsdesk.nlp.types import Hashtag
+
+    settings, ids = small
+    done: list[object] = []
+
+    def analyzer(docs, outlets, languages):  # type: ignore[no-untyped-def]
+        out = _default_analyzer(docs, outlets, languages)
+        for analysis in out:
+            first = not done
+            city = "NEW YORK" if first else "New York"
+            body = "NATO" if first else "Nato"
+            analysis.hashtags = [
+                Hashtag(city, city, "place", 1.0),
+                Hashtag(body, body, "organization", 1.0),
+            ]
+            done.append(analysis)
+        return out
+
+    enrich(connect(settings.db_url), settings, batch_size=4, analyzer=analyzer)
+    with session_scope(connect(settings.db_url)) as session:
+        tags = {
+            slug: (label, n)
+            for slug, label, n in session.execute(select(Tag.slug, Tag.label, Tag.article_count))
+        }
+    assert tags.get("NewYork") == ("New York", len(ids)), tags
+    assert "NEWYORK" not in tags and tags.get("NATO") == ("NATO", len(ids)), tags

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from newsdesk.nlp.types import Analysis
@@ -52,6 +52,7 @@ class TagResolver:
         self._new: dict[str, list[str]] = {}  # lower slug -> [slug, label, kind]
         self._new_alias: dict[str, Ref] = {}
         self._ids: dict[str, int] = {}
+        self._recased: dict[int, tuple[str, str]] = {}  # stored tag -> its name as written
 
     def prefetch(self, analyses: Sequence[Analysis]) -> None:
         """Load the aliases and slugs a batch may need in a few queries instead of one each."""
@@ -118,6 +119,8 @@ class TagResolver:
             self._slug[ref] = ref
         elif isinstance(ref, str) and kind in ENTITY_KINDS and self._new[ref][2] == "topic":
             self._new[ref][2] = kind  # a name's kind before "topic"; stored tags are voted on
+        elif isinstance(ref, int) and " " in label.strip() and not label.isupper():
+            self._recased.setdefault(ref, (slug, label[:512]))  # see flush
         for key in keys:
             if self._lookup_key(key) is None:
                 self._alias[key] = ref
@@ -165,6 +168,31 @@ class TagResolver:
             rows = [{"alias_key": k, "tag_id": self.id(r)} for k, r in self._new_alias.items()]
             insert_ignore(self.session, TagAlias, rows, ["alias_key"])
             self._new_alias.clear()
+        if self._recased:
+            self._recase()
+
+    def _recase(self) -> None:
+        """A tag named in capitals by its first article ("NEW YORK", a dateline) takes the
+        name as another article writes it: its label, and its slug's case (tag pages are
+        looked up case-insensitively, so its address stays). A name of one word in capitals
+        may be an acronym ("NATO"): kept."""
+        ids = sorted(self._recased)
+        for chunk in in_chunks(ids):
+            shouted = self.session.execute(
+                select(Tag.id, Tag.slug, Tag.label).where(Tag.id.in_(chunk))
+            ).all()
+            for tag_id, old_slug, old_label in shouted:
+                slug, label = self._recased[tag_id]
+                if " " not in old_label or not old_label.isupper():
+                    continue
+                if slug.lower() != old_slug.lower() or self.session.scalar(
+                    select(Tag.id).where(Tag.slug == slug, Tag.id != tag_id)
+                ):
+                    continue  # another name of it, or another tag holds that case of it
+                self.session.execute(
+                    update(Tag).where(Tag.id == tag_id).values(slug=slug, label=label)
+                )
+        self._recased.clear()
 
     def id(self, ref: Ref) -> int:
         return ref if isinstance(ref, int) else self._ids[ref]
