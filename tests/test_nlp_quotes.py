@@ -212,3 +212,14 @@ def test_inverted_speaker_when_the_quote_holds_a_subject() -> None:
         "a physicist at the Carnegie Endowment.",
     )
     assert _find(a.quotes, "If it does not have the capability").speaker == "James Acton"
+
+
+def test_quoted_as_saying_shows_quoted_as_its_cue() -> None:
+    # the seed page's Salami article: "... ,' Salami was quoted as saying." showed
+    # "— Salami (saying)" under the quote
+    import json
+
+    lines = (shared_data("seed-page") / "articles.jsonl").read_text("utf-8").splitlines()
+    rec = next(json.loads(line) for line in lines if "Salami" in json.loads(line)["title"])
+    q = _find(analyze(rec["title"], rec["text"]).quotes, "We shall fight them")
+    assert (q.speaker, q.cue) == ("Salami", "quoted")

@@ -581,6 +581,10 @@ def _attribute(
 ) -> None:
     head = head if head is not None else _subject(ctx, cue)
     q.cue = "according to" if cue.lower_ == "according" else cue.text
+    if cue.tag_ == "VBG" and cue.i >= 2 and ctx.doc[cue.i - 1].lower_ == "as":
+        # "Salami was quoted as saying": shown "(quoted)", not "(saying)"
+        quoted = next((t for t in cue.ancestors if t.lower_ == "quoted"), None)
+        q.cue = quoted.text if quoted is not None else q.cue
     q.cue_span = (cue.idx, cue.idx + len(cue.text))
     if head is None or ctx.in_quote(head.idx):
         head = _gap_subject(ctx, cue)
