@@ -259,14 +259,14 @@ def _recount_tags(session: Session, tag_ids: set[int]) -> None:
                 {
                     "id": tag_id,
                     "article_count": sum(votes[tag_id].values()),
-                    "kind": voted_kind(votes[tag_id], kinds.get(tag_id, "topic")),
+                    "kind": _voted_kind(votes[tag_id], kinds.get(tag_id, "topic")),
                 }
                 for tag_id in chunk
             ],
         )
 
 
-def voted_kind(votes: Counter[str], current: str) -> str:
+def _voted_kind(votes: Counter[str], current: str) -> str:
     """The kind most votes name; in a tie a name's kind before "topic", then `current`."""
     named = [(n, k != "topic", k == current, k) for k, n in votes.items() if k in TAG_KINDS]
     return max(named)[3] if named else current

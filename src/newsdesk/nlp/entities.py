@@ -332,13 +332,20 @@ def extract_entities(
 
 
 _HONOURS = {"HE", "HH"}  # His Excellency, His Highness: "HE Donald Trump" (Gulf outlets)
+_TITLES = ROLE_WORDS | NAME_TITLES  # words a person is called by ("president", "amir")
+_BEFORE_NAMES = HONORIFICS | {"sheikh"}  # between an office and its holder's name
+
+
+def _tokens_of(mentions: list[Mention]) -> set[int]:
+    """The token positions inside the mentions."""
+    return {i for m in mentions for i in range(m.token_start, m.token_end)}
 
 
 def _honoured(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     """People named after "HE" or "HH" that the model missed ("with President of the United
     States of America HE Donald Trump"): the capitalised words after it, titles left out,
     when they start with a known first name."""
-    taken = {i for m in mentions for i in range(m.token_start, m.token_end)}
+    taken = _tokens_of(mentions)
     out = []
     for tok in doc:
         if tok.text not in _HONOURS:
@@ -389,13 +396,13 @@ def _titled_in_title(doc: Doc, title_end: int, mentions: list[Mention]) -> None:
     after the same word in the body ("the Amir of the State of Qatar Sheikh Tamim bin Hamad
     Al Thani", "President of the United States of America HE Donald Trump")."""
     people = [m for m in mentions if m.entity is not None and m.entity.type == "person"]
-    named = {i for m in mentions for i in range(m.token_start, m.token_end)}
-    persons = {i for m in people for i in range(m.token_start, m.token_end)}
+    named = _tokens_of(mentions)
+    persons = _tokens_of(people)
     for tok in doc:
         if tok.idx >= title_end:
             break
         word = _bare(tok.text)
-        if tok.i in named or word not in ROLE_WORDS | NAME_TITLES:
+        if tok.i in named or word not in _TITLES:
             continue
         if tok.dep_ == "appos" and tok.head.i in persons:
             continue  # "Hossein Salami, Iran's IRGC head": the headline's own name
@@ -793,7 +800,7 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
             seen.add(key)
             out.append(Description(entity=entity, phrase=phrase))
 
-    named = {i for m in mentions for i in range(m.token_start, m.token_end)}
+    named = _tokens_of(mentions)
     for m in mentions:
         c = m.entity
         if c is None or c.type not in ("person", "organization") or m.start < title_end:
@@ -829,7 +836,7 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
 
 
 OFFICE_REACH = 10  # tokens back from a name to the title of an office ("the Amir of ...")
-_OFFICES = (ROLE_WORDS | NAME_TITLES) - {"state", "home", "former", "senior", "acting", "of"}
+_OFFICES = _TITLES - {"state", "home", "former", "senior", "acting", "of"}
 
 
 def _office_before(doc: Doc, m: Mention) -> str | None:
@@ -837,9 +844,7 @@ def _office_before(doc: Doc, m: Mention) -> str | None:
     America HE Donald Trump": an office of a place or body written right before the name
     (honorifics between), which the parse does not attach to it."""
     end = m.token_start
-    while end > 0 and (
-        doc[end - 1].text in _HONOURS or _bare(doc[end - 1].text) in HONORIFICS | {"sheikh"}
-    ):
+    while end > 0 and (doc[end - 1].text in _HONOURS or _bare(doc[end - 1].text) in _BEFORE_NAMES):
         end -= 1
     if end == m.token_start or end < 3 or not doc[end - 1].text[:1].isupper():
         return None  # no honorific between: the parse's own pre-name role, if any

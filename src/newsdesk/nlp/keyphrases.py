@@ -395,7 +395,7 @@ def select_hashtags(
     outlet_slug = hashtag_slug(outlet).lower() if outlet else None
     # The outlet's own brand, when it is an acronym: "BBC" and "BBC Sport" on BBC News ("he
     # told BBC Sport"), "CNN" on CNN; not "Qatar" on the Qatar Tribune.
-    brand = (outlet or "").split()[0] if outlet else ""
+    brand = next(iter((outlet or "").split()), "")
     brand = brand.lower() if len(brand) >= 2 and brand.isupper() and brand.isalpha() else ""
     quota = {"person": 3, "organization": 3, "place": 2, "other": 1, "topic": 3}
     used: dict[str, int] = defaultdict(int)
@@ -450,7 +450,7 @@ def select_hashtags(
             and any(lead[0] <= m.start < lead[1] for m in c.mentions)
             and c.name.lower() not in _VAGUE_TAGS
         ]
-        leads.sort(key=lambda c: min(m.start for m in c.mentions))
+        leads.sort(key=lambda c: c.first_pos)
         for i, c in enumerate(leads):
             if len(out) < maximum and used[c.type] < quota[c.type]:
                 add(c.name, c.type, top_score * (1.0 - 0.001 * (i + 1)), c.short)

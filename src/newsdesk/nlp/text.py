@@ -285,9 +285,7 @@ def paragraphs(text: str | None) -> list[str]:
 
 
 _OPENING_QUOTES = ("'", '"', "‘", "“")
-_CLOSING_QUOTES = ("'", '"', "’", "”")
-
-
+_CURLY_CLOSING = ("’", "”")  # straight marks open quotes as well as close them
 _CLOSED = re.compile(r"[,.!?]['\"’”](?:\s|$)")
 
 
@@ -303,7 +301,7 @@ def _goes_on_quoting(sentence: str, paragraph: list[str]) -> bool:
     if not paragraph or not sentence.startswith(_OPENING_QUOTES):
         return False
     last = paragraph[-1]
-    return last.startswith(_OPENING_QUOTES) or any(q in last for q in _CLOSING_QUOTES[2:])
+    return last.startswith(_OPENING_QUOTES) or any(q in last for q in _CURLY_CLOSING)
 
 
 def _regroup(line: str) -> list[str]:
