@@ -234,6 +234,20 @@ def drop_database(data_dir: Path) -> None:
         _pg.drop(url)
 
 
+def database_at(path: Path, revision: str) -> tuple[Any, Engine]:
+    """A SQLite database at `path` migrated to `revision` only, and its Alembic config: where a
+    migration test starts (it adds the old rows, then upgrades the config to "head")."""
+    from alembic import command
+
+    from newsdesk.store import connect
+    from newsdesk.store.db import alembic_config
+
+    url = f"sqlite:///{path}"
+    cfg = alembic_config(url)
+    command.upgrade(cfg, revision)
+    return cfg, connect(url, migrate=False)
+
+
 def _test_db_url(self: Settings) -> str:
     return self.database_url or database_url(self.data_dir)
 

@@ -21,10 +21,10 @@ from newsdesk.store.models_ai import ArticleTag, Enrichment, QuoteRow, Story, Ta
 from newsdesk.stories.index import forget_open_indexes, open_index
 
 try:
-    from .conftest import shared_data
+    from .conftest import database_at, shared_data
     from .stories_support import ecb_documents, import_records, record
 except ImportError:  # pragma: no cover
-    from conftest import shared_data  # type: ignore[no-redef]
+    from conftest import database_at, shared_data  # type: ignore[no-redef]
     from stories_support import ecb_documents, import_records, record  # type: ignore[no-redef]
 
 
@@ -345,12 +345,7 @@ def test_migration_0017_lets_stored_tags_vote_for_their_kind(tmp_path: Path) -> 
     from alembic import command
     from sqlalchemy import text
 
-    from newsdesk.store.db import alembic_config
-
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    cfg = alembic_config(url)
-    command.upgrade(cfg, "0016")
-    engine = connect(url, migrate=False)
+    cfg, engine = database_at(tmp_path / "old.sqlite", "0016")
     with engine.begin() as conn:
         conn.execute(
             text(

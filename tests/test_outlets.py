@@ -24,9 +24,9 @@ from newsdesk.subscriptions import SimilarFeed, set_outlet_name, subscribe_url
 from newsdesk.web.app import create_app
 
 try:
-    from .conftest import LoopbackServer, shared_data
+    from .conftest import LoopbackServer, database_at, shared_data
 except ImportError:
-    from conftest import LoopbackServer, shared_data  # type: ignore[no-redef]
+    from conftest import LoopbackServer, database_at, shared_data  # type: ignore[no-redef]
 
 _LINK = re.compile(rb"(<link>\s*(?:<!\[CDATA\[)?)(https?://[^<\]\s]+)")
 # checked by eye on every feed of the folder (printed by the first test): a handful asserted
@@ -301,12 +301,7 @@ def test_cli_feeds_add_reports_the_same_source(
 def test_migration_0008_names_existing_feeds_and_articles(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
 
-    from newsdesk.store.db import alembic_config
-
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    cfg = alembic_config(url)
-    command.upgrade(cfg, "0007")
-    engine = connect(url, migrate=False)
+    cfg, engine = database_at(tmp_path / "old.sqlite", "0007")
     with engine.begin() as conn:
         conn.execute(
             text(
