@@ -223,3 +223,20 @@ def test_quoted_as_saying_shows_quoted_as_its_cue() -> None:
     rec = next(json.loads(line) for line in lines if "Salami" in json.loads(line)["title"])
     q = _find(analyze(rec["title"], rec["text"]).quotes, "We shall fight them")
     assert (q.speaker, q.cue) == ("Salami", "quoted")
+
+
+def test_speaker_mentions_count_whole_words_as_the_pattern_does() -> None:
+    """rank_quotes counts how often the article names each speaker without compiling a
+    pattern per name; the count is the whole-word pattern's on the seed page's real texts."""
+    import json
+    import re
+
+    from newsdesk.nlp.quotes import _mentions
+
+    lines = (shared_data("seed-page") / "articles.jsonl").read_text("utf-8").splitlines()
+    text = " ".join(json.loads(line)["text"] for line in lines)
+    text += " Fidan_x (Fidan) Fidanx xFidan Fidan. Erdoğanlar"
+    keys = set(re.findall(r"\w+", text)) | {"Fidan,", "Erdo", "ğan", "O'Neil", "Fid"}
+    assert _mentions(text, "Fidan") >= 2 and _mentions(text, "Fid") == 0
+    for key in keys:
+        assert _mentions(text, key) == len(re.findall(rf"\b{re.escape(key)}\b", text)), key

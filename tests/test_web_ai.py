@@ -11,7 +11,7 @@ from html import unescape
 import lxml.html
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, null, select, update
+from sqlalchemy import event, func, null, select, update
 
 from newsdesk.accounts import create_user
 from newsdesk.nlp.summary_box import OPENING_WORDS, SHORT_ARTICLE_WORDS, box_sentences
@@ -253,6 +253,34 @@ def test_kept_slots_follow_a_new_enrichment_and_a_new_story_at_once(site: Site) 
                 .where(Enrichment.article_id == article_id)
                 .values(enriched_at=before[0], story_id=before[1], box_summary=before[2])
             )
+
+
+def test_article_page_made_anew_reads_each_part_once(site: Site) -> None:
+    """A page made anew (no kept page, no kept slots) reads the article's enrichment once for
+    all its parts, no comment rows when the stamp counted none, and no outlet names for the
+    story box (it shows their count); each statement costs PostgreSQL and the web process."""
+    article_id = site.corpus.original_id
+    engine = site.engine
+    app = create_app(site.settings, engine)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    try:
+        with TestClient(app) as client:
+            event.listen(engine, "before_cursor_execute", record)
+            page = client.get(f"/articles/{article_id}?made=anew")
+            event.remove(engine, "before_cursor_execute", record)
+        assert page.status_code == 200
+        assert 'class="story-link"' in page.text and 'class="slot related"' in page.text
+        own_row = [s for s in statements if "WHERE enrichments.article_id = " in s]
+        assert len(own_row) == 1, own_row
+        assert [s for s in statements if "comments" in s] == statements[:1]  # the stamp only
+        assert not [s for s in statements if "GROUP BY enrichments.story_id, articles.outlet" in s]
+        assert len(statements) <= 14, statements
+    finally:
+        engine.dispose()
 
 
 def test_quote_speaker_links_to_the_speakers_page(client: TestClient, site: Site) -> None:

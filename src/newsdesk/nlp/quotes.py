@@ -1145,9 +1145,27 @@ def _prominence(item: RankItem, article_text: str) -> float:
         caps = [w for w in words if w[:1].isupper()]
         key = re.sub(r"['’]s$", "", caps[-1]) if caps else ""
         if len(key) > 2:
-            mentions = len(re.findall(rf"\b{re.escape(key)}\b", article_text))
-            score += min(1.0, 0.2 * mentions)
+            score += min(1.0, 0.2 * _mentions(article_text, key))
     return score
+
+
+_WORDY = re.compile(r"\w+")
+
+
+def _mentions(text: str, key: str) -> int:
+    """How often `key` stands in `text` as a whole word (as the pattern \\bkey\\b matches;
+    for a key of word characters no pattern is compiled: a page ranks many speakers)."""
+    if not _WORDY.fullmatch(key):
+        return len(re.findall(rf"\b{re.escape(key)}\b", text))
+    count, at = 0, text.find(key)
+    while at >= 0:
+        end = at + len(key)
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            count += 1
+        at = text.find(key, at + 1)
+    return count
 
 
 def _content_score(item: RankItem, topic: set[str]) -> float:

@@ -31,25 +31,16 @@ from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment
 from newsdesk.stories.index import VectorIndex, open_index
+from newsdesk.stories.views import EnrichmentRow, enrichment_row, snippet_after_title
 
 WINDOW = timedelta(days=7)
 MIN_SIMILARITY = 0.35  # below this a neighbour is not "related"
 SNIPPET_CHARS = 240
+LEAD_CHARS = 600
 SAME_STORY_LIMIT = 200
 # Built once: an article page runs them for every article it makes, and building a statement
-# costs about as much CPU as running it; the numbers are bound on each run.
-_ME = (
-    select(
-        Enrichment.story_id,
-        Enrichment.duplicate_of,
-        Enrichment.embedding,
-        Enrichment.seen_at,
-        Article.outlet,
-        Enrichment.language,
-    )
-    .join(Article, Article.id == Enrichment.article_id)
-    .where(Enrichment.article_id == bindparam("article_id"))
-)
+# costs about as much CPU as running it; the numbers are bound on each run. The article's own
+# row is views.ENRICHMENT_ROW (its story, original, vector, time, outlet, language).
 # The candidates are read without their texts (a story has up to SAME_STORY_LIMIT of them, the
 # index gives dozens); what an item shows is read for the chosen ones only (_ITEMS).
 _SAME_STORY = (
@@ -69,15 +60,20 @@ _HITS = (
         or_(Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES))),
     )
 )
-# What every related item shows: id, outlet, headline, link, the start of the text, time.
-_ITEMS = select(
-    Article.id,
-    Article.outlet,
-    Article.title,
-    Article.url,
-    func.substr(Article.text, 1, SNIPPET_CHARS + 80),
-    Article.published_at,
-).where(Article.id.in_(bindparam("ids", expanding=True)))
+# What every related item shows: id, outlet, headline, link, the start of the text, times.
+_ITEMS = (
+    select(
+        Article.id,
+        Article.outlet,
+        Article.title,
+        Article.url,
+        func.substr(Article.text, 1, LEAD_CHARS),
+        Article.published_at,
+        func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at),
+    )
+    .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+    .where(Article.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 @dataclass
@@ -91,6 +87,8 @@ class RelatedItem:
     story_id: int | None
     same_story: bool
     similarity: float
+    lead: str = ""  # the start of its text (LEAD_CHARS), without a headline it repeats
+    when: datetime | None = None  # when it counts: first seen, else published, else fetched
 
 
 def _snippet(text: str) -> str:
@@ -120,16 +118,18 @@ def related(
     *,
     settings: Settings | None = None,
     index: VectorIndex | None = None,
+    row: EnrichmentRow | None = None,
 ) -> list[RelatedItem]:
     """Up to k related articles (see the module docstring). `db`: a Session or an Engine.
 
     The vector index is `index`, else the one under settings.data_dir (Settings.from_env() when
-    not given), opened once per process.
+    not given), opened once per process. `row`: the article's views.enrichment_row() when
+    already read.
     """
     if isinstance(db, Session):
-        return _related(db, article_id, k, settings, index)
+        return _related(db, article_id, k, settings, index, row)
     with session_scope(db) as session:
-        return _related(session, article_id, k, settings, index)
+        return _related(session, article_id, k, settings, index, row)
 
 
 def _related(
@@ -138,12 +138,20 @@ def _related(
     k: int,
     settings: Settings | None,
     index: VectorIndex | None,
+    me: EnrichmentRow | None,
 ) -> list[RelatedItem]:
-    me = session.execute(_ME, {"article_id": article_id}).first()
+    if me is None:
+        me = enrichment_row(session, article_id)
     if me is None or k <= 0:
         return []
-    story_id, dup_of, blob, seen_at, my_outlet, language = me
-    vector = from_blob(blob)
+    story_id, dup_of, seen_at, my_outlet, language = (
+        me.story_id,
+        me.duplicate_of,
+        me.seen_at,
+        me.outlet,
+        me.language,
+    )
+    vector = from_blob(me.embedding)
     root = dup_of or article_id
     # The article's own text in any copy: itself, its original, the original's other copies. The
     # copies need no look-up: the same story's candidates are originals only, and a neighbour
@@ -228,7 +236,19 @@ def _items(
     rows = session.execute(_ITEMS, {"ids": [c[0] for c in chosen]}).all()
     shown = {r[0]: r for r in rows}
     return [
-        RelatedItem(r[0], r[1], r[2], r[3], _snippet(r[4]), _aware(r[5]), story, same, sim)
+        RelatedItem(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            _snippet(r[4]),
+            _aware(r[5]),
+            story,
+            same,
+            sim,
+            snippet_after_title(r[4] or "", r[2] or ""),
+            _aware(r[6]),
+        )
         for article_id, story, same, sim in chosen
         if (r := shown.get(article_id)) is not None
     ]

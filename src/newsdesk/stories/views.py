@@ -33,7 +33,6 @@ from urllib.parse import quote
 from sqlalchemy import (
     ColumnElement,
     Date,
-    Integer,
     Select,
     and_,
     bindparam,
@@ -42,6 +41,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, aliased, defer
 
 from newsdesk.nlp.figures import Claim, ClaimGroup, comparable, group_claims
@@ -136,9 +136,25 @@ class ArticleAI:
 
 # An article page reads these for every article it makes: built once (building a statement
 # costs about as much CPU as running it), the article's number bound on each run.
-_AI_ROW = select(
-    Enrichment.summary, Enrichment.key_points, Enrichment.story_id, Enrichment.duplicate_of
-).where(Enrichment.article_id == bindparam("article_id"))
+# ENRICHMENT_ROW is what the page's parts read of the article's enrichment (its slots' key and
+# summary box, article_ai, related's own vector and story): one statement for all of them, a
+# row whose columns are read by name.
+ENRICHMENT_ROW = (
+    select(
+        Enrichment.enriched_at,
+        Enrichment.story_id,
+        Enrichment.duplicate_of,
+        Enrichment.summary,
+        Enrichment.key_points,
+        Enrichment.box_summary,
+        Enrichment.embedding,
+        Enrichment.seen_at,
+        Enrichment.language,
+        Article.outlet,
+    )
+    .join(Article, Article.id == Enrichment.article_id)
+    .where(Enrichment.article_id == bindparam("article_id"))
+)
 _AI_TAGS = (
     select(Tag.slug, Tag.label, Tag.kind, ArticleTag.score, ArticleTag.is_hashtag)
     .join(ArticleTag, ArticleTag.tag_id == Tag.id)
@@ -153,22 +169,35 @@ _AI_QUOTES = (
 )
 
 
-def article_ai(session: Session, article_id: int) -> ArticleAI | None:
-    """Everything the enrichment stored for one article; None if it is not enriched yet."""
+EnrichmentRow = Row[*tuple[Any, ...]]  # ENRICHMENT_ROW's columns, read by name
+
+
+def enrichment_row(session: Session, article_id: int) -> EnrichmentRow | None:
+    """The article's ENRICHMENT_ROW; None if it is not enriched yet."""
+    return session.execute(ENRICHMENT_ROW, {"article_id": article_id}).first()
+
+
+def article_ai(
+    session: Session, article_id: int, row: EnrichmentRow | None = None
+) -> ArticleAI | None:
+    """Everything the enrichment stored for one article; None if it is not enriched yet.
+    `row`: its enrichment_row() when already read."""
     from newsdesk.stories.dedup import also_published_by  # numpy, datasketch: on first use
 
     key = {"article_id": article_id}
-    row = session.execute(_AI_ROW, key).first()
+    if row is None:
+        row = enrichment_row(session, article_id)
     if row is None:
         return None
-    summary, key_points, story_id, duplicate_of = row
     out = ArticleAI(
         article_id=article_id,
-        summary=list(summary or []),
-        key_points=list(key_points or []),
-        story_id=story_id,
-        duplicate_of=duplicate_of,
-        also_published_by=also_published_by(session, article_id, root=duplicate_of or article_id),
+        summary=list(row.summary or []),
+        key_points=list(row.key_points or []),
+        story_id=row.story_id,
+        duplicate_of=row.duplicate_of,
+        also_published_by=also_published_by(
+            session, article_id, root=row.duplicate_of or article_id
+        ),
     )
     for slug, label, kind, score, is_hashtag in session.execute(_AI_TAGS, key):
         ref = TagRef(slug, label, kind, float(score or 0.0))
@@ -230,31 +259,6 @@ def snippet_after_title(snippet: str, title: str) -> str:
     if head and text.startswith(head) and len(text) > len(head) + 20:
         return text[len(head) :].lstrip(" .:-—")
     return text
-
-
-_HEADS = (
-    select(
-        Article.id,
-        Article.title,
-        func.substr(Article.text, 1, bindparam("chars", type_=Integer)),
-        func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at),
-    )
-    .outerjoin(Enrichment, Enrichment.article_id == Article.id)
-    .where(Article.id.in_(bindparam("ids", expanding=True)))
-)
-
-
-def article_heads(
-    session: Session, article_ids: list[int], chars: int = 600
-) -> dict[int, tuple[datetime | None, str]]:
-    """(when it counts, the start of its text without the headline) of each article."""
-    if not article_ids:
-        return {}
-    rows = session.execute(_HEADS, {"ids": article_ids, "chars": chars}).all()
-    return {
-        article_id: (_aware(when), snippet_after_title(text or "", title or ""))
-        for article_id, title, text, when in rows
-    }
 
 
 # --- tags ------------------------------------------------------------------------------------
@@ -579,7 +583,11 @@ _DAYS: dict[str, Select[int | None, date]] = {}  # per dialect: _utc_date differ
 
 
 def _fill_days(session: Session, cards: list[StoryCard]) -> None:
-    """Each card's developing days (one query for all cards)."""
+    """Each card's developing days (one query for all cards that may have some: a story of
+    fewer than DEVELOPING_DAYS articles has fewer dates)."""
+    for card in cards:
+        card.days = 0
+    cards = [c for c in cards if c.article_count >= DEVELOPING_DAYS]
     if not cards:
         return
     dialect = session.get_bind().dialect.name
@@ -674,15 +682,17 @@ def top_stories(
 _STORY = select(Story).options(defer(Story.centroid)).where(Story.id == bindparam("story_id"))
 
 
-def story_card(session: Session, story_id: int) -> StoryCard | None:
-    """A story by its number, articles or not (None: no such story)."""
+def story_card(session: Session, story_id: int, outlets: bool = True) -> StoryCard | None:
+    """A story by its number, articles or not (None: no such story). `outlets`: with its
+    outlets' names (one more query; an article page's story box shows only their count)."""
     story = (
         session.scalars(_STORY, {"story_id": story_id}).first() if 0 < story_id <= MAX_ID else None
     )
     if story is None:
         return None
     card = _card(story)
-    _fill_outlets(session, [card])
+    if outlets:
+        _fill_outlets(session, [card])
     _fill_days(session, [card])
     return card
 

@@ -216,15 +216,18 @@ def comment_thread(
     session: Session,
     article_id: int | None = None,
     story_id: int | None = None,
+    none_stored: bool = False,
 ) -> Thread:
     """The comment thread of an article (or story) page, for the viewer of `request`.
 
     Pass it to the page template as `thread`; templates/readers/thread.html shows it.
+    `none_stored`: the caller has just read that the target has no comments (none is read).
     """
     if (article_id is None) == (story_id is None):
         raise ValueError("give exactly one of article_id and story_id")
     target = Target("article", article_id) if article_id is not None else Target("story", story_id)  # type: ignore[arg-type]
-    thread = build_thread(session, target, current_user(request))
+    viewer = current_user(request)
+    thread = Thread(target, [], 0, viewer) if none_stored else build_thread(session, target, viewer)
     if request.query_params.get("reported"):
         thread.notice = REPORTED
     return thread

@@ -163,21 +163,30 @@ _ARTICLE_STAMP = (
 
 @router.get("/articles/{article_id:int}", response_class=HTMLResponse, name="article")
 def article_page(request: Request, session: DbSession, article_id: int) -> Response:
+    comments: list[int] = []  # the stamp's count of comment rows, when key() read it
+
     def key() -> tuple[Any, ...]:
         stamp = None
         if 0 < article_id <= queries.MAX_ID:
             stamp = session.execute(_ARTICLE_STAMP, {"article_id": article_id}).first()
         if stamp is None:
             raise HTTPException(404, "There is no article with that number.")
+        comments.append(stamp[2])
         from newsdesk.llm_summaries import summary_stamp  # a model's summary shows at once
 
         written = summary_stamp(session, request.app.state.settings, article_id)
         return ("article", article_id, request.url.query, *stamp, *written)
 
-    return kept_page(request, key, lambda: _article_page(request, session, article_id))
+    def make() -> HTMLResponse:
+        return _article_page(request, session, article_id, comments == [0])
+
+    return kept_page(request, key, make)
 
 
-def _article_page(request: Request, session: DbSession, article_id: int) -> HTMLResponse:
+def _article_page(
+    request: Request, session: DbSession, article_id: int, no_comments: bool = False
+) -> HTMLResponse:
+    """The article page; `no_comments`: the article is known to have no comment rows."""
     article = queries.article(session, article_id)
     if article is None:
         raise HTTPException(404, "There is no article with that number.")
@@ -188,7 +197,9 @@ def _article_page(request: Request, session: DbSession, article_id: int) -> HTML
     }
     state = request.app.state
     context.update(article_slots(session, article, state.settings, state.slot_caches).context())
-    context["thread"] = comment_thread(request, session, article_id=article.id)
+    context["thread"] = comment_thread(
+        request, session, article_id=article.id, none_stored=no_comments
+    )
     return render(request, "article.html", context)
 
 

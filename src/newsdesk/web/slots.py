@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from newsdesk.nlp.summary_box import OPENING_WORDS, SHORT_ARTICLE_WORDS, box_sen
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment, FigureRow
 from newsdesk.stories import views
+from newsdesk.stories.views import EnrichmentRow
 from newsdesk.web.microcache import MicroCache
 from newsdesk.web.queries import ArticleItem
 
@@ -163,12 +164,6 @@ def _speaker(name: str | None) -> str | None:
     return None if not name or name.casefold() in PRONOUNS else name
 
 
-# Read on every view (the microcache's key): built once, the article's number bound per run.
-_STAMP = select(Enrichment.enriched_at, Enrichment.story_id, Enrichment.box_summary).where(
-    Enrichment.article_id == bindparam("article_id")
-)
-
-
 @dataclass
 class SlotCaches:
     """One web process's microcaches of article slots and story boxes (see SLOTS_TTL)."""
@@ -191,15 +186,15 @@ def article_slots(
 
     `settings` locates the vector index for "Related stories" (the app's settings); `caches`:
     the app's SlotCaches (None: everything made anew)."""
-    stamp = session.execute(_STAMP, {"article_id": article.id}).first()
-    if stamp is None:
+    # read on every view (the microcache's key), and all the slots need of the enrichment
+    row = views.enrichment_row(session, article.id)
+    if row is None:
         return ArticleSlots()
-    enriched_at, story_id, box = stamp
 
     def make() -> ArticleSlots:
-        return _public_slots(session, article, settings, box, caches)
+        return _public_slots(session, article, settings, row, caches)
 
-    key = (article.id, enriched_at, story_id)
+    key = (article.id, row.enriched_at, row.story_id)
     slots = make() if caches is None else caches.slots.get_or_make(key, make)
     if settings is not None and settings.llm_url and slots.ai_summary:
         from newsdesk.llm_summaries import shown_summary
@@ -214,13 +209,14 @@ def _public_slots(
     session: Session,
     article: Article,
     settings: Settings | None,
-    box: list[str] | None,
+    row: EnrichmentRow,
     caches: SlotCaches | None,
 ) -> ArticleSlots:
     """The slots every reader sees alike (no LLM summary: that one is looked up per view)."""
     from newsdesk.stories.related import related  # numpy, the vector index: on first use
 
-    ai = views.article_ai(session, article.id)
+    ai = views.article_ai(session, article.id, row)
+    box: list[str] | None = row.box_summary
     if ai is None:
         return ArticleSlots()
     slots = ArticleSlots()
@@ -279,20 +275,18 @@ def _public_slots(
     slots.also_published_by = [(i, outlet) for i, outlet, _url in ai.also_published_by]
 
     try:
-        items = related(session, article.id, MAX_RELATED, settings=settings)
+        items = related(session, article.id, MAX_RELATED, settings=settings, row=row)
     except Exception:  # the page stays up without its related list (the index is rebuilt later)
         log.exception("related articles of %s failed", article.id)
         items = []
-    heads = views.article_heads(session, [r.article_id for r in items])
     for r in items:
-        when, snippet = heads.get(r.article_id, (None, ""))
         slots.related.append(
             RelatedLink(
                 r.article_id,
                 r.outlet,
                 r.title,
-                snippet or r.snippet,
-                when or r.published,
+                r.lead or r.snippet,
+                r.when or r.published,
                 r.same_story,
             )
         )
@@ -310,7 +304,7 @@ def _public_slots(
 
 def _story_link(session: Session, story_id: int) -> StoryLink | None:
     """The story box: the article's story when it has 2 articles or more."""
-    story = views.story_card(session, story_id)
+    story = views.story_card(session, story_id, outlets=False)
     if story is None or story.article_count < 2:
         return None
     return StoryLink(story.id, story.title, story.article_count, story.outlet_count, story.days)

@@ -173,13 +173,30 @@ def _marked_html(html: str, sentences: tuple[str, ...]) -> MarkedBody:
     return body
 
 
+def _find_words(value: str, words: list[str]) -> tuple[int, int] | None:
+    """(start, end) of the first run of `words` in `value` with any whitespace between them
+    (as the pattern of the words joined by \\s+ would match; no pattern compiled per figure)."""
+    first = value.find(words[0])
+    while first >= 0:
+        end = first + len(words[0])
+        for word in words[1:]:
+            at = end
+            while at < len(value) and value[at].isspace():
+                at += 1
+            if at == end or not value.startswith(word, at):
+                break
+            end = at + len(word)
+        else:
+            return first, end
+        first = value.find(words[0], first + 1)
+    return None
+
+
 def _wrap_first(root: Any, words: list[str], n: int) -> Any:
     """Wrap the first match of `words` (any spacing between them) inside one text node of
     `root` in a figure mark."""
     from lxml import etree
 
-    joined = " ".join(words)
-    pattern: re.Pattern[str] | None = None
     for el in root.iter():
         if not isinstance(el.tag, str) or el.get("class") == "figure-mark":
             continue
@@ -187,18 +204,10 @@ def _wrap_first(root: Any, words: list[str], n: int) -> Any:
             if where == "tail" and el is root:
                 continue
             value = getattr(el, where) or ""
-            first = value.find(words[0])
-            if first < 0:
+            found = _find_words(value, words)
+            if found is None:
                 continue
-            if value.startswith(joined, first):  # spaced as typed: the regex's first match
-                start, end = first, first + len(joined)
-            else:  # other spacing, or a later occurrence: the pattern (compiled once, here)
-                if pattern is None:
-                    pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
-                m = pattern.search(value, first)
-                if m is None:
-                    continue
-                start, end = m.span()
+            start, end = found
             span = etree.Element("span", {"class": "figure-mark", "id": f"fig-{n}"})
             span.text, span.tail = value[start:end], value[end:]
             setattr(el, where, value[:start])
