@@ -257,18 +257,28 @@ def test_kept_slots_follow_a_new_enrichment_and_a_new_story_at_once(site: Site) 
 
 def test_article_page_made_anew_reads_each_part_once(site: Site) -> None:
     """A page made anew (no kept page, no kept slots) reads the article's enrichment once for
-    all its parts, no comment rows when the stamp counted none, and no outlet names for the
-    story box (it shows their count); each statement costs PostgreSQL and the web process."""
-    article_id = site.corpus.original_id
+    all its parts, copies only of an article that has some, no comment rows when the stamp
+    counted none, and no outlet names for the story box (it shows their count): each statement
+    costs PostgreSQL and the web process."""
     engine = site.engine
-    app = create_app(site.settings, engine)
-    statements: list[str] = []
+    original = site.corpus.original_id
+    with session_scope(engine) as session:  # one of the original's story that has no copies
+        single = session.scalar(
+            select(Enrichment.article_id).where(
+                Enrichment.story_id == site.story_of[original],
+                Enrichment.duplicate_of.is_(None),
+                Enrichment.article_id.not_in([original, site.corpus.copy_id]),
+            )
+        )
+    assert single is not None
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(" ".join(statement.split()))
+    def made_anew(article_id: int) -> list[str]:
+        statements: list[str] = []
 
-    try:
-        with TestClient(app) as client:
+        def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            statements.append(" ".join(statement.split()))
+
+        with TestClient(create_app(site.settings, engine)) as client:
             event.listen(engine, "before_cursor_execute", record)
             page = client.get(f"/articles/{article_id}?made=anew")
             event.remove(engine, "before_cursor_execute", record)
@@ -279,6 +289,15 @@ def test_article_page_made_anew_reads_each_part_once(site: Site) -> None:
         assert [s for s in statements if "comments" in s] == statements[:1]  # the stamp only
         assert not [s for s in statements if "GROUP BY enrichments.story_id, articles.outlet" in s]
         assert len(statements) <= 14, statements
+        return statements
+
+    try:
+
+        def copies(statements: list[str]) -> list[str]:
+            return [s for s in statements if "WHERE enrichments.duplicate_of = " in s]
+
+        assert copies(made_anew(original))
+        assert not copies(made_anew(single))
     finally:
         engine.dispose()
 

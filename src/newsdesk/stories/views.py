@@ -138,7 +138,9 @@ class ArticleAI:
 # costs about as much CPU as running it), the article's number bound on each run.
 # ENRICHMENT_ROW is what the page's parts read of the article's enrichment (its slots' key and
 # summary box, article_ai, related's own vector and story): one statement for all of them, a
-# row whose columns are read by name.
+# row whose columns are read by name. `has_copies`: another article's text is a copy of this
+# one (an indexed look-up; most articles have none, and their page reads no copies).
+_COPY = aliased(Enrichment)
 ENRICHMENT_ROW = (
     select(
         Enrichment.enriched_at,
@@ -151,6 +153,10 @@ ENRICHMENT_ROW = (
         Enrichment.seen_at,
         Enrichment.language,
         Article.outlet,
+        exists()
+        .where(_COPY.duplicate_of == Enrichment.article_id)
+        .correlate(Enrichment)
+        .label("has_copies"),
     )
     .join(Article, Article.id == Enrichment.article_id)
     .where(Enrichment.article_id == bindparam("article_id"))
@@ -197,7 +203,9 @@ def article_ai(
         duplicate_of=row.duplicate_of,
         also_published_by=also_published_by(
             session, article_id, root=row.duplicate_of or article_id
-        ),
+        )
+        if row.duplicate_of is not None or row.has_copies
+        else [],
     )
     for slug, label, kind, score, is_hashtag in session.execute(_AI_TAGS, key):
         ref = TagRef(slug, label, kind, float(score or 0.0))
