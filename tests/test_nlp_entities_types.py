@@ -271,3 +271,13 @@ def test_a_sum_of_money_is_nobody() -> None:
     a = analyze(*_bbc("business/010.txt"))
     assert not [e.text for e in a.entities if e.text[0].isdigit()], a.entities
     assert "280bn" not in {t.tag for t in a.hashtags}
+
+
+def test_a_word_the_model_cut_out_of_a_longer_name_joins_it() -> None:
+    """'Little Britain vies for TV trophy': the model read "Britain" of the show's name as the
+    country; a mention inside the words of a longer name the article has is that name."""
+    title, body = _bbc("entertainment/191.txt")
+    assert body.count("Britain") == body.count("Little Britain") == 2  # never the country
+    entities = {e.text: e for e in analyze(title, body).entities}
+    assert entities["Little Britain"].count == 3  # the headline's and the body's two
+    assert "Britain" not in entities["United Kingdom"].aliases

@@ -722,6 +722,7 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
             m.entity.short = nxt.text
 
     _merge_same_names(order)
+    _join_fragments(order, doc)
     for c in order:
         if not c.mentions:
             continue
@@ -753,6 +754,35 @@ def _merge_same_names(order: list[EntityCluster]) -> None:
                 by_key.setdefault(k, c)
             continue
         _absorb(into, c, order)
+
+
+def _join_fragments(order: list[EntityCluster], doc: Doc) -> None:
+    """A mention that sits inside the words of a longer name the article has is that name,
+    cut by the model ("Aston" in "... finished off Aston Villa", "Sierra" in "Sierra Leone",
+    "Palace" in "Crystal Palace"): it joins the longer name's entity. Mentions of the same word
+    elsewhere keep their own ("fans from Manchester" beside "Manchester City")."""
+    text = doc.text
+    spans: list[tuple[int, int, EntityCluster]] = []  # where each longer name is written
+    for c in order:
+        if c.mentions and " " in c.name:  # as written, capitals and all: not "across Wales"
+            pattern = rf"(?<!\w){re.escape(c.name)}(?!\w)"
+            spans += [(m.start(), m.end(), c) for m in re.finditer(pattern, text)]
+    if not spans:
+        return
+    for c in order:
+        for m in list(c.mentions):
+            around = [
+                (b - a, into)
+                for a, b, into in spans
+                if into is not c and a <= m.start and m.end <= b and b - a > m.end - m.start
+            ]
+            if not around:
+                continue
+            into = max(around, key=lambda x: x[0])[1]
+            c.mentions.remove(m)
+            m.entity = into
+            into.mentions.append(m)
+            into.mentions.sort(key=lambda x: x.start)
 
 
 def _absorb(into: EntityCluster, other: EntityCluster, order: list[EntityCluster]) -> None:
