@@ -281,3 +281,15 @@ def test_a_word_the_model_cut_out_of_a_longer_name_joins_it() -> None:
     entities = {e.text: e for e in analyze(title, body).entities}
     assert entities["Little Britain"].count == 3  # the headline's and the body's two
     assert "Britain" not in entities["United Kingdom"].aliases
+
+
+def test_a_title_of_the_other_gender_keeps_a_surname_from_a_full_name() -> None:
+    """'Mrs Howard gets key election role' (BBC): Michael Howard's wife, Sandra; "Mrs Howard"
+    is not Michael Howard, "Mr Howard" is."""
+    title, body = _bbc("politics/011.txt")
+    a = analyze(title, body)
+    entities = {e.text: e for e in a.entities}
+    assert "Mrs Howard" not in entities["Michael Howard"].aliases
+    assert entities["Mrs Howard"].count == (title + body).count("Mrs Howard")
+    assert body.count("Mr Howard") and "Howard" in entities["Michael Howard"].aliases
+    assert a.hashtags[0].tag == "MrsHoward"  # the headline's actor

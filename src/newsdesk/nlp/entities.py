@@ -657,12 +657,16 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
                 continue
         pending.append(m)
 
-    def surname_match(single: str, pos: int) -> EntityCluster | None:
+    def surname_match(single: str, pos: int, gender: str | None = None) -> EntityCluster | None:
+        """The full name `single` stands for, nearest first; never one of the other gender
+        than the mention's title says ("Mrs Howard" is not Michael Howard)."""
         fold = _bare(single)
         best: EntityCluster | None = None
         best_dist = None
         for pm, cleaned in persons_full:
             toks = [_bare(t) for t in cleaned.split()]
+            if gender is not None and name_gender(cleaned) not in (None, gender):
+                continue
             if toks[-1] == fold or (fold == toks[0] and len(fold) > 2):
                 dist = pos - pm.start if pm.start <= pos else 10**9 + pm.start - pos
                 if best_dist is None or dist < best_dist:
@@ -678,8 +682,9 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
         cleaned = clean_name(m.text, "person" if kind == "person" else "org")
         single = cleaned if " " not in cleaned else None
         target: EntityCluster | None = None
+        titled = name_gender(m.text) if single and _bare(_tokens(m.text)[0]) in HONORIFICS else None
         if single and kind in ("person", "organization", "place", "other") and single[:1].isupper():
-            target = surname_match(single, m.start)
+            target = surname_match(single, m.start, titled)
             if target is not None and kind == "place" and single in placed:
                 target = None  # "in Jordan" somewhere: the country, not Michael Jordan; a
                 # surname the NER calls a place but no text places is the person ("Gen
@@ -695,6 +700,8 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
                     break
         if target is None:
             display = canonical_name(cleaned, kind if kind == "person" else "org")
+            if titled and surname_match(single or "", m.start) is not None:
+                display = m.text  # "Mrs Howard" beside Michael Howard: the title tells them apart
             key_kind = "person" if kind == "person" else "name"
             key = f"{key_kind}:" + canonical_key(display, kind if kind == "person" else "org")
             if key_kind == "name" and "person:" + canonical_key(display, "person") in by_key:
