@@ -119,3 +119,26 @@ def test_seed_page_key_points_keep_their_main_clause() -> None:
             ), point
             clauses += 1
     assert checked >= 8
+
+
+@pytest.mark.parametrize(
+    ("path", "quoted"),
+    [
+        # a quote over two paragraphs: its marks close only at its end
+        ("politics/011.txt", 'Mr Fox said: "Sandra has already been campaigning with Michael'),
+        # a sentence from inside a quotation that opened a sentence before
+        ("business/453.txt", '"It is congruent with job growth and consumer optimism,"'),
+    ],
+)
+def test_summary_box_prints_a_quotation_with_both_its_marks(path: str, quoted: str) -> None:
+    """A box sentence taken from a quotation of several sentences gets the mark it lacks, as
+    an excerpt is printed: quoted words are never shown as the writer's, nor left open."""
+    from newsdesk.nlp.summarize import balanced_quotes
+    from newsdesk.nlp.summary_box import box_sentences
+
+    raw = (shared_data("bbc-news") / "bbc" / path).read_text("latin-1").strip()
+    title, _, body = raw.partition("\n")
+    box = box_sentences(body, title)
+    shown = next(s for s in box if quoted in s)
+    assert balanced_quotes(shown), shown
+    assert all(balanced_quotes(s) for s in box), box

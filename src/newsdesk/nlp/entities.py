@@ -155,11 +155,15 @@ def canonical_key(name: str, kind: str | None = None) -> str:
 def tag_key(name: str, kind: str | None = None) -> str:
     """The alias key a tag is stored under (enrich.tags) and searched by (search.synonyms):
     canonical_key, and for a topic (no kind) its last word in the singular, so #Programs and
-    #Program, #Tories and #Tory are one tag. Names keep their form (Wales, Reuters)."""
+    #Program, #Tories and #Tory are one tag. Names keep their form (Wales, Reuters); a person
+    named by a gendered title and one name keeps the title ("mrs howard")."""
     key = canonical_key(name, kind)
     if kind is None and key:
         *head, last = key.split(" ")
         key = " ".join([*head, fold_plural(last)])
+    toks = _tokens(name)
+    if kind == "person" and len(toks) == 2 and _bare(toks[0]) in HONORIFICS_M | HONORIFICS_F:
+        key = f"{_bare(toks[0])} {key}"  # "Mrs Howard" is not the "Howard" of Michael Howard
     return key
 
 

@@ -7,6 +7,8 @@ below it (bench/summaries.py scores it); an article shorter than SHORT_ARTICLE_W
 
 from __future__ import annotations
 
+import re
+
 OPENING_WORDS = 100
 SHORT_ARTICLE_WORDS = 200
 BOX_SENTENCES = 3
@@ -34,4 +36,26 @@ def box_from_sentences(sents: list[str], title: str) -> list[str]:
     if sum(len(s.split()) for s in sents) < SHORT_ARTICLE_WORDS:
         return []
     idx = summarize_sentences(sents, title, BOX_SENTENCES, skip_words=OPENING_WORDS)
-    return [" ".join(sents[i].split()) for i in idx]
+    return [whole_quote(" ".join(sents[i].split())) for i in idx]
+
+
+def whole_quote(sentence: str) -> str:
+    """A sentence taken from inside a quotation of several sentences (or paragraphs), whose
+    marks open at its first and close at its last, gets the mark it lacks, as an excerpt is
+    printed: 'Mr Fox said: "Sandra has been campaigning ... herself."', '"It is congruent with
+    job growth," Comerica's economist said.' Otherwise the box would show quoted words as the
+    writer's, or a quotation that never ends."""
+    if not sentence:
+        return sentence
+    curly = sentence.count("“") - sentence.count("”")
+    straight = len(_OPENS.findall(sentence)) - len(_CLOSES.findall(sentence))
+    if curly > 0 or straight > 0:
+        if sentence[-1] in ".!?":
+            return sentence + ("”" if curly > 0 else '"')
+    elif (curly < 0 or straight < 0) and sentence[0].isupper():
+        return ("“" if curly < 0 else '"') + sentence
+    return sentence
+
+
+_OPENS = re.compile(r'(?:^|(?<=[\s(\[—–-]))"(?=\S)')  # a straight mark opening a quotation
+_CLOSES = re.compile(r'(?<=\S)"(?=$|[\s.,;:!?)\]—–-])')  # and one closing it
