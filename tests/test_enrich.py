@@ -400,3 +400,41 @@ def test_a_tag_named_in_capitals_takes_the_name_as_written(small) -> None:
         }
     assert tags.get("NewYork") == ("New York", len(ids)), tags
     assert "NEWYORK" not in tags and tags.get("NATO") == ("NATO", len(ids)), tags
+
+
+def test_mrs_howard_is_not_the_tag_of_michael_howard(settings: Settings) -> None:
+    """Tags are shared across articles by their names' keys; "Howard" stands for Michael
+    Howard once an article says so, but "Mrs Howard gets key election role" (BBC) is about
+    his wife: a gendered title with one name keeps its own key and its own tag."""
+
+    def bbc(path: str, n: int) -> dict:
+        raw = (shared_data("bbc-news") / "bbc" / path).read_text("latin-1").strip()
+        title, _, body = raw.partition("\n")
+        return {
+            "url": f"https://news.example/bbc/{n}",
+            "title": title,
+            "text": body.strip(),
+            "source": "BBC News",
+            "published": f"2026-12-0{n}T09:00:00+00:00",
+        }
+
+    ids = import_records(settings, [bbc("politics/086.txt", 1), bbc("politics/011.txt", 2)])
+    engine = connect(settings.db_url)
+    enrich(engine, settings, batch_size=1)  # his article first: "howard" is his alias then
+    with session_scope(engine) as session:
+        tags = {
+            article: [slug for (slug,) in rows]
+            for article in ids.values()
+            if (
+                rows := session.execute(
+                    select(Tag.slug)
+                    .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+                    .where(ArticleTag.article_id == article, ArticleTag.is_hashtag.is_(True))
+                    .order_by(ArticleTag.score.desc())
+                ).all()
+            )
+        }
+    his, hers = ids["https://news.example/bbc/1"], ids["https://news.example/bbc/2"]
+    assert "MichaelHoward" in tags[his], tags
+    assert tags[hers][:2] == ["MrsHoward", "MichaelHoward"], tags
+    engine.dispose()
