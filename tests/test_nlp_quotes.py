@@ -240,3 +240,15 @@ def test_speaker_mentions_count_whole_words_as_the_pattern_does() -> None:
     assert _mentions(text, "Fidan") >= 2 and _mentions(text, "Fid") == 0
     for key in keys:
         assert _mentions(text, key) == len(re.findall(rf"\b{re.escape(key)}\b", text)), key
+
+
+@pytest.mark.parametrize("rel", ["tech/007.txt", "tech/060.txt"])
+def test_the_subject_of_a_passive_speech_verb_is_what_is_said_not_a_speaker(rel: str) -> None:
+    """BBC: "Often, when a critical flaw is announced, spates of viruses follow": the flaw is
+    announced, it does not announce; "X was quoted as saying" still credits X."""
+    title, body = _bbc(rel)
+    assert "when a critical flaw is announced" in body
+    quotes = analyze(title, body).quotes
+    assert not [q for q in quotes if "flaw" in (q.speaker or "")], quotes
+    salami = analyze("Talks", "Salami was quoted by IRNA as saying the talks had failed.").quotes
+    assert [(q.speaker, q.cue, q.outlet) for q in salami] == [("Salami", "quoted", "IRNA")]

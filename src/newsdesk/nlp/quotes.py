@@ -306,6 +306,9 @@ def _is_cue(t: Token) -> bool:
     return low in CUE_FORMS and t.tag_.startswith("VB")
 
 
+SPOKEN_PASSIVES = {"quoted", "cited"}  # "X was quoted (cited) saying": X speaks
+
+
 def _subject(ctx: _Ctx, cue: Token) -> Token | None:
     doc = ctx.doc
     if cue.lower_ == "according":
@@ -580,6 +583,9 @@ def _attribute(
     ctx: _Ctx, q: QuoteSpan, cue: Token, history: list[QuoteSpan], head: Token | None = None
 ) -> None:
     head = head if head is not None else _subject(ctx, cue)
+    passive = head is not None and head.dep_ == "nsubjpass" and head.head.i == cue.i
+    if passive and cue.lower_ not in SPOKEN_PASSIVES:
+        return  # what is said or who is told ("when a critical flaw is announced")
     q.cue = "according to" if cue.lower_ == "according" else cue.text
     if cue.tag_ == "VBG" and cue.i >= 2 and ctx.doc[cue.i - 1].lower_ == "as":
         # "Salami was quoted as saying": shown "(quoted)", not "(saying)"
