@@ -121,3 +121,22 @@ def test_units_of_measure_are_no_hashtags() -> None:
     assert body.lower().count("km") >= 2
     tags = [h.tag.lower() for h in analyze(title.strip(), body.strip()).hashtags]
     assert tags and "km" not in tags, tags
+
+
+@pytest.mark.parametrize(
+    ("path", "title_word", "actor"),
+    [
+        ("entertainment/021.txt", "Dame", "AliciaMarkova"),  # "Obituary: Dame Alicia Markova"
+        ("politics/005.txt", "Chancellor", "GordonBrown"),  # "Brown ally rejects Budget spree"
+    ],
+)
+def test_a_title_is_no_hashtag_on_its_own(path: str, title_word: str, actor: str) -> None:
+    """People's titles and roles name nobody on their own (#Dame, #Chancellor): whom they
+    name depends on the article; the person they go with is the tag."""
+    from newsdesk.nlp.analyze import analyze
+
+    raw = (shared_data("bbc-news") / "bbc" / path).read_text("latin-1").strip()
+    title, _, body = raw.partition("\n")
+    assert title_word in title + body
+    tags = [h.tag for h in analyze(title, body).hashtags]
+    assert actor in tags and title_word not in tags, tags

@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from newsdesk.nlp.entities import EntityResult, clean_name
-from newsdesk.nlp.lexicon.entities import SHORT_FORMS
+from newsdesk.nlp.entities import HONORIFICS, PERSON_ROLES, EntityResult, clean_name
+from newsdesk.nlp.lexicon.entities import KEEP_TITLES, SHORT_FORMS
+from newsdesk.nlp.lexicon.entity_types import NAME_TITLES
 from newsdesk.nlp.text import ascii_fold, fold_plural
 from newsdesk.nlp.types import Hashtag
 
@@ -77,6 +78,19 @@ highness highnesses excellency majesty hh
 monday tuesday wednesday thursday friday saturday sunday january february march april june
 july august september october november december title titles record records result results"""
 )
+# People's titles and roles are no tags on their own (#Dame, #Chancellor, #Manager, #Actor:
+# whom they name depends on the article), whatever the model calls them; the Pope is one.
+_TITLE_TAGS = (HONORIFICS | PERSON_ROLES | KEEP_TITLES | NAME_TITLES) - {"pope"}
+
+
+def _vague(name: str) -> bool:
+    """A one-word name or topic that names nothing on its own: a vague word or a title."""
+    word = name.lower()
+    if " " in word:
+        return False
+    return word in _VAGUE_TAGS or word in _TITLE_TAGS or fold_plural(word) in _TITLE_TAGS
+
+
 ENTITY_TYPES = ("person", "organization", "place")
 _SLUG_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
@@ -434,7 +448,7 @@ def select_hashtags(
     # Their score ranks them first, in that order, wherever the tags are listed by score.
     if ents is not None:
         heads = [c for c in ents.clusters if c.title_pos >= 0 and c.type in ENTITY_TYPES]
-        heads = [c for c in heads if c.name.lower() not in _VAGUE_TAGS]
+        heads = [c for c in heads if not _vague(c.name)]
         for i, c in enumerate(sorted(heads, key=lambda c: c.title_pos)):
             if len(out) < maximum:
                 score = top_score * (1.0 + 0.01 * (len(heads) - i))
@@ -448,7 +462,7 @@ def select_hashtags(
             if c.type in ("person", "organization")
             and id(c) not in in_head
             and any(lead[0] <= m.start < lead[1] for m in c.mentions)
-            and c.name.lower() not in _VAGUE_TAGS
+            and not _vague(c.name)
         ]
         leads.sort(key=lambda c: c.first_pos)
         for i, c in enumerate(leads):
@@ -463,7 +477,7 @@ def select_hashtags(
         if k.is_entity:
             if k.score < 0.15 * top_score and len(out) >= minimum:
                 continue
-            if k.n_words == 1 and k.text.lower() in _VAGUE_TAGS:
+            if _vague(k.text):
                 continue  # a title on its own ("Amir") names nobody
             label, short = k.text, None
             if ents is not None:
@@ -473,7 +487,7 @@ def select_hashtags(
             add(label, "topic" if kind == "other" else kind, k.score, short)
         elif k.noun:
             stems = {fold_plural(w) for w in k.text.split()}
-            if stems & entity_words or (k.n_words == 1 and k.text.lower() in _VAGUE_TAGS):
+            if stems & entity_words or _vague(k.text):
                 continue
             if any(stems <= other or other <= stems for other in topic_stems):
                 continue  # "quarter profits" after "fourth quarter profits"
