@@ -140,3 +140,30 @@ def test_a_title_is_no_hashtag_on_its_own(path: str, title_word: str, actor: str
     assert title_word in title + body
     tags = [h.tag for h in analyze(title, body).hashtags]
     assert actor in tags and title_word not in tags, tags
+
+
+def _frank(article_id: str) -> str:
+    import json
+
+    path = shared_data("frank-news-summarization") / "articles.jsonl"
+    for line in path.read_text("utf-8").splitlines():
+        record = json.loads(line)
+        if record["id"] == article_id:
+            return str(record["article"])
+    raise AssertionError(article_id)
+
+
+def test_units_and_rip_are_no_tags_nor_names() -> None:
+    """CNN, 2015 (FRANK): "India sends 1,000 tons of aid" made #Tons; a quoted tweet "RIP Stan
+    Freberg" made the person #RIPStanFreberg."""
+    from newsdesk.nlp.analyze import analyze
+
+    nepal = _frank("cnn-test-5098ad46a747258d1ff1d2d976929b3c01bcb5ab")
+    assert " tons " in nepal
+    tags = [h.tag for h in analyze("India sends aid to Nepal", nepal).hashtags]
+    assert "Tons" not in tags and "India" in tags and "Nepal" in tags, tags
+    freberg = _frank("cnn-test-5588d9eecfe630bbe8ac41600cd377c0bc810670")
+    assert "RIP Stan Freberg" in freberg
+    analysis = analyze("Stan Freberg dies at 88", freberg)
+    assert analysis.hashtags[0].tag == "StanFreberg"
+    assert not [e.text for e in analysis.entities if e.text.startswith("RIP")]

@@ -273,12 +273,21 @@ class EntityResult:
         return None
 
 
+# Words a name span may open with that are not the name: articles, and "RIP" before the
+# dead's name ("RIP Stan Freberg" in a quoted tweet made #RIPStanFreberg; not Rip Torn).
+_NOT_NAME_OPENERS = {"the", "a", "an"}
+_NOT_NAME_MARKS = {"RIP", "R.I.P."}
+
+
 def _trim_span(span: Span) -> tuple[int, int] | None:
     """Token range without leading determiners/punctuation and trailing possessives."""
     start, end = span.start, span.end
     doc = span.doc
     while start < end and (
-        doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct or doc[start].is_space
+        doc[start].lower_ in _NOT_NAME_OPENERS
+        or doc[start].text in _NOT_NAME_MARKS
+        or doc[start].is_punct
+        or doc[start].is_space
     ):
         start += 1
     while end > start and (

@@ -76,7 +76,9 @@ developments situation issue issues matter matters thing things way ways people 
 presidents amir emir king queen prime spokesperson spokesman spokeswoman region regions
 highness highnesses excellency majesty hh
 monday tuesday wednesday thursday friday saturday sunday january february march april june
-july august september october november december title titles record records result results"""
+july august september october november december title titles record records result results
+ton tons tonne tonnes kilogram kilograms kg km kilometre kilometres kilometer kilometers mile
+miles metre metres meter meters litre litres percent per cent"""
 )
 # People's titles and roles are no tags on their own (#Dame, #Chancellor, #Manager, #Actor:
 # whom they name depends on the article), whatever the model calls them; the Pope is one.
