@@ -249,7 +249,8 @@ def test_boilerplate_around_a_synthetic_article_is_removed() -> None:
     <article><h1>Council extends tram line</h1>
     <h2>Four new stops for the northern districts.</h2>
     <p>Published 19 November 2019, 10:30</p>
-    <div class="content">{"".join(f"<p>{p}</p>" for p in story)}
+    <div class="content">{"".join(f"<p>{p}</p>" for p in story[:2])}
+    <p>Media playback is unsupported on your device</p>{"".join(f"<p>{p}</p>" for p in story[2:])}
     <p>Share this article</p><ul class="related">{related}</ul>
     <p>© 2019 Example Times. All rights reserved.</p></div></article>
     <footer><p>Subscribe to our newsletter</p></footer></body></html>"""

@@ -142,3 +142,19 @@ def test_summary_box_prints_a_quotation_with_both_its_marks(path: str, quoted: s
     shown = next(s for s in box if quoted in s)
     assert balanced_quotes(shown), shown
     assert all(balanced_quotes(s) for s in box), box
+
+
+def test_bbc_media_placeholder_is_never_summary_text() -> None:
+    """BBC pages say "Media playback is not supported on this device" where a video sits; in
+    XSum's copy of one (FRANK) it opens the text, glued to the first sentence. The article
+    page's summary and key points never show it (the story page's summary neither)."""
+    path = shared_data("frank-news-summarization") / "articles.jsonl"
+    text = next(
+        record["article"]
+        for record in map(json.loads, path.read_text("utf-8").splitlines())
+        if record["hash"] == "36063085"
+    )
+    assert text.startswith("Media playback is not supported on this device")
+    analysis = analyze("Hamilton fights back to seventh in China", text)
+    shown = [*analysis.summary, *analysis.key_points, *analysis.box]
+    assert shown and not [s for s in shown if "Media playback" in s], shown

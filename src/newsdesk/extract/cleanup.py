@@ -59,7 +59,8 @@ _PHRASE_RE = re.compile(
     r"|subscribe to (our|the) .{0,30}(newsletter|channel|podcast|magazine)"
     r"|^\W*(additional )?(reporting|editing|writing) by \w|; editing by \w"
     r"|contributed (reporting|to this report)"
-    r"|please (subscribe|log ?in|sign in|register)\b|to (continue reading|(read|view) the full)",
+    r"|please (subscribe|log ?in|sign in|register)\b|to (continue reading|(read|view) the full)"
+    r"|media playback is (not supported|unsupported) on (this|your) device",
     re.IGNORECASE,
 )
 # The same for units of up to 12 words (these phrases also occur in news prose).

@@ -29,7 +29,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")
 _JUNK = re.compile(
     r"^(?:by\b|published:|updated:|last updated|scroll down|click here|follow\b|image (?:copyright|caption)|"
     r"picture:|pictured:|photo:|video:|watch:|read more|share this|copyright|all rights|"
-    r"sign up|subscribe|advertisement)|@\w+|\b(?:e-?mail|whatsapp|facebook|twitter)\b.*\b(?:us|here)\b",
+    r"sign up|subscribe|advertisement|media playback is)|@\w+|\b(?:e-?mail|whatsapp|facebook|twitter)\b.*\b(?:us|here)\b",
     re.IGNORECASE,
 )
 _CONNECTIVE = re.compile(
