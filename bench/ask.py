@@ -15,13 +15,19 @@ file's "about" says where each came from and how it was written):
   looked at since the twelfth session while changing ask(): no longer held out;
 - heldout2: 42 questions on ECB+ clusters and facts no other set touches (20 answerable, 8
   paraphrased, 8 unanswerable on the same subjects, 6 on others), written on 2026-12-05 by a
-  helper that saw neither ask()'s code nor its answers (bench/data/ask-heldout2.json says how).
+  helper that saw neither ask()'s code nor its answers (bench/data/ask-heldout2.json says how);
+  looked at since the thirteenth session;
+- heldout3: 42 more such questions on 13 other clusters (20 answerable, 8 paraphrased, 8
+  unanswerable on the same subjects, 6 on others), written the same way on 2026-12-05 by another
+  blind helper (bench/data/ask-heldout3.json; SHA-256 51ecd7ba...064b), first run on the
+  thirteenth session's code.
 
 An answerable question counts as right when the first cited sentence holds one of its expected
 words ("among": one of the <= 3 cited does); an unanswerable one when ask() refuses. Each line
 also gives the median wall time and the mean CPU time (process_time) per question.
 
-    python bench/ask.py [--data-dir DIR] [--json OUT] [--sets ecbplus,seed,heldout,heldout2]
+    python bench/ask.py [--data-dir DIR] [--json OUT]
+                        [--sets ecbplus,seed,heldout,heldout2,heldout3]
                         [--split dev]
 """
 
@@ -43,6 +49,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 QUESTIONS = Path(__file__).parent / "data" / "ask-questions.json"
 HELDOUT = Path(__file__).parent / "data" / "ask-heldout.json"
 HELDOUT2 = Path(__file__).parent / "data" / "ask-heldout2.json"
+HELDOUT3 = Path(__file__).parent / "data" / "ask-heldout3.json"
 SEED = SHARED / "seed-page" / "articles.jsonl"
 
 
@@ -158,8 +165,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--sets",
-        default="ecbplus,seed,heldout,heldout2",
-        help="comma-separated: ecbplus, seed, heldout, heldout2",
+        default="ecbplus,seed,heldout,heldout2,heldout3",
+        help="comma-separated: ecbplus, seed, heldout, heldout2, heldout3",
     )
     parser.add_argument(
         "--split", choices=("dev", "heldout", "all"), default="all", help="seed questions to ask"
@@ -173,6 +180,7 @@ def main() -> int:
     data = json.loads(QUESTIONS.read_text(encoding="utf-8"))
     data["sets"]["heldout"] = json.loads(HELDOUT.read_text(encoding="utf-8"))["questions"]
     data["sets"]["heldout2"] = json.loads(HELDOUT2.read_text(encoding="utf-8"))["questions"]
+    data["sets"]["heldout3"] = json.loads(HELDOUT3.read_text(encoding="utf-8"))["questions"]
     tmp = None
     data_dir = args.data_dir
     if data_dir is None:
@@ -201,7 +209,7 @@ def main() -> int:
             if r["answerable"] and not r["correct"] and r["cited"]:
                 print(f"       first cited: {r['cited'][0][:150]}")
         parts = {"all": rows}
-        if name in ("ecbplus", "heldout", "heldout2"):
+        if name in ("ecbplus", "heldout", "heldout2", "heldout3"):
             parts = {
                 "direct": [r for r in rows if r["answerable"] and r["group"] is None],
                 "paraphrased": [r for r in rows if r["group"] == "paraphrased"],

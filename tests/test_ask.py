@@ -226,3 +226,40 @@ def test_the_verb_a_question_hinges_on() -> None:
     # the cost is asked, not the repair: a sentence on the repair does not answer
     assert _question("How much did it cost Seacom to repair its cable off Egypt?").verbs == ["cost"]
     assert _question("When did Bettie Page pass away?").verbs == []  # phrasal
+
+
+@pytest.fixture(scope="module")
+def sports(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """ECB+ topics 7 (the Klitschkos' fights) and 25 (the Saints' injured players)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("ask-sports"), enrich_workers=1)
+    ecb = shared_data("ecbplus-story-clusters") / "documents.jsonl"
+    docs = [json.loads(line) for line in ecb.read_text(encoding="utf-8").splitlines()]
+    import_records(settings, [record(d, "Sports Wire") for d in docs if d["topic"] in (7, 25)])
+    forget_open_indexes()
+    enrich(connect(settings.db_url), settings)
+    return settings
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # the year the article is of is not written in it (bench/data/ask-heldout3.json)
+        (
+            "Which referee stopped Wladimir Klitschko's July 2012 fight against Tony Thompson?",
+            "Sam Williams",
+        ),
+        # "Birmingham, Ala.": AP style's abbreviation of the state the question names
+        (
+            "Which doctor was Reggie Bush to see in Birmingham, Alabama, for further evaluation "
+            "of his knee?",
+            "Andrews",
+        ),
+    ],
+)
+def test_a_year_or_state_the_coverage_does_not_spell_out(
+    sports: Settings, question: str, answer: str
+) -> None:
+    a = ask(connect(sports.db_url), sports, question)
+    assert a.answered and answer in a.citations[0]["sentence"], a
+    refused = ask(connect(sports.db_url), sports, "Which referee stopped the 1998 fight?")
+    assert not refused.answered or "Sam Williams" not in refused.citations[0]["sentence"]

@@ -146,6 +146,17 @@ for _pair in _ABBREVIATED.split(", "):
     _long, _short = _pair.split()
     _NAME_FORMS.setdefault(_long, set()).add(_short)
     _NAME_FORMS.setdefault(_short, set()).add(_long)
+# US states as AP style abbreviates them after a city ("Birmingham, Ala."): a question naming
+# the state finds them; not the other way ("Mo" is a name), nor those that are words ("Ill.").
+_STATES = (
+    "alabama ala, arizona ariz, arkansas ark, california calif, colorado colo, connecticut conn, "
+    "florida fla, georgia ga, kansas kan, kentucky ky, maryland md, michigan mich, minnesota "
+    "minn, montana mont, nebraska neb, nevada nev, oklahoma okla, tennessee tenn, vermont vt, "
+    "virginia va, wisconsin wis, wyoming wyo"
+)
+for _pair in _STATES.split(", "):
+    _long, _short = _pair.split()
+    _NAME_FORMS.setdefault(_long, set()).add(_short)
 _CAPITAL = re.compile(r"^[A-Z][\w'’.-]*$")
 
 
@@ -574,8 +585,8 @@ def _role_conflict(q: _Question, c: _Candidate) -> bool:
 def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
     """Why the sentence cannot answer the question; None when it can."""
     for num in q.numbers:
-        if num not in c.context:
-            return f"no {num}"
+        if num not in c.context and not (_YEAR.fullmatch(num) and ctx.year == int(num)):
+            return f"no {num}"  # a year the article is of need not be written in it
     for w in q.name_words:
         if not (
             w in c.context
