@@ -193,6 +193,8 @@ def test_what_a_question_asks() -> None:
     assert _question("What is the death toll?").wants == "number"
     q = _question("What was the name of the West Coast Bank employee who found the bomb?")
     assert q.wants == "name"  # a name, not anything: "it was an employee who found ..." is none
+    q = _question("At a branch of which bank did two women and one man die?")
+    assert q.wants == "which"  # a name of a bank, however far into the question "which" is
 
 
 @pytest.fixture(scope="module")

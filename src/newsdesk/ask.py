@@ -240,7 +240,8 @@ _WANTS = [
         "name",
         re.compile(r"^\s*what(?:'s| is| was| are| were)? (?:the |their |his |her )?names?\b", re.I),
     ),
-    ("which", re.compile(r"^\s*(?:(?:in|to|from|at|with|by|for|of|on)\s+)?which\b", re.I)),
+    # "Which bank ...?", "At a branch of which bank did ...?"
+    ("which", re.compile(r"^\s*(?:[\w'’-]+\s+){0,4}?which\b", re.I)),
 ]
 _COUNTED = re.compile(
     r"\bhow many\s+(?:[\w'’-]+\s+){0,3}?([\w-]+)\s+(?:did|do|does|are|were|was|is|have|has|had|"
@@ -585,8 +586,8 @@ def _role_conflict(q: _Question, c: _Candidate) -> bool:
 def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
     """Why the sentence cannot answer the question; None when it can."""
     for num in q.numbers:
-        if num not in c.context and not (_YEAR.fullmatch(num) and ctx.year == int(num)):
-            return f"no {num}"  # a year the article is of need not be written in it
+        if num not in c.context and not (_YEAR.fullmatch(num) and ctx.year in (None, int(num))):
+            return f"no {num}"  # a year the article is of (or of no known year) need not be written
     for w in q.name_words:
         if not (
             w in c.context
