@@ -245,7 +245,8 @@ def sports(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.mark.parametrize(
     ("question", "answer"),
     [
-        # the year the article is of is not written in it (bench/data/ask-heldout3.json)
+        # the year the article is of (or of no known year: ECB+ has no dates) is not written
+        # in it (bench/data/ask-heldout3.json)
         (
             "Which referee stopped Wladimir Klitschko's July 2012 fight against Tony Thompson?",
             "Sam Williams",
@@ -263,5 +264,3 @@ def test_a_year_or_state_the_coverage_does_not_spell_out(
 ) -> None:
     a = ask(connect(sports.db_url), sports, question)
     assert a.answered and answer in a.citations[0]["sentence"], a
-    refused = ask(connect(sports.db_url), sports, "Which referee stopped the 1998 fight?")
-    assert not refused.answered or "Sam Williams" not in refused.citations[0]["sentence"]
