@@ -293,3 +293,19 @@ def test_a_title_of_the_other_gender_keeps_a_surname_from_a_full_name() -> None:
     assert entities["Mrs Howard"].count == (title + body).count("Mrs Howard")
     assert body.count("Mr Howard") and "Howard" in entities["Michael Howard"].aliases
     assert a.hashtags[0].tag == "MrsHoward"  # the headline's actor
+
+
+def test_platforms_the_model_reads_as_people_or_places_are_organisations() -> None:
+    """CNN, 2015 (FRANK): "the #firebrittmchenry hashtag was already trending on Twitter" made
+    Twitter a person, the commonest tag of 14 articles; Netflix and Reddit were places."""
+    path = shared_data("frank-news-summarization") / "articles.jsonl"
+    text = next(
+        record["article"]
+        for record in map(json.loads, path.read_text("utf-8").splitlines())
+        if record["id"] == "cnn-test-2beb3c90dd9c2fe8288f352b6b973b5a0b5dd0dc"
+    )
+    assert "trending on Twitter" in text
+    types = _types(analyze("ESPN suspends Britt McHenry", text))
+    assert types["Twitter"] == "organization" and types["Britt McHenry"] == "person"
+    types = _types(analyze("Streaming", "The series came to Netflix. Fans wrote on Reddit."))
+    assert types.get("Netflix") == "organization" and types.get("Reddit") == "organization"

@@ -92,6 +92,19 @@ KNOWN_TYPES = {
     "six nations": "EVENT",
     "grand slam": "EVENT",
     "grand slams": "EVENT",
+    # platforms and companies the small model reads as people or places ("on Twitter": PERSON,
+    # "on Netflix": GPE); one word only, so "Nikola Tesla" stays a person
+    "twitter": "ORG",
+    "snapchat": "ORG",
+    "instagram": "ORG",
+    "youtube": "ORG",
+    "tiktok": "ORG",
+    "whatsapp": "ORG",
+    "linkedin": "ORG",
+    "reddit": "ORG",
+    "netflix": "ORG",
+    "spotify": "ORG",
+    "tesla": "ORG",
 }
 
 # Last words of place names, which a person's first name may begin ("Victoria Falls").
