@@ -144,15 +144,9 @@ def _related(
         me = enrichment_row(session, article_id)
     if me is None or k <= 0:
         return []
-    story_id, dup_of, seen_at, my_outlet, language = (
-        me.story_id,
-        me.duplicate_of,
-        me.seen_at,
-        me.outlet,
-        me.language,
-    )
+    story_id, my_outlet = me.story_id, me.outlet
     vector = from_blob(me.embedding)
-    root = dup_of or article_id
+    root = me.duplicate_of or article_id
     # The article's own text in any copy: itself, its original, the original's other copies. The
     # copies need no look-up: the same story's candidates are originals only, and a neighbour
     # is skipped when its original (duplicate_of) is taken, as `root` is from the start.
@@ -179,7 +173,7 @@ def _related(
         for r, sim in (firsts + rest)[:k]:
             out.append((r[0], story_id, True, sim))
             outlets_used.add(r[1])
-    if len(out) >= k or vector is None or not _covered(language):
+    if len(out) >= k or vector is None or not _covered(me.language):
         return _items(session, out[:k])
 
     if index is None:
@@ -190,7 +184,7 @@ def _related(
     if not hit_ids:
         return _items(session, out)
     info = {h[0]: h for h in session.execute(_HITS, {"ids": hit_ids})}
-    me_seen = _aware(seen_at)
+    me_seen = _aware(me.seen_at)
     taken_roots = set(exclude) | {item[0] for item in out}
     stories_used = {story_id} if story_id is not None else set()
     picked: list[tuple[bool, bool, float, tuple[int, int | None, bool, float]]] = []
