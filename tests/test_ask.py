@@ -232,11 +232,12 @@ def test_the_verb_a_question_hinges_on() -> None:
 
 @pytest.fixture(scope="module")
 def sports(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """ECB+ topics 7 (the Klitschkos' fights) and 25 (the Saints' injured players)."""
+    """ECB+ topics 7 (the Klitschkos' fights), 8 (bank workers killed in the Athens riots) and
+    25 (the Saints' injured players)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("ask-sports"), enrich_workers=1)
     ecb = shared_data("ecbplus-story-clusters") / "documents.jsonl"
     docs = [json.loads(line) for line in ecb.read_text(encoding="utf-8").splitlines()]
-    import_records(settings, [record(d, "Sports Wire") for d in docs if d["topic"] in (7, 25)])
+    import_records(settings, [record(d, "Sports Wire") for d in docs if d["topic"] in (7, 8, 25)])
     forget_open_indexes()
     enrich(connect(settings.db_url), settings)
     return settings
@@ -250,6 +251,12 @@ def sports(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         (
             "Which referee stopped Wladimir Klitschko's July 2012 fight against Tony Thompson?",
             "Sam Williams",
+        ),
+        # "which bank": a name answers it, not "The three bank workers - two women and a man"
+        (
+            "At a branch of which bank did two women and one man die during the May 2010 "
+            "Athens riots?",
+            "Marfin",
         ),
         # "Birmingham, Ala.": AP style's abbreviation of the state the question names
         (

@@ -382,6 +382,7 @@ _NUMBER_WORDS = _wordset(
     "hundred hundreds thousand thousands million millions billion billions dozen dozens half "
     "first second third fourth fifth sixth seventh eighth ninth tenth"
 )
+_ORDINALS = _wordset("first second third fourth fifth sixth seventh eighth ninth tenth")
 _POSSESSIVES = _wordset("his her its their the new a")
 
 
@@ -500,8 +501,8 @@ def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
         ]
     if q.wants in ("person", "place", "which", "name"):
         out = []
-        if q.wants == "which":  # "In which round ...?": "the sixth"
-            out = [i for i, t in enumerate(tokens) if t.lower() in _NUMBER_WORDS or t[0].isdigit()]
+        if q.wants == "which":  # "In which round ...?": "the sixth", "round 6"; not "three"
+            out = [i for i, t in enumerate(tokens) if t.lower() in _ORDINALS or t[0].isdigit()]
         for a, b in c.spans:
             name = tokens[a:b]
             if not _new_name(name, q):
