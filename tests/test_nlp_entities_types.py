@@ -309,3 +309,18 @@ def test_platforms_the_model_reads_as_people_or_places_are_organisations() -> No
     assert types["Twitter"] == "organization" and types["Britt McHenry"] == "person"
     types = _types(analyze("Streaming", "The series came to Netflix. Fans wrote on Reddit."))
     assert types.get("Netflix") == "organization" and types.get("Reddit") == "organization"
+
+
+def test_a_caption_word_before_a_name_does_not_describe_the_person() -> None:
+    """Daily Mail (FRANK): "Scroll down for video David Cameron this afternoon hit back ..."
+    made "video" what the coverage calls David Cameron on his explainer page."""
+    path = shared_data("frank-news-summarization") / "articles.jsonl"
+    text = next(
+        record["article"]
+        for record in map(json.loads, path.read_text("utf-8").splitlines())
+        if record["id"] == "dm-test-fa24723dad6104750ada05628b44decba200720b"
+    )
+    assert "Scroll down for video David Cameron" in text
+    analysis = analyze("Cameron insists he will carry on focusing on the economy", text)
+    said = [d.phrase for d in analysis.descriptions if "Cameron" in d.entity]
+    assert "video" not in said, said

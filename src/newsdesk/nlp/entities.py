@@ -947,6 +947,28 @@ def _appos_phrase(doc: Doc, head: Token) -> str | None:
     return _join(cut)
 
 
+# What a page's captions and media boxes put before a name ("Video David Cameron", "Picture:
+# ..."): never a description of the person.
+_CAPTION_NOUNS = {
+    "video",
+    "videos",
+    "picture",
+    "pictures",
+    "photo",
+    "photos",
+    "image",
+    "images",
+    "footage",
+    "clip",
+    "clips",
+    "gallery",
+    "graphic",
+    "caption",
+    "credit",
+    "file",
+}
+
+
 def _pre_name_role(doc: Doc, m: Mention) -> str | None:
     span_tokens = list(doc[m.token_start : m.token_end])
     # title words the NER put inside the span ("Prime Minister Benjamin Netanyahu")
@@ -989,8 +1011,8 @@ def _pre_name_role(doc: Doc, m: Mention) -> str | None:
     if not tokens:
         return None
     words_ = [_bare(t.text) for t in tokens]
-    if all(w in HONORIFICS for w in words_):
-        return None
+    if all(w in HONORIFICS for w in words_) or words_[-1] in _CAPTION_NOUNS:
+        return None  # "Scroll down for video David Cameron ...": no description of him
     has_role = any(
         w in ROLE_WORDS - {"of", "former", "senior", "acting", "state", "home"} for w in words_
     ) or any(t.tag_ in ("NN", "NNS") for t in tokens)
