@@ -252,3 +252,25 @@ def test_the_subject_of_a_passive_speech_verb_is_what_is_said_not_a_speaker(rel:
     assert not [q for q in quotes if "flaw" in (q.speaker or "")], quotes
     salami = analyze("Talks", "Salami was quoted by IRNA as saying the talks had failed.").quotes
     assert [(q.speaker, q.cue, q.outlet) for q in salami] == [("Salami", "quoted", "IRNA")]
+
+
+def test_a_single_quoted_word_ending_in_s_closes_its_quote() -> None:
+    """Daily Mail (FRANK): "Mr Cameron insisted the economy 'excites' millions of people": the
+    mark after "excites" closes the quote (it was read as a possessive, like "the players'
+    union", and the quote ran on into the next sentences)."""
+    import json
+
+    path = shared_data("frank-news-summarization") / "articles.jsonl"
+    text = next(
+        record["article"]
+        for record in map(json.loads, path.read_text("utf-8").splitlines())
+        if record["id"] == "dm-test-fa24723dad6104750ada05628b44decba200720b"
+    )
+    assert "the economy 'excites' millions of people" in text
+    quotes = analyze("Cameron insists he will carry on", text).quotes
+    assert not [q for q in quotes if q.quote.startswith("excites'")], quotes
+    assert [q for q in quotes if q.quote == "the economy 'excites' millions of people"], quotes
+    union = analyze("Pay", "The players' union said it was a fair deal for everyone.").quotes
+    assert [(q.speaker, q.quote) for q in union] == [
+        ("The players' union", "it was a fair deal for everyone")
+    ]

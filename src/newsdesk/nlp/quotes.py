@@ -159,6 +159,11 @@ def find_quote_spans(text: str, start: int = 0) -> list[_Raw]:
     return out
 
 
+# A single mark opening a few words before, in the same sentence: "the economy 'excites'
+# millions" closes it, where "the players' union" is a possessive.
+_SHORT_QUOTE = re.compile(r"(?:^|[\s(\[])['‘]\w[^.!?'‘’]{0,30}$")
+
+
 def _mark_role(text: str, i: int, double: bool) -> str | None:
     ch = text[i]
     prev = text[i - 1] if i > 0 else " "
@@ -195,7 +200,7 @@ def _mark_role(text: str, i: int, double: bool) -> str | None:
             return None  # ’90s
         return "open"
     if not prev.isspace() and (nxt.isspace() or not nxt.isalnum()):
-        if prev in "sS" and nxt == " ":
+        if prev in "sS" and nxt == " " and not _SHORT_QUOTE.search(text[max(0, i - 40) : i]):
             follow = re.match(r" (\w+)", text[i + 1 : i + 30])
             word = follow.group(1).lower() if follow else ""
             if word not in CUE_FORMS and word not in PRONOUNS and word not in {"and", "or"}:
