@@ -324,3 +324,19 @@ def test_a_caption_word_before_a_name_does_not_describe_the_person() -> None:
     analysis = analyze("Cameron insists he will carry on focusing on the economy", text)
     said = [d.phrase for d in analysis.descriptions if "Cameron" in d.entity]
     assert "video" not in said, said
+
+
+def test_a_first_name_and_its_short_form_are_one_person() -> None:
+    """Daily Mail (FRANK): the headline's "Alex Soumbadze" (the outlet's own highlight) and the
+    text's "Alexander Soumbadze" were two people and two hashtags on one article."""
+    path = shared_data("frank-news-summarization") / "articles.jsonl"
+    text = next(
+        record["article"]
+        for record in map(json.loads, path.read_text("utf-8").splitlines())
+        if record["id"] == "dm-test-1d448f2090c737fbe32242eb26b57acf3ba8c08b"
+    )
+    title = "Arrest warrant has been issued for Alex Soumbadze, 26, a karate instructor"
+    assert "Alexander Soumbadze" in text
+    analysis = analyze(title, text)
+    named = [e for e in analysis.entities if "Soumbadze" in e.text]
+    assert len(named) == 1 and "Alex Soumbadze" in named[0].aliases, named

@@ -167,3 +167,25 @@ def test_units_and_rip_are_no_tags_nor_names() -> None:
     analysis = analyze("Stan Freberg dies at 88", freberg)
     assert analysis.hashtags[0].tag == "StanFreberg"
     assert not [e.text for e in analysis.entities if e.text.startswith("RIP")]
+
+
+def _frank_by_hash(digest: str) -> str:
+    import json
+
+    path = shared_data("frank-news-summarization") / "articles.jsonl"
+    for line in path.read_text("utf-8").splitlines():
+        record = json.loads(line)
+        if record["hash"] == digest:
+            return str(record["article"])
+    raise AssertionError(digest)
+
+
+def test_one_tag_for_words_news_uses_for_one_thing() -> None:
+    """BBC (XSum, FRANK): an earthquake in northern Italy was tagged #Quake, #Earthquake and
+    #Tremor; words of one group of nlp.paraphrase make one topic tag."""
+    from newsdesk.nlp.analyze import analyze
+
+    text = _frank_by_hash("21197406")
+    assert "earthquake" in text and "tremor" in text
+    tags = [h.tag.lower() for h in analyze("Earthquake shakes northern Italy", text).hashtags]
+    assert len({"quake", "earthquake", "tremor"} & set(tags)) == 1, tags

@@ -743,6 +743,7 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
 
     _merge_same_names(order)
     _join_fragments(order, doc)
+    _join_short_first_names(order)
     for c in order:
         if not c.mentions:
             continue
@@ -774,6 +775,30 @@ def _merge_same_names(order: list[EntityCluster]) -> None:
                 by_key.setdefault(k, c)
             continue
         _absorb(into, c, order)
+
+
+def _join_short_first_names(order: list[EntityCluster]) -> None:
+    """One person written with a first name and its short form ("Alex Soumbadze", "Alexander
+    Soumbadze"; "Chris"/"Christopher", "Sam"/"Samuel"): same surname, one first name the start
+    of the other (three letters or more), no gender against it. The name with more mentions
+    stays."""
+    people: dict[str, list[EntityCluster]] = {}
+    for c in order:
+        toks = c.name.split()
+        if c.mentions and c.type == "person" and len(toks) == 2:
+            people.setdefault(_bare(toks[1]), []).append(c)
+    for same in people.values():
+        for a in same:
+            for b in same:
+                if a is b or not a.mentions or not b.mentions:
+                    continue
+                short, full = _bare(a.name.split()[0]), _bare(b.name.split()[0])
+                if len(short) < 3 or len(short) >= len(full) or not full.startswith(short):
+                    continue
+                if {name_gender(a.name), name_gender(b.name)} >= {"m", "f"}:
+                    continue  # "Pat" may be Patrick's or Patricia's
+                into, other = (a, b) if len(a.mentions) > len(b.mentions) else (b, a)
+                _absorb(into, other, order)
 
 
 def _join_fragments(order: list[EntityCluster], doc: Doc) -> None:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from newsdesk.nlp.entities import HONORIFICS, PERSON_ROLES, EntityResult, clean_name
 from newsdesk.nlp.lexicon.entities import KEEP_TITLES, SHORT_FORMS
 from newsdesk.nlp.lexicon.entity_types import NAME_TITLES
+from newsdesk.nlp.paraphrase import variants
 from newsdesk.nlp.text import ascii_fold, fold_plural
 from newsdesk.nlp.types import Hashtag
 
@@ -444,6 +445,7 @@ def select_hashtags(
 
     top_score = ranked[0].score if ranked else 1.0
     topic_stems: list[set[str]] = []
+    topic_groups: set[frozenset[str]] = set()  # nlp.paraphrase groups of the one-word topics
     chosen_stems: list[set[str]] = []
     # The headline's actors first, in headline order ("Turkiye and Israel hold talks…":
     # #Turkey beside #Israel), whatever the quota of their kind; a title alone ("Amir") is none.
@@ -493,6 +495,11 @@ def select_hashtags(
                 continue
             if any(stems <= other or other <= stems for other in topic_stems):
                 continue  # "quarter profits" after "fourth quarter profits"
+            words = k.text.split()
+            group = variants(words[0]) if len(words) == 1 else frozenset()
+            if len(group) > 1 and group in topic_groups:
+                continue  # #Tremor or #Quake after #Earthquake: one word of news for it
+            topic_groups.add(group)
             topic_stems.append(stems)
             if k.score < 0.3 * top_score and len(out) >= minimum:
                 continue
