@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import itertools
+import json
 import os
 import threading
 import time
@@ -30,6 +31,23 @@ def shared_data(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared test data {name!r} not found at {path} (see README.md, Development)")
     return path
+
+
+def frank_article(key: str) -> str:
+    """The text of the FRANK article whose id (CNN/DM: "dm-test-...") or hash (XSum) is `key`."""
+    path = shared_data("frank-news-summarization") / "articles.jsonl"
+    for line in path.read_text("utf-8").splitlines():
+        record = json.loads(line)
+        if key in (record["id"], record["hash"]):
+            return str(record["article"])
+    raise AssertionError(f"no FRANK article {key}")
+
+
+def bbc_article(path: str) -> tuple[str, str]:
+    """(headline, body) of a file of the BBC News data set ("politics/011.txt")."""
+    raw = (shared_data("bbc-news") / "bbc" / path).read_text("latin-1").strip()
+    title, _, body = raw.partition("\n")
+    return title, body
 
 
 @dataclass

@@ -21,10 +21,10 @@ from newsdesk.store.models_ai import ArticleTag, Enrichment, QuoteRow, Story, Ta
 from newsdesk.stories.index import forget_open_indexes, open_index
 
 try:
-    from .conftest import database_at, shared_data
+    from .conftest import bbc_article, database_at, shared_data
     from .stories_support import ecb_documents, import_records, record
 except ImportError:  # pragma: no cover
-    from conftest import database_at, shared_data  # type: ignore[no-redef]
+    from conftest import bbc_article, database_at, shared_data  # type: ignore[no-redef]
     from stories_support import ecb_documents, import_records, record  # type: ignore[no-redef]
 
 
@@ -408,8 +408,7 @@ def test_mrs_howard_is_not_the_tag_of_michael_howard(settings: Settings) -> None
     his wife: a gendered title with one name keeps its own key and its own tag."""
 
     def bbc(path: str, n: int) -> dict:
-        raw = (shared_data("bbc-news") / "bbc" / path).read_text("latin-1").strip()
-        title, _, body = raw.partition("\n")
+        title, body = bbc_article(path)
         return {
             "url": f"https://news.example/bbc/{n}",
             "title": title,

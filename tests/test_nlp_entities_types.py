@@ -17,9 +17,9 @@ from newsdesk.nlp.model import get_nlp
 from newsdesk.nlp.types import Analysis
 
 try:
-    from .conftest import shared_data
+    from .conftest import frank_article, shared_data
 except ImportError:
-    from conftest import shared_data
+    from conftest import frank_article, shared_data
 
 
 def _seed(i: int) -> dict[str, Any]:
@@ -298,12 +298,7 @@ def test_a_title_of_the_other_gender_keeps_a_surname_from_a_full_name() -> None:
 def test_platforms_the_model_reads_as_people_or_places_are_organisations() -> None:
     """CNN, 2015 (FRANK): "the #firebrittmchenry hashtag was already trending on Twitter" made
     Twitter a person, the commonest tag of 14 articles; Netflix and Reddit were places."""
-    path = shared_data("frank-news-summarization") / "articles.jsonl"
-    text = next(
-        record["article"]
-        for record in map(json.loads, path.read_text("utf-8").splitlines())
-        if record["id"] == "cnn-test-2beb3c90dd9c2fe8288f352b6b973b5a0b5dd0dc"
-    )
+    text = frank_article("cnn-test-2beb3c90dd9c2fe8288f352b6b973b5a0b5dd0dc")
     assert "trending on Twitter" in text
     types = _types(analyze("ESPN suspends Britt McHenry", text))
     assert types["Twitter"] == "organization" and types["Britt McHenry"] == "person"
@@ -314,12 +309,7 @@ def test_platforms_the_model_reads_as_people_or_places_are_organisations() -> No
 def test_a_caption_word_before_a_name_does_not_describe_the_person() -> None:
     """Daily Mail (FRANK): "Scroll down for video David Cameron this afternoon hit back ..."
     made "video" what the coverage calls David Cameron on his explainer page."""
-    path = shared_data("frank-news-summarization") / "articles.jsonl"
-    text = next(
-        record["article"]
-        for record in map(json.loads, path.read_text("utf-8").splitlines())
-        if record["id"] == "dm-test-fa24723dad6104750ada05628b44decba200720b"
-    )
+    text = frank_article("dm-test-fa24723dad6104750ada05628b44decba200720b")
     assert "Scroll down for video David Cameron" in text
     analysis = analyze("Cameron insists he will carry on focusing on the economy", text)
     said = [d.phrase for d in analysis.descriptions if "Cameron" in d.entity]
@@ -329,12 +319,7 @@ def test_a_caption_word_before_a_name_does_not_describe_the_person() -> None:
 def test_a_first_name_and_its_short_form_are_one_person() -> None:
     """Daily Mail (FRANK): the headline's "Alex Soumbadze" (the outlet's own highlight) and the
     text's "Alexander Soumbadze" were two people and two hashtags on one article."""
-    path = shared_data("frank-news-summarization") / "articles.jsonl"
-    text = next(
-        record["article"]
-        for record in map(json.loads, path.read_text("utf-8").splitlines())
-        if record["id"] == "dm-test-1d448f2090c737fbe32242eb26b57acf3ba8c08b"
-    )
+    text = frank_article("dm-test-1d448f2090c737fbe32242eb26b57acf3ba8c08b")
     title = "Arrest warrant has been issued for Alex Soumbadze, 26, a karate instructor"
     assert "Alexander Soumbadze" in text
     analysis = analyze(title, text)

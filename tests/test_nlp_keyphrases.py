@@ -13,9 +13,9 @@ from newsdesk.nlp.keyphrases import Keyphrase, rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import get_nlp
 
 try:
-    from .conftest import shared_data
+    from .conftest import bbc_article, frank_article, shared_data
 except ImportError:
-    from conftest import shared_data  # type: ignore[no-redef]
+    from conftest import bbc_article, frank_article, shared_data  # type: ignore[no-redef]
 
 OIL = """Oil prices climb
 Oil prices rose on Monday as crude supplies fell. Traders said oil prices could climb further.
@@ -135,22 +135,10 @@ def test_a_title_is_no_hashtag_on_its_own(path: str, title_word: str, actor: str
     name depends on the article; the person they go with is the tag."""
     from newsdesk.nlp.analyze import analyze
 
-    raw = (shared_data("bbc-news") / "bbc" / path).read_text("latin-1").strip()
-    title, _, body = raw.partition("\n")
+    title, body = bbc_article(path)
     assert title_word in title + body
     tags = [h.tag for h in analyze(title, body).hashtags]
     assert actor in tags and title_word not in tags, tags
-
-
-def _frank(article_id: str) -> str:
-    import json
-
-    path = shared_data("frank-news-summarization") / "articles.jsonl"
-    for line in path.read_text("utf-8").splitlines():
-        record = json.loads(line)
-        if record["id"] == article_id:
-            return str(record["article"])
-    raise AssertionError(article_id)
 
 
 def test_units_and_rip_are_no_tags_nor_names() -> None:
@@ -158,26 +146,15 @@ def test_units_and_rip_are_no_tags_nor_names() -> None:
     Freberg" made the person #RIPStanFreberg."""
     from newsdesk.nlp.analyze import analyze
 
-    nepal = _frank("cnn-test-5098ad46a747258d1ff1d2d976929b3c01bcb5ab")
+    nepal = frank_article("cnn-test-5098ad46a747258d1ff1d2d976929b3c01bcb5ab")
     assert " tons " in nepal
     tags = [h.tag for h in analyze("India sends aid to Nepal", nepal).hashtags]
     assert "Tons" not in tags and "India" in tags and "Nepal" in tags, tags
-    freberg = _frank("cnn-test-5588d9eecfe630bbe8ac41600cd377c0bc810670")
+    freberg = frank_article("cnn-test-5588d9eecfe630bbe8ac41600cd377c0bc810670")
     assert "RIP Stan Freberg" in freberg
     analysis = analyze("Stan Freberg dies at 88", freberg)
     assert analysis.hashtags[0].tag == "StanFreberg"
     assert not [e.text for e in analysis.entities if e.text.startswith("RIP")]
-
-
-def _frank_by_hash(digest: str) -> str:
-    import json
-
-    path = shared_data("frank-news-summarization") / "articles.jsonl"
-    for line in path.read_text("utf-8").splitlines():
-        record = json.loads(line)
-        if record["hash"] == digest:
-            return str(record["article"])
-    raise AssertionError(digest)
 
 
 def test_one_tag_for_words_news_uses_for_one_thing() -> None:
@@ -185,7 +162,7 @@ def test_one_tag_for_words_news_uses_for_one_thing() -> None:
     #Tremor; words of one group of nlp.paraphrase make one topic tag."""
     from newsdesk.nlp.analyze import analyze
 
-    text = _frank_by_hash("21197406")
+    text = frank_article("21197406")
     assert "earthquake" in text and "tremor" in text
     tags = [h.tag.lower() for h in analyze("Earthquake shakes northern Italy", text).hashtags]
     assert len({"quake", "earthquake", "tremor"} & set(tags)) == 1, tags

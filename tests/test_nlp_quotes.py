@@ -9,7 +9,7 @@ import pytest
 from newsdesk.nlp.analyze import analyze
 from newsdesk.nlp.types import Quote
 
-from .conftest import shared_data
+from .conftest import frank_article, shared_data
 
 
 def _bbc(rel: str) -> tuple[str, str]:
@@ -258,14 +258,7 @@ def test_a_single_quoted_word_ending_in_s_closes_its_quote() -> None:
     """Daily Mail (FRANK): "Mr Cameron insisted the economy 'excites' millions of people": the
     mark after "excites" closes the quote (it was read as a possessive, like "the players'
     union", and the quote ran on into the next sentences)."""
-    import json
-
-    path = shared_data("frank-news-summarization") / "articles.jsonl"
-    text = next(
-        record["article"]
-        for record in map(json.loads, path.read_text("utf-8").splitlines())
-        if record["id"] == "dm-test-fa24723dad6104750ada05628b44decba200720b"
-    )
+    text = frank_article("dm-test-fa24723dad6104750ada05628b44decba200720b")
     assert "the economy 'excites' millions of people" in text
     quotes = analyze("Cameron insists he will carry on", text).quotes
     assert not [q for q in quotes if q.quote.startswith("excites'")], quotes

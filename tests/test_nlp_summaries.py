@@ -27,9 +27,9 @@ from newsdesk.web import create_app
 from newsdesk.web.slots import OPENING_WORDS, SHORT_ARTICLE_WORDS
 
 try:
-    from .conftest import shared_data
+    from .conftest import bbc_article, frank_article, shared_data
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
-    from conftest import shared_data  # type: ignore[no-redef]
+    from conftest import bbc_article, frank_article, shared_data  # type: ignore[no-redef]
 
 Site = tuple[TestClient, dict[str, int]]  # the app over the enriched seed page, title -> id
 
@@ -136,8 +136,7 @@ def test_summary_box_prints_a_quotation_with_both_its_marks(path: str, quoted: s
     from newsdesk.nlp.summarize import balanced_quotes
     from newsdesk.nlp.summary_box import box_sentences
 
-    raw = (shared_data("bbc-news") / "bbc" / path).read_text("latin-1").strip()
-    title, _, body = raw.partition("\n")
+    title, body = bbc_article(path)
     box = box_sentences(body, title)
     shown = next(s for s in box if quoted in s)
     assert balanced_quotes(shown), shown
@@ -148,12 +147,7 @@ def test_bbc_media_placeholder_is_never_summary_text() -> None:
     """BBC pages say "Media playback is not supported on this device" where a video sits; in
     XSum's copy of one (FRANK) it opens the text, glued to the first sentence. The article
     page's summary and key points never show it (the story page's summary neither)."""
-    path = shared_data("frank-news-summarization") / "articles.jsonl"
-    text = next(
-        record["article"]
-        for record in map(json.loads, path.read_text("utf-8").splitlines())
-        if record["hash"] == "36063085"
-    )
+    text = frank_article("36063085")
     assert text.startswith("Media playback is not supported on this device")
     analysis = analyze("Hamilton fights back to seventh in China", text)
     shown = [*analysis.summary, *analysis.key_points, *analysis.box]
