@@ -142,10 +142,6 @@ _ABBREVIATED = (
     "company co, corporation corp, brothers bros, junior jr, senior sr, university univ, "
     "department dept, professor prof, president pres"
 )
-for _pair in _ABBREVIATED.split(", "):
-    _long, _short = _pair.split()
-    _NAME_FORMS.setdefault(_long, set()).add(_short)
-    _NAME_FORMS.setdefault(_short, set()).add(_long)
 # US states as AP style abbreviates them after a city ("Birmingham, Ala."): a question naming
 # the state finds them; not the other way ("Mo" is a name), nor those that are words ("Ill.").
 _STATES = (
@@ -154,9 +150,12 @@ _STATES = (
     "minn, montana mont, nebraska neb, nevada nev, oklahoma okla, tennessee tenn, vermont vt, "
     "virginia va, wisconsin wis, wyoming wyo"
 )
-for _pair in _STATES.split(", "):
-    _long, _short = _pair.split()
-    _NAME_FORMS.setdefault(_long, set()).add(_short)
+for _pairs, _both_ways in ((_ABBREVIATED, True), (_STATES, False)):
+    for _pair in _pairs.split(", "):
+        _long, _short = _pair.split()
+        _NAME_FORMS.setdefault(_long, set()).add(_short)
+        if _both_ways:
+            _NAME_FORMS.setdefault(_short, set()).add(_long)
 _CAPITAL = re.compile(r"^[A-Z][\w'’.-]*$")
 
 

@@ -31,7 +31,12 @@ from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment
 from newsdesk.stories.index import VectorIndex, open_index
-from newsdesk.stories.views import EnrichmentRow, enrichment_row, snippet_after_title
+from newsdesk.stories.views import (
+    EnrichmentRow,
+    enrichment_row,
+    snippet_after_title,
+    when_counted,
+)
 
 WINDOW = timedelta(days=7)
 MIN_SIMILARITY = 0.35  # below this a neighbour is not "related"
@@ -69,7 +74,7 @@ _ITEMS = (
         Article.url,
         func.substr(Article.text, 1, LEAD_CHARS),
         Article.published_at,
-        func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at),
+        when_counted(),
     )
     .outerjoin(Enrichment, Enrichment.article_id == Article.id)
     .where(Article.id.in_(bindparam("ids", expanding=True)))

@@ -560,7 +560,7 @@ def developing_days(days: Iterable[date]) -> int:
     return count if count >= DEVELOPING_DAYS else 0
 
 
-def _seen_at() -> ColumnElement[datetime]:
+def when_counted() -> ColumnElement[datetime]:
     """When an article counts (joined with Article): seen_at, else published or fetched."""
     return func.coalesce(Enrichment.seen_at, Article.published_at, Article.fetched_at)
 
@@ -602,7 +602,7 @@ def _fill_days(session: Session, cards: list[StoryCard]) -> None:
     stmt = _DAYS.get(dialect)
     if stmt is None:  # built once per dialect (an aliased() per call cost more than running it)
         stmt = _DAYS[dialect] = (
-            select(Enrichment.story_id, _utc_date(session, _seen_at()))
+            select(Enrichment.story_id, _utc_date(session, when_counted()))
             .join(Article, Article.id == Enrichment.article_id)
             .where(Enrichment.story_id.in_(bindparam("stories", expanding=True)), ~_folded_copy())
             .distinct()
@@ -743,7 +743,7 @@ def story_page(session: Session, story_id: int, limit: int = 300) -> StoryPage |
             Article.id,
             Article.outlet,
             Article.title,
-            _seen_at(),
+            when_counted(),
             Enrichment.duplicate_of,
             Article.image_url,
         )
@@ -829,7 +829,7 @@ def article_figures(session: Session, article_id: int) -> list[FigureRow]:
 def story_figures(session: Session, story_id: int) -> list[ClaimGroup]:
     """Figures about the same thing across the story's articles (nlp.figures.group_claims)."""
     rows = session.execute(
-        select(FigureRow, Article.outlet, _seen_at())
+        select(FigureRow, Article.outlet, when_counted())
         .join(Enrichment, Enrichment.article_id == FigureRow.article_id)
         .join(Article, Article.id == FigureRow.article_id)
         .where(Enrichment.story_id == story_id)
