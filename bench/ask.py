@@ -20,14 +20,18 @@ file's "about" says where each came from and how it was written):
 - heldout3: 42 more such questions on 13 other clusters (20 answerable, 8 paraphrased, 8
   unanswerable on the same subjects, 6 on others), written the same way on 2026-12-05 by another
   blind helper (bench/data/ask-heldout3.json; SHA-256 51ecd7ba...064b), first run on the
-  thirteenth session's code.
+  thirteenth session's code; looked at since;
+- heldout4: 42 more on 11 clusters that had one question of another set each, asking other
+  facts, written the same way on 2026-12-05 by a fourth blind helper
+  (bench/data/ask-heldout4.json; SHA-256 134de990...baa6f), first run on the fourteenth
+  session's code.
 
 An answerable question counts as right when the first cited sentence holds one of its expected
 words ("among": one of the <= 3 cited does); an unanswerable one when ask() refuses. Each line
 also gives the median wall time and the mean CPU time (process_time) per question.
 
     python bench/ask.py [--data-dir DIR] [--json OUT]
-                        [--sets ecbplus,seed,heldout,heldout2,heldout3]
+                        [--sets ecbplus,seed,heldout,heldout2,heldout3,heldout4]
                         [--split dev]
 """
 
@@ -50,6 +54,7 @@ QUESTIONS = Path(__file__).parent / "data" / "ask-questions.json"
 HELDOUT = Path(__file__).parent / "data" / "ask-heldout.json"
 HELDOUT2 = Path(__file__).parent / "data" / "ask-heldout2.json"
 HELDOUT3 = Path(__file__).parent / "data" / "ask-heldout3.json"
+HELDOUT4 = Path(__file__).parent / "data" / "ask-heldout4.json"
 SEED = SHARED / "seed-page" / "articles.jsonl"
 
 
@@ -165,8 +170,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--sets",
-        default="ecbplus,seed,heldout,heldout2,heldout3",
-        help="comma-separated: ecbplus, seed, heldout, heldout2, heldout3",
+        default="ecbplus,seed,heldout,heldout2,heldout3,heldout4",
+        help="comma-separated: ecbplus, seed, heldout, heldout2, heldout3, heldout4",
     )
     parser.add_argument(
         "--split", choices=("dev", "heldout", "all"), default="all", help="seed questions to ask"
@@ -181,6 +186,7 @@ def main() -> int:
     data["sets"]["heldout"] = json.loads(HELDOUT.read_text(encoding="utf-8"))["questions"]
     data["sets"]["heldout2"] = json.loads(HELDOUT2.read_text(encoding="utf-8"))["questions"]
     data["sets"]["heldout3"] = json.loads(HELDOUT3.read_text(encoding="utf-8"))["questions"]
+    data["sets"]["heldout4"] = json.loads(HELDOUT4.read_text(encoding="utf-8"))["questions"]
     tmp = None
     data_dir = args.data_dir
     if data_dir is None:
@@ -209,7 +215,7 @@ def main() -> int:
             if r["answerable"] and not r["correct"] and r["cited"]:
                 print(f"       first cited: {r['cited'][0][:150]}")
         parts = {"all": rows}
-        if name in ("ecbplus", "heldout", "heldout2", "heldout3"):
+        if name in ("ecbplus", "heldout", "heldout2", "heldout3", "heldout4"):
             parts = {
                 "direct": [r for r in rows if r["answerable"] and r["group"] is None],
                 "paraphrased": [r for r in rows if r["group"] == "paraphrased"],
