@@ -6,6 +6,7 @@ page was kept."""
 
 from __future__ import annotations
 
+import gzip
 import re
 
 from fastapi import FastAPI
@@ -86,6 +87,33 @@ def test_visitors_get_the_kept_page_with_a_token_of_their_own(
         assert _TOKEN.sub("", other.get(path).text) == _TOKEN.sub("", one.text)
         assert "written after" in other.get(f"{path}?reported=1").text  # another address
         assert other.get("/articles/999999").status_code == 404
+
+
+def test_a_kept_page_is_sent_compressed_as_kept_with_the_visitors_token(
+    app: FastAPI, engine: Engine, article_id: int
+) -> None:
+    """The kept page's gzip bytes are sent as kept, the visitor's token stored between them;
+    a browser that takes no gzip gets the same page uncompressed."""
+    _enrich(engine, article_id)
+    path = f"/articles/{article_id}"
+    with new_client(app) as first, new_client(app) as second, new_client(app) as plain:
+        made = first.get(path)  # made, compressed by GZipMiddleware
+        with second.stream("GET", path, headers={"accept-encoding": "gzip"}) as kept:
+            raw = b"".join(kept.iter_raw())
+            assert kept.headers["content-encoding"] == "gzip"
+            assert kept.headers["vary"] == "Accept-Encoding"
+            assert int(kept.headers["content-length"]) == len(raw)
+        html = gzip.decompress(raw).decode()
+        assert _TOKEN.sub("", html) == _TOKEN.sub("", made.text)
+        token = csrf_of(html)
+        assert token != csrf_of(made.text)
+        assert token.encode() in raw  # put in as a stored block: the page was not compressed again
+        form = {"username": "nobody", "password": "wrong password", "csrf_token": token}
+        assert second.post("/login", data=form).status_code != 403  # the token is this visitor's
+        unzipped = plain.get(path, headers={"accept-encoding": "identity"})
+        assert "content-encoding" not in unzipped.headers
+        assert _TOKEN.sub("", unzipped.text) == _TOKEN.sub("", made.text)
+        assert csrf_of(unzipped.text) not in (token, csrf_of(made.text))
 
 
 def test_comments_show_at_once_and_signed_in_readers_get_their_own_page(
