@@ -100,18 +100,24 @@ def kept_page(
         body = None
     if isinstance(body, KeptPage):
         mine = csrf_token(request).encode() if len(body.parts) > 1 else b""
-        if "gzip" in Headers(scope=request.scope).get("accept-encoding", ""):
-            return Response(
-                body.gzipped(mine),
-                media_type=_MEDIA_TYPE,
-                headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
-            )
+        if _takes_gzip(request):
+            return Response(body.gzipped(mine), media_type=_MEDIA_TYPE, headers=_GZIPPED)
         return HTMLResponse(body.body(mine))
     response = make()
     if response.status_code == 200:
-        issued = issued_csrf_token(request)
+        issued = (issued_csrf_token(request) or "").encode()
         made = bytes(response.body)
-        kept = KeptPage.of(made.replace(issued.encode(), _TOKEN) if issued else made)
+        kept = KeptPage.of(made.replace(issued, _TOKEN) if issued else made)
         with suppress(diskcache.Timeout):  # not kept this time
             pages.set(name, kept, PAGES_TTL)
+        if _takes_gzip(request):  # compressed once: as kept
+            response.body = kept.gzipped(issued)
+            response.headers.update(_GZIPPED | {"content-length": str(len(response.body))})
     return response
+
+
+_GZIPPED = {"content-encoding": "gzip", "vary": "Accept-Encoding"}
+
+
+def _takes_gzip(request: Request) -> bool:
+    return "gzip" in Headers(scope=request.scope).get("accept-encoding", "")
