@@ -11,11 +11,15 @@ answer the question at all (`_why_not`):
 - it holds the kind of thing asked for, other than what the question names: a person's or an
   organisation's name for "who" (not a place: "Israel" does not say who), a date for "when", a
   number for "how many" (counting what is asked about when it names it: "500 air attacks"), a
-  place for "where", a name or a number for "which", a name for "what is the name of";
+  place for "where" (a building's name too: "Bridgewater State Hospital"; not where someone
+  lives, "Jenkin, 23, of Newton Street"), a name or a number for "which", a name for "what
+  is the name of";
 - the question's names and numbers (its subject) are in the sentence or in what it is read
   with: the headline, the article's first sentence, the sentence before, and the names the
-  article keeps coming back to ("his successor" is Salami's in an article about Salami); and
-  so are most of its content words;
+  article keeps coming back to ("his successor" is Salami's in an article about Salami); a
+  name the question gives in full ("Anthony LaSalle") may be read by its last word alone when
+  the article gives it in full, as news names people ("LaSalle drank ..."); and so are most of
+  its content words;
 - the question's other content words (its predicate: "replaced", "killed") are not all
   missing from the sentence itself, and its main verb is there ("eat" for "What did Klitschko
   eat before the fight?"; another word for it counts, "successor" for "replaced"; the verb
@@ -264,6 +268,7 @@ class _Question:
     wants: str | None  # number, date, place, person, name, which; None: anything
     words: list[str]  # content words, lower case
     name_words: set[str]  # words of the names it holds (its subject), lower case
+    names: list[tuple[str, ...]]  # each of those names, its words in order ("anthony", "lasalle")
     numbers: set[str]
     predicate: list[str]  # its content words other than the names
     counted: str | None  # what "how many" counts ("people" of "How many people died?")
@@ -278,15 +283,20 @@ def _question(question: str) -> _Question:
     name_words: set[str] = set()
     for a, b in spans:
         name_words |= _span_words(tokens, a, b)
-    # "how old", "how long": the adjective is the question's form, not what it is about
+    names = [tuple(_bare(t) for t in tokens[a:b]) for a, b in spans if b - a > 1]
+    wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
+    # "how old", "how long", "what is the name of": the question's form, not what it is about
     words = [w for w in _content_words(question) if f"how {w}" not in question.lower()]
+    if wants == "name":
+        words = [w for w in words if w not in ("name", "names")]
     counted = _COUNTED.search(question)
     verbs, now = _parse(question)
     return _Question(
         text=question,
-        wants=next((kind for kind, pattern in _WANTS if pattern.search(question)), None),
+        wants=wants,
         words=words,
         name_words=name_words,
+        names=names,
         numbers=set(re.findall(r"\d+", question)),
         predicate=[w for w in words if w not in name_words and not w.isdigit()],
         counted=counted.group(1).lower() if counted else None,
@@ -393,6 +403,7 @@ class _Context:
     places: frozenset[str]  # place names it is tagged with, and their words, lower case
     known: frozenset[str]  # words of all the people's and organisations' names
     year: int | None  # when it was published, else the latest year it mentions
+    words: str  # its text's words, lower case, one space apart ("anthony lasalle drank ...")
 
 
 @dataclass
@@ -512,11 +523,39 @@ def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
                 continue  # "Israel" does not say who; nor "Italian" (unless a tagged name)
             if q.wants == "name" and len(name) == 1 and (a == 0 or _bare(name[0]) not in ctx.known):
                 continue  # "Police responded ...": a sentence's capital, not a name
-            if q.wants == "place" and _is_known(name, ctx) and not _is_place(name, ctx):
-                continue  # nor "Hakan Fidan" or "the Defence Ministry" where
+            if (
+                q.wants == "place"
+                and _is_known(name, ctx)
+                and not _is_place(name, ctx)
+                and _bare(name[-1]) not in _FACILITIES
+            ):
+                continue  # nor "Hakan Fidan" or "the Defence Ministry" where; a hospital is
+            if q.wants == "place" and _lives_at(tokens, a) and not _ASKS_HOME.search(q.text):
+                continue  # "John Jenkin, 23, of Newton Street" is where he lives
             out.extend(range(a, b))
         return sorted(out)
     return list(range(len(tokens)))
+
+
+# Names of buildings and grounds: where something happens, though the names are organisations'
+# ("sent to Bridgewater State Hospital", "held at Arrowhead Stadium").
+_FACILITIES = _wordset(
+    "hospital prison jail penitentiary clinic center centre stadium arena airport school "
+    "college university hotel church mosque cathedral temple station courthouse hall park "
+    "base camp museum theatre theater pier bridge mall store"
+)
+_ASKS_HOME = re.compile(r"\b(?:from|lives?|lived|living|home|hometown|resident|native)\b", re.I)
+
+
+def _lives_at(tokens: list[str], a: int) -> bool:
+    """The name at `a` follows a person's age in news style ("Jenkin, 23, of Newton Street"):
+    where the person lives, not where anything happened."""
+    return (
+        a >= 3
+        and tokens[a - 1].lower() == "of"
+        and tokens[a - 2] == ","
+        and tokens[a - 3].isdigit()
+    )
 
 
 def _roles(c: _Candidate, verb: frozenset[str]) -> list[tuple[str, set[str]]]:
@@ -589,12 +628,7 @@ def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
         if num not in c.context and not (_YEAR.fullmatch(num) and ctx.year in (None, int(num))):
             return f"no {num}"  # a year the article is of (or of no known year) need not be written
     for w in q.name_words:
-        if not (
-            w in c.context
-            or stem(w) in c.context
-            or w[:5] in c.context
-            or not _NAME_FORMS.get(w, set()).isdisjoint(c.context)
-        ):
+        if not (_read_with(w, c) or _named_in_full(w, q, c, ctx)):
             return f"nothing on {w}"
     if q.predicate and not any(_term_match(w, c.stems) > 0 for w in q.predicate):
         return "none of " + ", ".join(q.predicate)
@@ -613,6 +647,29 @@ def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
     if _role_conflict(q, c):
         return "answers another question"
     return None
+
+
+def _read_with(word: str, c: _Candidate) -> bool:
+    """The name's word is in the sentence or in what it is read with (another form counts)."""
+    return (
+        word in c.context
+        or stem(word) in c.context
+        or word[:5] in c.context
+        or not _NAME_FORMS.get(word, set()).isdisjoint(c.context)
+    )
+
+
+def _named_in_full(word: str, q: _Question, c: _Candidate, ctx: _Context) -> bool:
+    """A word before the last of a name the question gives in full ("Anthony" of "Anthony
+    LaSalle"): news names someone in full once, then by the last name ("LaSalle drank ..."), so
+    the last word with the sentence and the whole name in the article will do (with up to two
+    words more between its words: "Anthony Phillip LaSalle")."""
+    return any(
+        word in name[:-1]
+        and _read_with(name[-1], c)
+        and re.search(r"(?: \S+){0,2} ".join(map(re.escape, name)), ctx.words) is not None
+        for name in q.names
+    )
 
 
 def _background(sentence: str, year: int | None, q: _Question) -> bool:
@@ -757,6 +814,7 @@ def _contexts(session: Session, rows: list[Any]) -> dict[int, _Context]:
             places=frozenset(places[row.id]),
             known=frozenset(known[row.id]),
             year=row.published_at.year if row.published_at else max(years, default=None),
+            words=" ".join(_bare(t) for t in _TOKEN.findall(row.text or "")),
         )
     return out
 
