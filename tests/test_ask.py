@@ -325,3 +325,24 @@ def test_where_someone_lives_is_not_where_it_happened() -> None:
         "He was arrested at Millom Pier, 300 yards from the house of his mother."
     )
     assert not _lives_at(tokens, tokens.index("Millom"))
+
+
+def test_who_holds_a_role_is_the_name_beside_it(seed: Settings) -> None:
+    # A reader's question on the reference page: "Syria's Ministry of Foreign Affairs has
+    # accused Israel ..." was cited before "Turkish Foreign Minister Hakan Fidan confirmed ...".
+    answer = ask(connect(seed.db_url), seed, "Who is the Turkish foreign minister?")
+    assert answer.answered and "Hakan Fidan" in answer.citations[0]["sentence"], answer
+    from newsdesk.ask import _TOKEN, _Candidate, _in_apposition, _names, _question, _stems
+
+    def candidate(sentence: str) -> _Candidate:
+        tokens = _TOKEN.findall(sentence)
+        return _Candidate(sentence, None, tokens, _names(tokens), _stems(tokens), set(), False)
+
+    q = _question("Who is the Turkish foreign minister?")
+    assert _in_apposition(
+        q, candidate("Talks were led by Hakan Fidan, the Turkish foreign minister.")
+    )
+    assert _in_apposition(q, candidate("The Turkish foreign minister Hakan Fidan said so."))
+    assert not _in_apposition(
+        q, candidate("The Turkish foreign minister said talks were under way.")
+    )

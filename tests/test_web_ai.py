@@ -638,6 +638,7 @@ def test_asking_is_rate_limited_per_client(site: Site, monkeypatch: pytest.Monke
         r = c.post(f"{path}/ask", data={"question": "Who lost?", "csrf_token": token})
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
         assert "try again in" in r.text
+        assert "Too many requests" in r.text and "Something went wrong" not in r.text
 
 
 def test_tag_explainer_is_kept_until_the_tag_gains_an_article(site: Site) -> None:

@@ -80,6 +80,7 @@ OVERLAP_BONUS = 0.2  # for holding all of the question's predicate words
 SYNONYM_WEIGHT = 0.5  # another word for a question word, against the word itself
 ANSWER_TYPE_BONUS = 0.05  # for an answer standing next to a predicate word ...
 NEAR = 3  # ... this many tokens away at most
+APPOSITION_BONUS = 1.0  # first, for naming someone beside the role "Who is the ...?" asks about
 COVERAGE = 0.7  # share of the question's content words a sentence and its context must hold
 TIE = 0.05  # answers this close in score: news before background, then the most recent
 HEADLINE_WORDS = 20  # a line this short without closing punctuation is a headline, no answer
@@ -275,6 +276,7 @@ class _Question:
     verbs: list[str]  # what it asks happened ("eat" in "What did Klitschko eat before ...")
     now: bool  # asked in the present ("How many have died?"), not the past ("did ... die")
     slot: tuple[str, set[str], frozenset[str]] | None  # a name's role, its words, the verb
+    role: tuple[str, ...] = ()  # "Who is the Turkish foreign minister?": the role's word stems
 
 
 def _question(question: str) -> _Question:
@@ -285,10 +287,8 @@ def _question(question: str) -> _Question:
         name_words |= _span_words(tokens, a, b)
     names = [tuple(_bare(t) for t in tokens[a:b]) for a, b in spans if b - a > 1]
     wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
-    # "how old", "how long", "what is the name of": the question's form, not what it is about
+    # "how old", "how long": the adjective is the question's form, not what it is about
     words = [w for w in _content_words(question) if f"how {w}" not in question.lower()]
-    if wants == "name":
-        words = [w for w in words if w not in ("name", "names")]
     counted = _COUNTED.search(question)
     verbs, now = _parse(question)
     return _Question(
@@ -303,7 +303,36 @@ def _question(question: str) -> _Question:
         verbs=verbs,
         now=now,
         slot=_question_slot(tokens, spans),
+        role=_role_asked(question),
     )
+
+
+_WHO_IS = re.compile(r"^\s*who (?:is|was|are|were) (?:the |a |an )?([^?]+?)\s*\??\s*$", re.I)
+
+
+def _role_asked(question: str) -> tuple[str, ...]:
+    """The stems of the role a "Who is the ...?" question asks to fill, else ()."""
+    m = _WHO_IS.match(question)
+    words = _WORD.findall(m.group(1).lower()) if m else []
+    return tuple(stem(w) for w in words) if 0 < len(words) <= 6 else ()
+
+
+def _in_apposition(q: _Question, c: _Candidate) -> bool:
+    """The sentence names someone right beside the role the question asks about: "Turkish
+    Foreign Minister Hakan Fidan", "Hakan Fidan, the Turkish foreign minister," (the way news
+    introduces people, so it says who holds the role)."""
+    n = len(q.role)
+    stems = [stem(t.lower()) for t in c.tokens]
+    for i in range(len(stems) - n + 1 if n else 0):
+        if tuple(stems[i : i + n]) != q.role:
+            continue
+        # a name of two words or more right after the role, or one running on from it
+        if any(a <= i + n and b >= i + n + 2 and a >= i for a, b in c.spans):
+            return True
+        j = i - 1 if i >= 1 and c.tokens[i - 1].lower() in ("the", "a", "an") else i
+        if j >= 2 and c.tokens[j - 1] == "," and any(b == j - 1 for _, b in c.spans):
+            return True  # a name, then ", the role"
+    return False
 
 
 _PARTICLES = _wordset("away over out up off down back")
@@ -880,6 +909,8 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
     vecs = embedder.embed([_in_context(c.sentence, c.row.title) for c in able])
     near = np.array([_near(q, c, contexts[c.row.id]) for c in able], dtype=float)
     sims = vecs @ qvec + OVERLAP_BONUS * overlap[keep] + ANSWER_TYPE_BONUS * near
+    if q.role:  # "Who is the ...?": a sentence naming someone beside that role says it
+        sims += APPOSITION_BONUS * np.array([_in_apposition(q, c) for c in able], dtype=float)
     best = float(sims.max())
     # Against the best possible: the question itself, read after the same headline, holding
     # all its words with the answer beside them. Short questions ("What is the death toll?")

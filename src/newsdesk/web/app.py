@@ -92,6 +92,8 @@ ERROR_TITLES = {
     400: "Bad request",
     404: "Page not found",
     405: "Method not allowed",
+    413: "Too large",
+    429: "Too many requests",
     500: "Something went wrong",
     503: "The site is busy",
 }
