@@ -666,9 +666,12 @@ def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
     if q.slot is not None and not q.slot[2] & c.stems:
         return "does not say " + min(q.slot[2])
     if q.words:
-        found = sum(1 for w in q.words if _term_match(w, c.context) > 0)
-        if found < COVERAGE * len(q.words):
-            return f"holds {found} of {len(q.words)} words"
+        words = q.words
+        if q.wants in ("place", "date"):  # "Where were the talks held?": "talks in Azerbaijan"
+            words = [w for w in q.words if w not in _LIGHT_VERBS] or q.words
+        found = sum(1 for w in words if _term_match(w, c.context) > 0)
+        if found < COVERAGE * len(words):
+            return f"holds {found} of {len(words)} words"
     if q.now and c.background:
         return "background"  # "How many have died?" asks about now, not "in 1980-88"
     if q.wants and not _answers(q, c, ctx):
