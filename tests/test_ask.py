@@ -343,6 +343,8 @@ def test_who_holds_a_role_is_the_name_beside_it(seed: Settings) -> None:
         q, candidate("Talks were led by Hakan Fidan, the Turkish foreign minister.")
     )
     assert _in_apposition(q, candidate("The Turkish foreign minister Hakan Fidan said so."))
+    iran = _question("Who is Iran's foreign minister?")
+    assert _in_apposition(iran, candidate("Iran's Foreign Minister Abbas Araghchi said so."))
     assert not _in_apposition(
         q, candidate("The Turkish foreign minister said talks were under way.")
     )

@@ -311,10 +311,18 @@ _WHO_IS = re.compile(r"^\s*who (?:is|was|are|were) (?:the |a |an )?([^?]+?)\s*\?
 
 
 def _role_asked(question: str) -> tuple[str, ...]:
-    """The stems of the role a "Who is the ...?" question asks to fill, else ()."""
+    """The words of the role a "Who is the ...?" question asks to fill ("iran", "foreign",
+    "minister" of "Who is Iran's foreign minister?"), else ()."""
     m = _WHO_IS.match(question)
-    words = _WORD.findall(m.group(1).lower()) if m else []
-    return tuple(stem(w) for w in words) if 0 < len(words) <= 6 else ()
+    words = [_bare(t) for t in _TOKEN.findall(m.group(1)) if t[0].isalnum()] if m else []
+    return tuple(words) if 0 < len(words) <= 6 else ()
+
+
+def _same_word(asked: str, token: str) -> bool:
+    """The token is the question's word ("Iran's" for "iran"), or another form of it ("Gen."
+    for "general")."""
+    word = _bare(token)
+    return stem(word) == stem(asked) or stem(word) in _NAME_FORMS.get(asked, ())
 
 
 def _in_apposition(q: _Question, c: _Candidate) -> bool:
@@ -322,9 +330,8 @@ def _in_apposition(q: _Question, c: _Candidate) -> bool:
     Foreign Minister Hakan Fidan", "Hakan Fidan, the Turkish foreign minister," (the way news
     introduces people, so it says who holds the role)."""
     n = len(q.role)
-    stems = [stem(t.lower()) for t in c.tokens]
-    for i in range(len(stems) - n + 1 if n else 0):
-        if tuple(stems[i : i + n]) != q.role:
+    for i in range(len(c.tokens) - n + 1 if n else 0):
+        if not all(_same_word(w, t) for w, t in zip(q.role, c.tokens[i : i + n], strict=True)):
             continue
         # a name of two words or more right after the role, or one running on from it
         if any(a <= i + n and b >= i + n + 2 and a >= i for a, b in c.spans):
