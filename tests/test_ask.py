@@ -355,3 +355,10 @@ def test_a_verb_that_says_little_need_not_be_written(seed: Settings) -> None:
     # question's two content words, and a sentence had to hold 70 % of them.
     answer = ask(connect(seed.db_url), seed, "Where were the talks held?")
     assert answer.answered and "talks in Azerbaijan" in answer.citations[0]["sentence"], answer
+
+
+def test_speaking_with_someone_is_discussing_with_them(seed: Settings) -> None:
+    # A reader's question on the Qatar Tribune piece: it says the Amir "has discussed with"
+    # the US president.
+    answer = ask(connect(seed.db_url), seed, "Who did the Amir of Qatar speak with?")
+    assert answer.answered and "Donald Trump" in answer.citations[0]["sentence"], answer

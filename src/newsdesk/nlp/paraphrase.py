@@ -37,6 +37,7 @@ GROUPS = [
     "rehab rehabilitation clinic center centre facility",
     "attack assault bomb bombing firebomb",
     "begin began start launch",
+    "speak spoke spoken talk discuss",
 ]
 
 _stemmer = snowballstemmer.stemmer("english")
