@@ -99,7 +99,7 @@ def test_salami_profile_role_dates_predecessor_successor(client: TestClient) -> 
 def test_every_fact_is_a_whole_cited_sentence(client: TestClient) -> None:
     texts = _seed_texts()
     body = " ".join(" ".join(t.split()) for t in texts.values())
-    for slug in ("HosseinSalami", "Nebenzia", "Palmyra", "Syria", "Natanz", "AhmadVahidi"):
+    for slug in ("HosseinSalami", "VassilyNebenzia", "Palmyra", "Syria", "Natanz", "AhmadVahidi"):
         facts = [li for group in _facts(client, slug).values() for li in group]
         assert facts, slug
         for li in facts:
@@ -112,7 +112,7 @@ def test_every_fact_is_a_whole_cited_sentence(client: TestClient) -> None:
 
 
 def test_nebenzia_is_russias_un_ambassador(client: TestClient) -> None:
-    (role,) = _facts(client, "Nebenzia")["role"]
+    (role,) = _facts(client, "VassilyNebenzia")["role"]
     assert _text(role, "fact-detail") == "Russia's UN ambassador"
     assert "Qatar Tribune" in _text(role, "fact-source")
 

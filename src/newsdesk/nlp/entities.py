@@ -486,9 +486,37 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
             out.append(_mention(doc, s, s + 1, "NORP"))  # "Briton Karl Keska"
             s += 1
         label = _retype(doc, s, e, label)
+        if label == "PERSON" and e - s == 1 and s - 1 not in taken and _given_name_before(doc, s):
+            s -= 1  # "Vassily Nebenzia, Russia's UN ambassador": the NER took the surname only
         out.append(_mention(doc, s, e, label))
         taken.update(range(s, e))
     return out
+
+
+def _given_name_before(doc: Doc, s: int) -> bool:
+    """The token before a one-word person is a capitalised proper noun of the same sentence
+    that is no title, role, demonym or date: the person's first name."""
+    if s == 0 or doc[s].is_sent_start:
+        return False
+    t = doc[s - 1]
+    word = _bare(t.text)
+    return (
+        t.tag_ == "NNP"
+        and t.is_alpha
+        and t.text[:1].isupper()
+        and not t.text.isupper()
+        and bool(t.whitespace_)
+        and word not in TITLE_ONLY
+        and word not in PERSON_ROLES
+        and word not in DEMONYMS
+        and word not in _DATE_WORDS
+    )
+
+
+_DATE_WORDS = _wordset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december"
+)
 
 
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
