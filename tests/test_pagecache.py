@@ -17,6 +17,7 @@ from newsdesk.config import Settings
 from newsdesk.store import Article, session_scope
 from newsdesk.store.models_ai import Enrichment
 from newsdesk.web import create_app
+from newsdesk.web.pagecache import open_pages
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .readers_support import (
@@ -157,3 +158,24 @@ def test_home_page_is_kept_until_an_article_is_stored(
         home = visitor.get("/").text
         assert "Central bank holds rates" in home and "written after" in home
         assert f"/articles/{newer}" in home and f"/articles/{newer}" not in first
+
+
+def test_a_cache_whose_files_are_gone_makes_pages_instead(
+    app: FastAPI, settings: Settings, engine: Engine, article_id: int
+) -> None:
+    """Kept pages are an optimisation: with their files deleted under a running server (a
+    cleaned temporary directory, a full disk), pages are made, not 500s."""
+    import shutil
+
+    _enrich(engine, article_id)
+    path = f"/articles/{article_id}"
+    with new_client(app) as visitor:
+        first = visitor.get(path)
+        # A thread that had not used the cache yet opens its files again (each thread has
+        # its own connection): that open fails once they are gone.
+        app.state.public_pages = open_pages(settings.data_dir)
+        shutil.rmtree(settings.data_dir / "cache" / "pages")
+        _retitle(engine, article_id, "A title written after the cache was deleted")
+        again = visitor.get(path)
+        assert first.status_code == again.status_code == 200
+        assert "written after the cache was deleted" in again.text  # made anew

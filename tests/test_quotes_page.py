@@ -229,6 +229,17 @@ def test_article_page_credits_the_person_who_told_the_outlet(site: Site) -> None
     assert len(figures) <= MAX_QUOTES and not section.xpath("./details")
 
 
+def test_a_known_speaker_is_named_in_full(site: Site) -> None:
+    # The UN article writes "said Grossi" after "Rafael Grossi, chief of the United Nations
+    # nuclear watchdog": the caption names him as his explainer page does, and links it.
+    client, ids = site
+    section = _quotes_section(client, ids, "UN officials")
+    speakers = section.xpath('.//figcaption//a[@class="speaker"]')
+    names = {_norm(a.text_content()): a.get("href") for a in speakers}
+    assert names.get("Rafael Grossi") == "/tags/RafaelGrossi", names
+    assert "Grossi" not in names and "Danon" not in names
+
+
 def test_article_page_lists_the_reference_pages_related_articles(site: Site) -> None:
     """The reference page lists the three June articles under the April one; coverage from
     further apart than a week comes after nearer related stories, not never."""

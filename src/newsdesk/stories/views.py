@@ -119,6 +119,7 @@ class QuoteRef:
     cue: str | None
     kind: str  # direct | reported
     outlet: str | None  # a carried source ("... quoted by Reuters")
+    speaker_label: str | None = None  # the speaker's tag's name, in full ("Rafael Grossi")
 
 
 @dataclass
@@ -168,7 +169,15 @@ _AI_TAGS = (
     .order_by(ArticleTag.score.desc(), Tag.slug)
 )
 _AI_QUOTES = (
-    select(QuoteRow.quote, QuoteRow.speaker, Tag.slug, QuoteRow.cue, QuoteRow.kind, QuoteRow.outlet)
+    select(
+        QuoteRow.quote,
+        QuoteRow.speaker,
+        Tag.slug,
+        QuoteRow.cue,
+        QuoteRow.kind,
+        QuoteRow.outlet,
+        Tag.label,
+    )
     .outerjoin(Tag, Tag.id == QuoteRow.speaker_tag_id)
     .where(QuoteRow.article_id == bindparam("article_id"))
     .order_by(QuoteRow.position)

@@ -20,6 +20,8 @@ process's (with `serve --web-processes 2`, twice the kept pages of a cache per p
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import struct
 import zlib
 from collections.abc import Callable, Hashable
@@ -38,6 +40,7 @@ from newsdesk.web.sessions import current_user
 
 PAGES_TTL = 60.0  # as the article page's slots (web/slots.py SLOTS_TTL)
 PAGES_SIZE = 256 * 2**20  # bytes on disk; the least recently stored go first
+log = logging.getLogger(__name__)
 _TOKEN = b"<!--newsdesk-csrf-token-->"  # no page holds it: text in pages is escaped ("&lt;")
 
 
@@ -98,6 +101,9 @@ def kept_page(
         body = pages.get(name)
     except diskcache.Timeout:  # another process writing for over a second: make it
         body = None
+    except _BROKEN as exc:  # the cache's files gone or unreadable: pages are made, not kept
+        log.warning("kept pages unavailable (%s): making the page", exc)
+        body = None
     if isinstance(body, KeptPage):
         mine = csrf_token(request).encode() if len(body.parts) > 1 else b""
         if _takes_gzip(request):
@@ -108,7 +114,7 @@ def kept_page(
         issued = (issued_csrf_token(request) or "").encode()
         made = bytes(response.body)
         kept = KeptPage.of(made.replace(issued, _TOKEN) if issued else made)
-        with suppress(diskcache.Timeout):  # not kept this time
+        with suppress(diskcache.Timeout, *_BROKEN):  # not kept this time
             pages.set(name, kept, PAGES_TTL)
         if _takes_gzip(request):  # compressed once: as kept
             response.body = kept.gzipped(issued)
@@ -117,6 +123,7 @@ def kept_page(
 
 
 _GZIPPED = {"content-encoding": "gzip", "vary": "Accept-Encoding"}
+_BROKEN = (sqlite3.Error, OSError)  # a cache that fails never fails the page
 
 
 def _takes_gzip(request: Request) -> bool:

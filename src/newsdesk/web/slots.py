@@ -245,16 +245,20 @@ def _public_slots(
         ]
 
     found: list[QuoteView] = []
+    written: list[str | None] = []  # each speaker as the article writes it ("Grossi")
     for q in ai.quotes:  # in text order
         text = views.clean_quote(q.quote)
         if not text or any(text == seen.text for seen in found):
             continue
         speaker = _speaker(q.speaker)
+        known = bool(speaker and q.speaker_slug)
+        written.append(speaker)
         found.append(
             QuoteView(
                 text=text,
-                speaker=speaker,
-                speaker_url=views.tag_url(q.speaker_slug) if speaker and q.speaker_slug else None,
+                # a known person or body by its name in full, as its explainer page has it
+                speaker=(q.speaker_label or speaker) if known else speaker,
+                speaker_url=views.tag_url(q.speaker_slug) if known and q.speaker_slug else None,
                 cue=q.cue if speaker else None,
                 outlet=q.outlet,
                 kind=q.kind,
@@ -262,7 +266,10 @@ def _public_slots(
         )
     # the most important first (newsdesk.nlp.quotes.rank_quotes), the rest behind "Show all"
     top, rest = rank_quotes(
-        [RankItem(v.text, v.speaker, v.kind, v.speaker_url is not None, v.outlet) for v in found],
+        [
+            RankItem(v.text, name, v.kind, v.speaker_url is not None, v.outlet)
+            for v, name in zip(found, written, strict=True)
+        ],
         article.text or "",
         article.title or "",
         MAX_QUOTES,
