@@ -172,6 +172,14 @@ _BOUNDARY = re.compile(
 _GLUED = re.compile(
     r"""(?<=[a-z0-9]{2})(?P<punct>[.!?])(?P<close>["\u201d\u2019]?)(?=(?:["\u201c]?[A-Z][a-z]))"""
 )
+# Sentences run together without a full stop, as photo captions run on into the text they
+# were cut from ("... to abandon the game He said ..."): a capitalised pronoun or article right
+# after a lower-case word and before one opens one ("the game He said", "the club The team";
+# not "read The Times", nor a title's "Faking It and ...").
+_RUN_ON = re.compile(
+    r"\b(?P<prev>[a-z][\w'’%-]*)[ \t]+"
+    r"(?=(?:The|He|She|They|His|Her|Their|This|These|It|We)[ \t]+[a-z])"
+)
 _WORD_BEFORE = re.compile(r"([\w.&'-]+)$")
 _INITIAL = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")
 
@@ -222,6 +230,7 @@ def _split_paragraph(text: str, start: int, end: int, spans: list[tuple[int, int
             continue
         if _is_boundary(para, m):
             cuts.append(start + m.start("space"))
+    cuts.extend(start + m.end("prev") for m in _RUN_ON.finditer(para))
     for m in _GLUED.finditer(para):
         word = _WORD_BEFORE.search(para, 0, m.start())
         if word and ("." in word.group(1) or "/" in word.group(1)):
