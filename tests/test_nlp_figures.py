@@ -75,6 +75,12 @@ def test_palestinians_killed_count_people(seed: list[Analysis]) -> None:
     assert f.what == "Palestinians killed" and f.key == "people:killed"
 
 
+def test_a_number_joined_to_its_noun_counts_it_in_the_plural(seed: list[Analysis]) -> None:
+    # the UN article's "The 15-member Security Council": shown as "15 members", not "15 member"
+    f = _figure(seed, "15")
+    assert f.value == 15 and f.what == "members"
+
+
 def test_no_years_dates_or_ages(seed: list[Analysis]) -> None:
     texts = [f.text for a in seed for f in a.figures]
     assert texts, "no figures at all"

@@ -650,6 +650,8 @@ def _counted(
             fig.what = "people" + (f" {status}" if status else "")
             fig.key = f"people:{status or ''}"
         return
+    joined = _hyphened(last_num)
+    hyphened = joined is not None and joined.i == head.i  # "the 15-member Security Council"
     skip = set(range(toks[0].i, toks[end_tok - 1].i + 1)) if head.i > last_num.i else set()
     phrase = _phrase(head, skip)
     word = head.lower_
@@ -666,9 +668,38 @@ def _counted(
             phrase = f"{phrase} {status}"
     else:
         lemma = _singular(word) if _pos(head) == "NOUN" else word
+    if hyphened and num.value != 1:
+        phrase = _plural(head.text)  # counted, though it stands singular: "15 members"
     fig.what = phrase
     base = lemma if fig.unit is None else f"{fig.unit}:{lemma}"
     fig.key = f"{base}:{status or ''}"
+
+
+def _hyphened(last_num: Token) -> Token | None:
+    """The noun a number is joined to by a hyphen to modify another noun ("the 15-member
+    Security Council"): it stands singular."""
+    doc = last_num.doc
+    i = last_num.i
+    if (
+        i + 2 < len(doc)
+        and doc[i + 1].text == "-"
+        and not last_num.whitespace_
+        and not doc[i + 1].whitespace_
+        and doc[i + 2].tag_ == "NN"
+    ):
+        return doc[i + 2]
+    return None
+
+
+def _plural(word: str) -> str:
+    low = word.lower()
+    if low.endswith("man"):
+        return word[:-3] + word[-3:].replace("man", "men")
+    if low.endswith(("s", "sh", "ch", "x", "z")):
+        return word + "es"
+    if low.endswith("y") and low[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def _changed_subject(t: Token) -> Token | None:
