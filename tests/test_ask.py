@@ -362,3 +362,11 @@ def test_speaking_with_someone_is_discussing_with_them(seed: Settings) -> None:
     # the US president.
     answer = ask(connect(seed.db_url), seed, "Who did the Amir of Qatar speak with?")
     assert answer.answered and "Donald Trump" in answer.citations[0]["sentence"], answer
+
+
+def test_what_someone_called_something_is_what_they_said(seed: Settings) -> None:
+    # "call X a red line" is how the source's words are reported: "said ... is a red line"
+    answer = ask(
+        connect(seed.db_url), seed, "What did the Israeli political source call a red line?"
+    )
+    assert answer.answered and "red line" in answer.citations[0]["sentence"], answer

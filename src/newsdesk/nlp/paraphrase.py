@@ -33,7 +33,7 @@ GROUPS = [
     "host present emcee",
     "replace succeed successor",
     "cut sever severed damage",
-    "say said tell told announce",
+    "say said tell told announce call describe",
     "rehab rehabilitation clinic center centre facility",
     "attack assault bomb bombing firebomb",
     "begin began start launch",
