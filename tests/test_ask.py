@@ -185,6 +185,11 @@ def test_what_a_question_asks() -> None:
     assert q.predicate == ["replaced", "commander"]
     q = _question("Whom did Salami replace as head of the IRGC?")
     assert q.slot is not None and q.slot[:2] == ("agent", {"salami"})
+    # "How much is the prize worth?" asks an amount: "worth" is the form, not a word to find
+    # (the BBC's "the £25,000 Whitbread" answers it)
+    q = _question("How much is the prize worth?")
+    assert q.wants == "number" and q.words == ["prize"]
+    assert _question("What is the unemployment rate?").wants == "number"
     q = _question("How many Turkish troops are deployed in Syria?")
     assert q.wants == "number" and q.counted == "troops" and q.now
     q = _question("What did Wladimir Klitschko eat before the fight?")

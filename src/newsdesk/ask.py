@@ -218,7 +218,8 @@ _WANTS = [
             r"^\s*(?:(?:in|to|by|at|for)\s+)?(?:how (?:many|much|old|long|far|big|large|high|"
             r"tall|deep|often)|what (?:magnitude|number|percentage|percent|share|amount|age|"
             r"score|level|rate|price|size|proportion)|what(?:'s| is| was| are| were) the (?:\w+ )?"
-            r"(?:toll|number|total|tally|count|cost|price|population|figure|amount))\b",
+            r"(?:toll|number|total|tally|count|cost|price|population|figure|amount|rate|level|"
+            r"share|percentage|proportion|turnout|score))\b",
             re.IGNORECASE,
         ),
     ),
@@ -287,8 +288,13 @@ def _question(question: str) -> _Question:
         name_words |= _span_words(tokens, a, b)
     names = [tuple(_bare(t) for t in tokens[a:b]) for a, b in spans if b - a > 1]
     wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
-    # "how old", "how long": the adjective is the question's form, not what it is about
-    words = [w for w in _content_words(question) if f"how {w}" not in question.lower()]
+    # "how old", "how long", "how much is it worth": the question's form, not what it is about
+    low = question.lower()
+    words = [
+        w
+        for w in _content_words(question)
+        if f"how {w}" not in low and not (w == "worth" and "how much" in low)
+    ]
     counted = _COUNTED.search(question)
     verbs, now = _parse(question)
     return _Question(
