@@ -202,16 +202,23 @@ def test_what_a_question_asks() -> None:
     assert q.wants == "which"  # a name of a bank, however far into the question "which" is
 
 
-@pytest.fixture(scope="module")
-def climbers(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """ECB+ topic 23 (climbers lost on New Zealand's Mount Cook, written "Mt Cook")."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("ask-climbers"), enrich_workers=1)
+def _ecbplus_topics(
+    tmp_path_factory: pytest.TempPathFactory, name: str, topics: tuple[int, ...], outlet: str
+) -> Settings:
+    """A database of the ECB+ documents of `topics`, imported as `outlet` and enriched."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp(name), enrich_workers=1)
     ecb = shared_data("ecbplus-story-clusters") / "documents.jsonl"
     docs = [json.loads(line) for line in ecb.read_text(encoding="utf-8").splitlines()]
-    import_records(settings, [record(d, "Alpine Wire") for d in docs if d["topic"] == 23])
+    import_records(settings, [record(d, outlet) for d in docs if d["topic"] in topics])
     forget_open_indexes()
     enrich(connect(settings.db_url), settings)
     return settings
+
+
+@pytest.fixture(scope="module")
+def climbers(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """ECB+ topic 23 (climbers lost on New Zealand's Mount Cook, written "Mt Cook")."""
+    return _ecbplus_topics(tmp_path_factory, "ask-climbers", (23,), "Alpine Wire")
 
 
 def test_a_name_written_short_in_the_coverage_is_found(climbers: Settings) -> None:
@@ -239,13 +246,7 @@ def test_the_verb_a_question_hinges_on() -> None:
 def sports(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """ECB+ topics 7 (the Klitschkos' fights), 8 (bank workers killed in the Athens riots) and
     25 (the Saints' injured players)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("ask-sports"), enrich_workers=1)
-    ecb = shared_data("ecbplus-story-clusters") / "documents.jsonl"
-    docs = [json.loads(line) for line in ecb.read_text(encoding="utf-8").splitlines()]
-    import_records(settings, [record(d, "Sports Wire") for d in docs if d["topic"] in (7, 8, 25)])
-    forget_open_indexes()
-    enrich(connect(settings.db_url), settings)
-    return settings
+    return _ecbplus_topics(tmp_path_factory, "ask-sports", (7, 8, 25), "Sports Wire")
 
 
 @pytest.mark.parametrize(
@@ -282,13 +283,7 @@ def test_a_year_or_state_the_coverage_does_not_spell_out(
 def courts(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """ECB+ topics 21 (a hit-and-run at a Sam's Club in Bloomington), 22 (the Kraft plant
     shooting in Philadelphia) and 32 (killings in New Bedford and Millom)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("ask-courts"), enrich_workers=1)
-    ecb = shared_data("ecbplus-story-clusters") / "documents.jsonl"
-    docs = [json.loads(line) for line in ecb.read_text(encoding="utf-8").splitlines()]
-    import_records(settings, [record(d, "Court Wire") for d in docs if d["topic"] in (21, 22, 32)])
-    forget_open_indexes()
-    enrich(connect(settings.db_url), settings)
-    return settings
+    return _ecbplus_topics(tmp_path_factory, "ask-courts", (21, 22, 32), "Court Wire")
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -277,7 +278,7 @@ class _Question:
     verbs: list[str]  # what it asks happened ("eat" in "What did Klitschko eat before ...")
     now: bool  # asked in the present ("How many have died?"), not the past ("did ... die")
     slot: tuple[str, set[str], frozenset[str]] | None  # a name's role, its words, the verb
-    role: tuple[str, ...] = ()  # "Who is the Turkish foreign minister?": the role's word stems
+    role: tuple[str, ...] = ()  # "Who is the Turkish foreign minister?": the role's words
 
 
 def _question(question: str) -> _Question:
@@ -445,7 +446,13 @@ class _Context:
     places: frozenset[str]  # place names it is tagged with, and their words, lower case
     known: frozenset[str]  # words of all the people's and organisations' names
     year: int | None  # when it was published, else the latest year it mentions
-    words: str  # its text's words, lower case, one space apart ("anthony lasalle drank ...")
+    text: str
+
+    @cached_property
+    def words(self) -> str:
+        """Its text's words, lower case, one space apart ("anthony lasalle drank ..."): read
+        only when a name of the question is not with a sentence (_named_in_full)."""
+        return " ".join(_bare(t) for t in _TOKEN.findall(self.text))
 
 
 @dataclass
@@ -859,7 +866,7 @@ def _contexts(session: Session, rows: list[Any]) -> dict[int, _Context]:
             places=frozenset(places[row.id]),
             known=frozenset(known[row.id]),
             year=row.published_at.year if row.published_at else max(years, default=None),
-            words=" ".join(_bare(t) for t in _TOKEN.findall(row.text or "")),
+            text=row.text or "",
         )
     return out
 

@@ -9,6 +9,7 @@ to the full name seen in the same article.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -513,10 +514,7 @@ def _given_name_before(doc: Doc, s: int) -> bool:
     )
 
 
-_DATE_WORDS = _wordset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december"
-)
+_DATE_WORDS = {n.lower() for n in (*calendar.day_name, *calendar.month_name) if n}
 
 
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})

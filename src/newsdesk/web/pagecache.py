@@ -32,7 +32,6 @@ from pathlib import Path
 import diskcache
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import Headers
 
 from newsdesk import __version__
 from newsdesk.web.csrf import csrf_token, issued_csrf_token
@@ -127,4 +126,4 @@ _BROKEN = (sqlite3.Error, OSError)  # a cache that fails never fails the page
 
 
 def _takes_gzip(request: Request) -> bool:
-    return "gzip" in Headers(scope=request.scope).get("accept-encoding", "")
+    return "gzip" in request.headers.get("accept-encoding", "")
