@@ -152,3 +152,22 @@ def test_bbc_media_placeholder_is_never_summary_text() -> None:
     analysis = analyze("Hamilton fights back to seventh in China", text)
     shown = [*analysis.summary, *analysis.key_points, *analysis.box]
     assert shown and not [s for s in shown if "Media playback" in s], shown
+
+
+@pytest.mark.parametrize(
+    ("key", "caption"),
+    [
+        ("dm-test-0a4e91187bf6e400437642aba244d0d755a449a6", "Wright (centre) is now"),
+        ("dm-test-3ba3bde4a1440134bb38ec22ba50db59986b544c", "Raheem Sterling (right) was"),
+    ],
+)
+def test_photo_captions_run_into_the_text_are_never_summary_text(key: str, caption: str) -> None:
+    """Daily Mail copy (FRANK's CNN/DM) runs its photo captions into the text without a full
+    stop: one "sentence" of 70-90 words restating the story. Its bracketed position in the
+    picture marks it; the summary, key points and box never show it."""
+    text = frank_article(key)
+    assert any(caption in s for s in sentences(normalize_text(text)))
+    analysis = analyze("", text)
+    shown = [*analysis.summary, *analysis.key_points, *analysis.box]
+    assert len(analysis.summary) == 3, shown
+    assert not [s for s in shown if re.search(r"\((?:left|right|centre|pictured)\)", s)], shown

@@ -32,6 +32,15 @@ _JUNK = re.compile(
     r"sign up|subscribe|advertisement|media playback is)|@\w+|\b(?:e-?mail|whatsapp|facebook|twitter)\b.*\b(?:us|here)\b",
     re.IGNORECASE,
 )
+# A photo caption run into the text without a full stop (Daily Mail copy: "Raheem Sterling
+# (right) was pictured smoking ... Liverpool boss Brendan Rodgers (left) hasn't ..."): a
+# bracketed position in the picture. Captions restate the story's names, so centrality would
+# pick them.
+_CAPTION = re.compile(
+    r"\((?:left|right|centre|center|pictured|top|bottom|above|below|inset|far left|far right)"
+    r"\b[^)]*\)",
+    re.IGNORECASE,
+)
 _CONNECTIVE = re.compile(
     r"^(?:but|and|so|however|meanwhile|also|still|yet|instead|indeed|in addition|moreover|"
     r"furthermore|nevertheless|in fact|now|then|thus|therefore)\b[,]?\s*",
@@ -70,7 +79,7 @@ def _is_junk(s: str) -> bool:
     n = len(s.split())
     if n < 5 or n > 90:
         return True
-    if _JUNK.search(s[:80]) or is_timestamp(s):
+    if _JUNK.search(s[:80]) or is_timestamp(s) or _CAPTION.search(s):
         return True
     return s.rstrip().endswith("?") and n < 15
 
