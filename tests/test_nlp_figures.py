@@ -81,6 +81,14 @@ def test_a_number_joined_to_its_noun_counts_it_in_the_plural(seed: list[Analysis
     assert f.value == 15 and f.what == "members"
 
 
+def test_the_time_of_an_earlier_event_is_not_the_figures(seed: list[Analysis]) -> None:
+    # "The 15-member Security Council ... met at Iran's request after Israel struck ... in the
+    # early hours of Friday": the early hours are the strikes', not the council's
+    assert _figure(seed, "15").when is None
+    # a time in the figure's own clause still counts: "from December 8 to December 31"
+    assert _figure(seed, "more than 500").when == "from December 8 to December 31"
+
+
 def test_no_years_dates_or_ages(seed: list[Analysis]) -> None:
     texts = [f.text for a in seed for f in a.figures]
     assert texts, "no figures at all"

@@ -733,6 +733,9 @@ def _coordinated(head: Token) -> bool:
 # --- when and who ---------------------------------------------------------------------------
 
 
+_SEQUENCE_WORDS = frozenset({"after", "before", "since", "until", "following", "prior"})
+
+
 def _when_spans(doc: Doc, sent: Span, figs: list[FigureSpan]) -> list[tuple[int, int, int]]:
     """The sentence's date and time spans as written, with their lead words ('on Sunday',
     'so far this year', 'from December 8 to December 31'): (start char, end char, token)."""
@@ -763,7 +766,11 @@ def _when_spans(doc: Doc, sent: Span, figs: list[FigureSpan]) -> list[tuple[int,
 
 def _when(doc: Doc, spans: list[tuple[int, int, int]], fig: FigureSpan) -> str | None:
     """The time expression of the figure's own clause (the subtree of the verb above it:
-    'and has carried out at least 43 attacks so far this year'), else the sentence's first."""
+    'and has carried out at least 43 attacks so far this year'), else the sentence's first;
+    never one of a clause or phrase that tells what came before or after ('The 15-member
+    council met after Israel struck ... in the early hours')."""
+    if fig.token >= 0:
+        spans = [sp for sp in spans if not _another_time(doc[sp[2]], doc[fig.token])]
     if not spans:
         return None
     chosen = spans[0]
@@ -775,6 +782,24 @@ def _when(doc: Doc, spans: list[tuple[int, int, int]], fig: FigureSpan) -> str |
             lo, hi = verb.left_edge.i, verb.right_edge.i
             chosen = next((sp for sp in spans if lo <= sp[2] <= hi), chosen)
     return doc.text[chosen[0] : chosen[1]]
+
+
+def _another_time(when: Token, fig: Token) -> bool:
+    """Whether `when` sits in a clause or phrase led by "after", "before", "since", ... that
+    does not hold the figure: the time of an earlier or later event."""
+    token = when
+    while token.head.i != token.i:
+        lead = token if token.dep_ == "prep" else None
+        if token.dep_ == "advcl":
+            lead = next((c for c in token.children if c.dep_ in ("mark", "prep")), None)
+        if (
+            lead is not None
+            and lead.lower_ in _SEQUENCE_WORDS
+            and not (token.left_edge.i <= fig.i <= token.right_edge.i)
+        ):
+            return True
+        token = token.head
+    return False
 
 
 def _gap_joins(gap: str) -> bool:
