@@ -24,14 +24,20 @@ file's "about" says where each came from and how it was written):
 - heldout4: 42 more on 11 clusters that had one question of another set each, asking other
   facts, written the same way on 2026-12-05 by a fourth blind helper
   (bench/data/ask-heldout4.json; SHA-256 134de990...baa6f), first run on the fourteenth
-  session's code.
+  session's code;
+- bbc: 42 questions on 15 BBC News articles (2004-2005: business, entertainment, politics,
+  sport, tech; 20 direct, 8 paraphrased, 8 unanswerable on the same subjects, 6 on others),
+  written the same way on 2026-12-06 by a fifth blind helper
+  (bench/data/ask-heldout5-bbc.json), asked of a database of its own: the BBC files whose
+  number is divisible by 5 (445 articles; built under DIR/bbc with --data-dir), so that another
+  domain than ECB+'s crime and disaster stories is measured.
 
 An answerable question counts as right when the first cited sentence holds one of its expected
 words ("among": one of the <= 3 cited does); an unanswerable one when ask() refuses. Each line
 also gives the median wall time and the mean CPU time (process_time) per question.
 
     python bench/ask.py [--data-dir DIR] [--json OUT]
-                        [--sets ecbplus,seed,heldout,heldout2,heldout3,heldout4]
+                        [--sets ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc]
                         [--split dev]
 """
 
@@ -43,6 +49,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +62,8 @@ HELDOUT = Path(__file__).parent / "data" / "ask-heldout.json"
 HELDOUT2 = Path(__file__).parent / "data" / "ask-heldout2.json"
 HELDOUT3 = Path(__file__).parent / "data" / "ask-heldout3.json"
 HELDOUT4 = Path(__file__).parent / "data" / "ask-heldout4.json"
+HELDOUT5_BBC = Path(__file__).parent / "data" / "ask-heldout5-bbc.json"
+BBC = SHARED / "bbc-news" / "bbc"
 SEED = SHARED / "seed-page" / "articles.jsonl"
 
 
@@ -62,8 +71,39 @@ def seed_records() -> list[dict[str, Any]]:
     return [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines() if line]
 
 
-def build(data_dir: Path) -> None:
-    """Import what is missing (ECB+, the seed page) into the database under data_dir; enrich."""
+def bbc_pool() -> list[Path]:
+    """The BBC files of the bbc set's database: those whose number is divisible by 5."""
+    return sorted(p for p in BBC.glob("*/*.txt") if int(p.stem) % 5 == 0)
+
+
+def bbc_records() -> list[dict[str, Any]]:
+    """The pool as records: headline and body (the corpus mixes UTF-8 and cp1252), each dated
+    a minute apart on one day of 2005, as a feed would have brought them."""
+    start = datetime(2005, 3, 1, 12, tzinfo=UTC)
+    records = []
+    for i, path in enumerate(bbc_pool()):
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+        title, _, body = text.strip().partition("\n")
+        records.append(
+            {
+                "url": f"https://news.example/bbc/{path.parent.name}/{path.stem}",
+                "title": title.strip(),
+                "text": body.strip(),
+                "published": (start - timedelta(minutes=i)).isoformat(),
+                "source": "BBC News",
+                "language": "en",
+            }
+        )
+    return records
+
+
+def build(data_dir: Path, corpus: str = "ecbplus") -> None:
+    """Import what is missing into the database under data_dir, and enrich: ECB+ and the seed
+    page (`corpus` "ecbplus"), or the BBC pool ("bbc")."""
     from sqlalchemy import select
 
     from newsdesk.config import Settings
@@ -79,7 +119,10 @@ def build(data_dir: Path) -> None:
     engine = connect(settings.db_url)
     with session_scope(engine) as session:
         have = set(session.scalars(select(Article.url)))
-        records = [r for r, _gold in ecbplus_records()] + seed_records()
+        if corpus == "bbc":
+            records = bbc_records()
+        else:
+            records = [r for r, _gold in ecbplus_records()] + seed_records()
         for record in records:
             if record["url"] not in have:
                 store_candidate(session, candidate_from_record(record), None)
@@ -170,8 +213,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--sets",
-        default="ecbplus,seed,heldout,heldout2,heldout3,heldout4",
-        help="comma-separated: ecbplus, seed, heldout, heldout2, heldout3, heldout4",
+        default="ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc",
+        help="comma-separated: ecbplus, seed, heldout, heldout2, heldout3, heldout4, bbc",
     )
     parser.add_argument(
         "--split", choices=("dev", "heldout", "all"), default="all", help="seed questions to ask"
@@ -187,19 +230,27 @@ def main() -> int:
     data["sets"]["heldout2"] = json.loads(HELDOUT2.read_text(encoding="utf-8"))["questions"]
     data["sets"]["heldout3"] = json.loads(HELDOUT3.read_text(encoding="utf-8"))["questions"]
     data["sets"]["heldout4"] = json.loads(HELDOUT4.read_text(encoding="utf-8"))["questions"]
+    if "bbc" in args.sets.split(","):
+        data["sets"]["bbc"] = json.loads(HELDOUT5_BBC.read_text(encoding="utf-8"))["questions"]
     tmp = None
     data_dir = args.data_dir
     if data_dir is None:
         tmp = tempfile.TemporaryDirectory()
         data_dir = Path(tmp.name)
-    t0 = time.perf_counter()
-    build(data_dir)
-    print(f"database ready in {time.perf_counter() - t0:.0f} s")
-    settings = Settings(data_dir=data_dir)
-    engine = connect(settings.db_url)
+    databases: dict[str, tuple[Any, Any]] = {}  # corpus -> (settings, engine), built on first use
     summary: dict[str, Any] = {}
     results: dict[str, Any] = {}
     for name in args.sets.split(","):
+        corpus = "bbc" if name == "bbc" else "ecbplus"
+        if corpus not in databases:
+            where = data_dir / "bbc" if corpus == "bbc" else data_dir
+            where.mkdir(parents=True, exist_ok=True)
+            t0 = time.perf_counter()
+            build(where, corpus)
+            print(f"database ({corpus}) ready in {time.perf_counter() - t0:.0f} s")
+            settings = Settings(data_dir=where)
+            databases[corpus] = (settings, connect(settings.db_url))
+        settings, engine = databases[corpus]
         questions = data["sets"][name]
         if name == "seed" and args.split != "all":
             questions = [q for q in questions if q["split"] == args.split]
@@ -215,7 +266,7 @@ def main() -> int:
             if r["answerable"] and not r["correct"] and r["cited"]:
                 print(f"       first cited: {r['cited'][0][:150]}")
         parts = {"all": rows}
-        if name in ("ecbplus", "heldout", "heldout2", "heldout3", "heldout4"):
+        if name in ("ecbplus", "heldout", "heldout2", "heldout3", "heldout4", "bbc"):
             parts = {
                 "direct": [r for r in rows if r["answerable"] and r["group"] is None],
                 "paraphrased": [r for r in rows if r["group"] == "paraphrased"],
@@ -235,7 +286,8 @@ def main() -> int:
             print(line(f"{name} {k}", t))
     if args.json:
         write_json(args.json, {"summary": summary, "questions": results})
-    engine.dispose()
+    for _settings, engine in databases.values():
+        engine.dispose()
     if tmp is not None:
         tmp.cleanup()
     return 0

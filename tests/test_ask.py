@@ -370,3 +370,68 @@ def test_what_someone_called_something_is_what_they_said(seed: Settings) -> None
         connect(seed.db_url), seed, "What did the Israeli political source call a red line?"
     )
     assert answer.answered and "red line" in answer.citations[0]["sentence"], answer
+
+
+@pytest.fixture(scope="module")
+def bbc_mixed(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """44 BBC entertainment and politics articles (200-210 and 350-360 of the one, 050-060 and
+    350-360 of the other): the Baftas, Wife Swap's US copies, Ruth Kelly, the council tax."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("ask-bbc"), enrich_workers=1)
+    records = []
+    for category, numbers in (
+        ("entertainment", [*range(200, 211), *range(350, 361)]),
+        ("politics", [*range(50, 61), *range(350, 361)]),
+    ):
+        for n in numbers:
+            raw = (shared_data("bbc-news") / "bbc" / category / f"{n:03d}.txt").read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252")
+            title, _, body = text.strip().partition("\n")
+            records.append(
+                {
+                    "url": f"https://news.example/bbc/{category}/{n}",
+                    "title": title.strip(),
+                    "text": body.strip(),
+                    "source": "BBC News",
+                }
+            )
+    import_records(settings, records)
+    forget_open_indexes()
+    enrich(connect(settings.db_url), settings)
+    return settings
+
+
+def _first_cited(settings: Settings, question: str) -> str:
+    answer = ask(connect(settings.db_url), settings, question)
+    assert answer.answered, (question, answer.answer_text)
+    return str(answer.citations[0]["sentence"])
+
+
+def test_a_party_named_as_other_outlets_name_it(bbc_mixed: Settings) -> None:
+    # "Tory" is the Conservatives', "the Lib Dems" the Liberal Democrats'
+    assert "Tim Collins" in _first_cited(
+        bbc_mixed, "Which Conservative was not impressed by Ruth Kelly's comments?"
+    )
+    assert "local income tax" in _first_cited(
+        bbc_mixed, "What will the Liberal Democrats replace council tax with?"
+    )
+
+
+def test_intending_is_planning_and_receiving_says_little(bbc_mixed: Settings) -> None:
+    assert "Trading Moms" in _first_cited(
+        bbc_mixed, "What did ABC intend to call its version of the show?"
+    )
+    # "Vera Drake, which has 11 nominations": no "receive" written
+    assert "11 nominations" in _first_cited(
+        bbc_mixed, "How many Bafta nominations did Vera Drake receive?"
+    )
+
+
+def test_numbers_written_out_and_question_form_words() -> None:
+    from newsdesk.ask import _question, _stems, _term_match
+
+    assert _term_match("eight", _stems(["An", "8Mb", "service"])) == 1.0
+    assert _term_match("eight", _stems(["An", "18Mb", "service"])) == 0.0
+    assert "whose" not in _question("What was the product whose details leaked?").words

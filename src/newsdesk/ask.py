@@ -156,7 +156,9 @@ _STATES = (
     "minn, montana mont, nebraska neb, nevada nev, oklahoma okla, tennessee tenn, vermont vt, "
     "virginia va, wisconsin wis, wyoming wyo"
 )
-for _pairs, _both_ways in ((_ABBREVIATED, True), (_STATES, False)):
+# British parties as their own and other outlets call them ("Tory", "the Lib Dems").
+_PARTIES = "conservative tory, conservative tori, conservatives tori, liberal lib, democrats dems"
+for _pairs, _both_ways in ((_ABBREVIATED, True), (_STATES, False), (_PARTIES, True)):
     for _pair in _pairs.split(", "):
         _long, _short = _pair.split()
         _NAME_FORMS.setdefault(_long, set()).add(_short)
@@ -261,7 +263,7 @@ _LIGHT_VERBS = _wordset(
     "take takes took taken give gives gave given hold holds held carry carries carried go "
     "goes went gone come comes came put puts keep keeps kept become becomes became say says "
     "said tell tells told happen happens happened occur occurs occurred mean means meant find "
-    "finds found see sees saw seen let lets show shows"
+    "finds found see sees saw seen let lets show shows receive receives received"
 )
 
 
@@ -435,6 +437,12 @@ _NUMBER_WORDS = _wordset(
     "first second third fourth fifth sixth seventh eighth ninth tenth"
 )
 _ORDINALS = _wordset("first second third fourth fifth sixth seventh eighth ninth tenth")
+# A number written out in the question is the same number in figures ("eight megabit": "8Mb").
+_WRITTEN_OUT = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+)
+_DIGITS = {w: str(n) for n, w in enumerate(_WRITTEN_OUT.split(" "))}
 _POSSESSIVES = _wordset("his her its their the new a")
 
 
@@ -481,6 +489,8 @@ def _term_match(word: str, stems: set[str]) -> float:
     """1 for the word itself, SYNONYM_WEIGHT for another word for it, 0 when absent."""
     s = stem(word)
     if s in stems or (len(word) > 5 and word[:5] in stems and not variants(word) - {s}):
+        return 1.0
+    if _DIGITS.get(word) in stems:
         return 1.0
     return SYNONYM_WEIGHT if variants(word) & stems else 0.0
 
@@ -689,7 +699,11 @@ def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
         words = q.words
         if q.wants in ("place", "date"):  # "Where were the talks held?": "talks in Azerbaijan"
             words = [w for w in q.words if w not in _LIGHT_VERBS] or q.words
-        found = sum(1 for w in words if _term_match(w, c.context) > 0)
+        found = sum(
+            1
+            for w in words
+            if _term_match(w, c.context) > 0 or (w in q.name_words and _read_with(w, c))
+        )
         if found < COVERAGE * len(words):
             return f"holds {found} of {len(words)} words"
     if q.now and c.background:
@@ -773,7 +787,12 @@ def _in_context(sentence: str, title: str | None) -> str:
 
 
 def _content_words(question: str) -> list[str]:
-    return [w for w in _WORD.findall(question.lower()) if w not in STOPWORDS and len(w) > 2]
+    """The question's words other than stop words ("whose" among them)."""
+    return [
+        w
+        for w in _WORD.findall(question.lower())
+        if w not in STOPWORDS and w != "whose" and len(w) > 2
+    ]
 
 
 def _with_variants(words: list[str]) -> list[str]:

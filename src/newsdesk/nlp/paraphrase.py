@@ -38,6 +38,8 @@ GROUPS = [
     "attack assault bomb bombing firebomb",
     "begin began start launch",
     "speak spoke spoken talk discuss",
+    "plan intend intention",
+    "cost price",
 ]
 
 _stemmer = snowballstemmer.stemmer("english")
