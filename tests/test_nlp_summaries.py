@@ -77,6 +77,22 @@ def test_summary_box_carries_the_news_past_the_opening(site: Site) -> None:
         assert sentence not in opening, sentence  # not the lead printed right below
 
 
+def test_key_points_on_the_page_name_who_they_are_about(site: Site) -> None:
+    """A key point is read alone in a list: "He reported radiological and chemical
+    contamination ..." (the UN article) left the reader to guess who. No point on the seed
+    pages opens on a pronoun, and every long article still gets points."""
+    client, ids = site
+    for title, article_id in ids.items():
+        page = lxml.html.fromstring(client.get(f"/articles/{article_id}").text)
+        points = [
+            " ".join(li.text_content().split())
+            for li in page.xpath('//section[contains(@class, "summary")]/ul/li')
+        ]
+        assert not [p for p in points if re.match(r"(?i)(he|she|they|it|his|her)\b", p)], points
+        if title.startswith("UN officials"):
+            assert len(points) >= 3, points
+
+
 def test_short_article_gets_no_summary_box(site: Site) -> None:
     client, ids = site
     record = next(r for r in _records() if r["title"].startswith("Amir, US president"))

@@ -56,6 +56,9 @@ _QUOTATION = re.compile(
     r"\"[^\"]*\"|“[^”]*”|(?:(?<=^)|(?<=[\s(\[]))['‘][^'’]*['’](?=[\s.,;:!?)\]]|$)"
 )
 _QUOTE_START = re.compile(r"^[\"“'‘]")
+# A point opening on a pronoun ("He reported contamination ...") leaves the reader of a list of
+# points to guess who: it stands only when no point without one is as good.
+_PRONOUN_START = re.compile(r"^(?:he|she|they|it|his|her|their|its|him|them)\b", re.IGNORECASE)
 
 # Weights (see module docstring). POS_DECAY and MMR_LAMBDA were chosen on half 0 of FRANK's
 # CNN/DM articles (bench/summaries.py --half 0: a grid over POS_WEIGHT 1-4, POS_DECAY 0.6/1.2,
@@ -240,7 +243,7 @@ def key_points(
             sub = _vectors_like(piece, v)
             info = sum(1 for w in _WORD.findall(piece) if w[0].isdigit() or w[0].isupper())
             score = v.score + 0.05 * min(info, 6)
-            if _QUOTE_START.match(piece):
+            if _QUOTE_START.match(piece) or _PRONOUN_START.match(_CONNECTIVE.sub("", piece)):
                 score *= 0.5
             if v.index in in_summary:
                 score *= 0.4
