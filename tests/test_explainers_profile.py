@@ -204,3 +204,32 @@ def test_an_ecb_person_has_dated_facts() -> None:
     assert [f.when for f in dated][:2] == ["April 2004", "April 2006"]
     assert any("since beating Chris Byrd" in f.sentence for f in dated)
     assert all(whole_sentence(f.sentence) for f in profile.facts())
+
+
+def test_a_country_says_where_it_is_from_geonames(client: TestClient) -> None:
+    page = lxml.html.fromstring(client.get("/tags/Syria").text)
+    (located,) = page.xpath('//p[@class="located"]')
+    text = " ".join(located.text_content().split())
+    assert text.startswith("Syria is a country in Asia, bordering Iraq, Jordan, Israel, Turkey")
+    assert located.xpath(".//a/@href")[0].startswith("https://www.geonames.org/")
+    assert client.get("/api/v1/entities/Syria").json()["located"].startswith("Syria is a")
+    # a city or a region gets no such line: its name alone does not say which one
+    assert not lxml.html.fromstring(client.get("/tags/Palmyra").text).xpath('//p[@class="located"]')
+
+
+def test_gazetteer_names_and_a_country_in_no_other_country() -> None:
+    from newsdesk.nlp.gazetteer import is_country, where_country
+
+    turkey = where_country("Turkiye")
+    assert turkey is not None and turkey.text.startswith("Turkey is a country in Asia")
+    assert is_country("Czech Republic") and is_country("UK") and not is_country("Palmyra")
+    assert where_country("Middle East") is None
+    # The coverage placed Syria "in Iraq" (the last place of a list it was part of): a country
+    # is not placed in another country; a region still can be.
+    sentence = (
+        "Iran strengthened a group of allied countries and groups across the Middle East, "
+        "including Syria under the Assad government and allied Shia groups in Iraq."
+    )
+    cov = [Coverage(1, sentence, date(2025, 6, 13))]
+    syria = profile_of("Syria", "place", cov, places={"Iraq": 9, "Middle East": 2, "Syria": 2})
+    assert [f.detail for f in syria.where] == ["across the Middle East"]

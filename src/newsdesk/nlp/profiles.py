@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from newsdesk.nlp.gazetteer import is_country
 from newsdesk.nlp.lexicon import profiles as lx
 from newsdesk.nlp.lexicon.entity_types import PERSON_ROLE_WORDS
 from newsdesk.nlp.text import normalize_text, sentences
@@ -420,6 +421,8 @@ def profile_of(
     names = name_variants(label, kind)
     places = dict(places or {})
     own = places.pop(label, 1)
+    if kind == "place" and is_country(label):  # a country is not "in Iraq" (GeoNames says)
+        places = {p: n for p, n in places.items() if not is_country(p)}
     profile = Profile()
     used: set[str] = set()
 

@@ -45,6 +45,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, aliased, defer
 
 from newsdesk.nlp.figures import Claim, ClaimGroup, comparable, group_claims
+from newsdesk.nlp.gazetteer import CountryPlace, where_country
 from newsdesk.nlp.keyphrases import hashtag_slug
 from newsdesk.store.models import MAX_ID, Article
 from newsdesk.store.models_ai import (
@@ -931,6 +932,7 @@ class Explainer:
     related: list[TagLink]  # co-occurring tags, most shared articles first
     died: DeathReport | None = None  # a person the coverage reports dead: "Who was X?"
     profile: ProfileView | None = None  # role, dated facts, successors, where (entities)
+    located: CountryPlace | None = None  # a country: where it is, from GeoNames
 
     def question(self, tag: TagLink) -> str:
         """The page's heading: "Who was X?" for a person the coverage reports dead."""
@@ -1189,6 +1191,7 @@ def explainer(session: Session, tag: TagLink, limit: int = 12) -> Explainer:
         related=related,
         died=death_report_of(session, tag),
         profile=entity_profile(session, tag),
+        located=where_country(tag.label) if tag.kind == "place" else None,
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newsdesk.accounts import Viewer
+from newsdesk.nlp.gazetteer import where_country
 from newsdesk.store.db import session_scope
 from newsdesk.store.models_readers import Follow
 from newsdesk.stories import views
@@ -105,7 +106,14 @@ def _tag_detail(
             next_cursor=page.next.encode() if page.next else None,
         )
         died, profile = _explained(request, session, found) if cursor is None else (None, None)
-    return schemas.TagDetail(**tag.model_dump(), articles=articles, died=died, profile=profile)
+        place = where_country(found.label) if found.kind == "place" and cursor is None else None
+    return schemas.TagDetail(
+        **tag.model_dump(),
+        articles=articles,
+        died=died,
+        profile=profile,
+        located=place.text if place else None,
+    )
 
 
 def _explained(

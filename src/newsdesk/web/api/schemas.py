@@ -367,6 +367,11 @@ class TagDetail(Tag):
         description="For an entity: a short profile from the coverage, each fact a cited "
         "sentence (roles, predecessors, successors, dated events, where, what happened there)",
     )
+    located: str | None = Field(
+        None,
+        description='For a country: where it is, from GeoNames ("Syria is a country in Asia, '
+        'bordering Iraq, ...")',
+    )
 
 
 class Story(BaseModel):
