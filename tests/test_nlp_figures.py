@@ -428,3 +428,21 @@ def test_a_vague_plural_reads_with_of() -> None:
     assert counted("hundreds", "air strikes") == "of air strikes"
     assert counted("more than 500", "air attacks") == "air attacks"
     assert counted("hundreds", "of them") == "of them"
+
+
+def test_a_converted_amount_is_one_figure_and_for_years_no_time() -> None:
+    """BBC business/012: "It spent 59.2 trillion rupiah ($6.58bn; £3.5bn) on fuel subsidies
+    in 2004": the bracket converts the amount, it is not two more figures (the labelling
+    protocol counts the first); "subsidised for years" gives no time."""
+    raw = (shared_data("bbc-news") / "bbc" / "business" / "012.txt").read_text("latin-1")
+    title, _, body = raw.partition("\n")
+    (a,) = analyze_many([(title.strip(), body)])
+    texts = [f.text for f in a.figures]
+    assert "59.2 trillion" in texts and "14.5 trillion" in texts
+    assert not [t for t in texts if "6.58" in t or "3.5bn" in t], texts
+    millions = next(f for f in a.figures if f.text == "Millions")
+    assert millions.when is None
+    (b,) = analyze_many(
+        [("Test", "The road is seven km (4 miles) long and cost £2bn (about $3.6bn).")]
+    )
+    assert [f.text for f in b.figures] == ["seven km", "£2bn"]

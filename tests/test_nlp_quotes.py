@@ -267,3 +267,14 @@ def test_a_single_quoted_word_ending_in_s_closes_its_quote() -> None:
     assert [(q.speaker, q.quote) for q in union] == [
         ("The players' union", "it was a fair deal for everyone")
     ]
+
+
+def test_a_name_the_parse_set_beside_a_place_is_the_speakers() -> None:
+    # 'The BBC's correspondent in Jakarta, Rachel Harvey, told World Business Report that ...
+    # "The big question is whether they go for one big, short, sharp shock ...," she said.'
+    # The parse hangs "Rachel Harvey" on "Jakarta"; a person is not in apposition to a place.
+    a = analyze(*_bbc("business/012.txt"))
+    told = _find(a.quotes, "there was likely to be a strong public reaction")
+    assert told.speaker == "Rachel Harvey"
+    said = _find(a.quotes, "The big question is whether they go for one big")
+    assert said.speaker == "Rachel Harvey"  # "she": not Sri Mulyani Indrawati, quoted before

@@ -589,6 +589,37 @@ def _sentence_figures(doc: Doc, sent: Span) -> list[FigureSpan]:
         if not (_trivial(fig, qual, num.vague)):
             out.append(fig)
         i = max(end_tok, i + 1)
+    return _without_conversions(text, out)
+
+
+# A figure in brackets right after another, in another unit, is the same amount converted:
+# "59.2 trillion rupiah ($6.58bn; £3.5bn)" (a currency word the figure does not hold may stand
+# before the bracket), "seven km (4 miles)". The protocol counts the first.
+_OPENS_CONVERSION = re.compile(
+    r"\s*(?:[A-Za-z]+\s*)?\(\s*(?:about|around|some|roughly|approximately|nearly|almost|"
+    r"approx\.?)?\s*",
+    re.I,
+)
+_NEXT_CONVERSION = re.compile(r"\s*[;,/]\s*(?:or\s+)?(?:about\s+)?", re.I)
+
+
+def _without_conversions(text: str, figs: list[FigureSpan]) -> list[FigureSpan]:
+    out: list[FigureSpan] = []
+    base: FigureSpan | None = None  # the figure the open bracket converts
+    last: FigureSpan | None = None
+    for f in figs:
+        gap = text[last.end : f.start] if last is not None else ""
+        if last is not None and f.unit is not None and f.unit != (base or last).unit:
+            if base is None and _OPENS_CONVERSION.fullmatch(gap):
+                base = last
+                last = f
+                continue
+            if base is not None and _NEXT_CONVERSION.fullmatch(gap):
+                last = f
+                continue
+        base = None
+        out.append(f)
+        last = f
     return out
 
 

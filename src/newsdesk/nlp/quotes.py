@@ -440,6 +440,12 @@ def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Menti
             am = ctx.by_token[child.i]
             if am.label == "PERSON":
                 return am.text, (am.start, am.end), am
+    # ... which the parse may hang on a place inside the phrase: "The BBC's correspondent in
+    # Jakarta, Rachel Harvey, told ...": a person is not in apposition to a place
+    for t in head.subtree:
+        if t.dep_ == "appos" and t.i in ctx.by_token and _placed_apposition(ctx, t):
+            am = ctx.by_token[t.i]
+            return am.text, (am.start, am.end), am
     if head.lower_ in PRONOUNS:
         return head.text, (head.idx, head.idx + len(head.text)), None
     # as written: the noun phrase without relative clauses or appositions
@@ -474,6 +480,20 @@ def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Menti
 
 
 _NP_STOPS = {",", ";", "(", "—", "–"}
+_PLACE_LABELS = {"GPE", "LOC", "FAC"}
+
+
+def _placed_apposition(ctx: _Ctx, t: Token) -> bool:
+    """A person's name the parse set in apposition to a place: the name belongs to the phrase
+    the place is in ("the correspondent in Jakarta, Rachel Harvey")."""
+    name, place = ctx.by_token.get(t.i), ctx.by_token.get(t.head.i)
+    return (
+        name is not None
+        and name.label == "PERSON"
+        and place is not None
+        and place.label in _PLACE_LABELS
+        and t.head.dep_ == "pobj"
+    )
 
 
 def _outlet(ctx: _Ctx, cue: Token, head: Token | None) -> str | None:
@@ -556,7 +576,9 @@ def _resolve_pronoun(
             if ctx.in_quote(m.start):
                 continue
             tok = ctx.doc[m.token_end - 1]
-            if tok.dep_ == "appos":  # 'The US representative, McCoy Pitt, insisted'
+            if tok.dep_ == "appos" and _placed_apposition(ctx, tok):
+                tok = tok.head.head.head  # "The correspondent in Jakarta, Rachel Harvey, told"
+            elif tok.dep_ == "appos":  # 'The US representative, McCoy Pitt, insisted'
                 tok = tok.head
             subject = tok.dep_ in SUBJ_DEPS or (tok.dep_ == "pobj" and tok.head.lower_ == "to")
             cands.append((m.start, 1 if subject else 0, c))

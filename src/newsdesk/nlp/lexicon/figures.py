@@ -138,7 +138,10 @@ REPORT_VERBS = {
 }  # fmt: skip
 REPORT_NEEDS_AT = {"put", "puts", "putting"}  # only with "at": "puts the toll at 10"
 # spaCy's DATE on a period's bare name says no when ("a season's best of 7.48").
-BARE_PERIODS = {"season", "seasons", "year", "month", "week", "day", "decade", "century"}
+BARE_PERIODS = {
+    *("season", "seasons", "year", "years", "month", "months", "week", "weeks", "day", "days"),
+    *("decade", "decades", "century", "centuries"),
+}
 # Shares and amounts whose counted thing may be their verb's subject ("sales fell 0.3%").
 CHANGE_UNITS = {"percent", "percentage points", "dollars", "pounds", "euros", "yen", "yuan"}
 # Report only with a clause: "X claimed (that) 10 died"; "X claimed their first title in 72
