@@ -251,3 +251,32 @@ def test_article_page_lists_the_reference_pages_related_articles(site: Site) -> 
     titles = [_norm(a.text_content()) for a in related[0].xpath(".//li//h4/a")]
     others = [t for t in ids if not t.startswith(TURKIYE)]
     assert sum(any(t.startswith(o[:30]) for t in titles) for o in others) >= 2, titles
+
+
+def test_no_unsaid_or_unattributed_reported_speech_in_the_box(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """BBC business/058 (Electrolux): "It did not say which facilities would be affected" is
+    no speech, and "after it said it would be shifting ..." (the "it" unresolved) names no one:
+    the box showed both, the second without a speaker line."""
+    from newsdesk.enrich import enrich
+    from newsdesk.ingest import import_jsonl_file
+
+    raw = (shared_data("bbc-news") / "bbc" / "business" / "058.txt").read_text("latin-1")
+    title, _, body = raw.partition("\n")
+    root = tmp_path_factory.mktemp("quotes-electrolux")
+    records = root / "electrolux.jsonl"
+    record = {"url": "https://news.example/bbc/business/58", "title": title.strip()}
+    records.write_text(json.dumps({**record, "text": body.strip(), "source": "BBC News"}))
+    settings = Settings(data_dir=root, secret_key="test-secret")
+    engine = connect(settings.db_url)
+    assert import_jsonl_file(engine, records).new == 1
+    enrich(engine, settings, batch_size=8)
+    with TestClient(create_app(settings, engine)) as client:
+        section = _quotes_section(client, {title.strip(): 1}, title.strip())
+        figures = section.xpath(".//figure")
+        texts = [_norm(f.xpath(".//blockquote")[0].text_content()) for f in figures]
+        assert any("about half the plants" in t for t in texts)  # the chief executive's words
+        assert not [t for t in texts if "which facilities" in t or "shifting more" in t], texts
+        assert all(f.xpath(".//figcaption") for f in figures)  # every quote says whose it is
+    engine.dispose()

@@ -1074,9 +1074,19 @@ def _content_ok(ctx: _Ctx, toks: list[Token]) -> bool:
     return inside < len(toks) / 2
 
 
+def _unsaid(cue: Token) -> bool:
+    """'It did not say which facilities would be affected', 'declined to say who': no speech."""
+    if any(c.dep_ == "neg" for c in cue.children):
+        return True
+    return cue.dep_ == "xcomp" and cue.head.lower_ in _WITHHELD
+
+
+_WITHHELD = {"declined", "declines", "decline", "refused", "refuses", "refuse"}
+
+
 def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | None:
     comp = [c for c in cue.children if c.dep_ == "ccomp"]
-    if not comp:
+    if not comp or _unsaid(cue):
         return None
     c = comp[0]
     # 'said assessments are ongoing, adding that ...': the second speech verb's clause is

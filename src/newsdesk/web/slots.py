@@ -251,6 +251,8 @@ def _public_slots(
         if not text or any(text == seen.text for seen in found):
             continue
         speaker = _speaker(q.speaker)
+        if q.kind != "direct" and not speaker:
+            continue  # a reported clause with no one named saying it ("it said ...") says nothing
         known = bool(speaker and q.speaker_slug)
         written.append(speaker)
         found.append(
