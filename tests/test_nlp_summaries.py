@@ -187,3 +187,15 @@ def test_photo_captions_run_into_the_text_are_never_summary_text(key: str, capti
     shown = [*analysis.summary, *analysis.key_points, *analysis.box]
     assert len(analysis.summary) == 3, shown
     assert not [s for s in shown if re.search(r"\((?:left|right|centre|pictured)\)", s)], shown
+
+
+def test_list_items_and_unfinished_lines_are_never_summary_text() -> None:
+    """BBC politics/050 lists the smoking ban's terms as " - A comprehensive ban on smoking in
+    all enclosed public places in Scotland" lines without full stops: the box ran one into the
+    next sentence ("... in Scotland Mr McConnell claimed ..."), a key point began "- "."""
+    title, body = bbc_article("politics/050.txt")
+    analysis = analyze(title, body)
+    shown = [*analysis.summary, *analysis.key_points, *analysis.box]
+    assert len(analysis.box) == 3, shown
+    assert not [s for s in shown if s.lstrip().startswith(("-", "•"))], shown
+    assert all(re.search(r"[.!?][\"'’”)]*$", s.strip()) for s in shown), shown

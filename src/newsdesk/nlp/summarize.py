@@ -41,6 +41,11 @@ _CAPTION = re.compile(
     r"\b[^)]*\)",
     re.IGNORECASE,
 )
+# A list item ("- A comprehensive ban on smoking in all enclosed public places") or any line
+# without a closing full stop, ! or ? (a headline, a caption, a list item) is no sentence to
+# summarise with: in a paragraph of sentences it runs into the next one.
+_LIST_ITEM = re.compile(r"^\s*[-•*–—]\s")
+_ENDS = re.compile(r"[.!?][\"'’”)\]]*\s*$")
 _CONNECTIVE = re.compile(
     r"^(?:but|and|so|however|meanwhile|also|still|yet|instead|indeed|in addition|moreover|"
     r"furthermore|nevertheless|in fact|now|then|thus|therefore)\b[,]?\s*",
@@ -83,6 +88,8 @@ def _is_junk(s: str) -> bool:
     if n < 5 or n > 90:
         return True
     if _JUNK.search(s[:80]) or is_timestamp(s) or _CAPTION.search(s):
+        return True
+    if _LIST_ITEM.match(s) or not _ENDS.search(s):
         return True
     return s.rstrip().endswith("?") and n < 15
 
