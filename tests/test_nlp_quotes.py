@@ -278,3 +278,14 @@ def test_a_name_the_parse_set_beside_a_place_is_the_speakers() -> None:
     assert told.speaker == "Rachel Harvey"
     said = _find(a.quotes, "The big question is whether they go for one big")
     assert said.speaker == "Rachel Harvey"  # "she": not Sri Mulyani Indrawati, quoted before
+
+
+def test_a_role_named_before_with_its_holder_is_that_person() -> None:
+    # 'Tory leader Michael Howard went on the offensive ... The Tory leader went on: "He
+    # doesn't stop there ..."' and 'David Blunkett ... The home secretary admitted ...'
+    a = analyze(*_bbc("politics/046.txt"))
+    q = _find(a.quotes, "He doesn't stop there")
+    assert q.speaker == "The Tory leader" and q.speaker_entity == "Michael Howard"
+    assert q.cue == "went on"
+    admitted = _find(a.quotes, "he was wrong to give the two first class tickets")
+    assert admitted.speaker_entity == "David Blunkett"

@@ -618,6 +618,9 @@ def _attribute(
         # "Salami was quoted as saying": shown "(quoted)", not "(saying)"
         quoted = next((t for t in cue.ancestors if t.lower_ == "quoted"), None)
         q.cue = quoted.text if quoted is not None else q.cue
+    particle = next((c for c in cue.children if c.dep_ == "prt" and c.i == cue.i + 1), None)
+    if particle is not None and q.cue == cue.text:  # "went on", "hit back": the verb whole
+        q.cue = f"{cue.text} {particle.text}"
     q.cue_span = (cue.idx, cue.idx + len(cue.text))
     if head is None or ctx.in_quote(head.idx):
         head = _gap_subject(ctx, cue)
@@ -637,10 +640,34 @@ def _attribute(
         elif head.lower_ in ("he", "she"):
             q.speaker = None
     else:
-        resolved = ctx.ents.resolve(text)
+        resolved = ctx.ents.resolve(text) or _titled(ctx, text, span[0])
         if resolved is not None:
             q.speaker_entity = resolved.name
     q.outlet = _outlet(ctx, cue, head)
+
+
+_ROLE_OPENERS = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+
+
+def _titled(ctx: _Ctx, phrase: str, before: int) -> EntityCluster | None:
+    """The person an earlier sentence gave this role as a title or an apposition: "The Tory
+    leader" after "Tory leader Michael Howard", "the home secretary" after "David Blunkett,
+    the home secretary," (the latest such person)."""
+    role = " ".join(_ROLE_OPENERS.sub("", phrase).split()).lower()
+    if len(role.split()) < 2 or role == " ".join(phrase.split()).lower():
+        return None  # "The minister": too vague; no article: a name, not a role
+    best: tuple[int, EntityCluster] | None = None
+    for m in ctx.ents.mentions:
+        if m.start >= before or m.entity is None or m.entity.type != "person":
+            continue
+        ahead = " ".join(ctx.text[max(0, m.start - len(role) - 8) : m.start].split()).lower()
+        after = " ".join(ctx.text[m.end : m.end + len(role) + 8].split()).lower()
+        if (
+            ahead.endswith(role)
+            or after.startswith((f", {role}", f", the {role}"))
+        ) and (best is None or m.start > best[0]):
+            best = (m.start, m.entity)
+    return best[1] if best else None
 
 
 def _frame_tokens(ctx: _Ctx, a: int, b: int) -> list[Token]:
