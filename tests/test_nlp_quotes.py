@@ -157,7 +157,7 @@ def test_speaker_after_the_quote_without_a_speech_verb() -> None:
         '"You know, it happens all the time to everybody, right?" Trump went on.',
     )
     q = _find(a.quotes, "You know, it happens")
-    assert q.speaker_entity == "Donald Trump" and q.cue == "went"
+    assert q.speaker_entity == "Donald Trump" and q.cue == "went on"
 
 
 def test_dash_attribution_after_the_quote() -> None:

@@ -662,10 +662,9 @@ def _titled(ctx: _Ctx, phrase: str, before: int) -> EntityCluster | None:
             continue
         ahead = " ".join(ctx.text[max(0, m.start - len(role) - 8) : m.start].split()).lower()
         after = " ".join(ctx.text[m.end : m.end + len(role) + 8].split()).lower()
-        if (
-            ahead.endswith(role)
-            or after.startswith((f", {role}", f", the {role}"))
-        ) and (best is None or m.start > best[0]):
+        if (ahead.endswith(role) or after.startswith((f", {role}", f", the {role}"))) and (
+            best is None or m.start > best[0]
+        ):
             best = (m.start, m.entity)
     return best[1] if best else None
 
