@@ -289,3 +289,10 @@ def test_a_role_named_before_with_its_holder_is_that_person() -> None:
     assert q.cue == "went on"
     admitted = _find(a.quotes, "he was wrong to give the two first class tickets")
     assert admitted.speaker_entity == "David Blunkett"
+
+
+def test_reported_speech_keeps_its_percent_sign() -> None:
+    # '... before they increase their stake beyond 49%, Mr Maran said.' ended "beyond 49"
+    a = analyze(*_bbc("business/019.txt"))
+    q = _find(a.quotes, "Potential foreign investors will however need government approval")
+    assert q.quote.endswith("beyond 49%"), q.quote

@@ -937,7 +937,7 @@ def _as_partial(ctx: _Ctx, q: QuoteSpan, cue: Token) -> bool:
             toks[0].dep_ == "mark" or toks[0].is_punct and not ctx.in_quote(toks[0].idx)
         ):
             toks.pop(0)
-        while toks and toks[-1].is_punct and toks[-1].idx + len(toks[-1].text) > b:
+        while toks and _loose_punct(toks[-1]) and toks[-1].idx + len(toks[-1].text) > b:
             toks.pop()
         if not toks:
             continue
@@ -1052,7 +1052,7 @@ def _parenthetical(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan
     toks = [t for t in sent if t.i not in gap and not t.is_space]
     while toks and toks[0].is_punct:
         toks.pop(0)
-    while toks and toks[-1].is_punct:
+    while toks and _loose_punct(toks[-1]):
         toks.pop()
     if not toks or not _content_ok(ctx, toks) or toks[0].idx < ctx.body_start:
         return None
@@ -1100,6 +1100,11 @@ def _content_ok(ctx: _Ctx, toks: list[Token]) -> bool:
     return inside < len(toks) / 2
 
 
+def _loose_punct(t: Token) -> bool:
+    """Punctuation a clause may lose at its end; not the "%" of "beyond 49%"."""
+    return t.is_punct and t.text != "%"
+
+
 def _unsaid(cue: Token) -> bool:
     """'It did not say which facilities would be affected', 'declined to say who': no speech."""
     if any(c.dep_ == "neg" for c in cue.children):
@@ -1127,7 +1132,7 @@ def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | No
     toks = [t for t in c.subtree if not t.is_space and t.i not in nested]
     while toks and (toks[0].dep_ == "mark" or toks[0].is_punct):
         toks.pop(0)
-    while toks and (toks[-1].is_punct or toks[-1].dep_ == "cc"):
+    while toks and (_loose_punct(toks[-1]) or toks[-1].dep_ == "cc"):
         toks.pop()
     if not toks or not _content_ok(ctx, toks):
         return None
@@ -1147,7 +1152,7 @@ def _according(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | N
     # drop the commas that set the phrase off
     while toks and (toks[0].is_punct or toks[0].lower_ in {"and", "but"}):
         toks.pop(0)
-    while toks and toks[-1].is_punct:
+    while toks and _loose_punct(toks[-1]):
         toks.pop()
     if not toks or not _content_ok(ctx, toks):
         return None
