@@ -435,3 +435,16 @@ def test_numbers_written_out_and_question_form_words() -> None:
     assert _term_match("eight", _stems(["An", "8Mb", "service"])) == 1.0
     assert _term_match("eight", _stems(["An", "18Mb", "service"])) == 0.0
     assert "whose" not in _question("What was the product whose details leaked?").words
+
+
+def test_a_verb_asked_in_its_base_form_finds_its_irregular_past() -> None:
+    """Refused: "How much did Indonesia spend on fuel subsidies in 2004?"; the article says
+    "It spent 59.2 trillion rupiah ...". Irregular forms come from the lemmatizer tables the
+    spaCy model package ships; a word that is also another verb's past keeps its own sense
+    ("rent" is "rend"'s past, and still "rent")."""
+    from newsdesk.ask import _says, _stems, _term_match
+
+    assert _says("spend", _stems(["It", "spent", "59.2", "trillion", "rupiah"]))
+    assert _says("leave", _stems(["Alan", "Titchmarsh", "left", "Ground", "Force"]))
+    assert _term_match("rent", _stems(["which", "will", "be", "rented", "from", "T-Mobile"]))
+    assert not _says("spend", _stems(["It", "saved", "59.2", "trillion", "rupiah"]))

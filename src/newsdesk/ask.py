@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder
 from newsdesk.nlp.entities import acronym
-from newsdesk.nlp.paraphrase import stem, variants
+from newsdesk.nlp.paraphrase import base, stem, variants
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import ArticleTag, Enrichment, Tag
@@ -475,11 +475,14 @@ class _Candidate:
 
 
 def _stems(tokens: list[str]) -> set[str]:
-    """Stems and five-letter prefixes of the words, and the numbers ("81" of "81st")."""
+    """Stems and five-letter prefixes of the words, the stem of an irregular verb form's base
+    ("spend" of "spent": "How much did they spend?" finds "they spent"), and the numbers ("81"
+    of "81st")."""
     out = set()
     for t in tokens:
         for w in _WORD.findall(t.lower()):
             out.add(stem(w))
+            out.add(stem(base(w)))
             out.add(w[:5])
         out.update(re.findall(r"\d+", t))
     return out

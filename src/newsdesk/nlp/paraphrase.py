@@ -10,7 +10,9 @@ to at most one group. Each group holds words a reporter would use interchangeabl
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
 
@@ -58,6 +60,30 @@ def _table() -> dict[str, frozenset[str]]:
         for s in stems:
             table[s] = stems
     return table
+
+
+@lru_cache(maxsize=1)
+def _irregular() -> dict[str, str]:
+    """Irregular verb forms and their base ("spent": "spend", "left": "leave"): the exceptions
+    table of the lemmatizer the spaCy model package ships (WordNet's); empty without it."""
+    from newsdesk.nlp.model import MODEL_PACKAGE
+
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:  # pragma: no cover - depends on the install
+        return {}
+    found = next(Path(spec.origin).parent.glob("*/lemmatizer/lookups"), None)
+    if found is None:  # pragma: no cover
+        return {}
+    from spacy.lookups import Lookups
+
+    table = Lookups().from_disk(found).get_table("lemma_exc").get("verb", {})
+    return {form: bases[0] for form, bases in table.items() if bases and bases[0] != form}
+
+
+def base(word: str) -> str:
+    """The base form of an irregular verb form ("spent" -> "spend"); other words unchanged."""
+    w = word.lower()
+    return _irregular().get(w, w)
 
 
 def variants(word: str) -> frozenset[str]:
