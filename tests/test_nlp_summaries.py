@@ -199,3 +199,19 @@ def test_list_items_and_unfinished_lines_are_never_summary_text() -> None:
     assert len(analysis.box) == 3, shown
     assert not [s for s in shown if s.lstrip().startswith(("-", "•"))], shown
     assert all(re.search(r"[.!?][\"'’”)]*$", s.strip()) for s in shown), shown
+
+
+def test_the_box_does_not_open_on_a_connective() -> None:
+    """BBC business/003 (Yukos): the box opened "But the company has said it intends to take
+    action against Menatep ...", a paragraph answering a sentence the reader never saw. A
+    connective that cannot be the sentence's own word goes; "Now is ..." would keep it."""
+    from newsdesk.nlp.summarize import strip_connective
+    from newsdesk.nlp.summary_box import box_sentences
+
+    title, body = bbc_article("business/003.txt")
+    box = box_sentences(body, title)
+    assert box and not re.match(r"(?i)(but|and|however)\b", box[0]), box
+    assert any(s.startswith("The company has said it intends to take action") for s in box), box
+    assert strip_connective("Now is the time to act.") == "Now is the time to act."
+    assert strip_connective("So far, so good.") == "So far, so good."
+    assert strip_connective("However, prices rose.") == "Prices rose."

@@ -218,8 +218,33 @@ def _clauses(sentence: str) -> list[str]:
     return [p for p in pieces if len(p.split()) >= 6 and balanced_quotes(p)]
 
 
+# Connectives that never begin a sentence's own subject or verb ("Now is the time", "Yet
+# another", "So far" keep theirs); any connective followed by a comma goes too.
+_LINKING_WORDS = (
+    "but and however meanwhile also moreover furthermore nevertheless instead indeed therefore thus"
+)
+_LINKING = frozenset(_LINKING_WORDS.split(" ")) | {"in addition", "in fact"}
+
+
+def strip_connective(sentence: str) -> str:
+    """The sentence without an opening connective ("But the company said ..." -> "The company
+    said ..."), for a point or a paragraph read without the sentence before."""
+    s = sentence.strip()
+    m = _CONNECTIVE.match(s)
+    if m is None:
+        return s
+    word = " ".join(m.group(0).strip(" ,").lower().split())
+    rest = s[m.end() :]
+    if not rest or (word not in _LINKING and not m.group(0).rstrip().endswith(",")):
+        return s
+    if rest[0].islower():
+        return rest[0].upper() + rest[1:]
+    quoted = rest[0] in "\"“'‘" and rest[1:2].isupper()  # '"We will ..."'
+    return rest if rest[0].isupper() or quoted else s
+
+
 def _tidy(point: str) -> str:
-    point = _CONNECTIVE.sub("", point.strip())
+    point = strip_connective(point)
     if point and point[0].islower():
         point = point[0].upper() + point[1:]
     if point and point[-1] not in ".!?\"”'’":
@@ -250,7 +275,7 @@ def key_points(
             sub = _vectors_like(piece, v)
             info = sum(1 for w in _WORD.findall(piece) if w[0].isdigit() or w[0].isupper())
             score = v.score + 0.05 * min(info, 6)
-            if _QUOTE_START.match(piece) or _PRONOUN_START.match(_CONNECTIVE.sub("", piece)):
+            if _QUOTE_START.match(piece) or _PRONOUN_START.match(strip_connective(piece)):
                 score *= 0.5
             if v.index in in_summary:
                 score *= 0.4

@@ -36,7 +36,16 @@ def box_from_sentences(sents: list[str], title: str) -> list[str]:
     if sum(len(s.split()) for s in sents) < SHORT_ARTICLE_WORDS:
         return []
     idx = summarize_sentences(sents, title, BOX_SENTENCES, skip_words=OPENING_WORDS)
-    return [whole_quote(" ".join(sents[i].split())) for i in idx]
+    box = [whole_quote(" ".join(sents[i].split())) for i in idx]
+    if box:  # the box opens a paragraph: not on "But" or "However," (key points drop them too)
+        box[0] = _opening(box[0])
+    return box
+
+
+def _opening(sentence: str) -> str:
+    from newsdesk.nlp.summarize import strip_connective
+
+    return strip_connective(sentence)
 
 
 def whole_quote(sentence: str) -> str:
