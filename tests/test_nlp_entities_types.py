@@ -337,3 +337,20 @@ def test_a_first_name_and_its_short_form_are_one_person() -> None:
     analysis = analyze(title, text)
     named = [e for e in analysis.entities if "Soumbadze" in e.text]
     assert len(named) == 1 and "Alex Soumbadze" in named[0].aliases, named
+
+
+def test_a_surname_of_two_words_is_the_person_named_in_full() -> None:
+    """BBC entertainment (the National Gallery's figures): "Charles Saumarez Smith" once, then
+    "Saumarez Smith" twice were two people, so the quotes box named one man two ways. Not a
+    role or a pair before the name: "Rapper Kanye West", "Matt Lucas & David Walliams"."""
+    raw = (shared_data("bbc-news") / "bbc" / "entertainment" / "026.txt").read_text("latin-1")
+    title, _, body = raw.partition("\n")
+    assert "Charles Saumarez Smith" in body and body.count("Saumarez Smith") >= 3
+    analysis = analyze(title.strip(), body)
+    named = [e for e in analysis.entities if "Saumarez" in e.text]
+    assert len(named) == 1 and named[0].text == "Charles Saumarez Smith", named
+    walliams = analyze(
+        "Little Britain",
+        "Matt Lucas & David Walliams won again. David Walliams said he was delighted.",
+    )
+    assert any(e.text == "David Walliams" for e in walliams.entities), walliams.entities

@@ -183,6 +183,8 @@ def same_person(a: str, b: str) -> bool:
     short, long = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
     if len(short) == 1:
         return short[0] == long[-1] or short[0] == long[0]
+    if long[-len(short) :] == short:
+        return True  # a two-word surname: "Saumarez Smith" of "Charles Saumarez Smith"
     return short[0] == long[0] and short[-1] == long[-1]
 
 
@@ -770,6 +772,7 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
     _merge_same_names(order)
     _join_fragments(order, doc)
     _join_short_first_names(order)
+    _join_double_surnames(order)
     for c in order:
         if not c.mentions:
             continue
@@ -854,6 +857,40 @@ def _join_fragments(order: list[EntityCluster], doc: Doc) -> None:
             m.entity = into
             into.mentions.append(m)
             into.mentions.sort(key=lambda x: x.start)
+
+
+def _join_double_surnames(order: list[EntityCluster]) -> None:
+    """One person named in full once and then by a surname of two words or more ("Charles
+    Saumarez Smith", "Saumarez Smith"; "Martin Luther King", "Luther King"): the shorter name,
+    the end of exactly one longer person name of the article, joins it."""
+    people = [c for c in order if c.mentions and c.type == "person"]
+    for short in people:
+        words = [_bare(w) for w in short.name.split()]
+        if len(words) < 2:
+            continue
+        longer = [
+            c
+            for c in people
+            if c is not short
+            and c.mentions
+            and len(c.name.split()) > len(words)
+            and [_bare(w) for w in c.name.split()][-len(words) :] == words
+            and _given_names(c.name.split()[: -len(words)])
+        ]
+        if len(longer) == 1:
+            _absorb(longer[0], short, order)
+
+
+_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "del", "dos", "bin"}
+
+
+def _given_names(words: list[str]) -> bool:
+    """Words before a surname that are given names ("Charles", "Philip van"), not a role
+    ("Rapper Kanye West") or a fragment ("Matt Lucas & David Walliams")."""
+    names = [w for w in words if w.lower() not in _PARTICLES]
+    return bool(names) and all(
+        w.isalpha() and w[0].isupper() and _bare(w) in _FEMALE_NAMES | _MALE_NAMES for w in names
+    )
 
 
 def _absorb(into: EntityCluster, other: EntityCluster, order: list[EntityCluster]) -> None:
