@@ -446,3 +446,21 @@ def test_a_converted_amount_is_one_figure_and_for_years_no_time() -> None:
         [("Test", "The road is seven km (4 miles) long and cost £2bn (about $3.6bn).")]
     )
     assert [f.text for f in b.figures] == ["seven km", "£2bn"]
+
+
+def test_what_is_counted_reads_as_written_and_a_dated_year_is_no_count() -> None:
+    """BBC pages showed "five priority areas in the run - up to the next general election"
+    and a figure "2001 levels" from "pre-11 September 2001 levels"."""
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "The Conservatives made school discipline one of their five priority areas in "
+                "the run-up to the next general election. He said visitors had boosted figures "
+                "to pre-11 September 2001 levels. About 2000 troops were sent.",
+            )
+        ]
+    )
+    found = {f.text: f.what for f in a.figures}
+    assert found.get("five") == "priority areas in the run-up to the next general election"
+    assert "2001" not in found and found.get("About 2000") == "troops", found

@@ -392,7 +392,16 @@ def _phrase(head: Token, skip: set[int]) -> str:
         words.pop()
     if len(words) > 12:
         words = words[:12]
-    return " ".join(w.text for w in words) if words else head.text
+    return _as_written(words) if words else head.text
+
+
+def _as_written(words: list[Token]) -> str:
+    """The tokens as the text spaces them ("run-up", not "run - up"); a gap between tokens
+    that are not neighbours is one space."""
+    out = ""
+    for w, nxt in zip(words, [*words[1:], None], strict=True):
+        out += w.text_with_ws if nxt is not None and nxt.i == w.i + 1 else w.text + " "
+    return out.strip()
 
 
 def _status(head: Token | None, num: Token) -> str | None:
@@ -472,7 +481,10 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
         and is_int
         and 1800 <= num.value <= 2100
         and unit is None
-        and not (nxt is not None and nxt.tag_ == "NNS")
+        and (
+            not (nxt is not None and nxt.tag_ == "NNS")
+            or (prev is not None and prev.lower_ in MONTH_NAMES)  # "September 2001 levels"
+        )
     ):
         return True  # a year
     if (
