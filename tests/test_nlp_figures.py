@@ -464,3 +464,20 @@ def test_what_is_counted_reads_as_written_and_a_dated_year_is_no_count() -> None
     found = {f.text: f.what for f in a.figures}
     assert found.get("five") == "priority areas in the run-up to the next general election"
     assert "2001" not in found and found.get("About 2000") == "troops", found
+
+
+def test_what_is_counted_never_holds_the_figure() -> None:
+    """BBC business (Pernod, Allied Domecq): "Pernod - at 7.5bn euros ($9.7bn) - is about 9%
+    smaller" showed "7.5bn euros: Pernod at 7.5bn euros" and "about 9%: Pernod at 7.5bn
+    euros"."""
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "In terms of market value, Pernod - at 7.5bn euros ($9.7bn) - is about 9% "
+                "smaller than Allied Domecq.",
+            )
+        ]
+    )
+    found = {f.text: f.what for f in a.figures}
+    assert found == {"7.5bn euros": "Pernod", "about 9%": "Pernod"}, found
