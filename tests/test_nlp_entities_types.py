@@ -354,3 +354,16 @@ def test_a_surname_of_two_words_is_the_person_named_in_full() -> None:
         "Matt Lucas & David Walliams won again. David Walliams said he was delighted.",
     )
     assert any(e.text == "David Walliams" for e in walliams.entities), walliams.entities
+
+
+def test_no_description_runs_through_an_honorific() -> None:
+    """BBC politics/041: "A Labour loyalist from a working class background Mr Blunkett, 57,"
+    described him as "a working class background Mr" on his explainer page. An honorific with
+    no comma before it ends no apposition; "chip giant Intel" still describes Intel."""
+    raw = (shared_data("bbc-news") / "bbc" / "politics" / "041.txt").read_text("latin-1")
+    title, _, body = raw.partition("\n")
+    analysis = analyze(title.strip(), body)
+    said = [d.phrase for d in analysis.descriptions if "Blunkett" in d.entity]
+    assert not [p for p in said if "background" in p or p.endswith("Mr")], said
+    intel = analyze("Chips", "Shares in chip giant Intel rose on Monday after it said sales grew.")
+    assert ("Intel", "chip giant") in [(d.entity, d.phrase) for d in intel.descriptions]

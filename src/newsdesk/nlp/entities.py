@@ -959,7 +959,7 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
                 if phrase:
                     add(c.name, phrase)
         # "the commander of ..., X, said"
-        if root.dep_ == "appos" and root.head.i < m.token_start:
+        if root.dep_ == "appos" and root.head.i < m.token_start and _apposed(doc, m):
             head = root.head
             if head.tag_ in ("NN", "NNS") and not head.ent_type_:
                 tokens = [t for t in head.subtree if t.i < m.token_start]
@@ -971,6 +971,25 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
                 if tokens and len(tokens) <= 15:
                     add(c.name, _join(tokens))
     return out
+
+
+def _apposed(doc: Doc, m: Mention) -> bool:
+    """Whether what stands before the name can be in apposition to it: set off by a comma, a
+    bracket or a dash ("the commander of the IRGC, Hossein Salami"), or right before it ("chip
+    giant Intel", "Andre Agassi's Australian coach Darren Cahill"); not with an honorific
+    between and no comma ("A Labour loyalist from a working class background Mr Blunkett",
+    which the parse may read so) unless the word before the honorific is a title ("Foreign
+    Secretary Mr Straw")."""
+    i = m.token_start - 1
+    honoured = False
+    while i >= 0 and _bare(doc[i].text) in HONORIFICS:
+        honoured = True
+        i -= 1
+    if i < 0:
+        return False
+    if doc[i].text in {",", "(", "–", "—", "-"}:
+        return True
+    return not honoured or _bare(doc[i].text) in ROLE_WORDS
 
 
 OFFICE_REACH = 10  # tokens back from a name to the title of an office ("the Amir of ...")
