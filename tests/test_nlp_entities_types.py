@@ -367,3 +367,13 @@ def test_no_description_runs_through_an_honorific() -> None:
     assert not [p for p in said if "background" in p or p.endswith("Mr")], said
     intel = analyze("Chips", "Shares in chip giant Intel rose on Monday after it said sales grew.")
     assert ("Intel", "chip giant") in [(d.entity, d.phrase) for d in intel.descriptions]
+
+
+def test_a_name_described_as_a_company_is_an_organisation() -> None:
+    """BBC business/003: "the embattled Russian oil giant Yukos" got the page "Who is Yukos?"
+    (the small model took it for a person)."""
+    raw = (shared_data("bbc-news") / "bbc" / "business" / "003.txt").read_text("latin-1")
+    title, _, body = raw.partition("\n")
+    kinds = {e.text: e.type for e in analyze(title.strip(), body).entities}
+    assert kinds.get("Yukos") == "organization", kinds
+    assert kinds.get("Jamie Firestone") == "person"  # a person described still is one

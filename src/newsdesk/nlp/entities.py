@@ -42,6 +42,7 @@ from newsdesk.nlp.lexicon.entity_types import (
     NAME_PARTICLES,
     NAME_TITLES,
     ORG_COMPLEMENT_HEADS,
+    ORG_DESCRIPTION_HEADS,
     ORG_HEAD_WORDS,
     PERSON_ROLE_WORDS,
     PLACE_HEAD_WORDS,
@@ -63,6 +64,7 @@ HONORIFICS = HONORIFICS_M | HONORIFICS_F | HONORIFICS_ANY
 DEMONYMS = _wordset(DEMONYM_WORDS)
 PERSON_ROLES = _wordset(PERSON_ROLE_WORDS)
 ORG_HEADS = _wordset(ORG_HEAD_WORDS)
+_ORG_DESCRIBED = _wordset(ORG_DESCRIPTION_HEADS)
 EVENT_HEADS = _wordset(EVENT_HEAD_WORDS)
 PLACE_HEADS = _wordset(PLACE_HEAD_WORDS)
 # Words that are a title, never a name on their own ("the Amir", "Supreme Leader").
@@ -344,7 +346,22 @@ def extract_entities(
     _in_title(doc.text[:title_end], clusters)
     _titled_in_title(doc, title_end, mentions)
     descriptions = _descriptions(doc, mentions, title_end)
+    _described_bodies(clusters, descriptions)
     return EntityResult(clusters, mentions, descriptions)
+
+
+def _described_bodies(clusters: list[EntityCluster], descriptions: list[Description]) -> None:
+    """A one-word "person" the article describes as a company or a body ("embattled Russian
+    oil giant Yukos") is an organisation: the small model takes some brand names for people."""
+    heads: dict[str, set[str]] = {}
+    for d in descriptions:
+        words = re.findall(r"[A-Za-z]+", d.phrase.lower())
+        if words:
+            heads.setdefault(d.entity, set()).add(words[-1])
+    for c in clusters:
+        if c.type == "person" and " " not in c.name and heads.get(c.name, set()) & _ORG_DESCRIBED:
+            c.type = "organization"
+            c.gender = None
 
 
 _HONOURS = {"HE", "HH"}  # His Excellency, His Highness: "HE Donald Trump" (Gulf outlets)

@@ -50,6 +50,13 @@ ORG_HEAD_WORDS = """group holdings inc ltd plc co corp corporation company socie
     association federation committee court army corps police airlines airways motors network
     broadcasting club fc united bureau board authority service services trust fund school college centre center
 """
+# Head nouns of descriptions that make a one-word "person" a company or body: "embattled
+# Russian oil giant Yukos", "the mobile operator O2", "the Japanese carmaker Toyota".
+ORG_DESCRIPTION_HEADS = """giant firm firms company companies group maker makers carmaker manufacturer
+    producer retailer supermarket chain operator carrier airline insurer lender bank broadcaster
+    network publisher developer supplier distributor conglomerate multinational brand label studio
+    agency regulator watchdog charity organisation organization body union club team
+"""
 # First words of organisation names that take a complement ("Department for Education and
 # Skills"): such a name goes on over "and <Capitalised>" when the NER cut it there.
 ORG_COMPLEMENT_HEADS = {
