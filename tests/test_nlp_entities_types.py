@@ -377,3 +377,13 @@ def test_a_name_described_as_a_company_is_an_organisation() -> None:
     kinds = {e.text: e.type for e in analyze(title.strip(), body).entities}
     assert kinds.get("Yukos") == "organization", kinds
     assert kinds.get("Jamie Firestone") == "person"  # a person described still is one
+
+
+def test_she_is_not_a_company_taken_for_a_person() -> None:
+    """BBC business/025: with Yukos typed a person, "But she said her role was simply to decide
+    on jurisdiction" (the judge, Letitia Clark) was credited to Yukos on its explainer."""
+    raw = (shared_data("bbc-news") / "bbc" / "business" / "025.txt").read_text("latin-1")
+    title, _, body = raw.partition("\n")
+    quotes = analyze(title.strip(), body).quotes
+    role = next(q for q in quotes if q.quote.startswith("her role was simply"))
+    assert role.speaker_entity == "Letitia Clark", role
