@@ -481,3 +481,19 @@ def test_what_is_counted_never_holds_the_figure() -> None:
     )
     found = {f.text: f.what for f in a.figures}
     assert found == {"7.5bn euros": "Pernod", "about 9%": "Pernod"}, found
+
+
+def test_an_age_is_no_time() -> None:
+    """BBC politics: "A total of 3,028 adults aged 18 and over were interviewed between 3 and 7
+    February" showed "3,028 adults (18)": the model calls the bare 18 a date."""
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "A total of 3,028 adults aged 18 and over were interviewed between 3 and 7 "
+                "February.",
+            )
+        ]
+    )
+    (f,) = [f for f in a.figures if "3,028" in f.text]
+    assert f.when == "between 3 and 7 February", f.when

@@ -795,6 +795,8 @@ def _when_spans(doc: Doc, sent: Span, figs: list[FigureSpan]) -> list[tuple[int,
             continue
         if not any(ch.isalpha() for ch in ent.text) and ":" in ent.text:
             continue  # a clock time alone: "17:06"
+        if ent.text.isdigit() and len(ent.text) <= 2:
+            continue  # a bare number the model calls a date: "adults aged 18 and over"
         if ent.text in BARE_PERIODS:
             continue  # "a season's best of 7.48": a period named, no date given
         start = ent.start
