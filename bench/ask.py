@@ -53,7 +53,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import SHARED, data_missing, write_json
+from common import SHARED, data_missing, read_bbc, write_json
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -82,12 +82,7 @@ def bbc_records() -> list[dict[str, Any]]:
     start = datetime(2005, 3, 1, 12, tzinfo=UTC)
     records = []
     for i, path in enumerate(bbc_pool()):
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")
-        title, _, body = text.strip().partition("\n")
+        title, _, body = read_bbc(path).strip().partition("\n")
         records.append(
             {
                 "url": f"https://news.example/bbc/{path.parent.name}/{path.stem}",

@@ -45,7 +45,7 @@ from math import inf as INF
 from pathlib import Path
 from typing import Any
 
-from common import SHARED, data_missing, write_json
+from common import SHARED, data_missing, read_bbc, write_json
 from quotes import DATA as POLNEAR
 from quotes import parse_ann, speaker_ok
 
@@ -199,15 +199,6 @@ def labelled(nlp: Any) -> dict[str, Any]:
         result[split]["gold_figures"] = len(gold)
         result[split]["articles"] = len(names)
     return result
-
-
-def read_bbc(path: Path) -> str:
-    """A BBC News file's text: UTF-8, else cp1252 (the corpus mixes both)."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
 
 
 def labelled_bbc(nlp: Any, errors: int = 25) -> dict[str, Any]:

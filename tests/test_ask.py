@@ -13,6 +13,7 @@ from newsdesk.ask import NO_ANSWER, ask
 from newsdesk.config import Settings
 from newsdesk.enrich import enrich
 from newsdesk.nlp.paraphrase import stem, variants
+from newsdesk.sources.charset import decode_body
 from newsdesk.store import connect, session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment
@@ -384,10 +385,7 @@ def bbc_mixed(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     ):
         for n in numbers:
             raw = (shared_data("bbc-news") / "bbc" / category / f"{n:03d}.txt").read_bytes()
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("cp1252")
+            text = decode_body(raw, "text/plain; charset=windows-1252")  # UTF-8, else cp1252
             title, _, body = text.strip().partition("\n")
             records.append(
                 {

@@ -57,6 +57,7 @@ from sqlalchemy.orm import Session
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder
 from newsdesk.nlp.entities import acronym
+from newsdesk.nlp.lexicon.figures import UNITS_WORDS
 from newsdesk.nlp.paraphrase import base, stem, variants
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
@@ -437,12 +438,11 @@ _NUMBER_WORDS = _wordset(
     "first second third fourth fifth sixth seventh eighth ninth tenth"
 )
 _ORDINALS = _wordset("first second third fourth fifth sixth seventh eighth ninth tenth")
-# A number written out in the question is the same number in figures ("eight megabit": "8Mb").
-_WRITTEN_OUT = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty"
-)
-_DIGITS = {w: str(n) for n, w in enumerate(_WRITTEN_OUT.split(" "))}
+# A number written out in the question is the same number in figures ("eight megabit": "8Mb"):
+# zero to twenty, as the figures lexicon reads them.
+_DIGITS = {
+    w: str(v) for w, v in UNITS_WORDS.items() if isinstance(v, int) and v <= 20 and w != "dozen"
+}
 _POSSESSIVES = _wordset("his her its their the new a")
 
 

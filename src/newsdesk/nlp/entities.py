@@ -76,6 +76,7 @@ _SPACE = re.compile(r"\s+")
 # Common first names by gender: used only to resolve "he"/"she" to a person.
 _FEMALE_NAMES = _wordset(FEMALE_NAMES)
 _MALE_NAMES = _wordset(MALE_NAMES)
+_GIVEN_NAMES = _FEMALE_NAMES | _MALE_NAMES
 
 
 def _strip_possessive(text: str) -> str:
@@ -906,7 +907,7 @@ def _given_names(words: list[str]) -> bool:
     ("Rapper Kanye West") or a fragment ("Matt Lucas & David Walliams")."""
     names = [w for w in words if w.lower() not in _PARTICLES]
     return bool(names) and all(
-        w.isalpha() and w[0].isupper() and _bare(w) in _FEMALE_NAMES | _MALE_NAMES for w in names
+        w.isalpha() and w[0].isupper() and _bare(w) in _GIVEN_NAMES for w in names
     )
 
 

@@ -31,21 +31,18 @@ def box_sentences(text: str, title: str) -> list[str]:
 def box_from_sentences(sents: list[str], title: str) -> list[str]:
     """The box's sentences (nlp.summarize.summarize_sentences, skip_words), [] for a short
     article. The analysis calls it with the sentences it summarised, whose scores it reuses."""
-    from newsdesk.nlp.summarize import summarize_sentences  # spaCy's stop words: on first use
+    from newsdesk.nlp.summarize import (  # spaCy's stop words: on first use
+        strip_connective,
+        summarize_sentences,
+    )
 
     if sum(len(s.split()) for s in sents) < SHORT_ARTICLE_WORDS:
         return []
     idx = summarize_sentences(sents, title, BOX_SENTENCES, skip_words=OPENING_WORDS)
     box = [whole_quote(" ".join(sents[i].split())) for i in idx]
     if box:  # the box opens a paragraph: not on "But" or "However," (key points drop them too)
-        box[0] = _opening(box[0])
+        box[0] = strip_connective(box[0])
     return box
-
-
-def _opening(sentence: str) -> str:
-    from newsdesk.nlp.summarize import strip_connective
-
-    return strip_connective(sentence)
 
 
 def whole_quote(sentence: str) -> str:
