@@ -387,3 +387,27 @@ def test_she_is_not_a_company_taken_for_a_person() -> None:
     quotes = analyze(title.strip(), body).quotes
     role = next(q for q in quotes if q.quote.startswith("her role was simply"))
     assert role.speaker_entity == "Letitia Clark", role
+
+
+def test_a_name_introduced_by_what_it_is_takes_that_type() -> None:
+    """On a reader's BBC pages "UK telco BT" and "Italian airline Alitalia" were places, and the
+    film "Sideways" ("road trip comedy Sideways") had the page "Where is Sideways?". A noun
+    written right before a name and attached to it says what it is; a person's job does not
+    ("producer Jon Thoday", "film-maker Spike Lee"), nor a film a person's short name shares
+    ("the musical Oliver" beside Oliver Letwin), nor a pair ("team Jim and Margaret ...")."""
+    cases = {
+        "tech/005.txt": ("BT", "organization"),
+        "business/468.txt": ("Alitalia", "organization"),
+        "entertainment/030.txt": ("Sideways", "other"),
+        "entertainment/003.txt": ("Jon Thoday", "person"),
+        "entertainment/052.txt": ("Spike Lee", "person"),
+        "politics/331.txt": ("Oliver Letwin", "person"),
+    }
+    for path, (name, kind) in cases.items():
+        title, body = _bbc(path)
+        assert name in body, path
+        kinds = {e.text: e.type for e in analyze(title, body).entities}
+        assert kinds.get(name) == kind, (path, name, kinds.get(name))
+    pair = _bbc("politics/098.txt")  # "husband and wife economist team Jim and Margaret Cuthbert"
+    assert "team Jim and Margaret" in pair[1]
+    assert {e.text: e.type for e in analyze(*pair).entities}.get("Jim") != "organization"

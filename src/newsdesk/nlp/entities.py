@@ -47,6 +47,7 @@ from newsdesk.nlp.lexicon.entity_types import (
     PERSON_ROLE_WORDS,
     PLACE_HEAD_WORDS,
     PLACE_PREPOSITIONS,
+    WORK_DESCRIPTION_HEADS,
 )
 from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
 from newsdesk.nlp.text import ascii_fold, fold_plural
@@ -65,6 +66,7 @@ DEMONYMS = _wordset(DEMONYM_WORDS)
 PERSON_ROLES = _wordset(PERSON_ROLE_WORDS)
 ORG_HEADS = _wordset(ORG_HEAD_WORDS)
 _ORG_DESCRIBED = _wordset(ORG_DESCRIPTION_HEADS)
+_WORK_DESCRIBED = _wordset(WORK_DESCRIPTION_HEADS)
 EVENT_HEADS = _wordset(EVENT_HEAD_WORDS)
 PLACE_HEADS = _wordset(PLACE_HEAD_WORDS)
 # Words that are a title, never a name on their own ("the Amir", "Supreme Leader").
@@ -348,6 +350,7 @@ def extract_entities(
     _titled_in_title(doc, title_end, mentions)
     descriptions = _descriptions(doc, mentions, title_end)
     _described_bodies(clusters, descriptions)
+    _introduced(doc, clusters)
     return EntityResult(clusters, mentions, descriptions)
 
 
@@ -363,6 +366,57 @@ def _described_bodies(clusters: list[EntityCluster], descriptions: list[Descript
         if c.type == "person" and " " not in c.name and heads.get(c.name, set()) & _ORG_DESCRIBED:
             c.type = "organization"
             c.gender = None
+
+
+_DESCRIBING_DEPS = frozenset({"compound", "nmod", "amod", "appos"})
+_JOBS = frozenset({"producer"})  # a company's description and a person's job
+
+
+def _introduced(doc: Doc, clusters: list[EntityCluster]) -> None:
+    """A name the article introduces with what it is, a noun written right before it and
+    attached to it in the parse ("Budget airline Ryanair", "UK telco BT", "road trip comedy
+    Sideways"), is that: an organisation or a work, not the person or place the small model
+    took it for. Not a noun outside the name's phrase, a person's job ("film-maker Spike
+    Lee", "producer ..."), a pair of people, nor a person named with a given name first."""
+    for c in clusters:
+        if c.type not in ("person", "place"):
+            continue
+        if c.type == "person" and _given_names(c.name.split()[:1]):
+            continue
+        for m in c.mentions:
+            if m.token_start < 2 or (" " in c.name and clean_name(m.text, c.type) != c.name):
+                continue  # "the musical Oliver" is no description of Oliver Letwin
+            noun, before = doc[m.token_start - 1], doc[m.token_start - 2]
+            if (
+                noun.text != noun.lower_
+                or not _describes(noun, doc[m.token_start : m.token_end])
+                or not before.whitespace_  # "film-maker", "open-side": a job, a position
+                or before.lower_ in _WORK_DESCRIBED  # "film maker", "film producer"
+            ):
+                continue
+            if c.type == "person" and noun.lower_ not in _WORK_DESCRIBED and _paired(doc, m):
+                continue  # "economist team Jim and Margaret Cuthbert": people, not a body
+            if noun.lower_ in _ORG_DESCRIBED - _JOBS:
+                c.type, c.gender = "organization", None
+                break
+            if noun.lower_ in _WORK_DESCRIBED:
+                c.type, c.gender = "other", None
+                break
+
+
+def _paired(doc: Doc, m: Mention) -> bool:
+    """A name followed by "and" or "&" and another capitalised word: one of a pair."""
+    e = m.token_end
+    return e + 1 < len(doc) and doc[e].lower_ in ("and", "&") and doc[e + 1].text[:1].isupper()
+
+
+def _describes(noun: Token, name: Span) -> bool:
+    """The noun is part of the name's phrase: attached to the name, or given the same role
+    by the same head (the small parser makes "Road trip comedy" and "Sideways" two subjects)."""
+    if noun.dep_ in _DESCRIBING_DEPS and name.start <= noun.head.i < name.end:
+        return True
+    root = name.root
+    return noun.head.i != noun.i and noun.head.i == root.head.i and noun.dep_ == root.dep_
 
 
 _HONOURS = {"HE", "HH"}  # His Excellency, His Highness: "HE Donald Trump" (Gulf outlets)

@@ -55,7 +55,13 @@ ORG_HEAD_WORDS = """group holdings inc ltd plc co corp corporation company socie
 ORG_DESCRIPTION_HEADS = """giant firm firms company companies group maker makers carmaker manufacturer
     producer retailer supermarket chain operator carrier airline insurer lender bank broadcaster
     network publisher developer supplier distributor conglomerate multinational brand label studio
-    agency regulator watchdog charity organisation organization body union club team
+    agency regulator watchdog charity organisation organization body union club team telco side
+"""
+# Head nouns that, written right before a name and attached to it, make it a work or a product
+# ("road trip comedy Sideways", "the hit film Pirates of the Caribbean"): never a person
+# or a place. Nouns that are also verbs before a name ("play", "show", "book") are left out.
+WORK_DESCRIPTION_HEADS = """film movie comedy drama thriller sitcom documentary series programme album song
+    novel musical opera videogame console handset browser software worm virus drug
 """
 # First words of organisation names that take a complement ("Department for Education and
 # Skills"): such a name goes on over "and <Capitalised>" when the NER cut it there.
