@@ -238,8 +238,9 @@ _WANTS = [
     (
         "place",
         re.compile(
-            r"^\s*(?:(?:in|to|from|at)\s+)?(?:where|(?:which|what) (?:city|country|town|"
-            r"village|state|province|region|place|island))\b",
+            # "In which Indian city ...?": a capitalised word may stand before the noun
+            r"^\s*(?:(?:in|to|from|at)\s+)?(?:where|(?:which|what) (?:(?-i:[A-Z])\w+ )?"
+            r"(?:city|country|town|village|state|province|region|place|island))\b",
             re.IGNORECASE,
         ),
     ),
@@ -301,6 +302,10 @@ def _question(question: str) -> _Question:
     ]
     counted = _COUNTED.search(question)
     verbs, now = _parse(question)
+    # the main verb by its base form, as the sentence's verbs are also read: "Who wrote ...?"
+    # finds "was written by" (not every verb form: "the ship sent to ..." is no main verb)
+    words = [base(w) if w in verbs else w for w in words]
+    verbs = [base(v) for v in verbs]
     return _Question(
         text=question,
         wants=wants,
@@ -573,8 +578,13 @@ def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
         ]
     if q.wants in ("person", "place", "which", "name"):
         out = []
-        if q.wants == "which":  # "In which round ...?": "the sixth", "round 6"; not "three"
-            out = [i for i, t in enumerate(tokens) if t.lower() in _ORDINALS or t[0].isdigit()]
+        if q.wants == "which":  # "In which round ...?": "the sixth", "round 6"; not "three",
+            # nor a number the question gives ("Aero India 2005")
+            out = [
+                i
+                for i, t in enumerate(tokens)
+                if t.lower() in _ORDINALS or (t[0].isdigit() and t not in q.numbers)
+            ]
         for a, b in c.spans:
             name = tokens[a:b]
             if not _new_name(name, q):

@@ -42,6 +42,8 @@ GROUPS = [
     "speak spoke spoken talk discuss",
     "plan intend intention",
     "cost price",
+    "sell sold sale",
+    "expect estimate forecast predict",
 ]
 
 _stemmer = snowballstemmer.stemmer("english")
