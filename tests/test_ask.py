@@ -487,3 +487,24 @@ def test_which_city_with_a_demonym_asks_for_a_place() -> None:
     assert _question("In which Indian city is the air show being held?").wants == "place"
     assert _question("Which city is hosting it?").wants == "place"
     assert _question("Which Oscar-winning film did he direct?").wants != "place"
+
+
+def test_a_place_does_not_name_a_thing_that_is_no_place(bbc_mixed: Settings) -> None:
+    """The fourth held-out set's unanswerable "What was the name of the school Alexandros
+    Grigoropoulos attended?" was answered with "... held a silent vigil ... in Syntagma
+    Square". A place names a place ("the name of the town where ..."), or a building the
+    tagger calls a place ("the Palace Theatre"); not a school, a ship or a person."""
+    from newsdesk.ask import _question
+
+    assert not _question("What was the name of the school he attended?").place_named
+    assert _question("What is the name of the town where it happened?").place_named
+    assert "Palace Theatre" in _first_cited(
+        bbc_mixed, "What is the name of the Swansea theatre Edward Fox wants to reopen?"
+    )
+    # "It is estimated that £500,000 is needed to buy the Grade II listed building." names none
+    answer = ask(
+        connect(bbc_mixed.db_url),
+        bbc_mixed,
+        "What is the name of the building that needs £500,000?",
+    )
+    assert not answer.answered, answer.citations

@@ -58,7 +58,9 @@ from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder
 from newsdesk.nlp.entities import acronym
 from newsdesk.nlp.lexicon.figures import UNITS_WORDS
+from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
 from newsdesk.nlp.paraphrase import base, stem, variants
+from newsdesk.nlp.text import fold_plural
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import ArticleTag, Enrichment, Tag
@@ -283,6 +285,7 @@ class _Question:
     now: bool  # asked in the present ("How many have died?"), not the past ("did ... die")
     slot: tuple[str, set[str], frozenset[str]] | None  # a name's role, its words, the verb
     role: tuple[str, ...] = ()  # "Who is the Turkish foreign minister?": the role's words
+    place_named: bool = True  # "the name of the town ...": a place may answer a "name" question
 
 
 def _question(question: str) -> _Question:
@@ -319,7 +322,19 @@ def _question(question: str) -> _Question:
         now=now,
         slot=_question_slot(tokens, spans),
         role=_role_asked(question),
+        place_named=_place_named(question),
     )
+
+
+_NAME_OF = re.compile(r"\bnames? of\b(.*)", re.I)
+
+
+def _place_named(question: str) -> bool:
+    """The thing a "What was the name of ...?" question names is a place ("the town where
+    ..."), or the question asks no such thing: a ship's, a school's or a wife's name is not a
+    place's."""
+    m = _NAME_OF.search(question)
+    return m is None or any(fold_plural(w) in PLACE_NOUNS for w in _TOKEN.findall(m.group(1))[:6])
 
 
 _WHO_IS = re.compile(r"^\s*who (?:is|was|are|were) (?:the |a |an )?([^?]+?)\s*\??\s*$", re.I)
@@ -595,6 +610,14 @@ def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
                 continue  # "Israel" does not say who; nor "Italian" (unless a tagged name)
             if q.wants == "name" and len(name) == 1 and (a == 0 or _bare(name[0]) not in ctx.known):
                 continue  # "Police responded ...": a sentence's capital, not a name
+            if (
+                q.wants == "name"
+                and not q.place_named
+                and _is_place(name, ctx)
+                and _bare(name[-1]) not in _FACILITIES
+            ):
+                continue  # "the name of the school ...": not "Syntagma Square"; a building's
+                # name the tagger calls a place may ("the Palace Theatre")
             if (
                 q.wants == "place"
                 and _is_known(name, ctx)
