@@ -411,3 +411,26 @@ def test_a_name_introduced_by_what_it_is_takes_that_type() -> None:
     pair = _bbc("politics/098.txt")  # "husband and wife economist team Jim and Margaret Cuthbert"
     assert "team Jim and Margaret" in pair[1]
     assert {e.text: e.type for e in analyze(*pair).entities}.get("Jim") != "organization"
+
+
+def test_a_place_no_gazetteer_knows_and_no_text_places_is_a_topic() -> None:
+    """On a reader's BBC tech pages "Broadband", "Windows" and "Spybot" were places (the small
+    model calls many brands GPE), each with a "Where is ...?" page. A one-word place that
+    GeoNames, ISO 3166-2 and the regions list do not know, and that no mention puts in a place
+    ("in ...", "the ... plant"), is a topic; known places ("Hessen") and placed ones
+    ("Longbridge") stay places."""
+    from newsdesk.nlp.gazetteer import is_place_name
+
+    assert is_place_name("Hessen") and is_place_name("Kiev") and is_place_name("Wales")
+    assert not is_place_name("Broadband") and not is_place_name("Windows")
+    cases = {
+        "tech/021.txt": ("Broadband", "other"),
+        "tech/096.txt": ("Spybot", "other"),
+        "business/279.txt": ("Hessen", "place"),
+        "business/034.txt": ("Longbridge", "place"),
+    }
+    for path, (name, kind) in cases.items():
+        title, body = _bbc(path)
+        assert name in body, path
+        kinds = {e.text: e.type for e in analyze(title, body).entities}
+        assert kinds.get(name) == kind, (path, name, kinds.get(name))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from newsdesk.nlp.gazetteer import is_place_name
 from newsdesk.nlp.lexicon.entities import (
     ALIASES,
     AMBIGUOUS_ROLES,
@@ -351,6 +352,7 @@ def extract_entities(
     descriptions = _descriptions(doc, mentions, title_end)
     _described_bodies(clusters, descriptions)
     _introduced(doc, clusters)
+    _unplaced(doc, clusters)
     return EntityResult(clusters, mentions, descriptions)
 
 
@@ -402,6 +404,34 @@ def _introduced(doc: Doc, clusters: list[EntityCluster]) -> None:
             if noun.lower_ in _WORK_DESCRIBED:
                 c.type, c.gender = "other", None
                 break
+
+
+# Prepositions that put what follows in a place ("in Hillingdon", "across the Atlantic");
+# not "to" or "from" ("sold to BT", "a bid from Gazprom").
+_LOCATIVE = PLACE_PREPOSITIONS | {"across", "throughout", "into"}
+
+
+def _unplaced(doc: Doc, clusters: list[EntityCluster]) -> None:
+    """A one-word "place" that no gazetteer knows and the article never places is no place:
+    the small model calls brands and products places ("Windows", "Broadband", "Gazprom",
+    "Spybot"), and some surnames. It becomes "other" (a topic tag), not "Where is Broadband?".
+    A mention after a place preposition ("in Hillingdon", "at the Ibrox") or before a place
+    noun ("the Longbridge plant") keeps it a place."""
+    for c in clusters:
+        if c.type != "place" or " " in c.name or is_place_name(c.name):
+            continue
+        if any(_in_place(doc, m) for m in c.mentions):
+            continue
+        c.type = "other"
+
+
+def _in_place(doc: Doc, m: Mention) -> bool:
+    i = m.token_start - 1
+    if i >= 0 and doc[i].lower_ == "the":
+        i -= 1
+    if i >= 0 and doc[i].lower_ in _LOCATIVE:
+        return True
+    return m.token_end < len(doc) and _place_noun(doc[m.token_end].text)
 
 
 def _paired(doc: Doc, m: Mention) -> bool:

