@@ -426,12 +426,16 @@ def _unplaced(doc: Doc, clusters: list[EntityCluster]) -> None:
 
 
 def _in_place(doc: Doc, m: Mention) -> bool:
+    """ "in Hillingdon", "across the Atlantic", "the Longbridge plant"; not "flaws in Windows
+    programs" (there the name only qualifies the noun the preposition governs)."""
+    if m.token_end < len(doc) and _place_noun(doc[m.token_end].text):
+        return True
+    if doc[m.token_start : m.token_end].root.dep_ == "compound":
+        return False
     i = m.token_start - 1
     if i >= 0 and doc[i].lower_ == "the":
         i -= 1
-    if i >= 0 and doc[i].lower_ in _LOCATIVE:
-        return True
-    return m.token_end < len(doc) and _place_noun(doc[m.token_end].text)
+    return i >= 0 and doc[i].lower_ in _LOCATIVE
 
 
 def _paired(doc: Doc, m: Mention) -> bool:
