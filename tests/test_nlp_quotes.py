@@ -296,3 +296,13 @@ def test_reported_speech_keeps_its_percent_sign() -> None:
     a = analyze(*_bbc("business/019.txt"))
     q = _find(a.quotes, "Potential foreign investors will however need government approval")
     assert q.quote.endswith("beyond 49%"), q.quote
+
+
+def test_adding_to_something_is_no_speech() -> None:
+    """BBC entertainment/030: "Road trip comedy Sideways has had more praise heaped on it ...,
+    adding to honours it has already picked up" showed in the quotes box as "it has already
+    picked up" — Sideways (adding). "Add to" makes more; it says nothing."""
+    title, body = _bbc("entertainment/030.txt")
+    assert "adding to honours it has already picked up" in body
+    quotes = analyze(title, body).quotes
+    assert not [q for q in quotes if q.cue == "adding"], quotes

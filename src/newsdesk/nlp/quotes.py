@@ -1106,13 +1106,19 @@ def _loose_punct(t: Token) -> bool:
 
 
 def _unsaid(cue: Token) -> bool:
-    """'It did not say which facilities would be affected', 'declined to say who': no speech."""
+    """'It did not say which facilities would be affected', 'declined to say who': no speech;
+    nor 'adding to honours it has already picked up' ("add to": make more)."""
     if any(c.dep_ == "neg" for c in cue.children):
+        return True
+    if cue.lower_ in _ADD_FORMS and any(
+        c.dep_ == "prep" and c.lower_ == "to" for c in cue.children
+    ):
         return True
     return cue.dep_ == "xcomp" and cue.head.lower_ in _WITHHELD
 
 
 _WITHHELD = {"declined", "declines", "decline", "refused", "refuses", "refuse"}
+_ADD_FORMS = frozenset(SAY_LEMMAS["add"].split())
 
 
 def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | None:
