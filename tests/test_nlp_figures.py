@@ -497,3 +497,21 @@ def test_an_age_is_no_time() -> None:
     )
     (f,) = [f for f in a.figures if "3,028" in f.text]
     assert f.when == "between 3 and 7 February", f.when
+
+
+def test_a_percentage_that_is_the_subject_counts_no_percent_sign() -> None:
+    """BBC tech (a PC Pro survey): "12% of those surveyed found themselves unable to swap" and
+    "a further 16% are considering changing" showed "12% % of those surveyed" and "16% %": the
+    subject of the verb was the figure's own sign. A change's subject still counts ("US retail
+    sales fell 0.3%")."""
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "12% of those surveyed found themselves unable to swap at all. A further 16% "
+                "are considering changing. US retail sales fell 0.3% in May.",
+            )
+        ]
+    )
+    found = {f.text: f.what for f in a.figures}
+    assert found == {"12%": None, "16%": None, "0.3%": "US retail sales"}, found

@@ -680,6 +680,8 @@ def _counted(
         head = None
     if head is None and fig.unit in CHANGE_UNITS:
         head = _changed_subject(last_num)  # "US retail sales fell 0.3%"
+        if head is not None and head.i in (last_num.i + 1, last_num.head.i) and head.text == "%":
+            head = None  # "12% of those surveyed found ...": the figure is the subject
     status = _status(head, last_num)
     if head is None:
         if fig.unit == "magnitude":
