@@ -515,3 +515,19 @@ def test_a_percentage_that_is_the_subject_counts_no_percent_sign() -> None:
     )
     found = {f.text: f.what for f in a.figures}
     assert found == {"12%": None, "16%": None, "0.3%": "US retail sales"}, found
+
+
+def test_an_age_after_died_at_is_no_toll() -> None:
+    """BBC entertainment (Marcello Viotti): "Conductor Marcello Viotti ... has died in Germany
+    at 50" showed the figure "50 people killed". "Died at 50", "retired at 60": an age."""
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "Conductor Marcello Viotti, director of Venice's famous La Fenice Theatre, has "
+                "died in Germany at 50. He had hoped to retire at 60. The fire killed 50 people.",
+            )
+        ]
+    )
+    found = [(f.text, f.what, f.sentence[:8]) for f in a.figures]
+    assert found == [("50", "people killed", "The fire")], found

@@ -32,6 +32,7 @@ from math import inf as INF
 from typing import TYPE_CHECKING
 
 from newsdesk.nlp.lexicon.figures import (
+    AGE_VERBS,
     APPROXIMATE,
     BACKGROUND_PHRASES,
     BARE_PERIODS,
@@ -468,6 +469,14 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
         return True  # "since 11 September": a date
     if prev is not None and (prev.lower_ in IDENTIFIER_BEFORE or prev.lower_ in ("aged", "age")):
         return True
+    if (
+        unit is None
+        and prev is not None
+        and prev.lower_ == "at"
+        and prev.head.lower_ in AGE_VERBS
+        and num.value <= 120
+    ):
+        return True  # "has died in Germany at 50": an age, not a toll
     if (
         prev is not None
         and prev.text == "-"

@@ -108,6 +108,8 @@ STATUS_WORDS = {w: status for status, words in _STATUS_FORMS.items() for w in wo
 # Lines that are page furniture, not prose ("Posted 11/27/2005 7:21 AM").
 FURNITURE_PREFIXES = ("posted", "updated", "last updated", "published", "http", "www.")
 # Words before a number that make it an identifier, not a figure ("No. 10", "Flight 370").
+# Verbs after which "at <number>" is an age, not a count: "has died in Germany at 50".
+AGE_VERBS = {"die", "dies", "died", "dying", "retire", "retires", "retired", "retiring"}
 IDENTIFIER_BEFORE = {
     "no", "no.", "number", "flight", "route", "page", "chapter", "article", "section",
     "room", "gate", "platform", "line", "highway", "interstate", "resolution", "episode",
