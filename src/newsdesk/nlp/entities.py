@@ -51,7 +51,7 @@ from newsdesk.nlp.lexicon.entity_types import (
     WORK_DESCRIPTION_HEADS,
 )
 from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
-from newsdesk.nlp.text import ascii_fold, fold_plural
+from newsdesk.nlp.text import ascii_fold, fold_plural, zipf
 from newsdesk.nlp.types import Description, EntityMention
 
 if TYPE_CHECKING:
@@ -879,6 +879,7 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
     _join_fragments(order, doc)
     _join_short_first_names(order)
     _join_double_surnames(order)
+    _join_mistyped_full_names(order)
     for c in order:
         if not c.mentions:
             continue
@@ -985,6 +986,53 @@ def _join_double_surnames(order: list[EntityCluster]) -> None:
         ]
         if len(longer) == 1:
             _absorb(longer[0], short, order)
+
+
+def _join_mistyped_full_names(order: list[EntityCluster]) -> None:
+    """A person named in full once, which the model typed no person ("Ireland's Alistair Cragg"
+    an organisation), then by the surname it types a person ("said Cragg"): the surname joins
+    the full name, a person. The full name is two or three words, those before the surname
+    given names or initials (``_name_word``), none an organisation's, place's or event's head
+    word, and the only such name of the article ending in that surname."""
+    people = [c for c in order if c.mentions and c.type == "person" and " " not in c.name]
+    for short in people:
+        word = _bare(short.name)
+        longer = [
+            c
+            for c in order
+            if c.mentions
+            and c.type != "person"
+            and 2 <= len(c.name.split()) <= 3
+            and _bare(c.name.split()[-1]) == word
+            and all(_name_word(w) for w in c.name.split()[:-1])
+            and not any(
+                _bare(w) in ORG_HEADS or _bare(w) in PLACE_HEADS or _bare(w) in EVENT_HEADS
+                for w in c.name.split()
+            )
+        ]
+        if len(longer) == 1:
+            longer[0].type = "person"
+            _absorb(longer[0], short, order)
+
+
+# A word wordfreq finds this common (Zipf scale) is an English word before it is a given name:
+# "European Elvis", "Mental Capacity Bill", "Twentieth Century Fox"; "Alistair" is 3.3.
+COMMON_WORD_ZIPF = 4.0
+
+
+def _name_word(word: str) -> bool:
+    """A given name or an initial: "Alistair", "JP", "C"; not "European" (a common word),
+    "Neath-Swansea" (a place) or "IRB"."""
+    if len(word) <= 2 and word.isupper() and word.isalpha():
+        return True  # "JP McManus", "C Jones"
+    if not (word[:1].isupper() and word[1:].islower() and word.replace("-", "").isalpha()):
+        return False
+    if any(is_place_name(part) for part in word.split("-")):
+        return False
+    if _bare(word) in _GIVEN_NAMES:
+        return True
+    z = zipf(word.lower())
+    return z is not None and z < COMMON_WORD_ZIPF
 
 
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "del", "dos", "bin"}

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -35,7 +35,7 @@ from newsdesk.nlp.entities import HONORIFICS, PERSON_ROLES, EntityResult, clean_
 from newsdesk.nlp.lexicon.entities import KEEP_TITLES, SHORT_FORMS
 from newsdesk.nlp.lexicon.entity_types import NAME_TITLES
 from newsdesk.nlp.paraphrase import variants
-from newsdesk.nlp.text import ascii_fold, fold_plural
+from newsdesk.nlp.text import ascii_fold, fold_plural, zipf
 from newsdesk.nlp.types import Hashtag
 
 if TYPE_CHECKING:
@@ -117,14 +117,7 @@ def hashtag_slug(label: str) -> str:
     return "".join(out)
 
 
-_zipf: Callable[[str, str], float] | None
-try:
-    from wordfreq import zipf_frequency as _zipf
-
-    BACKGROUND = "wordfreq"
-except ImportError:  # pragma: no cover - depends on the install
-    _zipf = None
-    BACKGROUND = "none"
+BACKGROUND = "none" if zipf("the") is None else "wordfreq"
 
 # rarity = clip((RARITY_TOP - zipf) / RARITY_SCALE, RARITY_MIN, RARITY_MAX); words wordfreq
 # does not know count as zipf RARITY_UNKNOWN. Chosen on the even-numbered 500N-KPCrowd
@@ -139,9 +132,10 @@ RARITY_UNKNOWN = 3.0
 @lru_cache(maxsize=50_000)
 def _rarity(word: str) -> float:
     """How unusual a word is in general English: 0.8 for "said", 1.7 for "tsunami"."""
-    if _zipf is None:
+    z = zipf(word)
+    if z is None:
         return 1.0
-    z = _zipf(word, "en") or RARITY_UNKNOWN
+    z = z or RARITY_UNKNOWN
     return min(RARITY_MAX, max(RARITY_MIN, (RARITY_TOP - z) / RARITY_SCALE))
 
 

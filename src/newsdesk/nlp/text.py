@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HSPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -40,6 +41,19 @@ _FOLD_EXTRA = str.maketrans(
         "—": "-",
     }
 )
+
+
+_zipf_frequency: Callable[[str, str], float] | None
+try:
+    from wordfreq import zipf_frequency as _zipf_frequency
+except ImportError:  # pragma: no cover - a dependency
+    _zipf_frequency = None
+
+
+def zipf(word: str) -> float | None:
+    """How common a word is in English, on wordfreq's Zipf scale (0 unknown, 7 for "the");
+    None when wordfreq is not installed."""
+    return None if _zipf_frequency is None else float(_zipf_frequency(word, "en"))
 
 
 def normalize_text(text: str) -> str:
