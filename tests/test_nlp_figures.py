@@ -531,3 +531,22 @@ def test_an_age_after_died_at_is_no_toll() -> None:
     )
     found = [(f.text, f.what, f.sentence[:8]) for f in a.figures]
     assert found == [("50", "people killed", "The fire")], found
+
+
+def test_a_title_after_a_possessive_and_a_telephone_number_are_no_figures() -> None:
+    """BBC entertainment (Lemony Snicket): "displacing Ocean's 12" showed "12 people
+    displaced"; BBC tech (Xbox cables): "telephoning 0800 028 9276" showed "028 (0800)". A
+    number right after a name's possessive with no noun after it is a title, and digits
+    opening on 0 are a code; "Britain's 60 million people" still counts."""
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "The film has topped the chart, displacing Ocean's 12. Consumers can order a new "
+                "cable by telephoning 0800 028 9276 in the UK. Britain's 60 million people "
+                "voted.",
+            )
+        ]
+    )
+    found = {f.text: f.what for f in a.figures}
+    assert found == {"60 million": "people"}, found

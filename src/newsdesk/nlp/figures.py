@@ -444,6 +444,17 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
     low = t.lower_
     if t.ent_type_ in _NAME_ENTS or t.like_url or ":" in t.text or "/" in t.text:
         return True
+    if re.fullmatch(r"0\d+", t.text) or (prev is not None and re.fullmatch(r"0\d+", prev.text)):
+        return True  # "0800 028 9276": a telephone number, a code
+    if (
+        prev is not None
+        and prev.tag_ == "POS"
+        and num.start >= 2
+        and toks[num.start - 2].text[:1].isupper()
+        and unit is None
+        and (nxt is None or _pos(nxt) not in ("NOUN", "PROPN", "ADJ", "NUM"))
+    ):
+        return True  # "displacing Ocean's 12": a title; not "Britain's 60 million people"
     if t.ent_type_ == "ORDINAL" and (low in ORDINALS or re.search(r"\d(st|nd|rd|th)$", low)):
         return True  # spaCy also calls "4bn" an ordinal
     # spaCy's DATE also takes "Forty soldiers were killed": a count of things is no date
