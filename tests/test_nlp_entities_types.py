@@ -399,6 +399,8 @@ def test_a_name_introduced_by_what_it_is_takes_that_type() -> None:
         "tech/005.txt": ("BT", "organization"),
         "business/468.txt": ("Alitalia", "organization"),
         "entertainment/030.txt": ("Sideways", "other"),
+        "entertainment/004.txt": ("Cloud Atlas", "other"),  # "novel, Cloud Atlas,"
+        "business/406.txt": ("Best Buy", "organization"),  # "electronics chain Best Buy,"
         "entertainment/003.txt": ("Jon Thoday", "person"),
         "entertainment/052.txt": ("Spike Lee", "person"),
         "politics/331.txt": ("Oliver Letwin", "person"),

@@ -389,6 +389,8 @@ def _introduced(doc: Doc, clusters: list[EntityCluster]) -> None:
             if m.token_start < 2 or (" " in c.name and clean_name(m.text, c.type) != c.name):
                 continue  # "the musical Oliver" is no description of Oliver Letwin
             noun, before = doc[m.token_start - 1], doc[m.token_start - 2]
+            if noun.text == "," and m.token_start >= 3 and _set_off(doc, m):
+                noun, before = before, doc[m.token_start - 3]  # "governing body, Segas,"
             if (
                 noun.text != noun.lower_
                 or not _describes(noun, doc[m.token_start : m.token_end])
@@ -438,6 +440,18 @@ def _in_place(doc: Doc, m: Mention) -> bool:
     return i >= 0 and doc[i].lower_ in _LOCATIVE
 
 
+def _set_off(doc: Doc, m: Mention) -> bool:
+    """The name stands between commas in apposition to the noun before it."""
+    name = doc[m.token_start : m.token_end]
+    after = doc[m.token_end] if m.token_end < len(doc) else None
+    return (
+        after is not None
+        and after.text in (",", ".")
+        and name.root.dep_ == "appos"
+        and name.root.head.i == m.token_start - 2
+    )
+
+
 def _paired(doc: Doc, m: Mention) -> bool:
     """A name followed by "and" or "&" and another capitalised word: one of a pair."""
     e = m.token_end
@@ -449,6 +463,8 @@ def _describes(noun: Token, name: Span) -> bool:
     by the same head (the small parser makes "Road trip comedy" and "Sideways" two subjects)."""
     if noun.dep_ in _DESCRIBING_DEPS and name.start <= noun.head.i < name.end:
         return True
+    if name.root.dep_ == "appos" and name.root.head.i == noun.i:
+        return True  # "Greek athletics' governing body, Segas,"
     root = name.root
     return noun.head.i != noun.i and noun.head.i == root.head.i and noun.dep_ == root.dep_
 
