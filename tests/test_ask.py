@@ -430,6 +430,10 @@ def test_intending_is_planning_and_receiving_says_little(bbc_mixed: Settings) ->
 def test_numbers_written_out_and_question_form_words() -> None:
     from newsdesk.ask import _question, _stems, _term_match
 
+    # "Whose Creighton ...?": the name after the opening question word is the question's
+    assert "creighton" in _question("Whose Creighton record did Doug McDermott break?").name_words
+    assert "which" not in _question("Which Conservative was not impressed?").name_words
+
     assert _term_match("eight", _stems(["An", "8Mb", "service"])) == 1.0
     assert _term_match("eight", _stems(["An", "18Mb", "service"])) == 0.0
     assert "whose" not in _question("What was the product whose details leaked?").words

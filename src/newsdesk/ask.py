@@ -288,9 +288,17 @@ class _Question:
     place_named: bool = True  # "the name of the town ...": a place may answer a "name" question
 
 
+_QUESTION_WORDS = _wordset("who whom whose which what where when why how")
+
+
 def _question(question: str) -> _Question:
     tokens = _TOKEN.findall(question)
-    spans = [(a, b) for a, b in _names(tokens) if any(t[0].isalnum() for t in tokens[:a])]
+    # a question word opening the question is no name: "Whose Creighton career ...?"
+    found = [
+        (a + 1, b) if a == 0 and b > 1 and tokens[0].lower() in _QUESTION_WORDS else (a, b)
+        for a, b in _names(tokens)
+    ]
+    spans = [(a, b) for a, b in found if any(t[0].isalnum() for t in tokens[:a])]
     name_words: set[str] = set()
     for a, b in spans:
         name_words |= _span_words(tokens, a, b)
