@@ -123,6 +123,16 @@ def test_units_of_measure_are_no_hashtags() -> None:
     assert tags and "km" not in tags, tags
 
 
+def test_abbreviated_and_spelt_out_units_are_no_hashtags() -> None:
+    """BBC sport/009 (Jason Gardener in Leipzig): times in "secs" made the hashtag #Secs,
+    which the store then filed under the SEC (the US Securities and Exchange Commission); as
+    "seconds" it was #Seconds. Every unit figures are counted in is no tag on its own."""
+    title, body = bbc_article("sport/009.txt")
+    assert "21.07 secs" in body
+    tags = [h.tag.lower() for h in analyze(title, body).hashtags]
+    assert tags and "secs" not in tags and "seconds" not in tags, tags
+
+
 @pytest.mark.parametrize(
     ("path", "title_word", "actor"),
     [

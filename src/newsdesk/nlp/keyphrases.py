@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from newsdesk.nlp.entities import HONORIFICS, PERSON_ROLES, EntityResult, clean_name
 from newsdesk.nlp.lexicon.entities import KEEP_TITLES, SHORT_FORMS
 from newsdesk.nlp.lexicon.entity_types import NAME_TITLES
+from newsdesk.nlp.lexicon.figures import UNIT_AFTER
 from newsdesk.nlp.paraphrase import variants
 from newsdesk.nlp.text import ascii_fold, fold_plural, zipf
 from newsdesk.nlp.types import Hashtag
@@ -60,7 +61,7 @@ spokeswoman spokesperson told said says say"""
 # Units of measure: "#Km" is no topic. Not candidates at all, as _GENERIC.
 _UNITS = _wordset(
     """km kms kg kgs mph kph km/h cm mm ft lb lbs mi oz sq bn mn gb mb kb tb ghz mhz kw mw gw
-kwh mwh gwh pc pct"""
+kwh mwh gwh pc pct sec secs mins hrs"""
 )
 _GENERIC |= _UNITS
 # Too vague to be a hashtag on their own (still ranked as keyphrases).
@@ -81,6 +82,8 @@ july august september october november december title titles record records resu
 ton tons tonne tonnes kilogram kilograms kg km kilometre kilometres kilometer kilometers mile
 miles metre metres meter meters litre litres percent per cent"""
 )
+# and every unit a figure is counted in ("#Seconds", "#Points", "#Degrees")
+_VAGUE_TAGS |= {unit for unit in UNIT_AFTER if unit.isalpha()}
 # People's titles and roles are no tags on their own (#Dame, #Chancellor, #Manager, #Actor:
 # whom they name depends on the article), whatever the model calls them; the Pope is one.
 _TITLE_TAGS = (HONORIFICS | PERSON_ROLES | KEEP_TITLES | NAME_TITLES) - {"pope"}
