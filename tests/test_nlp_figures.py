@@ -550,3 +550,18 @@ def test_a_title_after_a_possessive_and_a_telephone_number_are_no_figures() -> N
     )
     found = {f.text: f.what for f in a.figures}
     assert found == {"60 million": "people"}, found
+
+
+def test_how_often_is_no_time() -> None:
+    """BBC business (the French economy): "a seasonally-adjusted 0.7-0.8%" gave its figures
+    the time "(seasonally)": the model calls the adverb a date."""
+    (a,) = analyze_many(
+        [
+            (
+                "Test article",
+                "According to state statistics body INSEE, growth for the three months to "
+                "December was a seasonally-adjusted 0.7-0.8%, ahead of the 0.6% forecast.",
+            )
+        ]
+    )
+    assert [f.when for f in a.figures if f.when] == [], [(f.text, f.when) for f in a.figures]

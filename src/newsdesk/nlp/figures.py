@@ -821,6 +821,8 @@ def _when_spans(doc: Doc, sent: Span, figs: list[FigureSpan]) -> list[tuple[int,
             continue  # a bare number the model calls a date: "adults aged 18 and over"
         if ent.text in BARE_PERIODS:
             continue  # "a season's best of 7.48": a period named, no date given
+        if len(ent) == 1 and ent[0].text.endswith("ly") and ent[0].tag_ == "RB":
+            continue  # "a seasonally-adjusted 0.7%", "paid annually": how often, not when
         start = ent.start
         for lead in _WHEN_LEADS:
             k = start - len(lead)
