@@ -375,9 +375,9 @@ _JOBS = frozenset({"producer"})  # a company's description and a person's job
 
 
 def _introduced(doc: Doc, clusters: list[EntityCluster]) -> None:
-    """A name the article introduces with what it is, a noun written right before it and
-    attached to it in the parse ("Budget airline Ryanair", "UK telco BT", "road trip comedy
-    Sideways"), is that: an organisation or a work, not the person or place the small model
+    """A name the article introduces with what it is, a noun written right before it (or set
+    off by a comma: "novel, Cloud Atlas,") and attached to it in the parse ("Budget airline
+    Ryanair", "UK telco BT", "road trip comedy Sideways"), is that: an organisation or a work, not the person or place the small model
     took it for. Not a noun outside the name's phrase, a person's job ("film-maker Spike
     Lee", "producer ..."), a pair of people, nor a person named with a given name first."""
     for c in clusters:
@@ -390,7 +390,7 @@ def _introduced(doc: Doc, clusters: list[EntityCluster]) -> None:
                 continue  # "the musical Oliver" is no description of Oliver Letwin
             noun, before = doc[m.token_start - 1], doc[m.token_start - 2]
             if noun.text == "," and m.token_start >= 3 and _set_off(doc, m):
-                noun, before = before, doc[m.token_start - 3]  # "governing body, Segas,"
+                noun, before = before, doc[m.token_start - 3]  # "novel, Cloud Atlas,"
             if (
                 noun.text != noun.lower_
                 or not _describes(noun, doc[m.token_start : m.token_end])
@@ -461,11 +461,11 @@ def _paired(doc: Doc, m: Mention) -> bool:
 def _describes(noun: Token, name: Span) -> bool:
     """The noun is part of the name's phrase: attached to the name, or given the same role
     by the same head (the small parser makes "Road trip comedy" and "Sideways" two subjects)."""
+    root = name.root
     if noun.dep_ in _DESCRIBING_DEPS and name.start <= noun.head.i < name.end:
         return True
-    if name.root.dep_ == "appos" and name.root.head.i == noun.i:
-        return True  # "Greek athletics' governing body, Segas,"
-    root = name.root
+    if root.dep_ == "appos" and root.head.i == noun.i:
+        return True  # "Booker-shortlisted novel, Cloud Atlas,", "electronics chain Best Buy"
     return noun.head.i != noun.i and noun.head.i == root.head.i and noun.dep_ == root.dep_
 
 

@@ -148,8 +148,8 @@ TITLE_GENDER = {
 
 # Well-known aliases -> canonical name; (canonical -> short form used for hashtags).
 # Places GeoNames' city and country tables leave out (nlp.gazetteer.is_place_name): the UK's
-# nations (and "GB", Great Britain's teams), former and other names of countries, seas and oceans, and regions news names
-# without "in" ("Kashmir's separatists", "across the Atlantic"). Lower case.
+# nations (and "GB", Great Britain's teams), former and other names of countries, seas and
+# oceans, and regions news names without "in" ("Kashmir's separatists"). Lower case.
 REGIONS = """england scotland wales ulster britain gb atlantic pacific arctic antarctic antarctica
     caribbean mediterranean baltic balkans caucasus kashmir siberia sahara sahel scandinavia
     darfur tibet kosovo chechnya gaza crete sicily sardinia corsica tuscany bavaria catalonia
