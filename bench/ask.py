@@ -34,14 +34,17 @@ file's "about" says where each came from and how it was written):
 - bbc2: 42 more such questions on 15 other BBC articles of the same pool, written the same way
   on 2026-12-06 by a sixth blind helper (bench/data/ask-heldout6-bbc.json; SHA-256
   b213a56f...1d5b), first run on the fifteenth session's code (2165f16), asked of the bbc
-  set's database.
+  set's database;
+- bbc3: 42 more on 15 other BBC articles of the pool, written the same way on 2026-12-06 by a
+  seventh blind helper (bench/data/ask-heldout7-bbc.json), first run on the sixteenth
+  session's end code, asked of the bbc set's database.
 
 An answerable question counts as right when the first cited sentence holds one of its expected
 words ("among": one of the <= 3 cited does); an unanswerable one when ask() refuses. Each line
 also gives the median wall time and the mean CPU time (process_time) per question.
 
     python bench/ask.py [--data-dir DIR] [--json OUT]
-                        [--sets ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc,bbc2]
+                        [--sets ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc,bbc2,bbc3]
                         [--split dev]
 """
 
@@ -68,6 +71,7 @@ HELDOUT3 = Path(__file__).parent / "data" / "ask-heldout3.json"
 HELDOUT4 = Path(__file__).parent / "data" / "ask-heldout4.json"
 HELDOUT5_BBC = Path(__file__).parent / "data" / "ask-heldout5-bbc.json"
 HELDOUT6_BBC = Path(__file__).parent / "data" / "ask-heldout6-bbc.json"
+HELDOUT7_BBC = Path(__file__).parent / "data" / "ask-heldout7-bbc.json"
 BBC = SHARED / "bbc-news" / "bbc"
 SEED = SHARED / "seed-page" / "articles.jsonl"
 
@@ -213,8 +217,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--sets",
-        default="ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc,bbc2",
-        help="comma-separated: ecbplus, seed, heldout, heldout2, heldout3, heldout4, bbc, bbc2",
+        default="ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc,bbc2,bbc3",
+        help="comma-separated: ecbplus, seed, heldout, heldout2, heldout3, heldout4, bbc, bbc2, bbc3",
     )
     parser.add_argument(
         "--split", choices=("dev", "heldout", "all"), default="all", help="seed questions to ask"
@@ -234,6 +238,8 @@ def main() -> int:
         data["sets"]["bbc"] = json.loads(HELDOUT5_BBC.read_text(encoding="utf-8"))["questions"]
     if "bbc2" in args.sets.split(","):
         data["sets"]["bbc2"] = json.loads(HELDOUT6_BBC.read_text(encoding="utf-8"))["questions"]
+    if "bbc3" in args.sets.split(","):
+        data["sets"]["bbc3"] = json.loads(HELDOUT7_BBC.read_text(encoding="utf-8"))["questions"]
     tmp = None
     data_dir = args.data_dir
     if data_dir is None:
@@ -243,7 +249,7 @@ def main() -> int:
     summary: dict[str, Any] = {}
     results: dict[str, Any] = {}
     for name in args.sets.split(","):
-        corpus = "bbc" if name in ("bbc", "bbc2") else "ecbplus"
+        corpus = "bbc" if name.startswith("bbc") else "ecbplus"
         if corpus not in databases:
             where = data_dir / "bbc" if corpus == "bbc" else data_dir
             where.mkdir(parents=True, exist_ok=True)
@@ -268,7 +274,7 @@ def main() -> int:
             if r["answerable"] and not r["correct"] and r["cited"]:
                 print(f"       first cited: {r['cited'][0][:150]}")
         parts = {"all": rows}
-        if name in ("ecbplus", "heldout", "heldout2", "heldout3", "heldout4", "bbc", "bbc2"):
+        if name != "seed":  # every other set has direct, paraphrased and unanswerable groups
             parts = {
                 "direct": [r for r in rows if r["answerable"] and r["group"] is None],
                 "paraphrased": [r for r in rows if r["group"] == "paraphrased"],
