@@ -512,3 +512,15 @@ def test_a_place_does_not_name_a_thing_that_is_no_place(bbc_mixed: Settings) -> 
         "What is the name of the building that needs £500,000?",
     )
     assert not answer.answered, answer.citations
+
+
+def test_a_forecast_is_no_background() -> None:
+    """The seventh held-out set's "What does the OECD now expect US economic growth to be
+    next year?" was refused: "US growth would reach 4.4% in 2004, but fall to 3.3% next
+    year ..." named a year before its article's and counted as background. A sentence that
+    also looks ahead is a forecast, not background."""
+    from newsdesk.ask import _background, _question
+
+    q = _question("What does the OECD expect growth to be?")
+    assert not _background("Growth would reach 4.4% in 2004, but fall to 3.3% next year.", 2005, q)
+    assert _background("In 2003 the company lost money.", 2005, q)

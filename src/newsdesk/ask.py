@@ -784,11 +784,15 @@ def _named_in_full(word: str, q: _Question, c: _Candidate, ctx: _Context) -> boo
 
 def _background(sentence: str, year: int | None, q: _Question) -> bool:
     """The sentence dates itself years before its article ("in 2003" in a 2005 report):
-    background, not the news; unless the question asks for a date or for that year."""
-    if year is None or q.wants == "date":
+    background, not the news; unless the question asks for a date or for that year, or the
+    sentence also looks ahead ("... in 2004, but fall to 3.3% next year": a forecast)."""
+    if year is None or q.wants == "date" or _AHEAD.search(sentence):
         return False
     years = {int(y) for y in _YEAR.findall(sentence) if y not in q.numbers}
     return bool(years) and max(years) < year
+
+
+_AHEAD = re.compile(r"\b(?:next|coming) (?:year|month|week|season|decade)s?\b", re.I)
 
 
 def _weights(q: _Question, candidates: list[_Candidate]) -> dict[str, float]:
