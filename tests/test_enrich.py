@@ -437,3 +437,37 @@ def test_mrs_howard_is_not_the_tag_of_michael_howard(settings: Settings) -> None
     assert "MichaelHoward" in tags[his], tags
     assert tags[hers][:2] == ["MrsHoward", "MichaelHoward"], tags
     engine.dispose()
+
+
+def test_a_person_named_in_full_is_not_found_by_the_surname(settings: Settings) -> None:
+    """A reader's BBC database tagged Dan Brown (the Da Vinci Code's author) as "Steve Brown":
+    the surname "brown" was the alias key of the first Brown stored, and a full name not yet
+    a tag was then looked up by its surname. A person named in full is found by a full name."""
+
+    def bbc(path: str, n: int) -> dict:
+        title, body = bbc_article(path)
+        return {
+            "url": f"https://news.example/bbc/{n}",
+            "title": title,
+            "text": body.strip(),
+            "source": "BBC News",
+            "published": f"2026-12-0{n}T09:00:00+00:00",
+        }
+
+    # Steve Brown (the Capra musical) first, then Dan Brown
+    ids = import_records(
+        settings, [bbc("entertainment/003.txt", 1), bbc("entertainment/009.txt", 2)]
+    )
+    engine = connect(settings.db_url)
+    enrich(engine, settings, batch_size=1)
+    with session_scope(engine) as session:
+        labels = {
+            label
+            for (label,) in session.execute(
+                select(Tag.label)
+                .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+                .where(ArticleTag.article_id == ids["https://news.example/bbc/2"])
+            )
+        }
+    assert "Dan Brown" in labels and "Steve Brown" not in labels, labels
+    engine.dispose()

@@ -53,6 +53,7 @@ class TagResolver:
         self._new_alias: dict[str, Ref] = {}
         self._ids: dict[str, int] = {}
         self._recased: dict[int, tuple[str, str]] = {}  # stored tag -> its name as written
+        self._labels: dict[int, str] = {}  # stored tag -> its label, as read
 
     def prefetch(self, analyses: Sequence[Analysis]) -> None:
         """Load the aliases and slugs a batch may need in a few queries instead of one each."""
@@ -106,9 +107,15 @@ class TagResolver:
         if not slug:
             return None
         keys = [k for k in (_key(n, alias_kind)[:255] for n in (label, *aliases)) if k]
+        # A person named in full is not found by one word of another full name: "brown" is
+        # the key of whoever was called Brown first, and "Dan Brown" is not Steve Brown. A tag
+        # of the one word alone ("Blair", from an article that gave no first name) still is.
+        full = kind == "person" and " " in label.strip()
         ref: Ref | None = None
         for key in keys:
             ref = self._lookup_key(key)
+            if ref is not None and full and " " not in key and " " in self._label(ref):
+                ref = None
             if ref is not None:
                 break
         if ref is None:
@@ -127,6 +134,14 @@ class TagResolver:
                 self._missing.discard(key)
                 self._new_alias[key] = ref
         return ref
+
+    def _label(self, ref: Ref) -> str:
+        """The label of a tag found or planned."""
+        if isinstance(ref, str):
+            return self._new[ref][1]
+        if ref not in self._labels:
+            self._labels[ref] = self.session.scalar(select(Tag.label).where(Tag.id == ref)) or ""
+        return self._labels[ref]
 
     def _by_slug(self, slug: str) -> Ref | None:
         low = slug.lower()
