@@ -402,22 +402,26 @@ def test_a_tag_named_in_capitals_takes_the_name_as_written(small) -> None:
     assert "NEWYORK" not in tags and tags.get("NATO") == ("NATO", len(ids)), tags
 
 
+def _bbc_record(path: str, n: int) -> dict:
+    """An import record of a BBC file, published on day `n` of December 2026."""
+    title, body = bbc_article(path)
+    return {
+        "url": f"https://news.example/bbc/{n}",
+        "title": title,
+        "text": body.strip(),
+        "source": "BBC News",
+        "published": f"2026-12-0{n}T09:00:00+00:00",
+    }
+
+
 def test_mrs_howard_is_not_the_tag_of_michael_howard(settings: Settings) -> None:
     """Tags are shared across articles by their names' keys; "Howard" stands for Michael
     Howard once an article says so, but "Mrs Howard gets key election role" (BBC) is about
     his wife: a gendered title with one name keeps its own key and its own tag."""
 
-    def bbc(path: str, n: int) -> dict:
-        title, body = bbc_article(path)
-        return {
-            "url": f"https://news.example/bbc/{n}",
-            "title": title,
-            "text": body.strip(),
-            "source": "BBC News",
-            "published": f"2026-12-0{n}T09:00:00+00:00",
-        }
-
-    ids = import_records(settings, [bbc("politics/086.txt", 1), bbc("politics/011.txt", 2)])
+    ids = import_records(
+        settings, [_bbc_record("politics/086.txt", 1), _bbc_record("politics/011.txt", 2)]
+    )
     engine = connect(settings.db_url)
     enrich(engine, settings, batch_size=1)  # his article first: "howard" is his alias then
     with session_scope(engine) as session:
@@ -444,19 +448,9 @@ def test_a_person_named_in_full_is_not_found_by_the_surname(settings: Settings) 
     the surname "brown" was the alias key of the first Brown stored, and a full name not yet
     a tag was then looked up by its surname. A person named in full is found by a full name."""
 
-    def bbc(path: str, n: int) -> dict:
-        title, body = bbc_article(path)
-        return {
-            "url": f"https://news.example/bbc/{n}",
-            "title": title,
-            "text": body.strip(),
-            "source": "BBC News",
-            "published": f"2026-12-0{n}T09:00:00+00:00",
-        }
-
     # Steve Brown (the Capra musical) first, then Dan Brown
     ids = import_records(
-        settings, [bbc("entertainment/003.txt", 1), bbc("entertainment/009.txt", 2)]
+        settings, [_bbc_record("entertainment/003.txt", 1), _bbc_record("entertainment/009.txt", 2)]
     )
     engine = connect(settings.db_url)
     enrich(engine, settings, batch_size=1)

@@ -389,6 +389,15 @@ def test_she_is_not_a_company_taken_for_a_person() -> None:
     assert role.speaker_entity == "Letitia Clark", role
 
 
+def _assert_types(cases: dict[str, tuple[str, str]]) -> None:
+    """Each BBC file (path -> name, type) writes the name and types it so."""
+    for path, (name, kind) in cases.items():
+        title, body = _bbc(path)
+        assert name in body, path
+        kinds = {e.text: e.type for e in analyze(title, body).entities}
+        assert kinds.get(name) == kind, (path, name, kinds.get(name))
+
+
 def test_a_name_introduced_by_what_it_is_takes_that_type() -> None:
     """On a reader's BBC pages "UK telco BT" and "Italian airline Alitalia" were places, and the
     film "Sideways" ("road trip comedy Sideways") had the page "Where is Sideways?". A noun
@@ -405,11 +414,7 @@ def test_a_name_introduced_by_what_it_is_takes_that_type() -> None:
         "entertainment/052.txt": ("Spike Lee", "person"),
         "politics/331.txt": ("Oliver Letwin", "person"),
     }
-    for path, (name, kind) in cases.items():
-        title, body = _bbc(path)
-        assert name in body, path
-        kinds = {e.text: e.type for e in analyze(title, body).entities}
-        assert kinds.get(name) == kind, (path, name, kinds.get(name))
+    _assert_types(cases)
     pair = _bbc("politics/098.txt")  # "husband and wife economist team Jim and Margaret Cuthbert"
     assert "team Jim and Margaret" in pair[1]
     assert {e.text: e.type for e in analyze(*pair).entities}.get("Jim") != "organization"
@@ -432,11 +437,7 @@ def test_a_place_no_gazetteer_knows_and_no_text_places_is_a_topic() -> None:
         "business/279.txt": ("Hessen", "place"),
         "business/034.txt": ("Longbridge", "place"),
     }
-    for path, (name, kind) in cases.items():
-        title, body = _bbc(path)
-        assert name in body, path
-        kinds = {e.text: e.type for e in analyze(title, body).entities}
-        assert kinds.get(name) == kind, (path, name, kinds.get(name))
+    _assert_types(cases)
 
 
 def test_a_full_name_the_model_mistyped_joins_its_surname() -> None:

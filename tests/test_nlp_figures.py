@@ -95,16 +95,16 @@ def test_no_years_dates_or_ages(seed: list[Analysis]) -> None:
     assert not any(t.isdigit() and 1900 <= int(t) <= 2100 for t in texts), texts
 
 
+def _article(text: str) -> Analysis:
+    """The analysis of a test article of this text."""
+    return analyze_many([("Test article", text)])[0]
+
+
 def test_written_numbers_and_qualifiers() -> None:
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "Hundreds of thousands of people fled the city on Monday, officials said. "
-                "Tara Reid, 33, was not among them. The storm killed two people and injured a "
-                "dozen, and up to 80 homes were damaged at 17:06.",
-            )
-        ]
+    a = _article(
+        "Hundreds of thousands of people fled the city on Monday, officials said. "
+        "Tara Reid, 33, was not among them. The storm killed two people and injured a "
+        "dozen, and up to 80 homes were damaged at 17:06."
     )
     got = {f.text: f for f in a.figures}
     assert got["Hundreds of thousands"].value == 200_000
@@ -122,14 +122,7 @@ def test_trivial_counts_are_no_figures(seed: list[Analysis]) -> None:
     casualty count or a bounded one is."""
     whats = [f.what for f in seed[0].figures]
     assert "sides" not in whats and "regional powers" not in whats, whats
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "The two sides met. A blast killed two people and at least two homes burned.",
-            )
-        ]
-    )
+    a = _article("The two sides met. A blast killed two people and at least two homes burned.")
     assert [(f.text, f.key) for f in a.figures] == [
         ("two", "people:killed"),
         ("at least two", "home:"),
@@ -144,16 +137,11 @@ def test_when_comes_from_the_figures_own_clause(seed: list[Analysis]) -> None:
 def test_source_outside_quotes() -> None:
     """PolNeAR-style attributions no quote span covers: a reporting verb's subject, 'per X',
     a possessor of 'figures'; no source when the sentence names none."""
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "The U.S. Geological Survey puts the toll at 43 people dead.\n"
-                "Clinton leads Trump by 6 points, per Gallup.\n"
-                "The Labor Department's figures show that 151,000 jobs were added in January.\n"
-                "The storm destroyed 300 homes.",
-            )
-        ]
+    a = _article(
+        "The U.S. Geological Survey puts the toll at 43 people dead.\n"
+        "Clinton leads Trump by 6 points, per Gallup.\n"
+        "The Labor Department's figures show that 151,000 jobs were added in January.\n"
+        "The storm destroyed 300 homes."
     )
     got = {f.text: f.source for f in a.figures}
     assert got["43"] == "The U.S. Geological Survey"
@@ -163,7 +151,7 @@ def test_source_outside_quotes() -> None:
 
 
 def test_part_of_a_toll_is_not_the_toll() -> None:
-    (a,) = analyze_many([("Test article", "Police said two women and one man died at the bank.")])
+    a = _article("Police said two women and one man died at the bank.")
     (f,) = a.figures
     assert f.key == "women:killed" and f.source == "Police"
 
@@ -451,15 +439,10 @@ def test_a_converted_amount_is_one_figure_and_for_years_no_time() -> None:
 def test_what_is_counted_reads_as_written_and_a_dated_year_is_no_count() -> None:
     """BBC pages showed "five priority areas in the run - up to the next general election"
     and a figure "2001 levels" from "pre-11 September 2001 levels"."""
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "The Conservatives made school discipline one of their five priority areas in "
-                "the run-up to the next general election. He said visitors had boosted figures "
-                "to pre-11 September 2001 levels. About 2000 troops were sent.",
-            )
-        ]
+    a = _article(
+        "The Conservatives made school discipline one of their five priority areas in "
+        "the run-up to the next general election. He said visitors had boosted figures "
+        "to pre-11 September 2001 levels. About 2000 troops were sent."
     )
     found = {f.text: f.what for f in a.figures}
     assert found.get("five") == "priority areas in the run-up to the next general election"
@@ -470,14 +453,9 @@ def test_what_is_counted_never_holds_the_figure() -> None:
     """BBC business (Pernod, Allied Domecq): "Pernod - at 7.5bn euros ($9.7bn) - is about 9%
     smaller" showed "7.5bn euros: Pernod at 7.5bn euros" and "about 9%: Pernod at 7.5bn
     euros"."""
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "In terms of market value, Pernod - at 7.5bn euros ($9.7bn) - is about 9% "
-                "smaller than Allied Domecq.",
-            )
-        ]
+    a = _article(
+        "In terms of market value, Pernod - at 7.5bn euros ($9.7bn) - is about 9% "
+        "smaller than Allied Domecq."
     )
     found = {f.text: f.what for f in a.figures}
     assert found == {"7.5bn euros": "Pernod", "about 9%": "Pernod"}, found
@@ -486,14 +464,8 @@ def test_what_is_counted_never_holds_the_figure() -> None:
 def test_an_age_is_no_time() -> None:
     """BBC politics: "A total of 3,028 adults aged 18 and over were interviewed between 3 and 7
     February" showed "3,028 adults (18)": the model calls the bare 18 a date."""
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "A total of 3,028 adults aged 18 and over were interviewed between 3 and 7 "
-                "February.",
-            )
-        ]
+    a = _article(
+        "A total of 3,028 adults aged 18 and over were interviewed between 3 and 7 February."
     )
     (f,) = [f for f in a.figures if "3,028" in f.text]
     assert f.when == "between 3 and 7 February", f.when
@@ -504,14 +476,9 @@ def test_a_percentage_that_is_the_subject_counts_no_percent_sign() -> None:
     "a further 16% are considering changing" showed "12% % of those surveyed" and "16% %": the
     subject of the verb was the figure's own sign. A change's subject still counts ("US retail
     sales fell 0.3%")."""
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "12% of those surveyed found themselves unable to swap at all. A further 16% "
-                "are considering changing. US retail sales fell 0.3% in May.",
-            )
-        ]
+    a = _article(
+        "12% of those surveyed found themselves unable to swap at all. A further 16% "
+        "are considering changing. US retail sales fell 0.3% in May."
     )
     found = {f.text: f.what for f in a.figures}
     assert found == {"12%": None, "16%": None, "0.3%": "US retail sales"}, found
@@ -520,14 +487,9 @@ def test_a_percentage_that_is_the_subject_counts_no_percent_sign() -> None:
 def test_an_age_after_died_at_is_no_toll() -> None:
     """BBC entertainment (Marcello Viotti): "Conductor Marcello Viotti ... has died in Germany
     at 50" showed the figure "50 people killed". "Died at 50", "retired at 60": an age."""
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "Conductor Marcello Viotti, director of Venice's famous La Fenice Theatre, has "
-                "died in Germany at 50. He had hoped to retire at 60. The fire killed 50 people.",
-            )
-        ]
+    a = _article(
+        "Conductor Marcello Viotti, director of Venice's famous La Fenice Theatre, has "
+        "died in Germany at 50. He had hoped to retire at 60. The fire killed 50 people."
     )
     found = [(f.text, f.what, f.sentence[:8]) for f in a.figures]
     assert found == [("50", "people killed", "The fire")], found
@@ -538,15 +500,10 @@ def test_a_title_after_a_possessive_and_a_telephone_number_are_no_figures() -> N
     displaced"; BBC tech (Xbox cables): "telephoning 0800 028 9276" showed "028 (0800)". A
     number right after a name's possessive with no noun after it is a title, and digits
     opening on 0 are a code; "Britain's 60 million people" still counts."""
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "The film has topped the chart, displacing Ocean's 12. Consumers can order a new "
-                "cable by telephoning 0800 028 9276 in the UK. Britain's 60 million people "
-                "voted.",
-            )
-        ]
+    a = _article(
+        "The film has topped the chart, displacing Ocean's 12. Consumers can order a new "
+        "cable by telephoning 0800 028 9276 in the UK. Britain's 60 million people "
+        "voted."
     )
     found = {f.text: f.what for f in a.figures}
     assert found == {"60 million": "people"}, found
@@ -555,13 +512,8 @@ def test_a_title_after_a_possessive_and_a_telephone_number_are_no_figures() -> N
 def test_how_often_is_no_time() -> None:
     """BBC business (the French economy): "a seasonally-adjusted 0.7-0.8%" gave its figures
     the time "(seasonally)": the model calls the adverb a date."""
-    (a,) = analyze_many(
-        [
-            (
-                "Test article",
-                "According to state statistics body INSEE, growth for the three months to "
-                "December was a seasonally-adjusted 0.7-0.8%, ahead of the 0.6% forecast.",
-            )
-        ]
+    a = _article(
+        "According to state statistics body INSEE, growth for the three months to "
+        "December was a seasonally-adjusted 0.7-0.8%, ahead of the 0.6% forecast."
     )
     assert [f.when for f in a.figures if f.when] == [], [(f.text, f.when) for f in a.figures]
