@@ -371,15 +371,18 @@ def _described_bodies(clusters: list[EntityCluster], descriptions: list[Descript
 
 
 _DESCRIBING_DEPS = frozenset({"compound", "nmod", "amod", "appos"})
-_JOBS = frozenset({"producer"})  # a company's description and a person's job
+# Nouns before a name that make it an organisation; not "producer", a company's description
+# and a person's job ("producer Jon Thoday")
+_ORG_INTRODUCING = _ORG_DESCRIBED - {"producer"}
 
 
 def _introduced(doc: Doc, clusters: list[EntityCluster]) -> None:
     """A name the article introduces with what it is, a noun written right before it (or set
     off by a comma: "novel, Cloud Atlas,") and attached to it in the parse ("Budget airline
-    Ryanair", "UK telco BT", "road trip comedy Sideways"), is that: an organisation or a work, not the person or place the small model
-    took it for. Not a noun outside the name's phrase, a person's job ("film-maker Spike
-    Lee", "producer ..."), a pair of people, nor a person named with a given name first."""
+    Ryanair", "UK telco BT", "road trip comedy Sideways"), is that: an organisation or a work,
+    not the person or place the small model took it for. Not a noun outside the name's phrase,
+    a person's job ("film-maker Spike Lee", "producer ..."), a pair of people, nor a person
+    named with a given name first."""
     for c in clusters:
         if c.type not in ("person", "place"):
             continue
@@ -400,7 +403,7 @@ def _introduced(doc: Doc, clusters: list[EntityCluster]) -> None:
                 continue
             if c.type == "person" and noun.lower_ not in _WORK_DESCRIBED and _paired(doc, m):
                 continue  # "economist team Jim and Margaret Cuthbert": people, not a body
-            if noun.lower_ in _ORG_DESCRIBED - _JOBS:
+            if noun.lower_ in _ORG_INTRODUCING:
                 c.type, c.gender = "organization", None
                 break
             if noun.lower_ in _WORK_DESCRIBED:
@@ -434,10 +437,7 @@ def _in_place(doc: Doc, m: Mention) -> bool:
         return True
     if doc[m.token_start : m.token_end].root.dep_ == "compound":
         return False
-    i = m.token_start - 1
-    if i >= 0 and doc[i].lower_ == "the":
-        i -= 1
-    return i >= 0 and doc[i].lower_ in _LOCATIVE
+    return _after_preposition(doc, m.token_start, _LOCATIVE)
 
 
 def _set_off(doc: Doc, m: Mention) -> bool:
@@ -745,10 +745,10 @@ def _retype(doc: Doc, s: int, e: int, label: str) -> str:
     return label
 
 
-def _after_preposition(doc: Doc, s: int) -> bool:
+def _after_preposition(doc: Doc, s: int, words: frozenset[str] = PLACE_PREPOSITIONS) -> bool:
     """ "in Iran, becoming head of …": a placed name, not "X, the head of …"."""
     i = s - 1 if s > 0 and doc[s - 1].lower_ != "the" else s - 2
-    return i >= 0 and doc[i].lower_ in PLACE_PREPOSITIONS
+    return i >= 0 and doc[i].lower_ in words
 
 
 def _place_noun(word: str) -> bool:

