@@ -79,10 +79,9 @@ presidents amir emir king queen prime spokesperson spokesman spokeswoman region 
 highness highnesses excellency majesty hh
 monday tuesday wednesday thursday friday saturday sunday january february march april june
 july august september october november december title titles record records result results
-ton tons tonne tonnes kilogram kilograms kg km kilometre kilometres kilometer kilometers mile
-miles metre metres meter meters litre litres percent per cent"""
+ton tonne kilogram metre meter litre per cent"""
 )
-# and every unit a figure is counted in ("#Seconds", "#Points", "#Degrees")
+# and every unit a figure is counted in ("#Tons", "#Km", "#Seconds", "#Points")
 _VAGUE_TAGS |= {unit for unit in UNIT_AFTER if unit.isalpha()}
 # People's titles and roles are no tags on their own (#Dame, #Chancellor, #Manager, #Actor:
 # whom they name depends on the article), whatever the model calls them; the Pope is one.
