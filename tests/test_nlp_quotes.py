@@ -306,3 +306,15 @@ def test_adding_to_something_is_no_speech() -> None:
     assert "adding to honours it has already picked up" in body
     quotes = analyze(title, body).quotes
     assert not [q for q in quotes if q.cue == "adding"], quotes
+
+
+def test_a_paragraph_that_is_only_a_quote_goes_on_with_the_previous_speaker() -> None:
+    # '"The rumours are that PlayStation 3 will have ... [than Xbox 2]," he said.' and the next
+    # paragraph is nothing but a quotation: Rory Armes goes on, one quote of two paragraphs.
+    a = analyze(*_bbc("tech/309.txt"))
+    q = _find(a.quotes, "The rumours are that PlayStation 3 will have")
+    assert "Microsoft is obviously a software company first and foremost" in q.quote
+    assert q.speaker == "Rory Armes"
+    assert not [x for x in a.quotes if x.quote.startswith("Microsoft is obviously")]
+    # a paragraph with its own attribution stays its own quote
+    assert _find(a.quotes, "It's a horrendous effort in the first year").speaker == "Rory Armes"

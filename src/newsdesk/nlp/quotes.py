@@ -1004,8 +1004,28 @@ def _merge_split(ctx: _Ctx, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
                 p.outer = (p.outer[0], q.outer[1])
                 p.text = _quote_text(text, p.segments)
                 continue
+            if _goes_on(text, p, q):
+                p.segments = p.segments + q.segments
+                p.outer = (p.outer[0], q.outer[1])
+                p.text = _quote_text(text, p.segments)
+                continue
         out.append(q)
     return out
+
+
+def _goes_on(text: str, p: QuoteSpan, q: QuoteSpan) -> bool:
+    """A paragraph that is nothing but a quote, right after the paragraph of an attributed
+    quote, with no speaker of its own: the same quotation going on."""
+    if not q.inherited or q.speaker != p.speaker or p.cue_span is None:
+        return False
+    gap = text[p.outer[1] : q.outer[0]]
+    if gap.count("\n") != 1 and not re.fullmatch(r"[^\n]*\n\s*\n[ \t]*", gap):
+        return False
+    if not gap.endswith("\n") and gap.rstrip(" \t")[-1:] != "\n":
+        return False
+    end = text.find("\n", q.outer[1])
+    rest = text[q.outer[1] : end if end >= 0 else len(text)]
+    return not rest.strip(" \t.,;")
 
 
 def _reported(ctx: _Ctx, used: set[int], direct: list[QuoteSpan]) -> list[QuoteSpan]:
