@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder
 from newsdesk.nlp.entities import acronym
-from newsdesk.nlp.lexicon.figures import UNITS_WORDS
+from newsdesk.nlp.lexicon.figures import SCALE_WORDS, UNIT_BEFORE, UNITS_WORDS
 from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
 from newsdesk.nlp.paraphrase import base, stem, variants
 from newsdesk.nlp.text import fold_plural
@@ -257,7 +257,9 @@ _WANTS = [
 ]
 _COUNTED = re.compile(
     r"\bhow many\s+(?:[\w'’-]+\s+){0,3}?([\w-]+)\s+(?:did|do|does|are|were|was|is|have|has|had|"
-    r"will|would|can|could)\b",
+    r"will|would|can|could)\b"
+    # "How many barrels of oil a day will ...?": what is counted, before its "of"
+    r"|\bhow many\s+([\w-]+)\s+of\b",
     re.IGNORECASE,
 )
 _AUX = _wordset("is are was were be been being has have had will would")
@@ -268,6 +270,10 @@ _LIGHT_VERBS = _wordset(
     "goes went gone come comes came put puts keep keeps kept become becomes became say says "
     "said tell tells told happen happens happened occur occurs occurred mean means meant find "
     "finds found see sees saw seen let lets show shows receive receives received"
+    # the other forms of the same verbs: "the plane carrying Aaliyah", "has shown interest"
+    " doing having getting making taking giving holding carrying going coming putting"
+    " keeping becoming saying telling happening occurring meaning finding seeing letting"
+    " showed shown showing receiving"
 )
 
 
@@ -286,6 +292,7 @@ class _Question:
     slot: tuple[str, set[str], frozenset[str]] | None  # a name's role, its words, the verb
     role: tuple[str, ...] = ()  # "Who is the Turkish foreign minister?": the role's words
     place_named: bool = True  # "the name of the town ...": a place may answer a "name" question
+    head: str | None = None  # "Who is Jackson's lawyer?": the role a sentence must name
 
 
 _QUESTION_WORDS = _wordset("who whom whose which what where when why how")
@@ -312,7 +319,7 @@ def _question(question: str) -> _Question:
         if f"how {w}" not in low and not (w == "worth" and "how much" in low)
     ]
     counted = _COUNTED.search(question)
-    verbs, now = _parse(question)
+    verbs, now, head = _parse(question)
     # the main verb by its base form, as the sentence's verbs are also read: "Who wrote ...?"
     # finds "was written by" (not every verb form: "the ship sent to ..." is no main verb)
     words = [base(w) if w in verbs else w for w in words]
@@ -325,10 +332,11 @@ def _question(question: str) -> _Question:
         names=names,
         numbers=set(re.findall(r"\d+", question)),
         predicate=[w for w in words if w not in name_words and not w.isdigit()],
-        counted=counted.group(1).lower() if counted else None,
+        counted=(counted.group(1) or counted.group(2)).lower() if counted else None,
         verbs=verbs,
         now=now,
         slot=_question_slot(tokens, spans),
+        head=head if wants == "person" else None,
         role=_role_asked(question),
         place_named=_place_named(question),
     )
@@ -392,20 +400,24 @@ _COMPLEMENTED = _LIGHT_VERBS | _wordset(
     "orders ordered expect expects expected hope hopes hoped seek seeks sought"
 )
 _nlp_lock = threading.Lock()
+# Roles that say nothing a sentence must repeat: "Who was the man arrested ...?"
+_ANYONE = _wordset("person people man men woman women one someone")
 
 
-def _parse(question: str) -> tuple[list[str], bool]:
+def _parse(question: str) -> tuple[list[str], bool, str | None]:
     """The question's main verb and the verbs it governs (from spaCy's parse): "eat" in "What
     did Klitschko eat before the fight?"; "picked" and "present" in "Who was picked to present
     the Oscars?". Light verbs and phrasal verbs ("pass away", "take over") are left out: news
     says those in other words. And whether it is asked in the present tense ("How many people
-    have died?", "Who is ...?"). ([], False) when the spaCy model is not installed."""
+    have died?", "Who is ...?"). And the role a "Who is ...?" question asks about, its head
+    noun ("lawyer" in "Who is Jackson's defence lawyer?"). ([], False, None) when the spaCy
+    model is not installed."""
     try:
         from newsdesk.nlp.model import get_nlp, one_blas_thread
 
         nlp = get_nlp()
     except Exception:  # pragma: no cover - the model is a separate package
-        return [], False
+        return [], False, None
     with _nlp_lock, one_blas_thread():
         doc = nlp(question)
     now = any(t.tag_ in ("VBP", "VBZ") and t.dep_ in ("ROOT", "aux", "auxpass") for t in doc)
@@ -426,7 +438,19 @@ def _parse(question: str) -> tuple[list[str], bool]:
         ):
             continue  # "pass away", "take over"; not "repairing ... off Egypt"
         out.append(tok.lower_)
-    return out, now
+    role = next(
+        (
+            t.lower_
+            for t in doc
+            if t.dep_ in ("nsubj", "attr")
+            and t.head.dep_ == "ROOT"
+            and t.head.lower_ in ("is", "are", "was", "were")
+            and t.tag_ in ("NN", "NNS")
+            and t.lower_ not in _ANYONE
+        ),
+        None,
+    )
+    return out, now, role
 
 
 def _question_slot(
@@ -572,6 +596,42 @@ def _new_name(name: list[str], q: _Question) -> bool:
     return any(w not in q.name_words and w[:5] not in asked for w in words)
 
 
+_CURRENCY_SIGNS = frozenset(k for k in UNIT_BEFORE if not k.isalpha() and len(k) == 1)
+_CURRENCY_WORDS = _wordset("dollars euros pounds yen yuan rupees cents pence")
+
+
+def _is_money(tokens: list[str], i: int) -> bool:
+    """The number at i is an amount of money: "$240m", "5 million euros"."""
+    after = [t.lower() for t in tokens[i + 1 : i + 3]]
+    if after and after[0] in SCALE_WORDS:
+        after = after[1:]
+    return (i > 0 and tokens[i - 1] in _CURRENCY_SIGNS) or (
+        bool(after) and after[0] in _CURRENCY_WORDS
+    )
+
+
+def _is_clock(tokens: list[str], i: int) -> bool:
+    """The number at i is (part of) a time of day: "3:45", "10 p.m.", "9am"."""
+    nxt = [t.lower() for t in tokens[i + 1 : i + 4]]
+    return (
+        (i > 0 and tokens[i - 1] == ":" and tokens[i].isdigit())
+        or nxt[:1] == [":"]
+        or re.fullmatch(r"\d{1,2}[ap]m", tokens[i].lower()) is not None
+        or nxt[:1] in (["am"], ["pm"], ["a.m"], ["p.m"])
+        or (len(nxt) >= 2 and nxt[0] in ("a", "p") and nxt[1] == ".")
+    )
+
+
+def _bare_count(tokens: list[str], i: int) -> bool:
+    """A number in words with no scale ("one place", "third"): a count, no amount; "two
+    million" and "half a litre" are amounts."""
+    low = tokens[i].lower()
+    if low in _ORDINALS:
+        return True
+    scaled = i + 1 < len(tokens) and tokens[i + 1].lower() in SCALE_WORDS
+    return low in UNITS_WORDS and low != "half" and not scaled
+
+
 def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
     """Positions of the tokens that are the kind of thing asked for, other than what the
     question names; [] when the sentence has none. Every token for untyped questions."""
@@ -584,10 +644,17 @@ def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
             if said:
                 at = sorted({j for i in said for j in range(max(0, i - 4), i)})
         out = []
+        asks = q.text.lower()
         for i in at:
             low = tokens[i].lower()
             if _YEAR.fullmatch(low) or re.fullmatch(r"\d+0s", low) or _is_day_of_month(tokens, i):
                 continue  # a date, not a count or an age
+            if _is_clock(tokens, i):
+                continue  # a time of day: "around 3:45 p.m."
+            if "how many" in asks and _is_money(tokens, i):
+                continue  # "How many barrels ...?" is no "$240m"
+            if "how much" in asks and _bare_count(tokens, i):
+                continue  # "How much did it take?" is no "fell one place"; "two million" is
             digits = set(re.findall(r"\d+", low))
             if (digits and not digits <= q.numbers) or (
                 low in _NUMBER_WORDS and low not in q.words
@@ -737,6 +804,8 @@ def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
         return "none of " + ", ".join(q.predicate)
     if q.verbs and not any(_says(v, c.stems) for v in q.verbs):
         return "does not say " + " or ".join(q.verbs)
+    if q.head is not None and _term_match(q.head, c.stems) == 0:
+        return "does not say " + q.head  # "Who is X's lawyer?" is not "X's case was ..."
     if q.slot is not None and not q.slot[2] & c.stems:
         return "does not say " + min(q.slot[2])
     if q.words:
@@ -746,7 +815,8 @@ def _why_not(q: _Question, c: _Candidate, ctx: _Context) -> str | None:
         found = sum(
             1
             for w in words
-            if _term_match(w, c.context) > 0 or (w in q.name_words and _read_with(w, c))
+            if _term_match(w, c.context) > 0
+            or (w in q.name_words and (_read_with(w, c) or _named_in_full(w, q, c, ctx)))
         )
         if found < COVERAGE * len(words):
             return f"holds {found} of {len(words)} words"

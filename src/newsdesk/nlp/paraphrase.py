@@ -44,6 +44,8 @@ GROUPS = [
     "cost price",
     "sell sold sale",
     "expect estimate forecast predict",
+    "buy bought purchase pay paid",
+    "chair chairman chairwoman chairperson",
 ]
 
 _stemmer = snowballstemmer.stemmer("english")
