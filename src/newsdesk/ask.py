@@ -10,10 +10,11 @@ answer the question at all (`_why_not`):
 
 - it holds the kind of thing asked for, other than what the question names: a person's or an
   organisation's name for "who" (not a place: "Israel" does not say who), a date for "when", a
-  number for "how many" (counting what is asked about when it names it: "500 air attacks"), a
-  place for "where" (a building's name too: "Bridgewater State Hospital"; not where someone
-  lives, "Jenkin, 23, of Newton Street"), a name or a number for "which", a name for "what
-  is the name of";
+  number for "how many" (counting what is asked about when it names it: "500 air attacks";
+  never a sum of money) or "how much" (not a count in words, "one place"; never a time of
+  day), a place for "where" (a building's name too: "Bridgewater State Hospital"; not where
+  someone lives, "Jenkin, 23, of Newton Street"), a name or a number for "which", a name for
+  "what is the name of";
 - the question's names and numbers (its subject) are in the sentence or in what it is read
   with: the headline, the article's first sentence, the sentence before, and the names the
   article keeps coming back to ("his successor" is Salami's in an article about Salami); a
@@ -26,6 +27,8 @@ answer the question at all (`_why_not`):
   comes from spaCy's parse of the question);
 - for a question in the present tense ("How many people have died?"), it is not background:
   a sentence dating itself years before its article ("killed ... between 1980 and 1988");
+- for "Who is X's lawyer?", it names the role asked about ("lawyer", the question's head
+  noun);
 - it does not put someone else in the place the question fixes: for "Who replaced Salami?",
   "he replaced Mohammad Ali Jafari" tells whom Salami replaced, not who replaced him.
 
@@ -438,7 +441,7 @@ def _parse(question: str) -> tuple[list[str], bool, str | None]:
         ):
             continue  # "pass away", "take over"; not "repairing ... off Egypt"
         out.append(tok.lower_)
-    role = next(
+    head = next(
         (
             t.lower_
             for t in doc
@@ -450,7 +453,7 @@ def _parse(question: str) -> tuple[list[str], bool, str | None]:
         ),
         None,
     )
-    return out, now, role
+    return out, now, head
 
 
 def _question_slot(
