@@ -12,7 +12,7 @@ import csv
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
@@ -81,12 +81,18 @@ def article_ids(node: lxml.html.HtmlElement, xpath: str) -> list[int]:
 # --- the rule --------------------------------------------------------------------------------
 
 
-def test_developing_means_two_or_more_distinct_days() -> None:
-    tue, wed = date(2007, 4, 10), date(2007, 4, 11)
+def test_developing_means_two_or_more_distinct_days_over_a_day_or_more() -> None:
+    def at(day: int, hour: int) -> datetime:
+        return datetime(2007, 4, day, hour, tzinfo=UTC)
+
     assert developing_days([]) == 0
-    assert developing_days([tue, tue, tue]) == 0
-    assert developing_days([tue, wed, tue]) == 2
-    assert developing_days([date(2007, 4, d) for d in (9, 10, 11, 9)]) == 3
+    assert developing_days([at(10, 9), at(10, 12), at(10, 23)]) == 0
+    assert developing_days([at(10, 9), at(11, 10), at(10, 12)]) == 2
+    assert developing_days([at(d, 8) for d in (9, 10, 11, 9)]) == 3
+    # reports a few hours apart on either side of midnight are one day's news
+    assert developing_days([at(10, 18), at(11, 1)]) == 0
+    assert developing_days([at(10, 9), at(11, 8)]) == 0  # 23 hours
+    assert developing_days([datetime(2007, 4, 10, 9), datetime(2007, 4, 11, 9)]) == 2  # naive: UTC
 
 
 def test_days_counted_in_sql_copies_on_their_originals_day(developing: Developing) -> None:
@@ -245,28 +251,35 @@ def test_story_lists_mark_developing_stories(client: TestClient, developing: Dev
 
 # Real UCI News Aggregator headlines on the Mt. Gox bankruptcy: Reuters on 10 March 2014 at
 # 17:58 UTC, the follow-ups on 11 March at 01:04 UTC -- still 10 March in New York (UTC-4).
+# The sample spans these hours only, so a fourth headline (Upstart's, 1208) is moved a day
+# later, to 12 March 01:04 UTC (11 March in New York): a story over 31 hours.
 MTGOX = ("200", "1186", "1170")
+LATER = "1208"
 
 
-def _mtgox_story(settings: Settings) -> int:
+def _mtgox_story(settings: Settings, later: bool = True) -> int:
     """The headlines imported as articles with their times, and one story of them."""
     path = shared_data("uci-news-aggregator-sample") / "uci-news-aggregator.head.csv"
     with path.open(encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["ID"] in MTGOX]
+        wanted = (*MTGOX, LATER) if later else MTGOX
+        rows = [r for r in csv.DictReader(fh) if r["ID"] in wanted]
     records = [
         {
             "url": r["URL"],
             "title": r["TITLE"],
             "text": r["TITLE"],
             "source": r["PUBLISHER"],
-            "published": datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC).isoformat(),
+            "published": (
+                datetime.fromtimestamp(int(r["TIMESTAMP"]) / 1000, UTC)
+                + timedelta(days=1 if r["ID"] == LATER else 0)
+            ).isoformat(),
         }
         for r in rows
     ]
     ids = import_records(settings, records)
     engine = connect(settings.db_url)
     with session_scope(engine) as session:
-        story = Story(title=records[0]["title"], article_count=len(ids), outlet_count=3)
+        story = Story(title=records[0]["title"], article_count=len(ids), outlet_count=len(ids))
         session.add(story)
         session.flush()
         for rec in records:
@@ -310,13 +323,28 @@ def test_days_are_utc_dates_on_every_backend(backend: Settings) -> None:
     engine = connect(backend.db_url)
     try:
         with session_scope(engine) as session:
-            if engine.dialect.name == "postgresql":  # a server in New York would see one day
+            if engine.dialect.name == "postgresql":  # a server in New York would see two days
                 session.execute(text("SET TIME ZONE 'America/New_York'"))
             card = story_card(session, story_id)
-            assert card is not None and card.days == 2
+            assert card is not None and card.days == 3
             view = story_page(session, story_id)
             assert view is not None
-            assert [d.day for d in view.timeline] == [date(2014, 3, 11), date(2014, 3, 10)]
-            assert [d.article_count for d in view.timeline] == [2, 1]
+            assert [d.day for d in view.timeline] == [date(2014, 3, d) for d in (12, 11, 10)]
+            assert [d.article_count for d in view.timeline] == [1, 2, 1]
+    finally:
+        engine.dispose()
+
+
+def test_hours_across_midnight_are_no_developing_story(backend: Settings) -> None:
+    """The real headlines alone: 7 hours across UTC midnight, one day's news (no "Developing ·
+    2 days" badge, no timeline)."""
+    story_id = _mtgox_story(backend, later=False)
+    engine = connect(backend.db_url)
+    try:
+        with session_scope(engine) as session:
+            card = story_card(session, story_id)
+            assert card is not None and card.article_count == 3 and card.days == 0
+            view = story_page(session, story_id)
+            assert view is not None and view.timeline == []
     finally:
         engine.dispose()

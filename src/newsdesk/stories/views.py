@@ -6,8 +6,9 @@ newsdesk.enrich), so that the three cannot disagree.
   velocity, recency), then most recently seen, then newest id.
 - A story is shown while it has articles; its coverage is grouped by outlet, copies folded into
   their originals.
-- A story is developing when its articles fall on two or more calendar days (UTC), copies
-  counted on their original's day (`developing_days`); its page then has a day-by-day timeline.
+- A story is developing when its articles fall on two or more calendar days (UTC) and span 24
+  hours or more, copies counted on their original's day (`developing_days`); its page then has
+  a day-by-day timeline.
 - A tag is found by its slug ('#' and spaces ignored): the exact slug first, else
   case-insensitively (the oldest such tag); it is shown while it has articles. A hashtag is a
   tag some article uses as a hashtag; an entity is a tag of kind person, organization or place.
@@ -37,6 +38,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    distinct,
     exists,
     func,
     select,
@@ -80,8 +82,11 @@ QUESTION_WORDS = {"person": "Who is", "organization": "What is", "place": "Where
 # The tag page looks at this many of a tag's newest articles for co-occurring names.
 COOCCUR_SAMPLE = 500
 HOME_STORIES = 6
-# A story whose articles fall on this many calendar days (UTC) or more is developing.
+# A story whose articles fall on this many calendar days (UTC) or more is developing, when
+# they also span DEVELOPING_SPAN: reports a few hours apart on either side of midnight are one
+# day's news, not a story developing over two.
 DEVELOPING_DAYS = 2
+DEVELOPING_SPAN = timedelta(hours=24)
 # Articles of one day within this cosine of the most central one count as central too (the
 # earliest of them is the day's headline): float16 vectors are not more precise than that.
 CENTRAL_TIE = 1e-3
@@ -562,12 +567,23 @@ def _fill_outlets(session: Session, cards: list[StoryCard]) -> None:
 # --- developing stories: the days a story's articles fall on --------------------------------
 
 
-def developing_days(days: Iterable[date]) -> int:
-    """How many days a story has been developing, from the UTC dates of its articles (a copy
-    counts on its original's date): the number of distinct dates, or 0 when that is fewer than
-    DEVELOPING_DAYS (a one-day story is not developing)."""
-    count = len(set(days))
-    return count if count >= DEVELOPING_DAYS else 0
+def developing_days(times: Iterable[datetime]) -> int:
+    """How many days a story has been developing, from when its articles count (a copy on its
+    original's time): the number of distinct UTC dates, or 0 when that is fewer than
+    DEVELOPING_DAYS or the times span less than DEVELOPING_SPAN (a one-day story, however
+    midnight falls in it, is not developing)."""
+    utc = [_utc(t) for t in times]
+    if not utc:
+        return 0
+    return _developing(len({t.date() for t in utc}), min(utc), max(utc))
+
+
+def _developing(dates: int, first: datetime, last: datetime) -> int:
+    return dates if dates >= DEVELOPING_DAYS and _utc(last) - _utc(first) >= DEVELOPING_SPAN else 0
+
+
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def when_counted() -> ColumnElement[datetime]:
@@ -597,12 +613,13 @@ def _folded_copy() -> ColumnElement[bool]:
     )
 
 
-_DAYS: dict[str, Select[int | None, date]] = {}  # per dialect: _utc_date differs
+_DAYS: dict[str, Select[int | None, int, datetime, datetime]] = {}  # per dialect: _utc_date
 
 
 def _fill_days(session: Session, cards: list[StoryCard]) -> None:
     """Each card's developing days (one query for all cards that may have some: a story of
-    fewer than DEVELOPING_DAYS articles has fewer dates)."""
+    fewer than DEVELOPING_DAYS articles has fewer dates): per story, its distinct UTC dates and
+    its first and last times, as `developing_days` counts them."""
     for card in cards:
         card.days = 0
     cards = [c for c in cards if c.article_count >= DEVELOPING_DAYS]
@@ -611,19 +628,27 @@ def _fill_days(session: Session, cards: list[StoryCard]) -> None:
     dialect = session.get_bind().dialect.name
     stmt = _DAYS.get(dialect)
     if stmt is None:  # built once per dialect (an aliased() per call cost more than running it)
+        when = when_counted()
         stmt = _DAYS[dialect] = (
-            select(Enrichment.story_id, _utc_date(session, when_counted()))
+            select(
+                Enrichment.story_id,
+                func.count(distinct(_utc_date(session, when))),
+                func.min(when),
+                func.max(when),
+            )
             .join(Article, Article.id == Enrichment.article_id)
             .where(Enrichment.story_id.in_(bindparam("stories", expanding=True)), ~_folded_copy())
-            .distinct()
+            .group_by(Enrichment.story_id)
         )
-    rows = session.execute(stmt, {"stories": [c.id for c in cards]}).all()
-    dates: dict[int, list[date]] = {}
-    for story_id, day in rows:
-        if story_id is not None and day is not None:
-            dates.setdefault(story_id, []).append(day)
+    found = {
+        story_id: _developing(dates, first, last)
+        for story_id, dates, first, last in session.execute(
+            stmt, {"stories": [c.id for c in cards]}
+        )
+        if story_id is not None and first is not None and last is not None
+    }
     for card in cards:
-        card.days = developing_days(dates.get(card.id, []))
+        card.days = found.get(card.id, 0)
 
 
 def _central(items: list[CoverageItem], vectors: dict[int, np.ndarray]) -> CoverageItem:
@@ -661,7 +686,7 @@ def story_timeline(session: Session, items: list[CoverageItem]) -> list[Timeline
     for item in sorted(items, key=lambda i: i.when or datetime.max.replace(tzinfo=UTC)):
         if item.when is not None:
             by_day.setdefault(item.when.astimezone(UTC).date(), []).append(item)
-    if not developing_days(by_day):
+    if not developing_days(i.when for i in items if i.when is not None):
         return []
     vectors = _vectors(session, [i.article_id for i in items])
     days = []
