@@ -583,3 +583,17 @@ def test_who_holds_a_role_needs_a_sentence_naming_the_role() -> None:
     assert _question("Who is Hossein Salami?").head is None
     assert _question("Who was the man arrested on Friday?").head is None
     assert _question("Who replaced the coach?").head is None
+
+
+def test_bringing_says_little_an_owner_owns_and_releasing_is_issuing() -> None:
+    """The third held-out set's "Which merchant vessel's distress call brought INS Mysore to
+    the scene ...?" was refused for want of "bring" ("bring" says as little as "take" and
+    "carry"); an owner is who owns ("the building's owner"), and a patch released is one
+    issued."""
+    from newsdesk.ask import _question, _says, _stems
+
+    assert _question("Whose call brought the destroyer to the scene?").verbs == []
+    assert _says("own", _stems(["Anchorage", "lawyer", "William", "Ingaldson", "the", "owner"]))
+    assert _says("own", _stems(["in", "private", "ownership"]))
+    assert not _says("own", _stems(["the", "town", "council"]))
+    assert _says("issue", _stems(["Microsoft", "has", "released", "a", "security", "update"]))

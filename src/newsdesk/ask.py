@@ -276,7 +276,7 @@ _LIGHT_VERBS = _wordset(
     # the other forms of the same verbs: "the plane carrying Aaliyah", "has shown interest"
     " doing having getting making taking giving holding carrying going coming putting"
     " keeping becoming saying telling happening occurring meaning finding seeing letting"
-    " showed shown showing receiving"
+    " showed shown showing receiving bring brings brought bringing"
 )
 
 
@@ -554,9 +554,14 @@ def _term_match(word: str, stems: set[str]) -> float:
 
 
 def _says(verb: str, stems: set[str]) -> bool:
-    """The verb, another word for it, or a word made from it ("stop": "stoppage")."""
+    """The verb, another word for it, or a word made from it ("stop": "stoppage"; a short one's
+    doer: "own": "owner", "ownership")."""
     s = stem(verb)
-    return bool(variants(verb) & stems) or (len(s) >= 4 and any(x.startswith(s) for x in stems))
+    return (
+        bool(variants(verb) & stems)
+        or (len(s) >= 4 and any(x.startswith(s) for x in stems))
+        or not stems.isdisjoint((s + "er", s + "or", s + "ership"))
+    )
 
 
 def _is_place(name: list[str], ctx: _Context) -> bool:

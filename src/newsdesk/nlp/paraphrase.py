@@ -46,6 +46,7 @@ GROUPS = [
     "expect estimate forecast predict",
     "buy bought purchase pay paid",
     "chair chairman chairwoman chairperson",
+    "release issue",
 ]
 
 _stemmer = snowballstemmer.stemmer("english")
