@@ -597,3 +597,18 @@ def test_bringing_says_little_an_owner_owns_and_releasing_is_issuing() -> None:
     assert _says("own", _stems(["in", "private", "ownership"]))
     assert not _says("own", _stems(["the", "town", "council"]))
     assert _says("issue", _stems(["Microsoft", "has", "released", "a", "security", "update"]))
+
+
+def test_where_wants_a_place_or_a_name_after_in_or_at() -> None:
+    """The first held-out set's "Where did Vincent Gigante die?" cited "Vincent 'the Chin'
+    Gigante died while in prison custody ...": a nickname is no place. A name answers "where"
+    when the article is tagged with it as a place or a preposition of place comes before it
+    ("died at the U.S. Medical Center ... in Springfield", "was arrested at Millom pier")."""
+    from newsdesk.ask import _TOKEN, _located
+
+    toks = _TOKEN.findall("Vincent 'the Chin' Gigante died while in prison custody.")
+    assert not _located(toks, toks.index("Chin"))
+    toks = _TOKEN.findall("Gigante died at the U.S. Medical Center in Springfield, Mo.")
+    assert _located(toks, toks.index("Springfield")) and _located(toks, toks.index("U.S"))
+    toks = _TOKEN.findall("He was sent to Bridgewater State Hospital for evaluation.")
+    assert _located(toks, toks.index("Bridgewater"))

@@ -12,9 +12,10 @@ answer the question at all (`_why_not`):
   organisation's name for "who" (not a place: "Israel" does not say who), a date for "when", a
   number for "how many" (counting what is asked about when it names it: "500 air attacks";
   never a sum of money) or "how much" (not a count in words, "one place"; never a time of
-  day), a place for "where" (a building's name too: "Bridgewater State Hospital"; not where
-  someone lives, "Jenkin, 23, of Newton Street"), a name or a number for "which", a name for
-  "what is the name of";
+  day), a place for "where" (a place the article is tagged with, or a name after "in", "at",
+  "to", ...: a building's too, "at Bridgewater State Hospital"; not where someone lives,
+  "Jenkin, 23, of Newton Street"), a name or a number for "which", a name for "what is the
+  name of";
 - the question's names and numbers (its subject) are in the sentence or in what it is read
   with: the headline, the article's first sentence, the sentence before, and the names the
   article keeps coming back to ("his successor" is Salami's in an article about Salami); a
@@ -710,6 +711,9 @@ def _answers(q: _Question, c: _Candidate, ctx: _Context) -> list[int]:
                 continue  # nor "Hakan Fidan" or "the Defence Ministry" where; a hospital is
             if q.wants == "place" and _lives_at(tokens, a) and not _ASKS_HOME.search(q.text):
                 continue  # "John Jenkin, 23, of Newton Street" is where he lives
+            if q.wants == "place" and not _is_place(name, ctx) and not _located(tokens, a):
+                continue  # a name no place tag of the article and no "in", "at" makes a place
+                # ("Vincent 'the Chin' Gigante died ..."); "at the SAP Arena" is one
             out.extend(range(a, b))
         return sorted(out)
     return list(range(len(tokens)))
@@ -723,6 +727,15 @@ _FACILITIES = _wordset(
     "base camp museum theatre theater pier bridge mall store"
 )
 _ASKS_HOME = re.compile(r"\b(?:from|lives?|lived|living|home|hometown|resident|native)\b", re.I)
+
+
+_LOCATIVES = _wordset("in at near outside inside into across off on to")
+
+
+def _located(tokens: list[str], a: int) -> bool:
+    """A preposition of place within the three words before the name: "in Springfield", "at
+    the U.S. Medical Center", "sent to Bridgewater State Hospital"."""
+    return any(t.lower() in _LOCATIVES for t in tokens[max(0, a - 3) : a])
 
 
 def _lives_at(tokens: list[str], a: int) -> bool:
