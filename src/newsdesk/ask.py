@@ -451,6 +451,8 @@ def _parse(question: str) -> tuple[list[str], bool, str | None]:
             and t.head.lower_ in ("is", "are", "was", "were")
             and t.tag_ in ("NN", "NNS")
             and t.lower_ not in _ANYONE
+            # "Who were the two officers killed by the bomb?" asks who was killed: no role
+            and not any(d.dep_ in ("acl", "relcl") for d in t.children)
         ),
         None,
     )
