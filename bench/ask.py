@@ -41,14 +41,19 @@ file's "about" says where each came from and how it was written):
 - bbc4: 42 more on 15 other BBC articles of the pool (positions 15, 45 and 75 of each
   category), written the same way on 2026-12-06 by an eighth blind helper
   (bench/data/ask-heldout8-bbc.json; SHA-256 ffb8abf4...371d), first run on the sixteenth
-  session's end code (8489374), asked of the bbc set's database.
+  session's end code (8489374), asked of the bbc set's database;
+- bbc5: 42 more on 15 other BBC articles of the pool (positions 11, 41 and 71 of each
+  category), written the same way on 2026-12-06 by a ninth blind helper
+  (bench/data/ask-heldout9-bbc.json; SHA-256 f6871020...cc61), first run on the seventeenth
+  session's code after its changes from looking at the eighth set (8aa4f26).
 
 An answerable question counts as right when the first cited sentence holds one of its expected
 words ("among": one of the <= 3 cited does); an unanswerable one when ask() refuses. Each line
 also gives the median wall time and the mean CPU time (process_time) per question.
 
     python bench/ask.py [--data-dir DIR] [--json OUT]
-                        [--sets ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc,bbc2,bbc3,bbc4]
+                        [--sets ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc,bbc2,bbc3,bbc4,
+                               bbc5]
                         [--split dev]
 """
 
@@ -77,6 +82,7 @@ HELDOUT5_BBC = Path(__file__).parent / "data" / "ask-heldout5-bbc.json"
 HELDOUT6_BBC = Path(__file__).parent / "data" / "ask-heldout6-bbc.json"
 HELDOUT7_BBC = Path(__file__).parent / "data" / "ask-heldout7-bbc.json"
 HELDOUT8_BBC = Path(__file__).parent / "data" / "ask-heldout8-bbc.json"
+HELDOUT9_BBC = Path(__file__).parent / "data" / "ask-heldout9-bbc.json"
 BBC = SHARED / "bbc-news" / "bbc"
 SEED = SHARED / "seed-page" / "articles.jsonl"
 
@@ -222,10 +228,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--sets",
-        default="ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc,bbc2,bbc3,bbc4",
+        default="ecbplus,seed,heldout,heldout2,heldout3,heldout4,bbc,bbc2,bbc3,bbc4,bbc5",
         help=(
             "comma-separated: ecbplus, seed, heldout, heldout2, heldout3, heldout4, bbc, bbc2, "
-            "bbc3, bbc4"
+            "bbc3, bbc4, bbc5"
         ),
     )
     parser.add_argument(
@@ -250,6 +256,8 @@ def main() -> int:
         data["sets"]["bbc3"] = json.loads(HELDOUT7_BBC.read_text(encoding="utf-8"))["questions"]
     if "bbc4" in args.sets.split(","):
         data["sets"]["bbc4"] = json.loads(HELDOUT8_BBC.read_text(encoding="utf-8"))["questions"]
+    if "bbc5" in args.sets.split(","):
+        data["sets"]["bbc5"] = json.loads(HELDOUT9_BBC.read_text(encoding="utf-8"))["questions"]
     tmp = None
     data_dir = args.data_dir
     if data_dir is None:
