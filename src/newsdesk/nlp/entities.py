@@ -299,6 +299,12 @@ def _trim_span(span: Span) -> tuple[int, int] | None:
         or doc[start].is_space
     ):
         start += 1
+    # a bracket the name does not close ends it: "Shanghai Automotive Industry Corporation
+    # (SAIC" (the model's span stops before the ")")
+    opened = [i for i in range(start, end) if doc[i].text in ("(", "[")]
+    closed = sum(1 for i in range(start, end) if doc[i].text in (")", "]"))
+    if len(opened) > closed:
+        end = opened[closed]
     while end > start and (
         doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct or doc[end - 1].is_space
     ):
