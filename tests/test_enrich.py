@@ -465,3 +465,36 @@ def test_a_person_named_in_full_is_not_found_by_the_surname(settings: Settings) 
         }
     assert "Dan Brown" in labels and "Steve Brown" not in labels, labels
     engine.dispose()
+
+
+def test_a_place_is_not_found_by_one_word_of_a_longer_name_of_another_kind(
+    settings: Settings,
+) -> None:
+    """A reader's BBC database tagged an article on Milan with "Milan Kundera" and one on
+    Baghdad with "Baghdad Blogger": a person's one-word alias ("milan") was the key the place
+    was then found by. A place is not found by one word of a longer name of another kind (the
+    place Jordan is not Michael Jordan); a person by one word of a person still is."""
+    from newsdesk.enrich.tags import TagResolver
+
+    engine = connect(settings.db_url)
+    with session_scope(engine) as session:
+        first = TagResolver(session)
+        kundera = first.resolve("Milan Kundera", "person", ["Milan"])
+        jordan = first.resolve("Michael Jordan", "person", ["Jordan"])
+        blair = first.resolve("Tony Blair", "person", ["Blair"])
+        first.flush()
+        ids = {first.id(r) for r in (kundera, jordan, blair)}
+    with session_scope(engine) as session:
+        later = TagResolver(session)
+        refs = {
+            "Milan": later.resolve("Milan", "place"),
+            "Jordan": later.resolve("Jordan", "place"),
+            "Blair": later.resolve("Blair", "person"),
+        }
+        later.flush()
+        found = {name: later.id(r) for name, r in refs.items()}
+        kinds = dict(session.execute(select(Tag.label, Tag.kind)).all())
+    assert found["Milan"] not in ids and found["Jordan"] not in ids, found
+    assert found["Blair"] in ids, found  # the surname of the same kind still finds him
+    assert kinds["Milan"] == "place" and kinds["Jordan"] == "place", kinds
+    engine.dispose()

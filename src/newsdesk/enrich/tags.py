@@ -54,6 +54,7 @@ class TagResolver:
         self._ids: dict[str, int] = {}
         self._recased: dict[int, tuple[str, str]] = {}  # stored tag -> its name as written
         self._labels: dict[int, str] = {}  # stored tag -> its label, as read
+        self._kinds: dict[int, str] = {}  # stored tag -> its kind, as read
 
     def prefetch(self, analyses: Sequence[Analysis]) -> None:
         """Load the aliases and slugs a batch may need in a few queries instead of one each."""
@@ -110,12 +111,18 @@ class TagResolver:
         # A person named in full is not found by one word of another full name: "brown" is
         # the key of whoever was called Brown first, and "Dan Brown" is not Steve Brown. A tag
         # of the one word alone ("Blair", from an article that gave no first name) still is.
+        # Nor is a place found by one word of a longer name of another kind: Milan is not
+        # Milan Kundera, nor Baghdad the "Baghdad Blogger". (Between people and organisations
+        # the model's types vary too much from one article to the next: "a tearful Claxton"
+        # was an organisation, and still is Sarah Claxton.)
         full = kind == "person" and " " in label.strip()
         ref: Ref | None = None
         for key in keys:
             ref = self._lookup_key(key)
-            if ref is not None and full and " " not in key and " " in self._label(ref):
-                ref = None
+            if ref is not None and " " not in key and " " in self._label(ref):
+                other = self._kind(ref)
+                if full or (kind == "place" and other in ("person", "organization")):
+                    ref = None
             if ref is not None:
                 break
         if ref is None:
@@ -142,6 +149,14 @@ class TagResolver:
         if ref not in self._labels:
             self._labels[ref] = self.session.scalar(select(Tag.label).where(Tag.id == ref)) or ""
         return self._labels[ref]
+
+    def _kind(self, ref: Ref) -> str:
+        """The kind of a tag found or planned."""
+        if isinstance(ref, str):
+            return self._new[ref][2]
+        if ref not in self._kinds:
+            self._kinds[ref] = self.session.scalar(select(Tag.kind).where(Tag.id == ref)) or ""
+        return self._kinds[ref]
 
     def _by_slug(self, slug: str) -> Ref | None:
         low = slug.lower()
