@@ -318,3 +318,16 @@ def test_a_paragraph_that_is_only_a_quote_goes_on_with_the_previous_speaker() ->
     assert not [x for x in a.quotes if x.quote.startswith("Microsoft is obviously")]
     # a paragraph with its own attribution stays its own quote
     assert _find(a.quotes, "It's a horrendous effort in the first year").speaker == "Rory Armes"
+
+
+def test_a_quote_after_a_sentence_reporting_someone_is_theirs() -> None:
+    # 'Gary Dunn, development director at Codemasters, said the company had a central
+    # technology group ... . "We are working on new libraries of effects. ..."': no speech verb
+    # beside the quotation, and no earlier quote of Dunn's; the sentence before reports him.
+    a = analyze(*_bbc("tech/309.txt"))
+    assert _find(a.quotes, "We are working on new libraries of effects").speaker == "Gary Dunn"
+    assert _find(a.quotes, "We want to increase that level of immersion").speaker == "Dunn"
+    # a sentence before whose subject is no one ("The restoration ... revealed ...") leaves
+    # the quote with the previous speaker
+    b = analyze(*_bbc("tech/094.txt"))
+    assert _find(b.quotes, "There are scans of a corridor").speaker == "Mr Dean"

@@ -730,9 +730,17 @@ def extract_quotes(
             if not spoken and frame_words:
                 _postposed(ctx, q, history)
             elif not spoken:
-                # a quote standing alone: the speaker of the previous quote continues
+                # a quote standing alone: the speaker of the previous quote continues, or
+                # whoever the sentence before it reports ('Mr Dunn said he expected ... .
+                # "We want to ..."')
                 prev = _previous_speaker(ctx, history, a)
-                if prev is not None:
+                said = _said_before(ctx, a)
+                if said is not None and (prev is None or prev.outer[1] <= said.idx):
+                    _attribute(ctx, q, said, history)
+                    q.inherited = q.speaker is not None
+                    if not q.inherited:  # no one to credit there ("The restoration revealed")
+                        q.cue = q.cue_span = q.outlet = None
+                if not q.inherited and prev is not None:
                     _inherit(q, prev)
         if q.speaker is None and q.speaker_entity is None and n_words < 6:
             continue  # scare quotes, titles
@@ -952,6 +960,30 @@ def _as_partial(ctx: _Ctx, q: QuoteSpan, cue: Token) -> bool:
             break
     q.kind = "reported"
     return True
+
+
+_FINITE = frozenset({"VBD", "VBZ", "VBP"})  # "said", "says", "insisted"; not "claiming"
+_NO_SPEAKERS = frozenset({"that", "this", "these", "those", "which", "what", "it"})
+
+
+def _said_before(ctx: _Ctx, pos: int) -> Token | None:
+    """The speech verb of the sentence right before the one at `pos`, in the same paragraph,
+    when that sentence reports someone's words outside quotation marks ("Mr Dunn said he
+    expected ..."): the quotation that follows is theirs."""
+    si = ctx.sent_index(pos)
+    if si == 0:
+        return None
+    before = ctx.sents[si - 1]
+    if before.start_char < ctx.body_start or "\n" in ctx.text[before.end_char : pos]:
+        return None
+    cues = [t for t in before if _is_cue(t) and t.tag_ in _FINITE and not ctx.in_quote(t.idx)]
+    if len(cues) != 1 or any(ctx.in_quote(t.idx) for t in before if not t.is_space):
+        return None  # one report, and none of its words quoted (that quote would be its own)
+    cue = cues[0]
+    head = _subject(ctx, cue)
+    if head is None or head.dep_ != "nsubj" or head.lower_ in _NO_SPEAKERS:
+        return None
+    return cue if head.tag_.startswith(("NN", "PRP")) else None
 
 
 def _previous_speaker(ctx: _Ctx, done: list[QuoteSpan], pos: int) -> QuoteSpan | None:
