@@ -469,3 +469,23 @@ def test_a_name_ends_before_a_bracket_it_does_not_close(path: str, name: str) ->
     names = [alias for e in a.entities for alias in [e.text, *e.aliases]]
     assert name in names, names
     assert not [n for n in names if n.count("(") != n.count(")")], names
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("politics/040.txt", "Carlile"),  # "Liberal Democrat peer Lord Carlile"
+        ("business/221.txt", "Browne"),  # "BP chief executive Lord Browne"
+        ("entertainment/006.txt", "Judi Dench"),  # "Dame Judi Dench"
+    ],
+)
+def test_a_peer_or_knight_the_model_missed_is_a_person(path: str, name: str) -> None:
+    """The model tagged none of these; on 2,225 BBC files 17 such people in 13 articles are
+    found now, and none else changes."""
+    assert _types(analyze(*_bbc(path))).get(name) == "person"
+
+
+def test_a_peer_title_beside_the_full_name_adds_no_second_person() -> None:
+    # "Betty Boothroyd" ... "Baroness Boothroyd said": one person
+    names = [e.text for e in analyze(*_bbc("politics/117.txt")).entities if "Boothroyd" in e.text]
+    assert names == ["Betty Boothroyd"], names

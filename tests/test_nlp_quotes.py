@@ -331,3 +331,16 @@ def test_a_quote_after_a_sentence_reporting_someone_is_theirs() -> None:
     # the quote with the previous speaker
     b = analyze(*_bbc("tech/094.txt"))
     assert _find(b.quotes, "There are scans of a corridor").speaker == "Mr Dean"
+
+
+def test_a_peer_the_model_missed_and_a_quoted_letter_in_the_subject() -> None:
+    # 'But Liberal Democrat peer Lord Carlile ... said it was possible ... . He said the Law
+    # Lords' ruling was an "embarrassment" ...': "He" is Lord Carlile, whom the model did not
+    # tag (it was Jack Straw, the article's main person). And 'detainee 'A' in Woodhill Prison
+    # said: "I hope now ..."' is the detainee's, not the prison's.
+    a = analyze(*_bbc("politics/040.txt"))
+    assert _find(a.quotes, "the Law Lords' ruling was an").speaker == "Carlile"
+    assert _find(a.quotes, "I hope now that the government").speaker == (
+        "detainee 'A' in Woodhill Prison"
+    )
+    assert _find(a.quotes, "Indefinite imprisonment without charge").speaker == "Lord Nicholls"

@@ -508,6 +508,38 @@ def _honoured(doc: Doc, mentions: list[Mention]) -> list[Mention]:
         known = first in _MALE_NAMES or first in _FEMALE_NAMES
         if e - s >= 2 and known and not taken & set(range(s, e)):
             out.append(_mention(doc, s, e, "PERSON"))
+    return out + _peers(doc, mentions, taken)
+
+
+_PEERAGES = {"Lord", "Lady", "Baroness", "Baron", "Sir", "Dame"}
+
+
+def _peers(doc: Doc, mentions: list[Mention], taken: set[int]) -> list[Mention]:
+    """People named by a peer's or knight's title the model missed: "Liberal Democrat peer
+    Lord Carlile", "Lord Nicholls (of Birkenhead)": the title and the capitalised words after
+    it. Not a title followed by a role ("Lord Chancellor"), a name already taken, nor a
+    surname of someone the model found ("Baroness Boothroyd" beside Betty Boothroyd)."""
+    # surnames of the people the model found: "Baroness Boothroyd" is Betty Boothroyd's
+    known = {
+        _bare(doc[m.token_end - 1].text)
+        for m in mentions
+        if m.label == "PERSON" and m.token_end - m.token_start > 1
+    }
+    out = []
+    for tok in doc:
+        s = tok.i
+        if tok.text not in _PEERAGES or s + 1 >= len(doc) or s in taken:
+            continue
+        if _bare(doc[s + 1].text) in known:
+            continue
+        name = doc[s + 1]
+        if not (name.is_alpha and name.text[:1].isupper()) or _bare(name.text) in TITLE_ONLY:
+            continue
+        e = s + 2
+        while e < len(doc) and doc[e].is_alpha and doc[e].text[:1].isupper():
+            e += 1
+        if not taken & set(range(s, e)):
+            out.append(_mention(doc, s, e, "PERSON"))
     return out
 
 

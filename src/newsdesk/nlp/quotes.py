@@ -303,6 +303,13 @@ class _Ctx:
     def in_quote(self, char: int) -> bool:
         return any(a <= char < b for a, b in self.inside)
 
+    def in_label(self, char: int, tok: Token) -> bool:
+        """`tok` (at `char`) is a capitalised name in quotation marks of a word or two
+        ("detainee 'A' in Woodhill Prison said"), not a quotation nor a term ('"trackers"')."""
+        return tok.text[:1].isupper() and any(
+            a <= char < b and len(self.text[a:b].split()) <= 2 for a, b in self.inside
+        )
+
 
 def _is_cue(t: Token) -> bool:
     low = t.lower_
@@ -338,7 +345,7 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
             c
             for c in t.children
             if c.dep_ in SUBJ_DEPS
-            and not ctx.in_quote(c.idx)
+            and (not ctx.in_quote(c.idx) or ctx.in_label(c.idx, c))
             and any(ch.isalpha() for ch in c.text)
         ]
         if subjects:
@@ -622,7 +629,7 @@ def _attribute(
     if particle is not None and q.cue == cue.text:  # "went on", "hit back": the verb whole
         q.cue = f"{cue.text} {particle.text}"
     q.cue_span = (cue.idx, cue.idx + len(cue.text))
-    if head is None or ctx.in_quote(head.idx):
+    if head is None or (ctx.in_quote(head.idx) and not ctx.in_label(head.idx, head)):
         head = _gap_subject(ctx, cue)
     if head is None or not _speaker_like(ctx, head):
         return
