@@ -33,6 +33,7 @@ def _key(name: str, kind: str | None = None) -> str:
 
 
 Ref = int | str  # an existing tag's id, or the lower-cased slug of a tag this batch creates
+_NOT_PLACES = ("person", "organization")  # kinds a place is not found by one word of
 
 
 class TagResolver:
@@ -53,8 +54,7 @@ class TagResolver:
         self._new_alias: dict[str, Ref] = {}
         self._ids: dict[str, int] = {}
         self._recased: dict[int, tuple[str, str]] = {}  # stored tag -> its name as written
-        self._labels: dict[int, str] = {}  # stored tag -> its label, as read
-        self._kinds: dict[int, str] = {}  # stored tag -> its kind, as read
+        self._stored: dict[int, tuple[str, str]] = {}  # stored tag -> (label, kind), as read
 
     def prefetch(self, analyses: Sequence[Analysis]) -> None:
         """Load the aliases and slugs a batch may need in a few queries instead of one each."""
@@ -119,9 +119,9 @@ class TagResolver:
         ref: Ref | None = None
         for key in keys:
             ref = self._lookup_key(key)
-            if ref is not None and " " not in key and " " in self._label(ref):
-                other = self._kind(ref)
-                if full or (kind == "place" and other in ("person", "organization")):
+            if ref is not None and " " not in key:
+                found, other = self._label_kind(ref)
+                if " " in found and (full or (kind == "place" and other in _NOT_PLACES)):
                     ref = None
             if ref is not None:
                 break
@@ -142,21 +142,15 @@ class TagResolver:
                 self._new_alias[key] = ref
         return ref
 
-    def _label(self, ref: Ref) -> str:
-        """The label of a tag found or planned."""
+    def _label_kind(self, ref: Ref) -> tuple[str, str]:
+        """The label and kind of a tag found or planned (a stored one read once)."""
         if isinstance(ref, str):
-            return self._new[ref][1]
-        if ref not in self._labels:
-            self._labels[ref] = self.session.scalar(select(Tag.label).where(Tag.id == ref)) or ""
-        return self._labels[ref]
-
-    def _kind(self, ref: Ref) -> str:
-        """The kind of a tag found or planned."""
-        if isinstance(ref, str):
-            return self._new[ref][2]
-        if ref not in self._kinds:
-            self._kinds[ref] = self.session.scalar(select(Tag.kind).where(Tag.id == ref)) or ""
-        return self._kinds[ref]
+            _slug, label, kind = self._new[ref]
+            return label, kind
+        if ref not in self._stored:
+            row = self.session.execute(select(Tag.label, Tag.kind).where(Tag.id == ref)).first()
+            self._stored[ref] = (row[0] or "", row[1] or "") if row is not None else ("", "")
+        return self._stored[ref]
 
     def _by_slug(self, slug: str) -> Ref | None:
         low = slug.lower()
