@@ -530,10 +530,10 @@ def _peers(doc: Doc, mentions: list[Mention], taken: set[int]) -> list[Mention]:
         s = tok.i
         if tok.text not in _PEERAGES or s + 1 >= len(doc) or s in taken:
             continue
-        if _bare(doc[s + 1].text) in known:
-            continue
         name = doc[s + 1]
         if not (name.is_alpha and name.text[:1].isupper()) or _bare(name.text) in TITLE_ONLY:
+            continue
+        if _bare(name.text) in known:
             continue
         e = s + 2
         while e < len(doc) and doc[e].is_alpha and doc[e].text[:1].isupper():

@@ -983,9 +983,11 @@ def _said_before(ctx: _Ctx, pos: int) -> Token | None:
     before = ctx.sents[si - 1]
     if before.start_char < ctx.body_start or "\n" in ctx.text[before.end_char : pos]:
         return None
-    cues = [t for t in before if _is_cue(t) and t.tag_ in _FINITE and not ctx.in_quote(t.idx)]
-    if len(cues) != 1 or any(ctx.in_quote(t.idx) for t in before if not t.is_space):
-        return None  # one report, and none of its words quoted (that quote would be its own)
+    if any(ctx.in_quote(t.idx) for t in before if not t.is_space):
+        return None  # none of its words quoted (that quote would be its own)
+    cues = [t for t in before if _is_cue(t) and t.tag_ in _FINITE]
+    if len(cues) != 1:
+        return None  # one report
     cue = cues[0]
     head = _subject(ctx, cue)
     if head is None or head.dep_ != "nsubj" or head.lower_ in _NO_SPEAKERS:
@@ -1032,18 +1034,14 @@ def _merge_split(ctx: _Ctx, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
                 p.cue_span is not None
                 and ctx.sent_index(q.outer[0]) <= ctx.sent_index(p.cue_span[0]) + 1
             )
-            if (
+            split = (
                 "\n" not in gap
                 and (0 < len(words_) <= 10 or (words_ and next_sentence))
                 and p.cue_span is not None
                 and p.outer[1] <= p.cue_span[0] < q.outer[0]
                 and (q.cue_span is None or q.cue_span == p.cue_span or q.inherited)
-            ):
-                p.segments = p.segments + q.segments
-                p.outer = (p.outer[0], q.outer[1])
-                p.text = _quote_text(text, p.segments)
-                continue
-            if _goes_on(text, p, q):
+            )
+            if split or _goes_on(text, p, q):
                 p.segments = p.segments + q.segments
                 p.outer = (p.outer[0], q.outer[1])
                 p.text = _quote_text(text, p.segments)
@@ -1060,7 +1058,7 @@ def _goes_on(text: str, p: QuoteSpan, q: QuoteSpan) -> bool:
     gap = text[p.outer[1] : q.outer[0]]
     if gap.count("\n") != 1 and not re.fullmatch(r"[^\n]*\n\s*\n[ \t]*", gap):
         return False
-    if not gap.endswith("\n") and gap.rstrip(" \t")[-1:] != "\n":
+    if gap.rstrip(" \t")[-1:] != "\n":  # q opens its paragraph
         return False
     end = text.find("\n", q.outer[1])
     rest = text[q.outer[1] : end if end >= 0 else len(text)]
