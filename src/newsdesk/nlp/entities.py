@@ -48,6 +48,7 @@ from newsdesk.nlp.lexicon.entity_types import (
     PERSON_ROLE_WORDS,
     PLACE_HEAD_WORDS,
     PLACE_PREPOSITIONS,
+    PRODUCT_NOUNS,
     WORK_DESCRIPTION_HEADS,
 )
 from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
@@ -808,9 +809,44 @@ def _placed(doc: Doc, m: Mention) -> bool:
 
 
 def _vote(doc: Doc, m: Mention) -> str:
-    """The type one mention votes for its entity: its label's, or "place" where it is placed."""
+    """The type one mention votes for its entity: its label's, "place" where it is placed,
+    "other" for a "person" written as a thing ("a Mac Mini", "Mini models")."""
     kind = LABEL_TYPE[m.label]
+    if kind == "person" and (_determined(doc, m) or _of_product(doc, m)):
+        return "other"
     return "place" if kind != "place" and _placed(doc, m) else kind
+
+
+_ARTICLES = frozenset({"the", "a", "an", "this", "that", "every", "each", "another"})
+_NOUN_TAGS = frozenset({"NN", "NNS"})
+_AFTER_PERSONS = frozenset({"one", "ones", "of"})
+_NEW = frozenset({"new", "latest"})
+
+
+def _determined(doc: Doc, m: Mention) -> bool:
+    """An article right before a name, as before a thing and not a person: "a Mini", "the Mac
+    Mini", "the Premiership". Not where the name qualifies a noun ("the Mike Leigh film", "a
+    Simon Schama one"), nor a title's ("the Rt Rev Michael Scott-Joynt"), a given name's ("if
+    Chelsea had a Ruud van Nistelrooy") or a likeness ("the Eminem of Argentina"); a capital
+    "A" may be an initial ("A Lo Cicero (L'Aquila)")."""
+    i = m.token_start - 1
+    if i > 0 and doc[i].lower_ in _NEW:
+        i -= 1  # "the new Mini", "the latest Harry Potter"
+    if i < 0 or doc[i].lower_ not in _ARTICLES or doc[i].tag_ != "DT" or doc[i].text == "A":
+        return False
+    words = _tokens(m.text)
+    if any(_bare(w) in TITLE_ONLY for w in words) or (len(words) > 1 and _name_word(words[0])):
+        return False
+    after = doc[m.token_end] if m.token_end < len(doc) else None
+    owner = doc[i].head.i  # the word the article goes with: the name's, not "one" after it
+    if after is not None and (after.tag_ in _NOUN_TAGS or after.lower_ in _AFTER_PERSONS):
+        return False  # "a Simon Schama one", "the Eminem of Argentina"
+    return m.token_start <= owner < m.token_end
+
+
+def _of_product(doc: Doc, m: Mention) -> bool:
+    """ "Mini models", "the Maserati brand": the name of a make."""
+    return m.token_end < len(doc) and doc[m.token_end].lower_ in PRODUCT_NOUNS
 
 
 def _role_before(doc: Doc, s: int) -> bool:

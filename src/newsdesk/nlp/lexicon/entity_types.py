@@ -131,6 +131,13 @@ PLACE_HEAD_WORDS = """falls beach river lake street road avenue square park bay 
 # facility"; nouns: lexicon.profiles.PLACE_NOUNS) votes "place" for its entity.
 PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "inside", "outside", "within", "around"})
 
+# Nouns a name qualifies as a maker's or a product's, never a person's ("Mini models", "the
+# Maserati brand", "the Mini factory"): a "person" mention right before one votes "other".
+PRODUCT_NOUNS = frozenset(
+    {"model", "models", "brand", "brands", "marque", "car", "cars", "vehicle", "vehicles"}
+    | {"range", "factory", "plant", "production", "sales", "dealership", "dealerships"}
+)
+
 # Titles that are also given names ("Amir Saeid Iravani"): never stripped from a name, never an
 # entity on their own ("HH the Amir").
 NAME_TITLES = {"amir", "emir"}
