@@ -974,17 +974,44 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
         if not c.mentions:
             continue
         # One type per name: its mentions vote ("the plant at Natanz" votes place). A full
-        # person name stays a person; a single word ("Iran", "Chelsea") goes with the majority
-        # (a tie with its first mention's type).
-        votes = Counter(_vote(doc, m) for m in c.mentions)
+        # person name stays a person; a single word ("Iran", "Chelsea") goes with the majority.
+        # In a tie a type a rule read from the words around a mention wins over the model's
+        # label ("BMW, Mini and Rolls-Royce" beside "Mini models"), then the first mention's.
+        votes: Counter[str] = Counter()
+        ruled: set[str] = set()
+        for m in c.mentions:
+            vote = _vote(doc, m)
+            votes[vote] += 1
+            if vote != LABEL_TYPE[m.label]:
+                ruled.add(vote)
         if c.type != "person" or votes["person"] == 0 or " " not in c.name:
-            c.type = votes.most_common(1)[0][0]
+            c.type = max(votes, key=lambda k: (votes[k], k in ruled))
         if c.type == "person":
             c.gender = _gender(c, doc)
         c.first_pos = min(m.start for m in c.mentions)
+    _join_plurals(order)
     result = [c for c in order if c.mentions]
     result.sort(key=lambda c: (-len(c.mentions), c.first_pos))
     return result
+
+
+def _join_plurals(order: list[EntityCluster]) -> None:
+    """A name that is no person's and its plural are one entity ("Mini" and "Minis", "Oscar"
+    and "Oscars"): the one with fewer mentions joins the other, whose type stays."""
+    names = {canonical_key(c.name, "org"): c for c in order if c.mentions and c.type != "person"}
+    for key, plural in list(names.items()):
+        *head, last = key.split(" ")
+        if not last.endswith("s") or not plural.mentions:
+            continue
+        for singular in (fold_plural(last), last[:-1]):  # "Minis": fold_plural keeps "-is"
+            one = names.get(" ".join([*head, singular]))
+            if one is not None and one is not plural and one.mentions:
+                into, other = (
+                    (one, plural) if len(one.mentions) >= len(plural.mentions) else (plural, one)
+                )
+                _absorb(into, other, order)
+                into.first_pos = min(into.first_pos, other.first_pos)
+                break
 
 
 def _merge_same_names(order: list[EntityCluster]) -> None:
