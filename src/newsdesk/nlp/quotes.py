@@ -949,7 +949,9 @@ def _as_partial(ctx: _Ctx, q: QuoteSpan, cue: Token) -> bool:
             continue
         toks = [t for t in c.subtree if not t.is_space]
         while toks and (
-            toks[0].dep_ == "mark" or toks[0].is_punct and not ctx.in_quote(toks[0].idx)
+            toks[0].dep_ == "mark"
+            or toks[0].is_punct
+            and (not ctx.in_quote(toks[0].idx) or _stray_closer(toks[0]))
         ):
             toks.pop(0)
         while toks and _loose_punct(toks[-1]) and toks[-1].idx + len(toks[-1].text) > b:
@@ -961,6 +963,7 @@ def _as_partial(ctx: _Ctx, q: QuoteSpan, cue: Token) -> bool:
         if covered >= 0.8 * sum(sb - sa for sa, sb in q.segments):
             x, y = min(x, q.segments[0][0]), max(y, q.segments[-1][1])
             y = _closing_mark(ctx.text, x, y)
+            x = _opening_mark(ctx.text, x, y)
             q.segments = [(x, y)]
             q.outer = (x, y)
             q.text = _SPACE.sub(" ", ctx.text[x:y]).strip()
@@ -1149,6 +1152,32 @@ def _closing_mark(text: str, a: int, b: int) -> int:
     return b
 
 
+def _stray_closer(t: Token) -> bool:
+    """A closing quotation mark a clause starts with ('was "astounded" he had never won ...':
+    the clause the parse hangs on "said" starts at the mark after "astounded"); an opening
+    mark is never followed by a space."""
+    return t.text in _OPENERS.values() and bool(t.whitespace_)
+
+
+def _opening_mark(text: str, a: int, b: int) -> int:
+    """The start of the span text[a:b] taken back to the opening quotation mark of a quotation
+    that closes inside it: 'it is more likely than not" that ...' -> '"it is more likely than
+    not" that ...'."""
+    j = a - 1
+    while j >= 0 and text[j] == " ":
+        j -= 1
+    if j < 0 or text[j] not in _OPENERS or (j > 0 and text[j - 1].isalnum()):
+        return a
+    opener, closer = text[j], _OPENERS[text[j]]
+    span = text[a:b]
+    if opener == closer:
+        unclosed = span.count(closer) % 2 == 1
+    else:
+        first = span.find(closer)
+        unclosed = first >= 0 and opener not in span[:first]
+    return j if unclosed else a
+
+
 def _content_ok(ctx: _Ctx, toks: list[Token]) -> bool:
     words_ = [t for t in toks if t.is_alpha]
     if len(words_) < 4:
@@ -1200,6 +1229,7 @@ def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | No
     if not toks or not _content_ok(ctx, toks):
         return None
     a, b = toks[0].idx, _closing_mark(ctx.text, toks[0].idx, toks[-1].idx + len(toks[-1].text))
+    a = _opening_mark(ctx.text, a, b)
     q = QuoteSpan(segments=[(a, b)], outer=(a, b), kind="reported")
     q.text = _SPACE.sub(" ", ctx.text[a:b]).strip()
     _attribute(ctx, q, cue, history)
