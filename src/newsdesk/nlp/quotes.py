@@ -613,6 +613,22 @@ def _resolve_pronoun(
     return None
 
 
+def _plural_subject(ctx: _Ctx, pron: Token, org: EntityCluster | None) -> Token | None:
+    """The people a "they" stands for when a plural noun was the subject of a speech verb since
+    the latest organisation: "Opponents say the £2bn cost ... . They said this is illegal" (not
+    the High Court named before them)."""
+    sent_i = ctx.sent_index(pron.idx)
+    first = ctx.sents[max(0, sent_i - 3)].start
+    after = max(
+        (m.token_end for m in ctx.ents.mentions if m.entity is org and m.start < pron.idx),
+        default=first,
+    )
+    for t in reversed(ctx.doc[max(first, after) : pron.i]):
+        if t.tag_ == "NNS" and t.dep_ == "nsubj" and not ctx.in_quote(t.idx):
+            return t if _is_cue(t.head) and _speaker_like(ctx, t) else None
+    return None
+
+
 def _attribute(
     ctx: _Ctx, q: QuoteSpan, cue: Token, history: list[QuoteSpan], head: Token | None = None
 ) -> None:
@@ -641,7 +657,10 @@ def _attribute(
             q.speaker = mention.text
     elif head.lower_ in PRONOUNS:
         c = _resolve_pronoun(ctx, head, history)
-        if c is not None:
+        group = _plural_subject(ctx, head, c) if head.lower_ == "they" else None
+        if group is not None:
+            q.speaker, q.speaker_span, _m = _speaker_phrase(ctx, group)
+        elif c is not None:
             q.speaker = c.name
             q.speaker_entity = c.name
         elif head.lower_ in ("he", "she"):
