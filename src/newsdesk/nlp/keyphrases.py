@@ -171,6 +171,7 @@ class Keyphrase:
     kind: str = "topic"
     n_words: int = 1
     noun: bool = True  # False for a participle ("haunted"): ranked, never a hashtag
+    whole: str | None = None  # the noun compound a one-word topic is mostly written in
 
 
 @dataclass
@@ -294,11 +295,17 @@ def rank_keyphrases(
                 outside_names.add(key)
             if tok.i not in nested:
                 free.add(key)
+    wholes = _compounds(doc, in_name)
     cands: dict[str, Keyphrase] = {}
     for key, weight in word_w.items():
         if key in outside_names:
             score = weight * _rarity(key) * (1.0 if key in free else NESTED_ONLY)
             cands[key] = Keyphrase(word_form[key], score, n_words=1, noun=key not in participles)
+            # a head mostly in one compound ("centre" of "call centre"), a modifier always
+            # ("maternity" of "maternity pay"; not "trial" of "trial date" and a trial)
+            whole = wholes.get(key)
+            if whole is not None and whole[1] * (2 if whole[2] else 1) >= word_count[key]:
+                cands[key].whole = whole[0]
     for key, count in phrase_count.items():
         parts = key.split(" ")
         if len(parts) < 2:
@@ -335,6 +342,48 @@ def rank_keyphrases(
                 prev.is_entity, prev.kind, prev.text, prev.noun = True, c.type, name, True
     ranked = sorted(cands.values(), key=lambda k: (-k.score, k.text))
     return _spread(ranked[: 2 * top])[:top]
+
+
+_MODIFIERS = frozenset({"compound", "amod", "nmod"})
+
+
+def _modifier(t: Token) -> bool:
+    """A noun fit to open a two-word tag: as ``_plain``, but spaCy's stop words may ("call" of
+    "call centre", "part" excepted as generic)."""
+    return t.is_alpha and len(t.text) > 1 and t.lower_ not in _GENERIC
+
+
+def _compounds(doc: Doc, in_name: set[int]) -> dict[str, tuple[str, int, bool]]:
+    """For each noun, the two-noun compound it is most often written in (as its head or its
+    modifier), as written, how often, and whether the noun is its head: "centre" -> ("call
+    centre", 14, True), "maternity" -> ("maternity pay", 3, False). Only a compound written
+    at least twice."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    forms: dict[str, str] = {}
+    heads: dict[str, str] = {}
+    for t in doc:
+        if t.i == 0 or t.tag_ not in ("NN", "NNS") or t.i in in_name:
+            continue
+        mod = doc[t.i - 1]
+        if mod.dep_ != "compound" or mod.head.i != t.i or mod.tag_ not in ("NN", "NNS"):
+            continue
+        if not (_plain(t) and _modifier(mod)) or mod.i in in_name:
+            continue
+        if any(x.dep_ in _MODIFIERS for x in mod.lefts) or any(
+            x.dep_ == "compound" and x.i < mod.i for x in t.lefts
+        ):
+            continue  # "box office chart", "human rights activist": no tag of their last two
+        key = f"{fold_plural(mod.text)} {fold_plural(t.text)}"
+        counts[fold_plural(t.text)][key] += 1
+        counts[fold_plural(mod.text)][key] += 1  # "maternity" of "maternity pay" too
+        heads[key] = fold_plural(t.text)
+        forms.setdefault(key, f"{mod.lower_} {t.lower_}")
+    out: dict[str, tuple[str, int, bool]] = {}
+    for word, phrases in counts.items():
+        key, n = max(phrases.items(), key=lambda kv: (kv[1], kv[0]))
+        if n >= 2:
+            out[word] = (forms[key], n, heads[key] == word)
+    return out
 
 
 def _spread(ranked: list[Keyphrase]) -> list[Keyphrase]:
@@ -499,7 +548,11 @@ def select_hashtags(
             topic_stems.append(stems)
             if k.score < 0.3 * top_score and len(out) >= minimum:
                 continue
-            add(k.text, "topic", k.score)
+            if k.whole is not None:
+                whole = {fold_plural(w) for w in k.whole.split()}
+                if any(whole & other for other in chosen_stems):
+                    continue  # "job gains" after "jobs growth"
+            add(k.whole or k.text, "topic", k.score)  # #CallCentre, not #Centre
     if len(out) < minimum:
         for k in ranked:
             if len(out) >= minimum:
