@@ -375,7 +375,15 @@ def test_reported_speech_keeps_its_quotation_marks_balanced(rel: str, start: str
 )
 def test_they_are_the_people_who_spoke_before(rel: str, start: str, speaker: str) -> None:
     """'Opponents say the £2bn cost ... . They said this is illegal ...' was credited to the
-    High Court, the organisation named last; a plural noun that was the subject of a speech
-    verb since then is who "they" are (17 BBC quotes change, 15 for the better)."""
+    High Court, the organisation named last. When the latest sentence subject before "they" is
+    a plural noun that spoke, it is who "they" are (16 BBC quotes change: 15 right, one wrong
+    before and after)."""
     q = _find(analyze(*_bbc(rel)).quotes, start)
     assert q.speaker is not None and speaker in q.speaker, q
+
+
+def test_they_is_not_taken_past_a_nearer_subject() -> None:
+    # 'Opponents say ... . They said this is illegal ... . BAA are also owners of the airports
+    # at Heathrow and Gatwick. They have said they cannot raise the money ...': not Opponents
+    q = _find(analyze(*_bbc("politics/033.txt")).quotes, "they cannot raise the money")
+    assert q.speaker != "Opponents", q

@@ -613,19 +613,18 @@ def _resolve_pronoun(
     return None
 
 
-def _plural_subject(ctx: _Ctx, pron: Token, org: EntityCluster | None) -> Token | None:
-    """The people a "they" stands for when a plural noun was the subject of a speech verb since
-    the latest organisation: "Opponents say the £2bn cost ... . They said this is illegal" (not
-    the High Court named before them)."""
-    sent_i = ctx.sent_index(pron.idx)
-    first = ctx.sents[max(0, sent_i - 3)].start
-    after = max(
-        (m.token_end for m in ctx.ents.mentions if m.entity is org and m.start < pron.idx),
-        default=first,
-    )
-    for t in reversed(ctx.doc[max(first, after) : pron.i]):
-        if t.tag_ == "NNS" and t.dep_ == "nsubj" and not ctx.in_quote(t.idx):
-            return t if _is_cue(t.head) and _speaker_like(ctx, t) else None
+def _plural_subject(ctx: _Ctx, pron: Token) -> Token | None:
+    """The people a "they" stands for when the latest sentence subject before it is a plural
+    noun that spoke: "Opponents say the £2bn cost ... . They said this is illegal" (not the
+    High Court named before them); not past another subject ("BAA are also owners of ... .
+    They have said")."""
+    first = ctx.sents[max(0, ctx.sent_index(pron.idx) - 3)].start
+    for t in reversed(ctx.doc[first : pron.i]):
+        if t.dep_ not in ("nsubj", "nsubjpass") or t.head.dep_ != "ROOT" or ctx.in_quote(t.idx):
+            continue
+        if t.tag_ == "NNS" and t.dep_ == "nsubj" and _is_cue(t.head) and _speaker_like(ctx, t):
+            return t
+        return None
     return None
 
 
@@ -657,7 +656,7 @@ def _attribute(
             q.speaker = mention.text
     elif head.lower_ in PRONOUNS:
         c = _resolve_pronoun(ctx, head, history)
-        group = _plural_subject(ctx, head, c) if head.lower_ == "they" else None
+        group = _plural_subject(ctx, head) if head.lower_ == "they" else None
         if group is not None:
             q.speaker, q.speaker_span, _m = _speaker_phrase(ctx, group)
         elif c is not None:
