@@ -100,3 +100,20 @@ def test_hashtags_lead_with_the_headlines_actors(client: TestClient) -> None:
             for a in page.xpath('//section[contains(@class,"hashtags")]//a')
         }
         assert not shown & {"#amir", "#president", "#developments", "#turkiye"}, shown
+
+
+def test_what_a_person_said_puts_only_their_own_words_in_quotation_marks(
+    client: TestClient,
+) -> None:
+    """ "What Danny Danon said" showed reported speech in quotation marks, as if he had said
+    "an act of national preservation" word for word; the article page shows it without."""
+    page = lxml.html.fromstring(client.get("/tags/DannyDanon").text)
+    said = {
+        f.xpath(".//blockquote")[0].text_content().strip(): f.get("class") or ""
+        for f in page.xpath('//section[@aria-labelledby="said-title"]//figure')
+    }
+    reported = [t for t, cls in said.items() if "national preservation" in t]
+    direct = [t for t, cls in said.items() if "This operation was carried out" in t]
+    assert reported and not reported[0].startswith("“"), said
+    assert "reported" in said[reported[0]], said
+    assert direct and direct[0].startswith("“") and direct[0].endswith("”"), said

@@ -941,6 +941,7 @@ class SaidQuote:
     quote: str
     cue: str | None
     sources: list[Source]
+    kind: str = "direct"  # direct | reported: in quotation marks only when direct
 
 
 @dataclass
@@ -1140,7 +1141,7 @@ def explainer(session: Session, tag: TagLink, limit: int = 12) -> Explainer:
     ).all()
     # What the tag said (quotes whose speaker is this tag), the same words from copies folded.
     quote_rows = session.execute(
-        select(QuoteRow.quote, QuoteRow.cue, QuoteRow.article_id)
+        select(QuoteRow.quote, QuoteRow.cue, QuoteRow.article_id, QuoteRow.kind)
         .where(QuoteRow.speaker_tag_id == tag.id)
         .order_by(QuoteRow.article_id.desc(), QuoteRow.position)
         .limit(200)
@@ -1161,13 +1162,15 @@ def explainer(session: Session, tag: TagLink, limit: int = 12) -> Explainer:
     descriptions.sort(key=lambda d: -len(d.sources))  # stable: newest stay first among equals
 
     said: OrderedDict[str, SaidQuote] = OrderedDict()
-    for quote_text, cue, article_id in quote_rows:
+    for quote_text, cue, article_id, kind in quote_rows:
         text = clean_quote(quote_text)
         key = "".join(ch for ch in text.casefold() if ch.isalnum())
         if not key or article_id not in sources:
             continue
         if key not in said:
-            said[key] = SaidQuote(text, cue, [])
+            said[key] = SaidQuote(text, cue, [], kind)
+        elif kind == "direct":
+            said[key].kind = kind  # another outlet quotes the same words
         if all(s.article_id != article_id for s in said[key].sources):
             said[key].sources.append(sources[article_id])
 
