@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session, aliased, defer
 from newsdesk.nlp.figures import Claim, ClaimGroup, comparable, group_claims
 from newsdesk.nlp.gazetteer import CountryPlace, where_country
 from newsdesk.nlp.keyphrases import hashtag_slug
+from newsdesk.nlp.text import fold_plural
 from newsdesk.store.models import MAX_ID, Article
 from newsdesk.store.models_ai import (
     ArticleTag,
@@ -761,9 +762,46 @@ def story_hashtags(session: Session, story_id: int, limit: int = 12) -> list[Tag
         .where(Enrichment.story_id == story_id, ArticleTag.is_hashtag.is_(True))
         .group_by(Tag.id, Tag.slug, Tag.label, Tag.kind)
         .order_by(n.desc(), func.max(ArticleTag.score).desc(), Tag.slug)
-        .limit(limit)
+        .limit(2 * limit)
     ).all()
-    return [TagLink(slug, label, kind, count) for slug, label, kind, count in rows]
+    tags = [TagLink(slug, label, kind, count) for slug, label, kind, count in rows]
+    return _without_variants(tags)[:limit]
+
+
+def _without_variants(tags: list[TagLink]) -> list[TagLink]:
+    """A story's tags without the variants of a tag before them (most shared first): a topic
+    word inside a topic of more words (#Tests beside #DrugsTests, whichever comes first) and
+    a person spelled one letter apart (#CostasKenteris after #KostasKenteris)."""
+    out: list[TagLink] = []
+    for tag in tags:
+        if not any(_variant(tag, kept) or _variant(kept, tag) for kept in out):
+            out.append(tag)
+        elif tag.kind == "topic" and " " in tag.label:
+            i = next(i for i, kept in enumerate(out) if _variant(kept, tag))
+            out[i] = TagLink(tag.slug, tag.label, tag.kind, max(tag.count, out[i].count))
+    return out
+
+
+def _variant(a: TagLink, b: TagLink) -> bool:
+    """`a` is a variant of `b`: a one-word topic one of `b`'s words, or a person whose name is
+    `b`'s but for one letter."""
+    if a.kind == "topic" == b.kind and " " not in a.label.strip():
+        word = fold_plural(a.label)
+        return " " in b.label.strip() and word in {fold_plural(w) for w in b.label.split()}
+    if a.kind == "person" == b.kind:
+        x, y = a.label.casefold().split(), b.label.casefold().split()
+        return len(x) == len(y) >= 2 and x != y and _one_letter(" ".join(x), " ".join(y))
+    return False
+
+
+def _one_letter(a: str, b: str) -> bool:
+    """Two names of four letters or more one substitution, insertion or deletion apart."""
+    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(p != q for p, q in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def story_page(session: Session, story_id: int, limit: int = 300) -> StoryPage | None:
