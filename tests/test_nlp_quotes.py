@@ -387,3 +387,13 @@ def test_they_is_not_taken_past_a_nearer_subject() -> None:
     # at Heathrow and Gatwick. They have said they cannot raise the money ...': not Opponents
     q = _find(analyze(*_bbc("politics/033.txt")).quotes, "they cannot raise the money")
     assert q.speaker != "Opponents", q
+
+
+@pytest.mark.parametrize("rel", ["politics/081.txt", "politics/141.txt"])
+def test_the_outlet_told_is_not_part_of_what_was_told(rel: str) -> None:
+    # 'Sources within the party told the BBC Mr Howard had always been in favour of ID cards':
+    # the parse took "the BBC" into the clause; it is the medium, not what was said
+    quotes = analyze(*_bbc(rel)).quotes
+    q = next(q for q in quotes if "in favour of ID cards" in q.quote)
+    assert q.quote.startswith(("Mr Howard", "Michael Howard")), q
+    assert q.outlet == "BBC", q

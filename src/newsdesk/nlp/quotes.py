@@ -1244,6 +1244,9 @@ def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | No
         toks.pop(0)
     while toks and (_loose_punct(toks[-1]) or toks[-1].dep_ == "cc"):
         toks.pop()
+    medium = _addressee(ctx, cue, toks)
+    if medium is not None:
+        toks = [t for t in toks if t.i >= medium.token_end]
     if not toks or not _content_ok(ctx, toks):
         return None
     a, b = toks[0].idx, _closing_mark(ctx.text, toks[0].idx, toks[-1].idx + len(toks[-1].text))
@@ -1251,9 +1254,33 @@ def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | No
     q = QuoteSpan(segments=[(a, b)], outer=(a, b), kind="reported")
     q.text = _SPACE.sub(" ", ctx.text[a:b]).strip()
     _attribute(ctx, q, cue, history)
+    if medium is not None and q.outlet is None:
+        q.outlet = medium.entity.name if medium.entity is not None else medium.text
     if q.speaker is None and q.speaker_entity is None:
         return None
     return q
+
+
+_SUBJECT_OPENERS = frozenset({"PRP", "NNS", "NNP", "NNPS", "DT", "PRP$"})
+
+
+def _addressee(ctx: _Ctx, cue: Token, toks: list[Token]) -> Mention | None:
+    """The outlet a speaker "told", which the parse took into what was told: "told the BBC
+    Michael Howard has always been in favour ...", "told BBC News people's lives revolved
+    ...": a news outlet's name opening the clause, right before the clause's own subject."""
+    if cue.lower_ not in TELL_FORMS or any(
+        c.dep_ in ("dobj", "dative", "iobj") for c in cue.children
+    ):
+        return None
+    i = 1 if toks and toks[0].lower_ == "the" else 0
+    m = ctx.by_token.get(toks[i].i) if len(toks) > i else None
+    if m is None or m.token_start != toks[i].i or m.token_end >= len(ctx.doc):
+        return None
+    name = re.sub(r"['’]s$", "", m.text.lower())
+    if name not in NEWS_OUTLETS and not any(name.startswith(f"{o} ") for o in NEWS_OUTLETS):
+        return None
+    after = ctx.doc[m.token_end]
+    return m if after.tag_ in _SUBJECT_OPENERS and after.lower_ not in ("'s", "’s") else None
 
 
 def _according(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | None:
