@@ -397,3 +397,10 @@ def test_the_outlet_told_is_not_part_of_what_was_told(rel: str) -> None:
     q = next(q for q in quotes if "in favour of ID cards" in q.quote)
     assert q.quote.startswith(("Mr Howard", "Michael Howard")), q
     assert q.outlet == "BBC", q
+
+
+def test_a_body_named_after_a_place_speaks_by_its_whole_name() -> None:
+    # 'Universities Scotland, which represents university principals, claimed that ...': the
+    # model tagged only "Scotland", and the quotes box credited the country
+    q = _find(analyze(*_bbc("politics/047.txt")).quotes, "an increase in applications")
+    assert q.speaker == "Universities Scotland", q

@@ -434,12 +434,32 @@ def _speaker_like(ctx: _Ctx, head: Token) -> bool:
     return word in SPEAKING_ABSTRACTS or word.removesuffix("s") in SPEAKING_ABSTRACTS
 
 
+def _name_start(ctx: _Ctx, head: Token, m: Mention) -> int:
+    """Where a name the model tagged in part begins: capitalised compound nouns of the subject
+    right before a place it found ("Universities Scotland claimed": not "Scotland")."""
+    left = m.token_start
+    if m.entity is None or m.entity.type != "place":
+        return left  # "Mr Hague", a surname the model read as a place, is the person's
+    while left > 0:
+        t = ctx.doc[left - 1]
+        if t.dep_ != "compound" or t.head.i != head.i or t.tag_ not in ("NNP", "NNPS", "NNS"):
+            break
+        if not t.text[:1].isupper() or t.i in ctx.by_token:
+            break
+        left -= 1
+    return left
+
+
 def _speaker_phrase(ctx: _Ctx, head: Token) -> tuple[str, tuple[int, int], Mention | None]:
     doc = ctx.doc
     m = ctx.by_token.get(head.i)
     if m is not None and any(t.tag_.startswith("VB") for t in doc[m.token_start : m.token_end]):
         m = None  # an NER slip that swallowed the verb: "Trump went on" as a name
     if m is not None:
+        left = _name_start(ctx, head, m)
+        if left < m.token_start:  # "Universities Scotland claimed": not "Scotland"
+            span = doc[left : m.token_end]
+            return span.text, (span.start_char, span.end_char), None
         return m.text, (m.start, m.end), m
     # a common noun with a named apposition: "the commander, Hossein Salami, said"
     for child in head.children:
