@@ -404,3 +404,26 @@ def test_a_body_named_after_a_place_speaks_by_its_whole_name() -> None:
     # model tagged only "Scotland", and the quotes box credited the country
     q = _find(analyze(*_bbc("politics/047.txt")).quotes, "an increase in applications")
     assert q.speaker == "Universities Scotland", q
+
+
+@pytest.mark.parametrize(
+    ("rel", "phrase", "entity"),
+    [
+        ("politics/135.txt", "The chancellor", "Gordon Brown"),  # after "Chancellor Gordon Brown"
+        ("politics/154.txt", "The mayor", "Ken Livingstone"),
+        ("sport/307.txt", "the coach", "Mike Ruddock"),
+        ("politics/218.txt", "the prime minister", None),  # not Deputy PM John Prescott
+        ("politics/394.txt", "The Foreign Secretary", None),  # not the shadow one
+    ],
+)
+def test_a_speaker_named_by_a_post_is_who_holds_it(
+    rel: str, phrase: str, entity: str | None
+) -> None:
+    """ "The chancellor said" is the person the article called chancellor before (one-word
+    posts count now), never one called "shadow chancellor" or "Deputy Prime Minister" (27
+    BBC quotes change, all right)."""
+    quotes = [q for q in analyze(*_bbc(rel)).quotes if q.speaker == phrase]
+    assert quotes, rel
+    assert {q.speaker_entity for q in quotes} == {entity}, [
+        (q.quote[:40], q.speaker_entity) for q in quotes
+    ]

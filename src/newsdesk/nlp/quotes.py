@@ -45,7 +45,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsdesk.nlp.entities import EntityCluster, EntityResult, Mention
+from newsdesk.nlp.entities import PERSON_ROLES, EntityCluster, EntityResult, Mention
 from newsdesk.nlp.lexicon.quotes import (
     ABSTRACT_SUFFIXES,
     ADDRESSEE_FORMS,
@@ -694,20 +694,29 @@ def _attribute(
 _ROLE_OPENERS = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
 
+# Words that make a title another post: "shadow chancellor Oliver Letwin" is not "the
+# chancellor", nor "Deputy Prime Minister John Prescott" "the prime minister".
+_OTHER_ROLES = tuple(f"{w} " for w in ("shadow", "deputy", "vice", "former", "ex", "acting"))
+
+
 def _titled(ctx: _Ctx, phrase: str, before: int) -> EntityCluster | None:
     """The person an earlier sentence gave this role as a title or an apposition: "The Tory
     leader" after "Tory leader Michael Howard", "the home secretary" after "David Blunkett,
-    the home secretary," (the latest such person)."""
+    the home secretary,", "the chancellor" after "Chancellor Gordon Brown" (the latest such
+    person)."""
     role = " ".join(_ROLE_OPENERS.sub("", phrase).split()).lower()
-    if len(role.split()) < 2 or role == " ".join(phrase.split()).lower():
-        return None  # "The minister": too vague; no article: a name, not a role
+    if role == " ".join(phrase.split()).lower():
+        return None  # no article: a name, not a role
+    if len(role.split()) < 2 and role not in PERSON_ROLES:
+        return None  # "The man": too vague; "the mayor" (a post) is not
     best: tuple[int, EntityCluster] | None = None
     for m in ctx.ents.mentions:
         if m.start >= before or m.entity is None or m.entity.type != "person":
             continue
-        ahead = " ".join(ctx.text[max(0, m.start - len(role) - 8) : m.start].split()).lower()
+        ahead = " ".join(ctx.text[max(0, m.start - len(role) - 18) : m.start].split()).lower()
         after = " ".join(ctx.text[m.end : m.end + len(role) + 8].split()).lower()
-        if (ahead.endswith(role) or after.startswith((f", {role}", f", the {role}"))) and (
+        titled = ahead.endswith(role) and not ahead[: -len(role)].endswith(_OTHER_ROLES)
+        if (titled or after.startswith((f", {role}", f", the {role}"))) and (
             best is None or m.start > best[0]
         ):
             best = (m.start, m.entity)
