@@ -838,10 +838,9 @@ def _determined(doc: Doc, m: Mention) -> bool:
     if any(_bare(w) in TITLE_ONLY for w in words) or (len(words) > 1 and _name_word(words[0])):
         return False
     after = doc[m.token_end] if m.token_end < len(doc) else None
-    owner = doc[i].head.i  # the word the article goes with: the name's, not "one" after it
     if after is not None and (after.tag_ in _NOUN_TAGS or after.lower_ in _AFTER_PERSONS):
         return False  # "a Simon Schama one", "the Eminem of Argentina"
-    return m.token_start <= owner < m.token_end
+    return m.token_start <= doc[i].head.i < m.token_end  # the article is the name's own
 
 
 def _of_product(doc: Doc, m: Mention) -> bool:
