@@ -646,6 +646,8 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
             taken.update(range(s, e))
             continue
         label = m.label
+        if label not in ("PERSON", "GPE", "LOC") and _portfolio(doc, s, e):
+            continue  # "Education" of "Education Secretary Ruth Kelly": part of a title
         if label == "PERSON" and e - s > 2 and _bare(doc[s].text) in DEMONYMS:
             out.append(_mention(doc, s, s + 1, "NORP"))  # "Briton Karl Keska"
             s += 1
@@ -655,6 +657,22 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
         out.append(_mention(doc, s, e, label))
         taken.update(range(s, e))
     return out
+
+
+_PORTFOLIO_TITLES = frozenset({"secretary", "minister"})
+PORTFOLIO_ZIPF = 4.5  # "education", "home", "culture", "trade", "new": words, not names
+
+
+def _portfolio(doc: Doc, s: int, e: int) -> bool:
+    """A name of common words right before "Secretary" or "Minister" is the portfolio of a
+    title, no organisation: "Education Secretary", "New Home Secretary Charles Clarke"; not
+    "Treasury Minister" nor "Home Office Minister" (names). Places stay ("Wales Secretary")."""
+    if e >= len(doc) or doc[e].lower_ not in _PORTFOLIO_TITLES or not doc[e].text.istitle():
+        return False
+    words = [t.text for t in doc[s:e] if not t.is_punct]
+    if not words or _bare(words[-1]) in ORG_HEADS:
+        return False  # "Home Office Minister"
+    return all(w.istitle() and (zipf(w.lower()) or 0.0) >= PORTFOLIO_ZIPF for w in words)
 
 
 def _given_name_before(doc: Doc, s: int) -> bool:
