@@ -184,6 +184,7 @@ def test_one_tag_for_words_news_uses_for_one_thing() -> None:
         ("business/020.txt", "CallCentres", {"Centre", "Centres"}),  # "call centres" x 12
         ("politics/019.txt", "BingeDrinking", {"Binge", "Drinking"}),
         ("business/009.txt", "FoodAssistance", {"Assistance"}),
+        ("politics/049.txt", "IDCards", {"Cards", "ID"}),  # an abbreviation that is no name
     ],
 )
 def test_a_topic_written_in_one_noun_compound_is_tagged_whole(

@@ -252,8 +252,10 @@ def rank_keyphrases(
     phrase_first: dict[str, int] = {}
     # words that only occur inside multi-word names ("Katy" of "Katy Perry") are no keyphrases
     in_name: set[int] = set()
+    named: set[int] = set()  # every name's tokens, one word or more
     if ents is not None:
         for m in ents.mentions:
+            named.update(range(m.token_start, m.token_end))
             if m.token_end - m.token_start > 1:
                 in_name.update(range(m.token_start, m.token_end))
     outside_names: set[str] = set()
@@ -295,7 +297,7 @@ def rank_keyphrases(
                 outside_names.add(key)
             if tok.i not in nested:
                 free.add(key)
-    wholes = _compounds(doc, in_name)
+    wholes = _compounds(doc, named)
     cands: dict[str, Keyphrase] = {}
     for key, weight in word_w.items():
         if key in outside_names:
@@ -348,12 +350,15 @@ _MODIFIERS = frozenset({"compound", "amod", "nmod"})
 
 
 def _modifier(t: Token) -> bool:
-    """A noun fit to open a two-word tag: as ``_plain``, but spaCy's stop words may ("call" of
-    "call centre", "part" excepted as generic)."""
-    return t.is_alpha and len(t.text) > 1 and t.lower_ not in _GENERIC
+    """A noun fit to open a two-word tag: a common noun as ``_plain``, but spaCy's stop words
+    may ("call" of "call centre", "part" excepted as generic); or an abbreviation that names
+    nobody ("ID cards", "GM crops")."""
+    if not (t.is_alpha and len(t.text) > 1 and t.lower_ not in _GENERIC):
+        return False
+    return t.tag_ in ("NN", "NNS") or (t.tag_ == "NNP" and t.text.isupper() and len(t.text) <= 4)
 
 
-def _compounds(doc: Doc, in_name: set[int]) -> dict[str, tuple[str, int, bool]]:
+def _compounds(doc: Doc, named: set[int]) -> dict[str, tuple[str, int, bool]]:
     """For each noun, the two-noun compound it is most often written in (as its head or its
     modifier), as written, how often, and whether the noun is its head: "centre" -> ("call
     centre", 14, True), "maternity" -> ("maternity pay", 3, False). Only a compound written
@@ -362,12 +367,12 @@ def _compounds(doc: Doc, in_name: set[int]) -> dict[str, tuple[str, int, bool]]:
     forms: dict[str, str] = {}
     heads: dict[str, str] = {}
     for t in doc:
-        if t.i == 0 or t.tag_ not in ("NN", "NNS") or t.i in in_name:
+        if t.i == 0 or t.tag_ not in ("NN", "NNS") or t.i in named:
             continue
         mod = doc[t.i - 1]
-        if mod.dep_ != "compound" or mod.head.i != t.i or mod.tag_ not in ("NN", "NNS"):
+        if mod.dep_ != "compound" or mod.head.i != t.i or not _modifier(mod):
             continue
-        if not (_plain(t) and _modifier(mod)) or mod.i in in_name:
+        if not _plain(t) or mod.i in named:
             continue
         if any(x.dep_ in _MODIFIERS for x in mod.lefts) or any(
             x.dep_ == "compound" and x.i < mod.i for x in t.lefts
@@ -377,7 +382,7 @@ def _compounds(doc: Doc, in_name: set[int]) -> dict[str, tuple[str, int, bool]]:
         counts[fold_plural(t.text)][key] += 1
         counts[fold_plural(mod.text)][key] += 1  # "maternity" of "maternity pay" too
         heads[key] = fold_plural(t.text)
-        forms.setdefault(key, f"{mod.lower_} {t.lower_}")
+        forms.setdefault(key, f"{mod.text if mod.tag_ == 'NNP' else mod.lower_} {t.lower_}")
     out: dict[str, tuple[str, int, bool]] = {}
     for word, phrases in counts.items():
         key, n = max(phrases.items(), key=lambda kv: (kv[1], kv[0]))
