@@ -427,3 +427,21 @@ def test_a_speaker_named_by_a_post_is_who_holds_it(
     assert {q.speaker_entity for q in quotes} == {entity}, [
         (q.quote[:40], q.speaker_entity) for q in quotes
     ]
+
+
+@pytest.mark.parametrize(
+    ("rel", "start", "speaker"),
+    [
+        # 'He told BBC Radio 4's Today programme that Mr Clarke had been reported to be less
+        # enthusiastic ... "Wouldn't this be a good opportunity ...?" he asked.' (Mr Kennedy)
+        ("politics/049.txt", "Wouldn't this be a good opportunity", "Charles Kennedy"),
+        # 'Mr Blair has failed to tackle these problems, he claimed' (Michael Howard's speech)
+        ("politics/110.txt", "The result is big government", "Michael Howard"),
+    ],
+)
+def test_he_is_not_someone_named_inside_what_was_said(rel: str, start: str, speaker: str) -> None:
+    """A name inside the clause a speech verb reports is no antecedent for the next "he":
+    on BBC copy 136 quotes change speaker; 12 of 14 read at random are right now (the other
+    two wrong before and after)."""
+    q = _find(analyze(*_bbc(rel)).quotes, start)
+    assert q.speaker_entity == speaker, q

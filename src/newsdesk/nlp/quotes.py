@@ -584,6 +584,12 @@ def _quote_text(text: str, segments: list[tuple[int, int]]) -> str:
     return out.rstrip(",;: ")
 
 
+def _told(t: Token) -> bool:
+    """The word is inside what a speech verb reports, not the story's own sentence: "Mr Clarke"
+    of "He told the Today programme that Mr Clarke had been reported to be ..."."""
+    return any(a.dep_ == "ccomp" and _is_cue(a.head) for a in t.ancestors)
+
+
 def _resolve_pronoun(
     ctx: _Ctx, pron: Token, history: list[QuoteSpan], people_only: bool = True
 ) -> EntityCluster | None:
@@ -600,7 +606,7 @@ def _resolve_pronoun(
             c = m.entity
             if c.type != "person" or (c.gender is not None and c.gender != want):
                 continue
-            if ctx.in_quote(m.start):
+            if ctx.in_quote(m.start) or _told(ctx.doc[m.token_end - 1]):
                 continue
             tok = ctx.doc[m.token_end - 1]
             if tok.dep_ == "appos" and _placed_apposition(ctx, tok):
