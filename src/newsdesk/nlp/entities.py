@@ -993,7 +993,9 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
         # One type per name: its mentions vote ("the plant at Natanz" votes place). A full
         # person name stays a person; a single word ("Iran", "Chelsea") goes with the majority.
         # In a tie a type a rule read from the words around a mention wins over the model's
-        # label ("BMW, Mini and Rolls-Royce" beside "Mini models"), then the first mention's.
+        # label ("BMW, Mini and Rolls-Royce" beside "Mini models"), then between a person
+        # and a place, a place GeoNames knows ("Tuesday's Glasgow date" beside "the show in
+        # Glasgow"), then the first mention's.
         votes: Counter[str] = Counter()
         ruled: set[str] = set()
         for m in c.mentions:
@@ -1002,7 +1004,9 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
             if vote != LABEL_TYPE[m.label]:
                 ruled.add(vote)
         if c.type != "person" or votes["person"] == 0 or " " not in c.name:
-            c.type = max(votes, key=lambda k: (votes[k], k in ruled))
+            tied = votes["place"] == votes["person"] > 0  # not a club's name: "Liverpool"
+            known = "place" if tied and is_place_name(c.name) else None  # GeoNames: "Glasgow"
+            c.type = max(votes, key=lambda k: (votes[k], k in ruled, k == known))
         if c.type == "person":
             c.gender = _gender(c, doc)
         c.first_pos = min(m.start for m in c.mentions)
