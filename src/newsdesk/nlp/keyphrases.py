@@ -365,7 +365,6 @@ def _compounds(doc: Doc, named: set[int]) -> dict[str, tuple[str, int, bool]]:
     at least twice."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     forms: dict[str, str] = {}
-    heads: dict[str, str] = {}
     for t in doc:
         if t.i == 0 or t.tag_ not in ("NN", "NNS") or t.i in named:
             continue
@@ -381,13 +380,12 @@ def _compounds(doc: Doc, named: set[int]) -> dict[str, tuple[str, int, bool]]:
         key = f"{fold_plural(mod.text)} {fold_plural(t.text)}"
         counts[fold_plural(t.text)][key] += 1
         counts[fold_plural(mod.text)][key] += 1  # "maternity" of "maternity pay" too
-        heads[key] = fold_plural(t.text)
         forms.setdefault(key, f"{mod.text if mod.tag_ == 'NNP' else mod.lower_} {t.lower_}")
     out: dict[str, tuple[str, int, bool]] = {}
     for word, phrases in counts.items():
         key, n = max(phrases.items(), key=lambda kv: (kv[1], kv[0]))
         if n >= 2:
-            out[word] = (forms[key], n, heads[key] == word)
+            out[word] = (forms[key], n, key.rsplit(" ", 1)[1] == word)
     return out
 
 

@@ -606,9 +606,9 @@ def _resolve_pronoun(
             c = m.entity
             if c.type != "person" or (c.gender is not None and c.gender != want):
                 continue
-            if ctx.in_quote(m.start) or _told(ctx.doc[m.token_end - 1]):
-                continue
             tok = ctx.doc[m.token_end - 1]
+            if ctx.in_quote(m.start) or _told(tok):
+                continue
             if tok.dep_ == "appos" and _placed_apposition(ctx, tok):
                 tok = tok.head.head.head  # "The correspondent in Jakarta, Rachel Harvey, told"
             elif tok.dep_ == "appos":  # 'The US representative, McCoy Pitt, insisted'
@@ -681,8 +681,8 @@ def _attribute(
         if mention.entity.type == "person" and mention.label == "PERSON":
             q.speaker = mention.text
     elif head.lower_ in PRONOUNS:
-        c = _resolve_pronoun(ctx, head, history)
         group = _plural_subject(ctx, head) if head.lower_ == "they" else None
+        c = _resolve_pronoun(ctx, head, history) if group is None else None
         if group is not None:
             q.speaker, q.speaker_span, _m = _speaker_phrase(ctx, group)
         elif c is not None:
