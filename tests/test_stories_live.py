@@ -9,6 +9,7 @@ import gzip
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -172,7 +173,94 @@ def test_no_english_hashtags_on_danish_headlines(live: tuple[Settings, list[dict
             ).all()
     finally:
         engine.dispose()
-    assert "på" not in labels and "Als" not in labels, labels
+    assert "på" not in labels, labels
+
+
+def _tags_of(settings: Settings, article_ids: list[int]) -> dict[int, dict[str, int]]:
+    """label -> tag id of each article's hashtags."""
+    from newsdesk.store.models_ai import ArticleTag, Tag
+
+    engine = connect(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            rows = session.execute(
+                select(ArticleTag.article_id, Tag.label, Tag.id)
+                .join(Tag, ArticleTag.tag_id == Tag.id)
+                .where(ArticleTag.article_id.in_(article_ids))
+            ).all()
+    finally:
+        engine.dispose()
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for article_id, label, tag_id in rows:
+        out[article_id][label] = tag_id
+    return out
+
+
+def test_danish_and_german_items_are_tagged_with_their_names(
+    live: tuple[Settings, list[dict]],
+) -> None:
+    """DR's headlines and GameStar's teasers had no hashtags at all (the English models read
+    English only). They are tagged with the names they use (nlp.names), and a country is one
+    tag in every language: DR's "Polen" is CNN's #Poland."""
+    settings, items = live
+    by_title = {i["title"]: i for i in items}
+    tags = _tags_of(settings, [i["id"] for i in items])
+    gade = by_title["Nu er Søren Gade valgt som Folketingets formand"]["id"]
+    assert {"Søren Gade", "Folketinget"} <= set(tags[gade]), tags[gade]
+    tiktok = next(i["id"] for i in items if i["title"].startswith("TikTok - "))
+    assert "TikTok" in tags[tiktok], tags[tiktok]
+    poland = by_title["Ukraine vil have adgang til det sted, hvor missil ramte i Polen"]["id"]
+    assert "Polen" not in tags[poland] and "Poland" in tags[poland], tags[poland]
+    english = [i["id"] for i in items if i["lang"] == "en"]
+    assert any(t.get("Poland") == tags[poland]["Poland"] for t in (tags[e] for e in english))
+    tagged = [i for i in items if i["lang"] in ("da", "de") and tags.get(i["id"])]
+    assert len(tagged) >= 0.75 * sum(1 for i in items if i["lang"] in ("da", "de"))
+    generic = {"Handy", "Euro", "Prozent", "Nu", "Mulig", "Korrespondent", "Der", "Die", "Das"}
+    assert not generic & {label for i in tagged for label in tags[i["id"]]}
+
+
+@pytest.mark.browser
+def test_danish_headline_page_shows_its_tags_and_the_tag_page_both_languages(
+    live: tuple[Settings, list[dict]], chromium: Any
+) -> None:
+    """Read in Chromium: the Danish headline's page shows #SorenGade; the #Poland tag page
+    lists DR's Danish headline beside CNN's English reports. (CNN's pictures live on its
+    servers, which this machine cannot reach: the image proxy answers 502 for them; any other
+    failed request or console error fails the test.)"""
+    from newsdesk.web import create_app
+    from newsdesk.web.images import PREFIX
+
+    try:
+        from .browser_support import BackgroundServer, LoopbackTab
+    except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
+        from browser_support import BackgroundServer, LoopbackTab  # type: ignore[no-redef]
+
+    tab = LoopbackTab(chromium, timeout_ms=8000)
+    page = tab.page
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    settings, items = live
+    by_title = {i["title"]: i for i in items}
+    engine = connect(settings.db_url)
+    try:
+        with BackgroundServer(create_app(settings, engine)) as server:
+            gade = by_title["Nu er Søren Gade valgt som Folketingets formand"]["id"]
+            page.goto(f"{server.url}/articles/{gade}")
+            shown = page.locator(".hashtags .tags a").all_inner_texts()
+            assert "#SorenGade" in shown, shown
+            poland = by_title["Ukraine vil have adgang til det sted, hvor missil ramte i Polen"]
+            page.goto(f"{server.url}/articles/{poland['id']}")
+            page.locator(".hashtags a", has_text="#Poland").click()
+            page.wait_for_load_state()
+            body = page.locator("main").inner_text()
+            assert poland["title"] in body
+            assert any(i["title"] in body for i in items if i["lang"] == "en"), body[:2000]
+    finally:
+        tab.close()
+        engine.dispose()
+    assert not tab.blocked and not tab.page_errors
+    assert all(PREFIX in url for url in failed), failed
+    assert len([e for e in tab.errors if "502" not in e]) == 0, tab.errors
 
 
 def test_a_story_is_headed_by_an_article_with_a_text(live: tuple[Settings, list[dict]]) -> None:

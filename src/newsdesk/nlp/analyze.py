@@ -27,6 +27,7 @@ from newsdesk.nlp.entities import EntityResult, extract_entities
 from newsdesk.nlp.figures import extract_figures
 from newsdesk.nlp.keyphrases import BACKGROUND, Keyphrase, rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import MODEL_NAME, SENTENCES_KEY, get_nlp, one_blas_thread
+from newsdesk.nlp.names import name_hashtags
 from newsdesk.nlp.quotes import extract_quotes
 from newsdesk.nlp.summarize import key_points, summarize_sentences
 from newsdesk.nlp.summary_box import box_from_sentences
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.34+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.35+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -117,11 +118,13 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
 
 
 def _lead_only(prep: _Prepared) -> Analysis:
-    """Non-English text: the English models would produce noise; keep a lead summary."""
+    """Non-English text: the English models would produce noise; keep a lead summary and tag
+    the names the text uses (nlp.names)."""
     sents = [strip_dateline(prep.body[a:b]) for a, b in split_sentences(prep.body)]
     sents = [s for s in sents if not is_timestamp(s)]
     return Analysis(
         summary=sents[:SUMMARY_SENTENCES],
+        hashtags=name_hashtags(prep.title, prep.body, prep.language),
         language=prep.language,
         box=box_from_sentences(sents, prep.title),
     )

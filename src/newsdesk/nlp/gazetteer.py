@@ -16,6 +16,7 @@ names only tell that a name is some place's. Nor is the capital given: some are 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -92,6 +93,47 @@ def is_place_name(name: str) -> bool:
     """A name GeoNames (or the regions list) knows as a place's: "Seville", "Texas", "Wales";
     not "Windows" or "Broadband"."""
     return name.lower() in _place_names()
+
+
+@lru_cache(maxsize=1)
+def _major_places() -> tuple[frozenset[str], frozenset[str]]:
+    """(names, other names), lower case: countries, continents, US states, REGIONS and the
+    cities of 100,000 people or more; other names are the Latin-script other names of the
+    cities of a million or more."""
+    cache = _geonames()
+    if cache is None:  # pragma: no cover
+        return frozenset(REGIONS.split()), frozenset()
+    names = set(REGIONS.split())
+    others: set[str] = set()
+    for city in cache.get_cities().values():
+        people = int(city.get("population") or 0)
+        if people >= 100_000:
+            names.add(str(city["name"]).lower())
+        if people >= 1_000_000:  # "Wien", "Kiew", "Mailand"; not Leuven's "Löwen"
+            others.update(a.lower() for a in city.get("alternatenames") or [] if _latin(a))
+    for table in (cache.get_countries(), cache.get_continents(), cache.get_us_states()):
+        names.update(str(row["name"]).lower() for row in table.values())
+    return frozenset(names), frozenset(others - names)
+
+
+def _latin(name: str) -> bool:
+    return bool(name) and all(
+        not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in name
+    )
+
+
+def major_place(name: str) -> str | None:
+    """ "name" when a country, continent, US state, region or city of 100,000 people or more
+    bears this name ("Dresden", "Texas"), "other" when such a city has it as another name
+    ("Peking"; also short words: "Gas", "Kai"), None for the rest (towns: "Haar", "Boden")."""
+    names, others = _major_places()
+    low = name.lower()
+    return "name" if low in names else "other" if low in others else None
+
+
+def country_names() -> dict[str, str]:
+    """GeoNames' English country names by ISO 3166 code: "RU" -> "Russia"."""
+    return _tables()[1]
 
 
 def is_country(name: str) -> bool:

@@ -1,0 +1,460 @@
+"""Hashtags for articles in languages the English models do not read: the names they use.
+
+    name_hashtags("Nu er Søren Gade valgt som Folketingets formand", "", "da")
+        -> [#SørenGade, #Folketinget]
+    name_hashtags("Ukraine vil have adgang til det sted, hvor missil ramte i Polen", "", "da")
+        -> [#Ukraine, #Poland]   (a country under its English name: one tag in every language)
+
+No model: a name is what the writing system marks as one. A run of capitalised words in the
+middle of a sentence ("Søren Gade", "Stardew Valley", "Roots of Pacha"), or a word written
+unlike any common word ("TikTok", "iOS 17", "Poco F5", "KI"). At the start of a sentence (or
+of a headline's part: "TikTok - Benutzt angeblich …") a capital says nothing, so a word there
+counts only when it is a place (GeoNames, or a country's name in that language from the ISO
+3166 translations pycountry ships), is written that way elsewhere in the text, or the words
+after it continue the name. German capitalises every noun, so a single capitalised German word
+is no name unless one of those holds. Common words (wordfreq, in the article's language) are
+not names on their own. Scripts without capitals (Chinese, Arabic …) get no tags.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from newsdesk.nlp.gazetteer import country_names, is_country, is_place_name, major_place
+from newsdesk.nlp.keyphrases import hashtag_slug
+from newsdesk.nlp.lexicon.entities import ALIASES, SHORT_FORMS
+from newsdesk.nlp.lexicon.names import ADJECTIVE_ENDINGS, ARTICLES
+from newsdesk.nlp.types import Hashtag
+
+MAXIMUM = 5
+# Languages that capitalise every noun: there a capital alone marks no name.
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
+# wordfreq's code where it differs from the detector's.
+_WORDFREQ_LANGUAGE = {"no": "nb", "nn": "nb"}
+# A word at least this common in the article's language (wordfreq's Zipf scale: "nu" 6.5,
+# "mulig" 4.6, "Neue" 5.8; unless English uses it more: "Star Wars") is no name when it stands
+# first in a sentence.
+COMMON_ZIPF = 4.5
+# Inside a sentence a capital marks a name, except on a handful of very common words (the
+# polite "De" and "I" in Danish): these, at this Zipf or above, are never one-word names.
+FUNCTION_ZIPF = 6.0
+# Lower-case words that may join two capitalised ones inside a name: "Roots of Pacha",
+# "Banco de España", "Walther von Goethe". Where every noun is capitalised, only after a word
+# rarer than CONNECTED_ZIPF or than in English ("Age of Empires"): not "Bekämpfung von Hunger".
+CONNECTORS = frozenset(["of", "&", "de", "del", "di", "da", "du", "la", "le", "van", "von", "y"])
+CONNECTED_ZIPF = 3.5
+# A German word (nlp.names._german_word) is this much commoner in German than in English
+# (Zipf): "Herr" 5.3 / 2.9, "Daten" 5.2 / 2.2; "Thomas" 4.4 / 4.6 and "Apple" are not.
+GERMAN_MARGIN = 1.5
+GERMAN_ZIPF = 3.0
+# "Apples HomePod": a German genitive -s on a word at least this common in English.
+BRAND_ZIPF = 3.5  # and at least this common: rarer words are names as often ("Scobel")
+# German nouns as topics after the names: at most TOPICS, each used TOPIC_COUNT times or more
+# and rarer than COMMON_ZIPF.
+TOPICS = 2
+TOPIC_COUNT = 3
+_WORD = re.compile(r"[^\W_](?:[\w]|[-'’.&](?=[^\W_]))*")
+# What starts a sentence or a part of one: its end, a colon, a dash between spaces, a line
+# break, a quotation mark or bracket.
+_STARTERS = frozenset(".!?…:;\n«»„“”\"'‚‘(")
+
+
+@dataclass
+class _Run:
+    words: list[str]
+    initial: bool  # starts a sentence or a part of one
+    followed: bool  # a lower-case word follows ("Folketingets formand")
+    article: bool  # an article opens its noun phrase ("eine Menge …", "Der Microsoft …")
+
+
+@dataclass
+class _Name:
+    label: str
+    kind: str  # "place" or "topic"
+    count: int = 0
+    first: int = 0
+    in_title: bool = False
+
+
+@dataclass
+class _Text:
+    """What the article tells about its words."""
+
+    language: str
+    countries: dict[str, str]
+    written: set[str]  # capitalised inside a sentence
+    lower: set[str]  # written in lower case somewhere
+
+
+def name_hashtags(title: str, body: str, language: str | None) -> list[Hashtag]:
+    """Up to MAXIMUM hashtags for an article not in English: its names, the headline's first,
+    then by how often the text uses them."""
+    if not language or language == "en":
+        return []
+    runs = [(r, True) for r in _runs(title, language)] + [(r, False) for r in _runs(body, language)]
+    ctx = _Text(
+        language,
+        _countries(language),
+        {w for r, _ in runs for w in (r.words[1:] if r.initial else r.words)},
+        {m.group(0) for m in _WORD.finditer(f"{title}\n{body}") if m.group(0)[:1].islower()},
+    )
+    names: dict[str, _Name] = {}
+    left: list[tuple[str, int, bool]] = []  # single words not names by themselves
+    for n, (run, in_title) in enumerate(runs):
+        found = _name(run, ctx)
+        if found is None:
+            if len(run.words) == 1:
+                left.append((run.words[0], n, in_title))
+            continue
+        key = hashtag_slug(SHORT_FORMS.get(found[0], found[0])).lower()
+        if key:
+            name = names.setdefault(key, _Name(*found, first=n))
+            name.count += 1
+            name.in_title = name.in_title or in_title
+    merged = _merged(names)
+    surnames = {n.label.split()[-1]: n for n in merged.values() if len(n.label.split()) > 1}
+    for word, n, in_title in left:  # "Merkel trifft Macron" after "Angela Merkel"
+        if word in surnames:
+            _count(surnames[word], 1, in_title, n)
+    ranked = sorted(merged.values(), key=lambda n: (not n.in_title, -n.count, n.first))
+    if ctx.language in NOUNS_CAPITALISED:
+        taken = {w.lower() for n in ranked for w in n.label.split()}
+        strong = [n for n in ranked if n.in_title or n.count > 1]
+        weak = [n for n in ranked if not (n.in_title or n.count > 1)]
+        ranked = strong + _topics(left, taken, ctx)[:TOPICS] + weak
+    top = max((n.count for n in ranked), default=1)
+    return [
+        Hashtag(
+            tag=hashtag_slug(SHORT_FORMS.get(n.label, n.label)),
+            label=n.label,
+            kind=n.kind,
+            score=round(n.count / top, 3),
+        )
+        for n in ranked[:MAXIMUM]
+    ]
+
+
+def _topics(left: list[tuple[str, int, bool]], taken: set[str], ctx: _Text) -> list[_Name]:
+    """German nouns the article repeats that are rare in the language: "Wasserstoff",
+    "Kondenswasser"; not "Prozent" or "Frauen" (common), not a word of a name."""
+    nouns: dict[str, _Name] = {}
+    for word, n, in_title in left:
+        low = word.lower()
+        if low in taken or low in ctx.lower or not word.isalpha() or len(word) < 4:
+            continue
+        noun = nouns.setdefault(low, _Name(word, "topic", first=n))
+        _count(noun, 1, in_title, n)
+    rare = [
+        (n.count * (COMMON_ZIPF - _zipf(k, ctx.language)), n)
+        for k, n in nouns.items()
+        if n.count >= TOPIC_COUNT and _zipf(k, ctx.language) < COMMON_ZIPF
+    ]
+    return [n for _, n in sorted(rare, key=lambda sn: (-sn[0], sn[1].first))]
+
+
+def _count(name: _Name, count: int, in_title: bool, first: int) -> None:
+    name.count += count
+    name.in_title = name.in_title or in_title
+    name.first = min(name.first, first)
+
+
+def _merged(names: dict[str, _Name]) -> dict[str, _Name]:
+    """A longer name that holds a shorter one counts as that one: "Bundeskanzlerin Angela
+    Merkel" as "Angela Merkel", "Microsoft Flight Simulator" as "Flight Simulator"."""
+    out: dict[str, _Name] = {}
+    for key, name in sorted(names.items(), key=lambda kv: len(kv[1].label.split())):
+        inner = next((n for n in out.values() if f" {n.label} " in f" {name.label} "), None)
+        if inner is None:
+            out[key] = name
+        else:
+            _count(inner, name.count, name.in_title, name.first)
+    return out
+
+
+def _name(run: _Run, ctx: _Text) -> tuple[str, str] | None:
+    """The name in one run of capitalised words, as (label, kind), or None."""
+    words = list(run.words)
+    followed = run.followed
+    german = ctx.language in NOUNS_CAPITALISED
+    if german:
+        words, followed = _without_compounds(words, followed)
+    first = run.initial  # whether words[0] still stands first in its sentence
+    article = run.article
+    while words and (
+        (first and not _kept_first(words, ctx))
+        or (article and german and not _place_like(words[0], ctx))
+    ):
+        article = words[0].lower() in _articles(ctx.language)  # "Der Microsoft …": its noun
+        words.pop(0)  # "Nu er …", "eine Menge Gesundheitsfunktionen", "Korrespondent: …"
+        while words and words[0].lower() in CONNECTORS:
+            words.pop(0)
+        first = False
+    if not words:
+        return None
+    for i, word in enumerate(words[:-1]):
+        stem = word[:-1] if word.endswith("s") else ""
+        if stem and _place(stem, ctx):
+            # "Deutschlands Rolle": a place's genitive before a noun is the place.
+            return _name(_Run([*words[:i], stem], first, True, False), ctx) or _name(
+                _Run([stem], False, True, False), ctx
+            )
+        if (
+            stem
+            and german
+            and i == 0
+            and words[1][:1].isupper()
+            and _zipf(stem.lower(), "en") >= BRAND_ZIPF
+        ):
+            # "Apples HomePod", "Googles Chromebooks": the thing, else its maker.
+            rest = _name(_Run(words[1:], False, run.followed, False), ctx)
+            return rest or (stem, "topic")
+    if german:
+        words = _trimmed(words, ctx)
+        if not words:
+            return None
+    if len(words) > 1:
+        label = " ".join(words)
+        return label, "place" if is_place_name(label) else "topic"
+    word = _genitive(words[0], followed, ctx.language)
+    if word.lower() in ctx.countries:
+        return ctx.countries[word.lower()], "place"
+    alias = ALIASES.get(word.lower())
+    if alias:  # "EU" is the European Union's tag, "Nato" NATO's, as in English articles
+        return alias, "place" if is_country(alias) else "organization"
+    if _marked(word):
+        return word, "topic"  # "AMD", not the AMD a city also goes by
+    if _place(word, ctx):
+        return word, "place"
+    if first and word not in ctx.written:
+        return None  # a capital that only starts a sentence says nothing
+    if german or _zipf(word.lower(), ctx.language) >= FUNCTION_ZIPF:
+        return None  # "Handy", "Regierung"; the polite "De" in Danish
+    return word, "topic"
+
+
+def _german_word(word: str) -> bool:
+    """A word of German's own vocabulary, far more common in German than in English: a noun
+    or a title ("Herr", "Ministerin", "Daten"), not a name ("Thomas", "Scobel", "Apple")."""
+    low = word.lower()
+    german = _zipf(low, "de")
+    return german >= GERMAN_ZIPF and german > _zipf(low, "en") + GERMAN_MARGIN
+
+
+def _trimmed(words: list[str], ctx: _Text) -> list[str]:
+    """A German run without the nouns and titles at its ends: "Bundeswirtschaftsminister
+    Robert Habeck" -> "Robert Habeck", "Apple Daten" -> "Apple"; a run of German words only
+    ("Milliarden Kollisionen", a sentence's object then its subject) is none."""
+    if len(words) < 2 or _place(" ".join(words), ctx):
+        return words
+    a, b = 0, len(words)
+    while a < b and _german_word(words[a]) and not _place_like(words[a], ctx):
+        a += 1
+    while b > a and _german_word(words[b - 1]) and not _place_like(words[b - 1], ctx):
+        b -= 1
+    while a < b and words[a].lower() in CONNECTORS:
+        a += 1
+    return words[a:b]
+
+
+def _place(word: str, ctx: _Text) -> bool:
+    """A place's name: any GeoNames place inside a Danish or French sentence; a German word
+    only when a country, state or city of 100,000 people bears it, or a city of a million as
+    another name ("Wien"; "Haar" is also a town)."""
+    if word.lower() in ctx.countries:
+        return True
+    if ctx.language not in NOUNS_CAPITALISED:
+        return is_place_name(word)
+    return major_place(word) is not None
+
+
+def _place_like(word: str, ctx: _Text) -> bool:
+    return _marked(word) or _place(word, ctx)
+
+
+def _kept_first(words: list[str], ctx: _Text) -> bool:
+    """Whether the first word of a run that starts a sentence belongs to a name: a place, a
+    word written unlike common words, one the text capitalises elsewhere too, or an uncommon
+    word that more capitalised words follow ("Søren Gade blev …"); never a word the text also
+    writes in lower case ("Markierte Radwege" beside "markierte")."""
+    word = words[0]
+    if _marked(word) or word.lower() in ctx.countries:
+        return True
+    common = _zipf(word.lower(), ctx.language)
+    if word.lower() in ctx.lower or common >= FUNCTION_ZIPF:
+        return False  # "In", "Was", "Nu" (and GeoNames has a town named "Ein")
+    if common >= COMMON_ZIPF and common >= _zipf(word.lower(), "en"):
+        return False  # "Neue", "Mulig"; not "Star" (English uses it more: "Star Wars")
+    if _place(word, ctx):
+        return True
+    if ctx.language in NOUNS_CAPITALISED:
+        return len(words) > 1
+    return word in ctx.written or len(words) > 1
+
+
+def _without_compounds(words: list[str], followed: bool) -> tuple[list[str], bool]:
+    """A German compound ends a name: "KI-Dienst" is "KI", "iPad-App" "iPad"; "Farming-Sim",
+    "Flaggschiff-Performance" none (a place keeps its hyphen: "Schleswig-Holstein")."""
+    for i, word in enumerate(words):
+        if "-" in word and not is_place_name(word):
+            head = word.split("-")[0]
+            if head and _marked(head):
+                return [*words[:i], head], False
+            return words[:i], False
+    return words, followed
+
+
+def _genitive(word: str, followed: bool, language: str) -> str:
+    """ "Folketingets formand" -> "Folketinget", "Danmarks" -> "Danmark": a name's genitive -s
+    dropped when a lower-case word follows and the bare form is the more common word."""
+    if not followed or len(word) < 4 or not word.endswith("s"):
+        return word
+    stem = word[:-1]
+    return stem if _zipf(stem.lower(), language) > _zipf(word.lower(), language) else word
+
+
+def _runs(text: str, language: str) -> list[_Run]:
+    """Runs of capitalised words (with connectors and a trailing number) in one text."""
+    words = [(m.group(0), m.start()) for m in _WORD.finditer(text)]
+    out: list[_Run] = []
+    i = 0
+    while i < len(words):
+        word, start = words[i]
+        if not _capital(word):
+            i += 1
+            continue
+        j = _run_end(text, words, i, language)
+        run = [w for w, _ in words[i:j]]
+        while run and run[-1].lower() in CONNECTORS:
+            run.pop()
+        initial = _starts_sentence(text, start)
+        article = _after_article(text, words, i, language) or (
+            initial and word.lower() in _articles(language)
+        )
+        out.append(_Run(run, initial, _followed(text, words, j), article))
+        i = j
+    return out
+
+
+def _run_end(text: str, words: list[tuple[str, int]], i: int, language: str) -> int:
+    """The index after the run of capitalised words that starts at words[i]."""
+    j = i + 1
+    while j < len(words):
+        if not _adjacent(text, words, j):
+            break  # punctuation or a line between: "Polen, Tyskland" are two names
+        nxt = words[j][0]
+        if _capital(nxt):
+            j += 1
+        elif nxt.isdigit() and len(nxt) <= 4:
+            return j + 1  # "iOS 17", "FIFA 23"
+        elif (
+            nxt.lower() in CONNECTORS
+            and j + 1 < len(words)
+            and _capital(words[j + 1][0])
+            and _adjacent(text, words, j + 1)
+            and (
+                language not in NOUNS_CAPITALISED
+                or _zipf(words[j - 1][0].lower(), language)
+                < max(CONNECTED_ZIPF, _zipf(words[j - 1][0].lower(), "en"))
+            )
+        ):
+            j += 2
+        else:
+            break
+    return j
+
+
+def _adjacent(text: str, words: list[tuple[str, int]], j: int) -> bool:
+    """Whether words[j] follows words[j - 1] with only spaces (or "&") between."""
+    prev, pos = words[j - 1]
+    gap = text[pos + len(prev) : words[j][1]]
+    return "\n" not in gap and gap.strip() in ("", "&")
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[max(0, start - 8) : start].rstrip(" \t")
+    if start and not before:
+        before = text[:start].rstrip(" \t")
+    return not before or before[-1] in _STARTERS or before.endswith((" -", " –", " —"))
+
+
+def _followed(text: str, words: list[tuple[str, int]], j: int) -> bool:
+    """Whether a lower-case word follows the run in the same sentence ("Folketingets formand")."""
+    return j < len(words) and words[j][0][:1].islower() and _adjacent(text, words, j)
+
+
+def _after_article(text: str, words: list[tuple[str, int]], i: int, language: str) -> bool:
+    """Whether words[i] heads a noun phrase an article opens ("eine Menge …", "das neue Handy
+    …", "der Microsoft Flight Simulator"): then, where every noun is capitalised, it is that
+    phrase's noun, not a name's first word."""
+    articles = _articles(language)
+    for back in range(1, 4):
+        if not articles or i - back < 0 or not _adjacent(text, words, i - back + 1):
+            return False
+        word = words[i - back][0]
+        if word.lower() in articles:
+            return True
+        if not word[:1].islower() or not word.endswith(ADJECTIVE_ENDINGS.get(language, ())):
+            return False
+    return False
+
+
+def _capital(word: str) -> bool:
+    return word[:1].isupper() or _marked(word)
+
+
+def _marked(word: str) -> bool:
+    """Written unlike a common word: "TikTok", "iOS", "F5", "KI", "S22", "iPad-App"; not
+    "Farming-Sim" (each part written as words are)."""
+    if "-" in word:
+        return any(_marked(part) for part in word.split("-") if part)
+    if any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word):
+        return True
+    letters = [ch for ch in word if ch.isalpha()]
+    if len(letters) >= 2 and all(ch.isupper() for ch in letters):
+        return True  # an acronym
+    return any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word)
+
+
+@lru_cache(maxsize=64)
+def _articles(language: str) -> frozenset[str]:
+    return frozenset(ARTICLES.get(language, "").split())
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str, language: str) -> float:
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - a dependency
+        return 0.0
+    try:
+        return float(zipf_frequency(word, _WORDFREQ_LANGUAGE.get(language, language)))
+    except LookupError:  # a language wordfreq does not have
+        return 0.0
+
+
+@lru_cache(maxsize=64)
+def _countries(language: str) -> dict[str, str]:
+    """Country names in `language` (lower case) -> the name newsdesk tags the country with:
+    "polen" -> "Poland", "usa" -> "United States" (pycountry's ISO 3166 translations, GeoNames'
+    English names under lexicon.entities.ALIASES)."""
+    import pycountry
+
+    try:
+        tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+    except OSError:
+        return {}
+    english = country_names()
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        name = english.get(str(c.alpha_2))
+        if name is None:
+            continue
+        name = ALIASES.get(name.lower(), name)
+        for attr in ("name", "common_name", "official_name"):
+            local = getattr(c, attr, None)
+            if local:
+                out.setdefault(tr.gettext(str(local)).lower(), name)
+    return out
