@@ -159,20 +159,9 @@ def test_same_story_other_outlets_lists_other_outlets_only(
 def test_no_english_hashtags_on_danish_headlines(live: tuple[Settings, list[dict]]) -> None:
     """The English models run on English text only: DR's headlines (too short to tell, declared
     Danish by the feed) got '#på' as a hashtag when they were taken for English."""
-    from newsdesk.store.models_ai import ArticleTag, Tag
-
     settings, items = live
-    danish = [i["id"] for i in items if i["lang"] == "da"]
-    engine = connect(settings.db_url)
-    try:
-        with session_scope(engine) as session:
-            labels = session.scalars(
-                select(Tag.label)
-                .join(ArticleTag, ArticleTag.tag_id == Tag.id)
-                .where(ArticleTag.article_id.in_(danish))
-            ).all()
-    finally:
-        engine.dispose()
+    tags = _tags_of(settings, [i["id"] for i in items if i["lang"] == "da"])
+    labels = [label for of_article in tags.values() for label in of_article]
     assert "på" not in labels, labels
 
 

@@ -61,6 +61,14 @@ def _tables() -> tuple[dict[str, dict[str, object]], dict[str, str], dict[str, s
     return by_key, names, continents
 
 
+def _regions(cache: Any) -> set[str]:
+    """REGIONS and the names of countries, continents and US states, lower case."""
+    names = set(REGIONS.split())
+    for table in (cache.get_countries(), cache.get_continents(), cache.get_us_states()):
+        names.update(str(row["name"]).lower() for row in table.values())
+    return names
+
+
 @lru_cache(maxsize=1)
 def _place_names() -> frozenset[str]:
     """Names of places, lower case: countries, continents, US states, the cities GeoNames'
@@ -71,14 +79,12 @@ def _place_names() -> frozenset[str]:
     cache = _geonames()
     if cache is None:  # pragma: no cover
         return frozenset(REGIONS.split())
-    names = set(REGIONS.split())
+    names = _regions(cache)
     for city in cache.get_cities().values():
         names.add(str(city["name"]).lower())
         if int(city.get("population") or 0) >= 100_000:
             alternates = city.get("alternatenames") or []
             names.update(a.lower() for a in alternates if a and a.isascii())
-    for table in (cache.get_countries(), cache.get_continents(), cache.get_us_states()):
-        names.update(str(row["name"]).lower() for row in table.values())
     try:
         import pycountry
     except ImportError:  # pragma: no cover - a dependency
@@ -103,7 +109,7 @@ def _major_places() -> tuple[frozenset[str], frozenset[str]]:
     cache = _geonames()
     if cache is None:  # pragma: no cover
         return frozenset(REGIONS.split()), frozenset()
-    names = set(REGIONS.split())
+    names = _regions(cache)
     others: set[str] = set()
     for city in cache.get_cities().values():
         people = int(city.get("population") or 0)
@@ -111,8 +117,6 @@ def _major_places() -> tuple[frozenset[str], frozenset[str]]:
             names.add(str(city["name"]).lower())
         if people >= 1_000_000:  # "Wien", "Kiew", "Mailand"; not Leuven's "Löwen"
             others.update(a.lower() for a in city.get("alternatenames") or [] if _latin(a))
-    for table in (cache.get_countries(), cache.get_continents(), cache.get_us_states()):
-        names.update(str(row["name"]).lower() for row in table.values())
     return frozenset(names), frozenset(others - names)
 
 
@@ -124,8 +128,8 @@ def _latin(name: str) -> bool:
 
 def major_place(name: str) -> str | None:
     """ "name" when a country, continent, US state, region or city of 100,000 people or more
-    bears this name ("Dresden", "Texas"), "other" when such a city has it as another name
-    ("Peking"; also short words: "Gas", "Kai"), None for the rest (towns: "Haar", "Boden")."""
+    bears this name ("Dresden", "Texas"), "other" when a city of a million people has it as
+    another name ("Wien", "Peking"), None for the rest (towns: "Haar", "Boden")."""
     names, others = _major_places()
     low = name.lower()
     return "name" if low in names else "other" if low in others else None

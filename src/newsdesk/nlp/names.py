@@ -27,6 +27,7 @@ from newsdesk.nlp.gazetteer import country_names, is_country, is_place_name, maj
 from newsdesk.nlp.keyphrases import hashtag_slug
 from newsdesk.nlp.lexicon.entities import ALIASES, SHORT_FORMS
 from newsdesk.nlp.lexicon.names import ADJECTIVE_ENDINGS, ARTICLES
+from newsdesk.nlp.text import zipf
 from newsdesk.nlp.types import Hashtag
 
 MAXIMUM = 5
@@ -49,9 +50,9 @@ CONNECTED_ZIPF = 3.5
 # A German word (nlp.names._german_word) is this much commoner in German than in English
 # (Zipf): "Herr" 5.3 / 2.9, "Daten" 5.2 / 2.2; "Thomas" 4.4 / 4.6 and "Apple" are not.
 GERMAN_MARGIN = 1.5
-GERMAN_ZIPF = 3.0
+GERMAN_ZIPF = 3.0  # and at least this common: rarer words are names as often ("Scobel")
 # "Apples HomePod": a German genitive -s on a word at least this common in English.
-BRAND_ZIPF = 3.5  # and at least this common: rarer words are names as often ("Scobel")
+BRAND_ZIPF = 3.5
 # German nouns as topics after the names: at most TOPICS, each used TOPIC_COUNT times or more
 # and rarer than COMMON_ZIPF.
 TOPICS = 2
@@ -73,7 +74,7 @@ class _Run:
 @dataclass
 class _Name:
     label: str
-    kind: str  # "place" or "topic"
+    kind: str  # "place", "organization" (an alias: "Nato") or "topic"
     count: int = 0
     first: int = 0
     in_title: bool = False
@@ -425,12 +426,9 @@ def _articles(language: str) -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def _zipf(word: str, language: str) -> float:
+    """text.zipf in the article's language; 0 where wordfreq has no list for it."""
     try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # pragma: no cover - a dependency
-        return 0.0
-    try:
-        return float(zipf_frequency(word, _WORDFREQ_LANGUAGE.get(language, language)))
+        return zipf(word, _WORDFREQ_LANGUAGE.get(language, language)) or 0.0
     except LookupError:  # a language wordfreq does not have
         return 0.0
 

@@ -50,10 +50,11 @@ except ImportError:  # pragma: no cover - a dependency
     _zipf_frequency = None
 
 
-def zipf(word: str) -> float | None:
-    """How common a word is in English, on wordfreq's Zipf scale (0 unknown, 7 for "the");
-    None when wordfreq is not installed."""
-    return None if _zipf_frequency is None else float(_zipf_frequency(word, "en"))
+def zipf(word: str, language: str = "en") -> float | None:
+    """How common a word is in a language (English by default), on wordfreq's Zipf scale (0
+    unknown, 7 for "the"); None when wordfreq is not installed. LookupError for a language
+    wordfreq has no list for."""
+    return None if _zipf_frequency is None else float(_zipf_frequency(word, language))
 
 
 def normalize_text(text: str) -> str:
