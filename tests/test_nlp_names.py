@@ -8,8 +8,9 @@ import gzip
 import feedparser
 import pytest
 
+from newsdesk.extract.article import extract_article
 from newsdesk.extract.sanitize import html_to_text
-from newsdesk.nlp.analyze import analyze_many
+from newsdesk.nlp.analyze import _prepare, analyze_many
 from newsdesk.nlp.names import name_hashtags
 
 try:
@@ -56,6 +57,13 @@ def _labels(title: str, text: str, language: str) -> list[str]:
             ["Poland", "Ukraine"],
         ),
         ("Mulig tredje bombe på Als", ["Als"]),
+        # CLDR's everyday name ("Rusland"; ISO 3166 has only "Russiske Føderation"), and a
+        # country's genitive first in a headline.
+        ("Rusland: Vores missiler ramte 35 kilometer fra den polske grænse", ["Russia"]),
+        (
+            "Polens præsident: Ingen beviser for, at missil er affyret af Rusland",
+            ["Poland", "Russia"],
+        ),
         ("Banksvindlere lokkede 35 millioner ud af danske ofre i første halvdel af året", []),
     ],
 )
@@ -117,3 +125,52 @@ def test_english_and_uncased_scripts_get_none() -> None:
     assert name_hashtags("Turkey and Israel hold talks", "", "en") == []
     assert name_hashtags("话剧《约定无期限》河北各市巡演结束", "", "zh") == []
     assert name_hashtags("Something", "", None) == []
+
+
+def _page(name: str) -> tuple[str, str]:
+    """(headline, text) of a trafilatura-eval page, prepared as the analysis prepares them."""
+    raw = gzip.decompress((shared_data("trafilatura-eval") / "html" / f"{name}.gz").read_bytes())
+    ex = extract_article(raw, url=f"https://{name}")
+    prep = _prepare(ex.title, ex.text)
+    return prep.title, prep.body
+
+
+@pytest.mark.parametrize(
+    ("page", "language", "people", "never"),
+    [
+        # An office before the name: the person, without it (and not "Bundeswirtschaftsminister
+        # Robert" beside "Habeck").
+        (
+            "deutsche-wirtschafts-nachrichten.de-Industriestrompreis.html",
+            "de",
+            {"Robert Habeck"},
+            {"Bundeswirtschaftsminister Robert", "Habeck"},
+        ),
+        (
+            "bundeskanzleramt.gv.at-bundesminsterin.html",
+            "de",
+            {"Susanne Raab"},
+            {"Bundesministerin Raab"},
+        ),
+        ("evref.ch-ökumene.html", "de", {"Ignazio Cassis", "Pietro Parolin"}, set()),
+        # "von Van der Bellen": the whole name, not "der Bellen" nor "Bellen".
+        ("exxpress.at-zaehne.html", "de", {"Alexander Van der Bellen"}, {"Bellen", "der Bellen"}),
+        ("24horas.cl-segundo.html", "es", {"Gabriel Boric"}, {"Boric"}),
+        ("correiobraziliense.com.br-poderes.html", "pt", {"Rodrigo Pacheco", "Luiz Fux"}, set()),
+    ],
+)
+def test_people_named_by_their_office_or_their_words(
+    page: str, language: str, people: set[str], never: set[str]
+) -> None:
+    """A person's name in any of these languages: after an office ("Bundeskanzler",
+    "Presidente"), or beside a verb of speech; a surname alone then counts as the full name."""
+    tags = {t.label: t.kind for t in name_hashtags(*_page(page), language)}
+    assert {label for label in people if tags.get(label) == "person"} == people, tags
+    assert not never & set(tags), tags
+
+
+def test_a_city_is_one_tag_in_every_language() -> None:
+    """ "Wien" is #Vienna, as in English articles; a surname after an office is a person."""
+    tags = {t.label: t.kind for t in name_hashtags(*_page("5min.at-Villachs.html"), "de")}
+    assert tags.get("Vienna") == "place" and "Wien" not in tags, tags
+    assert tags.get("Boris Dujakovic") == "person", tags

@@ -22,8 +22,11 @@ from functools import lru_cache
 from typing import Any
 
 from newsdesk.nlp.lexicon.entities import ALIASES, REGIONS
+from newsdesk.nlp.text import zipf
 
 MAX_NEIGHBOURS = 6  # named; more are counted ("and 8 more")
+# A city's other name at least this common in English is a word, not the city ("Dad", "Per").
+OTHER_NAME_ZIPF = 4.5
 
 
 @dataclass(frozen=True)
@@ -102,22 +105,25 @@ def is_place_name(name: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _major_places() -> tuple[frozenset[str], frozenset[str]]:
+def _major_places() -> tuple[frozenset[str], dict[str, str]]:
     """(names, other names), lower case: countries, continents, US states, REGIONS and the
     cities of 100,000 people or more; other names are the Latin-script other names of the
-    cities of a million or more."""
+    cities of a million or more, each to its city's name (the largest city's, when shared)."""
     cache = _geonames()
     if cache is None:  # pragma: no cover
-        return frozenset(REGIONS.split()), frozenset()
+        return frozenset(REGIONS.split()), {}
     names = _regions(cache)
-    others: set[str] = set()
-    for city in cache.get_cities().values():
+    others: dict[str, str] = {}
+    cities = sorted(cache.get_cities().values(), key=lambda c: -int(c.get("population") or 0))
+    for city in cities:
         people = int(city.get("population") or 0)
         if people >= 100_000:
             names.add(str(city["name"]).lower())
         if people >= 1_000_000:  # "Wien", "Kiew", "Mailand"; not Leuven's "Löwen"
-            others.update(a.lower() for a in city.get("alternatenames") or [] if _latin(a))
-    return frozenset(names), frozenset(others - names)
+            for other in city.get("alternatenames") or []:
+                if _latin(other):
+                    others.setdefault(other.lower(), str(city["name"]))
+    return frozenset(names), {k: v for k, v in others.items() if k not in names}
 
 
 def _latin(name: str) -> bool:
@@ -133,6 +139,14 @@ def major_place(name: str) -> str | None:
     names, others = _major_places()
     low = name.lower()
     return "name" if low in names else "other" if low in others else None
+
+
+def city_name(name: str) -> str | None:
+    """The name of the city of a million people that has `name` as another name: "Kiew" ->
+    "Kyiv", "Mailand" -> "Milan"; None for any other name."""
+    if len(name) < 4 or (zipf(name.lower()) or 0.0) >= OTHER_NAME_ZIPF:
+        return None  # "We", "Dad", "Per": short codes and English words, no city
+    return _major_places()[1].get(name.lower())
 
 
 def country_names() -> dict[str, str]:

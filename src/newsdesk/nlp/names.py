@@ -20,13 +20,28 @@ from __future__ import annotations
 
 import gettext
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from newsdesk.nlp.gazetteer import country_names, is_country, is_place_name, major_place
+from newsdesk.nlp.gazetteer import (
+    city_name,
+    country_names,
+    is_country,
+    is_place_name,
+    major_place,
+)
 from newsdesk.nlp.keyphrases import hashtag_slug
 from newsdesk.nlp.lexicon.entities import ALIASES, SHORT_FORMS
-from newsdesk.nlp.lexicon.names import ADJECTIVE_ENDINGS, ARTICLES
+from newsdesk.nlp.lexicon.names import (
+    ADJECTIVE_ENDINGS,
+    ARTICLES,
+    CONTRACTIONS,
+    SPEAKER_BEFORE,
+    SPEECH,
+    TITLE_ENDINGS,
+    TITLES,
+)
 from newsdesk.nlp.text import zipf
 from newsdesk.nlp.types import Hashtag
 
@@ -47,6 +62,8 @@ FUNCTION_ZIPF = 6.0
 # rarer than CONNECTED_ZIPF or than in English ("Age of Empires"): not "Bekämpfung von Hunger".
 CONNECTORS = frozenset(["of", "&", "de", "del", "di", "da", "du", "la", "le", "van", "von", "y"])
 CONNECTED_ZIPF = 3.5
+# and, right after one of those, these: "von der Leyen", "de la Rúa", "Van der Bellen".
+SECOND_CONNECTORS = frozenset(["der", "den", "la", "las", "los", "le"])
 # A German word (nlp.names._german_word) is this much commoner in German than in English
 # (Zipf): "Herr" 5.3 / 2.9, "Daten" 5.2 / 2.2; "Thomas" 4.4 / 4.6 and "Apple" are not.
 GERMAN_MARGIN = 1.5
@@ -69,12 +86,14 @@ class _Run:
     initial: bool  # starts a sentence or a part of one
     followed: bool  # a lower-case word follows ("Folketingets formand")
     article: bool  # an article opens its noun phrase ("eine Menge …", "Der Microsoft …")
+    before: str = ""  # the word right before it in the same sentence part ("statsminister")
+    after: str = ""  # the word right after it ("sagte")
 
 
 @dataclass
 class _Name:
     label: str
-    kind: str  # "place", "organization" (an alias: "Nato") or "topic"
+    kind: str  # "person", "place", "organization" (an alias: "Nato") or "topic"
     count: int = 0
     first: int = 0
     in_title: bool = False
@@ -88,6 +107,7 @@ class _Text:
     countries: dict[str, str]
     written: set[str]  # capitalised inside a sentence
     lower: set[str]  # written in lower case somewhere
+    articled: set[str] = field(default_factory=set)  # opening a phrase an article opens
 
 
 def name_hashtags(title: str, body: str, language: str | None) -> list[Hashtag]:
@@ -101,6 +121,11 @@ def name_hashtags(title: str, body: str, language: str | None) -> list[Hashtag]:
         _countries(language),
         {w for r, _ in runs for w in (r.words[1:] if r.initial else r.words)},
         {m.group(0) for m in _WORD.finditer(f"{title}\n{body}") if m.group(0)[:1].islower()},
+        {
+            r.words[0]
+            for r, _ in runs
+            if r.words and (r.article or _contraction(r.before, language))
+        },
     )
     names: dict[str, _Name] = {}
     left: list[tuple[str, int, bool]] = []  # single words not names by themselves
@@ -115,8 +140,14 @@ def name_hashtags(title: str, body: str, language: str | None) -> list[Hashtag]:
             name = names.setdefault(key, _Name(*found, first=n))
             name.count += 1
             name.in_title = name.in_title or in_title
+            if found[1] == "person" and name.kind == "topic":
+                name.kind = "person"  # "Frederiksen", once after "statsminister"
     merged = _merged(names)
-    surnames = {n.label.split()[-1]: n for n in merged.values() if len(n.label.split()) > 1}
+    surnames = {
+        n.label.split()[-1]: n
+        for n in merged.values()
+        if len(n.label.split()) > 1 or n.kind == "person"
+    }
     for word, n, in_title in left:  # "Merkel trifft Macron" after "Angela Merkel"
         if word in surnames:
             _count(surnames[word], 1, in_title, n)
@@ -164,12 +195,16 @@ def _count(name: _Name, count: int, in_title: bool, first: int) -> None:
 
 def _merged(names: dict[str, _Name]) -> dict[str, _Name]:
     """A longer name that holds a shorter one counts as that one: "Bundeskanzlerin Angela
-    Merkel" as "Angela Merkel", "Microsoft Flight Simulator" as "Flight Simulator"."""
+    Merkel" as "Angela Merkel", "Microsoft Flight Simulator" as "Flight Simulator"; but a
+    person's surname alone counts as the full name ("Scholz" as "Olaf Scholz")."""
     out: dict[str, _Name] = {}
     for key, name in sorted(names.items(), key=lambda kv: len(kv[1].label.split())):
         inner = next((n for n in out.values() if f" {n.label} " in f" {name.label} "), None)
         if inner is None:
             out[key] = name
+        elif "person" in (inner.kind, name.kind) and name.label.endswith(f" {inner.label}"):
+            inner.label, inner.kind = name.label, "person"  # the full name, the surname's key
+            _count(inner, name.count, name.in_title, name.first)
         else:
             _count(inner, name.count, name.in_title, name.first)
     return out
@@ -178,24 +213,37 @@ def _merged(names: dict[str, _Name]) -> dict[str, _Name]:
 def _name(run: _Run, ctx: _Text) -> tuple[str, str] | None:
     """The name in one run of capitalised words, as (label, kind), or None."""
     words = list(run.words)
+    if not words or (len(words) == 1 and _title(words[0], ctx.language)):
+        return None  # "Dr", "Präsident" alone name nobody
     followed = run.followed
     german = ctx.language in NOUNS_CAPITALISED
-    if german:
-        words, followed = _without_compounds(words, followed)
     first = run.initial  # whether words[0] still stands first in its sentence
     article = run.article
+    # A person's name: after an office ("Bundeskanzler Scholz", "statsminister Mette
+    # Frederiksen", "Tesla-Chef Elon Musk"), or beside a verb of speech ("Scholz sagte").
+    titled = _title(run.before, ctx.language)
+    if _untitled(words, german or first, ctx):
+        titled, first, article = True, False, False
+    if not words:
+        return None
+    spoken = _spoken(run, ctx.language) and not _marked(words[0])
+    person = titled or (spoken and _zipf(words[-1].lower(), ctx.language) < COMMON_ZIPF)
+    if german and not person:  # "Rendi-Wagner" is a person's name, whole
+        words, followed = _without_compounds(words, followed)
     while words and (
-        (first and not _kept_first(words, ctx))
-        or (article and german and not _place_like(words[0], ctx))
+        (first and not (person and len(words) == 1) and not _kept_first(words, ctx))
+        or (article and german and not _own_place(words[0], ctx))
     ):
         article = words[0].lower() in _articles(ctx.language)  # "Der Microsoft …": its noun
         words.pop(0)  # "Nu er …", "eine Menge Gesundheitsfunktionen", "Korrespondent: …"
         while words and words[0].lower() in CONNECTORS:
             words.pop(0)
         first = False
-    if not words:
-        return None
-    for i, word in enumerate(words[:-1]):
+        if _untitled(words, german, ctx):  # "Wie Sprecher Stefan Gobbin sagte"
+            titled, person, article = True, True, False
+    if not words or (len(words) == 1 and _title(words[0], ctx.language)):
+        return None  # "BTV-Vizepräsident Dr."
+    for i, word in enumerate([] if person else words[:-1]):  # not "Staatspräsident Kais Saied"
         stem = word[:-1] if word.endswith("s") else ""
         if stem and _place(stem, ctx):
             # "Deutschlands Rolle": a place's genitive before a noun is the place.
@@ -212,14 +260,16 @@ def _name(run: _Run, ctx: _Text) -> tuple[str, str] | None:
             # "Apples HomePod", "Googles Chromebooks": the thing, else its maker.
             rest = _name(_Run(words[1:], False, run.followed, False), ctx)
             return rest or (stem, "topic")
-    if german:
+    if german and not person:
         words = _trimmed(words, ctx)
         if not words:
             return None
     if len(words) > 1:
         label = " ".join(words)
-        return label, "place" if is_place_name(label) else "topic"
-    word = _genitive(words[0], followed, ctx.language)
+        if is_place_name(label):
+            return city_name(label) or label, "place"  # "Neu-Delhi" is New Delhi's tag
+        return label, "person" if person else "topic"
+    word = words[0] if person else _genitive(words[0], followed, ctx.language)
     if word.lower() in ctx.countries:
         return ctx.countries[word.lower()], "place"
     alias = ALIASES.get(word.lower())
@@ -227,8 +277,11 @@ def _name(run: _Run, ctx: _Text) -> tuple[str, str] | None:
         return alias, "place" if is_country(alias) else "organization"
     if _marked(word):
         return word, "topic"  # "AMD", not the AMD a city also goes by
+    common = _zipf(word.lower(), ctx.language) >= FUNCTION_ZIPF
+    if person and not common and (titled or not _place(word, ctx)):
+        return word, "person"  # "Bundeskanzler Scholz", "siger Frederiksen"; not "aus Chicago sagt"
     if _place(word, ctx):
-        return word, "place"
+        return city_name(word) or word, "place"  # "Kiew" is Kyiv's tag, as in Danish
     if first and word not in ctx.written:
         return None  # a capital that only starts a sentence says nothing
     if german or _zipf(word.lower(), ctx.language) >= FUNCTION_ZIPF:
@@ -254,8 +307,10 @@ def _trimmed(words: list[str], ctx: _Text) -> list[str]:
     while a < b and _german_word(words[a]) and not _place_like(words[a], ctx):
         a += 1
     while b > a and _german_word(words[b - 1]) and not _place_like(words[b - 1], ctx):
+        if b >= 2 and words[b - 2] in SECOND_CONNECTORS:
+            break  # a name goes on after "von der": "Ursula von der Leyen"
         b -= 1
-    while a < b and words[a].lower() in CONNECTORS:
+    while a < b and words[a] in CONNECTORS | SECOND_CONNECTORS:  # not "Van der Bellen"
         a += 1
     return words[a:b]
 
@@ -268,11 +323,18 @@ def _place(word: str, ctx: _Text) -> bool:
         return True
     if ctx.language not in NOUNS_CAPITALISED:
         return is_place_name(word)
-    return major_place(word) is not None
+    found = major_place(word)
+    return found == "name" or (found == "other" and word not in ctx.articled)  # "im Kanton"
 
 
 def _place_like(word: str, ctx: _Text) -> bool:
     return _marked(word) or _place(word, ctx)
+
+
+def _own_place(word: str, ctx: _Text) -> bool:
+    """After an article, a place by its own name or a marked word ("die Türkei", "beim HSV");
+    not a city's other name ("im Kanton Bern" is no Guangzhou)."""
+    return _marked(word) or word.lower() in ctx.countries or major_place(word) == "name"
 
 
 def _kept_first(words: list[str], ctx: _Text) -> bool:
@@ -283,6 +345,8 @@ def _kept_first(words: list[str], ctx: _Text) -> bool:
     word = words[0]
     if _marked(word) or word.lower() in ctx.countries:
         return True
+    if word.endswith("s") and word[:-1].lower() in ctx.countries:
+        return True  # "Polens præsident: …"
     common = _zipf(word.lower(), ctx.language)
     if word.lower() in ctx.lower or common >= FUNCTION_ZIPF:
         return False  # "In", "Was", "Nu" (and GeoNames has a town named "Ein")
@@ -318,7 +382,7 @@ def _genitive(word: str, followed: bool, language: str) -> str:
 
 def _runs(text: str, language: str) -> list[_Run]:
     """Runs of capitalised words (with connectors and a trailing number) in one text."""
-    words = [(m.group(0), m.start()) for m in _WORD.finditer(text)]
+    words = [_unelided(m.group(0), m.start()) for m in _WORD.finditer(text)]
     out: list[_Run] = []
     i = 0
     while i < len(words):
@@ -334,9 +398,37 @@ def _runs(text: str, language: str) -> list[_Run]:
         article = _after_article(text, words, i, language) or (
             initial and word.lower() in _articles(language)
         )
-        out.append(_Run(run, initial, _followed(text, words, j), article))
+        before = words[i - 1][0] if i and not initial and _adjacent(text, words, i) else ""
+        if i and _abbreviated_title(text, words, i, language):
+            initial, before = False, words[i - 1][0]  # "Dr. Sboui", "M. Macron"
+        if before.lower() in _speech_words(language)[0] and not _after_comma(text, words, i - 1):
+            before = ""  # ", so Scholz" names a speaker; "so Gehör" does not
+        after = words[j][0] if j < len(words) and _adjacent(text, words, j) else ""
+        out.append(_Run(run, initial, _followed(text, words, j), article, before, after))
         i = j
     return out
+
+
+def _abbreviated_title(text: str, words: list[tuple[str, int]], i: int, language: str) -> bool:
+    """Whether words[i] follows a title cut short with a full stop ("Dr.", "Prof.", "M."): no
+    sentence ends there."""
+    prev, pos = words[i - 1]
+    gap = text[pos + len(prev) : words[i][1]]
+    return gap.strip() == "." and "\n" not in gap and _title(prev, language)
+
+
+def _after_comma(text: str, words: list[tuple[str, int]], k: int) -> bool:
+    """Whether words[k] comes right after a comma or a closing quotation mark."""
+    return text[: words[k][1]].rstrip().endswith((",", "“", "”", '"', "«", "»", "‘", "’"))
+
+
+def _unelided(word: str, start: int) -> tuple[str, int]:
+    """A name without the article or preposition elided onto it: "l'Ukraine" -> "Ukraine",
+    "dell'Italia" -> "Italia" (not "O'Brien")."""
+    head, sep, rest = word.replace("’", "'").partition("'")
+    if sep and 0 < len(head) <= 4 and head.isalpha() and head.islower() and rest[:1].isupper():
+        return word[len(head) + 1 :], start + len(head) + 1
+    return word, start
 
 
 def _run_end(text: str, words: list[tuple[str, int]], i: int, language: str) -> int:
@@ -350,21 +442,39 @@ def _run_end(text: str, words: list[tuple[str, int]], i: int, language: str) -> 
             j += 1
         elif nxt.isdigit() and len(nxt) <= 4:
             return j + 1  # "iOS 17", "FIFA 23"
-        elif (
-            nxt.lower() in CONNECTORS
-            and j + 1 < len(words)
-            and _capital(words[j + 1][0])
-            and _adjacent(text, words, j + 1)
-            and (
-                language not in NOUNS_CAPITALISED
-                or _zipf(words[j - 1][0].lower(), language)
-                < max(CONNECTED_ZIPF, _zipf(words[j - 1][0].lower(), "en"))
-            )
-        ):
-            j += 2
+        elif (n := _connected(text, words, j, language)) > 0:
+            j += n + 1  # "Roots of Pacha", "Ursula von der Leyen"
         else:
             break
     return j
+
+
+def _connected(text: str, words: list[tuple[str, int]], j: int, language: str) -> int:
+    """How many connecting lower-case words start at words[j] before the name goes on with a
+    capitalised one: 1 ("of" in "Roots of Pacha"), 2 ("von der" in "Ursula von der Leyen"),
+    1 after a capitalised particle ("der" in "Alexander Van der Bellen"), else 0."""
+    n = 0
+    while j + n < len(words) and n < 2 and _adjacent(text, words, j + n):
+        word = words[j + n][0].lower()
+        after_particle = words[j + n - 1][0].lower() in CONNECTORS
+        if word in CONNECTORS or (after_particle and word in SECOND_CONNECTORS):
+            n += 1
+        else:
+            break
+    if not n or j + n >= len(words) or not _adjacent(text, words, j + n):
+        return 0
+    if not _capital(words[j + n][0]) or (n > 1 and _marked(words[j + n][0])):
+        return 0  # "Gunnar Maaß von der AGFW": the person, then the body
+    before = words[j - 1][0]
+    if language not in NOUNS_CAPITALISED or before.lower() in CONNECTORS:
+        return n
+    if _german_word(before):
+        return 0  # not "Bekämpfung von Hunger", "Abkehr von der Politik"
+    if n > 1 or (j >= 2 and _title(words[j - 2][0], language)):
+        return n  # "Ursula von der Leyen", "HDE-Präsident Alexander von Preen"
+    low = before.lower()
+    common = _zipf(low, language) >= max(CONNECTED_ZIPF, _zipf(low, "en"))
+    return 0 if common else n  # "Age of Empires", not "Form von Gewalt"
 
 
 def _adjacent(text: str, words: list[tuple[str, int]], j: int) -> bool:
@@ -424,35 +534,103 @@ def _articles(language: str) -> frozenset[str]:
     return frozenset(ARTICLES.get(language, "").split())
 
 
+def _contraction(word: str, language: str) -> bool:
+    return f" {word.lower()} " in f" {CONTRACTIONS.get(language, '')} "
+
+
+@lru_cache(maxsize=65536)
+def _title(word: str, language: str) -> bool:
+    """An office or role written before a person's name: "Bundeskanzler", "statsminister",
+    "Tesla-Chef" (a compound by its last part), "Dr."."""
+    titles, endings = _titles(language)
+    last = word.lower().rsplit("-", 1)[-1]
+    if not last or not (titles or endings) or _zipf(last, "en") > _zipf(last, language):
+        return False  # an English word: "Premier League", "Trainer" is German too
+    # and its declined forms: "Herrn", "den Präsidenten", "des Kanzlers" (not "Frauen")
+    forms = {last, last.removesuffix("n"), last.removesuffix("s")}
+    return any(f in titles for f in forms) or any(
+        f.endswith(endings) for f in (*forms, last.removesuffix("en"))
+    )
+
+
+@lru_cache(maxsize=64)
+def _titles(language: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    return frozenset(TITLES.get(language, "").split()), tuple(
+        TITLE_ENDINGS.get(language, "").split()
+    )
+
+
+def _untitled(words: list[str], capitalised: bool, ctx: _Text) -> bool:
+    """Drop the offices a run starts with ("Bundeskanzler Scholz", "Statsminister Mette
+    Frederiksen" first in a sentence, "Presidente Gabriel Boric"); whether a person's name
+    follows them. Where titles are written in lower case (not `capitalised`), a capital makes
+    one a name's word unless a full name follows ("Premier League"). An office of a body or a
+    place names no one ("Vorstandschef von Intersport" leaves "Intersport", "Trainer
+    Deutschlands")."""
+    titled = False
+    while len(words) > (1 if capitalised else 2) and _title(words[0], ctx.language):
+        words.pop(0)
+        titled = True
+    if titled and words[0].lower() in CONNECTORS:
+        while words and words[0].lower() in CONNECTORS | SECOND_CONNECTORS:
+            words.pop(0)
+        return False
+    if titled and len(words) == 1:
+        word = words[0]
+        return not (_place(word, ctx) or (word.endswith("s") and _place(word[:-1], ctx)))
+    return titled
+
+
+def _spoken(run: _Run, language: str) -> bool:
+    """A verb of speech or an "according to" beside the run: "Scholz sagte", "so Scholz"."""
+    before, either = _speech_words(language)
+    return run.before.lower() in before | either or run.after.lower() in either
+
+
+@lru_cache(maxsize=64)
+def _speech_words(language: str) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(SPEAKER_BEFORE.get(language, "").split()), frozenset(
+        SPEECH.get(language, "").split()
+    )
+
+
 @lru_cache(maxsize=65536)
 def _zipf(word: str, language: str) -> float:
     """text.zipf in the article's language; 0 where wordfreq has no list for it."""
     try:
         return zipf(word, _WORDFREQ_LANGUAGE.get(language, language)) or 0.0
-    except LookupError:  # a language wordfreq does not have
+    except (LookupError, ImportError):  # a language wordfreq lacks, or reads with MeCab
         return 0.0
 
 
 @lru_cache(maxsize=64)
 def _countries(language: str) -> dict[str, str]:
     """Country names in `language` (lower case) -> the name newsdesk tags the country with:
-    "polen" -> "Poland", "usa" -> "United States" (pycountry's ISO 3166 translations, GeoNames'
-    English names under lexicon.entities.ALIASES)."""
+    "polen" -> "Poland", "rusland" -> "Russia" (CLDR's names, which babel ships, then
+    pycountry's ISO 3166 translations; GeoNames' English names under lexicon.entities.ALIASES)."""
     import pycountry
+    from babel import Locale, UnknownLocaleError
 
+    english = country_names()
+    out: dict[str, str] = {}
+    try:  # CLDR's names first: the everyday ones ("Rusland"; ISO has "Russiske Føderation")
+        cldr: Mapping[str, str] = Locale.parse(language).territories
+    except (UnknownLocaleError, ValueError):
+        cldr = {}
+    for code, local in cldr.items():
+        if code in english:
+            out.setdefault(local.lower(), ALIASES.get(english[code].lower(), english[code]))
     try:
         tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
     except OSError:
-        return {}
-    english = country_names()
-    out: dict[str, str] = {}
+        return out  # CLDR's names only
     for c in pycountry.countries:
         name = english.get(str(c.alpha_2))
         if name is None:
             continue
         name = ALIASES.get(name.lower(), name)
         for attr in ("name", "common_name", "official_name"):
-            local = getattr(c, attr, None)
-            if local:
-                out.setdefault(tr.gettext(str(local)).lower(), name)
+            iso = getattr(c, attr, None)
+            if iso:
+                out.setdefault(tr.gettext(str(iso)).lower(), name)
     return out
