@@ -139,6 +139,19 @@ def test_one_outlet_headlines_are_not_one_story(live: tuple[Settings, list[dict]
     assert len({i["story"] for i in als}) <= 2  # the same event, found from the headlines
 
 
+def test_headlines_sharing_only_a_number_are_not_one_story(
+    live: tuple[Settings, list[dict]],
+) -> None:
+    """What the #Russia tag page showed: DR's "Rusland: Vores missiler ramte 35 kilometer …"
+    as a story headed "Banksvindlere lokkede 35 millioner …", the two headlines sharing nothing
+    but "35"."""
+    _, items = live
+    story = {i["title"]: i["story"] for i in items}
+    russia = next(t for t in story if t.startswith("Rusland: Vores missiler ramte 35"))
+    fraud = next(t for t in story if t.startswith("Banksvindlere lokkede 35"))
+    assert story[russia] != story[fraud]
+
+
 def test_same_story_other_outlets_lists_other_outlets_only(
     live: tuple[Settings, list[dict]],
 ) -> None:
