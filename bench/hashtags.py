@@ -128,7 +128,7 @@ def main() -> int:
         preds["yake_n1"] = [kw for kw, _score in yake1.extract_keywords(text)]
         doc = nlp(text)
         c0 = time.process_time()  # entities included since the twelfth session
-        _ents, ranked, tags = tag_article(doc, title_end)  # what newsdesk.nlp.analyze runs
+        _ents, ranked, tags, _quotes = tag_article(doc, title_end)  # what the analysis runs
         keyphrase_cpu += time.process_time() - c0
         preds["newsdesk"] = [k.text for k in ranked]
         preds["page"] = [t.label for t in tags]

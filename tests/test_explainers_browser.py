@@ -76,3 +76,19 @@ def test_an_article_without_paragraph_breaks_reads_in_paragraphs(served: str, pa
     assert all(len(p.split()) <= 150 and p.rstrip()[-1] in ".?!'\"”’" for p in paras), paras
     assert paras[0].startswith("Hossein Salami, the commander of Iran's elite")
     page.screenshot(path=str(SHOTS / "article-paragraphs.png"))
+
+
+def test_the_talks_article_tags_its_actors_and_the_minister_page_lists_it(
+    served: str, page: Page
+) -> None:
+    """The issue's reading of the reference page: the Turkiye-Israel talks article lacked its
+    main actor and Hakan Fidan, who confirmed the talks. Its tags open with the headline's
+    countries and name the minister; his tag is a person's page listing the article."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{served}/articles/1")
+    tags = page.locator("section.hashtags a").all_inner_texts()
+    assert [t.split()[0] for t in tags[:2]] == ["#Turkey", "#Israel"], tags
+    page.locator("section.hashtags a").filter(has_text="#HakanFidan").click()
+    expect(page.locator("h1")).to_contain_text("Hakan Fidan")
+    expect(page.locator("main")).to_contain_text("Turkiye and Israel hold talks")
+    page.screenshot(path=str(SHOTS / "tag-hakan-fidan.png"))

@@ -47,6 +47,9 @@ def test_names_stay_whole_in_hashtags() -> None:
     tags = [h.tag for h in analyze(turkiye["title"], turkiye["text"]).hashtags]
     assert tags[:2] == ["Turkey", "Israel"]
     assert not {"President", "Developments", "Talks", "Clashes"} & set(tags)
+    # The person quoted ("Turkish Foreign Minister Hakan Fidan confirmed …"), named once in
+    # paragraph four: the issue's missing actor.
+    assert "HakanFidan" in tags
 
 
 XMEN = """X-Men sequel breaks records

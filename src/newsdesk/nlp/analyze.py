@@ -28,7 +28,7 @@ from newsdesk.nlp.figures import extract_figures
 from newsdesk.nlp.keyphrases import BACKGROUND, Keyphrase, rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import MODEL_NAME, SENTENCES_KEY, get_nlp, one_blas_thread
 from newsdesk.nlp.names import name_hashtags
-from newsdesk.nlp.quotes import extract_quotes
+from newsdesk.nlp.quotes import QuoteSpan, extract_quotes
 from newsdesk.nlp.summarize import key_points, summarize_sentences
 from newsdesk.nlp.summary_box import box_from_sentences
 from newsdesk.nlp.text import normalize_text, split_sentences
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.36+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.37+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -83,23 +83,26 @@ def _body_sentences(doc: Doc, prep: _Prepared) -> list[tuple[int, int]]:
 
 def tag_article(
     doc: Doc, title_end: int, outlet: str | None = None
-) -> tuple[EntityResult, list[Keyphrase], list[Hashtag]]:
-    """Entities, keyphrases and hashtags of a parsed headline + body (the body from
+) -> tuple[EntityResult, list[Keyphrase], list[Hashtag], list[QuoteSpan]]:
+    """Entities, keyphrases, hashtags and quotes of a parsed headline + body (the body from
     `title_end`): no name or keyphrase from the body's dateline ("DOHA:"); the headline's and
-    the lead's actors first among the hashtags. bench/hashtags.py measures this."""
+    the lead's actors first among the hashtags, then the people quoted. bench/hashtags.py
+    measures this."""
     body = doc.text[title_end:]
     dateline = (title_end, title_end + dateline_length(body))
     ents = extract_entities(doc, title_end, dateline)
     ranked = rank_keyphrases(doc, title_end, ents, dateline=dateline)
+    spans = extract_quotes(doc, ents, title_end)
     lead = next((s for s in doc.sents if s.start_char >= dateline[1]), None)
     lead_span = (dateline[1], lead.end_char) if lead is not None else (0, 0)
-    return ents, ranked, select_hashtags(ranked, ents, outlet, lead=lead_span)
+    speakers = [q.speaker_entity for q in spans if q.speaker_entity]
+    hashtags = select_hashtags(ranked, ents, outlet, lead=lead_span, speakers=speakers)
+    return ents, ranked, hashtags, spans
 
 
 def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
     title_end = prep.body_start
-    ents, _ranked, hashtags = tag_article(doc, title_end, outlet)
-    spans = extract_quotes(doc, ents, prep.body_start)
+    ents, _ranked, hashtags, spans = tag_article(doc, title_end, outlet)
     quotes = [q.to_quote() for q in spans]
     figures = [f.to_figure() for f in extract_figures(doc, spans, prep.body_start)]
     sents = [strip_dateline(prep.body[a:b]) for a, b in _body_sentences(doc, prep)]
