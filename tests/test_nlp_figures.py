@@ -517,3 +517,16 @@ def test_how_often_is_no_time() -> None:
         "December was a seasonally-adjusted 0.7-0.8%, ahead of the 0.6% forecast."
     )
     assert [f.when for f in a.figures if f.when] == [], [(f.text, f.when) for f in a.figures]
+
+
+def test_names_and_event_lengths_are_no_figures() -> None:
+    """What the figures box of real BBC articles showed: "3" from "3G licences" (a name with a
+    digit in it) and "two-day" from "the two-day summit" (what the summit is like). A unit
+    written onto the number stays a figure ("A 30GB version"), and so does a term ("a two-year
+    ban from the sport")."""
+    texts = [f.text for f in _bbc("politics/015.txt").figures]
+    assert "two-day" not in texts, texts
+    tech = _bbc("tech/335.txt")
+    assert not [f for f in tech.figures if f.text == "3"], [f.text for f in tech.figures]
+    assert any(f.text.startswith("30") for f in _bbc("tech/040.txt").figures)
+    assert "two-year" in [f.text for f in _bbc("sport/030.txt").figures]

@@ -41,6 +41,7 @@ from newsdesk.nlp.lexicon.figures import (
     DISAGREE_MAX_RATIO,
     DURATION_UNITS,
     FURNITURE_PREFIXES,
+    GLUED_UNITS,
     HYPOTHETICAL_WORDS,
     IDENTIFIER_BEFORE,
     LOWER_BOUND,
@@ -54,6 +55,7 @@ from newsdesk.nlp.lexicon.figures import (
     REPORT_NOUNS,
     REPORT_VERBS,
     SCALE_WORDS,
+    SHORT_DURATIONS,
     STATUS_WORDS,
     TRIVIAL_MAX,
     UNIT_AFTER,
@@ -466,6 +468,16 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
         and not (counts_things and t.ent_type_ == "DATE")
     ):
         return unit is None or t.ent_type_ == "TIME"
+    if (
+        nxt is not None
+        and not t.whitespace_
+        and nxt.is_alpha
+        and nxt.is_upper
+        and nxt.lower_ not in GLUED_UNITS
+    ):
+        return True  # "3G licences", "the 5S": a name with a digit in it; not "30GB"
+    if unit in SHORT_DURATIONS and nxt is not None and nxt.text in ("-", "–") and not t.whitespace_:
+        return True  # "the two-day summit", "a 10-minute ovation": what an event is like
     if unit in DURATION_UNITS:
         if prev is not None and prev.lower_ in ("past", "last", "next", "previous", "coming"):
             return True  # "in the past 24 hours": part of a date

@@ -61,6 +61,27 @@ UNIT_BEFORE = {
     "¥": "yen", "magnitude": "magnitude", "magnitude-": "magnitude",
 }  # fmt: skip
 DURATION_UNITS = {"seconds", "minutes", "hours", "days", "weeks", "months", "years"}
+# A duration of these written before a noun ("the two-day summit", "a 10-minute ovation")
+# tells what an event is like; longer ones are terms worth a figure ("a two-year ban").
+SHORT_DURATIONS = {"seconds", "minutes", "hours", "days"}
+# Capital letters written right after a number that are a unit ("30GB"), not part of a name
+# ("3G", "iPhone 5S").
+GLUED_UNITS = {
+    "gb",
+    "mb",
+    "tb",
+    "kb",
+    "ghz",
+    "mhz",
+    "mw",
+    "gw",
+    "kw",
+    "kwh",
+    "mwh",
+    "gwh",
+    "mph",
+    "km",
+}
 # Events named by a distance ("the 60m hurdles", "200m freestyle"): "m" before them is metres.
 # From BBC sport coverage (bench/data/figures-labelled-bbc.json's articles).
 RACE_WORDS = {
