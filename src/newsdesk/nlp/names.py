@@ -9,11 +9,16 @@ No model: a name is what the writing system marks as one. A run of capitalised w
 middle of a sentence ("Søren Gade", "Stardew Valley", "Roots of Pacha"), or a word written
 unlike any common word ("TikTok", "iOS 17", "Poco F5", "KI"). At the start of a sentence (or
 of a headline's part: "TikTok - Benutzt angeblich …") a capital says nothing, so a word there
-counts only when it is a place (GeoNames, or a country's name in that language from the ISO
-3166 translations pycountry ships), is written that way elsewhere in the text, or the words
-after it continue the name. German capitalises every noun, so a single capitalised German word
-is no name unless one of those holds. Common words (wordfreq, in the article's language) are
-not names on their own. Scripts without capitals (Chinese, Arabic …) get no tags.
+counts only when it is a place (GeoNames, or a country's name in that language from CLDR or
+the ISO 3166 translations), is written that way elsewhere in the text, or the words after it
+continue the name. German capitalises every noun, so a single capitalised German word is no
+name unless one of those holds. Common words (wordfreq, in the article's language) are not
+names on their own. Scripts without capitals (Chinese, Arabic …) get no tags.
+
+A name after an office ("Bundeskanzler Scholz", "statsminister Mette Frederiksen") or beside
+a verb of speech ("Scholz sagte", "siger Frederiksen") is a person's, even a surname alone;
+countries and cities of a million are tagged under their English names ("Rusland" #Russia,
+"Wien" #Vienna). The word lists are data (nlp.lexicon.names).
 """
 
 from __future__ import annotations
@@ -124,7 +129,7 @@ def name_hashtags(title: str, body: str, language: str | None) -> list[Hashtag]:
         {
             r.words[0]
             for r, _ in runs
-            if r.words and (r.article or _contraction(r.before, language))
+            if r.words and (r.article or r.before.lower() in _wordlist("contractions", language))
         },
     )
     names: dict[str, _Name] = {}
@@ -234,7 +239,9 @@ def _name(run: _Run, ctx: _Text) -> tuple[str, str] | None:
         (first and not (person and len(words) == 1) and not _kept_first(words, ctx))
         or (article and german and not _own_place(words[0], ctx))
     ):
-        article = words[0].lower() in _articles(ctx.language)  # "Der Microsoft …": its noun
+        article = words[0].lower() in _wordlist(
+            "articles", ctx.language
+        )  # "Der Microsoft …": its noun
         words.pop(0)  # "Nu er …", "eine Menge Gesundheitsfunktionen", "Korrespondent: …"
         while words and words[0].lower() in CONNECTORS:
             words.pop(0)
@@ -396,12 +403,14 @@ def _runs(text: str, language: str) -> list[_Run]:
             run.pop()
         initial = _starts_sentence(text, start)
         article = _after_article(text, words, i, language) or (
-            initial and word.lower() in _articles(language)
+            initial and word.lower() in _wordlist("articles", language)
         )
         before = words[i - 1][0] if i and not initial and _adjacent(text, words, i) else ""
         if i and _abbreviated_title(text, words, i, language):
             initial, before = False, words[i - 1][0]  # "Dr. Sboui", "M. Macron"
-        if before.lower() in _speech_words(language)[0] and not _after_comma(text, words, i - 1):
+        if before.lower() in _wordlist("speaker_before", language) and not _after_comma(
+            text, words, i - 1
+        ):
             before = ""  # ", so Scholz" names a speaker; "so Gehör" does not
         after = words[j][0] if j < len(words) and _adjacent(text, words, j) else ""
         out.append(_Run(run, initial, _followed(text, words, j), article, before, after))
@@ -500,7 +509,7 @@ def _after_article(text: str, words: list[tuple[str, int]], i: int, language: st
     """Whether words[i] heads a noun phrase an article opens ("eine Menge …", "das neue Handy
     …", "der Microsoft Flight Simulator"): then, where every noun is capitalised, it is that
     phrase's noun, not a name's first word."""
-    articles = _articles(language)
+    articles = _wordlist("articles", language)
     for back in range(1, 4):
         if not articles or i - back < 0 or not _adjacent(text, words, i - back + 1):
             return False
@@ -529,20 +538,28 @@ def _marked(word: str) -> bool:
     return any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word)
 
 
-@lru_cache(maxsize=64)
-def _articles(language: str) -> frozenset[str]:
-    return frozenset(ARTICLES.get(language, "").split())
+_LISTS = {
+    "articles": ARTICLES,
+    "contractions": CONTRACTIONS,
+    "titles": TITLES,
+    "title_endings": TITLE_ENDINGS,
+    "speech": SPEECH,
+    "speaker_before": SPEAKER_BEFORE,
+}
 
 
-def _contraction(word: str, language: str) -> bool:
-    return f" {word.lower()} " in f" {CONTRACTIONS.get(language, '')} "
+@lru_cache(maxsize=256)
+def _wordlist(name: str, language: str) -> frozenset[str]:
+    """One of nlp.lexicon.names' word lists for a language (empty where it has none)."""
+    return frozenset(_LISTS[name].get(language, "").split())
 
 
 @lru_cache(maxsize=65536)
 def _title(word: str, language: str) -> bool:
     """An office or role written before a person's name: "Bundeskanzler", "statsminister",
     "Tesla-Chef" (a compound by its last part), "Dr."."""
-    titles, endings = _titles(language)
+    titles = _wordlist("titles", language)
+    endings = tuple(_wordlist("title_endings", language))
     last = word.lower().rsplit("-", 1)[-1]
     if not last or not (titles or endings) or _zipf(last, "en") > _zipf(last, language):
         return False  # an English word: "Premier League", "Trainer" is German too
@@ -550,13 +567,6 @@ def _title(word: str, language: str) -> bool:
     forms = {last, last.removesuffix("n"), last.removesuffix("s")}
     return any(f in titles for f in forms) or any(
         f.endswith(endings) for f in (*forms, last.removesuffix("en"))
-    )
-
-
-@lru_cache(maxsize=64)
-def _titles(language: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    return frozenset(TITLES.get(language, "").split()), tuple(
-        TITLE_ENDINGS.get(language, "").split()
     )
 
 
@@ -582,16 +592,11 @@ def _untitled(words: list[str], capitalised: bool, ctx: _Text) -> bool:
 
 
 def _spoken(run: _Run, language: str) -> bool:
-    """A verb of speech or an "according to" beside the run: "Scholz sagte", "so Scholz"."""
-    before, either = _speech_words(language)
+    """A verb of speech beside the run ("Scholz sagte", "sagte Scholz"), or SPEAKER_BEFORE
+    before it (", so Scholz")."""
+    either = _wordlist("speech", language)
+    before = _wordlist("speaker_before", language)
     return run.before.lower() in before | either or run.after.lower() in either
-
-
-@lru_cache(maxsize=64)
-def _speech_words(language: str) -> tuple[frozenset[str], frozenset[str]]:
-    return frozenset(SPEAKER_BEFORE.get(language, "").split()), frozenset(
-        SPEECH.get(language, "").split()
-    )
 
 
 @lru_cache(maxsize=65536)
