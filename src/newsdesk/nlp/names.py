@@ -67,6 +67,8 @@ FUNCTION_ZIPF = 6.0
 # rarer than CONNECTED_ZIPF or than in English ("Age of Empires"): not "Bekämpfung von Hunger".
 CONNECTORS = frozenset(["of", "&", "de", "del", "di", "da", "du", "la", "le", "van", "von", "y"])
 CONNECTED_ZIPF = 3.5
+# Those that open a surname written alone ("von Preen", "del Pópolo").
+NAME_PARTICLES = frozenset(["von", "van", "de", "del", "da", "di", "du", "dos", "das"])
 # and, right after one of those, these: "von der Leyen", "de la Rúa", "Van der Bellen".
 SECOND_CONNECTORS = frozenset(["der", "den", "la", "las", "los", "le"])
 # A German word (nlp.names._german_word) is this much commoner in German than in English
@@ -215,10 +217,45 @@ def _merged(names: dict[str, _Name]) -> dict[str, _Name]:
     return out
 
 
-def _name(run: _Run, ctx: _Text) -> tuple[str, str] | None:
-    """The name in one run of capitalised words, as (label, kind), or None."""
+def speaker_name(snippet: str, language: str, cue: str) -> tuple[str, bool] | None:
+    """The name a snippet opens with, `cue` (a verb, a colon) written before it, and whether
+    it is surely a person's (an office before it, or a first name and a surname): "Bundeskanzler
+    Olaf Scholz am Montag" -> ("Olaf Scholz", True), "Habeck" -> ("Habeck", False); None when
+    it opens with anything else ("ein Sprecher", "sie"), a place or a word written unlike a
+    name ("T13")."""
+    particle, _, rest = snippet.lstrip().partition(" ")
+    if particle in NAME_PARTICLES:  # "sagte von Preen": the name's own
+        snippet = rest
+    runs = _runs(snippet, language)
+    text = snippet.lstrip()
+    if not runs or not runs[0].words or not text.startswith(runs[0].words[0]):
+        return None
+    run = runs[0]
+    if particle in NAME_PARTICLES:
+        run = _Run([particle, *run.words], False, run.followed, False, cue, run.after)
+    ctx = _Text(language, _countries(language), set(), set())
+    found = _name(_Run(run.words, False, run.followed, False, cue, run.after), ctx, speaking=True)
+    if found is None or found[1] != "person":
+        return None
+    words = found[0].split()
+    if any(
+        _marked(w) or (_zipf(w.lower(), language) >= FUNCTION_ZIPF and w not in NAME_PARTICLES)
+        for w in words
+    ):
+        return None  # "T13 Noche", "Höahn Sie"
+    if is_title(words[-1], language):
+        return None  # "Nationalparkleiter Dr."
+    titled = any(is_title(w, language) for w in run.words[:-1])
+    # a first name and a surname, not two nouns ("Vorstand Regionen", "Ernster Nachsatz")
+    full = len(words) > 1 and not _german_word(words[0])
+    return found[0], titled or full
+
+
+def _name(run: _Run, ctx: _Text, speaking: bool = False) -> tuple[str, str] | None:
+    """The name in one run of capitalised words, as (label, kind), or None; `speaking`: the
+    run is a quotation's speaker."""
     words = list(run.words)
-    if not words or (len(words) == 1 and _title(words[0], ctx.language)):
+    if not words or (len(words) == 1 and is_title(words[0], ctx.language)):
         return None  # "Dr", "Präsident" alone name nobody
     followed = run.followed
     german = ctx.language in NOUNS_CAPITALISED
@@ -226,12 +263,12 @@ def _name(run: _Run, ctx: _Text) -> tuple[str, str] | None:
     article = run.article
     # A person's name: after an office ("Bundeskanzler Scholz", "statsminister Mette
     # Frederiksen", "Tesla-Chef Elon Musk"), or beside a verb of speech ("Scholz sagte").
-    titled = _title(run.before, ctx.language)
+    titled = is_title(run.before, ctx.language)
     if _untitled(words, german or first, ctx):
         titled, first, article = True, False, False
     if not words:
         return None
-    spoken = _spoken(run, ctx.language) and not _marked(words[0])
+    spoken = (speaking or _spoken(run, ctx.language)) and not _marked(words[0])
     person = titled or (spoken and _zipf(words[-1].lower(), ctx.language) < COMMON_ZIPF)
     if german and not person:  # "Rendi-Wagner" is a person's name, whole
         words, followed = _without_compounds(words, followed)
@@ -248,7 +285,7 @@ def _name(run: _Run, ctx: _Text) -> tuple[str, str] | None:
         first = False
         if _untitled(words, german, ctx):  # "Wie Sprecher Stefan Gobbin sagte"
             titled, person, article = True, True, False
-    if not words or (len(words) == 1 and _title(words[0], ctx.language)):
+    if not words or (len(words) == 1 and is_title(words[0], ctx.language)):
         return None  # "BTV-Vizepräsident Dr."
     for i, word in enumerate([] if person else words[:-1]):  # not "Staatspräsident Kais Saied"
         stem = word[:-1] if word.endswith("s") else ""
@@ -423,7 +460,7 @@ def _abbreviated_title(text: str, words: list[tuple[str, int]], i: int, language
     sentence ends there."""
     prev, pos = words[i - 1]
     gap = text[pos + len(prev) : words[i][1]]
-    return gap.strip() == "." and "\n" not in gap and _title(prev, language)
+    return gap.strip() == "." and "\n" not in gap and is_title(prev, language)
 
 
 def _after_comma(text: str, words: list[tuple[str, int]], k: int) -> bool:
@@ -479,7 +516,7 @@ def _connected(text: str, words: list[tuple[str, int]], j: int, language: str) -
         return n
     if _german_word(before):
         return 0  # not "Bekämpfung von Hunger", "Abkehr von der Politik"
-    if n > 1 or (j >= 2 and _title(words[j - 2][0], language)):
+    if n > 1 or (j >= 2 and is_title(words[j - 2][0], language)):
         return n  # "Ursula von der Leyen", "HDE-Präsident Alexander von Preen"
     low = before.lower()
     common = _zipf(low, language) >= max(CONNECTED_ZIPF, _zipf(low, "en"))
@@ -555,7 +592,7 @@ def _wordlist(name: str, language: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
-def _title(word: str, language: str) -> bool:
+def is_title(word: str, language: str) -> bool:
     """An office or role written before a person's name: "Bundeskanzler", "statsminister",
     "Tesla-Chef" (a compound by its last part), "Dr."."""
     titles = _wordlist("titles", language)
@@ -578,7 +615,14 @@ def _untitled(words: list[str], capitalised: bool, ctx: _Text) -> bool:
     place names no one ("Vorstandschef von Intersport" leaves "Intersport", "Trainer
     Deutschlands")."""
     titled = False
-    while len(words) > (1 if capitalised else 2) and _title(words[0], ctx.language):
+    if (
+        len(words) > 2
+        and words[0].endswith("s")
+        and _place(words[0][:-1], ctx)
+        and is_title(words[1], ctx.language)
+    ):
+        words.pop(0)  # "Kenias Vizepräsident William Ruto": the office of a place
+    while len(words) > (1 if capitalised else 2) and is_title(words[0], ctx.language):
         words.pop(0)
         titled = True
     if titled and words[0].lower() in CONNECTORS:

@@ -57,7 +57,8 @@ TITLES = {
 TITLE_ENDINGS = {
     "de": """minister ministerin kanzler kanzlerin präsident präsidentin chef chefin sprecher
         sprecherin trainer trainerin bürgermeister bürgermeisterin vorsitzende vorsitzender
-        kommissar kommissarin sekretär sekretärin direktor direktorin richter richterin""",
+        kommissar kommissarin sekretär sekretärin direktor direktorin richter richterin
+        abgeordnete abgeordneter""",
     "da": "minister ministeren formand direktør chef præsident ordfører",
     "nb": "minister ministeren leder direktør sjef president",
     "sv": "minister ministern ordförande direktör chef president",
