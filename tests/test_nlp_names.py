@@ -11,7 +11,7 @@ import pytest
 from newsdesk.extract.article import extract_article
 from newsdesk.extract.sanitize import html_to_text
 from newsdesk.nlp.analyze import _prepare, analyze_many
-from newsdesk.nlp.names import name_hashtags
+from newsdesk.nlp.names import name_hashtags, name_tags
 
 try:
     from .conftest import shared_data
@@ -174,3 +174,16 @@ def test_a_city_is_one_tag_in_every_language() -> None:
     tags = {t.label: t.kind for t in name_hashtags(*_page("5min.at-Villachs.html"), "de")}
     assert tags.get("Vienna") == "place" and "Wien" not in tags, tags
     assert tags.get("Boris Dujakovic") == "person", tags
+
+
+def test_the_office_before_a_name_describes_the_person() -> None:
+    """ "Bundeswirtschaftsminister Robert Habeck": the explainer's description of Robert Habeck;
+    a title of address ("Herr", "Dr.") describes no one."""
+    _tags, offices = name_tags(
+        *_page("deutsche-wirtschafts-nachrichten.de-Industriestrompreis.html"), "de"
+    )
+    assert ("Robert Habeck", "Bundeswirtschaftsminister") in {(d.entity, d.phrase) for d in offices}
+    _tags, offices = name_tags(*_page("bundeskanzleramt.gv.at-bundesminsterin.html"), "de")
+    phrases = {(d.entity, d.phrase) for d in offices}
+    assert ("Susanne Raab", "Bundesministerin") in phrases
+    assert not {p for _e, p in phrases} & {"Herr", "Frau", "Dr", "Prof"}

@@ -58,3 +58,12 @@ def test_german_quotes_and_the_speakers_page(served: str, page: Page) -> None:
     quotes.get_by_role("link", name="Ole Einar Björndalen").first.click()
     expect(page.locator("h1")).to_contain_text("Ole Einar Björndalen")
     expect(page.locator("main")).to_contain_text("Als Norweger war ich daran gewöhnt")
+
+
+def test_the_coach_page_quotes_him_and_gives_his_office(served: str, page: Page) -> None:
+    """ "…“, meinte Trainer Tobias Torgersen": his page says what he said, and how the
+    coverage describes him."""
+    page.goto(f"{served}/tags/TobiasTorgersen")
+    expect(page.locator("h1")).to_contain_text("Tobias Torgersen")
+    expect(page.locator("main")).to_contain_text("Das Team hat sich in vielen Bereichen")
+    expect(page.locator("main")).to_contain_text("Trainer")

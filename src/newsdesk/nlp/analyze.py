@@ -27,7 +27,7 @@ from newsdesk.nlp.entities import EntityResult, extract_entities
 from newsdesk.nlp.figures import extract_figures
 from newsdesk.nlp.keyphrases import BACKGROUND, Keyphrase, rank_keyphrases, select_hashtags
 from newsdesk.nlp.model import MODEL_NAME, SENTENCES_KEY, get_nlp, one_blas_thread
-from newsdesk.nlp.names import name_hashtags
+from newsdesk.nlp.names import name_tags
 from newsdesk.nlp.quoted import marked_quotes
 from newsdesk.nlp.quotes import QuoteSpan, extract_quotes
 from newsdesk.nlp.summarize import key_points, summarize_sentences
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.39+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.40+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -123,15 +123,16 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
 
 def _lead_only(prep: _Prepared) -> Analysis:
     """Non-English text: the English models would produce noise; keep a lead summary, tag the
-    names the text uses (nlp.names) and take the quotes a name is written beside
-    (nlp.quoted)."""
+    names the text uses and the offices written before people's names (nlp.names), and take
+    the quotes a name is written beside (nlp.quoted)."""
     sents = [strip_dateline(prep.body[a:b]) for a, b in split_sentences(prep.body)]
     sents = [s for s in sents if not is_timestamp(s)]
-    hashtags = name_hashtags(prep.title, prep.body, prep.language)
+    hashtags, offices = name_tags(prep.title, prep.body, prep.language)
     return Analysis(
         summary=sents[:SUMMARY_SENTENCES],
         hashtags=hashtags,
         quotes=marked_quotes(prep.body, prep.language, hashtags),
+        descriptions=offices,
         language=prep.language,
         box=box_from_sentences(sents, prep.title),
     )

@@ -42,13 +42,14 @@ from newsdesk.nlp.lexicon.names import (
     ADJECTIVE_ENDINGS,
     ARTICLES,
     CONTRACTIONS,
+    HONORIFICS,
     SPEAKER_BEFORE,
     SPEECH,
     TITLE_ENDINGS,
     TITLES,
 )
 from newsdesk.nlp.text import zipf
-from newsdesk.nlp.types import Hashtag
+from newsdesk.nlp.types import Description, Hashtag
 
 MAXIMUM = 5
 # Languages that capitalise every noun: there a capital alone marks no name.
@@ -104,6 +105,7 @@ class _Name:
     count: int = 0
     first: int = 0
     in_title: bool = False
+    offices: list[str] = field(default_factory=list)  # "Bundeswirtschaftsminister"
 
 
 @dataclass
@@ -120,8 +122,16 @@ class _Text:
 def name_hashtags(title: str, body: str, language: str | None) -> list[Hashtag]:
     """Up to MAXIMUM hashtags for an article not in English: its names, the headline's first,
     then by how often the text uses them."""
+    return name_tags(title, body, language)[0]
+
+
+def name_tags(
+    title: str, body: str, language: str | None
+) -> tuple[list[Hashtag], list[Description]]:
+    """name_hashtags, and the offices the text writes before the people among them
+    ("Bundeswirtschaftsminister Robert Habeck": Robert Habeck, "Bundeswirtschaftsminister")."""
     if not language or language == "en":
-        return []
+        return [], []
     runs = [(r, True) for r in _runs(title, language)] + [(r, False) for r in _runs(body, language)]
     ctx = _Text(
         language,
@@ -149,6 +159,9 @@ def name_hashtags(title: str, body: str, language: str | None) -> list[Hashtag]:
             name.in_title = name.in_title or in_title
             if found[1] == "person" and name.kind == "topic":
                 name.kind = "person"  # "Frederiksen", once after "statsminister"
+            office = _office(run, found[0], language) if found[1] == "person" else None
+            if office:
+                name.offices.append(office)
     merged = _merged(names)
     surnames = {
         n.label.split()[-1]: n
@@ -165,7 +178,7 @@ def name_hashtags(title: str, body: str, language: str | None) -> list[Hashtag]:
         weak = [n for n in ranked if not (n.in_title or n.count > 1)]
         ranked = strong + _topics(left, taken, ctx)[:TOPICS] + weak
     top = max((n.count for n in ranked), default=1)
-    return [
+    tags = [
         Hashtag(
             tag=hashtag_slug(SHORT_FORMS.get(n.label, n.label)),
             label=n.label,
@@ -174,6 +187,23 @@ def name_hashtags(title: str, body: str, language: str | None) -> list[Hashtag]:
         )
         for n in ranked[:MAXIMUM]
     ]
+    offices = [
+        Description(n.label, office)
+        for n in ranked[:MAXIMUM]
+        for office in dict.fromkeys(n.offices)
+    ]
+    return tags, offices
+
+
+def _office(run: _Run, label: str, language: str) -> str | None:
+    """The office written right before a person's name in its run ("Bundeskanzler Olaf
+    Scholz") or as the word before it ("statsminister Mette Frederiksen"), if any."""
+    first = label.split()[0]
+    words = run.words[: run.words.index(first)] if first in run.words else []
+    for word in (words[-1] if words else "", run.before):
+        if is_title(word, language) and word.lower() not in HONORIFICS.split():
+            return word  # not "Herr", "Dr"
+    return None
 
 
 def _topics(left: list[tuple[str, int, bool]], taken: set[str], ctx: _Text) -> list[_Name]:
@@ -209,11 +239,11 @@ def _merged(names: dict[str, _Name]) -> dict[str, _Name]:
         inner = next((n for n in out.values() if f" {n.label} " in f" {name.label} "), None)
         if inner is None:
             out[key] = name
-        elif "person" in (inner.kind, name.kind) and name.label.endswith(f" {inner.label}"):
+            continue
+        if "person" in (inner.kind, name.kind) and name.label.endswith(f" {inner.label}"):
             inner.label, inner.kind = name.label, "person"  # the full name, the surname's key
-            _count(inner, name.count, name.in_title, name.first)
-        else:
-            _count(inner, name.count, name.in_title, name.first)
+        _count(inner, name.count, name.in_title, name.first)
+        inner.offices += name.offices
     return out
 
 

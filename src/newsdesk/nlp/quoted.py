@@ -35,7 +35,8 @@ _QUOTE = re.compile(
 # Scholz", "…», a déclaré le président Emmanuel Macron").
 _AFTER = re.compile(r"\s*,\s*((?:[^\W\d_A-Z][\w'’-]*\s+){1,4}?)(?=[A-ZÀ-ÞØ])", re.UNICODE)
 # Articles between the verb and an office written in lower case ("le président").
-_ARTICLES = frozenset(["le", "la", "l'", "el", "il", "lo", "o", "a", "der", "die", "den", "the"])
+# (German's are nlp.lexicon.names.ARTICLES.)
+_ARTICLES = frozenset(["le", "la", "l'", "el", "il", "lo", "o", "a", "the"])
 # Before the opening mark: the speaker then a colon ("Heribert Bruchhagen: „…“").
 _BEFORE = re.compile(r"([^\n.!?:;]{2,80}):\s*$")
 MIN_WORDS = 4  # a quotation of fewer words is a term or a title ("„Hollywood“")
@@ -80,12 +81,11 @@ def _after(text: str, end: int, language: str) -> tuple[tuple[str, bool] | None,
     m = _AFTER.match(text, end)
     if m is None:
         return None, None
-    words = m.group(1).split()
-    particles = 0
-    while particles < len(words) - 1 and words[-1 - particles] in NAME_PARTICLES:
-        particles += 1  # "sagte von Preen": "von" is the name's
-    name_start = m.end() - sum(len(w) + 1 for w in words[len(words) - particles :])
-    words = words[: len(words) - particles]
+    spans = [(w.group(0), m.start(1) + w.start()) for w in re.finditer(r"\S+", m.group(1))]
+    while len(spans) > 1 and spans[-1][0] in NAME_PARTICLES:
+        spans.pop()  # "sagte von Preen": "von" is the name's
+    name_start = spans[-1][1] + len(spans[-1][0])
+    words = [w for w, _ in spans]
     two = len(words) > 1 and not _article_or_title(words[1], language)  # "a déclaré"
     verb, rest = words[: 1 + two], words[1 + two :]  # rest: "le président", nothing else
     if not all(_article_or_title(w, language) for w in rest):

@@ -54,6 +54,9 @@ TITLES = {
     "pl": """prezydent prezydenta premier premiera minister ministra pan pani prezes prezesa
         marszałek burmistrz papież król królowa rzecznik""",
 }
+# Titles of address among TITLES: they mark a person's name but describe no one ("Herr
+# Lindner" is no office, "Bundeskanzler Scholz" is).
+HONORIFICS = "herr herrn frau dr prof hr fru m mme don doña pan pani"
 TITLE_ENDINGS = {
     "de": """minister ministerin kanzler kanzlerin präsident präsidentin chef chefin sprecher
         sprecherin trainer trainerin bürgermeister bürgermeisterin vorsitzende vorsitzender
