@@ -199,3 +199,13 @@ def test_a_topic_written_in_one_noun_compound_is_tagged_whole(
     title, body = bbc_article(rel)
     tags = [h.tag for h in analyze(title, body).hashtags]
     assert whole in tags and not parts & set(tags), tags
+
+
+def test_the_outlets_own_correspondent_is_no_hashtag() -> None:
+    """BBC business/012: "The BBC's correspondent in Jakarta, Rachel Harvey, told World
+    Business Report …" is quoted, but she reports the story; the minister quoted is its actor."""
+    raw = (shared_data("bbc-news") / "bbc" / "business" / "012.txt").read_text(encoding="latin-1")
+    title, _, body = raw.partition("\n")
+    labels = [h.label for h in analyze(title.strip(), body.strip(), "BBC News").hashtags]
+    assert "Rachel Harvey" not in labels, labels
+    assert "Sri Mulyani Indrawati" in labels, labels

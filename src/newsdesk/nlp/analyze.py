@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.40+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.41+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -96,9 +96,23 @@ def tag_article(
     spans = extract_quotes(doc, ents, title_end)
     lead = next((s for s in doc.sents if s.start_char >= dateline[1]), None)
     lead_span = (dateline[1], lead.end_char) if lead is not None else (0, 0)
-    speakers = [q.speaker_entity for q in spans if q.speaker_entity]
+    speakers = [
+        q.speaker_entity
+        for q in spans
+        if q.speaker_entity and not _outlets_own(doc.text, q.speaker_span, outlet)
+    ]
     hashtags = select_hashtags(ranked, ents, outlet, lead=lead_span, speakers=speakers)
     return ents, ranked, hashtags, spans
+
+
+def _outlets_own(text: str, span: tuple[int, int] | None, outlet: str | None) -> bool:
+    """Whether a speaker is the outlet's own journalist ("The BBC's correspondent in Jakarta,
+    Rachel Harvey, told …" on BBC News): a reporter, not an actor of the story."""
+    brand = (outlet or "").split()[0] if outlet else ""
+    if not brand or span is None:
+        return False
+    start = max(text.rfind(".", 0, span[0]) + 1, span[0] - 80)
+    return f"{brand}'s" in text[start : span[1]] or f"{brand}’s" in text[start : span[1]]
 
 
 def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
