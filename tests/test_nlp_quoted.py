@@ -80,3 +80,9 @@ def test_the_analysis_of_a_german_article_carries_its_quotes() -> None:
 
 def test_english_text_gets_none_here() -> None:
     assert marked_quotes('"We are ready to act," said Emmanuel Macron.', "en", []) == []
+
+
+def test_a_famous_surname_is_still_a_speaker() -> None:
+    """fr.de: "…“, sagte Donald Trump": a name the news uses so often that it is a common word
+    in the language's word list is still a person's when it stands beside the quote."""
+    assert "Donald Trump" in {q.speaker for q in _quotes("fr.de.nordkorea.html")}

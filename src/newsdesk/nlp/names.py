@@ -299,7 +299,10 @@ def _name(run: _Run, ctx: _Text, speaking: bool = False) -> tuple[str, str] | No
     if not words:
         return None
     spoken = (speaking or _spoken(run, ctx.language)) and not _marked(words[0])
-    person = titled or (spoken and _zipf(words[-1].lower(), ctx.language) < COMMON_ZIPF)
+    # a speaker's surname may be a common word of the news ("Macron"); a word beside "sagte"
+    # in a sentence may be a noun ("Lebensmittel"): there it must be rarer
+    common = FUNCTION_ZIPF if speaking else COMMON_ZIPF
+    person = titled or (spoken and _zipf(words[-1].lower(), ctx.language) < common)
     if german and not person:  # "Rendi-Wagner" is a person's name, whole
         words, followed = _without_compounds(words, followed)
     while words and (

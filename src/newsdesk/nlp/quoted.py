@@ -92,7 +92,7 @@ def _after(text: str, end: int, language: str) -> tuple[tuple[str, bool] | None,
         return None, None  # "…“, hieß es in einer Mitteilung"
     cue = " ".join(verb)
     snippet = text[name_start : m.end() + 120]
-    return speaker_name(snippet, language, verb[-1]), cue
+    return speaker_name(snippet, language, words[-1]), cue  # "président Emmanuel Macron"
 
 
 def _article_or_title(word: str, language: str) -> bool:
