@@ -63,6 +63,27 @@ class BackgroundServer:
 
 
 @contextmanager
+def serve_imported(data_dir: Path, jsonl: Path) -> Iterator[str]:
+    """The app on loopback over a fresh database in `data_dir` holding the articles of a JSON
+    Lines file, imported and enriched as `newsdesk import` and `newsdesk enrich` do; its URL."""
+    from newsdesk.config import Settings
+    from newsdesk.enrich import enrich
+    from newsdesk.ingest import import_jsonl_file
+    from newsdesk.store import connect
+    from newsdesk.web import create_app
+
+    settings = Settings(data_dir=data_dir, secret_key="t")
+    engine = connect(settings.db_url)
+    import_jsonl_file(engine, jsonl)
+    enrich(engine, settings, batch_size=8)
+    try:
+        with BackgroundServer(create_app(settings, engine)) as server:
+            yield server.url
+    finally:
+        engine.dispose()
+
+
+@contextmanager
 def launch_chromium() -> Iterator[Browser]:
     """Debian's Chromium, headless; skips the test when it is not installed."""
     if not CHROMIUM.exists():

@@ -9,17 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from newsdesk.config import Settings
-from newsdesk.store import connect
-from newsdesk.web import create_app
-
 try:
-    from .browser_support import BackgroundServer
+    from .browser_support import serve_imported
     from .conftest import shared_data
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
-    from browser_support import (  # type: ignore[no-redef]
-        BackgroundServer,
-    )
+    from browser_support import serve_imported  # type: ignore[no-redef]
     from conftest import shared_data  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.browser
@@ -28,18 +22,9 @@ SHOTS = Path("/tmp/shots")
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from newsdesk.enrich import enrich
-    from newsdesk.ingest import import_jsonl_file
-
-    settings = Settings(data_dir=Path(tmp_path_factory.mktemp("explainer-web")), secret_key="t")
-    engine = connect(settings.db_url)
-    import_jsonl_file(engine, shared_data("seed-page") / "articles.jsonl")
-    enrich(engine, settings, batch_size=8)
-    try:
-        with BackgroundServer(create_app(settings, engine)) as server:
-            yield server.url
-    finally:
-        engine.dispose()
+    data_dir = Path(tmp_path_factory.mktemp("explainer-web"))
+    with serve_imported(data_dir, shared_data("seed-page") / "articles.jsonl") as url:
+        yield url
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -11,16 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from newsdesk.config import Settings
 from newsdesk.extract.article import extract_article
-from newsdesk.store import connect
-from newsdesk.web import create_app
 
 try:
-    from .browser_support import BackgroundServer
+    from .browser_support import serve_imported
     from .conftest import shared_data
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
-    from browser_support import BackgroundServer  # type: ignore[no-redef]
+    from browser_support import serve_imported  # type: ignore[no-redef]
     from conftest import shared_data  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.browser
@@ -29,24 +26,14 @@ PAGE = "biathlonword.com-chinesisch.html"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from newsdesk.enrich import enrich
-    from newsdesk.ingest import import_jsonl_file
-
     raw = gzip.decompress((shared_data("trafilatura-eval") / "html" / f"{PAGE}.gz").read_bytes())
     ex = extract_article(raw, url=f"https://{PAGE}")
     data_dir = Path(tmp_path_factory.mktemp("quoted-web"))
     lines = data_dir / "article.jsonl"
     row = {"url": f"https://example.org/{PAGE}", "title": ex.title, "text": ex.text}
     lines.write_text(json.dumps(row | {"outlet": "biathlonworld", "language": "de"}) + "\n")
-    settings = Settings(data_dir=data_dir, secret_key="t")
-    engine = connect(settings.db_url)
-    import_jsonl_file(engine, lines)
-    enrich(engine, settings, batch_size=8)
-    try:
-        with BackgroundServer(create_app(settings, engine)) as server:
-            yield server.url
-    finally:
-        engine.dispose()
+    with serve_imported(data_dir, lines) as url:
+        yield url
 
 
 def test_german_quotes_and_the_speakers_page(served: str, page: Page) -> None:

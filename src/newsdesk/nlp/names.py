@@ -141,7 +141,7 @@ def name_tags(
         {
             r.words[0]
             for r, _ in runs
-            if r.words and (r.article or r.before.lower() in _wordlist("contractions", language))
+            if r.words and (r.article or r.before.lower() in wordlist("contractions", language))
         },
     )
     names: dict[str, _Name] = {}
@@ -201,7 +201,7 @@ def _office(run: _Run, label: str, language: str) -> str | None:
     first = label.split()[0]
     words = run.words[: run.words.index(first)] if first in run.words else []
     for word in (words[-1] if words else "", run.before):
-        if is_title(word, language) and word.lower() not in HONORIFICS.split():
+        if is_title(word, language) and word.lower() not in _HONORIFICS:
             return word  # not "Herr", "Dr"
     return None
 
@@ -309,7 +309,7 @@ def _name(run: _Run, ctx: _Text, speaking: bool = False) -> tuple[str, str] | No
         (first and not (person and len(words) == 1) and not _kept_first(words, ctx))
         or (article and german and not _own_place(words[0], ctx))
     ):
-        article = words[0].lower() in _wordlist(
+        article = words[0].lower() in wordlist(
             "articles", ctx.language
         )  # "Der Microsoft …": its noun
         words.pop(0)  # "Nu er …", "eine Menge Gesundheitsfunktionen", "Korrespondent: …"
@@ -473,12 +473,12 @@ def _runs(text: str, language: str) -> list[_Run]:
             run.pop()
         initial = _starts_sentence(text, start)
         article = _after_article(text, words, i, language) or (
-            initial and word.lower() in _wordlist("articles", language)
+            initial and word.lower() in wordlist("articles", language)
         )
         before = words[i - 1][0] if i and not initial and _adjacent(text, words, i) else ""
         if i and _abbreviated_title(text, words, i, language):
             initial, before = False, words[i - 1][0]  # "Dr. Sboui", "M. Macron"
-        if before.lower() in _wordlist("speaker_before", language) and not _after_comma(
+        if before.lower() in wordlist("speaker_before", language) and not _after_comma(
             text, words, i - 1
         ):
             before = ""  # ", so Scholz" names a speaker; "so Gehör" does not
@@ -579,7 +579,7 @@ def _after_article(text: str, words: list[tuple[str, int]], i: int, language: st
     """Whether words[i] heads a noun phrase an article opens ("eine Menge …", "das neue Handy
     …", "der Microsoft Flight Simulator"): then, where every noun is capitalised, it is that
     phrase's noun, not a name's first word."""
-    articles = _wordlist("articles", language)
+    articles = wordlist("articles", language)
     for back in range(1, 4):
         if not articles or i - back < 0 or not _adjacent(text, words, i - back + 1):
             return False
@@ -608,6 +608,7 @@ def _marked(word: str) -> bool:
     return any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word)
 
 
+_HONORIFICS = frozenset(HONORIFICS.split())
 _LISTS = {
     "articles": ARTICLES,
     "contractions": CONTRACTIONS,
@@ -619,7 +620,7 @@ _LISTS = {
 
 
 @lru_cache(maxsize=256)
-def _wordlist(name: str, language: str) -> frozenset[str]:
+def wordlist(name: str, language: str) -> frozenset[str]:
     """One of nlp.lexicon.names' word lists for a language (empty where it has none)."""
     return frozenset(_LISTS[name].get(language, "").split())
 
@@ -628,8 +629,8 @@ def _wordlist(name: str, language: str) -> frozenset[str]:
 def is_title(word: str, language: str) -> bool:
     """An office or role written before a person's name: "Bundeskanzler", "statsminister",
     "Tesla-Chef" (a compound by its last part), "Dr."."""
-    titles = _wordlist("titles", language)
-    endings = tuple(_wordlist("title_endings", language))
+    titles = wordlist("titles", language)
+    endings = tuple(wordlist("title_endings", language))
     last = word.lower().rsplit("-", 1)[-1]
     if not last or not (titles or endings) or _zipf(last, "en") > _zipf(last, language):
         return False  # an English word: "Premier League", "Trainer" is German too
@@ -671,8 +672,8 @@ def _untitled(words: list[str], capitalised: bool, ctx: _Text) -> bool:
 def _spoken(run: _Run, language: str) -> bool:
     """A verb of speech beside the run ("Scholz sagte", "sagte Scholz"), or SPEAKER_BEFORE
     before it (", so Scholz")."""
-    either = _wordlist("speech", language)
-    before = _wordlist("speaker_before", language)
+    either = wordlist("speech", language)
+    before = wordlist("speaker_before", language)
     return run.before.lower() in before | either or run.after.lower() in either
 
 

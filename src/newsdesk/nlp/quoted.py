@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 
-from newsdesk.nlp.lexicon.names import ARTICLES
-from newsdesk.nlp.names import NAME_PARTICLES, is_title, speaker_name
+from newsdesk.nlp.names import NAME_PARTICLES, is_title, speaker_name, wordlist
 from newsdesk.nlp.types import Hashtag, Quote
 
 # Opening and closing marks, by how the languages pair them: „…“ (German), »…« and «…»
@@ -97,7 +96,7 @@ def _after(text: str, end: int, language: str) -> tuple[tuple[str, bool] | None,
 
 def _article_or_title(word: str, language: str) -> bool:
     low = word.lower()
-    return low in _ARTICLES or low in ARTICLES.get(language, "").split() or is_title(word, language)
+    return low in _ARTICLES or low in wordlist("articles", language) or is_title(word, language)
 
 
 def _before(text: str, start: int, language: str) -> tuple[tuple[str, bool] | None, str | None]:
