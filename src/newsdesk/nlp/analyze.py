@@ -108,7 +108,7 @@ def tag_article(
 def _outlets_own(text: str, span: tuple[int, int] | None, outlet: str | None) -> bool:
     """Whether a speaker is the outlet's own journalist ("The BBC's correspondent in Jakarta,
     Rachel Harvey, told …" on BBC News): a reporter, not an actor of the story."""
-    brand = (outlet or "").split()[0] if outlet else ""
+    brand = next(iter((outlet or "").split()), "")  # "BBC" of "BBC News"
     if not brand or span is None:
         return False
     start = max(text.rfind(".", 0, span[0]) + 1, span[0] - 80)

@@ -145,17 +145,16 @@ def features(docs: Sequence[Doc], params: Params) -> sparse.csr_matrix:
     emb = np.vstack([d.vector for d in docs]).astype(np.float32) if docs else np.zeros((0, 384))
     words = _tfidf([d.terms.get("w", {}) for d in docs])
     names = _tfidf([d.terms.get("n", {}) for d in docs])
-    # A number says less than a name: two headlines whose only "name" is "35" ("35
-    # kilometer", "35 millioner") are not as alike as two sharing "Polen". A doc's names count
-    # by the share of its bag that is names, a number counting NUMBER_SHARE.
-    few = np.array([_name_share(d.terms.get("n") or {}) for d in docs])
-    names = sparse.csr_matrix(sparse.diags(np.sqrt(few)) @ names, dtype=np.float32)
     embedded = np.array([d.embedded for d in docs], dtype=bool)
     rest = params.w_words + params.w_names
     grow = (rest + params.w_embed) / rest if rest > 0 else 1.0
     scale_e = np.where(embedded, math.sqrt(params.w_embed), 0.0)
     scale_w = np.where(embedded, params.w_words, params.w_words * grow)
-    scale_n = np.where(embedded, params.w_names, params.w_names * grow)
+    # A number says less than a name: two headlines whose only "name" is "35" ("35
+    # kilometer", "35 millioner") are not as alike as two sharing "Polen". A doc's names count
+    # by the share of its bag that is names, a number counting NUMBER_SHARE.
+    share = np.array([_name_share(d.terms.get("n") or {}) for d in docs])
+    scale_n = np.where(embedded, params.w_names, params.w_names * grow) * share
     return sparse.hstack(
         [
             sparse.csr_matrix(emb * scale_e[:, None].astype(np.float32)),
