@@ -573,3 +573,29 @@ def test_between_a_person_and_a_place_a_known_place_wins_a_tie() -> None:
     # each; GeoNames knows Glasgow. 4 BBC names change, 3 right (J. M. Barrie is the wrong one)
     kinds = _types(analyze(*_bbc("entertainment/118.txt")))
     assert kinds.get("Glasgow") == "place", kinds
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "name"),
+    [
+        ("entertainment/007.txt", "Levy tipped for Whitbread prize", "Andrea Levy"),
+        ("sport/026.txt", "Collins appeals against drugs ban", "Michelle Collins"),
+    ],
+)
+def test_a_job_opening_the_sentence_is_no_part_of_the_name(
+    path: str, title: str, name: str
+) -> None:
+    """ "Novelist Andrea Levy …", "Sprinter Michelle Collins …": the NER takes the job into the
+    name at the start of a sentence, and the page showed #NovelistAndreaLevy."""
+    _, body = _bbc(path)
+    labels = [h.label for h in analyze(title, body, "BBC News").hashtags]
+    assert name in labels, labels
+    assert not [x for x in labels if x.endswith(name) and x != name], labels
+
+
+def test_a_name_before_a_director_is_the_works() -> None:
+    """ "… produced by Evil Dead director Sam Raimi": Evil Dead was a person on the page."""
+    _, body = _bbc("entertainment/053.txt")
+    types = _types(analyze("Horror film heads US box office", body))
+    assert types["Sam Raimi"] == "person"
+    assert types.get("Evil Dead") != "person"

@@ -37,11 +37,13 @@ from newsdesk.nlp.lexicon.entities import (
     TITLE_GENDER,
 )
 from newsdesk.nlp.lexicon.entity_types import (
+    BODY_JOBS,
     DEMONYM_WORDS,
     EVENT_HEAD_WORDS,
     KNOWN_TYPES,
     NAME_PARTICLES,
     NAME_TITLES,
+    OCCUPATION_WORDS,
     ORG_COMPLEMENT_HEADS,
     ORG_DESCRIPTION_HEADS,
     ORG_HEAD_WORDS,
@@ -50,6 +52,7 @@ from newsdesk.nlp.lexicon.entity_types import (
     PLACE_PREPOSITIONS,
     PRODUCT_NOUNS,
     WORK_DESCRIPTION_HEADS,
+    WORK_JOBS,
 )
 from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
 from newsdesk.nlp.text import ascii_fold, fold_plural, zipf
@@ -66,6 +69,7 @@ def _wordset(text: str) -> set[str]:
 HONORIFICS = HONORIFICS_M | HONORIFICS_F | HONORIFICS_ANY
 DEMONYMS = _wordset(DEMONYM_WORDS)
 PERSON_ROLES = _wordset(PERSON_ROLE_WORDS)
+_OCCUPATIONS = PERSON_ROLES | _wordset(OCCUPATION_WORDS)
 ORG_HEADS = _wordset(ORG_HEAD_WORDS)
 _ORG_DESCRIBED = _wordset(ORG_DESCRIPTION_HEADS)
 _WORK_DESCRIBED = _wordset(WORK_DESCRIPTION_HEADS)
@@ -132,10 +136,23 @@ def _strip_titles(toks: list[str], strict: bool) -> list[str]:
         if rest and rest[0].lower() == "of":
             continue
         cut = i + 1
+    if cut == 0 and _described(toks):
+        cut = 1
     rest = toks[cut:]
     if not rest or all(_bare(t) in ROLE_WORDS for t in rest):
         return toks
     return rest
+
+
+def _described(toks: list[str]) -> bool:
+    """Whether the first of three or more words is a job or an origin describing the person
+    the rest names (given names and a surname), which the NER took into the name at the start
+    of a sentence: "Novelist Andrea Levy", "Sprinter Michelle Collins", "Kenyan Isaiah
+    Kiplagat"."""
+    if len(toks) < 3 or not toks[0][:1].isupper():
+        return False
+    low = _bare(toks[0])
+    return (low in _OCCUPATIONS or low in DEMONYMS) and all(_name_word(w) for w in toks[1:-1])
 
 
 @lru_cache(maxsize=65536)
@@ -832,6 +849,10 @@ def _vote(doc: Doc, m: Mention) -> str:
     kind = LABEL_TYPE[m.label]
     if kind == "person" and (_determined(doc, m) or _of_product(doc, m)):
         return "other"
+    if kind == "person":
+        job = _job_after(doc, m)
+        if job is not None:
+            return job
     return "place" if kind != "place" and _placed(doc, m) else kind
 
 
@@ -859,6 +880,20 @@ def _determined(doc: Doc, m: Mention) -> bool:
     if after is not None and (after.tag_ in _NOUN_TAGS or after.lower_ in _AFTER_PERSONS):
         return False  # "a Simon Schama one", "the Eminem of Argentina"
     return m.token_start <= doc[i].head.i < m.token_end  # the article is the name's own
+
+
+def _job_after(doc: Doc, m: Mention) -> str | None:
+    """ "Evil Dead director Sam Raimi" -> "other", "Chelsea manager Jose Mourinho" ->
+    "organization": a name before a job on a work or in a body and a person's name."""
+    e = m.token_end
+    if e + 1 >= len(doc) or not doc[e].text.islower():
+        return None
+    after = doc[e + 1]
+    if not (after.ent_type_ == "PERSON" and after.ent_iob_ == "B"):
+        return None
+    if doc[e].text in WORK_JOBS:
+        return "other"
+    return "organization" if doc[e].text in BODY_JOBS else None
 
 
 def _of_product(doc: Doc, m: Mention) -> bool:

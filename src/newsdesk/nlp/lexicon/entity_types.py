@@ -43,6 +43,12 @@ PERSON_ROLE_WORDS = """president minister premier chancellor secretary senator c
     attorney director head actor actress singer star presenter designer analyst economist
     founder owner chief executive player captain winger forward
 """
+# Jobs that describe a person written before the name ("Novelist Andrea Levy"), beside the
+# role nouns above; no tag's topic is vague for them ("Greek sprinters" stays #Sprinters).
+OCCUPATION_WORDS = """novelist author writer poet playwright composer artist painter sculptor
+    photographer journalist reporter columnist editor comedian dancer musician rapper guitarist
+    pianist producer sprinter hurdler athlete cyclist swimmer boxer jockey golfer
+"""
 
 # Last words of organisation names ("Falic Group", "London Stock Exchange", "Hansard Society").
 ORG_HEAD_WORDS = """group holdings inc ltd plc co corp corporation company society commission council office
@@ -63,6 +69,14 @@ ORG_DESCRIPTION_HEADS = """giant firm firms company companies group maker makers
 WORK_DESCRIPTION_HEADS = """film movie comedy drama thriller sitcom documentary series programme album song
     novel musical opera videogame console handset browser software worm virus drug
 """
+# Jobs on a work or in a body: a name written right before one and a person's name ("Evil Dead
+# director Sam Raimi", "Chelsea manager Jose Mourinho") is the work's or the body's, not a
+# person's ("Blair aide Matthew Taylor" names two people: aide is no such job).
+WORK_JOBS = frozenset({"director", "author", "writer", "producer", "creator", "star", "composer"})
+BODY_JOBS = frozenset(
+    {"boss", "chief", "manager", "coach", "chairman", "founder", "owner", "executive", "ceo"}
+    | {"striker", "midfielder", "defender", "goalkeeper", "captain", "winger", "player"}
+)
 # First words of organisation names that take a complement ("Department for Education and
 # Skills"): such a name goes on over "and <Capitalised>" when the NER cut it there.
 ORG_COMPLEMENT_HEADS = {
