@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
+import feedparser
 import pytest
 
 from newsdesk.nlp import keyphrases
@@ -209,3 +211,53 @@ def test_the_outlets_own_correspondent_is_no_hashtag() -> None:
     labels = [h.label for h in analyze(title.strip(), body.strip(), "BBC News").hashtags]
     assert "Rachel Harvey" not in labels, labels
     assert "Sri Mulyani Indrawati" in labels, labels
+
+
+def test_a_two_word_topic_not_split_in_two_tags() -> None:
+    """BBC entertainment/053 ("Horror film heads US box office") was tagged #Box and #Office:
+    "US box office" and "the weekend box office" were read as three-noun compounds, the box
+    office's last two words. A name or a time before the compound is no third noun."""
+    title, body = bbc_article("entertainment/053.txt")
+    tags = [h.tag for h in analyze(title, body, "BBC News").hashtags]
+    assert "BoxOffice" in tags and not {"Box", "Office"} & set(tags), tags
+
+
+def _cnn_item(words: str) -> tuple[str, str]:
+    """(headline, teaser) of the item of CNN's real feed whose headline has `words`."""
+    path = shared_data("syndikit-real-feeds") / "XML" / "cnn_latest.xml.gz"
+    raw = gzip.decompress(path.read_bytes())
+    entry = next(e for e in feedparser.parse(raw).entries if words in e.title)
+    return entry.title, entry.summary
+
+
+@pytest.mark.parametrize(
+    ("words", "kept", "gone"),
+    [
+        # "…face new limits on raising and spending money…": everyday words, once each
+        ("campaign money", {"DonaldTrump"}, {"Announcement", "Limits"}),
+        # "…after a disappointing showing…"; "Vice President" is a title, no topic
+        ("town hall", {"MikePence", "TownHall"}, {"Showing", "Vice", "VicePresident"}),
+        # two capitalised words no name covers: one tag, not #Wall and #Street
+        ("Wall Street", {"WallStreet"}, {"Wall", "Street"}),
+    ],
+)
+def test_a_teasers_passing_words_are_no_tags(words: str, kept: set[str], gone: set[str]) -> None:
+    """CNN's feed items are a headline and a sentence or two (the article page answers 403):
+    an everyday word written once in the teaser, not in the headline, tells nothing of the
+    story and was a tag (#Limits, #Showing); so were #Vice of "Vice President" and #Wall
+    #Street."""
+    title, teaser = _cnn_item(words)
+    tags = {h.tag for h in analyze(title, teaser, "CNN").hashtags}
+    assert kept <= tags and not gone & tags, tags
+
+
+def test_a_rare_word_written_once_can_be_a_tag() -> None:
+    """Only everyday words written once are dropped: "tsunami", written once in a short
+    500N-KPCrowd caption ("Photo atlas: The Japan earthquake"), is the crowd's keyphrase and
+    stays a tag."""
+    raw = (shared_data("500N-KPCrowd") / "docsutf8" / "politics_world-20865957.txt").read_text(
+        encoding="utf-8"
+    )
+    title, _, body = raw.partition("\n")
+    tags = {h.tag for h in analyze(title.strip(), body.strip()).hashtags}
+    assert "Tsunami" in tags, tags

@@ -31,7 +31,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from newsdesk.nlp.entities import HONORIFICS, PERSON_ROLES, EntityResult, clean_name
+from newsdesk.nlp.entities import (
+    COMMON_WORD_ZIPF,
+    HONORIFICS,
+    PERSON_ROLES,
+    EntityResult,
+    clean_name,
+)
 from newsdesk.nlp.lexicon.entities import KEEP_TITLES, SHORT_FORMS
 from newsdesk.nlp.lexicon.entity_types import NAME_TITLES
 from newsdesk.nlp.lexicon.figures import UNIT_AFTER
@@ -83,16 +89,19 @@ ton tonne kilogram metre meter litre per cent"""
 )
 # and every unit a figure is counted in ("#Tons", "#Km", "#Seconds", "#Points")
 _VAGUE_TAGS |= {unit for unit in UNIT_AFTER if unit.isalpha()}
-# People's titles and roles are no tags on their own (#Dame, #Chancellor, #Manager, #Actor:
-# whom they name depends on the article), whatever the model calls them; the Pope is one.
-_TITLE_TAGS = (HONORIFICS | PERSON_ROLES | KEEP_TITLES | NAME_TITLES) - {"pope"}
+# People's titles and roles are no tags on their own (#Dame, #Chancellor, #Manager, #Actor,
+# #Vice of "Vice President": whom they name depends on the article), whatever the model calls
+# them; the Pope is one.
+_TITLE_WORDS = {"vice", "prime", "acting", "interim", "former", "lieutenant", "brigadier"}
+_TITLE_TAGS = (HONORIFICS | PERSON_ROLES | _TITLE_WORDS | KEEP_TITLES | NAME_TITLES) - {"pope"}
 
 
 def _vague(name: str) -> bool:
-    """A one-word name or topic that names nothing on its own: a vague word or a title."""
+    """A name or topic that names nothing on its own: one vague word, or titles only ("Vice
+    President")."""
     word = name.lower()
     if " " in word:
-        return False
+        return all(w in _TITLE_TAGS for w in word.split())
     return word in _VAGUE_TAGS or word in _TITLE_TAGS or fold_plural(word) in _TITLE_TAGS
 
 
@@ -133,6 +142,14 @@ RARITY_UNKNOWN = 3.0
 
 
 @lru_cache(maxsize=50_000)
+def _common_word(word: str) -> bool:
+    """As common as an everyday English word (entities.COMMON_WORD_ZIPF): written once, in
+    passing, it tells nothing of the story ("limits", "showing"); a rarer word written once
+    may ("tsunami", "blizzard")."""
+    z = zipf(word)
+    return z is not None and z >= COMMON_WORD_ZIPF
+
+
 def _rarity(word: str) -> float:
     """How unusual a word is in general English: 0.8 for "said", 1.7 for "tsunami"."""
     z = zipf(word)
@@ -173,6 +190,7 @@ class Keyphrase:
     n_words: int = 1
     noun: bool = True  # False for a participle ("haunted"): ranked, never a hashtag
     whole: str | None = None  # the noun compound a one-word topic is mostly written in
+    passing: bool = False  # a common word written once, not in the headline
 
 
 @dataclass
@@ -266,6 +284,7 @@ def rank_keyphrases(
         if t.dep_ == "compound":
             nested.update((t.i, t.head.i))
     free: set[str] = set()  # words seen at least once outside a noun compound
+    headline: set[str] = set()  # words of the headline
     participles: set[str] = set()
     for si, sent in enumerate(sents):
         in_title = sent.start_char < title_end
@@ -290,6 +309,8 @@ def rank_keyphrases(
             key = fold_plural(w.text)
             word_w[key] += pos_w * tag_w
             word_count[key] += 1
+            if in_title:
+                headline.add(key)
             if key not in word_form:
                 word_form[key] = w.text if w.tag_.startswith("NNP") else w.lower_
                 if tag_w != 1.0:
@@ -303,7 +324,15 @@ def rank_keyphrases(
     for key, weight in word_w.items():
         if key in outside_names:
             score = weight * _rarity(key) * (1.0 if key in free else NESTED_ONLY)
-            cands[key] = Keyphrase(word_form[key], score, n_words=1, noun=key not in participles)
+            cands[key] = Keyphrase(
+                word_form[key],
+                score,
+                n_words=1,
+                noun=key not in participles,
+                passing=word_count[key] == 1
+                and key not in headline
+                and _common_word(word_form[key].lower()),
+            )
             # a head mostly in one compound ("centre" of "call centre"), a modifier always
             # ("maternity" of "maternity pay"; not "trial" of "trial date" and a trial)
             whole = wholes.get(key)
@@ -356,28 +385,63 @@ def _modifier(t: Token) -> bool:
     nobody ("ID cards", "GM crops")."""
     if not (t.is_alpha and len(t.text) > 1 and t.lower_ not in _GENERIC):
         return False
+    if t.tag_ in ("NNP", "NNPS") and t.text.islower():
+        return True  # a lowercase word the tagger took for a name ("US box office")
     return t.tag_ in ("NN", "NNS") or (t.tag_ == "NNP" and t.text.isupper() and len(t.text) <= 4)
+
+
+def _common(t: Token) -> bool:
+    """A common noun that is no name nor a time: "box" of "box office chart", not "US" nor
+    "weekend" of "the weekend box office" (nor a lowercase word tagged a name: "total")."""
+    return t.text.islower() and t.tag_ in ("NN", "NNS") and t.ent_type_ not in ("DATE", "TIME")
+
+
+def _capitalised(t: Token) -> bool:
+    """A capitalised noun, not all capitals; at the start of a sentence only a proper one."""
+    if t.tag_ not in NOUN_TAGS or not t.is_alpha or not t.text[:1].isupper() or t.is_upper:
+        return False
+    return t.tag_ in ("NNP", "NNPS") or not t.is_sent_start
+
+
+def _proper_pair(doc: Doc, mod: Token, t: Token) -> bool:
+    """Two capitalised words written together, the second ending their run ("Wall Street
+    bonuses"): a name the NER left out, or a series' title ("CNN's Fast Facts")."""
+    if not (_capitalised(mod) and _capitalised(t) and _plain(mod) and _plain(t)):
+        return False
+    if mod.lower_ == t.lower_:
+        return False  # "Spend Spend Spend", a title
+    return t.i + 1 >= len(doc) or not _capitalised(doc[t.i + 1])
 
 
 def _compounds(doc: Doc, named: set[int]) -> dict[str, tuple[str, int, bool]]:
     """For each noun, the two-noun compound it is most often written in (as its head or its
     modifier), as written, how often, and whether the noun is its head: "centre" -> ("call
     centre", 14, True), "maternity" -> ("maternity pay", 3, False). Only a compound written
-    at least twice."""
+    at least twice. Two capitalised words no name covers count too, the last two of their
+    run: "Wall" -> ("Wall Street", 2, False), "Fast" of "Opioid Crisis Fast Facts"."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     forms: dict[str, str] = {}
     for t in doc:
-        if t.i == 0 or t.tag_ not in ("NN", "NNS") or t.i in named:
+        if t.i == 0 or t.i in named:
             continue
         mod = doc[t.i - 1]
+        if _proper_pair(doc, mod, t) and mod.i not in named:
+            key = f"{fold_plural(mod.text)} {fold_plural(t.text)}"
+            counts[fold_plural(t.text)][key] += 1
+            counts[fold_plural(mod.text)][key] += 1
+            forms.setdefault(key, f"{mod.text} {t.text}")
+            continue
+        if t.tag_ not in ("NN", "NNS"):
+            continue
         if mod.dep_ != "compound" or mod.head.i != t.i or not _modifier(mod):
             continue
         if not _plain(t) or mod.i in named:
             continue
         if any(x.dep_ in _MODIFIERS for x in mod.lefts) or any(
-            x.dep_ == "compound" and x.i < mod.i for x in t.lefts
+            x.dep_ == "compound" and x.i < mod.i and _common(x) for x in t.lefts
         ):
             continue  # "box office chart", "human rights activist": no tag of their last two
+            # ("US box office", "the weekend box office" are the box office's)
         key = f"{fold_plural(mod.text)} {fold_plural(t.text)}"
         counts[fold_plural(t.text)][key] += 1
         counts[fold_plural(mod.text)][key] += 1  # "maternity" of "maternity pay" too
@@ -556,8 +620,8 @@ def select_hashtags(
             add(label, "topic" if kind == "other" else kind, k.score, short)
         elif k.noun:
             stems = {fold_plural(w) for w in k.text.split()}
-            if stems & entity_words or _vague(k.text):
-                continue
+            if stems & entity_words or _vague(k.text) or k.passing:
+                continue  # a common word written once in passing (#Showing, #Limits)
             if any(stems <= other or other <= stems for other in topic_stems):
                 continue  # "quarter profits" after "fourth quarter profits"
             words = k.text.split()
@@ -577,6 +641,9 @@ def select_hashtags(
         for k in ranked:
             if len(out) >= minimum:
                 break
-            if k.noun:
-                add(k.text, k.kind if k.is_entity else "topic", k.score)
+            if not k.noun or k.passing or _vague(k.text):
+                continue
+            if not k.is_entity and {fold_plural(w) for w in k.text.split()} & entity_words:
+                continue  # "Read CNN" of "Read CNN's Fast Facts about Nepal"
+            add(k.text, k.kind if k.is_entity else "topic", k.score)
     return out
