@@ -116,7 +116,7 @@ def test_analysis_of_a_danish_headline_carries_its_tags() -> None:
     [a] = analyze_many([("Nu er Søren Gade valgt som Folketingets formand", "")], languages=["da"])
     assert a.language == "da"
     assert [(t.tag, t.kind) for t in a.hashtags] == [
-        ("SorenGade", "topic"),
+        ("SorenGade", "person"),  # a given name and a surname
         ("Folketinget", "topic"),
     ]
 
@@ -157,13 +157,25 @@ def _page(name: str) -> tuple[str, str]:
         ("exxpress.at-zaehne.html", "de", {"Alexander Van der Bellen"}, {"Bellen", "der Bellen"}),
         ("24horas.cl-segundo.html", "es", {"Gabriel Boric"}, {"Boric"}),
         ("correiobraziliense.com.br-poderes.html", "pt", {"Rodrigo Pacheco", "Luiz Fux"}, set()),
+        # A given name and a surname, with no office or verb beside them (and the job a
+        # German run starts with dropped: "Trendscout Karolina Landowski").
+        ("omr.com-Schuhbrand.html", "de", {"Karolina Landowski"}, {"Trendscout Landowski"}),
+        (
+            "womenshealth.de.weihnachten.html",
+            "de",
+            {"Manuel Gajus"},
+            {"Fitnessexperte Manuel Gajus"},
+        ),
+        ("legrandcontinent.eu.heran.html", "fr", {"François Héran", "Stephen Smith"}, set()),
+        ("laestrella.com.pa-laboral.html", "es", {"Ivette Mora", "Luz Vásquez"}, {"Mora"}),
     ],
 )
 def test_people_named_by_their_office_or_their_words(
     page: str, language: str, people: set[str], never: set[str]
 ) -> None:
     """A person's name in any of these languages: after an office ("Bundeskanzler",
-    "Presidente"), or beside a verb of speech; a surname alone then counts as the full name."""
+    "Presidente"), beside a verb of speech, or a given name before it (Faker's lists); a
+    surname alone then counts as the full name."""
     tags = {t.label: t.kind for t in name_hashtags(*_page(page), language)}
     assert {label for label in people if tags.get(label) == "person"} == people, tags
     assert not never & set(tags), tags

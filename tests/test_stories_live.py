@@ -225,7 +225,8 @@ def test_danish_and_german_items_are_tagged_with_their_names(
 def test_danish_headline_page_shows_its_tags_and_the_tag_page_both_languages(
     live: tuple[Settings, list[dict]], chromium: Any
 ) -> None:
-    """Read in Chromium: the Danish headline's page shows #SorenGade; the #Poland tag page
+    """Read in Chromium: the Danish headline's page shows #SorenGade, whose page asks "Who is
+    Søren Gade?" (it was a topic's page: no office or verb names him); the #Poland tag page
     lists DR's Danish headline beside CNN's English reports. (CNN's pictures live on its
     servers, which this machine cannot reach: the image proxy answers 502 for them; any other
     failed request or console error fails the test.)"""
@@ -250,6 +251,13 @@ def test_danish_headline_page_shows_its_tags_and_the_tag_page_both_languages(
             page.goto(f"{server.url}/articles/{gade}")
             shown = page.locator(".hashtags .tags a").all_inner_texts()
             assert "#SorenGade" in shown, shown
+            # a given name and a surname: a person's page, with the headline that names him
+            page.locator(".hashtags a", has_text="#SorenGade").click()
+            page.wait_for_load_state()
+            assert page.locator("h1").inner_text() == "Who is Søren Gade?"
+            assert by_title["Nu er Søren Gade valgt som Folketingets formand"]["title"] in (
+                page.locator("main").inner_text()
+            )
             poland = by_title["Ukraine vil have adgang til det sted, hvor missil ramte i Polen"]
             page.goto(f"{server.url}/articles/{poland['id']}")
             page.locator(".hashtags a", has_text="#Poland").click()

@@ -42,6 +42,7 @@ from newsdesk.nlp.lexicon.names import (
     ADJECTIVE_ENDINGS,
     ARTICLES,
     CONTRACTIONS,
+    GIVEN_NAME_LOCALES,
     HONORIFICS,
     SPEAKER_BEFORE,
     SPEECH,
@@ -345,6 +346,9 @@ def _name(run: _Run, ctx: _Text, speaking: bool = False) -> tuple[str, str] | No
         label = " ".join(words)
         if is_place_name(label):
             return city_name(label) or label, "place"  # "Neu-Delhi" is New Delhi's tag
+        start = None if person else _full_name(words, first, ctx)
+        if start is not None:  # "Søren Gade", "Meditationslehrer Kai Meinig"
+            return " ".join(words[start:]), "person"
         return label, "person" if person else "topic"
     word = words[0] if person else _genitive(words[0], followed, ctx.language)
     if word.lower() in ctx.countries:
@@ -364,6 +368,51 @@ def _name(run: _Run, ctx: _Text, speaking: bool = False) -> tuple[str, str] | No
     if german or _zipf(word.lower(), ctx.language) >= FUNCTION_ZIPF:
         return None  # "Handy", "Regierung"; the polite "De" in Danish
     return word, "topic"
+
+
+def _full_name(words: list[str], first: bool, ctx: _Text) -> int | None:
+    """Where a given name and one or two surnames end the run ("Søren Gade", "Aurélie Trouvé",
+    "Paulo Sergio Nogueira", the nouns before them dropped: "Meditationslehrer Kai Meinig"),
+    a person's name with no office or verb of speech beside it; else None. Not "Union Square"
+    or "Santa Cruz" (a place), "Rose Garden" ("garden" is a common word), nor a common word
+    that only starts the sentence ("Per Update"; "Jorge Antonio Solís Sosa" is a name)."""
+    names = given_names()
+    for i, given in enumerate(words[:-1]):
+        if given not in names or len(words) - i > 4:
+            continue  # a given name, then at most three more names ("Jorge Antonio Solís Sosa")
+        if (
+            i == 0
+            and first
+            and len(words) < 3
+            and _zipf(given.lower(), ctx.language) >= COMMON_ZIPF
+        ):
+            return None  # a common word that only starts the sentence: "Per Update"
+        if all(
+            word[:1].isupper()
+            and not _marked(word)
+            and (
+                word in names  # "Juan Orlando Hernández", "Jorge Antonio Solís Sosa"
+                or (not _place(word, ctx) and _zipf(word.lower(), ctx.language) < COMMON_ZIPF)
+            )
+            for word in words[i + 1 :]
+        ):
+            return i
+    return None
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """The given names of GIVEN_NAME_LOCALES, as written ("Søren", "François")."""
+    import importlib
+
+    names: set[str] = set()
+    for locale in GIVEN_NAME_LOCALES.split():
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            found = getattr(provider, attr, None)
+            if isinstance(found, (tuple, list, dict)):  # a dict of weights ("es_AR"); not
+                names.update(n for n in found if n.isalpha() and n[:1].isupper())  # properties
+    return frozenset(names)
 
 
 def _german_word(word: str) -> bool:
