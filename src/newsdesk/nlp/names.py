@@ -179,14 +179,14 @@ def name_tags(
         weak = [n for n in ranked if not (n.in_title or n.count > 1)]
         ranked = strong + _topics(left, taken, ctx)[:TOPICS] + weak
     top = max((n.count for n in ranked), default=1)
-    tags = [
+    tags = [  # the rank kept in the score: pages list equal scores by slug, not headline order
         Hashtag(
             tag=hashtag_slug(SHORT_FORMS.get(n.label, n.label)),
             label=n.label,
             kind=n.kind,
-            score=round(n.count / top, 3),
+            score=round(n.count / top * (1.0 - 0.01 * i), 3),
         )
-        for n in ranked[:MAXIMUM]
+        for i, n in enumerate(ranked[:MAXIMUM])
     ]
     offices = [
         Description(n.label, office)
