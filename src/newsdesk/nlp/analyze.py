@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.45+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.46+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -101,7 +101,9 @@ def tag_article(
         for q in spans
         if q.speaker_entity and not _outlets_own(doc.text, q.speaker_span, outlet)
     ]
-    hashtags = select_hashtags(ranked, ents, outlet, lead=lead_span, speakers=speakers)
+    hashtags = select_hashtags(
+        ranked, ents, outlet, lead=lead_span, speakers=speakers, headline=doc.text[:title_end]
+    )
     return ents, ranked, hashtags, spans
 
 

@@ -141,7 +141,23 @@ RARITY_MAX = 2.0
 RARITY_UNKNOWN = 3.0
 
 
-@lru_cache(maxsize=50_000)
+# An everyday word written once counts as a topic when its MiniLM vector is this near the
+# headline's: "missile" under "Russia's war in Ukraine" (0.36), "tennis" under "Australian Open
+# Fast Facts" (0.31), not "limits" under "Questions about Donald Trump's campaign money" (0.05).
+# Chosen on the 30 teasers of CNN's real feed (syndikit-real-feeds); BENCHMARKS.md reports
+# it on 500N-KPCrowd and BBC News.
+ABOUT_HEADLINE = 0.25
+
+
+def _about(headline: str, words: list[str]) -> set[str]:
+    """The words whose meaning is near the headline's (cosine >= ABOUT_HEADLINE)."""
+    from newsdesk.nlp.embed import get_embedder, normalize
+
+    vectors = normalize(get_embedder().embed([headline, *words]))
+    near = vectors[1:] @ vectors[0]
+    return {w for w, cos in zip(words, near, strict=True) if cos >= ABOUT_HEADLINE}
+
+
 def _common_word(word: str) -> bool:
     """As common as an everyday English word (entities.COMMON_WORD_ZIPF): written once, in
     passing, it tells nothing of the story ("limits", "showing"); a rarer word written once
@@ -150,6 +166,7 @@ def _common_word(word: str) -> bool:
     return z is not None and z >= COMMON_WORD_ZIPF
 
 
+@lru_cache(maxsize=50_000)
 def _rarity(word: str) -> float:
     """How unusual a word is in general English: 0.8 for "said", 1.7 for "tsunami"."""
     z = zipf(word)
@@ -518,12 +535,16 @@ def select_hashtags(
     maximum: int = 8,
     lead: tuple[int, int] = (0, 0),
     speakers: Sequence[str] = (),
+    headline: str = "",
 ) -> list[Hashtag]:
     """3-8 hashtags: the headline's actors, then the lead's (the `lead` char span: the
     body's first sentence), then the people quoted (`speakers`: the entity name of each
     quote's speaker, in text order; the most quoted first), then the article's main entities
-    and its topics."""
+    and its topics. An everyday word written once in passing is a topic only when it is about
+    the `headline` (``_about``)."""
     out: list[Hashtag] = []
+    passing = [k.text for k in ranked if k.passing and k.noun and not k.is_entity]
+    about = _about(headline, passing) if headline and passing else set()
     seen: set[str] = set()
     outlet_slug = hashtag_slug(outlet).lower() if outlet else None
     # The outlet's own brand, when it is an acronym: "BBC" and "BBC Sport" on BBC News ("he
@@ -620,7 +641,7 @@ def select_hashtags(
             add(label, "topic" if kind == "other" else kind, k.score, short)
         elif k.noun:
             stems = {fold_plural(w) for w in k.text.split()}
-            if stems & entity_words or _vague(k.text) or k.passing:
+            if stems & entity_words or _vague(k.text) or (k.passing and k.text not in about):
                 continue  # a common word written once in passing (#Showing, #Limits)
             if any(stems <= other or other <= stems for other in topic_stems):
                 continue  # "quarter profits" after "fourth quarter profits"
@@ -641,7 +662,7 @@ def select_hashtags(
         for k in ranked:
             if len(out) >= minimum:
                 break
-            if not k.noun or k.passing or _vague(k.text):
+            if not k.noun or (k.passing and k.text not in about) or _vague(k.text):
                 continue
             if not k.is_entity and {fold_plural(w) for w in k.text.split()} & entity_words:
                 continue  # "Read CNN" of "Read CNN's Fast Facts about Nepal"
