@@ -44,7 +44,8 @@ PERSON_ROLE_WORDS = """president minister premier chancellor secretary senator c
     founder owner chief executive player captain winger forward
 """
 # Jobs that describe a person written before the name ("Novelist Andrea Levy"), beside the
-# role nouns above; no tag's topic is vague for them ("Greek sprinters" stays #Sprinters).
+# role nouns above. Kept apart from them: a role noun is no tag on its own, a job may be a
+# topic ("Greek sprinters" is #Sprinters).
 OCCUPATION_WORDS = """novelist author writer poet playwright composer artist painter sculptor
     photographer journalist reporter columnist editor comedian dancer musician rapper guitarist
     pianist producer sprinter hurdler athlete cyclist swimmer boxer jockey golfer
