@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from newsdesk.nlp.analyze import analyze
@@ -445,3 +447,16 @@ def test_he_is_not_someone_named_inside_what_was_said(rel: str, start: str, spea
     two wrong before and after)."""
     q = _find(analyze(*_bbc(rel)).quotes, start)
     assert q.speaker_entity == speaker, q
+
+
+def test_the_one_phoned_and_urged_is_not_the_speaker() -> None:
+    """CNN's real feed: "When former President Donald Trump phoned Georgia Secretary of State
+    Brad Raffensperger urging him to "find" votes …". The parse makes Raffensperger the
+    subject of "urging"; "him" is Raffensperger, the one urged. The quotes box credited him."""
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML" / "cnn_latest.xml.gz").read_bytes()
+    )
+    item = next(e for e in feedparser.parse(raw).entries if "Young Thug" in e.title)
+    quotes = analyze(item.title, item.summary, "CNN").quotes
+    urged = [q for q in quotes if '"find"' in q.quote]
+    assert urged and urged[0].speaker == "Donald Trump", [(q.speaker, q.quote) for q in quotes]

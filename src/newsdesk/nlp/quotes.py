@@ -352,7 +352,7 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
             child = min(subjects, key=lambda c: abs(c.i - t.i))
             if child.tag_ in ("WP", "WDT") and t.dep_ == "relcl":
                 return t.head  # "Woodhead, who has said ..." -> Woodhead
-            return child
+            return _caller(t, child) or child
         # 'Blige sings ... before asking her, "..."': up through the clause and preposition
         if t.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep") and t.head.i != t.i:
             t = t.head
@@ -383,6 +383,25 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
         if m.label in ("PERSON", "ORG"):  # 'said Danon', also when tagged as an organisation
             return doc[nxt_i]
     return None
+
+
+_OBJECT_PRONOUNS = frozenset({"him", "her", "them"})
+
+
+def _caller(verb: Token, subject: Token) -> Token | None:
+    """ "Trump phoned Raffensperger urging him to 'find' votes": the parse makes the one
+    phoned the subject of "urging", but "him" is the one urged; the speaker is who phoned.
+    The subject of the verb a participle hangs on, when the participle's own subject has
+    nothing of the head verb's object but stands right after it and the participle addresses
+    a pronoun."""
+    head = verb.head
+    if verb.tag_ != "VBG" or verb.dep_ != "advcl" or head.i == verb.i:
+        return None
+    if not any(c.dep_ == "dobj" and c.lower_ in _OBJECT_PRONOUNS for c in verb.children):
+        return None
+    if any(c.dep_ == "dobj" for c in head.children) or not head.i < subject.i < verb.i:
+        return None
+    return next((c for c in head.children if c.dep_ in SUBJ_DEPS), None)
 
 
 def _gap_subject(ctx: _Ctx, cue: Token) -> Token | None:
