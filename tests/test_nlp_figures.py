@@ -530,3 +530,12 @@ def test_names_and_event_lengths_are_no_figures() -> None:
     assert not [f for f in tech.figures if f.text == "3"], [f.text for f in tech.figures]
     assert any(f.text.startswith("30") for f in _bbc("tech/040.txt").figures)
     assert "two-year" in [f.text for f in _bbc("sport/030.txt").figures]
+
+
+def test_the_length_of_talks_is_no_figure() -> None:
+    """ "Two days of talks on the future of Gibraltar begin …" (BBC politics/015) was listed as
+    "Two days (on Wednesday)": the length of the talks, as "the two-day summit" beside it. A
+    duration of something that is no event stays ("hang up after just 65 seconds of
+    listening", business/020)."""
+    assert "Two days" not in [f.text for f in _bbc("politics/015.txt").figures]
+    assert any(f.text == "65 seconds" for f in _bbc("business/020.txt").figures)

@@ -40,6 +40,7 @@ from newsdesk.nlp.lexicon.figures import (
     COUNTABLE_NOUNS,
     DISAGREE_MAX_RATIO,
     DURATION_UNITS,
+    EVENT_NOUNS,
     FURNITURE_PREFIXES,
     GLUED_UNITS,
     HYPOTHETICAL_WORDS,
@@ -439,6 +440,17 @@ def _status(head: Token | None, num: Token) -> str | None:
 # --- skipping what is no figure ------------------------------------------------------------------
 
 
+def _of_event(toks: list[Token], i: int) -> bool:
+    """toks[i] is a short duration's unit, then "of" and an event's noun ("days of talks");
+    not "65 seconds of listening"."""
+    return (
+        i + 2 < len(toks)
+        and toks[i].lower_ in SHORT_DURATIONS
+        and toks[i + 1].lower_ == "of"
+        and toks[i + 2].lower_ in EVENT_NOUNS
+    )
+
+
 def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str | None) -> bool:
     t = toks[num.start]
     prev = toks[num.start - 1] if num.start > 0 else None
@@ -478,6 +490,8 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
         return True  # "3G licences", "the 5S": a name with a digit in it; not "30GB"
     if unit in SHORT_DURATIONS and nxt is not None and nxt.text in ("-", "–") and not t.whitespace_:
         return True  # "the two-day summit", "a 10-minute ovation": what an event is like
+    if unit in SHORT_DURATIONS and _of_event(toks, num.end):
+        return True  # "Two days of talks … begin": the same as "two-day talks"
     if unit in DURATION_UNITS:
         if prev is not None and prev.lower_ in ("past", "last", "next", "previous", "coming"):
             return True  # "in the past 24 hours": part of a date

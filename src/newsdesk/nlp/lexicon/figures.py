@@ -64,6 +64,11 @@ DURATION_UNITS = {"seconds", "minutes", "hours", "days", "weeks", "months", "yea
 # A duration of these written before a noun ("the two-day summit", "a 10-minute ovation")
 # tells what an event is like; longer ones are terms worth a figure ("a two-year ban").
 SHORT_DURATIONS = {"seconds", "minutes", "hours", "days"}
+# Nouns of events a short duration may be "of": "two days of talks" is "two-day talks".
+EVENT_NOUNS = {
+    "talks", "negotiations", "meetings", "discussions", "debate", "hearings", "celebrations",
+    "festivities", "mourning", "protests", "strikes", "fighting", "clashes", "rioting",
+}  # fmt: skip
 # Capital letters written right after a number that are a unit ("30GB"), not part of a name
 # ("3G", "iPhone 5S").
 GLUED_UNITS = {
