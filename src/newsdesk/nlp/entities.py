@@ -978,7 +978,9 @@ def _merge(mentions: list[Mention], doc: Doc) -> list[EntityCluster]:
                 target = None  # "in Jordan" somewhere: the country, not Michael Jordan; a
                 # surname the NER calls a place but no text places is the person ("Gen
                 # Pinochet's regime", "behind Gatlin")
-        if target is None and kind == "organization" and cleaned.isupper() and len(cleaned) >= 2:
+        if target is None and kind != "place" and cleaned.isupper() and len(cleaned) >= 2:
+            # an acronym of an organisation of the article, whatever the label ("SAIC" a
+            # person beside "Shanghai Automotive Industry Corp")
             for om in orgs_full:
                 if acronym(clean_name(om.text, "org")) == cleaned.replace(".", ""):
                     full = clean_name(om.text, "org")
@@ -1077,7 +1079,11 @@ def _merge_same_names(order: list[EntityCluster]) -> None:
     for c in sorted(order, key=lambda c: -len(c.mentions)):
         if not c.mentions:
             continue
-        keys = {canonical_key(c.name, "org")} | ({c.short.lower()} if c.short else set())
+        # a list, not a set: the name's key is looked up before the short form's, whatever
+        # the process's string hashing (a set's order made "SAIC" a person in some runs)
+        keys = list(
+            dict.fromkeys([canonical_key(c.name, "org"), *([c.short.lower()] if c.short else [])])
+        )
         into = next((by_key[k] for k in keys if k in by_key), None)
         if into is None or ((into.type == "person") != (c.type == "person") and " " in c.name):
             for k in keys:
