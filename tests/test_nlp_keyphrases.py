@@ -265,3 +265,19 @@ def test_a_rare_word_written_once_can_be_a_tag() -> None:
     title, _, body = raw.partition("\n")
     tags = {h.tag for h in analyze(title.strip(), body.strip()).hashtags}
     assert "Tsunami" in tags, tags
+
+
+def test_the_outlets_label_before_a_colon_is_no_tag() -> None:
+    """ "Profile: David Miliband" (BBC politics/037) was tagged #Profile, CNN's "Opinion: I'm an
+    epidemiologist, …" #Opinion: the outlet's label of the piece's kind. A name before the
+    colon is the story's ("Kerry: Formal climate talks …" stays #JohnKerry)."""
+    title, body = bbc_article("politics/037.txt")
+    tags = [h.tag for h in analyze(title, body, "BBC News").hashtags]
+    assert "DavidMiliband" in tags and "Profile" not in tags, tags
+    for words, kept, gone in (
+        ("epidemiologist", "SyraMadad", "Opinion"),
+        ("Kerry", "JohnKerry", ""),
+    ):
+        title, teaser = _cnn_item(words)
+        tags = [h.tag for h in analyze(title, teaser, "CNN").hashtags]
+        assert kept in tags and gone not in tags, tags

@@ -158,6 +158,24 @@ def _about(headline: str, words: list[str]) -> set[str]:
     return {w for w, cos in zip(words, near, strict=True) if cos >= ABOUT_HEADLINE}
 
 
+_LABEL = re.compile(r"([A-Za-z]+(?: [A-Za-z]+)?): ")
+
+
+def _label_length(doc: Doc, title_end: int) -> int:
+    """How many characters open the headline as the outlet's label of its kind ("Opinion: ",
+    "Profile: ", "DVD review: "): one or two words before a colon, the last an everyday word,
+    no name among them ("Kerry: Formal climate talks …" is Kerry's)."""
+    m = _LABEL.match(doc.text, 0, title_end)
+    if m is None or not _common_word(m.group(1).rsplit(" ", 1)[-1].lower()):
+        return 0
+    if any(
+        t.ent_type_ and t.ent_type_ not in ("DATE", "TIME")
+        for t in doc.char_span(0, m.end(1), alignment_mode="expand") or ()
+    ):
+        return 0
+    return m.end()
+
+
 def _common_word(word: str) -> bool:
     """As common as an everyday English word (entities.COMMON_WORD_ZIPF): written once, in
     passing, it tells nothing of the story ("limits", "showing"); a rarer word written once
@@ -303,11 +321,14 @@ def rank_keyphrases(
     free: set[str] = set()  # words seen at least once outside a noun compound
     headline: set[str] = set()  # words of the headline
     participles: set[str] = set()
+    label = _label_length(doc, title_end)  # "Opinion: …": the outlet's label, no keyphrase
     for si, sent in enumerate(sents):
         in_title = sent.start_char < title_end
         pos_w = 3.0 if in_title else 1.0 + 1.0 / math.sqrt(1 + si)
         run: list[Token] = []
-        kept: list[Token | None] = [x for x in sent if not dateline[0] <= x.idx < dateline[1]]
+        kept: list[Token | None] = [
+            x for x in sent if not (dateline[0] <= x.idx < dateline[1] or x.idx < label)
+        ]
         for k in [*kept, None]:  # the dateline ("DOHA:") ends no phrase and starts none
             if k is not None and k.tag_ in PHRASE_TAGS and not k.is_space and not k.is_punct:
                 run.append(k)
@@ -318,7 +339,7 @@ def rank_keyphrases(
             run = []
         for w in _words(sent):
             tok = w.head if isinstance(w, _Compound) else w
-            if dateline[0] <= tok.idx < dateline[1]:
+            if dateline[0] <= tok.idx < dateline[1] or tok.idx < label:
                 continue
             tag_w = 1.0 if w.tag_ in NOUN_TAGS else PARTICIPLES.get(w.tag_, 0.0)
             if not tag_w or not _plain(w):
