@@ -391,9 +391,9 @@ _OBJECT_PRONOUNS = frozenset({"him", "her", "them"})
 def _caller(verb: Token, subject: Token) -> Token | None:
     """ "Trump phoned Raffensperger urging him to 'find' votes": the parse makes the one
     phoned the subject of "urging", but "him" is the one urged; the speaker is who phoned.
-    The subject of the verb a participle hangs on, when the participle's own subject has
-    nothing of the head verb's object but stands right after it and the participle addresses
-    a pronoun."""
+    The subject of the verb a participle hangs on, when the participle's subject stands
+    between the two verbs, the head verb has no object of its own and the participle
+    addresses a pronoun ("urging him", "asking her")."""
     head = verb.head
     if verb.tag_ != "VBG" or verb.dep_ != "advcl" or head.i == verb.i:
         return None
