@@ -564,8 +564,17 @@ def select_hashtags(
     and its topics. An everyday word written once in passing is a topic only when it is about
     the `headline` (``_about``)."""
     out: list[Hashtag] = []
-    passing = [k.text for k in ranked if k.passing and k.noun and not k.is_entity]
-    about = _about(headline, passing) if headline and passing else set()
+    about: set[str] | None = None  # the passing words near the headline, embedded once needed
+
+    def off_topic(k: Keyphrase) -> bool:
+        nonlocal about
+        if not k.passing:
+            return False
+        if about is None:
+            passing = [p.text for p in ranked if p.passing and p.noun and not p.is_entity]
+            about = _about(headline, passing) if headline else set()
+        return k.text not in about
+
     seen: set[str] = set()
     outlet_slug = hashtag_slug(outlet).lower() if outlet else None
     # The outlet's own brand, when it is an acronym: "BBC" and "BBC Sport" on BBC News ("he
@@ -662,7 +671,7 @@ def select_hashtags(
             add(label, "topic" if kind == "other" else kind, k.score, short)
         elif k.noun:
             stems = {fold_plural(w) for w in k.text.split()}
-            if stems & entity_words or _vague(k.text) or (k.passing and k.text not in about):
+            if stems & entity_words or _vague(k.text) or off_topic(k):
                 continue  # a common word written once in passing (#Showing, #Limits)
             if any(stems <= other or other <= stems for other in topic_stems):
                 continue  # "quarter profits" after "fourth quarter profits"
@@ -683,7 +692,7 @@ def select_hashtags(
         for k in ranked:
             if len(out) >= minimum:
                 break
-            if not k.noun or (k.passing and k.text not in about) or _vague(k.text):
+            if not k.noun or _vague(k.text) or off_topic(k):
                 continue
             if not k.is_entity and {fold_plural(w) for w in k.text.split()} & entity_words:
                 continue  # "Read CNN" of "Read CNN's Fast Facts about Nepal"
