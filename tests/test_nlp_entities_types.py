@@ -594,11 +594,15 @@ def test_a_job_opening_the_sentence_is_no_part_of_the_name(
 
 
 def test_a_name_before_a_director_is_the_works() -> None:
-    """ "… produced by Evil Dead director Sam Raimi": Evil Dead was a person on the page."""
+    """ "… produced by Evil Dead director Sam Raimi": Evil Dead was a person on the page; so
+    was the film "Boogeyman, which focuses on a man who …" ("which" is for things)."""
     _, body = _bbc("entertainment/053.txt")
     types = _types(analyze("Horror film heads US box office", body))
     assert types["Sam Raimi"] == "person"
     assert types.get("Evil Dead") != "person"
+    assert types["Boogeyman"] != "person"
+    title, body = _bbc("business/201.txt")
+    assert _types(analyze(title, body))["Novartis"] == "organization"  # "Novartis, which …"
 
 
 def test_an_acronym_the_model_calls_a_person_is_its_organisation() -> None:

@@ -853,6 +853,8 @@ def _vote(doc: Doc, m: Mention) -> str:
         job = _job_after(doc, m)
         if job is not None:
             return job
+        if _which_after(doc, m):
+            return "other"  # "Boogeyman, which focuses on a man who …": a thing, not a person
     return "place" if kind != "place" and _placed(doc, m) else kind
 
 
@@ -880,6 +882,16 @@ def _determined(doc: Doc, m: Mention) -> bool:
     if after is not None and (after.tag_ in _NOUN_TAGS or after.lower_ in _AFTER_PERSONS):
         return False  # "a Simon Schama one", "the Eminem of Argentina"
     return m.token_start <= doc[i].head.i < m.token_end  # the article is the name's own
+
+
+def _which_after(doc: Doc, m: Mention) -> bool:
+    """ "X, which …": what "which" stands for is no person ("who" is for people). Not after a
+    full name: "the novel … written by journalist S Hussain Zaidi, which looks at …"."""
+    e = m.token_end
+    if e + 1 >= len(doc) or doc[e].text != "," or doc[e + 1].lower_ != "which":
+        return False
+    words = _tokens(m.text)
+    return not (len(words) > 1 and _name_word(words[0]))
 
 
 def _job_after(doc: Doc, m: Mention) -> str | None:
