@@ -294,3 +294,28 @@ def test_a_story_is_headed_by_an_article_with_a_text(live: tuple[Settings, list[
             mixed += 1
             assert heads[story] in with_text, members
     assert mixed >= 1  # the NATO story, at least
+
+
+def test_two_articles_as_central_are_headed_by_the_first_out(
+    live: tuple[Settings, list[dict]],
+) -> None:
+    """Two articles are always as near their centroid: the story of CNN's "Former President
+    Donald Trump announces a White House bid for 2024" (13:03) was headed by "Questions about
+    Donald Trump's campaign money, answered" (13:13), the lower article id. The first out
+    heads it."""
+    from newsdesk.store.models_ai import Story
+
+    settings, items = live
+    by_title = {i["title"]: i["id"] for i in items}
+    engine = connect(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            heads = dict(session.execute(select(Story.id, Story.title_article_id)).all())
+    finally:
+        engine.dispose()
+    bid = by_title["Former President Donald Trump announces a White House bid for 2024"]
+    money = by_title["Questions about Donald Trump's campaign money, answered"]
+    [story] = [
+        s for s, members in _stories(items).items() if {m["id"] for m in members} == {bid, money}
+    ]
+    assert heads[story] == bid

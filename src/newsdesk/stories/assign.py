@@ -288,6 +288,14 @@ def story_score(
     return math.log(weight) - age_h / SCORE_HALF_LIFE_H * math.log(2.0)
 
 
+CENTRAL_DIGITS = 4  # articles this near the centroid (cosine to 4 places) are as central
+
+
+def _when(row: Any) -> datetime:
+    """When an article came out: published, else first seen (aware, for sorting)."""
+    return _aware(row.published_at or row.seen_at)
+
+
 def refresh_stories(
     session: Session, story_ids: Iterable[int], now: datetime | None = None
 ) -> None:
@@ -307,6 +315,7 @@ def refresh_stories(
                 Enrichment.summary,
                 Article.outlet,
                 Article.title,
+                Article.published_at,
             )
             .join(Article, Article.id == Enrichment.article_id)
             .where(Enrichment.story_id.in_(chunk))
@@ -323,6 +332,7 @@ def refresh_stories(
         outlets = {r.outlet for r in rows if r.outlet}
         originals = [r for r in rows if r.duplicate_of is None] or list(rows)
         vecs = [(r, v) for r in originals if (v := from_blob(r.embedding)) is not None]
+        vecs_index = {id(r): i for i, (r, _) in enumerate(vecs)}
         story.article_count = len(rows)
         story.outlet_count = max(1, len(outlets))
         story.first_seen = min(times)
@@ -335,7 +345,14 @@ def refresh_stories(
             mat = np.vstack([v for _, v in vecs])
             centroid = normalize(mat.mean(axis=0, keepdims=True))[0]
             story.centroid = to_blob(centroid)
-            order = [vecs[int(i)][0] for i in np.argsort(-(mat @ centroid), kind="stable")]
+            # as central as each other (two articles always are): the one out first, the news
+            # before the explainer ("… announces a White House bid" before "Questions about
+            # Donald Trump's campaign money, answered", ten minutes later)
+            near = np.round(mat @ centroid, CENTRAL_DIGITS)
+            order = sorted(
+                (r for r, _ in vecs),
+                key=lambda r: (-near[vecs_index[id(r)]], _when(r), r.article_id),
+            )
             ranked = order + [r for r in originals if r not in order]
             # The most central article whose headline reads as one (not a timestamp or a URL)
             # and that has a text: a feed item with a title only (DR's feed has no teasers)
