@@ -490,7 +490,7 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
         return True  # "3G licences", "the 5S": a name with a digit in it; not "30GB"
     if unit in SHORT_DURATIONS and nxt is not None and nxt.text in ("-", "–") and not t.whitespace_:
         return True  # "the two-day summit", "a 10-minute ovation": what an event is like
-    if unit in SHORT_DURATIONS and _of_event(toks, num.end):
+    if _of_event(toks, num.end):
         return True  # "Two days of talks … begin": the same as "two-day talks"
     if unit in DURATION_UNITS:
         if prev is not None and prev.lower_ in ("past", "last", "next", "previous", "coming"):

@@ -451,6 +451,20 @@ def _proper_pair(doc: Doc, mod: Token, t: Token) -> bool:
     return t.i + 1 >= len(doc) or not _capitalised(doc[t.i + 1])
 
 
+def _noun_compound(mod: Token, t: Token) -> bool:
+    """A two-noun compound "mod t" ("call centre"), not the last two of a longer one."""
+    if t.tag_ not in ("NN", "NNS") or not _plain(t):
+        return False
+    if mod.dep_ != "compound" or mod.head.i != t.i or not _modifier(mod):
+        return False
+    # "box office chart", "human rights activist": no tag of their last two ("US box office",
+    # "the weekend box office" are the box office's)
+    return not (
+        any(x.dep_ in _MODIFIERS for x in mod.lefts)
+        or any(x.dep_ == "compound" and x.i < mod.i and _common(x) for x in t.lefts)
+    )
+
+
 def _compounds(doc: Doc, named: set[int]) -> dict[str, tuple[str, int, bool]]:
     """For each noun, the two-noun compound it is most often written in (as its head or its
     modifier), as written, how often, and whether the noun is its head: "centre" -> ("call
@@ -460,30 +474,19 @@ def _compounds(doc: Doc, named: set[int]) -> dict[str, tuple[str, int, bool]]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     forms: dict[str, str] = {}
     for t in doc:
-        if t.i == 0 or t.i in named:
+        if t.i == 0 or t.i in named or t.i - 1 in named:
             continue
         mod = doc[t.i - 1]
-        if _proper_pair(doc, mod, t) and mod.i not in named:
-            key = f"{fold_plural(mod.text)} {fold_plural(t.text)}"
-            counts[fold_plural(t.text)][key] += 1
-            counts[fold_plural(mod.text)][key] += 1
-            forms.setdefault(key, f"{mod.text} {t.text}")
+        if _proper_pair(doc, mod, t):
+            form = f"{mod.text} {t.text}"
+        elif _noun_compound(mod, t):
+            form = f"{mod.text if mod.tag_ == 'NNP' else mod.lower_} {t.lower_}"
+        else:
             continue
-        if t.tag_ not in ("NN", "NNS"):
-            continue
-        if mod.dep_ != "compound" or mod.head.i != t.i or not _modifier(mod):
-            continue
-        if not _plain(t) or mod.i in named:
-            continue
-        if any(x.dep_ in _MODIFIERS for x in mod.lefts) or any(
-            x.dep_ == "compound" and x.i < mod.i and _common(x) for x in t.lefts
-        ):
-            continue  # "box office chart", "human rights activist": no tag of their last two
-            # ("US box office", "the weekend box office" are the box office's)
         key = f"{fold_plural(mod.text)} {fold_plural(t.text)}"
         counts[fold_plural(t.text)][key] += 1
         counts[fold_plural(mod.text)][key] += 1  # "maternity" of "maternity pay" too
-        forms.setdefault(key, f"{mod.text if mod.tag_ == 'NNP' else mod.lower_} {t.lower_}")
+        forms.setdefault(key, form)
     out: dict[str, tuple[str, int, bool]] = {}
     for word, phrases in counts.items():
         key, n = max(phrases.items(), key=lambda kv: (kv[1], kv[0]))

@@ -332,7 +332,6 @@ def refresh_stories(
         outlets = {r.outlet for r in rows if r.outlet}
         originals = [r for r in rows if r.duplicate_of is None] or list(rows)
         vecs = [(r, v) for r in originals if (v := from_blob(r.embedding)) is not None]
-        vecs_index = {id(r): i for i, (r, _) in enumerate(vecs)}
         story.article_count = len(rows)
         story.outlet_count = max(1, len(outlets))
         story.first_seen = min(times)
@@ -349,10 +348,11 @@ def refresh_stories(
             # before the explainer ("… announces a White House bid" before "Questions about
             # Donald Trump's campaign money, answered", ten minutes later)
             near = np.round(mat @ centroid, CENTRAL_DIGITS)
-            order = sorted(
-                (r for r, _ in vecs),
-                key=lambda r: (-near[vecs_index[id(r)]], _when(r), r.article_id),
+            by_centrality = sorted(
+                zip(near, (r for r, _ in vecs), strict=True),
+                key=lambda pair: (-pair[0], _when(pair[1]), pair[1].article_id),
             )
+            order = [r for _, r in by_centrality]
             ranked = order + [r for r in originals if r not in order]
             # The most central article whose headline reads as one (not a timestamp or a URL)
             # and that has a text: a feed item with a title only (DR's feed has no teasers)
