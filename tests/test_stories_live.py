@@ -253,7 +253,7 @@ def test_danish_headline_page_shows_its_tags_and_the_tag_page_both_languages(
             assert shown[:2] == ["#SorenGade", "#Folketinget"], shown  # the headline's order
             # a given name and a surname: a person's page, with the headline that names him
             page.locator(".hashtags a", has_text="#SorenGade").click()
-            page.wait_for_load_state()
+            page.wait_for_url(f"{server.url}/tags/SorenGade")  # not the article still shown
             assert page.locator("h1").inner_text() == "Who is Søren Gade?"
             assert by_title["Nu er Søren Gade valgt som Folketingets formand"]["title"] in (
                 page.locator("main").inner_text()
@@ -261,7 +261,7 @@ def test_danish_headline_page_shows_its_tags_and_the_tag_page_both_languages(
             poland = by_title["Ukraine vil have adgang til det sted, hvor missil ramte i Polen"]
             page.goto(f"{server.url}/articles/{poland['id']}")
             page.locator(".hashtags a", has_text="#Poland").click()
-            page.wait_for_load_state()
+            page.wait_for_url(f"{server.url}/tags/Poland")
             body = page.locator("main").inner_text()
             assert poland["title"] in body
             assert any(i["title"] in body for i in items if i["lang"] == "en"), body[:2000]
