@@ -215,3 +215,34 @@ def test_the_box_does_not_open_on_a_connective() -> None:
     assert strip_connective("Now is the time to act.") == "Now is the time to act."
     assert strip_connective("So far, so good.") == "So far, so good."
     assert strip_connective("However, prices rose.") == "Prices rose."
+
+
+def _cnn_item(words: str) -> tuple[str, str]:
+    """(headline, teaser) of the item of CNN's real feed whose headline has `words`."""
+    import gzip
+
+    import feedparser
+
+    path = shared_data("syndikit-real-feeds") / "XML" / "cnn_latest.xml.gz"
+    raw = gzip.decompress(path.read_bytes())
+    entry = next(e for e in feedparser.parse(raw).entries if words in e.title)
+    return entry.title, entry.summary
+
+
+def test_a_call_to_action_never_fills_a_summary() -> None:
+    """CNN's live page "Russia's war in Ukraine" is a teaser of two sentences and "Follow live
+    updates here.": the summary was filled up to three with it (the fallback for an article of
+    junk only), and its story of one outlet printed it as the story's summary."""
+    from newsdesk.nlp.summarize import summarize_story
+
+    title, teaser = _cnn_item("Russia's war in Ukraine")
+    analysis = analyze(title, normalize_text(teaser), "CNN")
+    assert analysis.summary and "Follow live updates here." not in analysis.summary
+    assert analysis.summary[0].startswith("Poland said a")
+    other_title, other = _cnn_item("Poland's president says missile")
+    story = summarize_story(
+        [("CNN", [*analysis.summary, "Follow live updates here."]), ("CNN", [other])]
+    )
+    assert story and not [s for s in story if s.startswith("Follow")], story
+    # an article of junk only keeps its lead
+    assert summarize_sentences(["Watch the video.", "Follow us."], "Video", 3) == [0, 1]

@@ -185,9 +185,8 @@ def summarize_sentences(
             v.score = -1.0
         return sorted(v.index for v in _mmr(vecs, n))
     picked = _mmr(vecs, n)
-    if len(picked) < min(n, len(sents)):  # all junk: fall back to the lead
-        extra = [v for v in vecs if v not in picked]
-        picked += extra[: n - len(picked)]
+    if not picked:  # all junk: fall back to the lead (never to fill up a shorter summary)
+        picked = vecs[:n]
     return sorted(v.index for v in picked)
 
 
@@ -326,8 +325,9 @@ def summarize_story(articles: list[tuple[str | None, list[str]]], n: int = 3) ->
             if sent and not _is_junk(sent):
                 cands.append((sent, outlet or f"#{rank}", rank, pos))
     outlets = {c[1] for c in cands}
-    if len(outlets) < 2:
-        return list(articles[0][1][:n]) if articles else []
+    if len(outlets) < 2:  # the lead article's summary, without its junk ("Follow live updates")
+        lead = articles[0][1] if articles else []
+        return ([x for x in lead if x and not _is_junk(x)] or lead[:1])[:n]
     vecs = _vectors([c[0] for c in cands])
     for v, (_, outlet, rank, pos) in zip(vecs, cands, strict=True):
         best: dict[str, float] = {}
