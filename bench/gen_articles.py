@@ -14,10 +14,10 @@ its AI rows are then written directly in bulk SQL, derived from a seed:
 - text: the seed's paragraphs (some dropped, the order varied) plus one or two paragraphs of
   another seed of the same BBC category; HTML is those paragraphs in <p>; the title is the
   seed's, varied for all but a story's first article by a phrase from VARIANTS;
-- enrichment: the seed's row (summary, key points, terms, language, pipeline version) with
-  the embedding moved by noise (per story, then per article; cosine ≈ 0.9 to the seed) and
-  a random MinHash signature (no false near-duplicates); story_id is the story's row, whose
-  centroid is the mean of its articles' vectors;
+- enrichment: the seed's row (summary, summary box, key points, terms, language, pipeline
+  version) with the embedding moved by noise (per story, then per article; cosine ≈ 0.9 to
+  the seed) and a random MinHash signature (no false near-duplicates); story_id is the
+  story's row, whose centroid is the mean of its articles' vectors;
 - tags, quotes, figures, descriptions: the seed's real rows, copied for the new article; each
   tag's article_count is recounted at the end.
 
@@ -27,6 +27,8 @@ The SQLite file is cached as --cache/nN/data/newsdesk.db; `copy_to_database` cop
 an empty PostgreSQL database (schema by migrations, rows in batches).
 
     python bench/gen_articles.py --articles 100000 [--cache /tmp/newsdesk-gen] [--force]
+
+(bench/load.py --generated takes the cache from NEWSDESK_GEN_CACHE, default /tmp/newsdesk-gen.)
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ from newsdesk.store.models import Base
 from newsdesk.stories.index import open_index
 
 UCI = SHARED / "uci-news-aggregator-sample" / "uci-news-aggregator.head.csv"
-CACHE = Path("/tmp/newsdesk-gen")
-GEN_VERSION = 2  # bump when the generated rows change: cached files of other versions are redone
+CACHE = Path(os.environ.get("NEWSDESK_GEN_CACHE", "/tmp/newsdesk-gen"))  # bench/load.py too
+GEN_VERSION = 3  # bump when the generated rows change: cached files of other versions are redone
 # Title variations of a story's later articles (how outlets re-headline one event).
 VARIANTS = ("", ": what we know", " - latest", " (update)", ": analysis", " - live", " explained")
 STORY_NOISE = 0.25  # per-story vector offset, relative to a unit vector (cos ≈ 0.97 to seed)
@@ -143,7 +145,7 @@ def _fill(con: sqlite3.Connection, n: int) -> int:
     small = [row[0] for row in con.execute("SELECT article_count FROM stories")]
     seeds = con.execute(
         "SELECT a.id, a.url, a.title, a.text, a.author, a.image_url, e.model_version, e.language,"
-        " e.summary, e.key_points, e.embedding, e.terms FROM articles a"
+        " e.summary, e.key_points, e.embedding, e.terms, e.box_summary FROM articles a"
         " JOIN enrichments e ON e.article_id = a.id"
         " WHERE e.embedding IS NOT NULL AND e.error IS NULL ORDER BY a.id"
     ).fetchall()
@@ -212,7 +214,7 @@ def _fill(con: sqlite3.Connection, n: int) -> int:
             con.execute(
                 "INSERT INTO enrichments (article_id, model_version, enriched_at, language,"
                 " summary, key_points, embedding, minhash, terms, duplicate_of, story_id,"
-                " seen_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL)",
+                " seen_at, error, box_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?)",
                 (
                     aid,
                     s[6],
@@ -225,6 +227,7 @@ def _fill(con: sqlite3.Connection, n: int) -> int:
                     s[11],
                     story_id,
                     _ts(published),
+                    s[12],
                 ),
             )
             for table, columns in COPIED.items():
