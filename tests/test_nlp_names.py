@@ -168,6 +168,8 @@ def _page(name: str) -> tuple[str, str]:
         ),
         ("legrandcontinent.eu.heran.html", "fr", {"François Héran", "Stephen Smith"}, set()),
         ("laestrella.com.pa-laboral.html", "es", {"Ivette Mora", "Luz Vásquez"}, {"Mora"}),
+        # a given name of the English lexicon's, not in Faker's lists ("Elon")
+        ("sciencesetavenir.fr.rumeur.html", "fr", {"Elon Musk", "Olivier Véran"}, set()),
     ],
 )
 def test_people_named_by_their_office_or_their_words(

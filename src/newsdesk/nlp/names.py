@@ -37,7 +37,7 @@ from newsdesk.nlp.gazetteer import (
     major_place,
 )
 from newsdesk.nlp.keyphrases import hashtag_slug
-from newsdesk.nlp.lexicon.entities import ALIASES, SHORT_FORMS
+from newsdesk.nlp.lexicon.entities import ALIASES, FEMALE_NAMES, MALE_NAMES, SHORT_FORMS
 from newsdesk.nlp.lexicon.names import (
     ADJECTIVE_ENDINGS,
     ARTICLES,
@@ -405,10 +405,15 @@ def given_names() -> frozenset[str]:
     """The given names of GIVEN_NAME_LOCALES, as written ("Søren", "François")."""
     import importlib
 
-    names: set[str] = set()
+    names: set[str] = {n.capitalize() for n in (*MALE_NAMES.split(), *FEMALE_NAMES.split())}
     for locale in GIVEN_NAME_LOCALES.split():
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        for attr in ("first_names", "first_names_male", "first_names_female"):
+        for attr in (
+            "first_names",
+            "first_names_male",
+            "first_names_female",
+            "first_romanized_names",  # Japan's in Latin letters ("Kenji", "Akira")
+        ):
             found = getattr(provider, attr, None)
             if isinstance(found, (tuple, list, dict)):  # a dict of weights ("es_AR"); not
                 names.update(n for n in found if n.isalpha() and n[:1].isupper())  # properties

@@ -85,6 +85,7 @@ SPEECH = {
 }
 SPEAKER_BEFORE = {"de": "so"}
 # Given names: Faker's lists of the names people are given in these countries (national
-# statistics offices' and registries' most common names; the `faker` package, MIT).
+# statistics offices' and registries' most common names; the `faker` package, MIT), in Latin
+# letters (Japan's romanized), with the English lexicon's (entities.MALE_NAMES, FEMALE_NAMES).
 GIVEN_NAME_LOCALES = """da_DK de_DE de_AT de_CH fr_FR fr_BE fr_CH es_ES es_MX es_AR es_CL es_CO
-it_IT pt_BR pt_PT nl_NL nl_BE sv_SE no_NO fi_FI pl_PL cs_CZ en_US en_GB en_IE"""
+it_IT pt_BR pt_PT nl_NL nl_BE sv_SE no_NO fi_FI pl_PL cs_CZ en_US en_GB en_IE tr_TR en_IN ja_JP"""
