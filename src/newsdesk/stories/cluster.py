@@ -199,7 +199,9 @@ def strip_labels(docs: Sequence[Doc]) -> list[Doc]:
         terms = dict(d.terms)
         terms["w"] = {w: c for w, c in (d.terms.get("w") or {}).items() if w not in words}
         terms["n"] = {
-            k: c for k, c in (d.terms.get("n") or {}).items() if not set(k.split()) <= words
+            k: c
+            for k, c in (d.terms.get("n") or {}).items()
+            if not {_bare(w) for w in k.split()} <= words  # "cnn's fast facts" too
         }
         out.append(Doc(d.id, d.vector, terms, d.hours, d.outlet, d.embedded))
     return out
