@@ -41,7 +41,7 @@ import yake
 from common import SHARED, data_missing, write_json
 from nltk.stem import PorterStemmer
 
-from newsdesk.nlp.analyze import tag_article
+from newsdesk.nlp.analyze import _prepare, tag_article
 from newsdesk.nlp.model import get_nlp
 from newsdesk.nlp.text import normalize_text
 
@@ -126,9 +126,12 @@ def main() -> int:
         preds = {"yake_n3": [kw for kw, _score in yake3.extract_keywords(text)]}
         yake_s += time.perf_counter() - t0
         preds["yake_n1"] = [kw for kw, _score in yake1.extract_keywords(text)]
-        doc = nlp(text)
+        # the headline and body as the analysis prepares them (a headline in title case
+        # written as a sentence: nlp.truecase)
+        prep = _prepare(text[: title_end - 1], text[title_end:])
+        doc = nlp(prep.text)
         c0 = time.process_time()  # entities included since the twelfth session
-        _ents, ranked, tags, _quotes = tag_article(doc, title_end)  # what the analysis runs
+        _ents, ranked, tags, _quotes = tag_article(doc, prep.body_start)  # as the analysis
         keyphrase_cpu += time.process_time() - c0
         preds["newsdesk"] = [k.text for k in ranked]
         preds["page"] = [t.label for t in tags]

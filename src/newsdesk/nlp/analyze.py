@@ -33,6 +33,7 @@ from newsdesk.nlp.quotes import QuoteSpan, extract_quotes
 from newsdesk.nlp.summarize import key_points, summarize_sentences
 from newsdesk.nlp.summary_box import box_from_sentences
 from newsdesk.nlp.text import normalize_text, split_sentences
+from newsdesk.nlp.truecase import truecase_headline
 from newsdesk.nlp.types import Analysis, Figure, Hashtag
 
 if TYPE_CHECKING:
@@ -66,9 +67,11 @@ def _prepare(title: str, text: str, language: str | None = None) -> _Prepared:
     if len(body) > MAX_CHARS:
         cut = body.rfind("\n", 0, MAX_CHARS)
         body = body[: cut if cut > MAX_CHARS // 2 else MAX_CHARS]
+    language = language or _detect_language(f"{title}. {body}")
+    if language in (None, "en"):
+        title = truecase_headline(title, body)  # "… Marries … in Beach Wedding": a sentence
     joined = f"{title}\n{body}" if title else body
     body_start = len(title) + 1 if title else 0
-    language = language or _detect_language(f"{title}. {body}")
     return _Prepared(title, body, joined, body_start, language)
 
 

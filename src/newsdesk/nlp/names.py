@@ -403,17 +403,25 @@ def _full_name(words: list[str], first: bool, ctx: _Text) -> int | None:
 @lru_cache(maxsize=1)
 def given_names() -> frozenset[str]:
     """The given names of GIVEN_NAME_LOCALES, as written ("Søren", "François")."""
+    names = {n.capitalize() for n in (*MALE_NAMES.split(), *FEMALE_NAMES.split())}
+    # "first_romanized_names": Japan's in Latin letters ("Akira")
+    attrs = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
+    return frozenset(names | _faker_names(attrs))
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    """The family names of GIVEN_NAME_LOCALES, as written ("Brown", "Müller")."""
+    return _faker_names(("last_names", "last_romanized_names"))
+
+
+def _faker_names(attrs: tuple[str, ...]) -> frozenset[str]:
     import importlib
 
-    names: set[str] = {n.capitalize() for n in (*MALE_NAMES.split(), *FEMALE_NAMES.split())}
+    names: set[str] = set()
     for locale in GIVEN_NAME_LOCALES.split():
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        for attr in (
-            "first_names",
-            "first_names_male",
-            "first_names_female",
-            "first_romanized_names",  # Japan's in Latin letters ("Kenji", "Akira")
-        ):
+        for attr in attrs:
             found = getattr(provider, attr, None)
             if isinstance(found, (tuple, list, dict)):  # a dict of weights ("es_AR"); not
                 names.update(n for n in found if n.isalpha() and n[:1].isupper())  # properties

@@ -13,6 +13,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
+from newsdesk.nlp.truecase import truecase_headline
+
 MAX_WORDS = 120
 MAX_NAMES = 40
 # Affixes: the first and last AFFIX_WORDS words of the headline and the first of the body, kept
@@ -358,6 +360,8 @@ def extract_terms(
     body = text if not text.startswith(title) else text[len(title) :]
     stop = stopwords(language)
     words = _words(f"{title}\n{body}", stop)
+    if language in (None, "en"):  # a headline in title case: its capitals are no names
+        title = truecase_headline(title, body)
     names = _names(title, body, stop)
     for key in entities or []:
         names[key.lower()] += 1

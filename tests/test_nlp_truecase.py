@@ -1,0 +1,92 @@
+"""Headlines in title case read as sentences (nlp/truecase.py), on real headlines: the UCI News
+Aggregator sample (../shared/data/uci-news-aggregator-sample, 42 % of its headlines in title
+case), 500N-KPCrowd and BBC News. A reader of a US outlet's feed saw #LenaDunhamDoesNaked and
+#StacyKeiblerMarriesJaredPobre: the entity model reads a run of capitals as one name."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from newsdesk.nlp.analyze import analyze
+from newsdesk.nlp.truecase import is_title_case, truecase_headline
+
+try:
+    from .conftest import bbc_article, shared_data
+except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
+    from conftest import bbc_article, shared_data  # type: ignore[no-redef]
+
+
+def _uci(title_start: str) -> tuple[str, str]:
+    """(headline, outlet) of the UCI sample's row whose headline starts so."""
+    path = shared_data("uci-news-aggregator-sample") / "uci-news-aggregator.head.csv"
+    with path.open(encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if r["TITLE"].startswith(title_start))
+    return row["TITLE"], row["PUBLISHER"]
+
+
+@pytest.mark.parametrize(
+    ("start", "people", "never"),
+    [
+        ("Stacy Keibler Marries", {"StacyKeibler", "JaredPobre"}, "StacyKeiblerMarries"),
+        ("Lena Dunham Does Naked", {"LenaDunham"}, "LenaDunhamDoes"),
+        ("Taylor Swift, Kenny Chesney Top", {"TaylorSwift", "KennyChesney"}, "ChesneyTop"),
+        ("Juan Pablo Galavis Tweets", {"JuanPabloGalavis"}, "Tweets"),
+    ],
+)
+def test_a_title_case_headline_tags_people_not_runs_of_capitals(
+    start: str, people: set[str], never: str
+) -> None:
+    title, outlet = _uci(start)
+    tags = [h.tag for h in analyze(title, "", outlet).hashtags]
+    assert people <= set(tags), tags
+    assert not [t for t in tags if never in t], tags
+
+
+def test_the_body_and_the_lists_keep_names_capitalised() -> None:
+    # everyday words in lower case; a given name and a surname, a place kept
+    assert (
+        truecase_headline("Stacy Keibler Marries Jared Pobre in Beach Wedding")
+        == "Stacy Keibler marries Jared Pobre in beach wedding"
+    )
+    assert truecase_headline("United States Natural Gas Will Never Weaken Russia's Position") == (
+        "United States natural gas will never Weaken Russia's position"
+    )
+    # the body writes "Betty Ford" and "Rehab" so: names; a quoted title stays as it is
+    body = "The actress went to the Betty Ford Center, her lawyer said. She left Rehab later."
+    assert truecase_headline("Lindsay Lohan Checks Into Betty Ford Rehab", body) == (
+        "Lindsay Lohan checks into Betty Ford Rehab"
+    )
+    assert truecase_headline("In A Surprising Finale, HBO's 'True Detective' Explores Life") == (
+        "In a surprising finale, HBO's 'True Detective' explores life"
+    )
+    # an abbreviation, a possessive
+    assert truecase_headline("Hackers Claim Mt. Gox Still Sitting On Bitcoins").startswith(
+        "Hackers claim Mt. Gox"
+    )
+
+
+def test_headlines_in_sentence_case_are_left_alone() -> None:
+    """BBC News writes its headlines as sentences: of its 2,225, one is in title case ("2004:
+    An Irish Athletics Year") and changes. A lower-case word that is no function word tells a
+    sentence ("France v Wales (Sat)"); a name of everyday words ("Thomas out of Six Nations")
+    keeps its capitals because the body writes it so."""
+    for title in (
+        "France v Wales (Sat)",
+        "OutKast win at MTV Europe Awards",
+        "Edwards tips Idowu for Euro gold",
+        "Manchester United v Liverpool",
+    ):
+        assert not is_title_case(title), title
+        assert truecase_headline(title) == title
+    title, body = bbc_article("sport/020.txt")
+    assert truecase_headline(title, body) == title
+    title, body = bbc_article("sport/291.txt")  # "Thomas out of Six Nations"
+    assert is_title_case(title) and truecase_headline(title, body) == title
+
+
+def test_a_headline_in_capitals_reads_as_a_sentence() -> None:
+    assert truecase_headline("CHARGERS' RECEIVER ARRESTED AFTER GAME") == (
+        "Chargers' receiver arrested after game"
+    )
