@@ -5,17 +5,29 @@ case), 500N-KPCrowd and BBC News. A reader of a US outlet's feed saw #LenaDunham
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import gzip
 
+import lxml.html
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from newsdesk.config import Settings
+from newsdesk.enrich import enrich
+from newsdesk.ingest import refresh
 from newsdesk.nlp.analyze import analyze
 from newsdesk.nlp.truecase import is_title_case, truecase_headline
+from newsdesk.store import Article, connect, session_scope
+from newsdesk.web import create_app
 
 try:
-    from .conftest import bbc_article, shared_data
+    from .conftest import LoopbackServer, bbc_article, shared_data
+    from .test_pipeline import add_feeds
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
-    from conftest import bbc_article, shared_data  # type: ignore[no-redef]
+    from conftest import LoopbackServer, bbc_article, shared_data  # type: ignore[no-redef]
+    from test_pipeline import add_feeds  # type: ignore[no-redef]
 
 
 def _uci(title_start: str) -> tuple[str, str]:
@@ -90,3 +102,31 @@ def test_a_headline_in_capitals_reads_as_a_sentence() -> None:
     assert truecase_headline("CHARGERS' RECEIVER ARRESTED AFTER GAME") == (
         "Chargers' receiver arrested after game"
     )
+
+
+def test_a_title_case_feed_on_the_article_page(
+    http_server: LoopbackServer, settings: Settings
+) -> None:
+    """Michael Tsai's real feed (100 of its 150 headlines in title case, full text in the feed),
+    its links on loopback behind robots.txt, through refresh and enrich: the article page of
+    "Automattic Acquires Day One" tags the app it acquired, not the verb."""
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML" / "mjtsai.xml.gz").read_bytes()
+    )
+    body = raw.replace(b"https://mjtsai.com/", http_server.url("/mj/").encode())
+    feed_url = http_server.route("/mj.xml", body, content_type="application/rss+xml")
+    http_server.route("/robots.txt", "User-agent: *\nDisallow: /\n", content_type="text/plain")
+    add_feeds(settings, [feed_url])
+    engine = connect(settings.db_url)
+    asyncio.run(refresh(engine, settings))
+    enrich(engine, settings)
+    with session_scope(engine) as session:
+        article_id = session.scalars(
+            select(Article.id).where(Article.title == "Automattic Acquires Day One")
+        ).one()
+    with TestClient(create_app(settings)) as client:
+        page = lxml.html.fromstring(client.get(f"/articles/{article_id}").text)
+    found = page.xpath('//section[contains(concat(" ", @class, " "), " hashtags ")]//a')
+    tags = [a.text_content().strip() for a in found]
+    assert "#DayOne" in tags and "#Automattic" in tags, tags
+    assert not [t for t in tags if "Acquires" in t], tags
