@@ -126,6 +126,10 @@ def test_a_title_case_feed_on_the_article_page(
         ).one()
     with TestClient(create_app(settings)) as client:
         page = lxml.html.fromstring(client.get(f"/articles/{article_id}").text)
+        home = lxml.html.fromstring(client.get("/").text)
+    # a one-person blog: the cards name "Michael Tsai" once, not as outlet and again as author
+    metas = [m.text_content() for m in home.xpath('//article[@class="card"]/p[@class="meta"]')]
+    assert metas and not [m for m in metas if m.count("Michael Tsai") > 1], metas[:3]
     found = page.xpath('//section[contains(concat(" ", @class, " "), " hashtags ")]//a')
     tags = [a.text_content().strip() for a in found]
     assert "#DayOne" in tags and "#Automattic" in tags, tags
