@@ -244,5 +244,12 @@ def test_a_call_to_action_never_fills_a_summary() -> None:
         [("CNN", [*analysis.summary, "Follow live updates here."]), ("CNN", [other])]
     )
     assert story and not [s for s in story if s.startswith("Follow")], story
-    # an article of junk only keeps its lead
-    assert summarize_sentences(["Watch the video.", "Follow us."], "Video", 3) == [0, 1]
+    # "Find election results for the US 2022 Midterm Election here." is all the teaser says:
+    # no summary, for the article nor for its story of one outlet
+    title, teaser = _cnn_item("Latest on the midterm elections")
+    assert "Midterm Election here." in teaser
+    assert analyze(title, normalize_text(teaser), "CNN").summary == []
+    first = teaser.split(". ")[0] + "."  # the summary the last code stored for it
+    assert summarize_story([("CNN", [first]), ("CNN", [])]) == []
+    # an article of short sentences keeps its lead, but not a call to action
+    assert summarize_sentences(["Watch the video.", "Follow us."], "Video", 3) == [0]
