@@ -319,3 +319,27 @@ def test_two_articles_as_central_are_headed_by_the_first_out(
         s for s, members in _stories(items).items() if {m["id"] for m in members} == {bid, money}
     ]
     assert heads[story] == bid
+
+
+def test_a_headline_that_reports_heads_its_story_before_a_label(
+    live: tuple[Settings, list[dict]],
+) -> None:
+    """CNN's live page "Russia's war in Ukraine" (12:37) headed its story above "Poland's
+    president says missile that killed two likely fired by Ukraine …" (12:54): as central as
+    each other, the headline with a finite verb heads it, whenever it came out."""
+    from newsdesk.store.models_ai import Story
+
+    settings, items = live
+    by_title = {i["title"]: i["id"] for i in items}
+    engine = connect(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            heads = dict(session.execute(select(Story.id, Story.title_article_id)).all())
+    finally:
+        engine.dispose()
+    label = by_title["Russia's war in Ukraine"]
+    [says] = [i for t, i in by_title.items() if t.startswith("Poland's president says missile")]
+    [story] = [
+        s for s, members in _stories(items).items() if {m["id"] for m in members} == {label, says}
+    ]
+    assert heads[story] == says

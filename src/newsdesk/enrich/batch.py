@@ -112,7 +112,9 @@ def _compute(
                 analysis=analysis,
                 vector=vectors[i] if has_text else None,
                 signature=dedup.signature(row.text or ""),
-                terms=extract_terms(row.title or "", row.text or "", entity_keys, language),
+                terms=extract_terms(
+                    row.title or "", row.text or "", entity_keys, language, analysis.headline_verb
+                ),
                 language=language,
                 error=errors[i],
             )

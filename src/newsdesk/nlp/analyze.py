@@ -137,7 +137,14 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
         descriptions=ents.descriptions,
         figures=figures,
         language=prep.language or "en",
+        headline_verb=any(t.tag_ in FINITE_TAGS for t in doc if t.idx < title_end)
+        if prep.title
+        else None,
     )
+
+
+# A verb that makes a clause (said, says, say; will): a headline with one reports something.
+FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 
 
 def _lead_only(prep: _Prepared) -> Analysis:

@@ -68,3 +68,6 @@ class Analysis:
     # The article page's summary box (nlp.summary_box): [] none (a short article); None when
     # this analysis did not make one (the page makes it on first view).
     box: list[str] | None = None
+    # Whether the headline reports (has a finite verb: "Biden says …", not "Russia's war in
+    # Ukraine"); None when it was not parsed (no headline, a language the model does not read).
+    headline_verb: bool | None = None

@@ -316,6 +316,7 @@ def refresh_stories(
                 Article.outlet,
                 Article.title,
                 Article.published_at,
+                Enrichment.terms["v"].as_boolean().label("reports"),
             )
             .join(Article, Article.id == Enrichment.article_id)
             .where(Enrichment.story_id.in_(chunk))
@@ -344,13 +345,19 @@ def refresh_stories(
             mat = np.vstack([v for _, v in vecs])
             centroid = normalize(mat.mean(axis=0, keepdims=True))[0]
             story.centroid = to_blob(centroid)
-            # as central as each other (two articles always are): the one out first, the news
-            # before the explainer ("… announces a White House bid" before "Questions about
-            # Donald Trump's campaign money, answered", ten minutes later)
+            # as central as each other (two articles always are): a headline that reports
+            # before a label ("Poland's president says …" before CNN's live page "Russia's war
+            # in Ukraine"), then the one out first, the news before the explainer ("… announces
+            # a White House bid" before "Questions about … campaign money, answered")
             near = np.round(mat @ centroid, CENTRAL_DIGITS)
             by_centrality = sorted(
                 zip(near, (r for r, _ in vecs), strict=True),
-                key=lambda pair: (-pair[0], _when(pair[1]), pair[1].article_id),
+                key=lambda pair: (
+                    -pair[0],
+                    pair[1].reports is False,
+                    _when(pair[1]),
+                    pair[1].article_id,
+                ),
             )
             order = [r for _, r in by_centrality]
             ranked = order + [r for r in originals if r not in order]

@@ -347,9 +347,16 @@ def _names(title: str, text: str, stop: frozenset[str] = STOPWORDS) -> Counter[s
 
 
 def extract_terms(
-    title: str, text: str, entities: list[str] | None = None, language: str | None = None
+    title: str,
+    text: str,
+    entities: list[str] | None = None,
+    language: str | None = None,
+    reports: bool | None = None,
 ) -> dict[str, Any]:
     """{"w": {word: count}, "n": {name: count}, "len": words} for one article.
+
+    `reports`: whether the headline has a finite verb (the analysis's `headline_verb`),
+    stored as "v" when known: a story's title prefers a headline that reports.
 
     `entities`: canonical entity keys from the text analysis, counted as names when given;
     `language`: whose stop words to leave out (English's too, for the quotes and names of
@@ -366,12 +373,15 @@ def extract_terms(
     for key in entities or []:
         names[key.lower()] += 1
     length = sum(words.values())
-    return {
+    out = {
         "w": dict(words.most_common(MAX_WORDS)),
         "n": dict(names.most_common(MAX_NAMES)),
         "len": length,
         "a": affixes(title, body),
     }
+    if reports is not None:
+        out["v"] = reports
+    return out
 
 
 _AFFIX_TOKEN = re.compile(r"[^\W_][\w'’]*", re.UNICODE)
