@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from newsdesk.nlp.gazetteer import is_place_name
+from newsdesk.nlp.gazetteer import is_country, is_place_name
 from newsdesk.nlp.lexicon.entities import (
     ALIASES,
     AMBIGUOUS_ROLES,
@@ -369,7 +369,7 @@ def extract_entities(
             Mention(span.start_char, span.end_char, s, e, text, ent.label_),
         )
     mentions = sorted(mentions + _honoured(doc, mentions), key=lambda m: m.start)
-    mentions = _refine(doc, mentions)
+    mentions = _split_unattested(doc, _refine(doc, mentions), title_end)
     clusters = _merge(mentions, doc)
     _in_title(doc.text[:title_end], clusters)
     _titled_in_title(doc, title_end, mentions)
@@ -676,6 +676,37 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+def _split_unattested(doc: Doc, mentions: list[Mention], title_end: int) -> list[Mention]:
+    """A name of the headline that the body never writes, but whose two parts the body names
+    each, is those two names: "Nepal Fast Facts" of CNN's "Read CNN's Fast Facts about Nepal,
+    …", "MG Rover China", "Blunkett Sheffield". Each part takes the label of the body's mention
+    of it."""
+    body = doc.text[title_end:]
+    labels = {m.text: m.label for m in mentions if m.start >= title_end}
+    if not labels:
+        return mentions
+    out: list[Mention] = []
+    for m in mentions:
+        s, e = m.token_start, m.token_end
+        if m.end > title_end or e - s < 2 or _written(m.text, body):
+            out.append(m)
+            continue
+        for k in range(e - 1, s, -1):  # the longest first part first
+            left, right = doc[s:k].text, doc[k:e].text
+            if left in labels and right in labels:
+                out.append(_mention(doc, s, k, labels[left]))
+                out.append(_mention(doc, k, e, labels[right]))
+                break
+        else:
+            out.append(m)
+    return out
+
+
+def _written(name: str, text: str) -> bool:
+    """Whether `text` writes `name` as it is, as whole words."""
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+
+
 _PORTFOLIO_TITLES = frozenset({"secretary", "minister"})
 PORTFOLIO_ZIPF = 4.5  # "education", "home", "culture", "trade", "new": words, not names
 
@@ -798,6 +829,8 @@ def _retype(doc: Doc, s: int, e: int, label: str) -> str:
         return KNOWN_TYPES[full]
     if len(words) == 1 and words[0] in DEMONYMS and toks[0].text[:1].isupper():
         return "NORP"
+    if label == "PERSON" and len(toks) == 1 and _country_not_name(toks[0].text):
+        return "GPE"  # "Read CNN's Fast Facts about Nepal": the small model's person
     last = words[-1]
     if last in EVENT_HEADS and len(words) > 1:
         return "EVENT"
@@ -817,6 +850,13 @@ def _retype(doc: Doc, s: int, e: int, label: str) -> str:
     if _role_before(doc, s) or (_role_after(doc, e) and not _after_preposition(doc, s)):
         return "PERSON"  # "UN ambassador Vassily Nebenzia", "Nebenzia, Russia's UN ambassador"
     return label
+
+
+def _country_not_name(word: str) -> bool:
+    """A country's name that is no given name ("Nepal"; not "Jordan", "Chad", "Georgia")."""
+    from newsdesk.nlp.names import given_names
+
+    return word[:1].isupper() and is_country(word) and word not in given_names()
 
 
 def _after_preposition(doc: Doc, s: int, words: frozenset[str] = PLACE_PREPOSITIONS) -> bool:
