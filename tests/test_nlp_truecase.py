@@ -102,6 +102,9 @@ def test_a_headline_in_capitals_reads_as_a_sentence() -> None:
     assert truecase_headline("CHARGERS' RECEIVER ARRESTED AFTER GAME") == (
         "Chargers' receiver arrested after game"
     )
+    # offsets never move, whatever a letter's other case is ("İ" lower-cased is two characters)
+    for title in ("İSTANBUL MAYOR WINS THE ELECTION AGAIN", "Mayor Wins Again In İstiklal Street"):
+        assert len(truecase_headline(title)) == len(title)
 
 
 def test_a_title_case_feed_on_the_article_page(

@@ -137,7 +137,7 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
         descriptions=ents.descriptions,
         figures=figures,
         language=prep.language or "en",
-        headline_verb=any(t.tag_ in FINITE_TAGS for t in doc if t.idx < title_end)
+        headline_verb=any(t.tag_ in FINITE_TAGS for t in doc[: _tokens_before(doc, title_end)])
         if prep.title
         else None,
     )
@@ -145,6 +145,11 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
 
 # A verb that makes a clause (said, says, say; will): a headline with one reports something.
 FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
+
+
+def _tokens_before(doc: Doc, end: int) -> int:
+    """How many tokens start before character `end` (the headline's, for `end` = its end)."""
+    return next((t.i for t in doc if t.idx >= end), len(doc))
 
 
 def _lead_only(prep: _Prepared) -> Analysis:

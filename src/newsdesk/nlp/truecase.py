@@ -104,11 +104,10 @@ def _people() -> tuple[frozenset[str], frozenset[str]]:
 def truecase_headline(title: str, body: str = "") -> str:
     """The headline as a sentence would write it, when it is in title case (or in capitals);
     otherwise unchanged. Same length, same offsets."""
-    if _shouting(title):
-        title = re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), title)
-        shouted = True
-    else:
-        shouted = False
+    given = title
+    shouted = _shouting(title)
+    if shouted:
+        title = re.sub(r"[^\W\d_]+", lambda m: m.group(0)[0] + m.group(0)[1:].lower(), title)
     if not shouted and not is_title_case(title):
         return title
     quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(title)]
@@ -137,7 +136,9 @@ def truecase_headline(title: str, body: str = "") -> str:
             continue  # the body writes it as a name
         if low or key in STOP_WORDS or _everyday(key):
             out[m.start()] = word[0].lower()
-    return "".join(out)
+    cased = "".join(out)
+    # a letter whose other case is longer ("İ", "ß"): the headline as it came, offsets kept
+    return cased if len(cased) == len(given) else given
 
 
 def _person_names(words: list[str]) -> set[int]:
