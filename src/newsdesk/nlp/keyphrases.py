@@ -70,7 +70,8 @@ _UNITS = _wordset(
 kwh mwh gwh pc pct sec secs mins hrs"""
 )
 _GENERIC |= _UNITS
-# Too vague to be a hashtag on their own (still ranked as keyphrases).
+# Too vague to be a hashtag on their own (still ranked as keyphrases); a relative ("my daughter's
+# RSV case": #Daughter) is someone's, no topic.
 _VAGUE_TAGS = _wordset(
     """government plan plans concern concerns firm firms company companies country countries
 minister ministers deal move decision market markets sale sales share shares price prices
@@ -83,6 +84,9 @@ support attack attacks war talks meeting meetings official statement news develo
 developments situation issue issues matter matters thing things way ways people president
 presidents amir emir king queen prime spokesperson spokesman spokeswoman region regions
 highness highnesses excellency majesty hh
+mother mothers father fathers son sons daughter daughters wife wives husband husbands brother
+brothers sister sisters grandmother grandfather grandson granddaughter aunt uncle
+niece nephew cousin mum dad mom boyfriend girlfriend fiance fiancee widow widower
 monday tuesday wednesday thursday friday saturday sunday january february march april june
 july august september october november december title titles record records result results
 ton tonne kilogram metre meter litre per cent"""
