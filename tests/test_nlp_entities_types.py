@@ -689,3 +689,15 @@ def test_a_country_the_model_calls_a_person_is_a_place() -> None:
     assert ("Nepal", "place") in tags and not [t for t in tags if t[0] == "Nepal Fast Facts"], tags
     tags = {(h.label, h.kind) for h in analyze(*_bbc("business/372.txt"), "BBC News").hashtags}
     assert ("Madagascar", "place") in tags, tags
+
+
+@pytest.mark.parametrize(
+    ("path", "full"), [("sport/020.txt", "Phillips Idowu"), ("sport/049.txt", "Marion Jones")]
+)
+def test_a_first_name_that_is_a_surname_joins_too(path: str, full: str) -> None:
+    """ "Phillips Idowu" (typed an organisation) and then "Idowu" (a person) were two tags: a
+    first name that is also a surname ("Phillips", "Marion": Faker's lists) stopped the
+    join."""
+    tags = [(h.label, h.kind) for h in analyze(*_bbc(path), "BBC News").hashtags]
+    assert (full, "person") in tags, tags
+    assert full.split()[-1] not in [label for label, _ in tags], tags

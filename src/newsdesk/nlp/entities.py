@@ -852,6 +852,13 @@ def _retype(doc: Doc, s: int, e: int, label: str) -> str:
     return label
 
 
+def _family_name(word: str) -> bool:
+    """A surname of Faker's lists ("Phillips", the given name of "Phillips Idowu")."""
+    from newsdesk.nlp.names import surnames
+
+    return word in surnames()
+
+
 def _country_not_name(word: str) -> bool:
     """A country's name that is no given name ("Nepal"; not "Jordan", "Chad", "Georgia")."""
     from newsdesk.nlp.names import given_names
@@ -1235,7 +1242,7 @@ def _join_mistyped_full_names(order: list[EntityCluster]) -> None:
             and c.type != "person"
             and 2 <= len(c.name.split()) <= 3
             and _bare(c.name.split()[-1]) == word
-            and all(_name_word(w) for w in c.name.split()[:-1])
+            and all(_name_word(w) or _family_name(w) for w in c.name.split()[:-1])
             and not any(
                 _bare(w) in ORG_HEADS or _bare(w) in PLACE_HEADS or _bare(w) in EVENT_HEADS
                 for w in c.name.split()
