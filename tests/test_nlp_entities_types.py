@@ -701,3 +701,11 @@ def test_a_first_name_that_is_a_surname_joins_too(path: str, full: str) -> None:
     tags = [(h.label, h.kind) for h in analyze(*_bbc(path), "BBC News").hashtags]
     assert (full, "person") in tags, tags
     assert full.split()[-1] not in [label for label, _ in tags], tags
+
+
+def test_a_name_before_a_companys_noun_is_the_company() -> None:
+    """BBC business/051: "Ferrari - which owns the Maserati brand" and the small model's
+    person Maserati (#Maserati a person). The name of "the X brand", "the X club" is a
+    company's or a body's; not a place's ("the Glasgow club" is Rangers)."""
+    types = _types(analyze(*_bbc("business/051.txt"), "BBC News"))
+    assert types.get("Maserati") == "organization", types

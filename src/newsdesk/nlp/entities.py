@@ -412,6 +412,13 @@ def _introduced(doc: Doc, clusters: list[EntityCluster]) -> None:
             continue
         if c.type == "person" and _given_names(c.name.split()[:1]):
             continue
+        if (
+            c.type == "person"
+            and not is_place_name(c.name)  # "the Glasgow club" is Rangers, Glasgow a city
+            and any(_named_body(doc, m) for m in c.mentions)
+        ):
+            c.type, c.gender = "organization", None  # "the Maserati brand"
+            continue
         for m in c.mentions:
             if m.token_start < 2 or (" " in c.name and clean_name(m.text, c.type) != c.name):
                 continue  # "the musical Oliver" is no description of Oliver Letwin
@@ -433,6 +440,21 @@ def _introduced(doc: Doc, clusters: list[EntityCluster]) -> None:
             if noun.lower_ in _WORK_DESCRIBED:
                 c.type, c.gender = "other", None
                 break
+
+
+def _named_body(doc: Doc, m: Mention) -> bool:
+    """ "the Maserati brand", "the Ferrari team": the name modifies the noun of a company or a
+    body right after it, with "the" before it."""
+    s, e = m.token_start, m.token_end
+    if s < 1 or e >= len(doc) or doc[s - 1].lower_ != "the":
+        return False
+    noun = doc[e]
+    return (
+        noun.text == noun.lower_
+        and noun.lower_ in _ORG_INTRODUCING
+        and doc[e - 1].head.i == noun.i
+        and doc[e - 1].dep_ == "compound"
+    )
 
 
 # Prepositions that put what follows in a place ("in Hillingdon", "across the Atlantic");
