@@ -303,22 +303,10 @@ def test_two_articles_as_central_are_headed_by_the_first_out(
     Donald Trump announces a White House bid for 2024" (13:03) was headed by "Questions about
     Donald Trump's campaign money, answered" (13:13), the lower article id. The first out
     heads it."""
-    from newsdesk.store.models_ai import Story
-
-    settings, items = live
-    by_title = {i["title"]: i["id"] for i in items}
-    engine = connect(settings.db_url)
-    try:
-        with session_scope(engine) as session:
-            heads = dict(session.execute(select(Story.id, Story.title_article_id)).all())
-    finally:
-        engine.dispose()
+    by_title = {i["title"]: i["id"] for i in live[1]}
     bid = by_title["Former President Donald Trump announces a White House bid for 2024"]
     money = by_title["Questions about Donald Trump's campaign money, answered"]
-    [story] = [
-        s for s, members in _stories(items).items() if {m["id"] for m in members} == {bid, money}
-    ]
-    assert heads[story] == bid
+    assert _head_of(live, {bid, money}) == bid
 
 
 def test_a_headline_that_reports_heads_its_story_before_a_label(
@@ -327,19 +315,23 @@ def test_a_headline_that_reports_heads_its_story_before_a_label(
     """CNN's live page "Russia's war in Ukraine" (12:37) headed its story above "Poland's
     president says missile that killed two likely fired by Ukraine …" (12:54): as central as
     each other, the headline with a finite verb heads it, whenever it came out."""
+    by_title = {i["title"]: i["id"] for i in live[1]}
+    label = by_title["Russia's war in Ukraine"]
+    [says] = [i for t, i in by_title.items() if t.startswith("Poland's president says missile")]
+    assert _head_of(live, {label, says}) == says
+
+
+def _head_of(live: tuple[Settings, list[dict]], ids: set[int]) -> int:
+    """The article heading the one story whose members are exactly `ids`."""
     from newsdesk.store.models_ai import Story
 
     settings, items = live
-    by_title = {i["title"]: i["id"] for i in items}
+    [story] = [s for s, members in _stories(items).items() if {m["id"] for m in members} == ids]
     engine = connect(settings.db_url)
     try:
         with session_scope(engine) as session:
-            heads = dict(session.execute(select(Story.id, Story.title_article_id)).all())
+            return int(
+                session.scalars(select(Story.title_article_id).where(Story.id == story)).one()
+            )
     finally:
         engine.dispose()
-    label = by_title["Russia's war in Ukraine"]
-    [says] = [i for t, i in by_title.items() if t.startswith("Poland's president says missile")]
-    [story] = [
-        s for s, members in _stories(items).items() if {m["id"] for m in members} == {label, says}
-    ]
-    assert heads[story] == says
