@@ -151,14 +151,17 @@ def _catch_up_finder(session: Session, finder: dedup.DuplicateFinder, since: dat
     ]
     for chunk in in_chunks(ids):
         rows = session.execute(
-            select(Enrichment.article_id, Enrichment.minhash, Enrichment.duplicate_of).where(
-                Enrichment.article_id.in_(chunk)
-            )
+            select(
+                Enrichment.article_id,
+                Enrichment.minhash,
+                Enrichment.duplicate_of,
+                Enrichment.seen_at,
+            ).where(Enrichment.article_id.in_(chunk))
         )
-        for article_id, blob, dup in rows:
+        for article_id, blob, dup, seen_at in rows:
             sig = dedup.from_blob(blob)
             if sig is not None:
-                finder.add(int(article_id), sig, dup)
+                finder.add(int(article_id), sig, dup, seen_at)
 
 
 def _enrich(

@@ -5,7 +5,6 @@ counts)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,11 @@ from sqlalchemy.orm import Session
 from newsdesk.enrich.batch import _Item
 from newsdesk.enrich.tags import ENTITY_KINDS, TAG_KINDS, Ref, TagResolver
 from newsdesk.enrich.version import pipeline_version
+from newsdesk.extract.template import (
+    template_paragraphs,
+    without_outlet_name,
+    without_template,
+)
 from newsdesk.nlp.embed import to_blob
 from newsdesk.nlp.types import Quote
 from newsdesk.store.bulk import in_chunks
@@ -32,9 +36,29 @@ from newsdesk.store.models_ai import (
 )
 from newsdesk.stories import dedup
 
+# The outlet's items read around a batch for its template paragraphs (extract/template.py): up
+# to NEIGHBOURS on each side, no further than NEIGHBOUR_IDS ids away (a feed's items are stored
+# together, so its siblings are near).
+NEIGHBOURS = 100
+NEIGHBOUR_IDS = 5000
 
-def _rows(session: Session, ids: list[int]) -> Sequence[Any]:
-    return session.execute(
+
+@dataclass
+class _Row:
+    """An article as the enrichment reads it: without the outlet's template paragraphs and its
+    name in the headline (extract/template.py)."""
+
+    id: int
+    title: str
+    text: str
+    outlet: str
+    published_at: datetime | None
+    fetched_at: datetime | None
+    language: str | None
+
+
+def _rows(session: Session, ids: list[int]) -> list[_Row]:
+    rows = session.execute(
         select(
             Article.id,
             Article.title,
@@ -47,6 +71,43 @@ def _rows(session: Session, ids: list[int]) -> Sequence[Any]:
         .where(Article.id.in_(ids))
         .order_by(Article.id)
     ).all()
+    by_outlet: defaultdict[str, list[int]] = defaultdict(list)
+    for r in rows:
+        by_outlet[r.outlet or ""].append(int(r.id))
+    templates = {
+        outlet: _outlet_template(session, outlet, batch) for outlet, batch in by_outlet.items()
+    }
+    return [
+        _Row(
+            id=int(r.id),
+            title=without_outlet_name(r.title or "", r.outlet or ""),
+            text=without_template(r.title or "", r.text or "", templates[r.outlet or ""]),
+            outlet=r.outlet or "",
+            published_at=r.published_at,
+            fetched_at=r.fetched_at,
+            language=r.language,
+        )
+        for r in rows
+    ]
+
+
+def _outlet_template(session: Session, outlet: str, batch: list[int]) -> set[str]:
+    """The template paragraphs of the outlet's items stored around these ids."""
+    lo, hi = min(batch), max(batch)
+    mine = Article.outlet == outlet
+    parts = (
+        select(Article.title, Article.text)
+        .where(mine, Article.id < lo, Article.id >= lo - NEIGHBOUR_IDS)
+        .order_by(Article.id.desc())
+        .limit(NEIGHBOURS),
+        select(Article.title, Article.text).where(mine, Article.id.between(lo, hi)),
+        select(Article.title, Article.text)
+        .where(mine, Article.id > hi, Article.id <= hi + NEIGHBOUR_IDS)
+        .order_by(Article.id)
+        .limit(NEIGHBOURS),
+    )
+    items = [(t or "", x or "") for part in parts for t, x in session.execute(part)]
+    return template_paragraphs(items)
 
 
 def pending_count(engine: Engine, version: str | None = None) -> int:
@@ -84,7 +145,7 @@ def _write(
     plans = []
     now = datetime.now(UTC)
     for it in items:
-        dup_of, _score = finder.find(it.article_id, it.signature)
+        dup_of, _score = finder.find(it.article_id, it.signature, it.seen_at)
         row = existing.get(it.article_id)
         if row is None:
             row = Enrichment(article_id=it.article_id)
@@ -104,7 +165,7 @@ def _write(
         row.seen_at = it.seen_at
         row.error = it.error
         if it.signature is not None:
-            finder.add(it.article_id, it.signature, dup_of)
+            finder.add(it.article_id, it.signature, dup_of, it.seen_at)
         plans.append(_plan_tags(resolver, it))
     session.flush()
     resolver.flush()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -36,7 +36,10 @@ DUP_CONTAINMENT = 0.7
 MIN_RATIO = 0.4
 # LSH recall threshold on Jaccard: containment 0.7 at ratio 0.4 is Jaccard ~0.24.
 LSH_THRESHOLD = 0.2
-WINDOW_DAYS = 30  # reprints appear within days; older articles are not kept in the LSH index
+# Reprints appear within days: a copy is seen within WINDOW_DAYS of its original (an outlet's
+# weekly episodes with the same sponsor notes are no copies of each other), and older articles
+# are not kept in the LSH index.
+WINDOW_DAYS = 30
 SEED = 1
 SCHEME = "affine32"  # datasketch 2.x hashing scheme; stored values depend on it
 
@@ -100,20 +103,21 @@ class DuplicateFinder:
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         self._hashes: dict[int, Signature] = {}
         self._root: dict[int, int] = {}  # article -> the original it copies (itself if none)
+        self._seen: dict[int, datetime] = {}
         self._lock = threading.Lock()
 
     @classmethod
     def load(cls, session: Session, since: datetime | None = None) -> DuplicateFinder:
         finder = cls()
-        query = select(Enrichment.article_id, Enrichment.minhash, Enrichment.duplicate_of).where(
-            Enrichment.minhash.is_not(None)
-        )
+        query = select(
+            Enrichment.article_id, Enrichment.minhash, Enrichment.duplicate_of, Enrichment.seen_at
+        ).where(Enrichment.minhash.is_not(None))
         if since is not None:
             query = query.where(Enrichment.seen_at >= since)
-        for article_id, blob, dup in session.execute(query):
+        for article_id, blob, dup, seen_at in session.execute(query):
             sig = from_blob(blob)
             if sig is not None:
-                finder.add(int(article_id), sig, dup)
+                finder.add(int(article_id), sig, dup, seen_at)
         return finder
 
     @classmethod
@@ -123,13 +127,23 @@ class DuplicateFinder:
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._hashes
 
-    def add(self, article_id: int, sig: Signature, duplicate_of: int | None = None) -> None:
+    def add(
+        self,
+        article_id: int,
+        sig: Signature,
+        duplicate_of: int | None = None,
+        seen_at: datetime | None = None,
+    ) -> None:
         with self._lock:
             if article_id in self._hashes:
                 self._lsh.remove(article_id)
             self._lsh.insert(article_id, sig.mh)
             self._hashes[article_id] = sig
             self._root[article_id] = duplicate_of or article_id
+            if seen_at is not None:
+                self._seen[article_id] = _utc(seen_at)
+            else:
+                self._seen.pop(article_id, None)
 
     def remove(self, ids: Iterable[int]) -> None:
         with self._lock:
@@ -138,17 +152,27 @@ class DuplicateFinder:
                     self._lsh.remove(article_id)
                     del self._hashes[article_id]
                     self._root.pop(article_id, None)
+                    self._seen.pop(article_id, None)
 
-    def find(self, article_id: int, sig: Signature | None) -> tuple[int | None, float]:
+    def find(
+        self, article_id: int, sig: Signature | None, seen_at: datetime | None = None
+    ) -> tuple[int | None, float]:
         """(the original this article copies, containment) or (None, best containment seen).
 
-        The original is the earliest stored article (lowest id) among near-copies, followed to
-        its own original if it is itself a copy.
+        The original is the earliest stored article (lowest id) among near-copies seen within
+        WINDOW_DAYS of this one, followed to its own original if it is itself a copy.
         """
         if sig is None:
             return None, 0.0
+        window = timedelta(days=WINDOW_DAYS)
+        when = _utc(seen_at) if seen_at is not None else None
         with self._lock:
-            candidates = [c for c in self._lsh.query(sig.mh) if c != article_id]
+            candidates = [
+                c
+                for c in self._lsh.query(sig.mh)
+                if c != article_id
+                and (when is None or c not in self._seen or abs(self._seen[c] - when) <= window)
+            ]
             best: tuple[int | None, float] = (None, 0.0)
             for cand in sorted(candidates):
                 score, ratio = sig.containment(self._hashes[cand])
@@ -159,6 +183,10 @@ class DuplicateFinder:
                 elif best[0] is None and score > best[1]:
                     best = (None, score)
             return best
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 # An original and its copies (every article page reads it: built once). Two indexed look-ups

@@ -1,0 +1,87 @@
+"""An outlet's template: paragraphs it repeats in item after item, and its own name in its
+headlines.
+
+A podcast's "This episode is sponsored by:", its sponsor's offer code, "Links and Show Notes:",
+a columnist's byline paragraph, a blog's "The post <headline> appeared first on <site>." are
+the outlet's, not the article's: a paragraph written in MIN_ITEMS or more of one outlet's items
+with different headlines is left out of what the analysis reads (hashtags, summary, figures,
+quotes, story vectors, the near-copy signature). The stored text keeps them. So is the
+outlet's name (or its initials) as a part of a headline: "iOS Dev Weekly - Issue 506",
+"WWDTM: Bethenny Frankel" on "Wait Wait... Don't Tell Me!", "… | CNN".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from newsdesk.sources.outlet_words import SEPARATORS
+
+# Three items, each with its own headline: two articles of one story may share a paragraph of
+# background; a template is in every item.
+MIN_ITEMS = 3
+
+_BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
+
+
+def _key(paragraph: str, title: str) -> str:
+    key = " ".join(paragraph.split()).lower()
+    head = " ".join(title.split()).lower()
+    if len(head) >= 12 and head in key:  # "The post <headline> appeared first on ..."
+        named = key.replace(head, "\x00")
+        if len(named.split()) >= 5:  # not a paragraph that is little more than the headline
+            return named
+    return key
+
+
+def template_paragraphs(items: Iterable[tuple[str, str]]) -> set[str]:
+    """Keys of the paragraphs that MIN_ITEMS or more items (headline, text) with different
+    headlines all hold."""
+    titles: defaultdict[str, set[str]] = defaultdict(set)
+    for title, text in items:
+        head = " ".join(title.split()).lower()
+        for paragraph in text.split("\n"):
+            if any(ch.isalnum() for ch in paragraph):
+                titles[_key(paragraph, title)].add(head)
+    return {key for key, heads in titles.items() if len(heads) >= MIN_ITEMS}
+
+
+def without_template(title: str, text: str, template: set[str]) -> str:
+    """The text without the outlet's template paragraphs."""
+    if not template:
+        return text
+    paragraphs = text.split("\n")
+    kept = [p for p in paragraphs if _key(p, title) not in template]
+    if len(kept) == len(paragraphs):
+        return text
+    return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip("\n")
+
+
+def _slug(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def outlet_names(outlet: str) -> set[str]:
+    """How a headline may write the outlet's name, as slugs: "waitwaitdonttellme" and its
+    initials "wwdtm" (three words or more); "undertheradar"."""
+    words = [w for w in outlet.split() if any(ch.isalpha() for ch in w)]
+    names = {_slug(outlet)}
+    if len(words) >= 3:
+        names.add("".join(next(ch for ch in w if ch.isalnum()) for w in words).casefold())
+    return {n for n in names if len(n) >= 2}
+
+
+def without_outlet_name(title: str, outlet: str) -> str:
+    """The headline without a first or last part that is the outlet's name."""
+    names = outlet_names(outlet)
+    if not names:
+        return title
+    for sep in SEPARATORS:
+        head, found, rest = title.partition(sep)
+        if found and rest.strip() and _slug(head) in names:
+            return rest.strip()
+        rest, found, tail = title.rpartition(sep)
+        if found and rest.strip() and _slug(tail) in names:
+            return rest.strip()
+    return title

@@ -1,0 +1,159 @@
+"""An outlet's template (extract/template.py) and copies seen years apart (stories/dedup.py), on
+two real podcast feeds: Relay FM's "Under the Radar" (219 episodes, 2015-2021, each with the
+same sponsor notes) and NPR's "Wait Wait... Don't Tell Me!" (headlines "WWDTM: <guest>")."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from datetime import UTC, datetime, timedelta
+
+import lxml.html
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from newsdesk.config import Settings
+from newsdesk.enrich import enrich
+from newsdesk.extract.template import (
+    outlet_names,
+    template_paragraphs,
+    without_outlet_name,
+    without_template,
+)
+from newsdesk.ingest import refresh
+from newsdesk.store import Article, connect, session_scope
+from newsdesk.store.models_ai import Enrichment, FigureRow
+from newsdesk.stories.dedup import DuplicateFinder, signature
+from newsdesk.web import create_app
+
+try:
+    from .conftest import LoopbackServer, bbc_article, shared_data
+    from .test_pipeline import add_feeds
+except ImportError:  # pragma: no cover - run without the tests package
+    from conftest import LoopbackServer, bbc_article, shared_data  # type: ignore[no-redef]
+    from test_pipeline import add_feeds  # type: ignore[no-redef]
+
+
+SPONSOR = "This episode of Under the Radar is sponsored by:"
+
+
+def _episodes(n: int) -> list[tuple[str, str]]:
+    return [
+        (
+            f"{i}: Episode about topic {i}",
+            f"What we talk about in episode {i}.\n\n{SPONSOR}\n\nLinks and Show Notes:",
+        )
+        for i in range(n)
+    ]
+
+
+def test_paragraphs_of_three_items_with_their_own_headlines_are_the_template() -> None:
+    template = template_paragraphs(_episodes(3))
+    assert template == {SPONSOR.lower(), "links and show notes:"}
+    title, text = _episodes(3)[0]
+    assert without_template(title, text, template) == "What we talk about in episode 0."
+    # two items are no template: two articles of one story may share a paragraph
+    assert template_paragraphs(_episodes(2)) == set()
+    # the same headline three times is one item stored again, not a template
+    same = [("Parry firm over Gerrard", "A paragraph.\nAnother one.")] * 3
+    assert template_paragraphs(same) == set()
+
+
+def test_a_blogs_footer_naming_each_headline_is_a_template() -> None:
+    items = [
+        (title, f"Text of {title}.\nThe post {title} appeared first on Example Blog.")
+        for title in ("Swift tips for June", "A new way to test apps", "Notes from the conference")
+    ]
+    template = template_paragraphs(items)
+    assert without_template(*items[1], template) == "Text of A new way to test apps."
+
+
+def test_the_outlets_name_in_a_headline() -> None:
+    assert outlet_names("Wait Wait... Don't Tell Me!") == {"waitwaitdonttellme", "wwdtm"}
+    assert without_outlet_name("WWDTM: Fred Schneider", "Wait Wait... Don't Tell Me!") == (
+        "Fred Schneider"
+    )
+    assert without_outlet_name("iOS Dev Weekly - Issue 506 - May 7th 2021", "iOS Dev Weekly") == (
+        "Issue 506 - May 7th 2021"
+    )
+    assert without_outlet_name("Biden signs the bill | CNN", "CNN") == "Biden signs the bill"
+    # another name, or nothing left: the headline stays
+    assert without_outlet_name("Kerry: Formal climate talks", "BBC News") == (
+        "Kerry: Formal climate talks"
+    )
+    assert without_outlet_name("CNN", "CNN") == "CNN"
+
+
+def test_a_copy_is_seen_within_the_window_of_its_original() -> None:
+    """The same text years apart is no reprint (a podcast's episodes with only sponsor notes
+    differ in a few words); the same text two days apart is."""
+    sig = signature(bbc_article("business/001.txt")[1])
+    assert sig is not None
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    finder = DuplicateFinder()
+    finder.add(1, sig, None, start)
+    assert finder.find(2, sig, start + timedelta(days=400))[0] is None
+    assert finder.find(3, sig, start + timedelta(days=2))[0] == 1
+    assert finder.find(4, sig)[0] == 1  # no date known: as before
+
+
+def _serve(http_server: LoopbackServer, name: str, host: bytes, path: str) -> str:
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML" / f"{name}.xml.gz").read_bytes()
+    )
+    body = raw.replace(host, http_server.url(path).encode())
+    return http_server.route(f"{path}feed.xml", body, content_type="application/rss+xml")
+
+
+@pytest.mark.slow
+def test_podcast_feeds_on_the_article_page(http_server: LoopbackServer, settings: Settings) -> None:
+    """Both feeds on loopback (episode pages behind robots.txt: newsdesk has the feeds' show
+    notes), through refresh and enrich to the article pages."""
+    feeds = [
+        _serve(http_server, "radar", b"http://relay.fm/", "/relay/"),
+        _serve(http_server, "wait-wait-dont-tell-me", b"https://www.npr.org/", "/npr/"),
+    ]
+    http_server.route("/robots.txt", "User-agent: *\nDisallow: /\n", content_type="text/plain")
+    add_feeds(settings, feeds)
+    engine = connect(settings.db_url)
+    asyncio.run(refresh(engine, settings))
+    enrich(engine, settings)
+    with session_scope(engine) as session:
+        ids = dict(
+            session.execute(
+                select(Article.title, Article.id).where(
+                    Article.title.in_(["219: WWDC 2021", "WWDTM: Fred Schneider"])
+                )
+            ).all()
+        )
+        wwdc = ids["219: WWDC 2021"]
+        row = session.get(Enrichment, wwdc)
+        assert row is not None and row.duplicate_of is None
+        published = session.scalars(
+            select(Article.published_at)
+            .join(Enrichment, Enrichment.article_id == Article.id)
+            .where(Enrichment.story_id == row.story_id)
+        ).all()
+        # its story is WWDC 2021's, not every WWDC episode since 2016
+        assert max(published) - min(published) < timedelta(days=60), published
+        figures = session.scalars(select(FigureRow.text).where(FigureRow.article_id == wwdc)).all()
+        # nothing lost: the page still shows the sponsor notes
+        assert SPONSOR in (session.get(Article, wwdc).text or "")  # type: ignore[union-attr]
+    # "iOS 15 and watchOS 8": versions; "30% off" with the offer code: the sponsor's
+    assert not [f for f in figures if f.startswith(("15", "8", "30"))], figures
+    with TestClient(create_app(settings)) as client:
+        pages = {
+            title: lxml.html.fromstring(client.get(f"/articles/{i}").text)
+            for title, i in ids.items()
+        }
+    hashtags = '//section[contains(concat(" ", @class, " "), " hashtags ")]//a'
+    tags = {
+        title: [a.text_content().strip() for a in page.xpath(hashtags)]
+        for title, page in pages.items()
+    }
+    assert "#WWDC" in tags["219: WWDC 2021"], tags
+    assert not {"#Radar", "#Pingdom"} & set(tags["219: WWDC 2021"]), tags
+    assert "Also published by" not in pages["219: WWDC 2021"].text_content()
+    assert "#FredSchneider" in tags["WWDTM: Fred Schneider"], tags
+    assert not {"#WWDTM", "#Panelists"} & set(tags["WWDTM: Fred Schneider"]), tags
