@@ -557,6 +557,15 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
         and not (prev.i > 0 and _pos(prev.nbor(-1)) in ("VERB", "AUX"))
     ):
         return True  # "Flight 370", "Boeing 737"
+    if (
+        prev is not None
+        and _digits(t.text) is not None
+        and t.text.isdigit()
+        and prev.is_alpha
+        and prev.text[:1].islower()
+        and any(ch.isupper() for ch in prev.text[1:])
+    ):
+        return True  # "iOS 15", "watchOS 8", "iPhone 12 units": a version
     if low in ("one", "a") and qual is None and unit is None:
         return True  # "one woman", "one of the ...": a determiner, not a count
     if nxt is not None and nxt.lower_ in ("gmt", "utc", "a.m.", "p.m.", "am", "pm", "hrs", "local"):

@@ -83,12 +83,14 @@ site sites firm's chief head leader leaders boss bosses move plan's proposal pro
 support attack attacks war talks meeting meetings official statement news development
 developments situation issue issues matter matters thing things way ways people president
 presidents amir emir king queen prime spokesperson spokesman spokeswoman region regions
-highness highnesses excellency majesty hh
+highness highnesses excellency majesty hh host hosts guest guests panelist panelists
+contestant contestants listener listeners caller callers
 mother mothers father fathers son sons daughter daughters wife wives husband husbands brother
 brothers sister sisters grandmother grandfather grandson granddaughter aunt uncle
 niece nephew cousin mum dad mom boyfriend girlfriend fiance fiancee widow widower
 monday tuesday wednesday thursday friday saturday sunday january february march april june
-july august september october november december title titles record records result results
+july august september october november december spring summer autumn winter
+title titles record records result results
 ton tonne kilogram metre meter litre per cent"""
 )
 # and every unit a figure is counted in ("#Tons", "#Km", "#Seconds", "#Points")
@@ -111,6 +113,7 @@ def _vague(name: str) -> bool:
 
 ENTITY_TYPES = ("person", "organization", "place")
 SPEAKERS = 1  # the person quoted most (the first quoted among ties) goes ahead of the ranked names
+_ROMAN = re.compile(r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})")
 _SLUG_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
@@ -230,6 +233,15 @@ class Keyphrase:
     noun: bool = True  # False for a participle ("haunted"): ranked, never a hashtag
     whole: str | None = None  # the noun compound a one-word topic is mostly written in
     passing: bool = False  # a common word written once, not in the headline
+
+
+def _form(t: Token | _Compound) -> str:
+    """A word as a keyphrase writes it: a name or an acronym as written ("WWDC", "iOS", which
+    the tagger may call common nouns), any other word in lower case."""
+    text = t.text
+    if t.tag_.startswith("NNP") or (len(text) > 1 and any(ch.isupper() for ch in text[1:])):
+        return text
+    return t.lower_
 
 
 @dataclass
@@ -354,7 +366,7 @@ def rank_keyphrases(
             if in_title:
                 headline.add(key)
             if key not in word_form:
-                word_form[key] = w.text if w.tag_.startswith("NNP") else w.lower_
+                word_form[key] = _form(w)
                 if tag_w != 1.0:
                     participles.add(key)
             if tok.i not in in_name:
@@ -484,7 +496,7 @@ def _compounds(doc: Doc, named: set[int]) -> dict[str, tuple[str, int, bool]]:
         if _proper_pair(doc, mod, t):
             form = f"{mod.text} {t.text}"
         elif _noun_compound(mod, t):
-            form = f"{mod.text if mod.tag_ == 'NNP' else mod.lower_} {t.lower_}"
+            form = f"{_form(mod)} {_form(t)}"
         else:
             continue
         key = f"{fold_plural(mod.text)} {fold_plural(t.text)}"
@@ -551,7 +563,7 @@ def _phrases(
             key = " ".join(fold_plural(t.text) for t in toks)
             count[key] += 1
             if key not in form:
-                form[key] = " ".join(t.text if t.tag_.startswith("NNP") else t.lower_ for t in toks)
+                form[key] = " ".join(_form(t) for t in toks)
                 first[key] = si
 
 
@@ -606,8 +618,8 @@ def select_hashtags(
             return False
         if brand and kind == "organization" and low.startswith(brand) and not headline:
             return False  # unless the headline names it: "BBC to cut 2,900 jobs"
-        if tag.isdigit():
-            return False
+        if tag.isdigit() or _ROMAN.fullmatch(tag):
+            return False  # "#2004", "#VIII" of "Part VIII"
         stems = {fold_plural(w) for w in re.findall(r"\w+", label)}
         if any(stems <= other or other <= stems for other in chosen_stems):
             return False  # "Motorsport Endeavour" after "Motorsport Endeavour Club"
