@@ -15,6 +15,7 @@ import numpy as np
 from newsdesk.enrich.tags import ENTITY_KINDS, _key
 from newsdesk.nlp.embed import Embedder, get_embedder
 from newsdesk.nlp.types import Analysis
+from newsdesk.sources.feeds import EARLIEST
 from newsdesk.stories import dedup
 from newsdesk.stories.features import extract_terms
 
@@ -49,8 +50,8 @@ class _Item:
 
 def _seen_at(published: datetime | None, fetched: datetime | None) -> datetime:
     fetched = fetched or datetime.now(UTC)
-    if published is None or published > fetched + timedelta(days=1):
-        return fetched
+    if published is None or published > fetched + timedelta(days=1) or published < EARLIEST:
+        return fetched  # EARLIEST: a placeholder date stored before feeds checked for one
     return published
 
 

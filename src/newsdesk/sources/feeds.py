@@ -32,6 +32,9 @@ __all__ = ["FeedError", "ParsedFeed", "parse_feed", "parse_feed_bounded"]
 
 # Dates further in the future than this are treated as bogus (None) rather than trusted.
 FUTURE_SLACK = timedelta(days=1)
+# Nothing on the web is older than its first page (1991): an earlier date is a placeholder
+# (Go's zero time "Mon, 01 Jan 0001" in Hugo sites' feeds, Unix time 0), no date.
+EARLIEST = datetime(1991, 1, 1, tzinfo=UTC)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
@@ -434,7 +437,7 @@ def _clean_title(value: object, detail: object) -> str:
 
 
 def _checked(moment: datetime) -> datetime | None:
-    if moment > datetime.now(UTC) + FUTURE_SLACK:
+    if moment > datetime.now(UTC) + FUTURE_SLACK or moment < EARLIEST:
         return None
     return moment
 
