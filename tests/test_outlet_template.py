@@ -15,13 +15,16 @@ from sqlalchemy import select
 
 from newsdesk.config import Settings
 from newsdesk.enrich import enrich
+from newsdesk.extract import html_to_text
 from newsdesk.extract.template import (
+    hosts,
     outlet_names,
     template_paragraphs,
     without_outlet_name,
     without_template,
 )
 from newsdesk.ingest import refresh
+from newsdesk.sources.feeds import parse_feed
 from newsdesk.store import Article, connect, session_scope
 from newsdesk.store.models_ai import Enrichment, FigureRow
 from newsdesk.stories.dedup import DuplicateFinder, signature
@@ -157,3 +160,20 @@ def test_podcast_feeds_on_the_article_page(http_server: LoopbackServer, settings
     assert "Also published by" not in pages["219: WWDC 2021"].text_content()
     assert "#FredSchneider" in tags["WWDTM: Fred Schneider"], tags
     assert not {"#WWDTM", "#Panelists"} & set(tags["WWDTM: Fred Schneider"]), tags
+
+
+def test_the_hosts_of_a_podcast_are_no_hashtags() -> None:
+    """The iDeveloper Podcast's real feed: "This week John and Scotty …" in most of its 297
+    episodes. A surname written in most items ("Trump") is no host once it follows a given
+    name anywhere ("Donald Trump")."""
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML" / "ideveloper.xml.gz").read_bytes()
+    )
+    feed = parse_feed(raw, "https://ideveloper.example/feed.xml", "application/rss+xml")
+    items = [(e.title, html_to_text(e.content_html or e.summary_html or "")) for e in feed.entries]
+    assert {"John", "Scotty"} <= hosts(items[:100]), hosts(items[:100])
+    politics = [(f"Headline {i}", f"Trump said something on day {i}.") for i in range(30)]
+    assert "Trump" in hosts(politics)
+    politics[0] = ("Headline 0", "Donald Trump said something on day 0.")
+    assert "Trump" not in hosts(politics)
+    assert hosts(politics[1:11]) == set()  # too few items to tell

@@ -98,6 +98,11 @@ def _compute(
     items = []
     for i, row in enumerate(rows):
         analysis = analyses[i]
+        own = getattr(row, "hosts", ())
+        if own:  # the outlet's hosts (extract/template.py): named in most of its items
+            analysis.hashtags = [
+                h for h in analysis.hashtags if not (h.kind == "person" and h.label in own)
+            ]
         entity_keys = [_key(e.text, e.type) for e in analysis.entities if e.type in ENTITY_KINDS]
         has_text = bool((row.title or "").strip() or (row.text or "").strip())
         # What ingest decided (the page's, or for a headline the feed's declared language),

@@ -17,6 +17,7 @@ from newsdesk.enrich.batch import _Item
 from newsdesk.enrich.tags import ENTITY_KINDS, TAG_KINDS, Ref, TagResolver
 from newsdesk.enrich.version import pipeline_version
 from newsdesk.extract.template import (
+    hosts,
     template_paragraphs,
     without_outlet_name,
     without_template,
@@ -55,6 +56,7 @@ class _Row:
     published_at: datetime | None
     fetched_at: datetime | None
     language: str | None
+    hosts: frozenset[str] = frozenset()  # the outlet's hosts: no person hashtag alone
 
 
 def _rows(session: Session, ids: list[int]) -> list[_Row]:
@@ -81,18 +83,21 @@ def _rows(session: Session, ids: list[int]) -> list[_Row]:
         _Row(
             id=int(r.id),
             title=without_outlet_name(r.title or "", r.outlet or ""),
-            text=without_template(r.title or "", r.text or "", templates[r.outlet or ""]),
+            text=without_template(r.title or "", r.text or "", templates[r.outlet or ""][0]),
             outlet=r.outlet or "",
             published_at=r.published_at,
             fetched_at=r.fetched_at,
             language=r.language,
+            hosts=templates[r.outlet or ""][1],
         )
         for r in rows
     ]
 
 
-def _outlet_template(session: Session, outlet: str, batch: list[int]) -> set[str]:
-    """The template paragraphs of the outlet's items stored around these ids."""
+def _outlet_template(
+    session: Session, outlet: str, batch: list[int]
+) -> tuple[set[str], frozenset[str]]:
+    """The template paragraphs and the hosts of the outlet's items stored around these ids."""
     lo, hi = min(batch), max(batch)
     mine = Article.outlet == outlet
     parts = (
@@ -107,7 +112,7 @@ def _outlet_template(session: Session, outlet: str, batch: list[int]) -> set[str
         .limit(NEIGHBOURS),
     )
     items = [(t or "", x or "") for part in parts for t, x in session.execute(part)]
-    return template_paragraphs(items)
+    return template_paragraphs(items), hosts(items)
 
 
 def pending_count(engine: Engine, version: str | None = None) -> int:

@@ -7,7 +7,9 @@ the outlet's, not the article's: a paragraph written in MIN_ITEMS or more of one
 with different headlines is left out of what the analysis reads (hashtags, summary, figures,
 quotes, story vectors, the near-copy signature). The stored text keeps them. So is the
 outlet's name (or its initials) as a part of a headline: "iOS Dev Weekly - Issue 506",
-"WWDTM: Bethenny Frankel" on "Wait Wait... Don't Tell Me!", "… | CNN".
+"WWDTM: Bethenny Frankel" on "Wait Wait... Don't Tell Me!", "… | CNN". And its hosts: a one-word
+name written in most of its items, never as a surname ("This week John and Scotty talk …"), is
+no item's hashtag of a person.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from newsdesk.sources.outlet_words import SEPARATORS
 # background; a template is in every item.
 MIN_ITEMS = 3
 
+# A given name in more than HOST_SHARE of an outlet's items, of HOST_ITEMS or more, is its host's.
+HOST_SHARE = 0.5
+HOST_ITEMS = 20
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+_PAIR = re.compile(r"\b([A-Z][a-z]+) ([A-Z][a-z]+)\b")
 _BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 
@@ -85,3 +92,26 @@ def without_outlet_name(title: str, outlet: str) -> str:
         if found and rest.strip() and _slug(tail) in names:
             return rest.strip()
     return title
+
+
+def hosts(items: list[tuple[str, str]]) -> frozenset[str]:
+    """One-word names the outlet writes in most of its items and never after a given name (a
+    surname: "Donald Trump" in a politics feed): its hosts' ("John", "Scotty" of the
+    iDeveloper Podcast: 235 and 194 of 297 episodes)."""
+    if len(items) < HOST_ITEMS:
+        return frozenset()
+    from newsdesk.nlp.names import given_names
+
+    given = given_names()
+    seen: defaultdict[str, int] = defaultdict(int)
+    surnames: set[str] = set()
+    for title, text in items:
+        words = _CAPITALISED.findall(f"{title}\n{text}")
+        for word in set(words):
+            seen[word] += 1
+        for m in _PAIR.finditer(f"{title}\n{text}"):
+            if m.group(1) in given:
+                surnames.add(m.group(2))
+    return frozenset(
+        w for w, n in seen.items() if n > HOST_SHARE * len(items) and w not in surnames
+    )

@@ -84,7 +84,7 @@ support attack attacks war talks meeting meetings official statement news develo
 developments situation issue issues matter matters thing things way ways people president
 presidents amir emir king queen prime spokesperson spokesman spokeswoman region regions
 highness highnesses excellency majesty hh host hosts guest guests panelist panelists
-contestant contestants listener listeners caller callers
+contestant contestants listener listeners caller callers article articles episode episodes
 mother mothers father fathers son sons daughter daughters wife wives husband husbands brother
 brothers sister sisters grandmother grandfather grandson granddaughter aunt uncle
 niece nephew cousin mum dad mom boyfriend girlfriend fiance fiancee widow widower
