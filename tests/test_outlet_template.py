@@ -81,6 +81,10 @@ def test_the_outlets_name_in_a_headline() -> None:
         "Issue 506 - May 7th 2021"
     )
     assert without_outlet_name("Biden signs the bill | CNN", "CNN") == "Biden signs the bill"
+    assert without_outlet_name(
+        "The iDeveloper Podcast 100: Reviews and Predictions", "The iDeveloper Podcast"
+    ) == ("Reviews and Predictions")
+    assert "ideveloper" in outlet_names("The iDeveloper Podcast")  # its tag is no hashtag
     # another name, or nothing left: the headline stays
     assert without_outlet_name("Kerry: Formal climate talks", "BBC News") == (
         "Kerry: Formal climate talks"

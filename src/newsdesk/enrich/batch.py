@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from newsdesk.enrich.tags import ENTITY_KINDS, _key
+from newsdesk.extract.template import outlet_names, slug
 from newsdesk.nlp.embed import Embedder, get_embedder
-from newsdesk.nlp.types import Analysis
+from newsdesk.nlp.types import Analysis, Hashtag
 from newsdesk.sources.feeds import EARLIEST
 from newsdesk.stories import dedup
 from newsdesk.stories.features import extract_terms
@@ -62,6 +63,19 @@ def _docs(
     return docs, [r.outlet or None for r in rows], [r.language or None for r in rows]
 
 
+def _not_the_outlets(hashtags: list[Hashtag], row: Any) -> list[Hashtag]:
+    """Hashtags without the outlet's hosts (named in most of its items) and its own name
+    (extract/template.py)."""
+    own = getattr(row, "hosts", ())
+    names = outlet_names(row.outlet or "")
+    return [
+        h
+        for h in hashtags
+        if not (h.kind == "person" and h.label in own)
+        and not (slug(h.label) in names and slug(h.label) not in slug(row.title or ""))
+    ]
+
+
 def _compute(
     rows: Sequence[Any],
     analyzer: Analyzer,
@@ -98,11 +112,7 @@ def _compute(
     items = []
     for i, row in enumerate(rows):
         analysis = analyses[i]
-        own = getattr(row, "hosts", ())
-        if own:  # the outlet's hosts (extract/template.py): named in most of its items
-            analysis.hashtags = [
-                h for h in analysis.hashtags if not (h.kind == "person" and h.label in own)
-            ]
+        analysis.hashtags = _not_the_outlets(analysis.hashtags, row)
         entity_keys = [_key(e.text, e.type) for e in analysis.entities if e.type in ENTITY_KINDS]
         has_text = bool((row.title or "").strip() or (row.text or "").strip())
         # What ingest decided (the page's, or for a headline the feed's declared language),

@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from newsdesk.sources.outlet_words import SEPARATORS
+from newsdesk.sources.outlet_words import SECTION_WORDS, SEPARATORS
 
 # Three items, each with its own headline: two articles of one story may share a paragraph of
 # background; a template is in every item.
@@ -65,33 +65,46 @@ def without_template(title: str, text: str, template: set[str]) -> str:
     return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip("\n")
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def outlet_names(outlet: str) -> set[str]:
-    """How a headline may write the outlet's name, as slugs: "waitwaitdonttellme" and its
-    initials "wwdtm" (three words or more); "undertheradar"."""
+    """How a headline or a tag may write the outlet's name, as slugs: "waitwaitdonttellme" and
+    its initials "wwdtm" (three words or more); "undertheradar"; "ideveloper" of "The
+    iDeveloper Podcast"."""
     words = [w for w in outlet.split() if any(ch.isalpha() for ch in w)]
-    names = {_slug(outlet)}
+    names = {slug(outlet)}
     if len(words) >= 3:
         names.add("".join(next(ch for ch in w if ch.isalnum()) for w in words).casefold())
+    # "The iDeveloper Podcast": "idevelopper"; not "BBC" of "BBC News" (a name of its own)
+    if words and words[0].casefold() == "the":
+        core = words[1:]
+        while core and core[-1].casefold() in SECTION_WORDS:
+            core = core[:-1]
+        names.add(slug(" ".join(core)))
     return {n for n in names if len(n) >= 2}
 
 
 def without_outlet_name(title: str, outlet: str) -> str:
-    """The headline without a first or last part that is the outlet's name."""
+    """The headline without a first or last part that is the outlet's name (with a number:
+    "The iDeveloper Podcast 100: Reviews and Predictions")."""
     names = outlet_names(outlet)
     if not names:
         return title
     for sep in SEPARATORS:
         head, found, rest = title.partition(sep)
-        if found and rest.strip() and _slug(head) in names:
+        if found and rest.strip() and _numbered(head) in names:
             return rest.strip()
         rest, found, tail = title.rpartition(sep)
-        if found and rest.strip() and _slug(tail) in names:
+        if found and rest.strip() and _numbered(tail) in names:
             return rest.strip()
     return title
+
+
+def _numbered(part: str) -> str:
+    """A headline part's slug without an episode's number: "The iDeveloper Podcast 100"."""
+    return slug(part).rstrip("0123456789")
 
 
 def hosts(items: list[tuple[str, str]]) -> frozenset[str]:
