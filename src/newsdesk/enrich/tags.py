@@ -36,6 +36,12 @@ Ref = int | str  # an existing tag's id, or the lower-cased slug of a tag this b
 _NOT_PLACES = ("person", "organization")  # kinds a place is not found by one word of
 
 
+def _initials_of(short: str, name: str) -> bool:
+    """ "GCD" of "Grand Central Dispatch", "ONS" of "Office for National Statistics"."""
+    words = [w for w in name.split() if w[:1].isupper()]  # not "for", "of", "and"
+    return short.isupper() and short == "".join(w[0] for w in words)
+
+
 class TagResolver:
     """Finds or plans the tag for a name: by alias key, then by slug (case-insensitively).
 
@@ -115,13 +121,27 @@ class TagResolver:
         # Milan Kundera, nor Baghdad the "Baghdad Blogger". (Between people and organisations
         # the model's types vary too much from one article to the next: "a tearful Claxton"
         # was an organisation, and still is Sarah Claxton.)
+        # Nor is a thing named by one word found by a word of a longer name of a thing its
+        # article never writes: "Xcode" is not "Xcode Quick Help Documentation" (a heading the
+        # model took for a name); its initials still find it ("GCD", "Grand Central Dispatch"),
+        # and a person's name still does ("Salami" is "Hossein Salami", whatever the type).
         full = kind == "person" and " " in label.strip()
+        named = {_key(n, alias_kind)[:255]: n for n in (label, *aliases)}
         ref: Ref | None = None
         for key in keys:
             ref = self._lookup_key(key)
             if ref is not None and " " not in key:
                 found, other = self._label_kind(ref)
-                if " " in found and (full or (kind == "place" and other in _NOT_PLACES)):
+                if " " in found and (
+                    full
+                    or (kind == "place" and other in _NOT_PLACES)
+                    or (
+                        alias_kind not in (None, "person")
+                        and other != "person"
+                        and _key(found, alias_kind)[:255] not in named
+                        and not _initials_of(named.get(key, ""), found)
+                    )
+                ):
                     ref = None
             if ref is not None:
                 break
