@@ -24,7 +24,8 @@ from newsdesk.sources.outlet_words import SECTION_WORDS, SEPARATORS
 # background; a template is in every item.
 MIN_ITEMS = 3
 
-# A given name in more than HOST_SHARE of an outlet's items, of HOST_ITEMS or more, is its host's.
+# A one-word name in more than HOST_SHARE of an outlet's items (of HOST_ITEMS or more), never
+# written after a given name, is its host's.
 HOST_SHARE = 0.5
 HOST_ITEMS = 20
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
@@ -77,7 +78,7 @@ def outlet_names(outlet: str) -> set[str]:
     names = {slug(outlet)}
     if len(words) >= 3:
         names.add("".join(next(ch for ch in w if ch.isalnum()) for w in words).casefold())
-    # "The iDeveloper Podcast": "idevelopper"; not "BBC" of "BBC News" (a name of its own)
+    # "The iDeveloper Podcast": "ideveloper"; not "BBC" of "BBC News" (a name of its own)
     if words and words[0].casefold() == "the":
         core = words[1:]
         while core and core[-1].casefold() in SECTION_WORDS:
