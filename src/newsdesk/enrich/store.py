@@ -4,7 +4,8 @@ counts)."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,9 +40,14 @@ from newsdesk.stories import dedup
 
 # The outlet's items read around a batch for its template paragraphs (extract/template.py): up
 # to NEIGHBOURS on each side, no further than NEIGHBOUR_IDS ids away (a feed's items are stored
-# together, so its siblings are near).
-NEIGHBOURS = 100
+# together, so its siblings are near). What was read is kept for the next batches of the same
+# outlet whose ids fall inside it (up to KEPT_OUTLETS outlets): with many outlets stored in
+# turn, each batch touches dozens.
+NEIGHBOURS = 25
 NEIGHBOUR_IDS = 5000
+KEPT_OUTLETS = 1024
+_kept: OrderedDict[tuple[str, str], tuple[int, int, set[str], frozenset[str]]] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 @dataclass
@@ -99,20 +105,34 @@ def _outlet_template(
 ) -> tuple[set[str], frozenset[str]]:
     """The template paragraphs and the hosts of the outlet's items stored around these ids."""
     lo, hi = min(batch), max(batch)
+    where = (str(session.get_bind().engine.url), outlet)  # one process may open several databases
+    with _kept_lock:
+        kept = _kept.get(where)
+        if kept is not None and kept[0] <= lo and hi <= kept[1]:
+            _kept.move_to_end(where)
+            return kept[2], kept[3]
     mine = Article.outlet == outlet
     parts = (
-        select(Article.title, Article.text)
+        select(Article.id, Article.title, Article.text)
         .where(mine, Article.id < lo, Article.id >= lo - NEIGHBOUR_IDS)
         .order_by(Article.id.desc())
         .limit(NEIGHBOURS),
-        select(Article.title, Article.text).where(mine, Article.id.between(lo, hi)),
-        select(Article.title, Article.text)
+        select(Article.id, Article.title, Article.text).where(mine, Article.id.between(lo, hi)),
+        select(Article.id, Article.title, Article.text)
         .where(mine, Article.id > hi, Article.id <= hi + NEIGHBOUR_IDS)
         .order_by(Article.id)
         .limit(NEIGHBOURS),
     )
-    items = [(t or "", x or "") for part in parts for t, x in session.execute(part)]
-    return template_paragraphs(items), hosts(items)
+    rows = [r for part in parts for r in session.execute(part)]
+    items = [(t or "", x or "") for _, t, x in rows]
+    found = template_paragraphs(items), hosts(items)
+    ids = [int(r[0]) for r in rows]
+    with _kept_lock:
+        _kept[where] = (min(ids, default=lo), max(ids, default=hi), *found)
+        _kept.move_to_end(where)
+        while len(_kept) > KEPT_OUTLETS:
+            _kept.popitem(last=False)
+    return found
 
 
 def pending_count(engine: Engine, version: str | None = None) -> int:

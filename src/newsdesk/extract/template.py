@@ -18,6 +18,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from newsdesk.sources.outlet_words import SECTION_WORDS, SEPARATORS
 
 # Three items, each with its own headline: two articles of one story may share a paragraph of
@@ -30,6 +32,7 @@ HOST_SHARE = 0.5
 HOST_ITEMS = 20
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 _PAIR = re.compile(r"\b([A-Z][a-z]+) ([A-Z][a-z]+)\b")
+_ALNUM = re.compile(r"[^\W_]")
 _BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 
@@ -50,7 +53,7 @@ def template_paragraphs(items: Iterable[tuple[str, str]]) -> set[str]:
     for title, text in items:
         head = " ".join(title.split()).lower()
         for paragraph in text.split("\n"):
-            if any(ch.isalnum() for ch in paragraph):
+            if _ALNUM.search(paragraph):
                 titles[_key(paragraph, title)].add(head)
     return {key for key, heads in titles.items() if len(heads) >= MIN_ITEMS}
 
@@ -114,18 +117,22 @@ def hosts(items: list[tuple[str, str]]) -> frozenset[str]:
     iDeveloper Podcast: 235 and 194 of 297 episodes)."""
     if len(items) < HOST_ITEMS:
         return frozenset()
+    seen: defaultdict[str, int] = defaultdict(int)
+    for title, text in items:
+        for word in set(_CAPITALISED.findall(f"{title}\n{text}")):
+            seen[word] += 1
+    often = {
+        w for w, n in seen.items() if n > HOST_SHARE * len(items) and w.lower() not in STOP_WORDS
+    }
+    if not often:
+        return frozenset()
     from newsdesk.nlp.names import given_names
 
     given = given_names()
-    seen: defaultdict[str, int] = defaultdict(int)
-    surnames: set[str] = set()
-    for title, text in items:
-        words = _CAPITALISED.findall(f"{title}\n{text}")
-        for word in set(words):
-            seen[word] += 1
-        for m in _PAIR.finditer(f"{title}\n{text}"):
-            if m.group(1) in given:
-                surnames.add(m.group(2))
-    return frozenset(
-        w for w, n in seen.items() if n > HOST_SHARE * len(items) and w not in surnames
-    )
+    surnames = {
+        m.group(2)
+        for title, text in items
+        for m in _PAIR.finditer(f"{title}\n{text}")
+        if m.group(2) in often and m.group(1) in given
+    }
+    return frozenset(often - surnames)
