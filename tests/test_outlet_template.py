@@ -24,6 +24,7 @@ from newsdesk.extract.template import (
     without_template,
 )
 from newsdesk.ingest import refresh
+from newsdesk.nlp.analyze import analyze
 from newsdesk.sources.feeds import parse_feed
 from newsdesk.store import Article, connect, session_scope
 from newsdesk.store.models_ai import Enrichment, FigureRow
@@ -181,3 +182,22 @@ def test_the_hosts_of_a_podcast_are_no_hashtags() -> None:
     politics[0] = ("Headline 0", "Donald Trump said something on day 0.")
     assert "Trump" not in hosts(politics)
     assert hosts(politics[1:11]) == set()  # too few items to tell
+
+
+def test_a_headline_that_opens_the_first_sentence_stays_in_it() -> None:
+    """Read without its "WWDTM: " label, NPR's "WWDTM: Dakota Johnson" is "Dakota Johnson",
+    and its teaser opens with her name: the name is the sentence's subject, not the headline
+    repeated ("App Store Connect 1.6 is now available …" of Apple's real feed was cut to "is
+    now available …" the same way). A headline on a line of its own is still left out."""
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML" / "wait-wait-dont-tell-me.xml.gz").read_bytes()
+    )
+    feed = parse_feed(raw, "https://npr.example/feed.xml", "application/rss+xml")
+    entry = next(e for e in feed.entries if e.title == "WWDTM: Dakota Johnson")
+    text = html_to_text(entry.content_html or entry.summary_html or "")
+    title = without_outlet_name(entry.title, "Wait Wait... Don't Tell Me!")
+    summary = analyze(title, text).summary
+    assert summary and summary[0].startswith("Dakota Johnson, whose new documentary"), summary
+    assert analyze("Apple releases", "Apple releases\nThe update is out today.").summary == [
+        "The update is out today."
+    ]

@@ -62,7 +62,7 @@ def _detect_language(text: str) -> str | None:
 def _prepare(title: str, text: str, language: str | None = None) -> _Prepared:
     title = normalize_text(title or "").replace("\n", " ")
     body = normalize_text(text or "")
-    if title and body.startswith(title):
+    if _repeats_headline(title, body):
         body = body[len(title) :].lstrip()
     if len(body) > MAX_CHARS:
         cut = body.rfind("\n", 0, MAX_CHARS)
@@ -73,6 +73,17 @@ def _prepare(title: str, text: str, language: str | None = None) -> _Prepared:
     joined = f"{title}\n{body}" if title else body
     body_start = len(title) + 1 if title else 0
     return _Prepared(title, body, joined, body_start, language)
+
+
+def _repeats_headline(title: str, body: str) -> bool:
+    """Whether the body opens with the headline as a line or a sentence of its own ("The
+    NSDateInterval Object Somehow, this …"), not as the subject of its first sentence ("Dakota
+    Johnson, whose new documentary …", "App Store Connect 1.6 is now available …")."""
+    if not title or not body.startswith(title):
+        return False
+    rest = body[len(title) :]
+    after = rest.lstrip(".!?:").lstrip(" \t")
+    return not after or after[0] == "\n" or (rest[0] in " \t.!?:" and after[0].isupper())
 
 
 def _body_sentences(doc: Doc, prep: _Prepared) -> list[tuple[int, int]]:
