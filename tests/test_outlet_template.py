@@ -18,6 +18,7 @@ from newsdesk.enrich import enrich
 from newsdesk.extract import html_to_text
 from newsdesk.extract.template import (
     hosts,
+    outlet_kind,
     outlet_names,
     template_paragraphs,
     without_outlet_name,
@@ -201,3 +202,23 @@ def test_a_headline_that_opens_the_first_sentence_stays_in_it() -> None:
     assert analyze("Apple releases", "Apple releases\nThe update is out today.").summary == [
         "The update is out today."
     ]
+
+
+def test_what_the_outlets_name_says_it_is_is_no_topic() -> None:
+    """#Podcast was on 63 of The raywenderlich.com Podcast's 100 episodes: a topic that is the
+    section word the outlet's name ends with says nothing of an episode. A person or a place is
+    kept, as is the word on another outlet's items."""
+    from newsdesk.enrich.batch import _not_the_outlets
+    from newsdesk.enrich.store import _Row
+    from newsdesk.nlp.types import Hashtag
+
+    assert outlet_kind("The raywenderlich.com Podcast") == {"podcast"}
+    assert outlet_kind("Under the Radar") == set()
+    tags = [Hashtag("Podcast", "Podcast", "topic"), Hashtag("CateHuston", "Cate Huston", "person")]
+
+    def row(outlet: str) -> _Row:
+        return _Row(1, "Cate Huston – Podcast S11 E10", "", outlet, None, None, "en")
+
+    kept = _not_the_outlets(tags, row("The raywenderlich.com Podcast"))
+    assert [h.tag for h in kept] == ["CateHuston"]
+    assert len(_not_the_outlets(tags, row("BBC News"))) == 2

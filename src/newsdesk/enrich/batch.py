@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from newsdesk.enrich.tags import ENTITY_KINDS, _key
-from newsdesk.extract.template import outlet_names, slug
+from newsdesk.extract.template import outlet_kind, outlet_names, slug
 from newsdesk.nlp.embed import Embedder, get_embedder
+from newsdesk.nlp.text import fold_plural
 from newsdesk.nlp.types import Analysis, Hashtag
 from newsdesk.sources.feeds import EARLIEST
 from newsdesk.stories import dedup
@@ -64,15 +65,18 @@ def _docs(
 
 
 def _not_the_outlets(hashtags: list[Hashtag], row: Any) -> list[Hashtag]:
-    """Hashtags without the outlet's hosts (named in most of its items) and its own name
+    """Hashtags without the outlet's hosts (named in most of its items), its own name and
+    what its name says it is (#Podcast on "The iDeveloper Podcast"'s episodes)
     (extract/template.py)."""
     own = getattr(row, "hosts", ())
     names = outlet_names(row.outlet or "")
+    kind_of = outlet_kind(row.outlet or "")
     return [
         h
         for h in hashtags
         if not (h.kind == "person" and h.label in own)
         and not (slug(h.label) in names and slug(h.label) not in slug(row.title or ""))
+        and not (h.kind == "topic" and fold_plural(h.label.lower()) in kind_of)
     ]
 
 

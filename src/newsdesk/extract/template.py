@@ -90,6 +90,16 @@ def outlet_names(outlet: str) -> set[str]:
     return {n for n in names if len(n) >= 2}
 
 
+def outlet_kind(outlet: str) -> set[str]:
+    """The section words an outlet's name ends with ("podcast" of "The iDeveloper Podcast",
+    "blog" of "RevenueCat Blog"): what it is, no topic of its items."""
+    words = outlet.casefold().split()
+    kinds: set[str] = set()
+    while words and words[-1] in SECTION_WORDS:
+        kinds.add(words.pop())
+    return kinds
+
+
 def without_outlet_name(title: str, outlet: str) -> str:
     """The headline without a first or last part that is the outlet's name (with a number:
     "The iDeveloper Podcast 100: Reviews and Predictions")."""
