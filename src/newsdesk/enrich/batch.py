@@ -36,6 +36,21 @@ def _default_analyzer(
 
 
 @dataclass
+class _Row:
+    """An article as the enrichment reads it: without the outlet's template paragraphs and its
+    name in the headline (extract/template.py; enrich.store reads it)."""
+
+    id: int
+    title: str
+    text: str
+    outlet: str
+    published_at: datetime | None
+    fetched_at: datetime | None
+    language: str | None
+    hosts: frozenset[str] = frozenset()  # the outlet's hosts: no person hashtag alone
+
+
+@dataclass
 class _Item:
     article_id: int
     title: str
@@ -58,30 +73,30 @@ def _seen_at(published: datetime | None, fetched: datetime | None) -> datetime:
 
 
 def _docs(
-    rows: Sequence[Any],
+    rows: Sequence[_Row],
 ) -> tuple[list[tuple[str, str]], list[str | None], list[str | None]]:
     docs = [(r.title or "", r.text or "") for r in rows]
     return docs, [r.outlet or None for r in rows], [r.language or None for r in rows]
 
 
-def _not_the_outlets(hashtags: list[Hashtag], row: Any) -> list[Hashtag]:
+def _not_the_outlets(hashtags: list[Hashtag], row: _Row) -> list[Hashtag]:
     """Hashtags without the outlet's hosts (named in most of its items), its own name and
     what its name says it is (#Podcast on "The iDeveloper Podcast"'s episodes)
     (extract/template.py)."""
-    own = getattr(row, "hosts", ())
-    names = outlet_names(row.outlet or "")
-    kind_of = outlet_kind(row.outlet or "")
+    names = outlet_names(row.outlet)
+    kind_of = outlet_kind(row.outlet)
+    headline = slug(row.title)
     return [
         h
         for h in hashtags
-        if not (h.kind == "person" and h.label in own)
-        and not (slug(h.label) in names and slug(h.label) not in slug(row.title or ""))
+        if not (h.kind == "person" and h.label in row.hosts)
+        and not (slug(h.label) in names and slug(h.label) not in headline)
         and not (h.kind == "topic" and fold_plural(h.label.lower()) in kind_of)
     ]
 
 
 def _compute(
-    rows: Sequence[Any],
+    rows: Sequence[_Row],
     analyzer: Analyzer,
     embedder: Embedder | None,
     pending: Future[tuple[list[Analysis], np.ndarray]] | None = None,

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from newsdesk.enrich.batch import _Item
+from newsdesk.enrich.batch import _Item, _Row
 from newsdesk.enrich.tags import ENTITY_KINDS, TAG_KINDS, Ref, TagResolver
 from newsdesk.enrich.version import pipeline_version
 from newsdesk.extract.template import (
@@ -48,21 +48,6 @@ NEIGHBOUR_IDS = 5000
 KEPT_OUTLETS = 1024
 _kept: OrderedDict[tuple[str, str], tuple[int, int, set[str], frozenset[str]]] = OrderedDict()
 _kept_lock = threading.Lock()
-
-
-@dataclass
-class _Row:
-    """An article as the enrichment reads it: without the outlet's template paragraphs and its
-    name in the headline (extract/template.py)."""
-
-    id: int
-    title: str
-    text: str
-    outlet: str
-    published_at: datetime | None
-    fetched_at: datetime | None
-    language: str | None
-    hosts: frozenset[str] = frozenset()  # the outlet's hosts: no person hashtag alone
 
 
 def _rows(session: Session, ids: list[int]) -> list[_Row]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -73,7 +74,8 @@ def slug(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def outlet_names(outlet: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def outlet_names(outlet: str) -> frozenset[str]:
     """How a headline or a tag may write the outlet's name, as slugs: "waitwaitdonttellme" and
     its initials "wwdtm" (three words or more); "undertheradar"; "ideveloper" of "The
     iDeveloper Podcast"."""
@@ -87,17 +89,18 @@ def outlet_names(outlet: str) -> set[str]:
         while core and core[-1].casefold() in SECTION_WORDS:
             core = core[:-1]
         names.add(slug(" ".join(core)))
-    return {n for n in names if len(n) >= 2}
+    return frozenset(n for n in names if len(n) >= 2)
 
 
-def outlet_kind(outlet: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def outlet_kind(outlet: str) -> frozenset[str]:
     """The section words an outlet's name ends with ("podcast" of "The iDeveloper Podcast",
     "blog" of "RevenueCat Blog"): what it is, no topic of its items."""
     words = outlet.casefold().split()
     kinds: set[str] = set()
     while words and words[-1] in SECTION_WORDS:
         kinds.add(words.pop())
-    return kinds
+    return frozenset(kinds)
 
 
 def without_outlet_name(title: str, outlet: str) -> str:
