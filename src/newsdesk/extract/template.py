@@ -37,9 +37,13 @@ _ALNUM = re.compile(r"[^\W_]")
 _BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 
-def _key(paragraph: str, title: str) -> str:
+def _head(title: str) -> str:
+    return " ".join(title.split()).lower()
+
+
+def _key(paragraph: str, head: str) -> str:
+    """A paragraph's key; `head`: its item's headline as _head() gives it."""
     key = " ".join(paragraph.split()).lower()
-    head = " ".join(title.split()).lower()
     if len(head) >= 12 and head in key:  # "The post <headline> appeared first on ..."
         named = key.replace(head, "\x00")
         if len(named.split()) >= 5:  # not a paragraph that is little more than the headline
@@ -52,10 +56,10 @@ def template_paragraphs(items: Iterable[tuple[str, str]]) -> set[str]:
     headlines all hold."""
     titles: defaultdict[str, set[str]] = defaultdict(set)
     for title, text in items:
-        head = " ".join(title.split()).lower()
+        head = _head(title)
         for paragraph in text.split("\n"):
             if _ALNUM.search(paragraph):
-                titles[_key(paragraph, title)].add(head)
+                titles[_key(paragraph, head)].add(head)
     return {key for key, heads in titles.items() if len(heads) >= MIN_ITEMS}
 
 
@@ -63,8 +67,9 @@ def without_template(title: str, text: str, template: set[str]) -> str:
     """The text without the outlet's template paragraphs."""
     if not template:
         return text
+    head = _head(title)
     paragraphs = text.split("\n")
-    kept = [p for p in paragraphs if _key(p, title) not in template]
+    kept = [p for p in paragraphs if _key(p, head) not in template]
     if len(kept) == len(paragraphs):
         return text
     return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip("\n")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -134,6 +134,7 @@ class DuplicateFinder:
         duplicate_of: int | None = None,
         seen_at: datetime | None = None,
     ) -> None:
+        """`seen_at`, as find()'s: timezone-aware (enrichments.seen_at always is)."""
         with self._lock:
             if article_id in self._hashes:
                 self._lsh.remove(article_id)
@@ -141,7 +142,7 @@ class DuplicateFinder:
             self._hashes[article_id] = sig
             self._root[article_id] = duplicate_of or article_id
             if seen_at is not None:
-                self._seen[article_id] = _utc(seen_at)
+                self._seen[article_id] = seen_at
             else:
                 self._seen.pop(article_id, None)
 
@@ -165,13 +166,14 @@ class DuplicateFinder:
         if sig is None:
             return None, 0.0
         window = timedelta(days=WINDOW_DAYS)
-        when = _utc(seen_at) if seen_at is not None else None
         with self._lock:
             candidates = [
                 c
                 for c in self._lsh.query(sig.mh)
                 if c != article_id
-                and (when is None or c not in self._seen or abs(self._seen[c] - when) <= window)
+                and (
+                    seen_at is None or c not in self._seen or abs(self._seen[c] - seen_at) <= window
+                )
             ]
             best: tuple[int | None, float] = (None, 0.0)
             for cand in sorted(candidates):
@@ -183,10 +185,6 @@ class DuplicateFinder:
                 elif best[0] is None and score > best[1]:
                     best = (None, score)
             return best
-
-
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 # An original and its copies (every article page reads it: built once). Two indexed look-ups
