@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 
 from newsdesk.config import Settings
 from newsdesk.enrich import EnrichBusy, enrich, export_stories, pending_count
@@ -467,6 +468,24 @@ def test_a_person_named_in_full_is_not_found_by_the_surname(settings: Settings) 
     engine.dispose()
 
 
+_Names = dict[str, tuple[str, str, list[str]]]  # what a test calls it -> (label, kind, aliases)
+
+
+def _resolved_in_two_batches(engine: Engine, first: _Names, later: _Names) -> list[dict[str, int]]:
+    """The tag ids of `first`'s names, resolved and stored as one batch, then of `later`'s as
+    the next batch."""
+    from newsdesk.enrich.tags import TagResolver
+
+    out = []
+    for names in (first, later):
+        with session_scope(engine) as session:
+            resolver = TagResolver(session)
+            refs = {n: resolver.resolve(label, kind, al) for n, (label, kind, al) in names.items()}
+            resolver.flush()
+            out.append({n: resolver.id(r) for n, r in refs.items()})
+    return out
+
+
 def test_a_place_is_not_found_by_one_word_of_a_longer_name_of_another_kind(
     settings: Settings,
 ) -> None:
@@ -474,25 +493,22 @@ def test_a_place_is_not_found_by_one_word_of_a_longer_name_of_another_kind(
     Baghdad with "Baghdad Blogger": a person's one-word alias ("milan") was the key the place
     was then found by. A place is not found by one word of a longer name of another kind (the
     place Jordan is not Michael Jordan); a person by one word of a person still is."""
-    from newsdesk.enrich.tags import TagResolver
-
     engine = connect(settings.db_url)
+    first, found = _resolved_in_two_batches(
+        engine,
+        {
+            "kundera": ("Milan Kundera", "person", ["Milan"]),
+            "jordan": ("Michael Jordan", "person", ["Jordan"]),
+            "blair": ("Tony Blair", "person", ["Blair"]),
+        },
+        {
+            "Milan": ("Milan", "place", []),
+            "Jordan": ("Jordan", "place", []),
+            "Blair": ("Blair", "person", []),
+        },
+    )
+    ids = set(first.values())
     with session_scope(engine) as session:
-        first = TagResolver(session)
-        kundera = first.resolve("Milan Kundera", "person", ["Milan"])
-        jordan = first.resolve("Michael Jordan", "person", ["Jordan"])
-        blair = first.resolve("Tony Blair", "person", ["Blair"])
-        first.flush()
-        ids = {first.id(r) for r in (kundera, jordan, blair)}
-    with session_scope(engine) as session:
-        later = TagResolver(session)
-        refs = {
-            "Milan": later.resolve("Milan", "place"),
-            "Jordan": later.resolve("Jordan", "place"),
-            "Blair": later.resolve("Blair", "person"),
-        }
-        later.flush()
-        found = {name: later.id(r) for name, r in refs.items()}
         kinds = dict(session.execute(select(Tag.label, Tag.kind)).all())
     assert found["Milan"] not in ids and found["Jordan"] not in ids, found
     assert found["Blair"] in ids, found  # the surname of the same kind still finds him
@@ -508,28 +524,25 @@ def test_a_thing_is_not_found_by_the_first_word_of_a_longer_name_its_article_nev
     of 66 articles of 26 outlets that name Xcode; BBC copy's "Disney" was "Roy Disney". A name
     of one word finds a longer name of a thing only when its article writes that name too, or
     is its initials; a person's name still finds the person."""
-    from newsdesk.enrich.tags import TagResolver
-
     engine = connect(settings.db_url)
-    with session_scope(engine) as session:
-        first = TagResolver(session)
-        heading = first.resolve("Xcode Quick Help Documentation", "organization", ["Xcode"])
-        gcd = first.resolve("Grand Central Dispatch", "organization", ["GCD"])
-        roy = first.resolve("Roy Disney", "person", ["Disney"])
-        first.flush()
-        ids = {name: first.id(r) for name, r in (("heading", heading), ("gcd", gcd), ("roy", roy))}
-    with session_scope(engine) as session:
-        later = TagResolver(session)
-        refs = {
-            "Xcode": later.resolve("Xcode", "organization"),
-            "Xcode, with the heading": later.resolve(
-                "Xcode", "organization", ["Xcode Quick Help Documentation"]
+    ids, found = _resolved_in_two_batches(
+        engine,
+        {
+            "heading": ("Xcode Quick Help Documentation", "organization", ["Xcode"]),
+            "gcd": ("Grand Central Dispatch", "organization", ["GCD"]),
+            "roy": ("Roy Disney", "person", ["Disney"]),
+        },
+        {
+            "Xcode": ("Xcode", "organization", []),
+            "Xcode, with the heading": (
+                "Xcode",
+                "organization",
+                ["Xcode Quick Help Documentation"],
             ),
-            "GCD": later.resolve("GCD", "organization"),
-            "Disney, a person": later.resolve("Disney", "person"),
-        }
-        later.flush()
-        found = {name: later.id(r) for name, r in refs.items()}
+            "GCD": ("GCD", "organization", []),
+            "Disney, a person": ("Disney", "person", []),
+        },
+    )
     assert found["Xcode"] != ids["heading"], found
     assert found["Xcode, with the heading"] == ids["heading"], found
     assert found["GCD"] == ids["gcd"], found
