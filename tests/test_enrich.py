@@ -521,7 +521,8 @@ def test_a_thing_is_not_found_by_the_first_word_of_a_longer_name_its_article_nev
 ) -> None:
     """35 real feeds in one database: an Advanced Swift post's heading "Xcode Quick Help
     Documentation" (taken for an organisation, with "Xcode" as its short form) became the tag
-    of 66 articles of 26 outlets that name Xcode; BBC copy's "Disney" was "Roy Disney". A name
+    of 66 articles of 26 outlets that name Xcode (and, once keyphrases took "Xcode" as a topic,
+    of 100 articles of the feeds' JSON Feed versions); BBC copy's "Disney" was "Roy Disney". A name
     of one word finds a longer name of a thing only when its article writes that name too, or
     is its initials; a person's name still finds the person."""
     engine = connect(settings.db_url)
@@ -531,9 +532,15 @@ def test_a_thing_is_not_found_by_the_first_word_of_a_longer_name_its_article_nev
             "heading": ("Xcode Quick Help Documentation", "organization", ["Xcode"]),
             "gcd": ("Grand Central Dispatch", "organization", ["GCD"]),
             "roy": ("Roy Disney", "person", ["Disney"]),
+            # the model takes a heading for a person too ("Xcode Quick Help Documentation"
+            # was one in the article that wrote it)
+            "guide": ("SwiftUI Previews Guide", "person", ["SwiftUI"]),
+            "claxton": ("Sarah Claxton", "person", ["Claxton"]),
+            "store": ("App Store", "person", ["App"]),
         },
         {
             "Xcode": ("Xcode", "organization", []),
+            "Xcode, a topic": ("Xcode", "topic", []),
             "Xcode, with the heading": (
                 "Xcode",
                 "organization",
@@ -541,10 +548,19 @@ def test_a_thing_is_not_found_by_the_first_word_of_a_longer_name_its_article_nev
             ),
             "GCD": ("GCD", "organization", []),
             "Disney, a person": ("Disney", "person", []),
+            "SwiftUI": ("SwiftUI", "organization", []),
+            "a tearful Claxton": ("Claxton", "organization", []),
+            "app": ("app", "topic", []),
+            "apps": ("apps", "topic", []),
         },
     )
     assert found["Xcode"] != ids["heading"], found
+    assert found["Xcode, a topic"] != ids["heading"], found  # a keyphrase: 100 articles
     assert found["Xcode, with the heading"] == ids["heading"], found
     assert found["GCD"] == ids["gcd"], found
     assert found["Disney, a person"] == ids["roy"], found
+    assert found["SwiftUI"] != ids["guide"], found  # a first word, of another type
+    assert found["a tearful Claxton"] == ids["claxton"], found  # the surname
+    # the topic is not the "person" App Store, and its plural is the same topic
+    assert found["app"] != ids["store"] and found["apps"] == found["app"], found
     engine.dispose()

@@ -709,3 +709,22 @@ def test_a_name_before_a_companys_noun_is_the_company() -> None:
     company's or a body's; not a place's ("the Glasgow club" is Rangers)."""
     types = _types(analyze(*_bbc("business/051.txt"), "BBC News"))
     assert types.get("Maserati") == "organization", types
+
+
+def test_a_one_word_person_that_is_no_name() -> None:
+    """The small model calls GPRS, O2 and Glasgow people on BBC copy, and "JSON" or "String"
+    in developers' posts ("Who is String?" on 49 items of the real feeds). A word without a
+    name's form is no person, a city of 100,000 is a place, and an everyday word the article
+    also writes in lower case is none; names keep their type, after a title too."""
+    gprs = _types(analyze(*_bbc("tech/287.txt")))
+    assert gprs.get("GPRS") == "other", gprs
+    glasgow = _types(analyze(*_bbc("entertainment/104.txt")))
+    assert glasgow.get("Glasgow") == "place", glasgow
+    post = analyze(
+        "Decoding a response",
+        "Declare the field as a String. A string holds the JSON text. Mr Jobs said so. "
+        "O'Brien was there.",
+    )
+    types = _types(post)
+    assert types.get("String") != "person" and types.get("JSON") != "person", types
+    assert types.get("Jobs") == "person" and types.get("O'Brien") == "person", types

@@ -18,6 +18,7 @@ from newsdesk.enrich import enrich
 from newsdesk.extract import html_to_text
 from newsdesk.extract.template import (
     hosts,
+    numbering,
     outlet_kind,
     outlet_names,
     template_paragraphs,
@@ -28,7 +29,7 @@ from newsdesk.ingest import refresh
 from newsdesk.nlp.analyze import analyze
 from newsdesk.sources.feeds import parse_feed
 from newsdesk.store import Article, connect, session_scope
-from newsdesk.store.models_ai import Enrichment, FigureRow
+from newsdesk.store.models_ai import Enrichment, FigureRow, Story
 from newsdesk.stories.dedup import DuplicateFinder, signature
 from newsdesk.web import create_app
 
@@ -147,6 +148,13 @@ def test_podcast_feeds_on_the_article_page(http_server: LoopbackServer, settings
         # its story is WWDC 2021's, not every WWDC episode since 2016
         assert max(published) - min(published) < timedelta(days=60), published
         figures = session.scalars(select(FigureRow.text).where(FigureRow.article_id == wwdc)).all()
+        # the show's label heads every story an episode heads, however long the guest's name
+        labelled = session.scalars(
+            select(Story.title)
+            .join(Article, Article.id == Story.title_article_id)
+            .where(Article.title.startswith("WWDTM: "))
+        ).all()
+        assert len(labelled) > 10 and all(t.startswith("WWDTM: ") for t in labelled), labelled
         # nothing lost: the page still shows the sponsor notes
         assert SPONSOR in (session.get(Article, wwdc).text or "")  # type: ignore[union-attr]
     # "iOS 15 and watchOS 8": versions; "30% off" with the offer code: the sponsor's
@@ -222,3 +230,25 @@ def test_what_the_outlets_name_says_it_is_is_no_topic() -> None:
     kept = _not_the_outlets(tags, row("The raywenderlich.com Podcast"))
     assert [h.tag for h in kept] == ["CateHuston"]
     assert len(_not_the_outlets(tags, row("BBC News"))) == 2
+
+
+def test_an_outlets_numbering_is_no_news() -> None:
+    """The raywenderlich.com Podcast's real headlines end "– Podcast S11 E08": #S11E08, #S10
+    and #E04 were episodes' hashtags. A headline part that three or more items write with
+    other numbers is the outlet's numbering; a label that keeps its number is not, and a
+    headline that is all numbering stays whole."""
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML" / "raywenderlich.xml.gz").read_bytes()
+    )
+    feed = parse_feed(raw, "https://rw.example/feed.xml", "application/rss+xml")
+    items = [(e.title, "") for e in feed.entries[:50]]
+    shapes = numbering(items)
+    outlet = "The raywenderlich.com Podcast"
+    assert without_outlet_name("Fernando Cejas – Podcast S11 E08", outlet, shapes) == (
+        "Fernando Cejas"
+    )
+    assert without_outlet_name("Season 11 Kickoff – Podcast S11 E00", outlet, shapes) == (
+        "Season 11 Kickoff – Podcast S11 E00"
+    )
+    covid = [(f"COVID-19: {place} reopens its schools", "") for place in ["Spain", "Italy", "Peru"]]
+    assert numbering(covid) == set()

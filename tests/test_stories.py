@@ -451,6 +451,23 @@ def test_story_titles_are_headlines_not_timestamps(corpus: Corpus) -> None:
     assert not [t for t in titles if is_timestamp(t)]
 
 
+def test_an_outlets_own_label_is_no_dateline() -> None:
+    """NPR's real headlines "WWDTM: <guest>": a story title kept the label of "WWDTM: Fred
+    Schneider" but took it for a dateline, and dropped it, once the rest was 20 characters
+    ("WWDTM: Solicitor General Elizabeth Prelogar"). A wire dateline still goes."""
+    from newsdesk.stories.assign import _headline
+
+    npr = "Wait Wait... Don't Tell Me!"
+    for title in ["WWDTM: Fred Schneider", "WWDTM: Solicitor General Elizabeth Prelogar"]:
+        assert _headline(title, npr) == title
+    assert _headline("DOHA: Qatar's Amir calls for calm in Gaza talks", "Qatar Tribune") == (
+        "Qatar's Amir calls for calm in Gaza talks"
+    )
+    assert _headline("WASHINGTON (Reuters) - Senate passes the budget bill", "Reuters") == (
+        "Senate passes the budget bill"
+    )
+
+
 def test_story_summary_draws_on_several_outlets(corpus: Corpus) -> None:
     """A story's summary is made of its articles' own summary sentences, from more than one
     article when several outlets tell it (not just the central article's summary)."""

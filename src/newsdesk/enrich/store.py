@@ -18,8 +18,8 @@ from newsdesk.enrich.batch import _Item, _Row
 from newsdesk.enrich.tags import ENTITY_KINDS, TAG_KINDS, Ref, TagResolver
 from newsdesk.enrich.version import pipeline_version
 from newsdesk.extract.template import (
-    hosts,
-    template_paragraphs,
+    Template,
+    outlet_template,
     without_outlet_name,
     without_template,
 )
@@ -46,7 +46,7 @@ from newsdesk.stories import dedup
 NEIGHBOURS = 25
 NEIGHBOUR_IDS = 5000
 KEPT_OUTLETS = 1024
-_kept: OrderedDict[tuple[str, str], tuple[int, int, set[str], frozenset[str]]] = OrderedDict()
+_kept: OrderedDict[tuple[str, str], tuple[int, int, Template]] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
@@ -70,32 +70,34 @@ def _rows(session: Session, ids: list[int]) -> list[_Row]:
     templates = {
         outlet: _outlet_template(session, outlet, batch) for outlet, batch in by_outlet.items()
     }
-    return [
-        _Row(
-            id=int(r.id),
-            title=without_outlet_name(r.title or "", r.outlet or ""),
-            text=without_template(r.title or "", r.text or "", templates[r.outlet or ""][0]),
-            outlet=r.outlet or "",
-            published_at=r.published_at,
-            fetched_at=r.fetched_at,
-            language=r.language,
-            hosts=templates[r.outlet or ""][1],
+    out = []
+    for r in rows:
+        outlet = r.outlet or ""
+        template = templates[outlet]
+        out.append(
+            _Row(
+                id=int(r.id),
+                title=without_outlet_name(r.title or "", outlet, template.numbering),
+                text=without_template(r.title or "", r.text or "", template.paragraphs),
+                outlet=outlet,
+                published_at=r.published_at,
+                fetched_at=r.fetched_at,
+                language=r.language,
+                hosts=template.hosts,
+            )
         )
-        for r in rows
-    ]
+    return out
 
 
-def _outlet_template(
-    session: Session, outlet: str, batch: list[int]
-) -> tuple[set[str], frozenset[str]]:
-    """The template paragraphs and the hosts of the outlet's items stored around these ids."""
+def _outlet_template(session: Session, outlet: str, batch: list[int]) -> Template:
+    """The template of the outlet's items stored around these ids."""
     lo, hi = min(batch), max(batch)
     where = (str(session.get_bind().engine.url), outlet)  # one process may open several databases
     with _kept_lock:
         kept = _kept.get(where)
         if kept is not None and kept[0] <= lo and hi <= kept[1]:
             _kept.move_to_end(where)
-            return kept[2], kept[3]
+            return kept[2]
     mine = Article.outlet == outlet
     parts = (
         select(Article.id, Article.title, Article.text)
@@ -110,10 +112,10 @@ def _outlet_template(
     )
     rows = [r for part in parts for r in session.execute(part)]
     items = [(t or "", x or "") for _, t, x in rows]
-    found = template_paragraphs(items), hosts(items)
+    found = outlet_template(items)
     ids = [int(r[0]) for r in rows]
     with _kept_lock:
-        _kept[where] = (min(ids, default=lo), max(ids, default=hi), *found)
+        _kept[where] = (min(ids, default=lo), max(ids, default=hi), found)
         _kept.move_to_end(where)
         while len(_kept) > KEPT_OUTLETS:
             _kept.popitem(last=False)

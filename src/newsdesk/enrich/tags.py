@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from newsdesk.nlp.text import fold_plural
 from newsdesk.nlp.types import Analysis
 from newsdesk.store.bulk import in_chunks, insert_ignore
 from newsdesk.store.models_ai import Tag, TagAlias
@@ -121,10 +122,13 @@ class TagResolver:
         # Milan Kundera, nor Baghdad the "Baghdad Blogger". (Between people and organisations
         # the model's types vary too much from one article to the next: "a tearful Claxton"
         # was an organisation, and still is Sarah Claxton.)
-        # Nor is a thing named by one word found by a word of a longer name of a thing its
-        # article never writes: "Xcode" is not "Xcode Quick Help Documentation" (a heading the
-        # model took for a name); its initials still find it ("GCD", "Grand Central Dispatch"),
-        # and a person's name still does ("Salami" is "Hossein Salami", whatever the type).
+        # Nor is a thing or a topic named by one word found by a word of a longer name of a
+        # thing its article never writes: "Xcode" is not "Xcode Quick Help Documentation" (a
+        # heading the model took for a name), whether the model reads it as a name or
+        # keyphrases take it as a topic; its initials still find it ("GCD", "Grand Central
+        # Dispatch"). A person is found by a one-word name of another type only by the
+        # surname ("a tearful Claxton", an organisation, is Sarah Claxton), not by a first
+        # word: "Xcode" is not the "person" "Xcode Quick Help Documentation".
         full = kind == "person" and " " in label.strip()
         named = {_key(n, alias_kind)[:255]: n for n in (label, *aliases)}
         ref: Ref | None = None
@@ -136,10 +140,15 @@ class TagResolver:
                     full
                     or (kind == "place" and other in _NOT_PLACES)
                     or (
-                        alias_kind not in (None, "person")
+                        kind != "person"
                         and other != "person"
                         and _key(found, alias_kind)[:255] not in named
                         and not _initials_of(named.get(key, ""), found)
+                    )
+                    or (
+                        kind != "person"
+                        and other == "person"
+                        and key != _key(found, alias_kind)[:255].split(" ")[-1]
                     )
                 ):
                     ref = None
@@ -147,6 +156,10 @@ class TagResolver:
                 break
         if ref is None:
             ref = self._by_slug(slug)
+        if ref is None and alias_kind is None and " " not in label.strip():
+            # a topic whose key is another's (refused above): its plural twin's tag ("apps"
+            # beside "app", whose key "app" a longer name took first)
+            ref = self._by_slug(_slug(fold_plural(label.strip()))[:255])
         if ref is None:
             ref = slug.lower()
             self._new[ref] = [slug, label[:512], kind]

@@ -7,16 +7,19 @@ the outlet's, not the article's: a paragraph written in MIN_ITEMS or more of one
 with different headlines is left out of what the analysis reads (hashtags, summary, figures,
 quotes, story vectors, the near-copy signature). The stored text keeps them. So is the
 outlet's name (or its initials) as a part of a headline: "iOS Dev Weekly - Issue 506",
-"WWDTM: Bethenny Frankel" on "Wait Wait... Don't Tell Me!", "… | CNN". And its hosts: a one-word
-name written in most of its items, never as a surname ("This week John and Scotty talk …"), is
-no item's hashtag of a person.
+"WWDTM: Bethenny Frankel" on "Wait Wait... Don't Tell Me!", "… | CNN"; and its numbering, a
+first or last headline part that MIN_ITEMS of its items write with other numbers ("Fernando
+Cejas – Podcast S11 E08", "219: WWDC 2021"). And its hosts: a one-word name written in most of
+its items, never as a surname ("This week John and Scotty talk …"), is no item's hashtag of a
+person.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -35,6 +38,22 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 _PAIR = re.compile(r"\b([A-Z][a-z]+) ([A-Z][a-z]+)\b")
 _ALNUM = re.compile(r"[^\W_]")
 _BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
+_DIGITS = re.compile(r"\d+")
+_PARTS = re.compile("|".join(re.escape(sep) for sep in SEPARATORS))
+
+
+@dataclass(frozen=True)
+class Template:
+    """What an outlet repeats around its items' news (see the module's docstring)."""
+
+    paragraphs: frozenset[str] = frozenset()  # template_paragraphs' keys
+    hosts: frozenset[str] = frozenset()
+    numbering: frozenset[str] = frozenset()  # headline parts' shapes (_shape)
+
+
+def outlet_template(items: list[tuple[str, str]]) -> Template:
+    """The template of an outlet's items (headline, text)."""
+    return Template(frozenset(template_paragraphs(items)), hosts(items), numbering(items))
 
 
 def _head(title: str) -> str:
@@ -63,7 +82,7 @@ def template_paragraphs(items: Iterable[tuple[str, str]]) -> set[str]:
     return {key for key, heads in titles.items() if len(heads) >= MIN_ITEMS}
 
 
-def without_template(title: str, text: str, template: set[str]) -> str:
+def without_template(title: str, text: str, template: frozenset[str] | set[str]) -> str:
     """The text without the outlet's template paragraphs."""
     if not template:
         return text
@@ -108,25 +127,59 @@ def outlet_kind(outlet: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def without_outlet_name(title: str, outlet: str) -> str:
-    """The headline without a first or last part that is the outlet's name (with a number:
-    "The iDeveloper Podcast 100: Reviews and Predictions")."""
+def without_outlet_name(title: str, outlet: str, numbering: frozenset[str] = frozenset()) -> str:
+    """The headline without first or last parts that are the outlet's name (with a number:
+    "The iDeveloper Podcast 100: Reviews and Predictions") or its numbering (numbering()),
+    unless what is left would be such a part too ("Season 11 Kickoff – Podcast S11 E00")."""
     names = outlet_names(outlet)
-    if not names:
+    if not names and not numbering:
         return title
+
+    def label(part: str) -> bool:
+        return _numbered(part) in names or _shape(part) in numbering
+
+    while True:
+        cut = _without_end_label(title, label)
+        if cut is None or (label(cut) and len(_PARTS.split(cut)) == 1):
+            return title
+        title = cut
+
+
+def _without_end_label(title: str, label: Callable[[str], bool]) -> str | None:
     for sep in SEPARATORS:
         head, found, rest = title.partition(sep)
-        if found and rest.strip() and _numbered(head) in names:
+        if found and rest.strip() and label(head):
             return rest.strip()
         rest, found, tail = title.rpartition(sep)
-        if found and rest.strip() and _numbered(tail) in names:
+        if found and rest.strip() and label(tail):
             return rest.strip()
-    return title
+    return None
 
 
 def _numbered(part: str) -> str:
     """A headline part's slug without an episode's number: "The iDeveloper Podcast 100"."""
     return slug(part).rstrip("0123456789")
+
+
+def _shape(part: str) -> str:
+    """A headline part's slug with each run of digits as "#" ("podcasts#e#" of "Podcast S11
+    E08"); "" when it has no digit."""
+    shape = "".join(ch for ch in _DIGITS.sub("#", part.casefold()) if ch.isalnum() or ch == "#")
+    return shape if "#" in shape else ""
+
+
+def numbering(items: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """Shapes of headline parts (split at SEPARATORS) that MIN_ITEMS or more items write, each
+    with other numbers: "Podcast S11 E08", "Podcast S10 E13". A label that keeps its number
+    ("COVID-19: …") is no numbering."""
+    written: defaultdict[str, set[str]] = defaultdict(set)
+    for title, _text in items:
+        parts = [p.strip() for p in _PARTS.split(title)]
+        if len(parts) > 1:
+            for part in parts:
+                written[_shape(part)].add(part)
+    written.pop("", None)
+    return frozenset(shape for shape, parts in written.items() if len(parts) >= MIN_ITEMS)
 
 
 def hosts(items: list[tuple[str, str]]) -> frozenset[str]:

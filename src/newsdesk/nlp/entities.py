@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from newsdesk.nlp.gazetteer import is_country, is_place_name
+from newsdesk.nlp.gazetteer import is_country, is_place_name, major_place
 from newsdesk.nlp.lexicon.entities import (
     ALIASES,
     AMBIGUOUS_ROLES,
@@ -377,6 +377,7 @@ def extract_entities(
     _described_bodies(clusters, descriptions)
     _introduced(doc, clusters)
     _unplaced(doc, clusters)
+    _unpersoned(doc, clusters)
     return EntityResult(clusters, mentions, descriptions)
 
 
@@ -474,6 +475,48 @@ def _unplaced(doc: Doc, clusters: list[EntityCluster]) -> None:
         if any(_in_place(doc, m) for m in c.mentions):
             continue
         c.type = "other"
+
+
+def _unpersoned(doc: Doc, clusters: list[EntityCluster]) -> None:
+    """A one-word "person" that is no name is no person: developers' posts gave "Who is
+    String?" (49 articles), JSON, Label, Button, UIKit. No name: a word that does not have a
+    name's form ("UIKit", "JSON", "O2"; "McIlroy", "O'Brien", "Jay-Z" do), or an everyday
+    English word the article also writes in lower case ("String" beside "a string"). A
+    country, region or city of 100,000 is a place ("Glasgow", which the small model often
+    calls a person). A given name or
+    surname of the lists ("Brown", "Rose"), and a name after a title or a role ("Mr Jobs",
+    "President Bush"), stay people. What is neither becomes "other" (a topic)."""
+    from newsdesk.nlp.names import given_names, surnames
+    from newsdesk.nlp.truecase import everyday
+
+    lower = {t.text for t in doc if t.text.islower()}
+    for c in clusters:
+        if c.type != "person" or " " in c.name:
+            continue
+        word = c.name.strip(".’'")
+        if (
+            word in given_names()
+            or word in surnames()
+            or any(_titled(doc, m.token_start) for m in c.mentions)
+        ):
+            continue
+        if not _NAME_SHAPE.match(word):
+            c.type = "other"
+        elif major_place(word) == "name":
+            c.type = "place"
+        elif word.lower() in lower and everyday(word.lower()):
+            c.type = "other"
+
+
+# A one-word name's form: "Blunkett", "McIlroy", "MacDonald", "O'Brien", "DiCaprio", "Jay-Z".
+_NAME_SHAPE = re.compile(
+    r"^(?:[A-Z]['’])?(?:Mc|Mac|Di|De|Le|La)?[A-Z][a-z]+(?:-(?:[A-Z]['’])?(?:Mc|Mac)?[A-Z][a-z]*)*$"
+)
+
+
+def _titled(doc: Doc, s: int) -> bool:
+    """The name follows a title or a role: "Mr Jobs", "President Bush", "striker Owen"."""
+    return _role_before(doc, s) or (s > 0 and _bare(doc[s - 1].text) in _TITLES | HONORIFICS)
 
 
 def _in_place(doc: Doc, m: Mention) -> bool:

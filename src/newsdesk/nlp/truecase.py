@@ -41,7 +41,7 @@ _ENDINGS = [("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing"
 _ENDINGS += [("ing", "e"), ("ly", ""), ("d", "")]
 
 
-def _everyday(word: str) -> bool:
+def everyday(word: str) -> bool:
     """Whether a word (lower case) is an everyday English word, itself or an inflection of
     one ("marries" of "marry", "wrongly" of "wrong")."""
     forms = [word] + [word[: -len(a)] + b for a, b in _ENDINGS if word.endswith(a)]
@@ -68,12 +68,12 @@ def is_title_case(title: str) -> bool:
     words = _WORD.findall(title)[1:]
     if any(w[:1].islower() and w.lower() not in STOP_WORDS for w in words):
         return False
-    everyday = [
+    common = [
         w
         for w in words
-        if _cased(w) and _everyday(_bare(w).lower()) and major_place(_bare(w)) != "name"
+        if _cased(w) and everyday(_bare(w).lower()) and major_place(_bare(w)) != "name"
     ]
-    return len(everyday) >= TITLE_CASE_WORDS
+    return len(common) >= TITLE_CASE_WORDS
 
 
 def _shouting(title: str) -> bool:
@@ -134,7 +134,7 @@ def truecase_headline(title: str, body: str = "") -> str:
         up, low = usage.get(key, (0, 0))
         if up > low:
             continue  # the body writes it as a name
-        if low or key in STOP_WORDS or _everyday(key):
+        if low or key in STOP_WORDS or everyday(key):
             out[m.start()] = word[0].lower()
     cased = "".join(out)
     # a letter whose other case is longer ("İ", "ß"): the headline as it came, offsets kept
@@ -149,7 +149,7 @@ def _person_names(words: list[str]) -> set[int]:
     out: set[int] = set()
     for i, word in enumerate(words[:-1]):
         after = words[i + 1]
-        if word in given and _cased(after) and (after in family or not _everyday(after.lower())):
+        if word in given and _cased(after) and (after in family or not everyday(after.lower())):
             out.update((i, i + 1))
     return out
 

@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from newsdesk.extract.template import without_outlet_name
 from newsdesk.nlp.dateline import is_timestamp, strip_dateline
 from newsdesk.nlp.embed import LANGUAGES as EMBED_LANGUAGES
 from newsdesk.nlp.embed import from_blob, normalize, to_blob
@@ -364,11 +365,13 @@ def refresh_stories(
             # The most central article whose headline reads as one (not a timestamp or a URL)
             # and that has a text: a feed item with a title only (DR's feed has no teasers)
             # would head its story in its language above another article's snippet.
-            titled = [r for r in order if _headline(r.title)]
+            titled = [r for r in order if _headline(r.title, r.outlet)]
             central = next((r for r in titled if r.summary), titled[0] if titled else order[0])
         else:
             central = originals[0]
-        story.title = _headline(central.title)[:1024] or (central.title or "")[:1024]
+        story.title = (
+            _headline(central.title, central.outlet)[:1024] or (central.title or "")[:1024]
+        )
         story.title_article_id = central.article_id
         story.summary = _story_summary([central, *[r for r in ranked if r is not central]])
         story.updated_at = now
@@ -387,11 +390,15 @@ def _story_summary(ranked: Sequence[Any]) -> list[str] | None:
     return summarize_story(articles) or None if articles else None
 
 
-def _headline(title: str | None) -> str:
-    """A headline fit for a story title: no wire dateline; '' for a timestamp or URL line."""
+def _headline(title: str | None, outlet: str = "") -> str:
+    """A headline fit for a story title: no wire dateline; '' for a timestamp or URL line.
+    The outlet's own label is no dateline: "WWDTM: Fred Schneider" of "Wait Wait... Don't
+    Tell Me!" stays whole, however long the rest."""
     title = " ".join((title or "").split())
     if not title or is_timestamp(title):
         return ""
+    if outlet and without_outlet_name(title, outlet) != title:
+        return title
     return strip_dateline(title)
 
 
