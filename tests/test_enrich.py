@@ -537,6 +537,7 @@ def test_a_thing_is_not_found_by_the_first_word_of_a_longer_name_its_article_nev
             "guide": ("SwiftUI Previews Guide", "person", ["SwiftUI"]),
             "claxton": ("Sarah Claxton", "person", ["Claxton"]),
             "store": ("App Store", "person", ["App"]),
+            "shop": ("Shop Window", "organization", ["Shop"]),
         },
         {
             "Xcode": ("Xcode", "organization", []),
@@ -552,6 +553,8 @@ def test_a_thing_is_not_found_by_the_first_word_of_a_longer_name_its_article_nev
             "a tearful Claxton": ("Claxton", "organization", []),
             "app": ("app", "topic", []),
             "apps": ("apps", "topic", []),
+            "shops": ("shops", "topic", []),
+            "shop": ("shop", "topic", []),
         },
     )
     assert found["Xcode"] != ids["heading"], found
@@ -563,4 +566,5 @@ def test_a_thing_is_not_found_by_the_first_word_of_a_longer_name_its_article_nev
     assert found["a tearful Claxton"] == ids["claxton"], found  # the surname
     # the topic is not the "person" App Store, and its plural is the same topic
     assert found["app"] != ids["store"] and found["apps"] == found["app"], found
+    assert found["shops"] != ids["shop"] and found["shop"] == found["shops"], found  # either order
     engine.dispose()

@@ -728,3 +728,22 @@ def test_a_one_word_person_that_is_no_name() -> None:
     types = _types(post)
     assert types.get("String") != "person" and types.get("JSON") != "person", types
     assert types.get("Jobs") == "person" and types.get("O'Brien") == "person", types
+
+
+def test_a_type_in_source_code_is_no_person() -> None:
+    """Swift by Sundell's real feed: "var title: String", "var prefix: String?" in a post's
+    code; the model called String a person, and the page offered "Who is String?"."""
+    import gzip
+
+    from newsdesk.extract import html_to_text
+    from newsdesk.sources.feeds import parse_feed
+
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML" / "swiftbysundell.xml.gz").read_bytes()
+    )
+    feed = parse_feed(raw, "https://sundell.example/feed.xml", "application/rss+xml")
+    title = "Assigning an expression to a variable with the same name"
+    entry = next(e for e in feed.entries if e.title == title)
+    post = analyze(title, html_to_text(entry.content_html or entry.summary_html or ""))
+    types = _types(post)
+    assert "String" in types and types["String"] != "person", types

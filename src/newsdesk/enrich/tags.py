@@ -132,6 +132,7 @@ class TagResolver:
         full = kind == "person" and " " in label.strip()
         named = {_key(n, alias_kind)[:255]: n for n in (label, *aliases)}
         ref: Ref | None = None
+        refused = False
         for key in keys:
             ref = self._lookup_key(key)
             if ref is not None and " " not in key:
@@ -151,15 +152,19 @@ class TagResolver:
                         and key != _key(found, alias_kind)[:255].split(" ")[-1]
                     )
                 ):
-                    ref = None
+                    ref, refused = None, True
             if ref is not None:
                 break
         if ref is None:
             ref = self._by_slug(slug)
-        if ref is None and alias_kind is None and " " not in label.strip():
-            # a topic whose key is another's (refused above): its plural twin's tag ("apps"
-            # beside "app", whose key "app" a longer name took first)
-            ref = self._by_slug(_slug(fold_plural(label.strip()))[:255])
+        if ref is None and refused and alias_kind is None and " " not in label.strip():
+            # a topic whose key is another's (refused above): its twin's tag, singular or
+            # plural ("apps" and "app", whose key "app" a longer name took first)
+            singular = fold_plural(label.strip())
+            for form in (singular, f"{singular}s", f"{singular}es"):
+                ref = self._by_slug(_slug(form)[:255])
+                if ref is not None:
+                    break
         if ref is None:
             ref = slug.lower()
             self._new[ref] = [slug, label[:512], kind]

@@ -480,12 +480,12 @@ def _unplaced(doc: Doc, clusters: list[EntityCluster]) -> None:
 def _unpersoned(doc: Doc, clusters: list[EntityCluster]) -> None:
     """A one-word "person" that is no name is no person: developers' posts gave "Who is
     String?" (49 articles), JSON, Label, Button, UIKit. No name: a word that does not have a
-    name's form ("UIKit", "JSON", "O2"; "McIlroy", "O'Brien", "Jay-Z" do), or an everyday
-    English word the article also writes in lower case ("String" beside "a string"). A
-    country, region or city of 100,000 is a place ("Glasgow", which the small model often
-    calls a person). A given name or
-    surname of the lists ("Brown", "Rose"), and a name after a title or a role ("Mr Jobs",
-    "President Bush"), stay people. What is neither becomes "other" (a topic)."""
+    name's form ("UIKit", "JSON", "O2"; "McIlroy", "O'Brien", "Jay-Z" do), an everyday English
+    word the article also writes in lower case ("String" beside "a string"), or a type in
+    source code ("name: String"). A country, region or city of 100,000 is a place ("Glasgow",
+    which the small model often calls a person). A given name or surname of the lists
+    ("Brown", "Rose"), and a name after a title or a role ("Mr Jobs", "President Bush"), stay
+    people. What is neither becomes "other" (a topic)."""
     from newsdesk.nlp.names import given_names, surnames
     from newsdesk.nlp.truecase import everyday
 
@@ -504,8 +504,18 @@ def _unpersoned(doc: Doc, clusters: list[EntityCluster]) -> None:
             c.type = "other"
         elif major_place(word) == "name":
             c.type = "place"
-        elif word.lower() in lower and everyday(word.lower()):
+        elif (word.lower() in lower and everyday(word.lower())) or any(
+            _in_code(doc.text, m) for m in c.mentions
+        ):
             c.type = "other"
+
+
+def _in_code(text: str, m: Mention) -> bool:
+    """The mention is a type in source code: "name: String)", "-> String {", "[String]"; not
+    a name in a list ("Subs Not Used: Jaidi, Poole")."""
+    before = text[max(0, m.start - 3) : m.start].rstrip(" ")
+    after = text[m.end : m.end + 3].lstrip(" ")[:1]
+    return before.endswith((":", "->", "[", "<")) and (not after or after in "?!)]>{=\n")
 
 
 # A one-word name's form: "Blunkett", "McIlroy", "MacDonald", "O'Brien", "DiCaprio", "Jay-Z".

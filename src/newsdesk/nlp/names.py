@@ -748,6 +748,17 @@ def _zipf(word: str, language: str) -> float:
         return 0.0
 
 
+def country_in_english(name: str, language: str) -> str | None:
+    """The English name of the country `name` names in `language` ("Polen", or its genitive
+    "Polens", in Danish -> "Poland"); None when it names none."""
+    countries = _countries(language)
+    low = name.lower()
+    found = countries.get(low)
+    if found is None and low.endswith("s"):
+        found = countries.get(low[:-1])
+    return found
+
+
 @lru_cache(maxsize=64)
 def _countries(language: str) -> dict[str, str]:
     """Country names in `language` (lower case) -> the name newsdesk tags the country with:

@@ -317,6 +317,7 @@ def refresh_stories(
                 Article.outlet,
                 Article.title,
                 Article.published_at,
+                Article.language,
                 Enrichment.terms["v"].as_boolean().label("reports"),
             )
             .join(Article, Article.id == Enrichment.article_id)
@@ -333,7 +334,14 @@ def refresh_stories(
         times = [_aware(r.seen_at) for r in rows]
         outlets = {r.outlet for r in rows if r.outlet}
         originals = [r for r in rows if r.duplicate_of is None] or list(rows)
-        vecs = [(r, v) for r in originals if (v := from_blob(r.embedding)) is not None]
+        # the vectors that mean something: of a language the embedding model reads (a Danish
+        # headline's would make CNN's label "Russia's war in Ukraine" the Poland story's centre)
+        vecs = [
+            (r, v)
+            for r in originals
+            if (r.language is None or r.language in EMBED_LANGUAGES)
+            and (v := from_blob(r.embedding)) is not None
+        ]
         story.article_count = len(rows)
         story.outlet_count = max(1, len(outlets))
         story.first_seen = min(times)
@@ -362,13 +370,13 @@ def refresh_stories(
             )
             order = [r for _, r in by_centrality]
             ranked = order + [r for r in originals if r not in order]
-            # The most central article whose headline reads as one (not a timestamp or a URL)
-            # and that has a text: a feed item with a title only (DR's feed has no teasers)
-            # would head its story in its language above another article's snippet.
-            titled = [r for r in order if _headline(r.title, r.outlet)]
-            central = next((r for r in titled if r.summary), titled[0] if titled else order[0])
         else:
-            central = originals[0]
+            order = ranked  # no vector a model read: first stored first
+        # The most central article whose headline reads as one (not a timestamp or a URL)
+        # and that has a text: a feed item with a title only (DR's feed has no teasers)
+        # would head its story in its language above another article's snippet.
+        titled = [r for r in order if _headline(r.title, r.outlet)]
+        central = next((r for r in titled if r.summary), titled[0] if titled else order[0])
         story.title = (
             _headline(central.title, central.outlet)[:1024] or (central.title or "")[:1024]
         )

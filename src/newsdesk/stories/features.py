@@ -346,6 +346,18 @@ def _names(title: str, text: str, stop: frozenset[str] = STOPWORDS) -> Counter[s
     return counts
 
 
+def _countries_in_english(names: Counter[str], language: str) -> Counter[str]:
+    """Countries named in the article's language under their English names, as English
+    articles' bags have them: DR's "Polen" is CNN's "poland" (CLDR's and ISO's names)."""
+    from newsdesk.nlp.names import country_in_english
+
+    out: Counter[str] = Counter()
+    for key, n in names.items():
+        english = country_in_english(key, language) if " " not in key else None
+        out[english.lower() if english else key] += n
+    return out
+
+
 def extract_terms(
     title: str,
     text: str,
@@ -370,6 +382,8 @@ def extract_terms(
     if language in (None, "en"):  # a headline in title case: its capitals are no names
         title = truecase_headline(title, body)
     names = _names(title, body, stop)
+    if language not in (None, "en"):
+        names = _countries_in_english(names, language)
     for key in entities or []:
         names[key.lower()] += 1
     length = sum(words.values())
