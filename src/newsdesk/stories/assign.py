@@ -370,8 +370,8 @@ def refresh_stories(
             )
             order = [r for _, r in by_centrality]
             ranked = order + [r for r in originals if r not in order]
-        else:
-            order = ranked  # no vector a model read: first stored first
+        else:  # no vector a model read: the one out first, as among equally central ones
+            order = ranked = sorted(originals, key=lambda r: (_when(r), r.article_id))
         # The most central article whose headline reads as one (not a timestamp or a URL)
         # and that has a text: a feed item with a title only (DR's feed has no teasers)
         # would head its story in its language above another article's snippet.
