@@ -747,3 +747,20 @@ def test_a_type_in_source_code_is_no_person() -> None:
     post = analyze(title, html_to_text(entry.content_html or entry.summary_html or ""))
     types = _types(post)
     assert "String" in types and types["String"] != "person", types
+
+
+def test_a_longer_person_of_everyday_words_is_no_person() -> None:
+    """ "App Store" was a person on 64 articles of the real feeds ("Who is App Store?"); BBC
+    copy had "Sale Sharks", "Age Concern", "Talking Heads". A name of everyday words only,
+    none a given name or a surname of the lists, is a topic; "Tiger Woods", "Will Young" and
+    "the Queen Mother" stay people."""
+    post = analyze(
+        "New rules",
+        "The App Store now lists more apps. Apple said the App Store rules changed. "
+        "Tiger Woods won. Will Young sang for the Queen Mother.",
+    )
+    types = _types(post)
+    assert types.get("App Store") == "other", types
+    assert types.get("Tiger Woods") == "person" and types.get("Will Young") == "person", types
+    bbc = _types(analyze(*_bbc("sport/295.txt")))
+    assert bbc.get("Sale Sharks") == "other", bbc

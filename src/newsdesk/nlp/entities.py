@@ -485,13 +485,18 @@ def _unpersoned(doc: Doc, clusters: list[EntityCluster]) -> None:
     source code ("name: String"). A country, region or city of 100,000 is a place ("Glasgow",
     which the small model often calls a person). A given name or surname of the lists
     ("Brown", "Rose"), and a name after a title or a role ("Mr Jobs", "President Bush"), stay
-    people. What is neither becomes "other" (a topic)."""
+    people. What is neither becomes "other" (a topic). So does a longer "person" of everyday
+    words only (_common_words: "App Store", "Apple Watch")."""
     from newsdesk.nlp.names import given_names, surnames
     from newsdesk.nlp.truecase import everyday
 
     lower = {t.text for t in doc if t.text.islower()}
     for c in clusters:
-        if c.type != "person" or " " in c.name:
+        if c.type != "person":
+            continue
+        if " " in c.name:
+            if _common_words(c.name) and not any(_titled(doc, m.token_start) for m in c.mentions):
+                c.type = "other"  # "App Store", "Apple Watch", "Mac Pro"
             continue
         word = c.name.strip(".’'")
         if (
@@ -508,6 +513,25 @@ def _unpersoned(doc: Doc, clusters: list[EntityCluster]) -> None:
             _in_code(doc.text, m) for m in c.mentions
         ):
             c.type = "other"
+
+
+def _common_words(name: str) -> bool:
+    """A name of everyday English words only, none a given name or surname of the lists:
+    "App Store", "Mac Pro"; not "Tiger Woods", "Will Young" (surnames), "Ice Cube"."""
+    from newsdesk.nlp.names import given_names, surnames
+    from newsdesk.nlp.truecase import everyday
+
+    words = name.split()
+    if _bare(words[0]) in KEEP_TITLES:
+        return False  # "Queen Mother"
+    return all(
+        w[:1].isupper()
+        and w.isalpha()
+        and everyday(w.lower())
+        and w not in given_names()
+        and w not in surnames()
+        for w in words
+    )
 
 
 def _in_code(text: str, m: Mention) -> bool:
