@@ -469,3 +469,55 @@ def test_warm_up_compiles_dateparser_only_for_long_lived_pools(settings: Setting
     engine = connect(settings.db_url)
     assert Refresher(engine, settings).long_lived is False
     engine.dispose()
+
+
+def test_a_page_robots_txt_forbids_takes_no_turn_of_its_hosts_pace(
+    http_server: LoopbackServer, settings: Settings
+) -> None:
+    """DR's robots.txt forbids its article pages: each item of a feed on such a host still
+    waited its turn of the host's pace before being refused (at the default 120 pages a
+    minute, a feed of 300 items took two minutes to fetch nothing); so did a page the SSRF
+    guard refuses. Neither is a request: neither reserves a turn."""
+    from dataclasses import replace
+
+    from newsdesk.ingest import Refresher
+
+    http_server.route(
+        "/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain"
+    )
+    items = [
+        {
+            "title": f"Item {i}",
+            "link": http_server.url(f"/private/{i}.html"),
+            "guid": str(i),
+            "description": f"Teaser {i}.",
+        }
+        for i in range(3)
+    ]
+    items += [  # a private address the SSRF guard refuses: no request either
+        {
+            "title": f"Inside {i}",
+            "link": f"http://192.168.1.1/{i}.html",
+            "guid": f"p{i}",
+            "description": "T.",
+        }
+        for i in range(3)
+    ]
+    feed = http_server.route("/f.xml", rss("F", items), content_type="application/rss+xml")
+    add_feeds(settings, [feed])
+    slow = replace(settings, pages_per_host_per_minute=60.0, pages_per_host_burst=1)
+    engine = connect(slow.db_url)
+    refresher = Refresher(engine, slow)
+    try:
+        report = asyncio.run(refresher.run())
+        # no turn was reserved: the next page of the host may go at once
+        assert refresher._pacer.delay(http_server.url("/public.html")) == 0
+        assert refresher._pacer.delay("http://192.168.1.1/other.html") == 0
+    finally:
+        refresher.close()
+    assert report.new_articles == 6
+    with session_scope(engine) as session:
+        errors = [a.extraction_error or "" for a in session.scalars(select(Article))]
+    assert sum("robots" in e.lower() for e in errors) == 3, errors
+    assert sum("refused" in e.lower() for e in errors) == 6, errors
+    assert not any(path.startswith("/private/") for path, _ in http_server.requests)

@@ -300,6 +300,9 @@ class Refresher:
 
     async def _with_page(self, fetcher: Fetcher, cand: Candidate, batch: FeedRun) -> None:
         try:
+            # a page the SSRF guard or robots.txt refuses is no request: it takes no turn of
+            # its host's pace (a feed of 300 items on such a host waited 300 turns for nothing)
+            await fetcher.check_allowed(cand.page_url)
             await self._pacer.wait(cand.page_url)  # before a slot: waiting holds none
             async with self._page_slots:
                 page = await fetcher.get(cand.page_url, check_robots=True)

@@ -335,8 +335,8 @@ class Fetcher:
         hops = 0
         while True:
             await check_url_async(url, self.settings.allowed_networks, self._resolve)
-            if check_robots and self.settings.obey_robots and not await self._allowed(url):
-                raise FetchError(url, "robots", f"refused by robots.txt: {url}")
+            if check_robots:
+                await self.check_robots(url)
             outcome = await self._hop(url, headers, max_bytes)
             if isinstance(outcome, Response):
                 if outcome.not_modified:
@@ -445,6 +445,18 @@ class Fetcher:
                 url, _once(body), make_decoder("gzip"), max_bytes, "gzip-compressed"
             )
         return body
+
+    async def check_allowed(self, url: str) -> None:
+        """Raise FetchError when ``url`` may not be fetched at all: the SSRF guard refuses its
+        host, or its robots.txt forbids it. Such a page is no request to its host."""
+        await check_url_async(url, self.settings.allowed_networks, self._resolve)
+        await self.check_robots(url)
+
+    async def check_robots(self, url: str) -> None:
+        """Raise FetchError ("robots") when robots.txt of ``url``'s host forbids it (and
+        newsdesk obeys robots.txt)."""
+        if self.settings.obey_robots and not await self._allowed(url):
+            raise FetchError(url, "robots", f"refused by robots.txt: {url}")
 
     async def _allowed(self, url: str) -> bool:
         """Whether robots.txt of ``url``'s host lets our user agent fetch it."""
