@@ -114,45 +114,18 @@ class TagResolver:
         slug = _slug(label)[:255]
         if not slug:
             return None
-        keys = [k for k in (_key(n, alias_kind)[:255] for n in (label, *aliases)) if k]
-        # A person named in full is not found by one word of another full name: "brown" is
-        # the key of whoever was called Brown first, and "Dan Brown" is not Steve Brown. A tag
-        # of the one word alone ("Blair", from an article that gave no first name) still is.
-        # Nor is a place found by one word of a longer name of another kind: Milan is not
-        # Milan Kundera, nor Baghdad the "Baghdad Blogger". (Between people and organisations
-        # the model's types vary too much from one article to the next: "a tearful Claxton"
-        # was an organisation, and still is Sarah Claxton.)
-        # Nor is a thing or a topic named by one word found by a word of a longer name of a
-        # thing its article never writes: "Xcode" is not "Xcode Quick Help Documentation" (a
-        # heading the model took for a name), whether the model reads it as a name or
-        # keyphrases take it as a topic; its initials still find it ("GCD", "Grand Central
-        # Dispatch"). A person is found by a one-word name of another type only by the
-        # surname ("a tearful Claxton", an organisation, is Sarah Claxton), not by a first
-        # word: "Xcode" is not the "person" "Xcode Quick Help Documentation".
-        full = kind == "person" and " " in label.strip()
-        named = {_key(n, alias_kind)[:255]: n for n in (label, *aliases)}
+        named = {_key(n, alias_kind)[:255]: n for n in (label, *aliases)}  # alias key -> name
+        keys = [k for k in named if k]
         ref: Ref | None = None
         refused = False
         for key in keys:
             ref = self._lookup_key(key)
-            if ref is not None and " " not in key:
-                found, other = self._label_kind(ref)
-                if " " in found and (
-                    full
-                    or (kind == "place" and other in _NOT_PLACES)
-                    or (
-                        kind != "person"
-                        and other != "person"
-                        and _key(found, alias_kind)[:255] not in named
-                        and not _initials_of(named.get(key, ""), found)
-                    )
-                    or (
-                        kind != "person"
-                        and other == "person"
-                        and key != _key(found, alias_kind)[:255].split(" ")[-1]
-                    )
-                ):
-                    ref, refused = None, True
+            if (
+                ref is not None
+                and " " not in key
+                and self._not_by_one_word(ref, key, label, kind, named)
+            ):
+                ref, refused = None, True
             if ref is not None:
                 break
         if ref is None:
@@ -179,6 +152,37 @@ class TagResolver:
                 self._missing.discard(key)
                 self._new_alias[key] = ref
         return ref
+
+    def _not_by_one_word(
+        self, ref: Ref, key: str, label: str, kind: str, named: dict[str, str]
+    ) -> bool:
+        """Whether the tag `ref`, found by the one-word alias `key` of a name of this `kind`
+        (`named`: its names by alias key), is another's.
+
+        A person named in full is not found by one word of another full name: "brown" is the
+        key of whoever was called Brown first, and "Dan Brown" is not Steve Brown. A tag of the
+        one word alone ("Blair", from an article that gave no first name) still is. Nor is a
+        place found by one word of a longer name of another kind: Milan is not Milan Kundera,
+        nor Baghdad the "Baghdad Blogger". (Between people and organisations the model's types
+        vary too much from one article to the next: "a tearful Claxton" was an organisation,
+        and still is Sarah Claxton.) Nor is a thing or a topic named by one word found by a
+        word of a longer name of a thing its article never writes: "Xcode" is not "Xcode Quick
+        Help Documentation" (a heading the model took for a name), whether the model reads it
+        as a name or keyphrases take it as a topic; its initials still find it ("GCD", "Grand
+        Central Dispatch"). A person is found by a one-word name of another type only by the
+        surname ("a tearful Claxton", an organisation, is Sarah Claxton), not by a first word:
+        "Xcode" is not the "person" "Xcode Quick Help Documentation"."""
+        found, other = self._label_kind(ref)
+        if " " not in found:
+            return False
+        if kind == "person":
+            return " " in label.strip()
+        if kind == "place" and other in _NOT_PLACES:
+            return True
+        found_key = _key(found, kind if kind in ENTITY_KINDS else None)[:255]
+        if other == "person":
+            return key != found_key.split(" ")[-1]
+        return found_key not in named and not _initials_of(named.get(key, ""), found)
 
     def _label_kind(self, ref: Ref) -> tuple[str, str]:
         """The label and kind of a tag found or planned (a stored one read once)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -82,7 +83,7 @@ def template_paragraphs(items: Iterable[tuple[str, str]]) -> set[str]:
     return {key for key, heads in titles.items() if len(heads) >= MIN_ITEMS}
 
 
-def without_template(title: str, text: str, template: frozenset[str] | set[str]) -> str:
+def without_template(title: str, text: str, template: AbstractSet[str]) -> str:
     """The text without the outlet's template paragraphs."""
     if not template:
         return text

@@ -487,23 +487,18 @@ def _unpersoned(doc: Doc, clusters: list[EntityCluster]) -> None:
     ("Brown", "Rose"), and a name after a title or a role ("Mr Jobs", "President Bush"), stay
     people. What is neither becomes "other" (a topic). So does a longer "person" of everyday
     words only (_common_words: "App Store", "Apple Watch")."""
-    from newsdesk.nlp.names import given_names, surnames
     from newsdesk.nlp.truecase import everyday
 
     lower = {t.text for t in doc if t.text.islower()}
     for c in clusters:
-        if c.type != "person":
+        if c.type != "person" or any(_titled(doc, m.token_start) for m in c.mentions):
             continue
         if " " in c.name:
-            if _common_words(c.name) and not any(_titled(doc, m.token_start) for m in c.mentions):
+            if _common_words(c.name):
                 c.type = "other"  # "App Store", "Apple Watch", "Mac Pro"
             continue
         word = c.name.strip(".’'")
-        if (
-            word in given_names()
-            or word in surnames()
-            or any(_titled(doc, m.token_start) for m in c.mentions)
-        ):
+        if _listed_name(word):
             continue
         if not _NAME_SHAPE.match(word):
             c.type = "other"
@@ -515,21 +510,23 @@ def _unpersoned(doc: Doc, clusters: list[EntityCluster]) -> None:
             c.type = "other"
 
 
+def _listed_name(word: str) -> bool:
+    """A given name or a surname of the lists (nlp.names)."""
+    from newsdesk.nlp.names import given_names
+
+    return word in given_names() or _family_name(word)
+
+
 def _common_words(name: str) -> bool:
     """A name of everyday English words only, none a given name or surname of the lists:
     "App Store", "Mac Pro"; not "Tiger Woods", "Will Young" (surnames), "Ice Cube"."""
-    from newsdesk.nlp.names import given_names, surnames
     from newsdesk.nlp.truecase import everyday
 
     words = name.split()
     if _bare(words[0]) in KEEP_TITLES:
         return False  # "Queen Mother"
     return all(
-        w[:1].isupper()
-        and w.isalpha()
-        and everyday(w.lower())
-        and w not in given_names()
-        and w not in surnames()
+        w[:1].isupper() and w.isalpha() and everyday(w.lower()) and not _listed_name(w)
         for w in words
     )
 
@@ -550,7 +547,7 @@ _NAME_SHAPE = re.compile(
 
 def _titled(doc: Doc, s: int) -> bool:
     """The name follows a title or a role: "Mr Jobs", "President Bush", "striker Owen"."""
-    return _role_before(doc, s) or (s > 0 and _bare(doc[s - 1].text) in _TITLES | HONORIFICS)
+    return _role_before(doc, s) or (s > 0 and _bare(doc[s - 1].text) in _TITLED_BY)
 
 
 def _in_place(doc: Doc, m: Mention) -> bool:
@@ -595,6 +592,7 @@ def _describes(noun: Token, name: Span) -> bool:
 _HONOURS = {"HE", "HH"}  # His Excellency, His Highness: "HE Donald Trump" (Gulf outlets)
 _TITLES = ROLE_WORDS | NAME_TITLES  # words a person is called by ("president", "amir")
 _BEFORE_NAMES = HONORIFICS | {"sheikh"}  # between an office and its holder's name
+_TITLED_BY = _TITLES | HONORIFICS  # words a name after which is a person's (_titled)
 
 
 def _tokens_of(mentions: list[Mention]) -> set[int]:

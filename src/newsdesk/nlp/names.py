@@ -482,10 +482,8 @@ def _kept_first(words: list[str], ctx: _Text) -> bool:
     word that more capitalised words follow ("Søren Gade blev …"); never a word the text also
     writes in lower case ("Markierte Radwege" beside "markierte")."""
     word = words[0]
-    if _marked(word) or word.lower() in ctx.countries:
+    if _marked(word) or country_in_english(word, ctx.language):  # "Polens præsident: …"
         return True
-    if word.endswith("s") and word[:-1].lower() in ctx.countries:
-        return True  # "Polens præsident: …"
     common = _zipf(word.lower(), ctx.language)
     if word.lower() in ctx.lower or common >= FUNCTION_ZIPF:
         return False  # "In", "Was", "Nu" (and GeoNames has a town named "Ein")
