@@ -6,6 +6,7 @@ Real SQLite, real uvicorn servers on loopback, the real `newsdesk serve` command
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import sqlite3
@@ -36,10 +37,12 @@ from newsdesk.web.api.common import normalize_base_url
 from newsdesk.web.app import (
     SECURITY_HEADERS,
     STATIC_CACHE_CONTROL,
+    ReadTurns,
     serve_base_url,
     server_config,
     trusted_proxies,
 )
+from newsdesk.web.request import DbSession
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .api_support import Accounts, accounts, data, running
@@ -556,3 +559,95 @@ def test_pages_are_gzipped_and_static_files_cached_on_a_real_server(
         assert missing.status_code == 404 and "public" not in missing.headers.get(
             "cache-control", ""
         )
+
+
+# --- page requests take turns; each request's session ends cleanly ---------------------------
+
+
+def test_page_requests_take_turns_in_order_of_arrival() -> None:
+    """ReadTurns(limit=2): never more than two GETs or HEADs inside at once, started in the
+    order they came; a POST is never held back; limit 0 holds nothing back."""
+
+    def tracked(limit: int) -> tuple[list[str], int, int]:
+        started: list[str] = []
+        inside = {"GET": 0, "POST": 0}
+        most = {"GET": 0, "POST": 0}
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            kind = "POST" if scope["method"] == "POST" else "GET"
+            started.append(scope["path"])
+            inside[kind] += 1
+            most[kind] = max(most[kind], inside[kind])
+            await asyncio.sleep(0.05)
+            inside[kind] -= 1
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+        async def main() -> None:
+            transport = httpx.ASGITransport(app=ReadTurns(app, limit=limit))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                asked = []
+                for i in range(6):
+                    method = "HEAD" if i == 3 else "GET"
+                    asked.append(asyncio.create_task(client.request(method, f"/page/{i}")))
+                    await asyncio.sleep(0.001)  # arrivals in this order
+                asked += [asyncio.create_task(client.post(f"/form/{i}")) for i in range(3)]
+                assert all(r.status_code == 200 for r in await asyncio.gather(*asked))
+
+        asyncio.run(main())
+        pages = [p for p in started if p.startswith("/page/")]
+        assert pages == [f"/page/{i}" for i in range(6)]
+        return started, most["GET"], most["POST"]
+
+    started, most_pages, most_forms = tracked(limit=2)
+    assert most_pages == 2
+    assert most_forms == 3  # the forms did not wait for the pages' turns
+    assert started.index("/form/0") < started.index("/page/5")
+    _, most_pages, _ = tracked(limit=0)
+    assert most_pages == 6
+
+
+def test_serving_settings_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, engine: Engine
+) -> None:
+    assert Settings().web_reads_at_once == 2 and Settings().access_log is True
+    monkeypatch.setenv("NEWSDESK_WEB_READS_AT_ONCE", "1")
+    monkeypatch.setenv("NEWSDESK_ACCESS_LOG", "0")
+    env = Settings.from_env()
+    assert env.web_reads_at_once == 1 and env.access_log is False
+    assert server_config(FastAPI(), env, "127.0.0.1", 8000).access_log is False
+    assert server_config(FastAPI(), settings, "127.0.0.1", 8000).access_log is True
+    app = create_app(settings.with_(web_reads_at_once=3), engine)
+    outermost = app.user_middleware[0]
+    assert outermost.cls is ReadTurns and outermost.kwargs == {"limit": 3}
+
+
+def test_a_requests_session_commits_or_rolls_back_and_gives_its_connection_back(
+    settings: Settings, engine: Engine
+) -> None:
+    app = create_app(settings, engine)
+
+    @app.get("/test-only/add")
+    def add(session: DbSession, name: str, fail: bool = False) -> dict[str, str]:
+        session.add(Feed(url=f"https://session.example/{name}"))
+        session.flush()
+        if fail:
+            raise RuntimeError("after the write")
+        return {"added": name}
+
+    @app.get("/test-only/unused")
+    def unused(session: DbSession) -> dict[str, bool]:
+        return {"ok": True}
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/test-only/add", params={"name": "kept"}).status_code == 200
+        failed = client.get("/test-only/add", params={"name": "dropped", "fail": "1"})
+        assert failed.status_code == 500
+        assert client.get("/test-only/unused").status_code == 200
+        assert client.get("/articles/999999").status_code == 404
+        for _ in range(30):
+            assert client.get("/").status_code == 200
+    with session_scope(engine) as s:
+        urls = set(s.scalars(select(Feed.url).where(Feed.url.like("https://session.example/%"))))
+    assert urls == {"https://session.example/kept"}
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]

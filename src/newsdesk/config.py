@@ -64,6 +64,12 @@ class Settings:
     base_url: str = ""
     # IPs/CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed (empty: none).
     trusted_proxies: tuple[str, ...] = ()
+    # A line per request on the web server's log (uvicorn's access log). Behind a reverse proxy
+    # that logs every request, turn it off: it is about a tenth of a kept page's CPU.
+    access_log: bool = True
+    # Page requests (GET, HEAD) each web process runs at once; the others wait their turn in
+    # order of arrival (0: no limit). See web/app.py ReadTurns.
+    web_reads_at_once: int = 2
     # Optional OpenAI-compatible LLM endpoint (newsdesk.nlp.llm); unset: the feature is off.
     llm_url: str = ""
     llm_model: str = ""
@@ -114,6 +120,8 @@ class Settings:
             secure_cookies=env.get("NEWSDESK_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
             base_url=env.get("NEWSDESK_BASE_URL", "").strip(),
             trusted_proxies=tuple(_env_list("NEWSDESK_TRUSTED_PROXIES")),
+            access_log=env.get("NEWSDESK_ACCESS_LOG", "1").lower() not in ("0", "false", "no"),
+            web_reads_at_once=int(env.get("NEWSDESK_WEB_READS_AT_ONCE", base.web_reads_at_once)),
             llm_url=env.get("NEWSDESK_LLM_URL", "").strip(),
             llm_model=env.get("NEWSDESK_LLM_MODEL", "").strip(),
             llm_api_key=env.get("NEWSDESK_LLM_API_KEY", ""),

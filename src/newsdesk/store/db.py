@@ -104,11 +104,13 @@ def connect(url: str, migrate: bool = True, busy_timeout: float = BUSY_TIMEOUT) 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
         if parsed.database and parsed.database != ":memory:":
-            # As many connections as the web server's worker threads (anyio's 40): a reader
-            # never waits for a pooled connection that a waiting writer holds. 20 are kept: a
-            # new one costs a schema read, and with 8 kept, a busy process (20 requests at
-            # once) opened and closed connections all the time (hits 391-447 -> 490-496/s).
-            kwargs.update(pool_size=20, max_overflow=20)
+            # As many kept connections as the web server's worker threads (anyio's 40): a
+            # reader never waits for a pooled connection that a waiting writer holds, and none
+            # is opened and closed per request (a new one costs its pragmas and a schema read).
+            # With 8 kept, 20 readers back to back opened connections all the time (hits
+            # 391-447 -> 490-496/s); with 20 still now and then, as a request's session ends
+            # after its answer is sent, when its reader may already have asked again.
+            kwargs.update(pool_size=40, max_overflow=20)
     else:
         # A busy web process runs about ten requests at once: with SQLAlchemy's default of 5
         # kept connections, each one beyond the fifth opened a PostgreSQL connection of its own
@@ -158,9 +160,18 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     session = session_factory(engine)()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        end_session(session, commit=False)
         raise
+    end_session(session, commit=True)
+
+
+def end_session(session: Session, commit: bool) -> None:
+    """Commit (or roll back) the session's transaction, then close it (session_scope's end)."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
