@@ -32,6 +32,10 @@ With --rate R the load is open instead: requests arrive at R per second in all (
 sent on one of --readers connections; one that finds them all busy waits, and its latency counts
 from the moment it was due, waiting included (no coordinated omission). Readers back to back
 measure what the server can do; a rate measures what a reader waits at that traffic.
+--driver wrk has the readers be wrk's connections (`apt install wrk`; bench/wrk_paths.lua),
+a client in C that takes a few percent of the CPU the httpx readers took from the server on
+the same cores; its figures are per phase (one wrk run before the writers start, one after),
+the latencies of all endpoints together.
 --web-processes N runs `newsdesk serve --web-processes N`; the server's CPU is then that of the
 whole process tree (supervisor and web processes). The generated database's rows were written
 in bulk, without the summary box that enrichment now stores (migration 0015): the sampled
@@ -42,6 +46,7 @@ articles get theirs before the clock starts, as if enriched by this version.
     python bench/load.py --generated 100000 --worker [--only "/articles/{id}"] [options]
     python bench/load.py --generated 100000 --worker --web-processes 2 [options]
     python bench/load.py --generated 100000 --worker --web-processes 2 --rate 300 [options]
+    python bench/load.py --generated 100000 --worker --web-processes 2 --driver wrk [options]
     scripts/with-pg.sh .venv/bin/python bench/load.py --backend postgresql [options]
     python bench/load.py --db-url postgresql+psycopg://USER@HOST:PORT/DB [options]
 """
@@ -563,6 +568,98 @@ async def paced(
     await asyncio.gather(*connections)
 
 
+WRK_SCRIPT = Path(__file__).with_name("wrk_paths.lua")
+
+
+async def wrk_load(
+    base: str, targets: Targets, opts: argparse.Namespace, logs: Path
+) -> tuple[dict[str, Any], float]:
+    """--driver wrk: the readers are wrk's connections (a load generator in C, so that the
+    readers' client takes almost none of the two cores the server runs on; the httpx readers
+    took 10 to 13 of the 60 CPU-seconds). wrk runs once before the writers start (phase
+    "quiet") and once after (phase "worker", or "writers" for refresh + enrich); each endpoint
+    is as likely as with the httpx readers. Returns the results, as figures_of() gives them,
+    and wrk's CPU seconds."""
+    most = max(len(p) for p in targets.paths.values())
+    listed = logs / "paths.txt"  # each endpoint's paths repeated to as many lines as the most
+    listed.write_text(
+        "".join(p + "\n" for ps in targets.paths.values() for p in (ps * most)[:most])
+    )
+    runs: dict[str, dict[str, Any]] = {}
+    cpu = 0.0
+    later = "worker" if opts.worker else "writers"
+    for i, (phase, seconds) in enumerate(
+        (("quiet", opts.quiet_start), (later, opts.seconds - opts.quiet_start))
+    ):
+        if seconds < 1:
+            continue
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc = await asyncio.create_subprocess_exec(
+            *("wrk", "-t2", f"-c{opts.readers}", f"-d{int(seconds)}s"),
+            *(f"--timeout={int(opts.timeout)}s", "-s", str(WRK_SCRIPT), base, "--"),
+            *(str(listed), str(i)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        out, err = await proc.communicate()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk's, once it is waited for
+        cpu += after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        lines = [x for x in out.decode().splitlines() if x.startswith("{")]
+        if proc.returncode != 0 or not lines:
+            sys.exit(f"wrk failed ({proc.returncode}): {err.decode()[-500:]}")
+        runs[phase] = json.loads(lines[-1]) | {"seconds": int(seconds)}
+    every = list(runs.values())
+    label = " + ".join(targets.paths)
+    by_phase = {phase: wrk_stats([run]) for phase, run in runs.items()}
+    return {
+        "driver": "wrk",
+        "by_endpoint": {label: wrk_stats(every)},
+        "by_phase": by_phase,
+        "by_endpoint_phase": {label: by_phase},
+        "all": wrk_stats(every),
+    }, cpu
+
+
+def wrk_stats(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """stats() of wrk runs: their counts added up, their latencies as one distribution (each
+    run's 1,000 quantiles, each standing for a thousandth of its requests)."""
+    requests = sum(r["requests"] for r in runs)
+    errors = {k: sum(r["errors"][k] for r in runs) for k in runs[0]["errors"]}
+    failed = sum(r["http_5xx"] for r in runs)
+    out: dict[str, Any] = {
+        "seconds": sum(r["seconds"] for r in runs),
+        "requests": requests,
+        "ok": requests - errors["status"],
+        "http_5xx": failed,
+        "timeouts": errors["timeout"],
+        "other_errors": errors["status"]
+        - failed
+        + errors["connect"]
+        + errors["read"]
+        + errors["write"],
+    }
+    weighted = sorted(
+        (us, r["requests"] / len(r["quantiles_us"])) for r in runs for us in r["quantiles_us"]
+    )
+    if requests and weighted:
+
+        def quantile(q: float) -> float:
+            seen = 0.0
+            for us, weight in weighted:
+                seen += weight
+                if seen >= q * requests - 1e-9:
+                    return us / 1000
+            return weighted[-1][0] / 1000
+
+        out |= {
+            "p50_ms": round(quantile(0.50), 1),
+            "p99_ms": round(quantile(0.99), 1),
+            "max_ms": round(max(r["max_us"] for r in runs) / 1000, 1),
+            "requests_per_s": round(requests / max(out["seconds"], 1), 1),
+        }
+    return out
+
+
 @dataclass
 class Writer:
     name: str
@@ -658,8 +755,10 @@ def hold_write_lock(db_url: str, seconds: float, clock: float, tl: Timeline) -> 
 
 async def run_load(
     base: str, targets: Targets, env: dict[str, str], logs: Path, opts: argparse.Namespace
-) -> tuple[list[Sample], Timeline, list[Writer]]:
+) -> tuple[list[Sample], Timeline, list[Writer], tuple[dict[str, Any], float] | None]:
+    """The readers (httpx's, or wrk's: then its results and CPU seconds), the writers."""
     samples: list[Sample] = []
+    by_wrk = None
     tl = Timeline()
     writers = (
         [Writer("worker", ("--tick", "2"))]
@@ -681,7 +780,9 @@ async def run_load(
                 tl.lock_error = f"{type(exc).__name__}: {exc}"
 
         lock = asyncio.create_task(locked())
-    if opts.rate:
+    if opts.driver == "wrk":
+        by_wrk = await wrk_load(base, targets, opts, logs)
+    elif opts.rate:
         await paced(base, targets, clock, opts.seconds, opts, samples)
     else:
         await asyncio.gather(
@@ -699,7 +800,7 @@ async def run_load(
         writing.cancel()
         with suppress(asyncio.CancelledError):
             await writing
-    return samples, tl, writers
+    return samples, tl, writers, by_wrk
 
 
 # ---------------------------------------------------------------- figures
@@ -798,10 +899,11 @@ def print_table(title: str, rows: dict[str, dict[str, Any]], first: str) -> None
 def print_phase_grid(rows: dict[str, dict[str, dict[str, Any]]]) -> None:
     """p99 per endpoint and phase; "!N": N failed requests (5xx, timeouts, other errors)."""
     print("\np99 ms per endpoint and phase (!N: N failures)")
-    print(f"  {'endpoint':<20}" + "".join(f"{p:>13}" for p in PHASES))
+    shown = [*PHASES, *sorted({p for r in rows.values() for p in r} - set(PHASES))]
+    print(f"  {'endpoint':<20}" + "".join(f"{p:>13}" for p in shown))
     for endpoint, phases in rows.items():
         cells = []
-        for phase in PHASES:
+        for phase in shown:
             row = phases.get(phase)
             if not row:
                 cells.append(f"{'-':>13}")
@@ -849,7 +951,8 @@ def print_report(figures: dict[str, Any]) -> None:
     print(
         f"load average {figures['load_average_at_start']} at start, "
         f"{figures['load_average_at_end']} at end; CPU seconds in the window: "
-        f"server {figures['cpu_s']['server']}, readers' client {figures['cpu_s']['readers_client']}"
+        f"server {figures['cpu_s']['server']}, readers' client ({figures['driver']}) "
+        f"{figures['cpu_s']['readers_client']}"
         + (
             f", PostgreSQL {figures['cpu_s']['postgresql']} (its live processes; connections "
             f"opened in the window: {figures['cpu_s']['postgresql_connections_opened']})"
@@ -957,6 +1060,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--web-processes", type=int, default=1, help="`newsdesk serve --web-processes N`"
     )
+    parser.add_argument(
+        "--driver",
+        choices=("httpx", "wrk"),
+        default="httpx",
+        help="the readers' client: httpx (Python, per-request figures) or wrk (C, `apt install "
+        "wrk`: almost no CPU taken from the server; readers back to back, fresh visitors)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--logs", type=Path, help="copy the processes' logs to this directory")
     opts = parser.parse_args()
@@ -976,6 +1086,14 @@ def parse_args() -> argparse.Namespace:
             parser.error("--db-url must be a postgresql:// URL")
     if opts.quiet_start is None:
         opts.quiet_start = round(opts.seconds / 5, 1)
+    if opts.driver == "wrk":
+        if opts.rate or opts.hold_lock or opts.cookies:
+            parser.error(
+                "--driver wrk: readers back to back only (no --rate, --hold-lock, --cookies)"
+            )
+        if shutil.which("wrk") is None:
+            parser.error("--driver wrk needs wrk on the PATH (Debian: apt install wrk)")
+        opts.quiet_start = round(opts.quiet_start)
     if opts.hold_lock_at is None:
         opts.hold_lock_at = round(opts.seconds / 2, 1)
     return opts
@@ -1074,7 +1192,7 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
         cpu_before = tree_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF)
         sessions_before = postgres_sessions(database_url)
         pg_before, busy_before, window = postgres_cpu(), machine_busy(), time.perf_counter()
-        samples, tl, writers = asyncio.run(run_load(base, targets, env, logs, opts))
+        samples, tl, writers, by_wrk = asyncio.run(run_load(base, targets, env, logs, opts))
         load_end = round(os.getloadavg()[0], 2)
         server_cpu = tree_cpu_since(server.pid, cpu_before[0])
         pg_cpu = sum(v - pg_before.get(p, 0.0) for p, v in postgres_cpu().items())
@@ -1086,7 +1204,7 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu = (
             usage.ru_utime + usage.ru_stime - cpu_before[1].ru_utime - cpu_before[1].ru_stime
-        )
+        ) + (by_wrk[1] if by_wrk else 0.0)
     finally:
         stop_process(server)
         stop_process(site_server)
@@ -1117,7 +1235,8 @@ def bench(opts: argparse.Namespace, root: Path, database_url: str) -> int:
             p: [(round(a, 2), round(b, 2)) for a, b in spans] for p, spans in tl.intervals.items()
         },
         "writers": {w.name: w.figures(opts.seconds, logs / f"{w.name}.log") for w in writers},
-        "results": figures_of(samples, tl, opts),
+        "driver": opts.driver,
+        "results": by_wrk[0] if by_wrk else figures_of(samples, tl, opts),
         "server_errors": server_errors(logs / "serve.log"),
         "newsdesk_code": source_state(),
         "load_average_at_start": load_start,
