@@ -35,7 +35,8 @@ measure what the server can do; a rate measures what a reader waits at that traf
 --driver wrk has the readers be wrk's connections (`apt install wrk`; bench/wrk_paths.lua),
 a client in C that takes a few percent of the CPU the httpx readers took from the server on
 the same cores; its figures are per phase (one wrk run before the writers start, one after),
-the latencies of all endpoints together.
+the latencies of all endpoints together; --wrk-step S splits the second run into runs of S
+seconds, each reported too.
 --web-processes N runs `newsdesk serve --web-processes N`; the server's CPU is then that of the
 whole process tree (supervisor and web processes). The generated database's rows were written
 in bulk, without the summary box that enrichment now stores (migration 0015): the sampled
@@ -585,17 +586,22 @@ async def wrk_load(
     listed.write_text(
         "".join(p + "\n" for ps in targets.paths.values() for p in (ps * most)[:most])
     )
-    runs: dict[str, dict[str, Any]] = {}
+    runs: dict[str, list[dict[str, Any]]] = {}
     cpu = 0.0
     later = "worker" if opts.worker else "writers"
-    for i, (phase, seconds) in enumerate(
-        (("quiet", opts.quiet_start), (later, opts.seconds - opts.quiet_start))
-    ):
+    step = opts.wrk_step or opts.seconds
+    spans = [("quiet", 0.0, float(opts.quiet_start))]
+    at = float(opts.quiet_start)
+    while opts.seconds - at >= 1:
+        spans.append((later, at, min(at + step, opts.seconds)))
+        at = spans[-1][2]
+    for i, (phase, start, end) in enumerate(spans):
+        seconds = int(end - start)
         if seconds < 1:
             continue
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = await asyncio.create_subprocess_exec(
-            *("wrk", "-t2", f"-c{opts.readers}", f"-d{int(seconds)}s"),
+            *("wrk", "-t2", f"-c{opts.readers}", f"-d{seconds}s"),
             *(f"--timeout={int(opts.timeout)}s", "-s", str(WRK_SCRIPT), base, "--"),
             *(str(listed), str(i)),
             stdout=subprocess.PIPE,
@@ -607,10 +613,14 @@ async def wrk_load(
         lines = [x for x in out.decode().splitlines() if x.startswith("{")]
         if proc.returncode != 0 or not lines:
             sys.exit(f"wrk failed ({proc.returncode}): {err.decode()[-500:]}")
-        runs[phase] = json.loads(lines[-1]) | {"seconds": int(seconds)}
-    every = list(runs.values())
+        run = json.loads(lines[-1]) | {"seconds": seconds, "span": (start, start + seconds)}
+        runs.setdefault(phase, []).append(run)
+    every = [run for phase_runs in runs.values() for run in phase_runs]
     label = " + ".join(targets.paths)
-    by_phase = {phase: wrk_stats([run]) for phase, run in runs.items()}
+    by_phase = {phase: wrk_stats(phase_runs) for phase, phase_runs in runs.items()}
+    if len(runs.get(later, [])) > 1:  # --wrk-step: each window of the later phase too
+        for run in runs[later]:
+            by_phase[f"{later} {run['span'][0]:g}-{run['span'][1]:g} s"] = wrk_stats([run])
     return {
         "driver": "wrk",
         "by_endpoint": {label: wrk_stats(every)},
@@ -900,17 +910,18 @@ def print_phase_grid(rows: dict[str, dict[str, dict[str, Any]]]) -> None:
     """p99 per endpoint and phase; "!N": N failed requests (5xx, timeouts, other errors)."""
     print("\np99 ms per endpoint and phase (!N: N failures)")
     shown = [*PHASES, *sorted({p for r in rows.values() for p in r} - set(PHASES))]
-    print(f"  {'endpoint':<20}" + "".join(f"{p:>13}" for p in shown))
+    widths = [max(13, len(p) + 2) for p in shown]
+    print(f"  {'endpoint':<20}" + "".join(f"{p:>{w}}" for p, w in zip(shown, widths, strict=True)))
     for endpoint, phases in rows.items():
         cells = []
-        for phase in shown:
+        for phase, width in zip(shown, widths, strict=True):
             row = phases.get(phase)
             if not row:
-                cells.append(f"{'-':>13}")
+                cells.append(f"{'-':>{width}}")
                 continue
             failed = row["http_5xx"] + row["timeouts"] + row["other_errors"]
             cell = f"{row['p99_ms']:.0f}" + (f" !{failed}" if failed else "")
-            cells.append(f"{cell:>13}")
+            cells.append(f"{cell:>{width}}")
         print(f"  {endpoint:<20}" + "".join(cells))
 
 
@@ -1066,6 +1077,13 @@ def parse_args() -> argparse.Namespace:
         default="httpx",
         help="the readers' client: httpx (Python, per-request figures) or wrk (C, `apt install "
         "wrk`: almost no CPU taken from the server; readers back to back, fresh visitors)",
+    )
+    parser.add_argument(
+        "--wrk-step",
+        type=float,
+        default=0,
+        help="with --driver wrk: the phase after --quiet-start in runs of this many seconds, "
+        "each reported too (how the figures move as pages get kept)",
     )
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--logs", type=Path, help="copy the processes' logs to this directory")
