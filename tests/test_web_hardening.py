@@ -566,15 +566,16 @@ def test_pages_are_gzipped_and_static_files_cached_on_a_real_server(
 
 def test_page_requests_take_turns_in_order_of_arrival() -> None:
     """ReadTurns(limit=2): never more than two GETs or HEADs inside at once, started in the
-    order they came; a POST is never held back; limit 0 holds nothing back."""
+    order they came; a POST, or a GET of the image proxy (it waits on other servers), is never
+    held back; limit 0 holds nothing back."""
 
     def tracked(limit: int) -> tuple[list[str], int, int]:
         started: list[str] = []
-        inside = {"GET": 0, "POST": 0}
-        most = {"GET": 0, "POST": 0}
+        inside = {"GET": 0, "other": 0}
+        most = {"GET": 0, "other": 0}
 
         async def app(scope: Any, receive: Any, send: Any) -> None:
-            kind = "POST" if scope["method"] == "POST" else "GET"
+            kind = "GET" if scope["path"].startswith("/page/") else "other"
             started.append(scope["path"])
             inside[kind] += 1
             most[kind] = max(most[kind], inside[kind])
@@ -584,7 +585,7 @@ def test_page_requests_take_turns_in_order_of_arrival() -> None:
             await send({"type": "http.response.body", "body": b"ok"})
 
         async def main() -> None:
-            transport = httpx.ASGITransport(app=ReadTurns(app, limit=limit))
+            transport = httpx.ASGITransport(app=ReadTurns(app, limit=limit, waiting=("/img/",)))
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
                 asked = []
                 for i in range(6):
@@ -592,17 +593,19 @@ def test_page_requests_take_turns_in_order_of_arrival() -> None:
                     asked.append(asyncio.create_task(client.request(method, f"/page/{i}")))
                     await asyncio.sleep(0.001)  # arrivals in this order
                 asked += [asyncio.create_task(client.post(f"/form/{i}")) for i in range(3)]
+                asked += [asyncio.create_task(client.get(f"/img/{i}")) for i in range(3)]
                 assert all(r.status_code == 200 for r in await asyncio.gather(*asked))
 
         asyncio.run(main())
         pages = [p for p in started if p.startswith("/page/")]
         assert pages == [f"/page/{i}" for i in range(6)]
-        return started, most["GET"], most["POST"]
+        return started, most["GET"], most["other"]
 
-    started, most_pages, most_forms = tracked(limit=2)
+    started, most_pages, most_others = tracked(limit=2)
     assert most_pages == 2
-    assert most_forms == 3  # the forms did not wait for the pages' turns
+    assert most_others == 6  # the forms and the proxied images did not wait for the pages' turns
     assert started.index("/form/0") < started.index("/page/5")
+    assert started.index("/img/0") < started.index("/page/5")
     _, most_pages, _ = tracked(limit=0)
     assert most_pages == 6
 
@@ -619,7 +622,7 @@ def test_serving_settings_from_the_environment(
     assert server_config(FastAPI(), settings, "127.0.0.1", 8000).access_log is True
     app = create_app(settings.with_(web_reads_at_once=3), engine)
     outermost = app.user_middleware[0]
-    assert outermost.cls is ReadTurns and outermost.kwargs == {"limit": 3}
+    assert outermost.cls is ReadTurns and outermost.kwargs == {"limit": 3, "waiting": ("/img/",)}
 
 
 def test_a_requests_session_commits_or_rolls_back_and_gives_its_connection_back(

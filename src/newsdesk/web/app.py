@@ -139,23 +139,30 @@ class CachedStaticFiles(StaticFiles):
 class ReadTurns:
     """ASGI middleware: at most `limit` GET and HEAD requests of this process run at once;
     the others wait their turn, in order of arrival (0: no limit). Other methods (a comment,
-    a login, which may wait for the database's write lock) are never held back.
+    a login, which may wait for the database's write lock) are never held back, nor are paths
+    under `waiting` (the image proxy, which waits on other servers, not on this process).
 
     Pages are made in threads that share one interpreter lock, which passes from thread to
     thread every few milliseconds: with every request in a thread of its own, a page that
     takes 10 ms of CPU shared it with the nine others of its process and took 100 ms or more,
     and the switching itself cost CPU. Taking turns, a request waits for those before it and
     then runs nearly alone, as in a process per request (gunicorn's sync workers): at 100,000
-    articles under 20 readers, article pages 579 -> 1,069-1,174 a second and p99 445 -> 89-128
-    ms (BENCHMARKS.md)."""
+    articles under 20 readers, article pages 695 -> 1,052 a second and p99 258 -> 101 ms in
+    the same hour (BENCHMARKS.md)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, waiting: tuple[str, ...] = ()) -> None:
         self.app = app
         self.limit = limit
+        self.waiting = waiting
         self._turns: asyncio.Semaphore | None = None  # made on the server's event loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.limit or scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if (
+            not self.limit
+            or scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or scope["path"].startswith(self.waiting)
+        ):
             await self.app(scope, receive, send)
             return
         if self._turns is None:
@@ -484,5 +491,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE)
     app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)
     app.add_middleware(HeadAsGet)
-    app.add_middleware(ReadTurns, limit=settings.web_reads_at_once)  # outermost
+    # outermost; the image proxy waits on outlets' servers, not on this process's CPU
+    app.add_middleware(ReadTurns, limit=settings.web_reads_at_once, waiting=(images.PREFIX + "/",))
     return app
