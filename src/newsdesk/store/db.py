@@ -161,12 +161,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     try:
         yield session
     except BaseException:
-        end_session(session, commit=False)
+        close_session(session, commit=False)
         raise
-    end_session(session, commit=True)
+    close_session(session, commit=True)
 
 
-def end_session(session: Session, commit: bool) -> None:
+def close_session(session: Session, commit: bool) -> None:
     """Commit (or roll back) the session's transaction, then close it (session_scope's end)."""
     try:
         if commit:

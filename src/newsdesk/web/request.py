@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsdesk.security import Limits, ip_hash
-from newsdesk.store.db import end_session, session_factory
+from newsdesk.store.db import close_session, session_factory
 from newsdesk.web.sessions import get_auth
 
 # --- the database ---------------------------------------------------------------------------
@@ -49,7 +49,7 @@ async def _end(session: Session, commit: bool) -> None:
         session.close()
         return
     with anyio.CancelScope(shield=True):  # a reader gone must not leave the connection out
-        await anyio.to_thread.run_sync(partial(end_session, session, commit=commit))
+        await anyio.to_thread.run_sync(partial(close_session, session, commit=commit))
 
 
 DbSession = Annotated[Session, Depends(db_session)]
