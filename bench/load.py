@@ -35,8 +35,8 @@ measure what the server can do; a rate measures what a reader waits at that traf
 --driver wrk has the readers be wrk's connections (`apt install wrk`; bench/wrk_paths.lua),
 a client in C that takes a few percent of the CPU the httpx readers took from the server on
 the same cores; its figures are per phase (one wrk run before the writers start, one after),
-the latencies of all endpoints together; --wrk-step S splits the second run into runs of S
-seconds, each reported too.
+the latencies of all endpoints together; --wrk-step S splits each phase into runs of S seconds,
+each reported too (--quiet-start 60 without --worker: readers alone, the writers after).
 --web-processes N runs `newsdesk serve --web-processes N`; the server's CPU is then that of the
 whole process tree (supervisor and web processes). The generated database's rows were written
 in bulk, without the summary box that enrichment now stores (migration 0015): the sampled
@@ -590,11 +590,15 @@ async def wrk_load(
     cpu = 0.0
     later = "worker" if opts.worker else "writers"
     step = opts.wrk_step or opts.seconds
-    spans = [("quiet", 0.0, float(opts.quiet_start))]
-    at = float(opts.quiet_start)
-    while opts.seconds - at >= 1:
-        spans.append((later, at, min(at + step, opts.seconds)))
-        at = spans[-1][2]
+    spans: list[tuple[str, float, float]] = []
+    for phase, start, end in (
+        ("quiet", 0, opts.quiet_start),
+        (later, opts.quiet_start, opts.seconds),
+    ):
+        at = float(start)
+        while end - at >= 1:
+            spans.append((phase, at, min(at + step, end)))
+            at = spans[-1][2]
     for i, (phase, start, end) in enumerate(spans):
         seconds = int(end - start)
         if seconds < 1:
@@ -618,9 +622,10 @@ async def wrk_load(
     every = [run for phase_runs in runs.values() for run in phase_runs]
     label = " + ".join(targets.paths)
     by_phase = {phase: wrk_stats(phase_runs) for phase, phase_runs in runs.items()}
-    if len(runs.get(later, [])) > 1:  # --wrk-step: each window of the later phase too
-        for run in runs[later]:
-            by_phase[f"{later} {run['span'][0]:g}-{run['span'][1]:g} s"] = wrk_stats([run])
+    for phase, phase_runs in list(runs.items()):  # --wrk-step: each window too
+        if len(phase_runs) > 1:
+            for run in phase_runs:
+                by_phase[f"{phase} {run['span'][0]:g}-{run['span'][1]:g} s"] = wrk_stats([run])
     return {
         "driver": "wrk",
         "by_endpoint": {label: wrk_stats(every)},
@@ -1082,8 +1087,8 @@ def parse_args() -> argparse.Namespace:
         "--wrk-step",
         type=float,
         default=0,
-        help="with --driver wrk: the phase after --quiet-start in runs of this many seconds, "
-        "each reported too (how the figures move as pages get kept)",
+        help="with --driver wrk: each phase (before and after --quiet-start) in runs of this "
+        "many seconds, each reported too (how the figures move as pages get kept)",
     )
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--logs", type=Path, help="copy the processes' logs to this directory")
