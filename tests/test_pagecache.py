@@ -179,3 +179,23 @@ def test_a_cache_whose_files_are_gone_makes_pages_instead(
         again = visitor.get(path)
         assert first.status_code == again.status_code == 200
         assert "written after the cache was deleted" in again.text  # made anew
+
+
+def test_a_visitors_page_is_kept_whole_and_its_slots_are_not_kept_apart(
+    app: FastAPI, engine: Engine, article_id: int, users: dict[str, int]
+) -> None:
+    """The page of a visitor who is not signed in is kept whole (shared by the machine's
+    processes), so its AI slots are not kept in the process as well (they only made Python's
+    garbage collections longer); a signed-in reader's page is made each time, from slots the
+    process keeps."""
+    _enrich(engine, article_id)
+    path = f"/articles/{article_id}"
+    slots = app.state.slot_caches.slots
+    with new_client(app) as visitor, new_client(app) as alice:
+        assert visitor.get(path).status_code == 200
+        assert visitor.get(f"{path}?reported=1").status_code == 200  # another address: made
+        assert (slots.hits, slots.misses, len(slots._items)) == (0, 0, 0)
+        login(alice, "alice")
+        mine, again = alice.get(path), alice.get(path)
+        assert mine.status_code == again.status_code == 200
+        assert (slots.hits, slots.misses, len(slots._items)) == (1, 1, 1)

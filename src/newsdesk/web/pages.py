@@ -20,6 +20,7 @@ from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.microcache import MicroCache, page_part
 from newsdesk.web.pagecache import kept_page
 from newsdesk.web.request import DbSession, render
+from newsdesk.web.sessions import current_user
 from newsdesk.web.slots import article_slots
 from newsdesk.web.templating import quote_path
 
@@ -196,7 +197,9 @@ def _article_page(
         "words": article.word_count or len(article.text.split()),
     }
     state = request.app.state
-    context.update(article_slots(session, article, state.settings, state.slot_caches).context())
+    signed_in = current_user(request) is not None  # else the page is kept whole
+    slots = article_slots(session, article, state.settings, state.slot_caches, keep=signed_in)
+    context.update(slots.context())
     context["thread"] = comment_thread(
         request, session, article_id=article.id, none_stored=no_comments
     )

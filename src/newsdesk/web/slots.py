@@ -181,11 +181,16 @@ def article_slots(
     article: Article,
     settings: Settings | None = None,
     caches: SlotCaches | None = None,
+    keep: bool = True,
 ) -> ArticleSlots:
     """The AI slots of one article; all empty while the article is not enriched.
 
     `settings` locates the vector index for "Related stories" (the app's settings); `caches`:
-    the app's SlotCaches (None: everything made anew)."""
+    the app's SlotCaches (None: everything made anew). `keep`: keep the slots made in
+    caches.slots. Not for a visitor who is not signed in: the whole page is kept then
+    (web/pagecache.py), as long as the slots would be, and the slots of 2,000 articles kept
+    in a process (90,000 objects) made each of its full garbage collections 40-100 ms, a
+    pause for every request in the process."""
     # read on every view (the microcache's key), and all the slots need of the enrichment
     row = views.enrichment_row(session, article.id)
     if row is None:
@@ -195,7 +200,7 @@ def article_slots(
         return _public_slots(session, article, settings, row, caches)
 
     key = (article.id, row.enriched_at, row.story_id)
-    slots = make() if caches is None else caches.slots.get_or_make(key, make)
+    slots = caches.slots.get_or_make(key, make) if caches is not None and keep else make()
     if settings is not None and settings.llm_url and slots.ai_summary:
         from newsdesk.llm_summaries import shown_summary
 
