@@ -221,7 +221,7 @@ def test_slots_render_when_filled(
     """The later features only fill data: the templates already show it."""
     from newsdesk.web import pages, slots
 
-    def filled(session: object, article: Article, *_: object) -> slots.ArticleSlots:
+    def filled(session: object, article: Article, *_: object, **__: object) -> slots.ArticleSlots:
         return slots.ArticleSlots(
             hashtags=["economy"],
             summary="Time Warner's profit rose.",
