@@ -578,9 +578,9 @@ async def wrk_load(
     """--driver wrk: the readers are wrk's connections (a load generator in C, so that the
     readers' client takes almost none of the two cores the server runs on; the httpx readers
     took 10 to 13 of the 60 CPU-seconds). wrk runs once before the writers start (phase
-    "quiet") and once after (phase "worker", or "writers" for refresh + enrich); each endpoint
-    is as likely as with the httpx readers. Returns the results, as figures_of() gives them,
-    and wrk's CPU seconds."""
+    "quiet") and once after (phase "worker", or "writers" for refresh + enrich), or in runs of
+    --wrk-step seconds each; each endpoint is as likely as with the httpx readers. Returns the
+    results, as figures_of() gives them, and wrk's CPU seconds."""
     most = max(len(p) for p in targets.paths.values())
     listed = logs / "paths.txt"  # each endpoint's paths repeated to as many lines as the most
     listed.write_text(
@@ -619,19 +619,18 @@ async def wrk_load(
             sys.exit(f"wrk failed ({proc.returncode}): {err.decode()[-500:]}")
         run = json.loads(lines[-1]) | {"seconds": seconds, "span": (start, start + seconds)}
         runs.setdefault(phase, []).append(run)
-    every = [run for phase_runs in runs.values() for run in phase_runs]
     label = " + ".join(targets.paths)
+    every = wrk_stats([run for phase_runs in runs.values() for run in phase_runs])
     by_phase = {phase: wrk_stats(phase_runs) for phase, phase_runs in runs.items()}
-    for phase, phase_runs in list(runs.items()):  # --wrk-step: each window too
+    for phase, phase_runs in runs.items():  # --wrk-step: each window too
         if len(phase_runs) > 1:
             for run in phase_runs:
                 by_phase[f"{phase} {run['span'][0]:g}-{run['span'][1]:g} s"] = wrk_stats([run])
     return {
-        "driver": "wrk",
-        "by_endpoint": {label: wrk_stats(every)},
+        "by_endpoint": {label: every},
         "by_phase": by_phase,
         "by_endpoint_phase": {label: by_phase},
-        "all": wrk_stats(every),
+        "all": every,
     }, cpu
 
 
