@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -17,7 +19,8 @@ from newsdesk.config import Settings
 from newsdesk.store import Article, session_scope
 from newsdesk.store.models_ai import Enrichment
 from newsdesk.web import create_app
-from newsdesk.web.pagecache import open_pages
+from newsdesk.web.microcache import TTL_SPREAD, MicroCache
+from newsdesk.web.pagecache import PAGES_TTL, open_pages
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .readers_support import (
@@ -199,3 +202,47 @@ def test_a_visitors_page_is_kept_whole_and_its_slots_are_not_kept_apart(
         mine, again = alice.get(path), alice.get(path)
         assert mine.status_code == again.status_code == 200
         assert (slots.hits, slots.misses, len(slots._items)) == (1, 1, 1)
+
+
+def test_pages_made_together_expire_over_a_spread_of_their_time(
+    app: FastAPI, engine: Engine, article_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages and page parts made in the same second (after a start) do not all expire in the
+    same second, when every reader would wait on pages made anew at once: each is kept its
+    TTL less a random share of it, up to TTL_SPREAD."""
+    _enrich(engine, article_id)
+    made: dict[int, tuple[float, float]] = {}  # page n: the times before and after its view
+    with new_client(app) as visitor:
+        for n in range(40):
+            before = time.time()
+            assert visitor.get(f"/articles/{article_id}?n={n}").status_code == 200
+            made[n] = (before, time.time())
+    pages = app.state.public_pages
+    kept = {int(re.findall(r"'n=(\d+)'", key)[0]): key for key in pages.iterkeys()}
+    assert sorted(kept) == list(range(40))
+    shortest = PAGES_TTL * (1 - TTL_SPREAD)
+    left = []  # each page's time left once made
+    for n, key in kept.items():
+        expires = pages.get(key, expire_time=True)[1]
+        assert shortest <= expires - made[n][0] and expires - made[n][1] <= PAGES_TTL
+        left.append(expires - made[n][1])
+    assert max(left) - min(left) > PAGES_TTL * TTL_SPREAD / 4  # spread, not at once
+
+    now = [1000.0]
+    monkeypatch.setattr("newsdesk.web.microcache.time.monotonic", lambda: now[0])
+    parts: MicroCache[int] = MicroCache(ttl=60.0, size=1000)
+    for key in range(200):
+        parts.get_or_make(key, lambda: 1)
+    made_again = 0
+
+    def kept_at(t: float) -> int:
+        nonlocal made_again
+        now[0] = 1000.0 + t
+        before = parts.misses
+        for key in range(200):
+            parts.get_or_make(key, lambda: 2)
+        made_again += parts.misses - before
+        return 200 - (parts.misses - before)
+
+    assert kept_at(60 * (1 - TTL_SPREAD) - 0.01) == 200  # none before the spread starts
+    assert 0 < kept_at(60 * (1 - TTL_SPREAD / 2)) < 200  # some of them half-way through it

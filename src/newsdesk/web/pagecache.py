@@ -7,7 +7,7 @@ token is new, and tied to the visitor's own CSRF cookie): the page is kept with 
 where the token was, and each visitor gets it with a token of their own. Keys say what changes
 the page at once (an article page: the article's enrichment, its story and its comments); what
 other articles change shows up to PAGES_TTL seconds late, as in the parts each process keeps
-(web/microcache.py).
+(web/microcache.py; each page kept a random share of the TTL less, spread_ttl there).
 
 A kept page is kept compressed as well (gzip, as GZipMiddleware would send it), cut where the
 token goes: the token is put in as a stored (uncompressed) deflate block, so a visitor whose
@@ -35,6 +35,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from newsdesk import __version__
 from newsdesk.web.csrf import csrf_token, issued_csrf_token
+from newsdesk.web.microcache import spread_ttl
 from newsdesk.web.sessions import current_user
 
 PAGES_TTL = 60.0  # as the article page's slots (web/slots.py SLOTS_TTL)
@@ -114,7 +115,7 @@ def kept_page(
         made = bytes(response.body)
         kept = KeptPage.of(made.replace(issued, _TOKEN) if issued else made)
         with suppress(diskcache.Timeout, *_BROKEN):  # not kept this time
-            pages.set(name, kept, PAGES_TTL)
+            pages.set(name, kept, spread_ttl(PAGES_TTL))
         if _takes_gzip(request):  # compressed once: as kept
             response.body = kept.gzipped(issued)
             response.headers.update(_GZIPPED | {"content-length": str(len(response.body))})
