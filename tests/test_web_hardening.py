@@ -613,16 +613,23 @@ def test_page_requests_take_turns_in_order_of_arrival() -> None:
 def test_serving_settings_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, engine: Engine
 ) -> None:
-    assert Settings().web_reads_at_once == 2 and Settings().access_log is True
-    monkeypatch.setenv("NEWSDESK_WEB_READS_AT_ONCE", "1")
+    assert Settings().reads_at_once == 1 and Settings().access_log is True  # SQLite
+    on_postgresql = Settings(database_url="postgresql+psycopg://db.example/newsdesk")
+    assert on_postgresql.reads_at_once == 2  # pages wait on the database server meanwhile
+    monkeypatch.setenv("NEWSDESK_DATABASE_URL", on_postgresql.database_url)
+    assert Settings.from_env().reads_at_once == 2
+    monkeypatch.setenv("NEWSDESK_WEB_READS_AT_ONCE", "3")
     monkeypatch.setenv("NEWSDESK_ACCESS_LOG", "0")
     env = Settings.from_env()
-    assert env.web_reads_at_once == 1 and env.access_log is False
+    assert env.reads_at_once == 3 and env.access_log is False
+    assert env.with_(web_reads_at_once=0).reads_at_once == 0  # no limit
     assert server_config(FastAPI(), env, "127.0.0.1", 8000).access_log is False
     assert server_config(FastAPI(), settings, "127.0.0.1", 8000).access_log is True
     app = create_app(settings.with_(web_reads_at_once=3), engine)
     outermost = app.user_middleware[0]
     assert outermost.cls is ReadTurns and outermost.kwargs == {"limit": 3, "waiting": ("/img/",)}
+    expected = 1 if settings.db_url.startswith("sqlite") else 2  # the suite's backend
+    assert create_app(settings, engine).user_middleware[0].kwargs["limit"] == expected
 
 
 def test_a_requests_session_commits_or_rolls_back_and_gives_its_connection_back(

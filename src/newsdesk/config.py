@@ -68,8 +68,8 @@ class Settings:
     # that logs every request, turn it off: it is about a tenth of a kept page's CPU.
     access_log: bool = True
     # Page requests (GET, HEAD) each web process runs at once; the others wait their turn in
-    # order of arrival (0: no limit). See web/app.py ReadTurns.
-    web_reads_at_once: int = 2
+    # order of arrival (0: no limit; None: reads_at_once's default). See web/app.py ReadTurns.
+    web_reads_at_once: int | None = None
     # Optional OpenAI-compatible LLM endpoint (newsdesk.nlp.llm); unset: the feature is off.
     llm_url: str = ""
     llm_model: str = ""
@@ -79,6 +79,15 @@ class Settings:
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'newsdesk.db'}"
+
+    @property
+    def reads_at_once(self) -> int:
+        """web_reads_at_once, else 1 on SQLite (a page read from a file on this machine waits on
+        nothing another request could use) and 2 on PostgreSQL (a page waits on the database
+        server, meanwhile another is made). Measured at 100,000 articles, BENCHMARKS.md."""
+        if self.web_reads_at_once is not None:
+            return self.web_reads_at_once
+        return 1 if self.db_url.startswith("sqlite") else 2
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -121,7 +130,11 @@ class Settings:
             base_url=env.get("NEWSDESK_BASE_URL", "").strip(),
             trusted_proxies=tuple(_env_list("NEWSDESK_TRUSTED_PROXIES")),
             access_log=env.get("NEWSDESK_ACCESS_LOG", "1").lower() not in ("0", "false", "no"),
-            web_reads_at_once=int(env.get("NEWSDESK_WEB_READS_AT_ONCE", base.web_reads_at_once)),
+            web_reads_at_once=(
+                int(env["NEWSDESK_WEB_READS_AT_ONCE"])
+                if env.get("NEWSDESK_WEB_READS_AT_ONCE", "").strip()
+                else None
+            ),
             llm_url=env.get("NEWSDESK_LLM_URL", "").strip(),
             llm_model=env.get("NEWSDESK_LLM_MODEL", "").strip(),
             llm_api_key=env.get("NEWSDESK_LLM_API_KEY", ""),
