@@ -460,3 +460,79 @@ def test_the_one_phoned_and_urged_is_not_the_speaker() -> None:
     quotes = analyze(item.title, item.summary, "CNN").quotes
     urged = [q for q in quotes if '"find"' in q.quote]
     assert urged and urged[0].speaker == "Donald Trump", [(q.speaker, q.quote) for q in quotes]
+
+
+# --- PolNeAR train-split error classes (bench/quotes.py) ------------------------------------
+
+
+def test_an_attribution_interrupting_the_writers_sentence_makes_a_partial_quote() -> None:
+    """'An economic downturn, he said, "could be ..."': the quotation completes the writer's
+    sentence (reported speech); after a lone connective ('Still, she added, "we ...') it
+    stands on its own. The rule before counted three words back for the comma."""
+    a = analyze(
+        "Economy",
+        "Donald Trump spoke about the debt on Monday. An economic downturn, he said, "
+        '"could be a good time to borrow and pay off the debt."\n'
+        "Hillary Clinton wrote about ethanol. Still, she added, "
+        '"we also cannot ignore the big changes to the energy landscape."',
+    )
+    downturn = _find(a.quotes, "could be a good time")
+    assert downturn.kind == "reported" and downturn.speaker_entity == "Donald Trump"
+    q = _find(a.quotes, "we also cannot ignore")
+    assert q.kind == "direct" and q.speaker_entity == "Hillary Clinton"
+
+
+def test_a_question_in_doubled_marks_is_framed_by_the_next_sentence() -> None:
+    """Wire copy's "''Can we win Illinois?'' Mr. Manafort asked.": the parse ends the
+    sentence after the doubled closing mark; the speech verb after it is the quote's."""
+    a = analyze(
+        "Delegates",
+        "Paul Manafort met party leaders in Chicago on Friday.\n"
+        "''Can we win the state of Illinois?'' Mr. Manafort asked. ''I don't know.''",
+    )
+    q = _find(a.quotes, "Can we win the state of Illinois?")
+    assert q.kind == "direct" and q.cue == "asked" and q.speaker_entity == "Paul Manafort"
+
+
+def test_an_opening_curly_mark_typed_to_close_a_quote_closes_it() -> None:
+    a = analyze(
+        "Primary",
+        "Clinton campaigned in South Carolina on Monday.\n"
+        "“If Mrs. Clinton loses Iowa and New Hampshire, that could create new problems for "
+        "her here,“ said Jim Clyburn, a congressman from South Carolina.",
+    )
+    q = _find(a.quotes, "If Mrs. Clinton loses Iowa")
+    assert q.kind == "direct" and q.speaker == "Jim Clyburn"
+    assert q.quote.endswith("problems for her here")
+
+
+def test_a_two_word_sentence_with_its_own_speech_verb_is_a_quote() -> None:
+    """'"You lie!" the congressman yelled': two words ending a sentence, with a speech verb
+    and a speaker, are a quote; two capitalised words are a name or a title."""
+    a = analyze(
+        "Congress",
+        "Joe Wilson interrupted the president's address to Congress.\n"
+        '"You lie!" the congressman yelled.\n'
+        'Asked about the plan, Joe Wilson said: "Tough Choices."',
+    )
+    q = _find(a.quotes, "You lie!")
+    assert q.kind == "direct" and q.cue == "yelled"
+    assert not [x for x in a.quotes if x.quote.startswith("Tough Choices")]
+
+
+def test_a_lone_quote_after_a_partial_quote_goes_on_with_it() -> None:
+    """'... saw the Democrats as "the party of overwhelming government," From said. "Our
+    challenge was: ..."': one attribution, reported speech with both quotations."""
+    a = analyze(
+        "Democrats",
+        "Bill Clinton changed the party in the 1990s. Many Americans then saw the Democrats "
+        'as "the party of overwhelming government," From said. "Our challenge was: How do '
+        'you tackle those problems in a way that is the most progressive you can?"',
+    )
+    assert not [q for q in a.quotes if q.kind == "direct"], a.quotes
+    q = _find(a.quotes, "Many Americans then saw the Democrats")
+    assert q.kind == "reported" and q.speaker == "From"
+    assert q.quote.endswith(
+        '"Our challenge was: How do you tackle those problems in a way '
+        'that is the most progressive you can?"'
+    )
