@@ -6,9 +6,9 @@ PostgreSQL server) gets --articles real BBC News articles (../shared/data/bbc-ne
 pages, served as bench/ingest.py serves them (an HTTP server process; feeds on 127.0.0.1, each
 feed's pages on a loopback address of its own), are subscribed but not fetched. `newsdesk serve --no-refresher` then runs on a free loopback port.
 
-Load (--seconds, at most 60; 600 with --driver wrk): --readers anonymous clients, each one connection issuing GETs back
-to back (a fresh visitor per request, without cookies, unless --cookies) over `/`,
-`/articles/{id}`, `/stories/{id}`, `/tags/{slug}`, `/search?q=`, `/api/v1/articles`,
+Load (--seconds, at most 60; 600 with --driver wrk): --readers anonymous clients, each one
+connection issuing GETs back to back (a fresh visitor per request, without cookies, unless
+--cookies) over `/`, `/articles/{id}`, `/stories/{id}`, `/tags/{slug}`, `/search?q=`, `/api/v1/articles`,
 `/api/v1/search?q=` and `/healthz`, with real ids, slugs and words. After a quiet start
 (--quiet-start), writers run as separate processes: `newsdesk refresh` (which fetches and stores
 the pages), then `newsdesk enrich`. With --hold-lock S, a raw connection also holds the write

@@ -56,6 +56,7 @@ from newsdesk.nlp.lexicon.quotes import (
     ANONYMOUS_SPEAKER_WORDS,
     CARRIER_FORMS,
     CLOSES_QUOTE,
+    CONNECTIVE_TAGS,
     DASHES,
     DOUBLE_CLOSE,
     DOUBLE_OPEN,
@@ -1063,10 +1064,7 @@ def _interrupted(ctx: _Ctx, start: int, before: str) -> bool:
     end = start + len(lead)
     words = [t for t in ctx.doc[ctx.token_at(start) : ctx.token_at(end) + 1] if t.idx < end]
     words = [t for t in words if t.idx >= start and not t.is_punct and not t.is_space]
-    return not all(t.tag_ in _CONNECTIVE_TAGS for t in words)
-
-
-_CONNECTIVE_TAGS = frozenset({"RB", "CC"})  # 'But', 'Still', 'Instead', 'Now'
+    return not all(t.tag_ in CONNECTIVE_TAGS for t in words)
 
 
 def _continues(ctx: _Ctx, start: int, a: int) -> bool:

@@ -207,6 +207,11 @@ NEWS_OUTLETS = {
 # Speakers to resolve; the subject dependencies of the parse.
 PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
 SUBJ_DEPS = {"nsubj", "nsubjpass"}
+# Part-of-speech tags of words that only connect ('But', 'Still', 'Instead', 'Now'): a quotation
+# after them and a short attribution stands on its own ('Still, she added, "we ..."'), where
+# after other words it completes the writer's sentence (PolNeAR train split, nlp/quotes.py
+# _interrupted).
+CONNECTIVE_TAGS = frozenset({"RB", "CC"})
 # Curly double quotation marks; what may precede an opening straight or single mark.
 DOUBLE_OPEN = "“„«"
 DOUBLE_CLOSE = "”»"
