@@ -8,10 +8,10 @@ feed's pages on a loopback address of its own), are subscribed but not fetched. 
 
 Load (--seconds, at most 60; 600 with --driver wrk): --readers anonymous clients, each one
 connection issuing GETs back to back (a fresh visitor per request, without cookies, unless
---cookies) over `/`, `/articles/{id}`, `/stories/{id}`, `/tags/{slug}`, `/search?q=`, `/api/v1/articles`,
-`/api/v1/search?q=` and `/healthz`, with real ids, slugs and words. After a quiet start
-(--quiet-start), writers run as separate processes: `newsdesk refresh` (which fetches and stores
-the pages), then `newsdesk enrich`. With --hold-lock S, a raw connection also holds the write
+--cookies) over `/`, `/articles/{id}`, `/stories/{id}`, `/tags/{slug}`, `/search?q=`,
+`/api/v1/articles`, `/api/v1/search?q=` and `/healthz`, with real ids, slugs and words. After a
+quiet start (--quiet-start), writers run as separate processes: `newsdesk refresh` (which
+fetches and stores the pages), then `newsdesk enrich`. With --hold-lock S, a raw connection also holds the write
 lock for S seconds from --hold-lock-at (SQLite: BEGIN IMMEDIATE; PostgreSQL: every table locked
 IN EXCLUSIVE MODE, which likewise lets plain reads through and blocks every write).
 
