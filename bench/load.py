@@ -2,18 +2,19 @@
 
 Setup (not timed): a fresh database (SQLite in a temporary directory, or a new database on a
 PostgreSQL server) gets --articles real BBC News articles (../shared/data/bbc-news) through
-`newsdesk import`, then `newsdesk enrich`; --feeds teaser RSS feeds of --pages real article
-pages, served as bench/ingest.py serves them (an HTTP server process; feeds on 127.0.0.1, each
-feed's pages on a loopback address of its own), are subscribed but not fetched. `newsdesk serve --no-refresher` then runs on a free loopback port.
+`newsdesk import`, then `newsdesk enrich`; --feeds teaser RSS feeds of --pages real article pages,
+served as bench/ingest.py serves them (an HTTP server process; feeds on 127.0.0.1, each feed's
+pages on a loopback address of its own), are subscribed but not fetched. `newsdesk serve
+--no-refresher` then runs on a free loopback port.
 
 Load (--seconds, at most 60; 600 with --driver wrk): --readers anonymous clients, each one
 connection issuing GETs back to back (a fresh visitor per request, without cookies, unless
 --cookies) over `/`, `/articles/{id}`, `/stories/{id}`, `/tags/{slug}`, `/search?q=`,
 `/api/v1/articles`, `/api/v1/search?q=` and `/healthz`, with real ids, slugs and words. After a
-quiet start (--quiet-start), writers run as separate processes: `newsdesk refresh` (which
-fetches and stores the pages), then `newsdesk enrich`. With --hold-lock S, a raw connection also holds the write
-lock for S seconds from --hold-lock-at (SQLite: BEGIN IMMEDIATE; PostgreSQL: every table locked
-IN EXCLUSIVE MODE, which likewise lets plain reads through and blocks every write).
+quiet start (--quiet-start), writers run as separate processes: `newsdesk refresh` (which fetches
+and stores the pages), then `newsdesk enrich`. With --hold-lock S, a raw connection also holds the
+write lock for S seconds from --hold-lock-at (SQLite: BEGIN IMMEDIATE; PostgreSQL: every table
+locked IN EXCLUSIVE MODE, which likewise lets plain reads through and blocks every write).
 
 Report: per endpoint and per phase (quiet, refresh, enrich, lock; a request counts in the phase
 in which it started): requests, p50/p99/max latency in ms over every request (a 500 or a timeout
