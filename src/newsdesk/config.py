@@ -85,9 +85,11 @@ class Settings:
         """web_reads_at_once, else 1 on SQLite (a page read from a file on this machine waits on
         nothing another request could use) and 2 on PostgreSQL (a page waits on the database
         server, meanwhile another is made). Measured at 100,000 articles, BENCHMARKS.md."""
+        from sqlalchemy.engine import make_url  # as store.db.connect tells the backends apart
+
         if self.web_reads_at_once is not None:
             return self.web_reads_at_once
-        return 1 if self.db_url.startswith("sqlite") else 2
+        return 1 if make_url(self.db_url).get_backend_name() == "sqlite" else 2
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

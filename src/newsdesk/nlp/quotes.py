@@ -1062,8 +1062,11 @@ def _interrupted(ctx: _Ctx, start: int, before: str) -> bool:
     if not comma or not 2 <= len(attribution.split()) <= 6:
         return False
     end = start + len(lead)
-    words = [t for t in ctx.doc[ctx.token_at(start) : ctx.token_at(end) + 1] if t.idx < end]
-    words = [t for t in words if t.idx >= start and not t.is_punct and not t.is_space]
+    words = [
+        t
+        for t in ctx.doc[ctx.token_at(start) : ctx.token_at(end) + 1]
+        if start <= t.idx < end and not t.is_punct and not t.is_space
+    ]
     return not all(t.tag_ in CONNECTIVE_TAGS for t in words)
 
 
