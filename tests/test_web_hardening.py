@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 import feedparser
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
@@ -42,7 +42,7 @@ from newsdesk.web.app import (
     server_config,
     trusted_proxies,
 )
-from newsdesk.web.request import DbSession
+from newsdesk.web.request import DbSession, TurnRoute
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .api_support import Accounts, accounts, data, running
@@ -610,6 +610,51 @@ def test_page_requests_take_turns_in_order_of_arrival() -> None:
     assert most_pages == 6
 
 
+def test_pages_made_on_the_loop_leave_it_a_pass_between_two() -> None:
+    """ReadTurns(limit=1): pages that never wait (made on the event loop, as TurnRoute makes
+    them) are made in order of arrival with a pass of the loop between two of them, in which
+    it accepts connections and reads requests; without it, requests read together ran back to
+    back, each finding the turn free as the one before ended."""
+    events: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        events.append(f"start {scope['path']}")
+        time.sleep(0.005)  # the page, made without giving the loop back
+        events.append(f"end {scope['path']}")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        turns = ReadTurns(app, limit=1)
+        done = False
+
+        def tick() -> None:  # one entry per pass of the loop
+            if not done:
+                events.append("tick")
+                loop.call_soon(tick)
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Any) -> None:
+            pass
+
+        def scope(i: int) -> dict[str, Any]:
+            return {"type": "http", "method": "GET", "path": f"/page/{i}", "headers": []}
+
+        loop.call_soon(tick)
+        await asyncio.gather(*(turns(scope(i), receive, send) for i in range(4)))
+        done = True
+
+    asyncio.run(main())
+    pages = [e for e in events if e != "tick"]
+    assert pages == [f"{what} /page/{i}" for i in range(4) for what in ("start", "end")]
+    for i in range(3):
+        between = events[events.index(f"end /page/{i}") : events.index(f"start /page/{i + 1}")]
+        assert "tick" in between, (i, events)
+
+
 def test_serving_settings_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, engine: Engine
 ) -> None:
@@ -631,6 +676,50 @@ def test_serving_settings_from_the_environment(
     assert outermost.cls is ReadTurns and outermost.kwargs == {"limit": 3, "waiting": ("/img/",)}
     expected = 1 if settings.db_url.startswith("sqlite") else 2  # the suite's backend
     assert create_app(settings, engine).user_middleware[0].kwargs["limit"] == expected
+
+
+def test_a_page_is_made_on_the_event_loop_while_it_holds_the_only_turn(
+    settings: Settings, engine: Engine
+) -> None:
+    """TurnRoute: with one page at a time a plain GET page (and its session's commit) runs on
+    the event loop; with two at once, or no limit, in a worker thread. Forms keep theirs."""
+
+    def on_loop() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def form() -> None: ...
+
+    assert TurnRoute("/f", form, methods=["POST"]).endpoint is form
+    assert TurnRoute("/f", form, methods=["GET"]).endpoint is not form
+    for limit, expected in ((1, True), (2, False), (0, False)):
+        app = create_app(settings.with_(web_reads_at_once=limit), engine)
+        router = APIRouter(route_class=TurnRoute)
+
+        @router.get("/test-only/page")
+        def page(session: DbSession, name: str) -> dict[str, bool]:
+            session.add(Feed(url=f"https://turns.example/{name}"))
+            return {"loop": on_loop()}
+
+        app.include_router(router)
+        with TestClient(app) as client:
+            answer = client.get("/test-only/page", params={"name": f"limit-{limit}"})
+            assert answer.json() == {"loop": expected}, limit
+            assert client.get("/test-only/page").status_code == 400  # validated as before
+            assert (
+                client.head("/test-only/page", params={"name": f"head-{limit}"}).status_code == 200
+            )
+            assert client.get("/articles/999999").status_code == 404
+    with session_scope(engine) as session:
+        stored = session.scalars(select(Feed.url).where(Feed.url.like("https://turns.example/%")))
+        assert sorted(stored) == sorted(
+            f"https://turns.example/{kind}-{limit}"
+            for kind in ("limit", "head")
+            for limit in (0, 1, 2)
+        )
 
 
 def test_a_requests_session_commits_or_rolls_back_and_gives_its_connection_back(

@@ -26,7 +26,14 @@ from newsdesk.security import hash_password, rate_check, rate_record, safe_next,
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import utcnow
 from newsdesk.store.models_readers import LoginAttempt, User
-from newsdesk.web.request import client_hash, engine_of, limits_of, login_redirect, render
+from newsdesk.web.request import (
+    TurnRoute,
+    client_hash,
+    engine_of,
+    limits_of,
+    login_redirect,
+    render,
+)
 from newsdesk.web.sessions import (
     current_user,
     end_session,
@@ -37,7 +44,7 @@ from newsdesk.web.sessions import (
 
 log = logging.getLogger("newsdesk.auth")
 
-router = APIRouter()
+router = APIRouter(route_class=TurnRoute)
 NextField = Annotated[str, Form(max_length=2000)]
 LOGIN_FAILED = "Wrong username or password."
 

@@ -28,11 +28,11 @@ from newsdesk.web.comments import comment_thread
 from newsdesk.web.microcache import page_part
 from newsdesk.web.pagecache import kept_page
 from newsdesk.web.pages import _url
-from newsdesk.web.request import DbSession, client_hash, engine_of, render
+from newsdesk.web.request import DbSession, TurnRoute, client_hash, engine_of, render
 from newsdesk.web.sessions import current_user
 from newsdesk.web.slots import AnswerView, AskBox, Citation
 
-router = APIRouter()
+router = APIRouter(route_class=TurnRoute)
 
 STORIES_PAGE_SIZE = 20
 MAX_STORIES_PAGE = 50

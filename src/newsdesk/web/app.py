@@ -52,7 +52,7 @@ from newsdesk.web.csrf import CsrfMiddleware, csrf_field, csrf_token
 from newsdesk.web.microcache import PARTS_CACHED, PARTS_TTL, MicroCache
 from newsdesk.web.pagecache import open_pages
 from newsdesk.web.pages import SITE_LISTS_TTL, router
-from newsdesk.web.request import engine_of, render
+from newsdesk.web.request import alone, engine_of, render
 from newsdesk.web.searching import SEARCH_TTL, SEARCHES_CACHED
 from newsdesk.web.sessions import Auth
 from newsdesk.web.slots import SlotCaches
@@ -149,7 +149,8 @@ class ReadTurns:
     then runs nearly alone, as in a process per request (gunicorn's sync workers): at 100,000
     articles under 20 readers, article pages 695 -> 1,052 a second and p99 258 -> 101 ms in
     the same hour (BENCHMARKS.md). Two at once still hand the lock back and forth at each
-    database call; one (SQLite's default, Settings.reads_at_once) does not."""
+    database call; one (SQLite's default, Settings.reads_at_once) does not, and its pages
+    are made on the event loop itself (web/request.py TurnRoute)."""
 
     def __init__(self, app: ASGIApp, limit: int, waiting: tuple[str, ...] = ()) -> None:
         self.app = app
@@ -169,7 +170,19 @@ class ReadTurns:
         if self._turns is None:
             self._turns = asyncio.Semaphore(self.limit)
         async with self._turns:
-            await self.app(scope, receive, send)
+            if self.limit != 1:
+                await self.app(scope, receive, send)
+                return
+            # The page is made on the event loop (web/request.py TurnRoute), which reads no
+            # socket meanwhile. Requests read in one go would each find the turn free as the
+            # one before ends in the same step of the loop, and run back to back while new
+            # connections wait to be accepted and requests to be read (a connection then
+            # waited for several such runs: p99 1.5 s against 0.5 s with threads, mixed
+            # pages): one pass of the loop first, so that those arrived meanwhile queue here
+            # in their order.
+            await asyncio.sleep(0)
+            with alone():
+                await self.app(scope, receive, send)
 
 
 class HeadAsGet:

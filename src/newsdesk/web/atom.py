@@ -25,7 +25,7 @@ from newsdesk.store.db import session_scope
 from newsdesk.tokens import FEED_SCOPES, resolve_token
 from newsdesk.web import queries, reading
 from newsdesk.web.api.common import base_url, request_path_url, site_url
-from newsdesk.web.request import engine_of
+from newsdesk.web.request import TurnRoute, engine_of
 from newsdesk.web.templating import excerpt as shorten
 from newsdesk.web.templating import quote_path, safe_url
 
@@ -36,7 +36,7 @@ SUMMARY_CHARS = 500
 # Characters XML 1.0 cannot carry at all (C0 controls but tab/newline/CR, surrogates, U+FFFE/F)
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-router = APIRouter()
+router = APIRouter(route_class=TurnRoute)
 
 
 def xml_text(value: str | None) -> str:

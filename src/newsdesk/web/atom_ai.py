@@ -18,10 +18,10 @@ from newsdesk.web.atom import (
     atom_response,
     entries_feed,
 )
-from newsdesk.web.request import engine_of
+from newsdesk.web.request import TurnRoute, engine_of
 from newsdesk.web.templating import excerpt, quote_path
 
-router = APIRouter()
+router = APIRouter(route_class=TurnRoute)
 
 
 @router.get("/feeds/stories.atom", name="atom_stories")

@@ -29,7 +29,15 @@ from newsdesk.security import Limit, rate_check, rate_record, safe_next
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article, Base, utcnow
 from newsdesk.store.models_readers import Comment, CommentReport, CommentRevision, User
-from newsdesk.web.request import client_hash, engine_of, fail, is_fetch, limits_of, render
+from newsdesk.web.request import (
+    TurnRoute,
+    client_hash,
+    engine_of,
+    fail,
+    is_fetch,
+    limits_of,
+    render,
+)
 from newsdesk.web.sessions import current_user
 
 MAX_BODY = 10_000
@@ -255,7 +263,7 @@ def story_comment_counts(session: Session, story_ids: list[int] | set[int]) -> d
 
 # --- responses ------------------------------------------------------------------------------
 
-router = APIRouter()
+router = APIRouter(route_class=TurnRoute)
 Body = Annotated[str, Form(max_length=MAX_BODY * 2)]
 
 

@@ -19,10 +19,10 @@ from newsdesk.store.models_readers import FOLLOW_KINDS, TOKEN_SCOPES
 from newsdesk.tokens import TokenError, fever_key, issue_token, list_tokens, revoke_token
 from newsdesk.web import reading
 from newsdesk.web.api.common import base_url
-from newsdesk.web.request import engine_of, login_redirect, render
+from newsdesk.web.request import TurnRoute, engine_of, login_redirect, render
 from newsdesk.web.sessions import current_user, require_user
 
-router = APIRouter(prefix="/me")
+router = APIRouter(prefix="/me", route_class=TurnRoute)
 PAGE_SIZE = 20
 MARK_ACTIONS = {
     "read": {"read": True},

@@ -16,10 +16,10 @@ from newsdesk.store.db import session_scope
 from newsdesk.store.models import utcnow
 from newsdesk.store.models_readers import ROLES, Comment, CommentReport, User
 from newsdesk.web.comments import REPORT_REASONS, Target
-from newsdesk.web.request import engine_of, login_redirect, render
+from newsdesk.web.request import TurnRoute, engine_of, login_redirect, render
 from newsdesk.web.sessions import current_user
 
-router = APIRouter()
+router = APIRouter(route_class=TurnRoute)
 QUEUE_LIMIT = 100
 USERS_LIMIT = 200
 NextField = Annotated[str, Form(max_length=2000)]

@@ -19,7 +19,7 @@ from newsdesk.web import queries, reading, searching
 from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.microcache import MicroCache, page_part
 from newsdesk.web.pagecache import kept_page
-from newsdesk.web.request import DbSession, render
+from newsdesk.web.request import DbSession, TurnRoute, render
 from newsdesk.web.sessions import current_user
 from newsdesk.web.slots import article_slots
 from newsdesk.web.templating import quote_path
@@ -35,7 +35,7 @@ User-agent: *
 Disallow: /
 """
 
-router = APIRouter()
+router = APIRouter(route_class=TurnRoute)
 
 # The site-wide lists of the home and search pages (outlets and languages with their article
 # counts: 9 and 5 ms at 100,000 articles) are the same for every reader: each web process keeps

@@ -21,10 +21,10 @@ from newsdesk.store.db import session_scope
 from newsdesk.store.models import Feed
 from newsdesk.subscriptions import SimilarFeed, set_outlet_name, subscribe_url
 from newsdesk.web import queries
-from newsdesk.web.request import DbSession, engine_of, render
+from newsdesk.web.request import DbSession, TurnRoute, engine_of, render
 from newsdesk.web.sessions import current_user
 
-router = APIRouter()
+router = APIRouter(route_class=TurnRoute)
 
 
 def _sources(

@@ -19,9 +19,9 @@ from newsdesk.web import queries, reading
 from newsdesk.web.api import common, schemas
 from newsdesk.web.api.deps import OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
-from newsdesk.web.request import engine_of
+from newsdesk.web.request import TurnRoute, engine_of
 
-router = APIRouter(tags=["stories and tags"])
+router = APIRouter(tags=["stories and tags"], route_class=TurnRoute)
 MAX_OFFSET = 1000
 STORY_ARTICLES = 100
 _OFFSET = re.compile(r"o\.(\d{1,4})")

@@ -16,10 +16,10 @@ from newsdesk.web.api import common, schemas
 from newsdesk.web.api.deps import OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
 from newsdesk.web.comments import comment_counts
-from newsdesk.web.request import engine_of
+from newsdesk.web.request import TurnRoute, engine_of
 from newsdesk.web.templating import highlight
 
-router = APIRouter(tags=["articles"])
+router = APIRouter(tags=["articles"], route_class=TurnRoute)
 
 MAX_QUERY_CHARS = 200
 MAX_SEARCH_OFFSET = 1000

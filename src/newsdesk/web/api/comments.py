@@ -20,9 +20,9 @@ from newsdesk.web.api import schemas
 from newsdesk.web.api.deps import CurrentViewer, OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
 from newsdesk.web.comments import CommentRefused, Node, Target
-from newsdesk.web.request import engine_of
+from newsdesk.web.request import TurnRoute, engine_of
 
-router = APIRouter(tags=["comments"])
+router = APIRouter(tags=["comments"], route_class=TurnRoute)
 Id = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]
 
 

@@ -20,7 +20,7 @@ from newsdesk.store.db import session_scope
 from newsdesk.tokens import API_SCOPES, resolve_token
 from newsdesk.web.api.errors import ApiError
 from newsdesk.web.csrf import CROSS_SITE, CSRF_HEADER, SAFE_METHODS, cross_site, csrf_valid
-from newsdesk.web.request import engine_of
+from newsdesk.web.request import engine_of, in_turn
 from newsdesk.web.sessions import get_auth
 
 bearer = HTTPBearer(
@@ -48,32 +48,34 @@ def _token_viewer(request: Request, credentials: HTTPAuthorizationCredentials | 
     return viewer
 
 
-def optional_viewer(
+# The dependencies are coroutines: a plain function would run in a worker thread of its own,
+# a hand-off per dependency and request; what may wait on the database runs in_turn().
+async def optional_viewer(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Viewer | None:
     """The caller, or None for anonymous read-only use."""
     viewer: Viewer | None
     if "authorization" in request.headers:
-        viewer = _token_viewer(request, credentials)
+        viewer = await in_turn(_token_viewer, request, credentials)
     else:
         viewer = get_auth(request).user
     return viewer
 
 
-def require_viewer(viewer: Annotated[Viewer | None, Depends(optional_viewer)]) -> Viewer:
+async def require_viewer(viewer: Annotated[Viewer | None, Depends(optional_viewer)]) -> Viewer:
     if viewer is None:
         raise ApiError(401, headers=_WWW)
     return viewer
 
 
-def require_admin(viewer: Annotated[Viewer, Depends(require_viewer)]) -> Viewer:
+async def require_admin(viewer: Annotated[Viewer, Depends(require_viewer)]) -> Viewer:
     if not viewer.is_admin:
         raise ApiError(403, "admin_only", "Only an admin can do that.")
     return viewer
 
 
-def csrf_guard(request: Request) -> None:
+async def csrf_guard(request: Request) -> None:
     """App-wide dependency: unsafe requests of cookie-session callers need a CSRF token."""
     if request.method in SAFE_METHODS or "authorization" in request.headers:
         return

@@ -17,9 +17,9 @@ from newsdesk.web import queries
 from newsdesk.web.api import schemas
 from newsdesk.web.api.deps import AdminViewer, OptionalViewer
 from newsdesk.web.api.errors import ApiError, responses
-from newsdesk.web.request import engine_of
+from newsdesk.web.request import TurnRoute, engine_of
 
-router = APIRouter(prefix="/feeds", tags=["feeds"])
+router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=TurnRoute)
 FeedId = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[2])]
 
 

@@ -14,10 +14,10 @@ from newsdesk.web.api import common, schemas
 from newsdesk.web.api.deps import CurrentViewer
 from newsdesk.web.api.errors import ApiError, responses
 from newsdesk.web.csrf import csrf_token
-from newsdesk.web.request import engine_of
+from newsdesk.web.request import TurnRoute, engine_of
 from newsdesk.web.sessions import get_auth
 
-router = APIRouter(prefix="/me", tags=["you"])
+router = APIRouter(prefix="/me", tags=["you"], route_class=TurnRoute)
 FeedId = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]
 ArticleId = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]
 TokenId = Annotated[int, Path(ge=1, le=queries.MAX_ID, examples=[1])]
