@@ -10,6 +10,7 @@ import pytest
 
 from newsdesk.nlp.analyze import analyze
 from newsdesk.nlp.types import Quote
+from newsdesk.stories.views import clean_quote
 
 from .conftest import frank_article, shared_data
 
@@ -327,8 +328,12 @@ def test_a_quote_after_a_sentence_reporting_someone_is_theirs() -> None:
     # technology group ... . "We are working on new libraries of effects. ..."': no speech verb
     # beside the quotation, and no earlier quote of Dunn's; the sentence before reports him.
     a = analyze(*_bbc("tech/309.txt"))
-    assert _find(a.quotes, "We are working on new libraries of effects").speaker == "Gary Dunn"
-    assert _find(a.quotes, "We want to increase that level of immersion").speaker == "Dunn"
+    # one report: what the sentence before says he said, then his words in their marks
+    q = _find(a.quotes, "the company had a central technology group")
+    assert q.speaker == "Gary Dunn" and '"We are working on new libraries of effects' in q.quote
+    assert len([x for x in a.quotes if x.quote.startswith("the company had a central")]) == 1
+    q = _find(a.quotes, "he expected the introduction of real-world physics")
+    assert q.speaker == "Dunn" and '"We want to increase that level of immersion' in q.quote
     # a sentence before whose subject is no one ("The restoration ... revealed ...") leaves
     # the quote with the previous speaker
     b = analyze(*_bbc("tech/094.txt"))
@@ -536,3 +541,112 @@ def test_a_lone_quote_after_a_partial_quote_goes_on_with_it() -> None:
         '"Our challenge was: How do you tackle those problems in a way '
         'that is the most progressive you can?"'
     )
+
+
+def test_a_quotation_going_on_from_a_reported_clause_is_reported_speech() -> None:
+    """'She said that after the long winter, "we will ..."' and 'He added that voters have a
+    clear choice: "..."': the speech verb's clause starts in the writer's words and runs up
+    to the quotation, one report (reported speech); 'She said: "..."' stands on its own."""
+    a = analyze(
+        "Roads",
+        "Mayor Ann Porter spoke to reporters on Friday. She said that after the long winter, "
+        '"we will repair every road in the city before the summer."\n'
+        "Councillor Tom Reed disagreed. He added that voters now have a clear choice: "
+        '"They can keep the old plan or pay for a better one."\n'
+        'Asked about the cost, Ann Porter said: "The money is already in the budget."',
+    )
+    assert not [q for q in a.quotes if q.kind == "direct" and "repair every road" in q.quote]
+    assert not [q for q in a.quotes if q.kind == "direct" and "keep the old plan" in q.quote]
+    q = _find(a.quotes, "The money is already in the budget")
+    assert q.kind == "direct" and q.speaker_entity == "Ann Porter"
+
+
+def test_a_one_word_reply_beside_its_attribution_is_a_quote() -> None:
+    """'"Probably," she said' and 'He said, "No."': a reply of one or two words with its
+    speech verb and speaker right beside it is a quote; a lone word in capitals is not."""
+    a = analyze(
+        "Senate",
+        "Reporters asked Senator Maria Lopez on Tuesday whether she would run again.\n"
+        '"Probably," she said.\n'
+        'Governor Paul Grant was asked about a recount. He said, "No."\n'
+        'The campaign printed a new slogan: "Forward."',
+    )
+    q = _find(a.quotes, "Probably")
+    assert q.kind == "direct" and q.speaker_entity == "Maria Lopez"
+    q = _find(a.quotes, "No")
+    assert q.kind == "direct" and q.speaker_entity == "Paul Grant"
+    assert not [x for x in a.quotes if x.quote.startswith("Forward")]
+
+
+def test_a_quotation_opening_its_sentence_stands_when_the_writer_goes_on() -> None:
+    """'"We are very pleased" with the result, said X', 'she said "The ..." for now': a
+    quotation that opens its sentence or follows its speech verb, in capitals, is the
+    speaker's own words even when the writer's words go on after its closing mark."""
+    a = analyze(
+        "Budget",
+        "The city council approved the new budget on Monday.\n"
+        '"We are very pleased with how the vote went" after months of talks, said the '
+        "council leader, Sam Ortiz.\n"
+        'Asked about the parks, Lisa Chen said "The money for new parks is gone" for now.',
+    )
+    q = _find(a.quotes, "We are very pleased")
+    assert q.kind == "direct" and q.speaker_entity == "Sam Ortiz", q
+    assert "months of talks" not in q.quote
+    q = _find(a.quotes, "The money for new parks is gone")
+    assert q.kind == "direct" and q.speaker_entity == "Lisa Chen", q
+
+
+def test_a_headline_quote_credited_to_a_name_before_a_colon() -> None:
+    """'Jane Smith: ‘We Will Build The Bridge Next Year’': the headline convention of a name,
+    a colon and the words quoted is a direct quote of that person; a headline with a colon
+    and no quotation is not."""
+    a = analyze(
+        "Jane Smith: ‘We Will Build The New Bridge Before The Winter’",
+        "Mayor Jane Smith told residents on Tuesday that work on the river crossing would "
+        "start in the spring.",
+    )
+    q = _find(a.quotes, "We Will Build The New Bridge")
+    assert q.kind == "direct" and q.speaker_entity == "Jane Smith", q
+    b = analyze("Budget: the council votes", "The council voted on the budget on Tuesday.")
+    assert not [x for x in b.quotes if x.kind == "direct"], b.quotes
+    c = analyze(  # a kicker is no one: 'Watch:', 'Analysis:'
+        "Watch: ‘The Water Came Up So Fast We Had No Time’",
+        "Floods hit the river towns of the north on Tuesday after three days of rain.",
+    )
+    assert not [x for x in c.quotes if x.speaker == "Watch"], c.quotes
+
+
+def test_a_lone_quotation_after_a_reported_clause_goes_on_with_it() -> None:
+    """'Rivera says the city should open more shelters. "People are sleeping ..."': the
+    quotation goes on with what the sentence before reports in the writer's words (one
+    report, reported speech); after 'Tom Lee agreed.' it is a direct quote of his."""
+    a = analyze(
+        "Shelters",
+        "Maria Rivera runs a food bank in the north of the city. Rivera says the city should "
+        'open more shelters before the winter. "People are sleeping in doorways, and we can '
+        'do much better than this."\n'
+        'Councillor Tom Lee agreed. "The city has the money and the empty buildings."',
+    )
+    q = _find(a.quotes, "the city should open more shelters")
+    assert q.kind == "reported" and q.speaker_entity == "Maria Rivera", q
+    # shown as one report, the speaker's own words in their quotation marks
+    shown = clean_quote(q.quote)
+    assert shown.startswith("the city should open") and shown.endswith('than this."'), shown
+    assert '"People are sleeping in doorways' in shown, shown
+    q = _find(a.quotes, "The city has the money")
+    assert q.kind == "direct" and q.speaker_entity == "Tom Lee", q
+
+
+def test_a_quotation_after_a_partial_quote_and_its_attribution_goes_on_with_it() -> None:
+    """Wire copy's 'Farms are ''barely breaking even,'' Ms. Hale said. ''Nobody ...''': the
+    quotation after the sentence whose speech verb a partial quote took goes on with that
+    report (one attribution, reported speech), not a direct quote of its own."""
+    a = analyze(
+        "Farms",
+        "Dairy prices fell again this spring. Still, small farms in the valley are "
+        "''barely breaking even,'' Ms. Hale said at the market. ''Nobody I know can afford "
+        "a new tractor this year.''",
+    )
+    assert not [q for q in a.quotes if q.kind == "direct"], a.quotes
+    q = _find(a.quotes, "Still, small farms in the valley")
+    assert q.kind == "reported" and "Nobody I know can afford" in q.quote, q

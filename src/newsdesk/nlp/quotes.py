@@ -27,8 +27,15 @@ paragraph goes on with it. Without a speech verb such quotes are scare quotes an
 so are titles in title case ('"Coal Isn't the Villain"'). Wire copy's doubled single marks
 (''...'') count as double marks; a quotation that goes on right after the sentence
 attributing it ('"A," said X, a lawyer. "B."') is one quote. Two words with their own speech
-verb are a quote when they end a sentence ('"You lie!" he yelled'); an opening curly mark typed
-for a closing one closes ('... for her here,“ said X').
+verb are a quote when they end a sentence ('"You lie!" he yelled'), and so is a reply of one
+or two words beside its attribution ('"Probably," she said'); an opening curly mark typed
+for a closing one closes ('... for her here,“ said X'). A quotation opening its sentence (or
+right after its speech verb) in capitals stands on its own even when the writer's words go
+on after it ('"We are thrilled" about the ruling, said X'). A quotation going on from what a
+speech verb reports in the writer's words is reported speech: in the same sentence ('He
+added that voters have a choice: "..."'), as a lone quotation after such a sentence ('She
+says the city should act. "..."'), or after a partial quote and its attribution. A headline
+'Name: ‘Words’' is a direct quote of that name.
 
 Who speaks: the addressee or medium of a speech verb is never the speaker ('X told Al
 Jazeera': X speaks, Al Jazeera is ``Quote.outlet``, as in 'said in an interview with CNN',
@@ -810,6 +817,8 @@ def extract_quotes(
         n_words = len(q.text.split())
         a, b = q.outer
         goes_on: QuoteSpan | None = None
+        report_clause: Token | None = None  # what the sentence before reports, going on here
+        report_cue = -1
         frame = _frame_tokens(ctx, a, b)
         cue = _best_cue(ctx, frame, a, b)
         spoken = cue is not None  # a speech verb (or an introducing colon) was found
@@ -830,6 +839,11 @@ def extract_quotes(
                 if said is not None and (prev is None or prev.outer[1] <= said.idx):
                     _attribute(ctx, q, said, history)
                     q.inherited = q.speaker is not None
+                    if q.inherited:
+                        report_clause = next(
+                            (c for c in said.children if c.dep_ == "ccomp" and c.i > said.i), None
+                        )
+                        report_cue = said.i
                     if not q.inherited:  # no one to credit there ("The restoration revealed")
                         q.cue = q.cue_span = q.outlet = None
                 if not q.inherited and prev is not None:
@@ -856,6 +870,42 @@ def extract_quotes(
                 partial.append(q)
                 history.append(q)
             continue
+        lead = next((p for p in reversed(partial) if p.cue_span == q.cue_span), None)
+        if (
+            cue is not None
+            and lead is not None
+            and history[-1] is lead  # the quotation right before
+            and lead.cue_span is not None
+            and lead.outer[1] <= lead.cue_span[0] < a  # '"partial," X said. "B."'
+            and reported
+            and "\n" not in text[lead.outer[1] : a]
+            and text[lead.outer[1] : a].rstrip().endswith(".")
+        ):
+            # 'Golf clubs are "just scratching out a profit," he said. "Golf is a thin
+            # industry."': the quotation its speech verb shares with a partial quote before
+            # it goes on with that report (reported speech, one attribution)
+            q.kind = "reported"
+            joins[id(q)] = lead
+            _join(text, lead, q)
+            history.append(q)
+            continue
+        if report_clause is not None and reported:
+            # 'She says people should use the bathroom they prefer. "It is their life."':
+            # the quotation goes on with what the sentence before reports in the writer's
+            # words, one report (reported speech), as PolNeAR's annotators mark it; shown
+            # as such, the quoted words in their marks
+            words = [t for t in report_clause.subtree if not t.is_space]
+            start, end = words[0].idx, words[-1].idx + len(words[-1])
+            if end <= a:
+                reported_words = _SPACE.sub(" ", text[start:end]).strip()
+                q.text = f"{reported_words} {_SPACE.sub(' ', text[a:b]).strip()}"
+                q.segments = [(start, end), *q.segments]
+                q.outer = (start, b)
+                used_cues.add(report_cue)  # the report is this one, not one of its own
+            q.kind = "reported"
+            partial.append(q)
+            history.append(q)
+            continue
         if goes_on is not None and reported:
             # 'Many saw the Democrats as "the party of government," From said. "Our
             # challenge was: ..."': the partial quote before goes on in this one, one
@@ -870,6 +920,9 @@ def extract_quotes(
         history.append(q)
     # '"A," he said, "B."' is one quote; then fragments under four words are dropped
     out = [q for q in _merge_split(ctx, out) if _long_enough(text, q)]
+    headline = _headline_quote(ctx)
+    if headline is not None:
+        out.insert(0, headline)
     if reported:
         seen = {q.outer for q in out}
         for q in partial:
@@ -879,6 +932,47 @@ def extract_quotes(
         out.extend(_reported(ctx, used_cues, out))
         out.sort(key=lambda q: q.outer[0])
     return out
+
+
+_HEADLINE_QUOTE = re.compile(r"([^:\n]{2,80}?):[^\S\n]+([‘“'\"])(?=\w)([^\n]+)")
+
+
+def _headline_quote(ctx: _Ctx) -> QuoteSpan | None:
+    """The headline as a quote credited to a name before a colon, a news headline convention
+    ('Jane Doe: ‘We Will Win This Race’', 'Mayor Smith on the budget: ‘No New Taxes This
+    Year’'): the speaker is the name opening the headline (a name the model found, or up to
+    three capitalised words: 'Smith:'), a person or body the article is about; a kicker
+    ('Watch:', 'Analysis:') is neither. The quote runs to the end of the headline."""
+    title = ctx.text[: ctx.body_start].rstrip()
+    m = _HEADLINE_QUOTE.fullmatch(title)
+    if m is None:
+        return None
+    names = [
+        x
+        for x in ctx.ents.mentions
+        if x.label in ("PERSON", "ORG") and x.end <= m.end(1) and not x.text[:1].islower()
+    ]
+    who = m.group(1)
+    bare = len(who.split()) <= 3 and all(w[:1].isupper() for w in who.split())  # 'Reid:'
+    if (not names or names[0].start != 0) and not bare:
+        return None
+    known = ctx.ents.resolve(names[0].text if names and names[0].start == 0 else who)
+    if known is None or known.type == "place":
+        return None
+    a = m.start(3)
+    b = len(title.rstrip(".;"))
+    b = len(ctx.text[a:b].rstrip("\"”’'.;")) + a
+    if len(ctx.text[a:b].split()) < 3:
+        return None
+    q = QuoteSpan(segments=[(a, b)], outer=(m.start(2), len(title)))
+    q.text = _SPACE.sub(" ", ctx.text[a:b]).strip()
+    if names and names[0].start == 0:
+        _name_speaker(q, names[0])
+    else:
+        q.speaker, q.speaker_span = who, (0, len(who))
+        resolved = ctx.ents.resolve(who)
+        q.speaker_entity = resolved.name if resolved is not None else None
+    return q
 
 
 def _join(text: str, report: QuoteSpan, q: QuoteSpan) -> None:
@@ -906,7 +1000,25 @@ def _long_enough(text: str, q: QuoteSpan) -> bool:
     end = text[q.segments[-1][1] - 1]
     if n == 3:
         return end in ".?!,"
-    return n == 2 and end in ".?!" and words[1][:1].islower()
+    if n == 2 and end in ".?!" and words[1][:1].islower():
+        return True
+    return _short_answer(text, q, words, end)
+
+
+def _short_answer(text: str, q: QuoteSpan, words: list[str], end: str) -> bool:
+    """A one- or two-word reply set off by its attribution ('"Absolutely," he said',
+    'Asked again, Priebus said, "Probably."'): a sentence of its own (a capital, then a full
+    stop, a question or exclamation mark or the comma before the attribution; not a name in
+    capitals) with the speech verb and its speaker right beside it."""
+    if end not in ".?!," or not words[0][:1].isupper() or q.cue_span is None:
+        return False
+    if len(words) == 2 and not words[1][:1].islower():
+        return False  # '"Tough Choices."', '"GROWING PARTY,"'
+    if text[q.cue_span[0] : q.cue_span[1]].lower() not in CUE_FORMS:
+        return False  # 'The campaign printed a new slogan: "Forward."'
+    a, b = q.outer
+    gap = text[b : q.cue_span[0]] if q.cue_span[0] >= b else text[q.cue_span[1] : a]
+    return "\n" not in gap and len(_GAP_WORDS.findall(gap)) <= 4
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -1026,6 +1138,8 @@ def _embedded(ctx: _Ctx, q: QuoteSpan) -> bool:
     before = ctx.text[start:a].rstrip()
     after = ctx.text[b : max(b, sent_b.end_char)].lstrip()
     opens = not before or before.endswith(OPENS_QUOTE)
+    if opens and before.endswith((",", ":")) and _reported_before(ctx, start, a):
+        opens = False
     m = _LAST_WORD.search(before[-40:])
     last = m.group(1).lower() if m is not None else ""
     if last in NAMING_FORMS:
@@ -1043,7 +1157,41 @@ def _embedded(ctx: _Ctx, q: QuoteSpan) -> bool:
     # a quotation inside ends it: '... the labels of ‘criminal, super predator,’” Cyril told'
     content = ctx.text[q.segments[-1][0] : q.segments[-1][1]].rstrip().rstrip("'’\"” ")
     closes = not after or content.endswith(CLOSES_QUOTE) or after[0] in ",.;:!?)]—–-…"
+    if opens and ctx.text[q.segments[0][0]].isupper() and len(q.text.split()) >= 3:
+        # opening its sentence (or after its speech verb), words of the speaker's stand on
+        # their own even when the writer's go on after them: '"We are thrilled" about the
+        # ruling, said X'; not a term ('"Info cards" will help people ...')
+        closes = True
     return not (opens and closes)
+
+
+def _reported_before(ctx: _Ctx, start: int, a: int) -> bool:
+    """Whether the quotation at `a` goes on with what a speech verb before it reports in the
+    writer's words ('He added that American voters have two choices: "..."', 'She said that
+    after the vote, "we will ..."'): the clause of the last speech verb before the quotation
+    runs up to the comma or colon before it, with its own subject or a "that"."""
+    words = [
+        t
+        for t in ctx.doc[ctx.token_at(start) : ctx.token_at(a) + 1]
+        if start <= t.idx < a and not t.is_punct and not t.is_space
+    ]
+    for t in reversed(words):
+        if not _is_cue(t) or ctx.in_quote(t.idx):
+            continue
+        for c in t.children:
+            if c.dep_ != "ccomp" or c.i < t.i:
+                continue
+            lead = [x for x in c.subtree if x.idx < a and not x.is_punct and not x.is_space]
+            if (
+                lead
+                and lead[-1].i == words[-1].i
+                and any(
+                    x.dep_ in SUBJ_DEPS or (x.dep_ == "mark" and x.lower_ == "that") for x in lead
+                )
+            ):
+                return True
+        return False
+    return False
 
 
 def _interrupted(ctx: _Ctx, start: int, before: str) -> bool:
