@@ -818,7 +818,6 @@ def extract_quotes(
         a, b = q.outer
         goes_on: QuoteSpan | None = None
         report_clause: Token | None = None  # what the sentence before reports, going on here
-        report_cue = -1
         frame = _frame_tokens(ctx, a, b)
         cue = _best_cue(ctx, frame, a, b)
         spoken = cue is not None  # a speech verb (or an introducing colon) was found
@@ -843,7 +842,6 @@ def extract_quotes(
                         report_clause = next(
                             (c for c in said.children if c.dep_ == "ccomp" and c.i > said.i), None
                         )
-                        report_cue = said.i
                     if not q.inherited:  # no one to credit there ("The restoration revealed")
                         q.cue = q.cue_span = q.outlet = None
                 if not q.inherited and prev is not None:
@@ -897,11 +895,10 @@ def extract_quotes(
             words = [t for t in report_clause.subtree if not t.is_space]
             start, end = words[0].idx, words[-1].idx + len(words[-1])
             if end <= a:
-                reported_words = _SPACE.sub(" ", text[start:end]).strip()
-                q.text = f"{reported_words} {_SPACE.sub(' ', text[a:b]).strip()}"
+                q.text = f"{_SPACE.sub(' ', text[start:end]).strip()} {_with_marks(text, q)}"
                 q.segments = [(start, end), *q.segments]
                 q.outer = (start, b)
-                used_cues.add(report_cue)  # the report is this one, not one of its own
+                used_cues.add(report_clause.head.i)  # the report is this one, not its own
             q.kind = "reported"
             partial.append(q)
             history.append(q)
@@ -953,10 +950,11 @@ def _headline_quote(ctx: _Ctx) -> QuoteSpan | None:
         if x.label in ("PERSON", "ORG") and x.end <= m.end(1) and not x.text[:1].islower()
     ]
     who = m.group(1)
+    first = names[0] if names and names[0].start == 0 else None
     bare = len(who.split()) <= 3 and all(w[:1].isupper() for w in who.split())  # 'Reid:'
-    if (not names or names[0].start != 0) and not bare:
+    if first is None and not bare:
         return None
-    known = ctx.ents.resolve(names[0].text if names and names[0].start == 0 else who)
+    known = ctx.ents.resolve(first.text if first is not None else who)
     if known is None or known.type == "place":
         return None
     a = m.start(3)
@@ -966,12 +964,10 @@ def _headline_quote(ctx: _Ctx) -> QuoteSpan | None:
         return None
     q = QuoteSpan(segments=[(a, b)], outer=(m.start(2), len(title)))
     q.text = _SPACE.sub(" ", ctx.text[a:b]).strip()
-    if names and names[0].start == 0:
-        _name_speaker(q, names[0])
+    if first is not None:
+        _name_speaker(q, first)
     else:
-        q.speaker, q.speaker_span = who, (0, len(who))
-        resolved = ctx.ents.resolve(who)
-        q.speaker_entity = resolved.name if resolved is not None else None
+        q.speaker, q.speaker_span, q.speaker_entity = who, (0, len(who)), known.name
     return q
 
 
@@ -980,8 +976,12 @@ def _join(text: str, report: QuoteSpan, q: QuoteSpan) -> None:
     quotation marks: 'saw the Democrats as "the party of government," "Our challenge ..."')."""
     report.segments = report.segments + q.segments
     report.outer = (report.outer[0], max(report.outer[1], q.outer[1]))
-    quoted = _SPACE.sub(" ", text[q.outer[0] : q.outer[1]]).strip()
-    report.text = f"{report.text} {quoted}"
+    report.text = f"{report.text} {_with_marks(text, q)}"
+
+
+def _with_marks(text: str, q: QuoteSpan) -> str:
+    """The quotation `q` as written, its quotation marks included, spaces collapsed."""
+    return _SPACE.sub(" ", text[q.outer[0] : q.outer[1]]).strip()
 
 
 def _long_enough(text: str, q: QuoteSpan) -> bool:
@@ -1170,11 +1170,7 @@ def _reported_before(ctx: _Ctx, start: int, a: int) -> bool:
     writer's words ('He added that American voters have two choices: "..."', 'She said that
     after the vote, "we will ..."'): the clause of the last speech verb before the quotation
     runs up to the comma or colon before it, with its own subject or a "that"."""
-    words = [
-        t
-        for t in ctx.doc[ctx.token_at(start) : ctx.token_at(a) + 1]
-        if start <= t.idx < a and not t.is_punct and not t.is_space
-    ]
+    words = _words_between(ctx, start, a)
     for t in reversed(words):
         if not _is_cue(t) or ctx.in_quote(t.idx):
             continue
@@ -1209,13 +1205,17 @@ def _interrupted(ctx: _Ctx, start: int, before: str) -> bool:
     lead, comma, attribution = before.rstrip(",").rpartition(",")
     if not comma or not 2 <= len(attribution.split()) <= 6:
         return False
-    end = start + len(lead)
-    words = [
+    words = _words_between(ctx, start, start + len(lead))
+    return not all(t.tag_ in CONNECTIVE_TAGS for t in words)
+
+
+def _words_between(ctx: _Ctx, start: int, end: int) -> list[Token]:
+    """The tokens starting in text[start:end], punctuation and spaces left out."""
+    return [
         t
         for t in ctx.doc[ctx.token_at(start) : ctx.token_at(end) + 1]
         if start <= t.idx < end and not t.is_punct and not t.is_space
     ]
-    return not all(t.tag_ in CONNECTIVE_TAGS for t in words)
 
 
 def _continues(ctx: _Ctx, start: int, a: int) -> bool:
