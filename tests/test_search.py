@@ -27,7 +27,16 @@ from newsdesk.search.synonyms import expand
 from newsdesk.search.vectors import index_neighbours
 from newsdesk.store import Article, connect, session_scope
 from newsdesk.store.models_ai import ArticleTag, Enrichment, Story, Tag, TagAlias
-from newsdesk.store.search import MAX_TERMS, fts_match, parse, ranked_ids, scored_ids, search
+from newsdesk.store.search import (
+    MARK_END,
+    MARK_START,
+    MAX_TERMS,
+    fts_match,
+    parse,
+    ranked_ids,
+    scored_ids,
+    search,
+)
 from newsdesk.stories.index import forget_open_indexes
 from newsdesk.web import create_app
 from newsdesk.web.microcache import TTL_SPREAD
@@ -182,6 +191,39 @@ def test_phrase_or_and_exclusion(corpus: Corpus) -> None:
     assert strict_ids(engine, 'Syria -"hotline to avoid"') == [
         i for i in syria if i != corpus.sabah
     ]
+
+
+def test_a_whole_word_is_not_the_start_of_longer_words(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """ "police" finds police, policing, not policy; "world" not WorldCom; a word no article
+    holds ("immig") is the start of longer ones."""
+    engine = connect(database_url(tmp_path_factory.mktemp("whole-words")))
+    try:
+        with session_scope(engine) as s:
+            police = _add(
+                s,
+                "Police chief resigns",
+                "Police said the new policy on policing the city centre starts today.",
+                "Test",
+                NOW,
+            )
+            policy = _add(s, "Budget", "The policy was changed, like other policies.", "Test", NOW)
+            worldcom = _add(s, "WorldCom trial", "WorldCom's former chief testified.", "Test", NOW)
+            world = _add(s, "World Cup", "The world watched the final.", "Test", NOW)
+            rules = _add(s, "Immigration rules", "New immigration rules start.", "Test", NOW)
+        with session_scope(engine) as s:
+            hits = {h.article.id: h.snippet for h in search(s, "police")}
+            assert list(hits) == [police]
+            marked = re.findall(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END), hits[police])
+            assert marked == ["Police", "policing"]
+            assert [h.article.id for h in search(s, "world")] == [world]
+            assert {h.article.id for h in search(s, "chief -world")} == {police, worldcom}
+            assert [h.article.id for h in search(s, "immig")] == [rules]
+            assert set(ids(find(s, "policy"))) >= {police, policy}
+            assert worldcom not in ids(find(s, "world"))
+    finally:
+        engine.dispose()
 
 
 def test_query_text_is_never_backend_syntax() -> None:

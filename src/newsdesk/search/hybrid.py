@@ -56,6 +56,7 @@ from newsdesk.store.search import (
     ranked_ids,
     scored_ids,
     seen_at,
+    settled,
 )
 from newsdesk.stories.features import STOPWORDS
 
@@ -112,7 +113,8 @@ def relaxed(session: Session | None, query: Query, text: str) -> Query:
     others = [
         Clause(c.alternatives[c.typed :]) for c in expanded.clauses if len(c.alternatives) > c.typed
     ]
-    return Query((*typed.clauses, *others[:MAX_SYNONYM_CLAUSES]), query.excluded)
+    out = Query((*typed.clauses, *others[:MAX_SYNONYM_CLAUSES]), query.excluded)
+    return settled(session, out) if session is not None else out
 
 
 def _constraints(query: Query) -> Query | None:

@@ -16,7 +16,7 @@ from newsdesk.search.synonyms import expand
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment, Story
 from newsdesk.store.search import Filters, Query, parse, snippets
-from newsdesk.stories.views import TagLink, story_url
+from newsdesk.stories.views import OtherOutlet, TagLink, story_outlets, story_url
 
 NEAREST = 5  # nearest-in-meaning entries offered when nothing holds the words
 # When some article holds every word, one holding only some of them (or none, near in meaning)
@@ -40,13 +40,6 @@ class StoryRef:
     @property
     def url(self) -> str:
         return story_url(self.id)
-
-
-@dataclass
-class OtherOutlet:
-    outlet: str
-    article_id: int  # its newest article in the story
-    articles: int  # how many of the story's articles it has
 
 
 @dataclass
@@ -147,19 +140,7 @@ def _entries(session: Session, query: Query, groups: list[list[Ranked]]) -> list
         .tuples()
         .all()
     )
-    outlets: dict[int, list[OtherOutlet]] = {}
-    story_ids = sorted({s.id for s in stories.values()})
-    if story_ids:
-        rows = session.execute(
-            select(Enrichment.story_id, Article.outlet, func.max(Article.id), func.count())
-            .join(Article, Article.id == Enrichment.article_id)
-            .where(Enrichment.story_id.in_(story_ids), Article.outlet != "")
-            .group_by(Enrichment.story_id, Article.outlet)
-            .order_by(Enrichment.story_id, func.count().desc(), Article.outlet)
-        )
-        for story_id, outlet, newest, count in rows.tuples():
-            if story_id is not None:
-                outlets.setdefault(story_id, []).append(OtherOutlet(outlet, newest, count))
+    outlets = story_outlets(session, (s.id for s in stories.values()))
     out = []
     for head in heads:
         article = articles.get(head.article_id)
@@ -170,7 +151,9 @@ def _entries(session: Session, query: Query, groups: list[list[Ranked]]) -> list
         story = stories.get(article.id)
         if story is not None:
             entry.story = StoryRef(story.id, story.title, story.article_count, story.outlet_count)
-            entry.others = [o for o in outlets.get(story.id, []) if o.outlet != article.outlet]
+            entry.others = [
+                o for o in outlets.get(story.id, []) if o.outlet and o.outlet != article.outlet
+            ]
         out.append(entry)
     return out
 

@@ -34,6 +34,7 @@ from newsdesk.store.search import (
     Clause,
     Phrase,
     Query,
+    settled,
 )
 from newsdesk.stories.features import STOPWORDS
 from newsdesk.stories.views import TagLink
@@ -204,4 +205,7 @@ def expand(session: Session | None, query: Query) -> Expansion:
     kept = tuple(c for c in clauses if c.alternatives)
     ordered = sorted(shown.values(), key=lambda t: (-(t.article_count or 0), t.id))[:MAX_TAGS]
     links = [TagLink(t.slug, t.label, t.kind, t.article_count or 0, t.id) for t in ordered]
-    return Expansion(Query(kept, query.excluded), links, synonyms)
+    looked_up = Query(kept, query.excluded)
+    if session is not None:
+        looked_up = settled(session, looked_up)
+    return Expansion(looked_up, links, synonyms)

@@ -1,8 +1,9 @@
 """Full-text search: the query language and the one place with backend-specific SQL (FTS5 /
 PostgreSQL tsvector).
 
-The language, as the search page documents it: words (all must appear; a word of
-MIN_PREFIX_CHARS or more also matches longer words starting with it), "a phrase" (those words
+The language, as the search page documents it: words (all must appear, in any of their forms;
+a word of MIN_PREFIX_CHARS or more that no article holds is the start of longer words, see
+`settled`), "a phrase" (those words
 in that order), `a OR b` (either), `-word` or `-"a phrase"` (must not appear). A query of
 exclusions only looks for those words instead. `parse` turns any input into a `Query` of
 plain words (letters and digits only); `fts_match` / `pg_tsquery` write the backend's syntax
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -63,7 +64,7 @@ class Phrase:
     """One word (a prefix unless typed in quotes) or several in a row (matched exactly)."""
 
     words: tuple[str, ...]
-    exact: bool = False  # typed in quotes: no prefix match
+    exact: bool = False  # typed in quotes, or a word the index holds: no prefix match
 
     @property
     def prefix(self) -> bool:
@@ -288,6 +289,32 @@ def _match(session: Session, query: Query, mode: Mode) -> tuple[str, TextClause,
     raise NotImplementedError(dialect)  # pragma: no cover - other backends are not supported
 
 
+def settled(session: Session, query: Query) -> Query:
+    """`query` with each prefix word that the index holds as a word matched as that word
+    (with its other forms): a prefix is for a word found in no article ("immig" finds
+    immigration), not for a whole one ("world" is not WorldCom, "police" not policy)."""
+    words = {p.words[0] for c in query.clauses for p in c.alternatives if p.prefix}
+    words |= {p.words[0] for p in query.excluded if p.prefix}
+    if not words:
+        return query
+
+    def holds(word: str) -> bool:
+        one = Query((Clause((Phrase((word,), exact=True),)),))
+        dialect, cond, _ = _match(session, one, "all")
+        rows = select(_FTS.c.rowid) if dialect == "sqlite" else select(Article.id)
+        return session.execute(rows.where(cond).limit(1)).first() is not None
+
+    held = {w for w in words if holds(w)}
+
+    def whole(p: Phrase) -> Phrase:
+        return replace(p, exact=True) if p.prefix and p.words[0] in held else p
+
+    return Query(
+        tuple(Clause(tuple(whole(p) for p in c.alternatives), c.typed) for c in query.clauses),
+        tuple(whole(p) for p in query.excluded),
+    )
+
+
 def scored_ids(
     session: Session,
     query: Query,
@@ -385,7 +412,7 @@ def snippets(session: Session, query: Query, ids: Iterable[int]) -> dict[int, st
 def search(session: Session, query: str, limit: int = 20, offset: int = 0) -> list[Hit]:
     """Articles holding every clause of `query` (words only, no synonyms or vectors), best
     first, with snippets. The hybrid search of the site is newsdesk.search."""
-    parsed = parse(query)
+    parsed = settled(session, parse(query))
     ids = ranked_ids(session, parsed, limit=limit, offset=offset)
     if not ids:
         return []

@@ -958,6 +958,35 @@ def followed_condition(user_id: int) -> ColumnElement[bool]:
 # --- explainers: what the coverage says about a tag ------------------------------------------
 
 
+@dataclass(frozen=True)
+class OtherOutlet:
+    """An outlet's coverage of a story: its newest article there and how many of the story's
+    articles it has."""
+
+    outlet: str
+    article_id: int
+    articles: int
+
+
+def story_outlets(session: Session, story_ids: Iterable[int]) -> dict[int, list[OtherOutlet]]:
+    """The outlets of each of these stories, most articles first (one query)."""
+    ids = sorted(set(story_ids))
+    if not ids:
+        return {}
+    count = func.count(Article.id)
+    rows = session.execute(
+        select(Enrichment.story_id, Article.outlet, count, func.max(Article.id))
+        .join(Article, Article.id == Enrichment.article_id)
+        .where(Enrichment.story_id.in_(ids))
+        .group_by(Enrichment.story_id, Article.outlet)
+        .order_by(Enrichment.story_id, count.desc(), Article.outlet)
+    )
+    out: dict[int, list[OtherOutlet]] = {}
+    for story_id, outlet, n, newest in rows.tuples():
+        out.setdefault(int(story_id), []).append(OtherOutlet(outlet or "", int(newest), int(n)))
+    return out
+
+
 @dataclass
 class Source:
     """An article that something on a page came from."""

@@ -118,15 +118,6 @@ class Listing:
     tag_articles: int | None = None  # source "tag": its article count (set by _sized)
 
 
-@dataclass(frozen=True)
-class OtherOutlet:
-    """Another outlet's coverage of a listed article's story: its newest article there."""
-
-    outlet: str
-    article_id: int
-    articles: int  # how many of the story's articles this outlet has
-
-
 @dataclass
 class ListedArticle:
     """An article in a listing with the user's marks (duck-types queries.ArticleItem).
@@ -140,7 +131,7 @@ class ListedArticle:
     starred_at: datetime | None = None
     story_id: int | None = None
     story_articles: int = 1
-    others: list[OtherOutlet] = field(default_factory=list)
+    others: list[views.OtherOutlet] = field(default_factory=list)
 
     @property
     def read(self) -> bool:
@@ -358,20 +349,7 @@ def list_entries(
 
 def _add_other_outlets(session: Session, items: list[ListedArticle]) -> None:
     """Each item's story size and other outlets, from one query for the page's stories."""
-    story_ids = sorted({i.story_id for i in items if i.story_id is not None})
-    if not story_ids:
-        return
-    count = func.count(Article.id)
-    rows = session.execute(
-        select(Enrichment.story_id, Article.outlet, count, func.max(Article.id))
-        .join(Article, Article.id == Enrichment.article_id)
-        .where(Enrichment.story_id.in_(story_ids))
-        .group_by(Enrichment.story_id, Article.outlet)
-        .order_by(Enrichment.story_id, count.desc(), Article.outlet)
-    ).all()
-    outlets: dict[int, list[OtherOutlet]] = {}
-    for story_id, outlet, n, newest in rows:
-        outlets.setdefault(story_id or 0, []).append(OtherOutlet(outlet or "", newest, n))
+    outlets = views.story_outlets(session, (i.story_id for i in items if i.story_id is not None))
     for item in items:
         found = outlets.get(item.story_id or 0, [])
         item.story_articles = max(1, sum(o.articles for o in found))
