@@ -983,7 +983,8 @@ def story_outlets(session: Session, story_ids: Iterable[int]) -> dict[int, list[
     )
     out: dict[int, list[OtherOutlet]] = {}
     for story_id, outlet, n, newest in rows.tuples():
-        out.setdefault(int(story_id), []).append(OtherOutlet(outlet or "", int(newest), int(n)))
+        if story_id is not None:  # as asked: never
+            out.setdefault(story_id, []).append(OtherOutlet(outlet or "", newest, n))
     return out
 
 
