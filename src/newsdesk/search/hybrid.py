@@ -16,9 +16,11 @@ its nearest neighbours among the best candidates.
    like the other good answers rises and a stray one sinks.
 5. Agreement of names with the best answer (pseudo-relevance feedback on what an event is
    made of: its people, places, organisations and numbers): the names and numbers the
-   enrichment stored for each candidate (enrichments.terms["n"]), TF-IDF weighted over the
-   candidates, and each candidate gains NAMES_WEIGHT x the cosine of its names with those of
-   the best article and its story's next best (NAMES_FROM in all). Two earthquakes, two
+   enrichment stored for each of the POOL best candidates (enrichments.terms["n"]), TF-IDF
+   weighted over them, and each of them gains NAMES_WEIGHT x the cosine of its names with
+   those of the best article and its story's next best (NAMES_FROM in all). Read for all
+   the candidates (hundreds for a common word), the names cost a new search at 100,000
+   articles 10 of its 56 CPU-ms; the results below the pool seldom reach the first page. Two earthquakes, two
    arrests of the same kind share their words and are close in meaning; the towns, the
    people and the death tolls tell them apart.
 6. Stories (the enrichment's clusters of articles about one event): each article gains
@@ -236,36 +238,43 @@ def _tfidf(bags: list[dict[str, float]]) -> list[dict[str, float]]:
 
 def _by_event(session: Session, ids: list[int], scores: np.ndarray) -> np.ndarray:
     """Steps 5 and 6 (see the module docstring): agreement of names with the best article
-    and its story's next best, then each article's share of its story's best score."""
+    and its story's next best, among the POOL best candidates, then each article's share of
+    its story's best score."""
     if not ids:
         return scores
+    order = [int(j) for j in np.argsort(-scores, kind="stable")]
+    pool = order[:POOL]
+    story: dict[int, int] = {
+        int(a): int(s)
+        for a, s in session.execute(
+            select(Enrichment.article_id, Enrichment.story_id).where(
+                Enrichment.article_id.in_(ids), Enrichment.story_id.is_not(None)
+            )
+        ).tuples()
+    }
+    names: dict[int, dict[str, float]] = {}
     rows = session.execute(
-        select(Enrichment.article_id, Enrichment.story_id, Enrichment.terms["n"]).where(
-            Enrichment.article_id.in_(ids)
+        select(Enrichment.article_id, Enrichment.terms["n"]).where(
+            Enrichment.article_id.in_([ids[j] for j in pool])
         )
     ).tuples()
-    story: dict[int, int] = {}
-    names: dict[int, dict[str, float]] = {}
-    for article_id, story_id, found in rows:
-        if story_id is not None:
-            story[int(article_id)] = int(story_id)
+    for article_id, found in rows:
         if isinstance(found, dict):
             names[int(article_id)] = {
                 str(k): float(v) for k, v in found.items() if isinstance(v, (int, float))
             }
-    vectors = _tfidf([names.get(i, {}) for i in ids])
-    order = [int(j) for j in np.argsort(-scores, kind="stable")]
-    best = ids[order[0]]
-    lead = [j for j in order if j == order[0] or story.get(ids[j], -1) == story.get(best, -2)]
+    vectors = _tfidf([names.get(ids[j], {}) for j in pool])
+    best = ids[pool[0]]
+    lead = [n for n, j in enumerate(pool) if n == 0 or story.get(ids[j], -1) == story.get(best, -2)]
     profile: dict[str, float] = {}
-    for j in lead[:NAMES_FROM]:
-        for name, weight in vectors[j].items():
+    for n in lead[:NAMES_FROM]:
+        for name, weight in vectors[n].items():
             profile[name] = profile.get(name, 0.0) + weight
     norm = math.sqrt(sum(v * v for v in profile.values()))
     out = scores.copy()
     if norm:
         agree = [sum(w * profile.get(k, 0.0) for k, w in vec.items()) / norm for vec in vectors]
-        out += NAMES_WEIGHT * np.asarray(agree, dtype=out.dtype)
+        out[pool] += NAMES_WEIGHT * np.asarray(agree, dtype=out.dtype)
     top: dict[tuple[str, int], float] = {}
     keys = [("s", story[i]) if i in story else ("a", i) for i in ids]
     for key, value in zip(keys, out, strict=True):
