@@ -244,21 +244,17 @@ def _by_event(session: Session, ids: list[int], scores: np.ndarray) -> np.ndarra
         return scores
     order = [int(j) for j in np.argsort(-scores, kind="stable")]
     pool = order[:POOL]
-    story: dict[int, int] = {
-        int(a): int(s)
-        for a, s in session.execute(
-            select(Enrichment.article_id, Enrichment.story_id).where(
-                Enrichment.article_id.in_(ids), Enrichment.story_id.is_not(None)
-            )
-        ).tuples()
-    }
-    names: dict[int, dict[str, float]] = {}
     rows = session.execute(
+        select(Enrichment.article_id, Enrichment.story_id).where(Enrichment.article_id.in_(ids))
+    ).tuples()
+    story = {int(a): int(s) for a, s in rows if s is not None}
+    names: dict[int, dict[str, float]] = {}
+    found_names = session.execute(
         select(Enrichment.article_id, Enrichment.terms["n"]).where(
             Enrichment.article_id.in_([ids[j] for j in pool])
         )
     ).tuples()
-    for article_id, found in rows:
+    for article_id, found in found_names:
         if isinstance(found, dict):
             names[int(article_id)] = {
                 str(k): float(v) for k, v in found.items() if isinstance(v, (int, float))
