@@ -354,21 +354,26 @@ def test_a_peer_the_model_missed_and_a_quoted_letter_in_the_subject() -> None:
 
 
 @pytest.mark.parametrize(
-    ("rel", "start"),
+    ("rel", "start", "kind"),
     [
-        ("politics/058.txt", '"it is more likely than not" that the ban'),  # He said "it is ..."
-        ("business/241.txt", '"excess volatility" would impede'),
-        ("tech/369.txt", '"Info cards" will help people'),
-        ("entertainment/264.txt", "he had never won a Grammy"),  # was "astounded" he had ...
+        # He said "it is ..." that: a quotation right after its speech verb opening the report
+        ("politics/058.txt", '"it is more likely than not" that the ban', "direct"),
+        ("business/241.txt", '"excess volatility" would impede', "direct"),  # said "excess ..."
+        ("tech/369.txt", '"Info cards" will help people', "reported"),
+        ("entertainment/264.txt", "he had never won a Grammy", "reported"),  # was "astounded"
     ],
 )
-def test_reported_speech_keeps_its_quotation_marks_balanced(rel: str, start: str) -> None:
+def test_reported_speech_keeps_its_quotation_marks_balanced(
+    rel: str, start: str, kind: str
+) -> None:
     """Reported speech that opens with a quotation began after its opening mark and kept the
     closing one ('it is more likely than not" that the ban ...'), and a clause that starts at a
     closing mark began with it; 33 of 7,724 reported quotes on BBC copy were unbalanced, 8
-    now, each unbalanced in the article itself."""
+    now, each unbalanced in the article itself. (A report that opens with the quotation right
+    after its speech verb, 'said "excess volatility" would impede ...', is a direct quote with
+    its clause, as PolNeAR marks it.)"""
     q = _find(analyze(*_bbc(rel)).quotes, start)
-    assert q.kind == "reported"
+    assert q.kind == kind
     assert q.quote.count('"') % 2 == 0, q.quote
 
 
@@ -650,3 +655,95 @@ def test_a_quotation_after_a_partial_quote_and_its_attribution_goes_on_with_it()
     assert not [q for q in a.quotes if q.kind == "direct"], a.quotes
     q = _find(a.quotes, "Still, small farms in the valley")
     assert q.kind == "reported" and "Nobody I know can afford" in q.quote, q
+
+
+def test_a_quotation_after_a_doubled_closing_mark_stands_on_its_own() -> None:
+    """Wire copy's ''...'': 'Mr. Lane said on ''Face the Nation.'' ''The city ...''' - the
+    doubled mark closing the title before ends it as '"' would, and the next quotation goes on
+    with the quote Mr. Lane's speech verb attributes (not a partial quote of his)."""
+    a = analyze(
+        "Budget fight",
+        "The mayor defended the plan on Sunday.\n''It's a disgrace,'' Councilman Peter Lane "
+        "said on ''Face the Nation.'' ''The city deserves far better than this budget.''",
+    )
+    q = _find(a.quotes, "It's a disgrace")
+    assert q.kind == "direct" and q.speaker_entity == "Peter Lane", q
+    assert "The city deserves far better" in q.quote, q
+    assert not [x for x in a.quotes if x.quote.startswith("The city")], a.quotes
+
+
+def test_words_called_out_are_a_quote_however_short() -> None:
+    """'hundreds of protesters chanted "Save our park!"': a chant, a shout, a yell right
+    before the quotation makes it a quote of whoever calls it out, three words or not."""
+    a = analyze(
+        "Park",
+        "The council voted to sell the old park on Tuesday. Outside the hall, hundreds of "
+        'protesters chanted "Save our park!" as the mayor arrived.',
+    )
+    q = _find(a.quotes, "Save our park!")
+    assert q.kind == "direct" and q.speaker == "hundreds of protesters", q
+
+
+def test_a_noun_spelled_like_a_speech_verb_does_not_introduce_a_quote() -> None:
+    """'the United States "must ..."', 'his remarks "were ..."': "states" and "remarks" are
+    nouns here, the quotation completes the writer's clause (a partial quote, reported)."""
+    a = analyze(
+        "Allies",
+        'Senator Ann Cole spoke in Ohio on Friday. She said the United States "must stop '
+        'treating its oldest allies like rivals."\nCritics said his remarks "were an insult to '
+        'every veteran in the state."',
+    )
+    assert not [q for q in a.quotes if q.kind == "direct"], a.quotes
+    q = _find(a.quotes, 'the United States "must stop treating')
+    assert q.kind == "reported" and q.speaker_entity == "Ann Cole", q
+    assert _find(a.quotes, 'his remarks "were an insult').kind == "reported"
+
+
+def test_a_split_quote_goes_on_across_a_long_attribution() -> None:
+    """'"A," said X, who has run the bakery ... with her two sisters, "but B."': however many
+    words the attribution set off by commas has, the quotation broken off at a comma goes on
+    after it (one direct quote, not a partial quote "but now ...")."""
+    a = analyze(
+        "Town",
+        'Tourism has changed the valley.\n"This used to be a quiet town," said Maria Gomez, '
+        'who has run the bakery on Main Street for thirty years with her two sisters, "but now '
+        'the tourists come every single weekend."',
+    )
+    q = _find(a.quotes, "This used to be a quiet town")
+    assert q.kind == "direct" and q.speaker_entity == "Maria Gomez", q
+    assert "the tourists come every single weekend" in q.quote, q
+    assert len(a.quotes) == 1, a.quotes
+
+
+def test_a_lone_quotation_goes_on_with_the_object_its_speaker_announced() -> None:
+    """'Ruiz announced a lawsuit against the company. "We will not ..."': the quotation goes on
+    with what the sentence before reports as its speech verb's object (one report); after
+    'told reporters' (who is spoken to) it is a direct quote of its own."""
+    a = analyze(
+        "Lawsuit",
+        'Mayor Ana Ruiz announced a lawsuit against the construction company on Monday. "We '
+        'will not let them walk away from the damage they caused."\nGovernor Tom Hale told '
+        'reporters about the storm on Tuesday. "The roads will stay closed until Friday at the '
+        'earliest."',
+    )
+    q = _find(a.quotes, "a lawsuit against the construction company")
+    assert q.kind == "reported" and "We will not let them walk away" in q.quote, q
+    assert not [x for x in a.quotes if x.quote.startswith("We will not")], a.quotes
+    q = _find(a.quotes, "The roads will stay closed")
+    assert q.kind == "direct" and q.speaker_entity == "Tom Hale", q
+
+
+def test_a_quotation_opening_its_report_right_after_the_verb_is_direct() -> None:
+    """'Lopez says "the fight is far from over" despite the loss': the speaker's words open
+    what the verb reports, right after it, and the writer's go on - a direct quote with its
+    clause; after 'said that' the quotation is part of the writer's report."""
+    a = analyze(
+        "Nevada",
+        'Senator Maria Lopez lost the Nevada caucuses on Saturday.\nLopez says "the fight is '
+        'far from over" despite the loss in Nevada.\nHer rival Tom Reyes said that "the voters '
+        'have spoken" after the result.',
+    )
+    q = _find(a.quotes, '"the fight is far from over" despite the loss')
+    assert q.kind == "direct" and q.speaker_entity == "Maria Lopez", q
+    q = _find(a.quotes, '"the voters have spoken"')
+    assert q.kind == "reported" and q.speaker_entity == "Tom Reyes", q

@@ -1,7 +1,8 @@
 """Quotes: direct quotations and reported speech, attributed to their speakers.
 
 Direct quotes are found from the quotation marks themselves (curly and straight, double and
-single, multi-sentence, multi-paragraph continuations, split quotes '"A," he said, "B."').
+single, multi-sentence, multi-paragraph continuations, split quotes '"A," he said, "B."', also
+across a long attribution set off by commas: '"A," said X, director of ... in London, "but B."').
 The speaker is the subject of the nearest speech verb in the quote's sentence ("said", "told",
 "according to", ...) read from spaCy's dependency parse; pronouns are resolved to the most
 recent compatible person before the quote; a quote standing alone continues the previous
@@ -17,25 +18,31 @@ the sentence splitter cut after '?"'); a dash and a name after it ('"..." ― Ja
 words between the quote and "said" when the parse attached "said" inside the quote. A passive
 speech verb takes its agent ("was asked by host Bill Maher").
 
-A partial quote woven into the writer's sentence ('He vowed that "billionaires would pay"
-on Monday': not opening its sentence or following a colon, comma, dash or speech verb, or not
+A partial quote woven into the writer's sentence ('He vowed that "billionaires would pay" on
+Monday': not opening its sentence or following a colon, comma, dash or speech verb, or not
 closing it; after a naming verb, 'what it calls "..."'; starting in lower case after the
-writer's words) is reported speech: the speech verb's clause around it when the parse has
-one; so is a quote completing a sentence that a short attribution interrupts ('An economic
-downturn, he said, "could be ..."'), and a lone quote right after a partial quote in its
-paragraph goes on with it. Without a speech verb such quotes are scare quotes and dropped, and
-so are titles in title case ('"Coal Isn't the Villain"'). Wire copy's doubled single marks
-(''...'') count as double marks; a quotation that goes on right after the sentence
-attributing it ('"A," said X, a lawyer. "B."') is one quote. Two words with their own speech
-verb are a quote when they end a sentence ('"You lie!" he yelled'), and so is a reply of one
-or two words beside its attribution ('"Probably," she said'); an opening curly mark typed
-for a closing one closes ('... for her here,“ said X'). A quotation opening its sentence (or
-right after its speech verb) in capitals stands on its own even when the writer's words go
-on after it ('"We are thrilled" about the ruling, said X'). A quotation going on from what a
-speech verb reports in the writer's words is reported speech: in the same sentence ('He
-added that voters have a choice: "..."'), as a lone quotation after such a sentence ('She
-says the city should act. "..."'), or after a partial quote and its attribution. A headline
-'Name: ‘Words’' is a direct quote of that name.
+writer's words) is reported speech: the speech verb's clause around it when the parse has one;
+so is a quote completing a sentence that a short attribution interrupts ('An economic downturn,
+he said, "could be ..."'), and a lone quote right after a partial quote in its paragraph goes
+on with it; one right after its speech verb that opens what the verb reports while the writer's
+words go on is a direct quote with its clause ('Sanders says "the wind is at our backs" despite
+his loss'). A noun spelled like a speech verb ('the United States "must ..."', 'his remarks
+"were ..."') is none. Without a speech verb such quotes are scare quotes and dropped, and so
+are titles in title case ('"Coal Isn't the Villain"'). Wire copy's doubled single marks
+(''...'') count as double marks; a quotation that goes on right after the sentence attributing
+it ('"A," said X, a lawyer. "B."') is one quote. Two words with their own speech verb are a
+quote when they end a sentence ('"You lie!" he yelled'), and so is a reply of one or two words
+beside its attribution ('"Probably," she said'); an opening curly mark typed for a closing one
+closes ('... for her here,“ said X'). A quotation opening its sentence (or right after its
+speech verb) in capitals stands on its own even when the writer's words go on after it ('"We
+are thrilled" about the ruling, said X'); words called out right after a verb or noun of
+shouting are a quote however short ('the crowd chanted "Lock her up!"'), and a doubled closing
+mark ends a quotation before another as '"' does. A quotation going on from what a speech verb
+reports in the writer's words is reported speech: in the same sentence ('He added that voters
+have a choice: "..."'), as a lone quotation after such a sentence ('She says the city should
+act. "..."', also after the object of a verb not addressed to someone: 'She announced a lawsuit
+against the firm. "..."'), or after a partial quote and its attribution. A headline 'Name:
+‘Words’' is a direct quote of that name.
 
 Who speaks: the addressee or medium of a speech verb is never the speaker ('X told Al
 Jazeera': X speaks, Al Jazeera is ``Quote.outlet``, as in 'said in an interview with CNN',
@@ -108,6 +115,7 @@ class QuoteSpan:
     outlet: str | None = None
     text: str = ""
     inherited: bool = False
+    shouted: bool = False  # called out right after a verb of shouting ('chanted "..."')
 
     def to_quote(self) -> Quote:
         return Quote(
@@ -839,9 +847,7 @@ def extract_quotes(
                     _attribute(ctx, q, said, history)
                     q.inherited = q.speaker is not None
                     if q.inherited:
-                        report_clause = next(
-                            (c for c in said.children if c.dep_ == "ccomp" and c.i > said.i), None
-                        )
+                        report_clause = _report_of(said)
                     if not q.inherited:  # no one to credit there ("The restoration revealed")
                         q.cue = q.cue_span = q.outlet = None
                 if not q.inherited and prev is not None:
@@ -856,6 +862,16 @@ def extract_quotes(
                         and not (out and out[-1].cue_span == prev.cue_span)
                     ):
                         goes_on = report
+        shout = _shout_before(ctx, a)
+        if shout is not None:
+            # 'the crowd chanted "Lock her up!"', 'a man yelled "Stay there!"': words called
+            # out are a quote of their own, however short and wherever in the sentence
+            q.shouted = True
+            if shout.tag_.startswith("VB"):
+                _attribute(ctx, q, shout, history)
+            out.append(q)
+            history.append(q)
+            continue
         if q.speaker is None and q.speaker_entity is None and n_words < 6:
             continue  # scare quotes, titles
         if not spoken and not q.inherited and n_words < 6:
@@ -920,14 +936,14 @@ def extract_quotes(
     headline = _headline_quote(ctx)
     if headline is not None:
         out.insert(0, headline)
+    seen = {q.outer for q in out}
+    for q in partial:  # reported speech, and the partial quotes that open a report (direct)
+        if (reported or q.kind == "direct") and q.outer not in seen and len(q.text.split()) >= 4:
+            seen.add(q.outer)
+            out.append(q)
     if reported:
-        seen = {q.outer for q in out}
-        for q in partial:
-            if q.outer not in seen and len(q.text.split()) >= 4:
-                seen.add(q.outer)
-                out.append(q)
         out.extend(_reported(ctx, used_cues, out))
-        out.sort(key=lambda q: q.outer[0])
+    out.sort(key=lambda q: q.outer[0])
     return out
 
 
@@ -984,6 +1000,26 @@ def _with_marks(text: str, q: QuoteSpan) -> str:
     return _SPACE.sub(" ", text[q.outer[0] : q.outer[1]]).strip()
 
 
+# Verbs and nouns of calling out: "chanted", "chants of", "yelling"
+_ENDINGS = ("", "s", "ed", "ing")
+_SHOUT_FORMS = frozenset(
+    {f"{verb}{end}" for verb in ("chant", "shout", "yell", "scream", "jeer") for end in _ENDINGS}
+    | {"cry", "cries", "cried"}
+)
+
+
+def _shout_before(ctx: _Ctx, a: int) -> Token | None:
+    """The verb or noun of shouting right before the quotation opening at `a`, across a
+    comma or "of" ('chanted, "Lock her up!"', 'chants of "USA!"')."""
+    i = ctx.token_at(a) - 1
+    while i >= 0 and (ctx.doc[i].is_space or ctx.doc[i].text == "," or ctx.doc[i].lower_ == "of"):
+        i -= 1
+    if i < 0 or ctx.doc[i].idx < ctx.body_start or ctx.in_quote(ctx.doc[i].idx):
+        return None
+    t = ctx.doc[i]
+    return t if t.lower_ in _SHOUT_FORMS else None
+
+
 def _long_enough(text: str, q: QuoteSpan) -> bool:
     """Four words or more; a short sentence of three with its own speech verb and speaker
     ('"We need change," the businessman said') too; and one of two words that ends in a
@@ -993,7 +1029,7 @@ def _long_enough(text: str, q: QuoteSpan) -> bool:
     a comma are not ('"It's nonsense," Mr. Trump said by telephone')."""
     words = q.text.split()
     n = len(words)
-    if n >= 4:
+    if n >= 4 or q.shouted:
         return True
     if q.speaker is None or q.cue_span is None or q.inherited:
         return False
@@ -1137,13 +1173,16 @@ def _embedded(ctx: _Ctx, q: QuoteSpan) -> bool:
     start = max(sent_a.start_char, ctx.body_start)
     before = ctx.text[start:a].rstrip()
     after = ctx.text[b : max(b, sent_b.end_char)].lstrip()
-    opens = not before or before.endswith(OPENS_QUOTE)
+    # wire copy's doubled closing mark ends a quotation as '"' does: "''Meet the Press.'' ''She"
+    opens = not before or before.endswith(OPENS_QUOTE) or before.endswith("''")
     if opens and before.endswith((",", ":")) and _reported_before(ctx, start, a):
         opens = False
     m = _LAST_WORD.search(before[-40:])
     last = m.group(1).lower() if m is not None else ""
     if last in NAMING_FORMS:
         return True
+    if last in CUE_FORMS and not _verb_last(ctx, start, a):
+        last = ""  # a noun spelled like a speech verb: 'the United States "must ..."'
     if not opens:
         opens = last in CUE_FORMS
     elif (
@@ -1163,6 +1202,12 @@ def _embedded(ctx: _Ctx, q: QuoteSpan) -> bool:
         # ruling, said X'; not a term ('"Info cards" will help people ...')
         closes = True
     return not (opens and closes)
+
+
+def _verb_last(ctx: _Ctx, start: int, a: int) -> bool:
+    """Whether the last word of text[start:a] is a verb ('he said', not 'his remarks')."""
+    words = _words_between(ctx, start, a)
+    return bool(words) and words[-1].tag_.startswith("VB")
 
 
 def _reported_before(ctx: _Ctx, start: int, a: int) -> bool:
@@ -1224,9 +1269,13 @@ def _continues(ctx: _Ctx, start: int, a: int) -> bool:
     ends = [y for x, y in ctx.inside if start <= x and y <= a]
     if not ends:
         return False
-    gap = ctx.text[max(ends) : a]
+    end = max(ends)
+    gap = ctx.text[end:a]
     words = _GAP_WORDS.findall(gap)
-    return len(words) <= 10 and any(w.lower() in CUE_FORMS for w in words)
+    # broken off at a comma, the attribution set off by commas however long: '"A," said X,
+    # director of studies at the institute in London, "but B."'
+    broke = ctx.text[:end].rstrip("\"”’' ").endswith(",") and gap.rstrip().endswith(",")
+    return (len(words) <= 10 or broke) and any(w.lower() in CUE_FORMS for w in words)
 
 
 def _as_partial(ctx: _Ctx, q: QuoteSpan, cue: Token) -> bool:
@@ -1260,8 +1309,19 @@ def _as_partial(ctx: _Ctx, q: QuoteSpan, cue: Token) -> bool:
             q.outer = (x, y)
             q.text = _SPACE.sub(" ", ctx.text[x:y]).strip()
             break
-    q.kind = "reported"
+    q.kind = "direct" if _opens_report(ctx, q, cue, a) else "reported"
     return True
+
+
+def _opens_report(ctx: _Ctx, q: QuoteSpan, cue: Token, a: int) -> bool:
+    """Whether the quotation at `a` opens what its speech verb reports, right after the verb,
+    and the writer's words go on after it ('Sanders says "the wind is at our backs" despite
+    his loss'): the report starts in the speaker's own words, a direct quote with its clause
+    (q's span); not after a comma or "that", nor when the quotation is the whole clause."""
+    words = _words_between(ctx, cue.idx, a)
+    if len(words) != 1 or "," in ctx.text[cue.idx : a] or ctx.text[q.outer[0]] not in _OPENERS:
+        return False
+    return ctx.text[q.outer[0] : q.outer[1]].rstrip(".,;")[-1:] not in _OPENERS.values()
 
 
 _FINITE = frozenset({"VBD", "VBZ", "VBP"})  # "said", "says", "insisted"; not "claiming"
@@ -1288,6 +1348,14 @@ def _said_before(ctx: _Ctx, pos: int) -> Token | None:
     if head is None or head.dep_ != "nsubj" or head.lower_ in _NO_SPEAKERS:
         return None
     return cue if head.tag_.startswith(("NN", "PRP")) else None
+
+
+def _report_of(said: Token) -> Token | None:
+    """What a speech verb reports in the writer's words, after it: its clause ('said he
+    expected ...') or, when it is not addressed to someone ('told reporters'), its object
+    ('announced a lawsuit against the state', 'tweeted a warning')."""
+    deps = ("ccomp",) if said.lower_ in ADDRESSEE_FORMS else ("ccomp", "dobj")
+    return next((c for c in said.children if c.dep_ in deps and c.i > said.i), None)
 
 
 def _previous_speaker(ctx: _Ctx, done: list[QuoteSpan], pos: int) -> QuoteSpan | None:
