@@ -227,6 +227,8 @@ def test_one_word_runs_one_full_text_query(corpus: Corpus, monkeypatch: pytest.M
         assert relaxed(s, query, "rubble") == query
         strict = ranked_ids(s, query, limit=hybrid.DEPTH)
     assert strict == [i for i in ranked if i in strict][: len(strict)]
+    osp = _ranked(corpus, "OSP")  # one word with another name: one query too
+    assert calls == [] and osp and osp[0] in corpus.oregon
     _ranked(corpus, "Btown rubble")  # two words: both queries run
     assert calls == [1]
 

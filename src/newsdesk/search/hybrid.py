@@ -45,7 +45,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsdesk.nlp.embed import from_blob
+from newsdesk.nlp.embed import from_blobs
 from newsdesk.search.synonyms import expand
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment
@@ -119,6 +119,12 @@ def relaxed(session: Session | None, query: Query, text: str) -> Query:
     return settled(session, out) if session is not None else out
 
 
+def _one_clause(query: Query) -> Query:
+    """The query as one clause of all its alternatives: the same matches and ranking as its
+    clauses ORed ('"a" OR "b"' is '("a" OR "b")' to either backend)."""
+    return Query((Clause(tuple(p for c in query.clauses for p in c.alternatives)),), query.excluded)
+
+
 def _constraints(query: Query) -> Query | None:
     """What every result must honour whatever list it comes from: phrases typed in quotes
     and exclusions."""
@@ -156,13 +162,9 @@ def stored_vectors(session: Session, ids: Sequence[int]) -> dict[int, np.ndarray
         select(Enrichment.article_id, Enrichment.embedding).where(
             Enrichment.article_id.in_(list(ids)), Enrichment.embedding.is_not(None)
         )
-    ).tuples()
-    out = {}
-    for article_id, blob in rows:
-        vector = from_blob(blob)
-        if vector is not None:
-            out[int(article_id)] = vector
-    return out
+    ).all()
+    held, matrix = from_blobs([blob for _, blob in rows])  # one array for hundreds of them
+    return {int(rows[i][0]): matrix[k] for k, i in enumerate(held)}
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
@@ -303,8 +305,8 @@ def rank(
     any_word = relaxed(session, query, text)
     found = scored_ids(session, any_word, mode="any", filters=filters, limit=depth)
     loose = dict(found)
-    if not newest and any_word == query and len(query.clauses) == 1:
-        strict = [i for i, _ in found]  # one word: every word and any word are one query
+    if not newest and len(query.clauses) == 1 and _one_clause(any_word) == _one_clause(query):
+        strict = [i for i, _ in found]  # one word (or name): every word and any word are one
     else:
         strict = ranked_ids(session, query, filters=filters, limit=depth, newest_first=newest)
     vector = neighbours.embed(text) if neighbours is not None and text.strip() else None
