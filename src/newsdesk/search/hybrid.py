@@ -18,11 +18,11 @@ its nearest neighbours among the best candidates.
    made of: its people, places, organisations and numbers): the names and numbers the
    enrichment stored for each of the POOL best candidates (enrichments.terms["n"]), TF-IDF
    weighted over them, and each of them gains NAMES_WEIGHT x the cosine of its names with
-   those of the best article and its story's next best (NAMES_FROM in all). Read for all
-   the candidates (hundreds for a common word), the names cost a new search at 100,000
-   articles 10 of its 56 CPU-ms; the results below the pool seldom reach the first page. Two earthquakes, two
-   arrests of the same kind share their words and are close in meaning; the towns, the
-   people and the death tolls tell them apart.
+   those of the best article and its story's next best (NAMES_FROM in all). Two earthquakes,
+   two arrests of the same kind share their words and are close in meaning; the towns, the
+   people and the death tolls tell them apart. (Read for every candidate, hundreds for a
+   common word, the names cost a new search at 100,000 articles 10 of its 56 CPU-ms; the
+   candidates below the pool seldom reach the first page.)
 6. Stories (the enrichment's clusters of articles about one event): each article gains
    STORY x the best score in its story, so an event's articles rise together (an article in
    no story is a story of its own).
