@@ -292,17 +292,22 @@ def _match(session: Session, query: Query, mode: Mode) -> tuple[str, TextClause,
 def settled(session: Session, query: Query) -> Query:
     """`query` with each prefix word that the index holds as a word matched as that word
     (with its other forms): a prefix is for a word found in no article ("immig" finds
-    immigration), not for a whole one ("world" is not WorldCom, "police" not policy)."""
+    immigration), not for a whole one ("world" is not WorldCom, "police" not policy). Each
+    word is looked up once per session: a search settles its query, then its any-word list
+    (search/hybrid.py relaxed), the same words."""
     words = {p.words[0] for c in query.clauses for p in c.alternatives if p.prefix}
     words |= {p.words[0] for p in query.excluded if p.prefix}
     if not words:
         return query
+    known: dict[str, bool] = session.info.setdefault("newsdesk_held_words", {})
 
     def holds(word: str) -> bool:
-        one = Query((Clause((Phrase((word,), exact=True),)),))
-        dialect, cond, _ = _match(session, one, "all")
-        rows = select(_FTS.c.rowid) if dialect == "sqlite" else select(Article.id)
-        return session.execute(rows.where(cond).limit(1)).first() is not None
+        if word not in known:
+            one = Query((Clause((Phrase((word,), exact=True),)),))
+            dialect, cond, _ = _match(session, one, "all")
+            rows = select(_FTS.c.rowid) if dialect == "sqlite" else select(Article.id)
+            known[word] = session.execute(rows.where(cond).limit(1)).first() is not None
+        return known[word]
 
     held = {w for w in words if holds(w)}
 

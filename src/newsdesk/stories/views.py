@@ -983,7 +983,7 @@ def story_outlets(session: Session, story_ids: Iterable[int]) -> dict[int, list[
     )
     out: dict[int, list[OtherOutlet]] = {}
     for story_id, outlet, n, newest in rows.tuples():
-        if story_id is not None:  # as asked: never
+        if story_id is not None:  # never None: the query asks for these stories
             out.setdefault(story_id, []).append(OtherOutlet(outlet or "", newest, n))
     return out
 
