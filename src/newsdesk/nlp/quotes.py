@@ -82,6 +82,7 @@ from newsdesk.nlp.lexicon.quotes import (
     PRONOUNS,
     RANK_STOP_WORDS,
     SAY_LEMMAS,
+    SHOUT_FORMS,
     SPEAKING_ABSTRACTS,
     STAKES_WORDS,
     SUBJ_DEPS,
@@ -1000,14 +1001,6 @@ def _with_marks(text: str, q: QuoteSpan) -> str:
     return _SPACE.sub(" ", text[q.outer[0] : q.outer[1]]).strip()
 
 
-# Verbs and nouns of calling out: "chanted", "chants of", "yelling"
-_ENDINGS = ("", "s", "ed", "ing")
-_SHOUT_FORMS = frozenset(
-    {f"{verb}{end}" for verb in ("chant", "shout", "yell", "scream", "jeer") for end in _ENDINGS}
-    | {"cry", "cries", "cried"}
-)
-
-
 def _shout_before(ctx: _Ctx, a: int) -> Token | None:
     """The verb or noun of shouting right before the quotation opening at `a`, across a
     comma or "of" ('chanted, "Lock her up!"', 'chants of "USA!"')."""
@@ -1017,7 +1010,7 @@ def _shout_before(ctx: _Ctx, a: int) -> Token | None:
     if i < 0 or ctx.doc[i].idx < ctx.body_start or ctx.in_quote(ctx.doc[i].idx):
         return None
     t = ctx.doc[i]
-    return t if t.lower_ in _SHOUT_FORMS else None
+    return t if t.lower_ in SHOUT_FORMS else None
 
 
 def _long_enough(text: str, q: QuoteSpan) -> bool:

@@ -248,6 +248,13 @@ TITLE_SMALL_WORDS = {
 # never the speaker; TELL_FORMS take no inverted speaker at all ('"...," told X' is not English).
 TELL_FORMS = {"told", "tells", "tell", "telling"}
 ADDRESSEE_FORMS = {"told", "tells", "tell", "telling", "asked", "asks", "ask", "asking"}
+# Verbs and nouns of calling out: the words right after one are a quote however short ('the
+# crowd chanted "Lock her up!"', 'chants of "USA!"').
+SHOUT_FORMS = {
+    *("chant", "chants", "chanted", "chanting", "shout", "shouts", "shouted", "shouting"),
+    *("yell", "yells", "yelled", "yelling", "scream", "screams", "screamed", "screaming"),
+    *("jeer", "jeers", "jeered", "jeering", "cry", "cries", "cried"),
+}
 # Verbs of carrying a quote: their agent is the medium ('was quoted by Reuters as saying').
 CARRIER_FORMS = {"quoted", "cited", "interviewed"}
 # What a speech verb is said in, to a medium: 'said in an interview with CNN'.
