@@ -246,3 +246,34 @@ def test_names_are_read_for_the_best_candidates_only(
     ranked = _ranked(corpus, query)
     assert ranked[0] == corpus.aville[0]
     assert ranked.index(corpus.btown[0]) < ranked.index(corpus.aville[1])
+
+
+def test_a_search_reads_the_stories_and_the_names_once(corpus: Corpus) -> None:
+    """Ranking by story (step 6) and grouping the results by story read the candidates'
+    stories and copies in one query (two before), sorted by relevance or by date; each story
+    is still one result. A one-word query and its any-word list are one query: the tags it
+    may name are looked up once (twice before)."""
+    from sqlalchemy import event
+
+    from newsdesk import search
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    event.listen(corpus.engine, "before_cursor_execute", seen)
+    try:
+        for sort in ("relevance", "date"):
+            statements.clear()
+            with session_scope(corpus.engine) as s:
+                found = search.find(s, "earthquake", sort=sort)  # type: ignore[arg-type]
+            reads = [x for x in statements if "enrichments.story_id" in x.split(" FROM ")[0]]
+            assert len([x for x in reads if "JOIN" not in x]) == 1, reads
+            names = [x for x in statements if "tag_aliases.alias_key IN" in x]
+            assert len(names) == 1, names
+            heads = [e.article.id for e in found.entries]
+            assert len([i for i in heads if i in corpus.aville]) == 1
+            assert len([i for i in heads if i in corpus.btown]) == 1
+    finally:
+        event.remove(corpus.engine, "before_cursor_execute", seen)

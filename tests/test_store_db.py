@@ -126,3 +126,19 @@ def test_connect_migrates_a_new_database_and_then_skips_alembic(tmp_path: Path) 
     with engine.begin() as conn:  # an older schema version is not taken for the head
         conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
     assert not at_head(engine)
+
+
+def test_sqlite_connections_read_through_a_memory_map(tmp_path: Path) -> None:
+    """Every pooled SQLite connection reads the database through a memory map (pages where the
+    operating system caches them, not copied into each connection's small cache), with WAL
+    and foreign keys as before."""
+    from newsdesk.store.db import MMAP_SIZE
+
+    engine = connect(f"sqlite:///{tmp_path / 'newsdesk.db'}")
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        assert raw.execute("PRAGMA mmap_size").fetchone()[0] == MMAP_SIZE
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    engine.dispose()

@@ -100,7 +100,21 @@ class Ranked:
     article_id: int
     matched: bool  # holds the words (False: only near in meaning)
     exact: bool  # holds every clause
+    # What a result page groups it under: ("s", its story) or ("a", the article it copies, or
+    # its own id)
+    group: tuple[str, int]
     score: float = 0.0  # fused relevance (0 sorted by date)
+
+
+def _groups(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """Each article's group (see Ranked.group), one query for all of them."""
+    rows = session.execute(
+        select(Enrichment.article_id, Enrichment.story_id, Enrichment.duplicate_of).where(
+            Enrichment.article_id.in_(list(ids))
+        )
+    ).tuples()
+    out = {int(a): ("s", int(s)) if s is not None else ("a", int(d or a)) for a, s, d in rows}
+    return {i: out.get(i, ("a", i)) for i in ids}
 
 
 def relaxed(session: Session | None, query: Query, text: str) -> Query:
@@ -136,6 +150,11 @@ def _constraints(query: Query) -> Query | None:
     if not phrases and not query.excluded:
         return None
     return Query(tuple(Clause(c.alternatives) for c in phrases), query.excluded)
+
+
+def _has_phrase(query: Query) -> bool:
+    rules = _constraints(query)
+    return rules is not None and bool(rules.clauses)
 
 
 def _allowed(session: Session, query: Query, ids: list[int], filters: Filters) -> set[int]:
@@ -238,7 +257,9 @@ def _tfidf(bags: list[dict[str, float]]) -> list[dict[str, float]]:
     return out
 
 
-def _by_event(session: Session, ids: list[int], scores: np.ndarray) -> np.ndarray:
+def _by_event(
+    session: Session, ids: list[int], scores: np.ndarray, groups: dict[int, tuple[str, int]]
+) -> np.ndarray:
     """Steps 5 and 6 (see the module docstring): agreement of names with the best article
     and its story's next best, among the POOL best candidates, then each article's share of
     its story's best score."""
@@ -246,10 +267,6 @@ def _by_event(session: Session, ids: list[int], scores: np.ndarray) -> np.ndarra
         return scores
     order = [int(j) for j in np.argsort(-scores, kind="stable")]
     pool = order[:POOL]
-    rows = session.execute(
-        select(Enrichment.article_id, Enrichment.story_id).where(Enrichment.article_id.in_(ids))
-    ).tuples()
-    story = {int(a): int(s) for a, s in rows if s is not None}
     names: dict[int, dict[str, float]] = {}
     found_names = session.execute(
         select(Enrichment.article_id, Enrichment.terms["n"]).where(
@@ -262,8 +279,8 @@ def _by_event(session: Session, ids: list[int], scores: np.ndarray) -> np.ndarra
                 str(k): float(v) for k, v in found.items() if isinstance(v, (int, float))
             }
     vectors = _tfidf([names.get(ids[j], {}) for j in pool])
-    best = ids[pool[0]]
-    lead = [n for n, j in enumerate(pool) if n == 0 or story.get(ids[j], -1) == story.get(best, -2)]
+    best = groups[ids[pool[0]]]
+    lead = [n for n, j in enumerate(pool) if n == 0 or (best[0] == "s" and groups[ids[j]] == best)]
     profile: dict[str, float] = {}
     for n in lead[:NAMES_FROM]:
         for name, weight in vectors[n].items():
@@ -274,7 +291,7 @@ def _by_event(session: Session, ids: list[int], scores: np.ndarray) -> np.ndarra
         agree = [sum(w * profile.get(k, 0.0) for k, w in vec.items()) / norm for vec in vectors]
         out[pool] += NAMES_WEIGHT * np.asarray(agree, dtype=out.dtype)
     top: dict[tuple[str, int], float] = {}
-    keys = [("s", story[i]) if i in story else ("a", i) for i in ids]
+    keys = [groups[i] if groups[i][0] == "s" else ("a", i) for i in ids]
     for key, value in zip(keys, out, strict=True):
         top[key] = max(top.get(key, -math.inf), float(value))
     return out + STORY * np.asarray([top[key] for key in keys], dtype=out.dtype)
@@ -318,12 +335,17 @@ def rank(
         ids = list(dict.fromkeys([*(strict or loose), *near]))
         ok = exact | _allowed(session, query, [i for i in ids if i not in exact], filters)
         matched = exact | set(loose)
-        return [Ranked(i, i in matched, i in exact) for i in _by_date(session, ids) if i in ok]
+        shown = [i for i in _by_date(session, ids) if i in ok]
+        groups = _groups(session, shown)
+        return [Ranked(i, i in matched, i in exact, groups[i]) for i in shown]
     missing = [i for i in strict if i not in loose]  # beyond the any-word list's depth
     if missing:
         loose |= dict(scored_ids(session, any_word, mode="any", within=missing))
     candidates = list(dict.fromkeys([*strict, *loose, *near]))
-    ok = exact | _allowed(session, query, [i for i in candidates if i not in exact], filters)
+    # The any-word list already honours the filters and exclusions: only a quoted phrase can
+    # still rule one of its articles out.
+    listed = exact if _has_phrase(query) else exact | set(loose)
+    ok = listed | _allowed(session, query, [i for i in candidates if i not in listed], filters)
     candidates = [i for i in candidates if i in ok]
     lexical = {i: loose.get(i, 0.0) for i in candidates}
     vectors = stored_vectors(session, candidates) if vector is not None else {}
@@ -344,11 +366,12 @@ def rank(
         final = scorer.smoothed(scorer.scores(moved))
     else:
         final = first
-    final = _by_event(session, scorer.ids, final)
+    groups = _groups(session, scorer.ids)
+    final = _by_event(session, scorer.ids, final, groups)
     matched = exact | set(loose)
     order = np.argsort(-final, kind="stable")
     return [
-        Ranked(i, i in matched, i in exact, float(final[j]))
+        Ranked(i, i in matched, i in exact, groups[i], float(final[j]))
         for j in order
         for i in (scorer.ids[j],)
     ]

@@ -107,22 +107,11 @@ def semantic_text(text: str) -> str:
     return " ".join(w for w in text.split() if w != "OR")
 
 
-def _groups(session: Session, ranked: list[Ranked]) -> list[list[Ranked]]:
+def _grouped(ranked: list[Ranked]) -> list[list[Ranked]]:
     """Ranked articles grouped by story (or by the article they duplicate), in rank order."""
-    ids = [r.article_id for r in ranked]
-    info = {
-        row[0]: row[1:]
-        for row in session.execute(
-            select(Enrichment.article_id, Enrichment.story_id, Enrichment.duplicate_of).where(
-                Enrichment.article_id.in_(ids)
-            )
-        )
-    }
     groups: dict[tuple[str, int], list[Ranked]] = {}
     for r in ranked:
-        story_id, dup = info.get(r.article_id, (None, None))
-        key = ("s", story_id) if story_id is not None else ("a", dup or r.article_id)
-        groups.setdefault(key, []).append(r)
+        groups.setdefault(r.group, []).append(r)
     return list(groups.values())
 
 
@@ -185,12 +174,12 @@ def find(
         text, query, [], False, any(r.exact for r in ranked), expansion.tags, expansion.synonyms
     )
     if not any(r.matched for r in ranked):  # nothing holds the words: offer the nearest
-        results.nearest = _entries(session, query, _groups(session, ranked)[:NEAREST])
+        results.nearest = _entries(session, query, _grouped(ranked)[:NEAREST])
         return results
     if sort == "relevance" and len(query.clauses) > 1 and results.exact:
         best = ranked[0].score
         ranked = [r for r in ranked if r.exact or r.score >= WEAK * best]
-    groups = _groups(session, ranked)
+    groups = _grouped(ranked)
     results.entries = _entries(session, query, groups[offset : offset + limit])
     results.more = len(groups) > offset + limit
     return results

@@ -127,7 +127,18 @@ def _tag_names(session: Session, tag_ids: list[int]) -> dict[int, list[str]]:
 
 
 def expand(session: Session | None, query: Query) -> Expansion:
-    """The query with other names for the names in it, and the tags it names."""
+    """The query with other names for the names in it, and the tags it names; once per session
+    for a query (a search expands its query, then its any-word list, search/hybrid.py relaxed:
+    for one word, the same query)."""
+    if session is None:
+        return _expand(None, query)
+    done: dict[Query, Expansion] = session.info.setdefault("newsdesk_expansions", {})
+    if query not in done:
+        done[query] = _expand(session, query)
+    return done[query]
+
+
+def _expand(session: Session | None, query: Query) -> Expansion:
     clauses = list(query.clauses)
     # Candidate runs of plain typed words: (start, n, words, folded key, canonical key, the
     # key a topic tag is stored under, slug)
