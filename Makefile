@@ -31,9 +31,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# The PostgreSQL suites run beside the others (pytest keeps one core of two busy); their
+# output is printed after the others', and either failing fails the target.
 test: $(STAMP) browser lint
-	$(BIN)/python -m pytest -q --durations=20
-	PG_OPTIONAL=1 bash scripts/test-pg.sh
+	@pglog=$$(mktemp); PG_OPTIONAL=1 bash scripts/test-pg.sh >$$pglog 2>&1 & pg=$$!; \
+	$(BIN)/python -m pytest -q --durations=20; sqlite=$$?; \
+	wait $$pg; pgrc=$$?; echo "--- PostgreSQL suites (scripts/test-pg.sh), run alongside:"; \
+	cat $$pglog; rm -f $$pglog; test $$sqlite -eq 0 && test $$pgrc -eq 0
 
 # The quick loop while developing: no slow, browser or fuzz tests (about a minute on 2 cores).
 test-fast: $(STAMP)

@@ -63,5 +63,6 @@ SUITES=(
 )
 NEWSDESK_TEST_BACKEND=postgresql \
 NEWSDESK_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$PORT/postgres" \
-  "$TEST_PY" -m pytest -q -p no:cacheprovider -m "pg or not (slow or browser or fuzz)" \
+  "$TEST_PY" -m pytest -q -p no:cacheprovider --basetemp="$DATA/pytest" \
+  -m "pg or not (slow or browser or fuzz)" \
   "${SUITES[@]}" "$@"
