@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 
@@ -10,6 +11,8 @@ import pytest
 from newsdesk.sources.entry import FeedError
 from newsdesk.sources.feeds import parse_feed
 from newsdesk.sources.sniff import looks_like_feed
+
+from .conftest import shared_data
 
 FEED_URL = "https://news.example.com/feeds/main.xml"
 
@@ -330,3 +333,27 @@ def test_declared_language_of_every_format() -> None:
     bare = b"<rss version='2.0'><channel><title>X</title><item><title>t</title>"
     bare += b"<link>https://x.example/1</link></item></channel></rss>"
     assert parse_feed(bare, "https://x.example/rss").entries[0].language is None
+
+
+def test_a_media_caption_is_not_taken_for_the_items_text() -> None:
+    """feedparser files a <media:description> after an item's <description> as its "content":
+    GameStar's teasers became "Videoimage" (a picture's caption), on the page and in search."""
+    doc = b"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
+    <item><title>A</title><link>https://x.example/a</link>
+    <description>The teaser says what the article is about, in a sentence.</description>
+    <media:content url="https://x.example/a.jpg" medium="image">
+    <media:description>Videoimage</media:description></media:content></item>
+    <item><title>B</title><link>https://x.example/b</link><description>Short teaser.</description>
+    <content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/"><![CDATA[<p>The
+    whole article, longer than its teaser.</p>]]></content:encoded></item></channel></rss>"""
+    a, b = parse_feed(doc, "https://x.example/feed").entries
+    assert a.content_html == "" and "teaser says" in a.summary_html
+    assert "whole article" in b.content_html  # a real full text is kept
+    gamestar = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML/news.rss.gz").read_bytes()
+    )
+    entries = parse_feed(gamestar, "https://www.gamestar.de/news/rss/news.rss").entries
+    texts = [e.content_html or e.summary_html for e in entries]
+    assert len(entries) == 49 and not any(t.strip() == "Videoimage" for t in texts)
+    enlisted = next(e for e in entries if e.title.startswith("Enlisted - Realistischer"))
+    assert "historisch akkurate Inhalte" in (enlisted.content_html or enlisted.summary_html)

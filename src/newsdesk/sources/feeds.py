@@ -117,6 +117,14 @@ def _adapt_feedparser(parsed: Any, url: str, root: str | None) -> ParsedFeed:
     )
 
 
+def _words(fragment: str) -> int:
+    """How many words an HTML fragment's text has (tags dropped; for comparing two)."""
+    return len(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
 def _language(value: Any) -> str | None:
     """A declared language tag as an ISO 639 code: "en-US" -> "en"; None if it is not one."""
     primary = str(value or "").strip().replace("_", "-").split("-")[0].lower()
@@ -128,12 +136,16 @@ def _adapt_entry(raw: Any, feed_url: str, feed_language: str | None = None) -> E
     title = _clean_title(raw.get("title"), raw.get("title_detail"))
     published = _from_struct(raw.get("published_parsed")) or _from_struct(raw.get("updated_parsed"))
     content_html = ""
+    summary_detail = raw.get("summary_detail") or {}
+    summary_html = _as_html(raw.get("summary"), summary_detail.get("type"))
     contents = [c for c in raw.get("content") or [] if c.get("value")]
     if contents:
         best = next((c for c in contents if _is_html_type(c.get("type"))), contents[0])
         content_html = _as_html(best.get("value"), best.get("type"))
-    summary_detail = raw.get("summary_detail") or {}
-    summary_html = _as_html(raw.get("summary"), summary_detail.get("type"))
+        if not _is_html_type(best.get("type")) and _words(content_html) < _words(summary_html):
+            # no whole text: feedparser files a description after the item's own as plain
+            # "content", e.g. GameStar's <media:description>Videoimage</media:description>
+            content_html = ""
     guid = str(raw.get("id") or "").strip() or link or _hash_guid(title, published, summary_html)
     return Entry(
         guid=guid,
