@@ -70,6 +70,14 @@ def test_hashtag_slug() -> None:
     assert hashtag_slug("Recep Tayyip Erdoğan's") == "RecepTayyipErdogan"
     assert hashtag_slug("#McDonald's") == "McDonald"
     assert hashtag_slug("Al-Qaeda") == "AlQaeda"
+    # a name's own casing, as readers tag it (the chips showed #IOS, #IPadOS, #MacOS)
+    assert [hashtag_slug(n) for n in ("iOS", "iPadOS", "macOS", "eBay")] == [
+        "iOS",
+        "iPadOS",
+        "macOS",
+        "eBay",
+    ]
+    assert hashtag_slug("iOS developers") == "iOSDevelopers"
 
 
 def test_names_strip_titles_possessives_and_the() -> None:

@@ -121,7 +121,8 @@ _DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 def hashtag_slug(label: str) -> str:
     """CamelCase ASCII tag for a label: "Hossein Salami" -> "HosseinSalami",
     "IAEA" -> "IAEA", "U.S." -> "US", "climate change" -> "ClimateChange",
-    "Erdoğan's" -> "Erdogan". The store merges hashtags on this slug (case-insensitively)."""
+    "Erdoğan's" -> "Erdogan", "iOS" -> "iOS" (a name's own casing, as people tag it).
+    The store merges hashtags on this slug (case-insensitively)."""
     text = ascii_fold(label.strip().lstrip("#"))
     text = re.sub(r"['’]s\b", "", text)
     text = text.replace("'", "").replace("’", "")
@@ -129,7 +130,9 @@ def hashtag_slug(label: str) -> str:
     parts = [p for p in _SLUG_SPLIT.split(text) if p]
     out = []
     for p in parts:
-        if p.isupper() or any(ch.isupper() for ch in p[1:]):
+        if p[0].islower() and any(ch.isupper() for ch in p[1:]):
+            out.append(p)  # "iPhone", "macOS", "eBay"
+        elif p.isupper() or any(ch.isupper() for ch in p[1:]):
             out.append(p[0].upper() + p[1:])  # acronyms and "McDonald" stay
         else:
             out.append(p[0].upper() + p[1:].lower())
