@@ -61,6 +61,7 @@ from sqlalchemy.orm import Session
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder
 from newsdesk.nlp.entities import acronym
+from newsdesk.nlp.lexicon.entities import ALIASES
 from newsdesk.nlp.lexicon.figures import SCALE_WORDS, UNIT_BEFORE, UNITS_WORDS
 from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
 from newsdesk.nlp.paraphrase import base, stem, variants
@@ -171,6 +172,18 @@ for _pairs, _both_ways in ((_ABBREVIATED, True), (_STATES, False), (_PARTIES, Tr
         _NAME_FORMS.setdefault(_long, set()).add(_short)
         if _both_ways:
             _NAME_FORMS.setdefault(_short, set()).add(_long)
+# One-word names of one country or body (nlp/lexicon/entities.py, the tags' aliases: Turkey,
+# Turkiye, Türkiye; Burma, Myanmar): a question naming one finds sentences naming another.
+_ALIAS_WORDS: dict[str, set[str]] = {}
+for _canonical in set(ALIASES.values()):
+    _words = {
+        w
+        for w in (k for k, v in ALIASES.items() if v == _canonical)
+        if " " not in w and len(w) > 1 and w not in STOPWORDS
+    }
+    for _w in _words:
+        _ALIAS_WORDS[_w] = _words - {_w}
+        _NAME_FORMS.setdefault(_w, set()).update(stem(o) for o in _words - {_w})
 _CAPITAL = re.compile(r"^[A-Z][\w'’.-]*$")
 
 
@@ -940,7 +953,8 @@ def _with_variants(words: list[str]) -> list[str]:
     """The question's words plus the stems of other words for the same thing (prefix terms)."""
     out = list(words)
     for w in words:
-        out.extend(v for v in sorted(variants(w)) if len(v) >= 3 and v not in out)
+        others = sorted(variants(w)) + sorted(_ALIAS_WORDS.get(w, ()))
+        out.extend(v for v in others if len(v) >= 3 and v not in out)
     return out
 
 
