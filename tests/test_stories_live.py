@@ -11,6 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from newsdesk.enrich import enrich
 from newsdesk.ingest import refresh
 from newsdesk.store import Article, connect, session_scope
 from newsdesk.store.models_ai import Enrichment
-from newsdesk.stories.related import related
+from newsdesk.stories.related import OWN_OUTLET, related
 from newsdesk.subscriptions import subscribe_url
 
 try:
@@ -166,19 +167,32 @@ def test_a_danish_and_an_english_report_of_the_event_are_one_story(
     assert story[dr] == story[cnn]
 
 
-def test_same_story_other_outlets_lists_other_outlets_only(
+def test_same_story_other_outlets_first_then_the_outlets_own(
     live: tuple[Settings, list[dict]],
 ) -> None:
+    """The same story from other outlets first; then, up to OWN_OUTLET, the story's other
+    articles from the article's own outlet (DR's page on the bombs on Als listed none of DR's
+    three other headlines on them, only "Part of the story … (4 articles from 1 outlet)")."""
     settings, items = live
     engine = connect(settings.db_url)
     outlets = {i["id"]: i["outlet"] for i in items}
+    stories = _stories(items)
     try:
         for item in items:
-            for rel in related(engine, item["id"], settings=settings):
-                if rel.same_story:
-                    assert rel.outlet != outlets[item["id"]]
-                if item["lang"] != "en":  # no neighbours from vectors that mean nothing here
-                    assert rel.same_story
+            rels = related(engine, item["id"], settings=settings)
+            same = [r for r in rels if r.same_story]
+            own = [r.outlet == outlets[item["id"]] for r in same]
+            assert own == sorted(own) and sum(own) <= OWN_OUTLET  # other outlets first
+            mates = [m for m in stories[item["story"]] if m["outlet"] == item["outlet"]]
+            assert sum(own) == min(OWN_OUTLET, len(mates) - 1)
+            assert all(r.story_id == item["story"] for r in same)
+            if item["lang"] != "en":  # no neighbours from vectors that mean nothing here
+                assert all(r.same_story for r in rels)
+        als = [i for i in items if ALS in i["title"]]
+        story = max((_stories(als)).values(), key=len)
+        assert len(story) >= 3
+        listed = {r.article_id for r in related(engine, story[0]["id"], settings=settings)}
+        assert {m["id"] for m in story[1:]} <= listed
     finally:
         engine.dispose()
 
@@ -272,6 +286,14 @@ def test_danish_headline_page_shows_its_tags_and_the_tag_page_both_languages(
             assert by_title["Nu er Søren Gade valgt som Folketingets formand"]["title"] in (
                 page.locator("main").inner_text()
             )
+            # DR's other headlines on the same event, under their own heading
+            als = sorted((i for i in items if ALS in i["title"]), key=lambda i: i["id"])
+            page.goto(f"{server.url}/articles/{als[0]['id']}")
+            own = page.locator("#related-own")
+            assert own.text_content() == "More on this story from DR"
+            listed = page.locator("ol[aria-labelledby=related-own] h4").all_inner_texts()
+            mates = [i["title"] for i in als[1:] if i["story"] == als[0]["story"]]
+            assert mates and sorted(listed) == sorted(mates[:OWN_OUTLET]), listed
             poland = by_title["Ukraine vil have adgang til det sted, hvor missil ramte i Polen"]
             page.goto(f"{server.url}/articles/{poland['id']}")
             page.locator(".hashtags a", has_text="#Poland").click()
@@ -369,3 +391,31 @@ def test_a_story_no_model_reads_is_headed_by_its_first_report(
     finally:
         engine.dispose()
     assert out[head] == min(out.values()), (head, out)
+
+
+def test_a_teaser_is_not_repeated_in_quote_and_figure_boxes(
+    live: tuple[Settings, list[dict]],
+) -> None:
+    """CNN's teaser of one sentence showed three times: as the text, as a quote ("— Andrzej
+    Duda (said)") and under Figures ("two people killed"). A text read at a glance gets no such
+    boxes; its hashtags and related articles stay."""
+    from starlette.testclient import TestClient
+
+    from newsdesk.web import create_app
+
+    settings, items = live
+    by_title = {i["title"]: i for i in items}
+    teaser = by_title[
+        "Poland's president says missile that killed two likely fired by Ukraine in defense "
+        "against Russian attack"
+    ]
+    engine = connect(settings.db_url)
+    try:
+        with TestClient(create_app(settings, engine)) as client:
+            html = client.get(f"/articles/{teaser['id']}").text
+    finally:
+        engine.dispose()
+    main = lxml.html.fromstring(html).xpath("//main")[0].text_content()
+    assert main.count("likely fired by Ukrainian forces") == 1
+    assert 'class="slot quotes"' not in html and 'class="slot figures"' not in html
+    assert 'href="/tags/AndrzejDuda"' in html and 'class="slot related"' in html

@@ -3,7 +3,8 @@
     related(db, article_id, k=8) -> list[RelatedItem]
 
 First the same story as told by other outlets (one article per outlet before a second from the
-same outlet, closest first; never the article's own outlet), then articles about related
+same outlet, closest first), then up to OWN_OUTLET more of the story from the article's own
+outlet, newest first (a story one outlet follows through the day), then articles about related
 stories: nearest neighbours by vector, at most one per story; those within WINDOW of the article
 first (new outlets first), then background coverage from further apart (as the reference page
 lists June coverage under an April article); only between articles in languages the vectors
@@ -43,6 +44,7 @@ MIN_SIMILARITY = 0.35  # below this a neighbour is not "related"
 SNIPPET_CHARS = 240
 LEAD_CHARS = 600
 SAME_STORY_LIMIT = 200
+OWN_OUTLET = 3  # the story's other articles from the article's own outlet, newest first
 # Built once: an article page runs them for every article it makes, and building a statement
 # costs about as much CPU as running it; the numbers are bound on each run. The article's own
 # row is views.ENRICHMENT_ROW (its story, original, vector, time, outlet, language).
@@ -161,11 +163,9 @@ def _related(
     out: list[tuple[int, int | None, bool, float]] = []
     outlets_used = {my_outlet}
     if story_id is not None:
-        rows = [
-            r
-            for r in session.execute(_SAME_STORY, {"story_id": story_id})
-            if r[0] not in exclude and r[1] != my_outlet
-        ]
+        members = list(session.execute(_SAME_STORY, {"story_id": story_id}))
+        rows = [r for r in members if r[0] not in exclude and r[1] != my_outlet]
+        own = [r for r in members if r[0] not in exclude and r[1] == my_outlet][:OWN_OUTLET]
         cands = list(zip(rows, _similarities(vector, [r[2] for r in rows]), strict=True))
         # One per outlet first; closest first.
         cands.sort(key=lambda c: -c[1])
@@ -178,6 +178,8 @@ def _related(
         for r, sim in (firsts + rest)[:k]:
             out.append((r[0], story_id, True, sim))
             outlets_used.add(r[1])
+        own_sims = _similarities(vector, [r[2] for r in own])
+        out.extend((r[0], story_id, True, sim) for r, sim in zip(own, own_sims, strict=True))
     if len(out) >= k or vector is None or not _covered(me.language):
         return _items(session, out[:k])
 

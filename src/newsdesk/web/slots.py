@@ -249,6 +249,46 @@ def _public_slots(
             if p.strip() and _folded(p) not in in_box and _folded(p) not in opening
         ]
 
+    # A text read at a glance (a feed's teaser of a sentence or two) is not shown again in
+    # boxes: its quote and its figures would repeat it right below it.
+    if len(words) > OPENING_WORDS:
+        _quotes_and_figures(session, article, ai, slots)
+
+    slots.ask = AskBox(action=f"/articles/{article.id}/ask")
+    slots.also_published_by = [(i, outlet) for i, outlet, _url in ai.also_published_by]
+
+    try:
+        items = related(session, article.id, MAX_RELATED, settings=settings, row=row)
+    except Exception:  # the page stays up without its related list (the index is rebuilt later)
+        log.exception("related articles of %s failed", article.id)
+        items = []
+    for r in items:
+        slots.related.append(
+            RelatedLink(
+                r.article_id,
+                r.outlet,
+                r.title,
+                r.lead or r.snippet,
+                r.when or r.published,
+                r.same_story,
+            )
+        )
+
+    story_id = ai.story_id
+    if story_id is not None:
+        if caches is None:
+            slots.story_link = _story_link(session, story_id)
+        else:
+            slots.story_link = caches.stories.get_or_make(
+                story_id, lambda: _story_link(session, story_id)
+            )
+    return slots
+
+
+def _quotes_and_figures(
+    session: Session, article: Article, ai: views.ArticleAI, slots: ArticleSlots
+) -> None:
+    """The quotes box (the most important first, the rest behind "Show all") and the figures."""
     found: list[QuoteView] = []
     written: list[str | None] = []  # each speaker as the article writes it ("Grossi")
     for q in ai.quotes:  # in text order
@@ -284,36 +324,6 @@ def _public_slots(
     slots.quotes = [found[i] for i in top]
     slots.more_quotes = [found[i] for i in rest]
     slots.figures = views.article_figures(session, article.id)
-
-    slots.ask = AskBox(action=f"/articles/{article.id}/ask")
-    slots.also_published_by = [(i, outlet) for i, outlet, _url in ai.also_published_by]
-
-    try:
-        items = related(session, article.id, MAX_RELATED, settings=settings, row=row)
-    except Exception:  # the page stays up without its related list (the index is rebuilt later)
-        log.exception("related articles of %s failed", article.id)
-        items = []
-    for r in items:
-        slots.related.append(
-            RelatedLink(
-                r.article_id,
-                r.outlet,
-                r.title,
-                r.lead or r.snippet,
-                r.when or r.published,
-                r.same_story,
-            )
-        )
-
-    story_id = ai.story_id
-    if story_id is not None:
-        if caches is None:
-            slots.story_link = _story_link(session, story_id)
-        else:
-            slots.story_link = caches.stories.get_or_make(
-                story_id, lambda: _story_link(session, story_id)
-            )
-    return slots
 
 
 def _story_link(session: Session, story_id: int) -> StoryLink | None:

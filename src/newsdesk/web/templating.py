@@ -313,12 +313,21 @@ def counted(text: str, what: str | None) -> str:
     return what
 
 
-def related_groups(items: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
-    """An article page's related list as (listing items, same story, other stories): what
-    three Jinja select filters did at a tenth of an article page's template time."""
+def related_groups(
+    items: list[Any], outlet: str | None = None
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """An article page's related list as (listing items, same story from other outlets, same
+    story from the article's own `outlet`, other stories): what Jinja select filters did at a
+    tenth of an article page's template time."""
     plain = [i for i in items if hasattr(i, "article")]
     links = [i for i in items if not hasattr(i, "article")]
-    return plain, [i for i in links if i.same_story], [i for i in links if not i.same_story]
+    same = [i for i in links if i.same_story]
+    return (
+        plain,
+        [i for i in same if i.outlet != outlet],
+        [i for i in same if i.outlet == outlet],
+        [i for i in links if not i.same_story],
+    )
 
 
 def make_env() -> Environment:
