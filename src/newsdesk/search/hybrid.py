@@ -3,7 +3,8 @@ its nearest neighbours among the best candidates.
 
 1. Candidates: the articles holding any of the query's content words (BM25-OR, with
    synonyms, up to MAX_ANY_TERMS words) and the query's nearest articles in the vector index
-   (cosine at least MIN_SIMILARITY); exclusions, phrases and filters hold for all of them.
+   (cosine at least MIN_SIMILARITY, in a language the model reads: nlp.embed.LANGUAGES);
+   exclusions, phrases and filters hold for all of them.
 2. Score fusion (a convex combination, Bruch et al. 2023, "An Analysis of Fusion Functions
    for Hybrid Retrieval"): LEXICAL x BM25 / the best BM25 of the query + (1 - LEXICAL) x the
    cosine of the article's stored vector with the query's.
@@ -42,9 +43,10 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from newsdesk.nlp.embed import LANGUAGES as EMBED_LANGUAGES
 from newsdesk.nlp.embed import from_blobs
 from newsdesk.search.synonyms import expand
 from newsdesk.store.models import Article
@@ -170,6 +172,19 @@ def _allowed(session: Session, query: Query, ids: list[int], filters: Filters) -
             banned = Query(tuple(Clause((p,)) for p in rules.excluded))
             ok -= set(ranked_ids(session, banned, mode="any", within=sorted(ok), limit=len(ok)))
     return ok
+
+
+def _readable(session: Session, ids: list[int]) -> list[int]:
+    """Of these index neighbours, those in a language the model reads (nlp.embed.LANGUAGES,
+    as related articles and stories take them): any two Danish headlines are close to an
+    English model, and every search found DR's whole morning "close in meaning"."""
+    if not ids:
+        return []
+    known = or_(Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES)))
+    ok = set(
+        session.scalars(select(Enrichment.article_id).where(Enrichment.article_id.in_(ids), known))
+    )
+    return [i for i in ids if i in ok]
 
 
 def stored_vectors(session: Session, ids: Sequence[int]) -> dict[int, np.ndarray]:
@@ -330,6 +345,7 @@ def rank(
     near: list[int] = []
     if vector is not None and neighbours is not None:
         near = [i for i, s in neighbours.nearest(vector, VECTOR_DEPTH) if s >= MIN_SIMILARITY]
+        near = _readable(session, near)
     exact = set(strict)
     if newest:
         ids = list(dict.fromkeys([*(strict or loose), *near]))
@@ -356,7 +372,7 @@ def rank(
     if vectors and vector is not None and neighbours is not None:
         moved = scorer.feedback(vector, first)
         more = [i for i, s in neighbours.nearest(moved, VECTOR_DEPTH) if s >= MIN_SIMILARITY]
-        new = [i for i in more if i not in lexical]
+        new = _readable(session, [i for i in more if i not in lexical])
         allowed = _allowed(session, query, new, filters)
         new = [i for i in new if i in allowed]
         if new:
