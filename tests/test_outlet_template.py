@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from newsdesk.config import Settings
 from newsdesk.enrich import enrich
+from newsdesk.enrich.batch import _not_the_outlets, _Row
 from newsdesk.extract import html_to_text
 from newsdesk.extract.template import (
     hosts,
@@ -27,6 +28,7 @@ from newsdesk.extract.template import (
 )
 from newsdesk.ingest import refresh
 from newsdesk.nlp.analyze import analyze
+from newsdesk.nlp.types import Hashtag
 from newsdesk.sources.feeds import parse_feed
 from newsdesk.store import Article, connect, session_scope
 from newsdesk.store.models_ai import Enrichment, FigureRow, Story
@@ -88,6 +90,13 @@ def test_the_outlets_name_in_a_headline() -> None:
         "The iDeveloper Podcast 100: Reviews and Predictions", "The iDeveloper Podcast"
     ) == ("Reviews and Predictions")
     assert "ideveloper" in outlet_names("The iDeveloper Podcast")  # its tag is no hashtag
+    # the author a name "X by Y" gives: Swift by Sundell's items were tagged #Sundell (31 of
+    # them, "What is Sundell?"); Swift, what they are about, stays a tag
+    assert {"sundell", "sbs"} <= outlet_names("Swift by Sundell")
+    assert "benthompson" in outlet_names("Stratechery by Ben Thompson")
+    row = _Row(1, "Using the MainActor attribute", "…", "Swift by Sundell", None, None, "en")
+    tags = [Hashtag("Sundell", "Sundell", "organization"), Hashtag("Swift", "Swift", "topic")]
+    assert [h.tag for h in _not_the_outlets(tags, row)] == ["Swift"]
     # another name, or nothing left: the headline stays
     assert without_outlet_name("Kerry: Formal climate talks", "BBC News") == (
         "Kerry: Formal climate talks"

@@ -103,9 +103,13 @@ def slug(text: str) -> str:
 def outlet_names(outlet: str) -> frozenset[str]:
     """How a headline or a tag may write the outlet's name, as slugs: "waitwaitdonttellme" and
     its initials "wwdtm" (three words or more); "undertheradar"; "ideveloper" of "The
-    iDeveloper Podcast"."""
+    iDeveloper Podcast"; the author a name "X by Y" gives ("sundell" of "Swift by Sundell",
+    whose items were tagged #Sundell, "What is Sundell?")."""
     words = [w for w in outlet.split() if any(ch.isalpha() for ch in w)]
     names = {slug(outlet)}
+    author = re.search(r"\bby\s+(\S.*)$", outlet)
+    if author and len(words) >= 3:
+        names.add(slug(author.group(1)))
     if len(words) >= 3:
         names.add("".join(next(ch for ch in w if ch.isalnum()) for w in words).casefold())
     # "The iDeveloper Podcast": "ideveloper"; not "BBC" of "BBC News" (a name of its own)
