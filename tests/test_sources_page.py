@@ -145,7 +145,12 @@ def test_teaser_only_articles_say_so(live: tuple[Settings, dict[str, int]]) -> N
     settings, _ids = live
     engine = connect(settings.db_url)
     with session_scope(engine) as s:
-        article_id = s.scalars(select(Article.id).where(Article.outlet == "GameStar")).first()
+        # one with a teaser (two of GameStar's trailers have a headline only)
+        article_id = s.scalars(
+            select(Article.id)
+            .where(Article.outlet == "GameStar", Article.text != "")
+            .order_by(Article.id)
+        ).first()
     with TestClient(create_app(settings, engine)) as client:
         listing = client.get("/outlets/GameStar").text
         assert listing.count('class="teaser-only"') >= 10
@@ -153,6 +158,9 @@ def test_teaser_only_articles_say_so(live: tuple[Settings, dict[str, int]]) -> N
         assert '<span class="badge badge-warn">teaser only</span>' in page
         assert "the whole article is on GameStar" in page
         assert "Read on GameStar" in page  # the outlet by name, not "Read on GameStar - News"
+        # DR's feed gives headlines only: said so, not "teaser only" with no teaser
+        dr = client.get("/outlets/DR").text
+        assert dr.count(">headline only</span>") >= 10 and ">teaser only<" not in dr
         api = client.get("/api/v1/articles", params={"outlet": "DR", "limit": 3}).json()
         assert api["items"] and all(i["teaser_only"] for i in api["items"])
 
