@@ -419,3 +419,31 @@ def test_a_teaser_is_not_repeated_in_quote_and_figure_boxes(
     assert main.count("likely fired by Ukrainian forces") == 1
     assert 'class="slot quotes"' not in html and 'class="slot figures"' not in html
     assert 'href="/tags/AndrzejDuda"' in html and 'class="slot related"' in html
+
+
+def test_close_in_meaning_only_in_a_language_the_model_reads(
+    live: tuple[Settings, list[dict]],
+) -> None:
+    """Searching "missil" listed DR's whole morning (a fire on Bornholm, PewDiePie, Qatar's
+    fans) "close in meaning": to an English model any two Danish headlines are close. Articles
+    in other languages are found by their words only; English ones may still come by meaning."""
+    from newsdesk import search
+    from newsdesk.search.vectors import index_neighbours
+
+    settings, items = live
+    lang = {i["id"]: i["lang"] for i in items}
+    engine = connect(settings.db_url)
+    try:
+        near = index_neighbours(engine, Path(settings.data_dir))
+        assert near is not None
+        for text in ("missil", "missile", "Polen"):
+            for sort in ("relevance", "date"):
+                with session_scope(engine) as session:
+                    found = search.find(session, text, sort=sort, neighbours=near, limit=50)
+                    shown = [(e.article.id, e.matched) for e in found.entries + found.nearest]
+                assert shown, (text, sort)
+                assert all(matched or lang[i] == "en" for i, matched in shown), (text, shown)
+                if text == "missil":  # DR's headlines that hold the word are still there
+                    assert sum(lang[i] == "da" for i, _ in shown) >= 3
+    finally:
+        engine.dispose()
