@@ -27,10 +27,13 @@ from newsdesk.extract.template import (
     without_template,
 )
 from newsdesk.ingest import refresh
+from newsdesk.ingest.article import NO_PAGE
 from newsdesk.nlp.analyze import analyze
 from newsdesk.nlp.types import Hashtag
 from newsdesk.sources.feeds import parse_feed
+from newsdesk.sources.page_failures import failure_reason
 from newsdesk.store import Article, connect, session_scope
+from newsdesk.store.models import ErrorRecord
 from newsdesk.store.models_ai import Enrichment, FigureRow, Story
 from newsdesk.stories.dedup import DuplicateFinder, signature
 from newsdesk.web import create_app
@@ -261,3 +264,40 @@ def test_an_outlets_numbering_is_no_news() -> None:
     )
     covid = [(f"COVID-19: {place} reopens its schools", "") for place in ["Spain", "Italy", "Peru"]]
     assert numbering(covid) == set()
+
+
+def test_episodes_with_no_link_are_kept_by_their_audio(
+    http_server: LoopbackServer, settings: Settings
+) -> None:
+    """107 of the 300 episodes of Wait Wait... Don't Tell Me!'s real feed have a guid and an
+    audio file but no link: they were dropped without a word. Each is kept with its show notes,
+    its address the audio file's, which is not fetched as a page; an item with neither is
+    reported against its feed."""
+    feed = _serve(http_server, "wait-wait-dont-tell-me", b"https://www.npr.org/", "/npr/")
+    http_server.route("/robots.txt", "User-agent: *\nDisallow: /\n", content_type="text/plain")
+    bare = http_server.route(
+        "/bare.xml",
+        "<rss version='2.0'><channel><title>Bare</title><item><title>No link</title>"
+        "<guid isPermaLink='false'>x-1</guid><description>Nothing to open.</description></item>"
+        "<item><title>Linked</title><link>https://example.org/a</link></item></channel></rss>",
+        content_type="application/rss+xml",
+    )
+    add_feeds(settings, [feed, bare])
+    engine = connect(settings.db_url)
+    asyncio.run(refresh(engine, settings))
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Article.url, Article.extraction_error, Article.text).where(
+                Article.outlet.startswith("Wait Wait")
+            )
+        ).all()
+        notes = session.scalars(
+            select(ErrorRecord.message).where(ErrorRecord.stage == "parse")
+        ).all()
+    assert len(rows) == 300
+    audio = [r for r in rows if r.extraction_error == NO_PAGE]
+    assert len(audio) == 107 and len({r.url for r in audio}) == 107
+    assert all(".mp3" in r.url and r.text for r in audio)
+    assert not any(r.url.startswith(http_server.url("/")) and ".mp3" in r.url for r in rows)
+    assert any("1 items have neither a link nor an audio or video file" in n for n in notes)
+    assert failure_reason(NO_PAGE) == "audio or video only"

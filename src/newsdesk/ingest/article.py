@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -72,10 +72,19 @@ def _entry_text(entry: Entry) -> tuple[str, str]:
     return html_to_text(raw), sanitize_html(raw, entry.url)
 
 
+NO_PAGE = "no article page: the feed links only the item's audio or video file"
+
+
 def candidate_from_entry(entry: Entry, feed_title: str) -> Candidate:
     """The article as the feed gives it. CPU-bound (sanitizing, language): off the event loop."""
     text, html = _entry_text(entry)
     summary = html_to_text(entry.summary_html) if entry.summary_html else None
+    if not entry.url and entry.enclosure_url:  # a podcast episode with no page of its own
+        cand = replace(entry, url=entry.enclosure_url, enclosure_url=None)
+        found = candidate_from_entry(cand, feed_title)
+        found.page_url = ""  # nothing to fetch: the file is no article page
+        found.extraction_error = NO_PAGE
+        return found
     return Candidate(
         url=canonicalize(entry.url),
         page_url=entry.url,

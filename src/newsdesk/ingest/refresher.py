@@ -82,7 +82,7 @@ def pages_wanted(
 ) -> tuple[list[Candidate], list[Candidate]]:
     """The teasers (under ``min_words`` words) whose pages to fetch, newest first, at most
     ``cap`` of them (0: all); and the teasers over the cap."""
-    teasers = [c for c in cands if word_count(c.text) < min_words]
+    teasers = [c for c in cands if c.page_url and word_count(c.text) < min_words]
     teasers.sort(
         key=lambda c: (c.published is None, -c.published.timestamp() if c.published else 0)
     )
@@ -250,6 +250,9 @@ class Refresher:
             if skipped:
                 batch.notes.append((url, "limit", _items_note(skipped + limit, limit)))
             outlet = doc.title or url_host(resp.url)
+            unlinked = sum(1 for e in doc.entries if not (e.url or e.enclosure_url))
+            if unlinked:
+                batch.notes.append((url, "parse", _unlinked_note(unlinked)))
             batch.candidates, fetch, over = await asyncio.to_thread(
                 self._fresh_candidates, feed_id, doc.entries, outlet, batch
             )
@@ -262,7 +265,7 @@ class Refresher:
     ) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
         """Candidates of the entries this feed has not given before; the teasers among them
         whose pages to fetch, and those over the cap. One thread call for the whole feed."""
-        entries = [e for e in entries if e.url]
+        entries = [e for e in entries if e.url or e.enclosure_url]
         known: set[str] = set()
         with session_scope(self.engine) as session:
             for guids in in_chunks(e.guid for e in entries):
@@ -372,6 +375,10 @@ def _items_note(listed: int, limit: int) -> str:
         f"the feed lists {listed} items: read the newest {limit}, skipped {listed - limit} "
         f"(limit NEWSDESK_MAX_ITEMS_PER_FEED={limit})"
     )
+
+
+def _unlinked_note(count: int) -> str:
+    return f"{count} items have neither a link nor an audio or video file: not stored"
 
 
 def _pages_note(count: int, cap: int) -> str:

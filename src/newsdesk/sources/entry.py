@@ -17,6 +17,7 @@ class Entry:
     content_html: str = ""  # full content when the feed carries it
     image_url: str | None = None
     language: str | None = None  # as declared by the entry or its feed (xml:lang, <language>)
+    enclosure_url: str | None = None  # its audio or video file (a podcast episode's)
 
 
 @dataclass

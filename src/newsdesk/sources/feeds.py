@@ -157,7 +157,17 @@ def _adapt_entry(raw: Any, feed_url: str, feed_language: str | None = None) -> E
         content_html=content_html,
         image_url=entry_image(raw, feed_url),
         language=_language((raw.get("title_detail") or {}).get("language")) or feed_language,
+        enclosure_url=_enclosure(raw, feed_url),
     )
+
+
+def _enclosure(raw: Any, feed_url: str) -> str | None:
+    """The first audio or video file the item encloses (a podcast episode's)."""
+    for enc in raw.get("enclosures") or []:
+        kind = str(enc.get("type") or "")
+        if kind.startswith(("audio/", "video/")) and enc.get("href"):
+            return _absolute(feed_url, enc.get("href"))
+    return None
 
 
 # --- JSON Feed -----------------------------------------------------------------------------
@@ -215,7 +225,16 @@ def _json_entry(item: Mapping[str, Any], feed_url: str, feed_language: str | Non
         content_html=content_html,
         image_url=json_image(item, feed_url),
         language=_language(item.get("language")) or feed_language,
+        enclosure_url=_json_enclosure(item, feed_url),
     )
+
+
+def _json_enclosure(item: Mapping[str, Any], feed_url: str) -> str | None:
+    """The first audio or video attachment (a JSON Feed podcast episode's file)."""
+    for att in item.get("attachments") or []:
+        if isinstance(att, dict) and _text(att.get("mime_type")).startswith(("audio/", "video/")):
+            return _absolute(feed_url, _text(att.get("url"))) or None
+    return None
 
 
 def _json_author(item: Mapping[str, Any]) -> str | None:

@@ -28,6 +28,7 @@ REASONS: tuple[tuple[str, str], ...] = (
     ("no article text", r"no main (?:text|content) found|trafilatura returned nothing"),
     ("not an HTML page", r"not an HTML document|cannot parse the page as HTML"),
     ("unreadable feed text", r"the feed's text of this item is unreadable"),
+    ("audio or video only", r"^no article page: the feed links only"),
 )
 OTHER = "other"
 _COMPILED = tuple((label, re.compile(pattern, re.IGNORECASE)) for label, pattern in REASONS)
