@@ -158,8 +158,11 @@ def unreachable_pictures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     populate(engine, shared_data("bbc-news"))
     base = outlet_server.route("/present.png", png(16, 10, (0, 0, 0)), content_type="image/png")
     with session_scope(engine) as s:
-        for number, article in enumerate(s.scalars(select(Article)).all()):
+        for number, article in enumerate(s.scalars(select(Article).order_by(Article.id)).all()):
             article.image_url = base.replace("/present.png", f"/gone/{number}.png")
+            if number == 0:  # a teaser that opens with the outlet's picture, as GameStar's
+                gone = base.replace("/present.png", "/gone/inline.png")
+                article.html = f'<p><img src="{gone}">{article.text}</p>'  # no alt
     try:
         with BackgroundServer(create_app(settings, engine)) as server:
             yield server.url
@@ -186,3 +189,24 @@ def test_pictures_that_cannot_be_loaded_leave_no_empty_box(
         tab.close()
     assert not tab.blocked, f"the page tried to reach the network: {tab.blocked}"
     assert not tab.page_errors, tab.page_errors  # the script itself ran without errors
+
+
+def test_a_picture_in_the_text_that_cannot_be_loaded_is_hidden(
+    browser: Browser, unreachable_pictures: str
+) -> None:
+    """GameStar's teasers open with a picture the proxy could not fetch: a broken-picture
+    icon stood before the text."""
+    tab = LoopbackTab(browser, width=1100, height=900)
+    try:
+        tab.page.goto(f"{unreachable_pictures}/articles/1")  # the first stored
+        body = tab.page.locator(".story-body img")
+        assert body.count() == 1
+        deadline = time.monotonic() + 10
+        while not body.evaluate("img => img.complete") and time.monotonic() < deadline:
+            tab.page.wait_for_timeout(50)
+        assert body.evaluate("img => img.naturalWidth") == 0  # it could not be loaded
+        assert not body.is_visible()
+        assert tab.page.locator(".story-body").inner_text().strip()  # the text stays
+    finally:
+        tab.close()
+    assert not tab.page_errors, tab.page_errors
