@@ -447,3 +447,26 @@ def test_close_in_meaning_only_in_a_language_the_model_reads(
                     assert sum(lang[i] == "da" for i, _ in shown) >= 3
     finally:
         engine.dispose()
+
+
+def test_top_stories_of_several_articles_come_first(live: tuple[Settings, list[dict]]) -> None:
+    """/stories ("ranked by how many outlets cover them") listed newer single reports above the
+    story of five articles from two outlets on the missile in Poland, while the home page's top
+    stories, whose "All top stories" leads there, put it first. Paged through, every story of
+    several articles comes before every single one, each once."""
+    from newsdesk.stories import views
+
+    settings, items = live
+    engine = connect(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            seen: list[views.StoryCard] = []
+            while page := views.top_stories(session, 7, len(seen), outlets=False):
+                seen += page  # pages of 7 (the boundary between the two kinds inside one)
+            home = views.home_ai(session)["top_stories"]
+    finally:
+        engine.dispose()
+    several = [c.article_count >= 2 for c in seen]
+    assert several == sorted(several, reverse=True) and any(several) and not all(several)
+    assert len({c.id for c in seen}) == len(seen) == len({i["story"] for i in items})
+    assert [c.id for c in home] == [c.id for c in seen[: len(home)]]

@@ -706,16 +706,28 @@ def top_stories(
     outlets: bool = True,
 ) -> list[StoryCard]:
     """Stories with `min_articles`+ articles by the score enrich stores (outlets, size,
-    velocity, recency), then newest; `outlets`: fill in each card's outlet names and
-    developing days (what the HTML cards show)."""
-    rows = session.scalars(
-        select(Story)
-        .options(defer(Story.centroid))
-        .where(Story.article_count >= max(1, min_articles))
-        .order_by(Story.score.desc(), Story.last_seen.desc(), Story.id.desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    velocity, recency), then newest; those of two articles or more first, the home page's top
+    stories (a newer single report ranked above the 16 articles on Yukos, and the home page's
+    "All top stories" led to a page of podcast episodes). `outlets`: fill in each card's
+    outlet names and developing days (what the HTML cards show)."""
+
+    def ranked(where: Any, count: int, skip: int) -> list[Story]:
+        return list(
+            session.scalars(
+                select(Story)
+                .options(defer(Story.centroid))
+                .where(where)
+                .order_by(Story.score.desc(), Story.last_seen.desc(), Story.id.desc())
+                .offset(skip)
+                .limit(count)
+            )
+        )
+
+    several = Story.article_count >= max(2, min_articles)
+    rows = ranked(several, limit, offset)
+    if len(rows) < limit and min_articles <= 1:  # then the single reports
+        before = session.scalar(select(func.count()).select_from(Story).where(several)) or 0
+        rows += ranked(Story.article_count == 1, limit - len(rows), max(0, offset - before))
     cards = [_card(s) for s in rows]
     if outlets:
         _fill_outlets(session, cards)
