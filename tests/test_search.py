@@ -362,6 +362,8 @@ def test_search_page_shows_tags_synonyms_groups_and_help(client: TestClient) -> 
     assert html.count("/stories/") >= 1 and "+1 outlet" in html
     assert "How to search" in html and "<kbd>strike OR walkout</kbd>" in html
     assert 'name="outlet"' in html and 'name="lang"' in html and 'type="date"' in html
+    # languages by name, as readers know them (the list showed "en", "de", "da")
+    assert '<option value="en">English</option>' in html
 
 
 def test_search_page_filters_and_zero_results(client: TestClient, corpus: Corpus) -> None:

@@ -313,6 +313,15 @@ def counted(text: str, what: str | None) -> str:
     return what
 
 
+@lru_cache(maxsize=256)
+def language_name(code: str) -> str:
+    """A language code as readers know it: "da" -> "Danish" (CLDR's English names, from
+    babel); the code itself when CLDR has no name for it."""
+    from babel import Locale
+
+    return str(Locale("en").languages.get(code.lower(), code)) if code else code
+
+
 def related_groups(
     items: list[Any], outlet: str | None = None
 ) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
@@ -343,6 +352,7 @@ def make_env() -> Environment:
     )
     env.filters.update(
         reltime=reltime,
+        language_name=language_name,
         isotime=isotime,
         abstime=abstime,
         datefmt=datefmt,
