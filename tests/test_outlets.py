@@ -296,6 +296,8 @@ def test_cli_feeds_add_reports_the_same_source(
     second = runner.invoke(app, ["feeds", "add", js])
     assert second.exit_code == 0, second.output
     assert "looks like the same source" in second.output and xml in second.output
+    again = runner.invoke(app, ["feeds", "add", xml])  # it said "subscribed" as if new
+    assert again.exit_code == 0 and "already subscribed: CNN <" in again.output, again.output
 
 
 def test_migration_0008_names_existing_feeds_and_articles(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from html import escape
 from pathlib import Path
 
 import lxml.html
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Engine
 from newsdesk.accounts import UserError, create_user, set_password, set_role
 from newsdesk.config import Settings
 from newsdesk.security import ensure_secret_key
-from newsdesk.store import Base, connect, session_scope
+from newsdesk.store import Article, Base, connect, session_scope
 from newsdesk.store.db import alembic_config
 from newsdesk.store.models_readers import Comment, CommentReport, CommentRevision, User
 from newsdesk.web.comments import comment_counts, sanitize_html
@@ -155,6 +156,8 @@ def test_register_login_logout(client: TestClient, article_id: int) -> None:
     assert 'href="/register' in page.text and "to join the discussion" in page.text
     assert 'name="body"' not in page.text  # no comment form for visitors
     assert 'href="/login?next=/articles/1"' in page.text
+    # the header's Register comes back here too (it led to the home page)
+    assert 'href="/register?next=/articles/1">Register</a>' in page.text
     token = page_token(client, "/register")
     form = {"username": "Newbie", "password": PASSWORD, "csrf_token": token}
     r = client.post("/register", data={**form, "password2": "different", "next": "/x"})
@@ -355,6 +358,10 @@ def test_report_hide_restore_and_queue(
 
         queue = mod.get("/moderation").text
         assert "Buy pills now" in queue and "Spam or advertising" in queue and "pills" in queue
+        with session_scope(app.state.engine) as s:
+            headline = s.scalar(select(Article.title).where(Article.id == article_id))
+        # on which article, by its headline (it said "on article 20")
+        assert f'#comment-{cid}">{escape(headline)}</a>' in queue
         assert "1 reported comment needs a decision" in queue
         mtoken = page_token(mod, "/moderation")
         r = mod.post(f"/comments/{cid}/hide", data={"csrf_token": mtoken, "next": "/moderation"})

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from newsdesk.accounts import create_user
 from newsdesk.config import Settings
 from newsdesk.ingest import refresh
 from newsdesk.sources.page_failures import failure_reason
-from newsdesk.store import Article, connect, session_scope
+from newsdesk.store import Article, Feed, connect, session_scope
 from newsdesk.subscriptions import subscribe_url
 from newsdesk.web.app import create_app
 
@@ -139,6 +139,22 @@ def test_every_failed_page_counted_and_grouped_by_reason(
         admin = client.get("/sources").text
         assert "refused by robots.txt" in admin and "/gamestar/" in admin
         assert 'action="/sources/feeds"' in admin
+
+
+def test_adding_a_feed_the_site_has_says_so(live: tuple[Settings, dict[str, int]]) -> None:
+    """Adding DR's feed again said "Subscribed to Seneste nyt | DR", as if it were new."""
+    settings, ids = live
+    engine = connect(settings.db_url)
+    with session_scope(engine) as s:
+        url = s.scalar(select(Feed.url).where(Feed.id == ids["dr"]))
+    with TestClient(create_app(settings, engine)) as client:
+        _login(client)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sources").text)
+        assert token and url
+        page = client.post("/sources/feeds", data={"url": url, "csrf_token": token[1]}).text
+    assert "Already subscribed to" in page and f'href="#feed-{ids["dr"]}"' in page
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Feed)) == len(ids)
 
 
 def test_teaser_only_articles_say_so(live: tuple[Settings, dict[str, int]]) -> None:

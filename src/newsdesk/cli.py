@@ -100,17 +100,21 @@ def default_opml() -> bytes:
 def feeds_add(url: str) -> None:
     """Subscribe to URL: a feed, or a site whose page links to its feed. Says when the site
     already has a feed of the same source (another format or URL)."""
+    from newsdesk.store.models import utcnow
     from newsdesk.subscriptions import SimilarFeed, subscribe_url
 
     settings = _settings()
     similar: list[SimilarFeed] = []
+    started = utcnow()
     try:
         feed = subscribe_url(_engine(settings), settings, url, similar)
     except Exception as exc:
         raise _fail(str(exc)) from exc
+    known = feed.added_at.replace(tzinfo=feed.added_at.tzinfo or UTC) < started
     out = stdout()
     out.print(
-        f"subscribed: {feed.outlet_name or feed.title or feed.url} <{feed.url}>",
+        f"{'already subscribed' if known else 'subscribed'}: "
+        f"{feed.outlet_name or feed.title or feed.url} <{feed.url}>",
         markup=False,
         highlight=False,
     )

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from newsdesk.accounts import Viewer, set_banned, username_key
 from newsdesk.security import safe_next
 from newsdesk.store.db import session_scope
-from newsdesk.store.models import utcnow
+from newsdesk.store.models import Article, Base, utcnow
 from newsdesk.store.models_readers import ROLES, Comment, CommentReport, User
 from newsdesk.web.comments import REPORT_REASONS, Target
 from newsdesk.web.request import TurnRoute, engine_of, login_redirect, render
@@ -99,6 +99,9 @@ def reports_queue(request: Request) -> Response:
             .order_by(Comment.hidden_at.desc())
             .limit(20)
         ).all()
+        titles = _titles(
+            session, [i.target for i in queue.values()] + [Target.of(c) for c, _ in hidden]
+        )
         open_total = session.scalar(
             select(func.count(func.distinct(CommentReport.comment_id))).where(
                 CommentReport.resolved_at.is_(None)
@@ -113,8 +116,28 @@ def reports_queue(request: Request) -> Response:
             "hidden": [(c, name, Target.of(c)) for c, name in hidden],
             "reasons": REPORT_REASONS,
             "viewer": viewer,
+            "titles": titles,
         },
     )
+
+
+def _titles(session: Session, targets: list[Target]) -> dict[tuple[str, int], str]:
+    """The headline of each article and the title of each story the comments are on."""
+    out: dict[tuple[str, int], str] = {}
+    articles = sorted({t.id for t in targets if t.kind == "article"})
+    if articles:
+        for i, title in session.execute(
+            select(Article.id, Article.title).where(Article.id.in_(articles))
+        ):
+            out[("article", i)] = title
+    stories = Base.metadata.tables.get("stories")  # owned by the AI layer, if present
+    wanted = sorted({t.id for t in targets if t.kind == "story"})
+    if stories is not None and wanted:
+        for i, title in session.execute(
+            select(stories.c.id, stories.c.title).where(stories.c.id.in_(wanted))
+        ):
+            out[("story", i)] = title
+    return out
 
 
 @router.post("/moderation/comments/{comment_id:int}/dismiss", name="dismiss_reports")
