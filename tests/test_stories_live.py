@@ -470,3 +470,22 @@ def test_top_stories_of_several_articles_come_first(live: tuple[Settings, list[d
     assert several == sorted(several, reverse=True) and any(several) and not all(several)
     assert len({c.id for c in seen}) == len(seen) == len({i["story"] for i in items})
     assert [c.id for c in home] == [c.id for c in seen[: len(home)]]
+
+
+def test_a_search_counts_stories_and_their_articles(live: tuple[Settings, list[dict]]) -> None:
+    """Results are stories (the #Yukos tag said 18 articles, the search "3 results"): the count
+    says both."""
+    from starlette.testclient import TestClient
+
+    from newsdesk.web import create_app
+
+    settings, _items = live
+    engine = connect(settings.db_url)
+    try:
+        with TestClient(create_app(settings, engine)) as client:
+            html = client.get("/search", params={"q": "missil", "sort": "date"}).text
+    finally:
+        engine.dispose()
+    count = lxml.html.fromstring(html).xpath('//p[@class="result-count"]')[0].text_content()
+    found = re.search(r"(\d+) (?:story|stories) \((\d+) articles\)", count)
+    assert found and int(found[2]) > int(found[1]), count

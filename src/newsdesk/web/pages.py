@@ -305,6 +305,8 @@ def _search_page(
             "first": first,
             "last": first + len(entries) - 1,
             "exact_total": len(entries) if page == 1 and not more else None,
+            # each entry is a story: how many articles they hold ("3 results" of 18 articles)
+            "articles_total": sum(e.story_articles for e in entries),
             "sort": sort,
             "outlet": outlet,
             "lang": lang,
