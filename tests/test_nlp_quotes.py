@@ -747,3 +747,18 @@ def test_a_quotation_opening_its_report_right_after_the_verb_is_direct() -> None
     assert q.kind == "direct" and q.speaker_entity == "Maria Lopez", q
     q = _find(a.quotes, '"the voters have spoken"')
     assert q.kind == "reported" and q.speaker_entity == "Tom Reyes", q
+
+
+def test_a_lead_that_names_by_role_then_by_name_credits_the_person() -> None:
+    """BBC's "Russia's president has defended the purchase … Vladimir Putin said …": the
+    article page credited one man as "the Russian president (said)", "Russia's president
+    (saying)" and "Vladimir Putin (said)", and only the last linked to his page."""
+    quotes = analyze(*_bbc("business/332.txt"), "BBC News").quotes
+    lead = _find(quotes, "it followed free market")
+    later = _find(quotes, "Now the state, using market methods")
+    assert lead.speaker_entity == later.speaker_entity == "Vladimir Putin"
+    # the same news shape elsewhere: the role in the lead, the name opening the next sentence
+    hewitt = analyze(*_bbc("politics/003.txt"), "BBC News").quotes
+    assert _find(hewitt, "Plans to extend paid maternity").speaker_entity == "Patricia Hewitt"
+    # a role whose holder no sentence gives stays unresolved ("A Rosneft spokesman")
+    assert _find(quotes, "the acquisition is part of its plan").speaker_entity is None

@@ -735,7 +735,7 @@ def _attribute(
         elif head.lower_ in ("he", "she"):
             q.speaker = None
     else:
-        resolved = ctx.ents.resolve(text) or _titled(ctx, text, span[0])
+        resolved = ctx.ents.resolve(text) or _titled(ctx, text, span[0]) or _named_next(ctx, text)
         if resolved is not None:
             q.speaker_entity = resolved.name
     q.outlet = _outlet(ctx, cue, head)
@@ -771,6 +771,38 @@ def _titled(ctx: _Ctx, phrase: str, before: int) -> EntityCluster | None:
         ):
             best = (m.start, m.entity)
     return best[1] if best else None
+
+
+def _role_key(phrase: str) -> frozenset[str]:
+    """A role as its words' first five letters, without "the" or a possessive: "Russia's
+    president" and "the Russian president" are both {"russi", "presi"}; empty when the phrase
+    has no person's role (PERSON_ROLES) in it."""
+    words = [w.lower().removesuffix("'s").removesuffix("’s") for w in phrase.split()]
+    words = [w for w in words if w not in ("the", "a", "an")]
+    if not words or words[-1] not in PERSON_ROLES or len(words) > 4:
+        return frozenset()
+    return frozenset(w[:5] for w in words)
+
+
+def _named_next(ctx: _Ctx, phrase: str) -> EntityCluster | None:
+    """The person a lead names by role and the next sentence by name, the news's delayed
+    identification: "Russia's president has defended the purchase … . Vladimir Putin said …"
+    (then "the Russian president said" is Putin too)."""
+    key = _role_key(phrase)
+    if len(key) < 2:
+        return None  # "the president" alone: whose?
+    starts = {m.start: m for m in ctx.ents.mentions if m.entity is not None}
+    for i, sent in enumerate(ctx.sents[:-1]):
+        if sent.start_char < ctx.body_start:
+            continue  # the headline
+        words = {t.lower_.removesuffix("'s")[:5] for t in sent}
+        named = [m for m in ctx.ents.mentions if sent.start_char <= m.start < sent.end_char]
+        if key <= words and not any(m.entity.type == "person" for m in named if m.entity):
+            nxt = starts.get(ctx.sents[i + 1].start_char)
+            if nxt is not None and nxt.entity is not None and nxt.entity.type == "person":
+                return nxt.entity
+        break  # the lead only: later sentences name by role whom they like
+    return None
 
 
 def _frame_tokens(ctx: _Ctx, a: int, b: int) -> list[Token]:
