@@ -233,3 +233,25 @@ def test_gazetteer_names_and_a_country_in_no_other_country() -> None:
     cov = [Coverage(1, sentence, date(2025, 6, 13))]
     syria = profile_of("Syria", "place", cov, places={"Iraq": 9, "Middle East": 2, "Syria": 2})
     assert [f.detail for f in syria.where] == ["across the Middle East"]
+
+
+def test_names_written_with_the_read_so_in_the_heading() -> None:
+    """The reference page's explainers read "What is Islamic Revolutionary Guard Corps?" and
+    "What is United Nations?"."""
+    from newsdesk.stories.views import TagLink
+
+    def heading(label: str, kind: str) -> str:
+        return TagLink("X", label, kind).question
+
+    assert heading("Islamic Revolutionary Guard Corps", "organization") == (
+        "What is the Islamic Revolutionary Guard Corps?"
+    )
+    assert heading("United Nations", "organization") == "What is the United Nations?"
+    assert heading("United Kingdom", "place") == "Where is the United Kingdom?"
+    assert heading("Bank of England", "organization") == "What is the Bank of England?"
+    # brands and one-word names as they are; people never take "the"
+    assert heading("Deutsche Bank", "organization") == "What is Deutsche Bank?"
+    assert heading("General Motors", "organization") == "What is General Motors?"
+    assert heading("Hezbollah", "organization") == "What is Hezbollah?"
+    assert heading("Israel", "place") == "Where is Israel?"
+    assert heading("United Front", "person") == "Who is United Front?"  # a band, typed a person

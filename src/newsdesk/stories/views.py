@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session, aliased, defer
 from newsdesk.nlp.figures import Claim, ClaimGroup, comparable, group_claims
 from newsdesk.nlp.gazetteer import CountryPlace, where_country
 from newsdesk.nlp.keyphrases import hashtag_slug
+from newsdesk.nlp.lexicon.entities import THE_NAME_HEADS
 from newsdesk.nlp.text import fold_plural
 from newsdesk.store.models import MAX_ID, Article
 from newsdesk.store.models_ai import (
@@ -317,7 +318,19 @@ class TagLink:
     def question(self) -> str:
         """The explainer heading: "Who is X?", "What is X?", "Where is X?" (topics: "#Slug")."""
         word = QUESTION_WORDS.get(self.kind)
-        return f"{word} {self.label}?" if word else f"#{self.slug}"
+        if not word:
+            return f"#{self.slug}"
+        the = self.kind != "person" and with_the(self.label)
+        return f"{word} the {self.label}?" if the else f"{word} {self.label}?"
+
+
+def with_the(name: str) -> bool:
+    """Whether English writes the name with "the": "the United Nations", "the Islamic
+    Revolutionary Guard Corps", "the Bank of England"; not "Deutsche Bank" (THE_NAME_HEADS)."""
+    words = name.split()
+    if len(words) < 2 or words[0].lower() == "the":
+        return False
+    return words[0] == "United" or "of" in words[1:-1] or words[-1].lower() in THE_NAME_HEADS
 
 
 def _link(tag: Tag) -> TagLink:

@@ -283,3 +283,13 @@ AMBIGUOUS_ROLES = {
 # Descriptions: the tags of role nouns, and the dependencies of the words before a name.
 ROLE_NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
 PRE_DEPS = {"compound", "amod", "nmod", "poss", "case", "det", "punct", "nummod", "npadvmod"}
+
+# Names English writes with "the" ("What is the United Nations?", "Where is the United
+# Kingdom?"): those of a body or a country named by what it is, a name with "of" in it ("the
+# Bank of England") or one that begins "United"; not a brand ("Deutsche Bank", "General
+# Motors").
+_THE_HEADS = """nations union corps kingdom states republic party council commission assembly
+ministry department office agency organisation organization army navy guard guards front
+movement committee court parliament senate congress federation emirates netherlands
+philippines alliance coalition bureau service forces police brigade brigades authority"""
+THE_NAME_HEADS = frozenset(_THE_HEADS.split())
