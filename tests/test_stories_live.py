@@ -489,3 +489,34 @@ def test_a_search_counts_stories_and_their_articles(live: tuple[Settings, list[d
     count = lxml.html.fromstring(html).xpath('//p[@class="result-count"]')[0].text_content()
     found = re.search(r"(\d+) (?:story|stories) \((\d+) articles\)", count)
     assert found and int(found[2]) > int(found[1]), count
+
+
+def test_the_stories_feed_dates_each_story_by_its_newest_article(
+    live: tuple[Settings, list[dict]],
+) -> None:
+    """Every entry of /feeds/stories.atom had the same <updated>: when the stories were counted
+    (one enrichment run), not when their news came."""
+    import feedparser
+    from starlette.testclient import TestClient
+
+    from newsdesk.store.models_ai import Story
+    from newsdesk.web import create_app
+
+    settings, _items = live
+    engine = connect(settings.db_url)
+    try:
+        with TestClient(create_app(settings, engine)) as client:
+            feed = feedparser.parse(client.get("/feeds/stories.atom").content)
+        with session_scope(engine) as session:
+            last = {
+                f"/stories/{i}": seen
+                for i, seen in session.execute(select(Story.id, Story.last_seen)).all()
+            }
+    finally:
+        engine.dispose()
+    assert feed.bozo == 0 and len(feed.entries) > 5
+    assert len({e.updated for e in feed.entries}) > 1
+    for entry in feed.entries:
+        path = "/stories/" + entry.link.rsplit("/stories/", 1)[1]
+        seen = last[path]
+        assert entry.updated_parsed[:6] == seen.timetuple()[:6], (path, entry.updated, seen)

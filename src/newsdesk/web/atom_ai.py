@@ -32,13 +32,16 @@ def stories(request: Request) -> Response:
             link = site_url(request, story.url)
             summary = " ".join(story.summary)
             count = f"{story.article_count} articles from {story.outlet_count} outlets."
-            assert story.updated_at is not None  # stories always have a creation time
+            # its newest article: what changes a story for its readers (updated_at is when it
+            # was last counted, the same for every story a first enrichment makes)
+            updated = story.last_seen or story.updated_at
+            assert updated is not None  # stories always have a creation time
             entries.append(
                 AtomEntry(
                     id=link,
                     title=story.title or "(untitled story)",
                     link=link,
-                    updated=story.updated_at,
+                    updated=updated,
                     published=story.first_seen,
                     author="newsdesk",
                     summary=excerpt(f"{summary} {count}".strip(), SUMMARY_CHARS),
