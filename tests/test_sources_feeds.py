@@ -357,3 +357,27 @@ def test_a_media_caption_is_not_taken_for_the_items_text() -> None:
     assert len(entries) == 49 and not any(t.strip() == "Videoimage" for t in texts)
     enlisted = next(e for e in entries if e.title.startswith("Enlisted - Realistischer"))
     assert "historisch akkurate Inhalte" in (enlisted.content_html or enlisted.summary_html)
+
+
+def test_a_json_feed_episodes_file_and_odd_attachments() -> None:
+    """A JSON Feed item with no url keeps its audio attachment (stored under its address);
+    "attachments" of another type than a list is ignored (the fuzz test found an int)."""
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Pod",
+        "items": [
+            {
+                "id": "e1",
+                "title": "Episode 1",
+                "content_text": "Show notes.",
+                "attachments": [
+                    {"url": "/e1.mp3", "mime_type": "audio/mpeg"},
+                    {"url": "/e1.jpg", "mime_type": "image/jpeg"},
+                ],
+            },
+            {"id": "e2", "title": "Episode 2", "content_text": "Notes.", "attachments": 5},
+            {"id": "e3", "title": "Episode 3", "content_text": "Notes.", "attachments": "x"},
+        ],
+    }
+    entries = parse_feed(json.dumps(doc).encode(), "https://pod.example/feed.json").entries
+    assert [e.enclosure_url for e in entries] == ["https://pod.example/e1.mp3", None, None]

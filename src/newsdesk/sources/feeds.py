@@ -231,7 +231,8 @@ def _json_entry(item: Mapping[str, Any], feed_url: str, feed_language: str | Non
 
 def _json_enclosure(item: Mapping[str, Any], feed_url: str) -> str | None:
     """The first audio or video attachment (a JSON Feed podcast episode's file)."""
-    for att in item.get("attachments") or []:
+    attachments = item.get("attachments")
+    for att in attachments if isinstance(attachments, list) else []:
         if isinstance(att, dict) and _text(att.get("mime_type")).startswith(("audio/", "video/")):
             return _absolute(feed_url, _text(att.get("url"))) or None
     return None
