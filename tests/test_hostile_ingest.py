@@ -399,6 +399,7 @@ HOSTILE_OPML = b"""<?xml version="1.0"?>
     <outline text="No host" xmlUrl="http:///feed.xml"/>
   </outline>
   <outline text="Folder without a feed"/>
+  <outline text="A blog's site" type="link" htmlUrl="https://blog.example/"/>
 </body></opml>"""
 
 
@@ -409,6 +410,8 @@ def test_read_opml_returns_the_skipped_outlines_with_reasons() -> None:
         SkippedOutline("Local", "file:///etc/passwd", "not an http(s) URL"),
         SkippedOutline("[bold]Script[/bold]", "javascript:alert(1)", "not an http(s) URL"),
         SkippedOutline("No host", "http:///feed.xml", "the URL has no host name"),
+        # a site with no feed address was dropped without a word; an empty folder stays silent
+        SkippedOutline("A blog's site", "https://blog.example/", "no feed address (xmlUrl)"),
     ]
 
 
@@ -419,11 +422,12 @@ def test_feeds_import_prints_what_it_skipped(tmp_path: Path, settings: Settings)
     result = CliRunner().invoke(app, ["feeds", "import", str(path)], env=env)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "imported 1 feeds (0 already subscribed)",
-        "skipped 3 outlines:",
+        "imported 1 feed (0 already subscribed)",
+        "skipped 4 outlines:",
         "  'Local' (file:///etc/passwd): not an http(s) URL",
         "  '[bold]Script[/bold]' (javascript:alert(1)): not an http(s) URL",
         "  'No host' (http:///feed.xml): the URL has no host name",
+        '  "A blog\'s site" (https://blog.example/): no feed address (xmlUrl)',
     ]
     assert count(connect(settings.db_url), Feed) == 1
 

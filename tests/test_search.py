@@ -377,6 +377,13 @@ def test_search_page_filters_and_zero_results(client: TestClient, corpus: Corpus
     assert "Nearest in meaning" in empty.text and "No articles match" in empty.text
     bad = client.get("/search", params={"q": "Syria", "since": "yesterday"})
     assert bad.status_code == 422 or bad.status_code == 400
+    # From and To the other way round: read as meant (it said "Try fewer or different words")
+    wide = {"q": "Syria", "sort": "date"}
+    right = client.get("/search", params={**wide, "since": "2000-01-01", "until": "2100-01-01"})
+    swapped = client.get("/search", params={**wide, "since": "2100-01-01", "until": "2000-01-01"})
+    assert "No articles match" not in swapped.text and 'value="2000-01-01"' in swapped.text
+    results = '<ol class="article-list results"'
+    assert swapped.text.split(results)[1] == right.text.split(results)[1]
 
 
 def test_api_search_params_and_story_groups(client: TestClient, corpus: Corpus) -> None:

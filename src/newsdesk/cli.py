@@ -142,7 +142,7 @@ def feeds_import(path: Path) -> None:
     def shown(value: str | None) -> str:  # the file's text, not markup or terminal controls
         return "".join(c if c.isprintable() else repr(c)[1:-1] for c in (value or "")[:200])
 
-    lines = [f"imported {added} feeds ({present} already subscribed)"]
+    lines = [f"imported {added} {'feed' if added == 1 else 'feeds'} ({present} already subscribed)"]
     if skipped:
         lines.append(f"skipped {len(skipped)} outlines:")
     lines += [f"  {shown(i.title)!r} ({shown(i.xml_url)}): {i.reason}" for i in skipped[:50]]

@@ -77,14 +77,14 @@ NO_PAGE = "no article page: the feed links only the item's audio or video file"
 
 def candidate_from_entry(entry: Entry, feed_title: str) -> Candidate:
     """The article as the feed gives it. CPU-bound (sanitizing, language): off the event loop."""
-    text, html = _entry_text(entry)
-    summary = html_to_text(entry.summary_html) if entry.summary_html else None
     if not entry.url and entry.enclosure_url:  # a podcast episode with no page of its own
         cand = replace(entry, url=entry.enclosure_url, enclosure_url=None)
         found = candidate_from_entry(cand, feed_title)
         found.page_url = ""  # nothing to fetch: the file is no article page
         found.extraction_error = NO_PAGE
         return found
+    text, html = _entry_text(entry)
+    summary = html_to_text(entry.summary_html) if entry.summary_html else None
     return Candidate(
         url=canonicalize(entry.url),
         page_url=entry.url,

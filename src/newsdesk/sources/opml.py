@@ -37,7 +37,8 @@ def _attr(element: ET.Element, name: str) -> str | None:
 
 @dataclass(frozen=True)
 class SkippedOutline:
-    """An outline with an xmlUrl that is not imported, and why."""
+    """An outline that is not imported, and why (`xml_url`: its address as written, or its
+    site's when it gives no feed address)."""
 
     title: str | None
     xml_url: str
@@ -102,6 +103,11 @@ def read_opml(data: bytes) -> tuple[list[OutlineFeed], list[SkippedOutline]]:
             text = _attr(outline, "title") or _attr(outline, "text")
             if raw and url is None:
                 skipped.append(SkippedOutline(text, raw, reason))
+            leaf = not any(isinstance(c.tag, str) and c.tag.lower() == "outline" for c in outline)
+            if not raw and leaf and (_attr(outline, "htmlUrl") or _attr(outline, "type")):
+                # a site or a link, not a feed: said, not dropped without a word
+                site = _attr(outline, "htmlUrl") or ""
+                skipped.append(SkippedOutline(text, site, "no feed address (xmlUrl)"))
             if url is None:
                 walk(outline, _attr(outline, "text") or _attr(outline, "title") or category)
                 continue

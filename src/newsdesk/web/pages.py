@@ -271,6 +271,8 @@ def _search_page(
 ) -> HTMLResponse:
     q = " ".join(q.split())[:MAX_QUERY_CHARS]
     since, until = _day(from_), _day(to)  # a form sends "" for a date left empty
+    if since and until and since > until:  # the two dates the other way round: what is meant
+        since, until = until, since
     results = None
     if q:
         results = searching.find(
