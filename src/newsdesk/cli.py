@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from newsdesk.sources.opml import SkippedOutline
+    from newsdesk.store.models import Feed
 
 # Keep the module-level imports light (Typer, rich, SQLAlchemy, the store): `--help`, `feeds
 # list`, `stats` and the other light commands must start fast. Everything heavy (spaCy,
@@ -100,17 +101,15 @@ def default_opml() -> bytes:
 def feeds_add(url: str) -> None:
     """Subscribe to URL: a feed, or a site whose page links to its feed. Says when the site
     already has a feed of the same source (another format or URL)."""
-    from newsdesk.store.models import utcnow
     from newsdesk.subscriptions import SimilarFeed, subscribe_url
 
     settings = _settings()
     similar: list[SimilarFeed] = []
-    started = utcnow()
+    known: list[Feed] = []
     try:
-        feed = subscribe_url(_engine(settings), settings, url, similar)
+        feed = subscribe_url(_engine(settings), settings, url, similar, known)
     except Exception as exc:
         raise _fail(str(exc)) from exc
-    known = feed.added_at.replace(tzinfo=feed.added_at.tzinfo or UTC) < started
     out = stdout()
     out.print(
         f"{'already subscribed' if known else 'subscribed'}: "

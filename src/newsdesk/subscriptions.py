@@ -224,7 +224,11 @@ def similar_feeds(
 
 
 def subscribe_url(
-    engine: Engine, settings: Settings, url: str, similar: list[SimilarFeed] | None = None
+    engine: Engine,
+    settings: Settings,
+    url: str,
+    similar: list[SimilarFeed] | None = None,
+    known: list[Feed] | None = None,
 ) -> Feed:
     """The feed at `url`, or the first one the site page at `url` announces: added, or the
     site's feed if it has it already. Raises ValueError when the page announces no feed, and
@@ -232,7 +236,7 @@ def subscribe_url(
 
     `similar`, if given, receives the site's other feeds that look like the same source (the
     same site in another format or under another URL): added all the same, for the caller to
-    report."""
+    report. `known`, if given, receives the feed when the site had it already."""
     from newsdesk.sources.discover import FoundFeed, resolve_feed
     from newsdesk.sources.fetch import Fetcher
 
@@ -245,6 +249,8 @@ def subscribe_url(
         try:
             feed = add_feed(session, found.url, title=found.title, site_url=found.site_url)
         except FeedExists as exc:
+            if known is not None:
+                known.append(exc.feed)
             return exc.feed
         if similar is not None:
             similar.extend(similar_feeds(session, feed, found.item_links))

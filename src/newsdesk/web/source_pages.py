@@ -11,7 +11,6 @@ and what admins change there (add a feed, name a feed's outlet).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -19,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from newsdesk.store.db import session_scope
-from newsdesk.store.models import Feed, utcnow
+from newsdesk.store.models import Feed
 from newsdesk.subscriptions import SimilarFeed, set_outlet_name, subscribe_url
 from newsdesk.web import queries
 from newsdesk.web.request import DbSession, TurnRoute, engine_of, render
@@ -74,9 +73,9 @@ def add_source(request: Request, url: Annotated[str, Form(max_length=4096)] = ""
     similar: list[SimilarFeed] = []
     problem = None
     added = None
-    started = utcnow()
+    known: list[Feed] = []
     try:
-        added = subscribe_url(engine, request.app.state.settings, url.strip(), similar)
+        added = subscribe_url(engine, request.app.state.settings, url.strip(), similar, known)
     except Exception as exc:  # an invalid URL, a fetch or parse failure: said on the page
         problem = f"Could not add {url.strip()!r}: {exc}"
     with session_scope(engine) as session:
@@ -85,14 +84,10 @@ def add_source(request: Request, url: Annotated[str, Form(max_length=4096)] = ""
             session,
             status_code=400 if problem else 200,
             added=added,
-            known=added is not None and _aware(added.added_at) < started,
+            known=bool(known),
             similar=similar,
             problem=problem,
         )
-
-
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @router.post("/sources/feeds/{feed_id:int}/outlet", name="name_outlet")
