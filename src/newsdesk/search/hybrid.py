@@ -43,10 +43,9 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsdesk.nlp.embed import LANGUAGES as EMBED_LANGUAGES
 from newsdesk.nlp.embed import from_blobs
 from newsdesk.search.synonyms import expand
 from newsdesk.store.models import Article
@@ -63,6 +62,7 @@ from newsdesk.store.search import (
     settled,
 )
 from newsdesk.stories.features import STOPWORDS
+from newsdesk.stories.index import READ_BY_THE_MODEL
 
 Sort = Literal["relevance", "date"]
 
@@ -175,14 +175,15 @@ def _allowed(session: Session, query: Query, ids: list[int], filters: Filters) -
 
 
 def _readable(session: Session, ids: list[int]) -> list[int]:
-    """Of these index neighbours, those in a language the model reads (nlp.embed.LANGUAGES,
-    as related articles and stories take them): any two Danish headlines are close to an
+    """Of these index neighbours, those in a language the model reads (READ_BY_THE_MODEL, as
+    related articles take them): any two Danish headlines are close to an
     English model, and every search found DR's whole morning "close in meaning"."""
     if not ids:
         return []
-    known = or_(Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES)))
     ok = set(
-        session.scalars(select(Enrichment.article_id).where(Enrichment.article_id.in_(ids), known))
+        session.scalars(
+            select(Enrichment.article_id).where(Enrichment.article_id.in_(ids), READ_BY_THE_MODEL)
+        )
     )
     return [i for i in ids if i in ok]
 

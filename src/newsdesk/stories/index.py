@@ -31,12 +31,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
 from newsdesk.nlp.embed import DIM, EMBED_VERSION, from_blob
+from newsdesk.nlp.embed import LANGUAGES as EMBED_LANGUAGES
 from newsdesk.store.db import session_scope
 from newsdesk.store.models_ai import Enrichment
+
+# An article whose vector means something (a language the model reads; none known is taken as
+# read, as story clustering takes it): a neighbour in another language is neither related
+# (stories.related) nor "close in meaning" in search (search.hybrid).
+READ_BY_THE_MODEL = or_(
+    Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES))
+)
 
 INDEX_FORMAT = 1
 M = 16

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from newsdesk.nlp.embed import from_blob, from_blobs
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import Enrichment
-from newsdesk.stories.index import VectorIndex, open_index
+from newsdesk.stories.index import READ_BY_THE_MODEL, VectorIndex, open_index
 from newsdesk.stories.views import (
     EnrichmentRow,
     enrichment_row,
@@ -62,10 +62,7 @@ _HITS = (
         Article.id, Article.outlet, Enrichment.story_id, Enrichment.duplicate_of, Enrichment.seen_at
     )
     .join(Enrichment, Enrichment.article_id == Article.id)
-    .where(
-        Article.id.in_(bindparam("ids", expanding=True)),
-        or_(Enrichment.language.is_(None), Enrichment.language.in_(sorted(EMBED_LANGUAGES))),
-    )
+    .where(Article.id.in_(bindparam("ids", expanding=True)), READ_BY_THE_MODEL)
 )
 # What every related item shows: id, outlet, headline, link, the start of the text, times.
 _ITEMS = (
