@@ -49,7 +49,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +61,11 @@ from sqlalchemy.orm import Session
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder
 from newsdesk.nlp.entities import acronym
-from newsdesk.nlp.lexicon.entities import ALIASES
 from newsdesk.nlp.lexicon.figures import SCALE_WORDS, UNIT_BEFORE, UNITS_WORDS
 from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
 from newsdesk.nlp.paraphrase import base, stem, variants
-from newsdesk.nlp.text import fold_plural
+from newsdesk.nlp.text import ascii_fold, fold_plural
+from newsdesk.search.synonyms import alias_groups
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
 from newsdesk.store.models_ai import ArticleTag, Enrichment, Tag
@@ -172,19 +172,17 @@ for _pairs, _both_ways in ((_ABBREVIATED, True), (_STATES, False), (_PARTIES, Tr
         _NAME_FORMS.setdefault(_long, set()).add(_short)
         if _both_ways:
             _NAME_FORMS.setdefault(_short, set()).add(_long)
-# One-word names of one country or body (nlp/lexicon/entities.py, the tags' aliases: Turkey,
-# Turkiye, Türkiye; Burma, Myanmar): a question naming one finds sentences naming another.
-_ALIAS_WORDS: dict[str, set[str]] = {}
-for _canonical in set(ALIASES.values()):
-    _words = {
-        w
-        for w in (k for k, v in ALIASES.items() if v == _canonical)
-        if " " not in w and len(w) > 1 and w not in STOPWORDS
-    }
-    for _w in _words:
-        _ALIAS_WORDS[_w] = _words - {_w}
-        _NAME_FORMS.setdefault(_w, set()).update(stem(o) for o in _words - {_w})
 _CAPITAL = re.compile(r"^[A-Z][\w'’.-]*$")
+
+
+@lru_cache(maxsize=1024)
+def _other_names(word: str) -> frozenset[str]:
+    """The other one-word names of the country or body a word names (the tags' aliases,
+    search.synonyms.alias_groups: Turkey, Turkiye, Türkiye; Burma, Myanmar): a question naming
+    one finds sentences naming another."""
+    names = alias_groups().get(ascii_fold(word).lower(), [])
+    ones = {n.lower() for n in names if " " not in n and len(n) > 1 and n.lower() not in STOPWORDS}
+    return frozenset(ones - {word})
 
 
 def _is_cap(token: str) -> bool:
@@ -872,6 +870,7 @@ def _read_with(word: str, c: _Candidate) -> bool:
         or stem(word) in c.context
         or word[:5] in c.context
         or not _NAME_FORMS.get(word, set()).isdisjoint(c.context)
+        or any(stem(other) in c.context for other in _other_names(word))
     )
 
 
@@ -953,7 +952,7 @@ def _with_variants(words: list[str]) -> list[str]:
     """The question's words plus the stems of other words for the same thing (prefix terms)."""
     out = list(words)
     for w in words:
-        others = sorted(variants(w)) + sorted(_ALIAS_WORDS.get(w, ()))
+        others = sorted(variants(w)) + sorted(_other_names(w))
         out.extend(v for v in others if len(v) >= 3 and v not in out)
     return out
 

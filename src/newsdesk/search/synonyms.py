@@ -52,7 +52,7 @@ class Expansion:
 
 
 @lru_cache(maxsize=1)
-def _alias_groups() -> dict[str, list[str]]:
+def alias_groups() -> dict[str, list[str]]:
     """Each folded alias -> every name of its entity (the display name first)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for alias, name in ALIASES.items():
@@ -189,7 +189,7 @@ def _expand(session: Session | None, query: Query) -> Expansion:
         span = set(range(start, start + n))
         if span & taken:
             continue
-        names = list(_alias_groups().get(folded, []))
+        names = list(alias_groups().get(folded, []))
         for tag in matched:
             names += [tag.label, *tag_names.get(tag.id, [])]
         seen = {_fold(" ".join(words))}
