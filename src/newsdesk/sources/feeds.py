@@ -122,9 +122,6 @@ def _words(fragment: str) -> int:
     return len(html.unescape(_TAG.sub(" ", fragment)).split())
 
 
-_TAG = re.compile(r"<[^>]*>")
-
-
 def _language(value: Any) -> str | None:
     """A declared language tag as an ISO 639 code: "en-US" -> "en"; None if it is not one."""
     primary = str(value or "").strip().replace("_", "-").split("-")[0].lower()
