@@ -791,18 +791,17 @@ def _named_next(ctx: _Ctx, phrase: str) -> EntityCluster | None:
     key = _role_key(phrase)
     if len(key) < 2:
         return None  # "the president" alone: whose?
-    starts = {m.start: m for m in ctx.ents.mentions if m.entity is not None}
-    for i, sent in enumerate(ctx.sents[:-1]):
-        if sent.start_char < ctx.body_start:
-            continue  # the headline
-        words = {t.lower_.removesuffix("'s")[:5] for t in sent}
-        named = [m for m in ctx.ents.mentions if sent.start_char <= m.start < sent.end_char]
-        if key <= words and not any(m.entity.type == "person" for m in named if m.entity):
-            nxt = starts.get(ctx.sents[i + 1].start_char)
-            if nxt is not None and nxt.entity is not None and nxt.entity.type == "person":
-                return nxt.entity
-        break  # the lead only: later sentences name by role whom they like
-    return None
+    # the lead only (the body's first sentence): later ones name by role whom they like
+    i = next((i for i, s in enumerate(ctx.sents[:-1]) if s.start_char >= ctx.body_start), None)
+    if i is None:
+        return None
+    lead, after = ctx.sents[i], ctx.sents[i + 1].start_char
+    if not key <= {t.lower_.removesuffix("'s")[:5] for t in lead}:
+        return None
+    people = [m for m in ctx.ents.mentions if m.entity is not None and m.entity.type == "person"]
+    if any(lead.start_char <= m.start < lead.end_char for m in people):
+        return None  # the lead names someone itself
+    return next((m.entity for m in people if m.start == after), None)
 
 
 def _frame_tokens(ctx: _Ctx, a: int, b: int) -> list[Token]:
