@@ -107,11 +107,10 @@ def outlet_names(outlet: str) -> frozenset[str]:
     whose items were tagged #Sundell, "What is Sundell?")."""
     words = [w for w in outlet.split() if any(ch.isalpha() for ch in w)]
     names = {slug(outlet)}
-    author = re.search(r"\bby\s+(\S.*)$", outlet)
-    if author and len(words) >= 3:
-        names.add(slug(author.group(1)))
     if len(words) >= 3:
         names.add("".join(next(ch for ch in w if ch.isalnum()) for w in words).casefold())
+        if author := re.search(r"\bby\s+(\S.*)$", outlet):
+            names.add(slug(author.group(1)))
     # "The iDeveloper Podcast": "ideveloper"; not "BBC" of "BBC News" (a name of its own)
     if words and words[0].casefold() == "the":
         core = words[1:]

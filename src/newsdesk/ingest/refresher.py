@@ -250,11 +250,11 @@ class Refresher:
             if skipped:
                 batch.notes.append((url, "limit", _items_note(skipped + limit, limit)))
             outlet = doc.title or url_host(resp.url)
-            unlinked = sum(1 for e in doc.entries if not (e.url or e.enclosure_url))
-            if unlinked:
-                batch.notes.append((url, "parse", _unlinked_note(unlinked)))
+            linked = [e for e in doc.entries if e.url or e.enclosure_url]
+            if len(linked) < len(doc.entries):
+                batch.notes.append((url, "parse", _unlinked_note(len(doc.entries) - len(linked))))
             batch.candidates, fetch, over = await asyncio.to_thread(
-                self._fresh_candidates, feed_id, doc.entries, outlet, batch
+                self._fresh_candidates, feed_id, linked, outlet, batch
             )
             parsed = doc
             await self._add_pages(fetcher, fetch, over, url, batch)
@@ -265,7 +265,6 @@ class Refresher:
     ) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
         """Candidates of the entries this feed has not given before; the teasers among them
         whose pages to fetch, and those over the cap. One thread call for the whole feed."""
-        entries = [e for e in entries if e.url or e.enclosure_url]
         known: set[str] = set()
         with session_scope(self.engine) as session:
             for guids in in_chunks(e.guid for e in entries):
