@@ -56,7 +56,8 @@ SUITES=(
   tests/test_api.py tests/test_api_ai.py tests/test_atom.py tests/test_greader.py tests/test_fever.py
   tests/test_readers_comments.py tests/test_readers_security.py tests/test_readers_never_wait.py
   tests/test_search.py tests/test_search_bounds.py tests/test_outlets.py tests/test_lists_grouped.py
-  tests/test_sources_page.py tests/test_images_proxy.py tests/test_images_feeds.py
+  tests/test_sources_page.py tests/test_sources_admin.py tests/test_images_proxy.py
+  tests/test_images_feeds.py
   tests/test_explainers.py tests/test_quotes_page.py tests/test_ask.py tests/test_llm.py
   tests/test_workers.py tests/test_cli.py
   tests/test_postgres.py tests/test_workers_pg.py tests/test_backup_pg.py

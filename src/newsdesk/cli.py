@@ -153,12 +153,10 @@ def feeds_import(path: Path) -> None:
 @feeds_app.command("export")
 def feeds_export() -> None:
     """Print all subscriptions as OPML 2.0."""
-    from newsdesk.sources.opml import OutlineFeed, build_opml
+    from newsdesk.subscriptions import export_opml
 
     with session_scope(_engine(_settings())) as session:
-        feeds = session.scalars(select(Feed).order_by(Feed.category, Feed.title)).all()
-        items = [OutlineFeed(f.url, f.title or f.url, f.site_url, f.category) for f in feeds]
-    sys.stdout.write(build_opml(items))
+        sys.stdout.write(export_opml(session))
 
 
 @feeds_app.command("list")
@@ -204,12 +202,12 @@ def feeds_outlet(
 
 @feeds_app.command("remove")
 def feeds_remove(feed_id: int) -> None:
-    """Unsubscribe (articles reached only through other feeds stay)."""
+    """Unsubscribe (the feed's stored articles stay)."""
+    from newsdesk.subscriptions import remove_feed
+
     with session_scope(_engine(_settings())) as session:
-        feed = session.get(Feed, feed_id)
-        if feed is None:
+        if remove_feed(session, feed_id) is None:
             raise _fail(f"no feed with id {feed_id}")
-        session.delete(feed)
     stdout().print(f"removed feed {feed_id}")
 
 

@@ -3,7 +3,10 @@ refresher fetches), whoever asks.
 
     newsdesk feeds add URL                       subscribe_url(): a feed, or a site page
                                                  announcing one (discovery)
-    newsdesk feeds import, serve's first run     import_opml()
+    newsdesk feeds import, serve's first run,    import_opml()
+    the Sources page's OPML import (admins)
+    newsdesk feeds export, GET /sources.opml     export_opml()
+    newsdesk feeds remove, the Sources page      remove_feed()
     POST /api/v1/feeds, the Google Reader API's  add_feed()
     subscribe / quickadd (admins)
 
@@ -35,7 +38,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
-from newsdesk.sources.opml import MAX_URL, SkippedOutline, read_opml
+from newsdesk.sources.opml import MAX_URL, OutlineFeed, SkippedOutline, build_opml, read_opml
 from newsdesk.sources.outlet import MAX_NAME, is_platform, outlet_name, site_host
 from newsdesk.sources.urls import canonicalize
 from newsdesk.store.db import session_scope
@@ -284,3 +287,19 @@ def import_opml(
     if skipped is not None:
         skipped.extend(dropped)
     return added, present
+
+
+def export_opml(session: Session) -> str:
+    """The site's subscriptions as an OPML 2.0 document, grouped by category."""
+    feeds = session.scalars(select(Feed).order_by(Feed.category, Feed.title, Feed.id)).all()
+    return build_opml(OutlineFeed(f.url, f.title or f.url, f.site_url, f.category) for f in feeds)
+
+
+def remove_feed(session: Session, feed_id: int) -> Feed | None:
+    """Unsubscribe the site from a feed; None if there is none with that id. Its stored
+    articles stay (in listings, stories and search), as do those other feeds also carry."""
+    feed = session.get(Feed, feed_id)
+    if feed is not None:
+        session.delete(feed)
+        session.flush()
+    return feed

@@ -7,24 +7,39 @@ and what admins change there (add a feed, name a feed's outlet).
                                            source already present are reported
     POST /sources/feeds/{id}/outlet        admins: name the feed's outlet (form: name; blank:
                                            derive it again)
+    POST /sources/feeds/{id}/remove        admins: unsubscribe (its stored articles stay)
+    POST /sources/opml                     admins: import an OPML file (form: opml); says
+                                           which outlines were skipped, and why
+    GET  /sources.opml                     anyone: the feeds as OPML 2.0 (the page lists them)
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from newsdesk.sources.opml import OPMLError, SkippedOutline
 from newsdesk.store.db import session_scope
-from newsdesk.store.models import Feed
-from newsdesk.subscriptions import SimilarFeed, set_outlet_name, subscribe_url
+from newsdesk.store.models import Feed, FeedArticle
+from newsdesk.subscriptions import (
+    SimilarFeed,
+    export_opml,
+    import_opml,
+    remove_feed,
+    set_outlet_name,
+    subscribe_url,
+)
 from newsdesk.web import queries
 from newsdesk.web.request import DbSession, TurnRoute, engine_of, render
 from newsdesk.web.sessions import current_user
 
 router = APIRouter(route_class=TurnRoute)
+MAX_OPML_BYTES = 2 * 1024 * 1024  # a subscription list of some 10,000 feeds
+SKIPPED_SHOWN = 50
 
 
 def _sources(
@@ -48,6 +63,9 @@ def _sources(
             "known": notes.get("known", False),  # the site had that feed already
             "similar": notes.get("similar", []),
             "problem": notes.get("problem"),
+            "imported": notes.get("imported"),  # (added, already present, skipped outlines)
+            "removed": notes.get("removed"),  # the feed removed, and its stored articles
+            "skipped_shown": SKIPPED_SHOWN,
         },
         status_code=status_code,
     )
@@ -102,3 +120,60 @@ def name_outlet(
             raise HTTPException(404, "There is no feed with that number.")
         set_outlet_name(session, feed, name or None)
     return RedirectResponse(f"/sources#feed-{feed_id}", status_code=303)
+
+
+@router.post("/sources/feeds/{feed_id:int}/remove", response_class=HTMLResponse)
+def remove_source(request: Request, feed_id: int) -> HTMLResponse:
+    """An admin unsubscribes the site from a feed; what it brought stays readable."""
+    _admin(request)
+    with session_scope(engine_of(request)) as session:
+        articles = session.scalar(
+            select(func.count()).select_from(FeedArticle).where(FeedArticle.feed_id == feed_id)
+        )
+        feed = remove_feed(session, feed_id)
+        if feed is None:
+            raise HTTPException(404, "There is no feed with that number.")
+        removed = (feed.outlet_name or feed.name, feed.url, articles)
+    with session_scope(engine_of(request)) as session:
+        return _sources(request, session, removed=removed)
+
+
+@router.post("/sources/opml", response_class=HTMLResponse, name="import_sources")
+def import_sources(
+    request: Request, opml: Annotated[UploadFile | None, File()] = None
+) -> HTMLResponse:
+    """An admin imports an OPML subscription list (the file a reader app exports)."""
+    _admin(request)
+    engine = engine_of(request)
+    problem = imported = None
+    data = opml.file.read(MAX_OPML_BYTES + 1) if opml is not None else b""
+    if not data:
+        problem = "Choose an OPML file to import."
+    elif len(data) > MAX_OPML_BYTES:
+        problem = f"That file is larger than {MAX_OPML_BYTES // (1024 * 1024)} MB."
+    else:
+        skipped: list[SkippedOutline] = []
+        try:
+            added, present = import_opml(engine, data, skipped)
+        except OPMLError as exc:
+            problem = f"Could not import {opml.filename if opml else 'the file'!r}: {exc}"
+        else:
+            imported = (added, present, skipped)
+    with session_scope(engine) as session:
+        return _sources(
+            request,
+            session,
+            status_code=400 if problem else 200,
+            imported=imported,
+            problem=problem,
+        )
+
+
+@router.get("/sources.opml", name="sources_opml")
+def sources_opml(session: DbSession) -> Response:
+    """Every feed the site follows, for a reader app or another newsdesk to import."""
+    return Response(
+        export_opml(session),
+        media_type="text/x-opml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="newsdesk-feeds.opml"'},
+    )
