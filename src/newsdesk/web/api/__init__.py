@@ -3,17 +3,20 @@
 Its own exception handlers make every error an `{"error": {"code", "message"}}` object
 (also FastAPI's own 404/405/422s); it shares app.state (engine, settings, secret key, rate
 limits) with the web app. `install(app)` mounts it and serves its OpenAPI schema at
-/openapi.json (and /api/v1/openapi.json).
+/openapi.json (and /api/v1/openapi.json), and the schema's reference pages at /api/docs
+(Swagger UI from the fastapi-offline package: its files are served here, never a CDN's).
 """
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsdesk import __version__
@@ -30,6 +33,8 @@ from newsdesk.web.api.errors import (
 )
 
 PREFIX = "/api/v1"
+DOCS = "/api/docs"
+DOCS_ASSETS = DOCS + "/assets"  # swagger-ui-bundle.js, swagger-ui.css, favicon.png
 DESCRIPTION = """\
 The newsdesk JSON API.
 
@@ -132,4 +137,19 @@ def install(app: FastAPI) -> FastAPI:
     def openapi_json() -> JSONResponse:
         return JSONResponse(api.openapi())
 
+    @app.get(DOCS, include_in_schema=False, response_class=HTMLResponse)
+    def api_docs(request: Request) -> HTMLResponse:
+        """The API's reference, with "Try it out" (as the reader logged in, if one is)."""
+        templates = request.app.state.templates
+        context = {"assets": DOCS_ASSETS, "spec": "/openapi.json"}
+        return templates.TemplateResponse(request, "api_docs.html", context)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> RedirectResponse:  # where FastAPI apps usually keep it
+        return RedirectResponse(DOCS, status_code=308)
+
+    spec = find_spec("fastapi_offline")
+    assert spec is not None and spec.submodule_search_locations, "fastapi-offline is missing"
+    static = f"{spec.submodule_search_locations[0]}/static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=static), name="api_docs_assets")
     return api
