@@ -150,3 +150,44 @@ def test_sources_fits_a_phone(site: tuple[str, Dataset], page: Page, admin: bool
         ".filter(e => e.getBoundingClientRect().right > 390.5).length"
     )
     assert clipped == 0
+
+
+@pytest.mark.parametrize("admin", [False, True], ids=["visitor", "admin"])
+def test_header_rows_on_desktop_and_phone(
+    site: tuple[str, Dataset], page: Page, admin: bool
+) -> None:
+    """The header is two rows whoever reads: the brand and the sections, then the search box
+    and the account's links. Signed in as an admin, the box had dropped to a row of its own,
+    indented, and on the wide Sources page it was squeezed to "Search a"."""
+    base, _data = site
+    if admin:
+        page.goto(base + "/login")
+        page.fill("#login-username", "root")
+        page.fill("#login-password", PASSWORD)
+        page.click("form.account-form button[type=submit]")
+        page.wait_for_url(f"{base}/")
+
+    def box(selector: str) -> dict[str, float]:
+        found = page.locator(selector).bounding_box()
+        assert found, selector
+        return found
+
+    for path in ("/", "/sources"):
+        page.set_viewport_size({"width": 1100, "height": 900})
+        page.goto(base + path)
+        brand, nav = box(".brand"), box(".site-header nav")
+        search, account = box("#site-q"), box(".account-nav")
+        assert abs(nav["y"] - brand["y"]) < brand["height"], path  # one row ...
+        assert search["y"] > brand["y"] + brand["height"] - 1, path  # ... then the next
+        assert abs(search["x"] - brand["x"]) < 1, path  # starting where the page does
+        assert search["width"] >= 192, path  # room to type ("Search a" was 104 px)
+        middle = search["y"] + search["height"] / 2
+        assert account["y"] <= middle <= account["y"] + account["height"], path
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(base + path)
+        items = page.locator(".site-header nav li")
+        for i in range(items.count()):  # "My / feed" broke over two lines
+            height = items.nth(i).bounding_box()
+            assert height and height["height"] < 40, (path, items.nth(i).inner_text())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        page.screenshot(path=f"/tmp/header-390-{'admin' if admin else 'visitor'}.png")
