@@ -381,3 +381,42 @@ def test_a_json_feed_episodes_file_and_odd_attachments() -> None:
     }
     entries = parse_feed(json.dumps(doc).encode(), "https://pod.example/feed.json").entries
     assert [e.enclosure_url for e in entries] == ["https://pod.example/e1.mp3", None, None]
+
+
+def _real_feed(name: str, url: str) -> list:  # type: ignore[type-arg]
+    body = gzip.decompress((shared_data("syndikit-real-feeds") / name).read_bytes())
+    return parse_feed(body, url).entries
+
+
+def test_bylines_and_titles_read_as_text_not_as_escaped_html() -> None:
+    """iDeveloper's 297 episodes showed "By Steve Scott (Scotty) &amp; John Fox", and Apple's
+    developer news "Safari &amp; Web" (its feed escapes the title twice)."""
+    episodes = _real_feed("XML/ideveloper.xml.gz", "https://ideveloper.co/feed/")
+    bylines = {e.author for e in episodes}
+    assert "Steve Scott (Scotty) & John Fox" in bylines
+    assert not any("&amp;" in (a or "") for a in bylines)
+    apple = _real_feed("XML/apple.developer.xml.gz", "https://developer.apple.com/news/rss/")
+    titles = [e.title for e in apple]
+    assert "Safari & Web" in " ".join(titles) and not any("&amp;" in t for t in titles)
+    doc = b"""<rss version="2.0"><channel><title>T</title>
+    <item><title>AT&amp;T &lt;3 Fish &amp; Chips</title><link>https://x.example/1</link>
+    <author>news@x.example (Jo Bloggs)</author></item>
+    <item><title><![CDATA[Tom <b>&amp;</b> Jerry]]></title><link>https://x.example/2</link>
+    </item></channel></rss>"""
+    plain, marked = parse_feed(doc, "https://x.example/feed").entries
+    assert plain.title == "AT&T <3 Fish & Chips" and plain.author == "news@x.example (Jo Bloggs)"
+    assert marked.title == "Tom & Jerry" and marked.author is None
+
+
+def test_an_item_whose_content_is_a_picture_alone_keeps_its_summary() -> None:
+    """WWDC Notes' "What's new in UIKit": content_html is a sketchnote's <img> alone; its
+    summary has two sentences. The article showed a headline and nothing under it."""
+    from newsdesk.ingest.article import candidate_from_entry
+
+    entries = _real_feed("JSON/wwdcnotes.json.gz", "https://www.wwdcnotes.com/feed.json")
+    uikit = next(e for e in entries if e.title == "What's new in UIKit")
+    assert "<img" in uikit.content_html and "Discover the latest" in uikit.summary_html
+    found = candidate_from_entry(uikit, "WWDC Notes")
+    assert found.text.startswith("Discover the latest updates and improvements to UIKit")
+    empty = [e.title for e in entries if not candidate_from_entry(e, "WWDC Notes").text.strip()]
+    assert empty == []

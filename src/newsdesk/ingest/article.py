@@ -66,10 +66,13 @@ class Candidate:
 
 
 def _entry_text(entry: Entry) -> tuple[str, str]:
-    raw = entry.content_html or entry.summary_html
-    if not raw:
-        return "", ""
-    return html_to_text(raw), sanitize_html(raw, entry.url)
+    """The item's text and HTML: its content, or its summary when the content has no words
+    (WWDC Notes' "content_html" of some items is a sketchnote's <img> alone)."""
+    for raw in (entry.content_html, entry.summary_html):
+        text = html_to_text(raw) if raw else ""
+        if text.strip():
+            return text, sanitize_html(raw, entry.url)
+    return "", ""
 
 
 NO_PAGE = "no article page: the feed links only the item's audio or video file"

@@ -148,7 +148,7 @@ def _adapt_entry(raw: Any, feed_url: str, feed_language: str | None = None) -> E
         guid=guid,
         url=link,
         title=title,
-        author=str(raw.get("author") or "").strip() or None,
+        author=_author(raw),
         published=published,
         summary_html=summary_html,
         content_html=content_html,
@@ -458,11 +458,23 @@ def _as_html(value: object, kind: object) -> str:
 
 
 def _clean_title(value: object, detail: object) -> str:
+    """The title's text. One feedparser types as HTML is read as HTML even without a tag:
+    Apple's "Safari &amp;amp; Web" comes as "Safari &amp; Web", which reads "Safari & Web"."""
     text = _text(value)
     kind = detail.get("type") if isinstance(detail, Mapping) else None
-    if _is_html_type(kind) and "<" in text:
+    if _is_html_type(kind):
         text = html.unescape(_TAG.sub("", text))
     return _SPACE.sub(" ", text).strip()
+
+
+def _author(raw: Any) -> str | None:
+    """The item's author as text: feedparser keeps a <dc:creator>'s "Steve Scott (Scotty)
+    &amp; John Fox" escaped (its parsed `author_detail` name is no better: it cuts an e-mail
+    address with a long domain, "news@x.example (Jo)" -> "ple (Jo")."""
+    text = _text(raw.get("author"))
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAG.sub("", text))
+    return _SPACE.sub(" ", text).strip() or None
 
 
 def _checked(moment: datetime) -> datetime | None:
