@@ -101,6 +101,9 @@ def test_an_admin_imports_a_real_opml_file_and_exports_it_again(
         assert status == 200
         assert "Imported 13 feeds; their articles arrive at the next refresh." in page
         assert page.count('<tr id="feed-') == 13 and "CNET News.com" in page
+        # nothing fetched yet: no link to an outlet page that has no article, due at once
+        assert 'href="/outlets/' not in page and "Outlet: CNET News.com" in page
+        assert page.count(">due now<") == 13 and "not scheduled" not in page
         # the same file again adds nothing
         status, page = _upload(client, "subs.opml", _opml("subscriptionList.opml"))
         assert "Imported 0 feeds (13 already subscribed)." in page
@@ -200,3 +203,25 @@ def test_import_and_remove_in_chromium(site: tuple[Settings, LoopbackServer]) ->
         width_used = page.evaluate("document.documentElement.scrollWidth")
         assert width_used <= 390, f"/sources scrolls sideways ({width_used}px)"
         page.screenshot(path=str(SHOTS / "sources-opml-removed-390.png"), full_page=True)
+
+
+def test_a_feed_address_as_typed(site: tuple[Settings, LoopbackServer]) -> None:
+    """ "example.org/feed" is an address too (the box refused it as not a URL); one that cannot
+    be added stays in the box, to be corrected."""
+    from newsdesk.subscriptions import with_scheme
+
+    assert with_scheme(" example.org/feed ") == "https://example.org/feed"
+    assert with_scheme("http://example.org") == "http://example.org"
+    assert with_scheme("HTTPS://example.org") == "HTTPS://example.org"
+    assert with_scheme("//example.org/rss") == "https://example.org/rss"
+    settings, _server = site
+    with TestClient(create_app(settings, connect(settings.db_url))) as client:
+        _login(client)
+        page = client.get("/sources").text
+        assert 'type="text" inputmode="url"' in page and 'type="url"' not in page
+        r = client.post(
+            "/sources/feeds", data={"url": "127.0.0.1:9/feed.xml", "csrf_token": _token(client)}
+        )
+        assert r.status_code == 400
+        assert "Could not add &#39;127.0.0.1:9/feed.xml&#39;" in r.text
+        assert 'value="127.0.0.1:9/feed.xml"' in r.text

@@ -68,6 +68,15 @@ def normalize_url(url: str) -> str:
     return url.strip()
 
 
+def with_scheme(url: str) -> str:
+    """An address as typed, "https://" put before one that names no scheme ("example.org",
+    "example.org/feed"), as browsers' address bars do."""
+    url = normalize_url(url)
+    if url and "://" not in url and not url.lower().startswith(("http:", "https:")):
+        return "https://" + url.lstrip("/")
+    return url
+
+
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be a feed's URL, or None if it can."""
     try:
@@ -233,8 +242,8 @@ def subscribe_url(
     similar: list[SimilarFeed] | None = None,
     known: list[Feed] | None = None,
 ) -> Feed:
-    """The feed at `url`, or the first one the site page at `url` announces: added, or the
-    site's feed if it has it already. Raises ValueError when the page announces no feed, and
+    """The feed at `url` (typed: "example.org" is https://example.org), or the first one the
+    site page at `url` announces: added, or the site's feed if it has it already. Raises ValueError when the page announces no feed, and
     what fetching or parsing raises (a blocked address, an HTTP error...).
 
     `similar`, if given, receives the site's other feeds that look like the same source (the
@@ -245,7 +254,7 @@ def subscribe_url(
 
     async def resolve() -> FoundFeed:
         async with Fetcher(settings) as fetcher:
-            return await resolve_feed(fetcher, normalize_url(url))
+            return await resolve_feed(fetcher, with_scheme(url))
 
     found = asyncio.run(resolve())
     with session_scope(engine) as session:

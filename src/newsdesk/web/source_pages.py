@@ -63,6 +63,7 @@ def _sources(
             "known": notes.get("known", False),  # the site had that feed already
             "similar": notes.get("similar", []),
             "problem": notes.get("problem"),
+            "typed": notes.get("typed"),  # the address that could not be added, to correct
             "imported": notes.get("imported"),  # (added, already present, skipped outlines)
             "removed": notes.get("removed"),  # the feed removed, and its stored articles
             "skipped_shown": SKIPPED_SHOWN,
@@ -105,6 +106,7 @@ def add_source(request: Request, url: Annotated[str, Form(max_length=4096)] = ""
             known=bool(known),
             similar=similar,
             problem=problem,
+            typed=url.strip() if problem else None,
         )
 
 
