@@ -762,3 +762,48 @@ def test_a_lead_that_names_by_role_then_by_name_credits_the_person() -> None:
     assert _find(hewitt, "Plans to extend paid maternity").speaker_entity == "Patricia Hewitt"
     # a role whose holder no sentence gives stays unresolved ("A Rosneft spokesman")
     assert _find(quotes, "the acquisition is part of its plan").speaker_entity is None
+
+
+def test_it_is_the_organisation_the_last_sentence_is_about() -> None:
+    """The EFF … has asked California's Superior court to stop Apple pursuing the sources. It
+    argues that …": the quotes box and "What Apple said" credited Apple with the EFF's case.
+    The subject of the sentence's main verb, not one named later inside it."""
+    eff = _find(analyze(*_bbc("tech/324.txt"), "BBC News").quotes, "the journalists are")
+    assert eff.speaker_entity == "Electronic Frontier Foundation"
+    yukos = _find(analyze(*_bbc("business/192.txt"), "BBC News").quotes, "Russia imposed")
+    assert yukos.speaker_entity == "Yukos"  # not the European Court of Human Rights
+    microsoft = _find(analyze(*_bbc("tech/177.txt"), "BBC News").quotes, "its virus cleaning")
+    assert microsoft.speaker_entity == "Microsoft"  # not Trend Micro, listed before "It said"
+
+
+def test_reported_speech_keeps_its_brackets_and_the_words_before_the_speaker() -> None:
+    """The US budget deficit is set to hit a worse-than-expected $368bn (£197bn) this year,
+    officials said" was quoted as "… $368bn (£197bn" (18 such on 741 BBC articles)."""
+    a = analyze(
+        "US budget deficit to reach $368bn",
+        "The US budget deficit is set to hit a worse-than-expected $368bn (£197bn) this year, "
+        "officials said on Tuesday. Mr Weingarten has suggested that Mr Sullivan is "
+        "implicating Mr Ebbers only to win a lighter sentence, something Sullivan denies.",
+    )
+    q = _find(a.quotes, "The US budget deficit")
+    assert q.quote.endswith("$368bn (£197bn) this year") and q.speaker == "officials"
+    assert not any(x.quote.endswith("something") for x in a.quotes)  # what is denied: no
+    illva = _find(analyze(*_bbc("business/039.txt"), "BBC News").quotes, "Illva will pay")
+    assert "30.7m)" in illva.quote  # the bracket closed
+
+
+def test_nobody_speaks_in_a_supposition_or_through_a_thing() -> None:
+    """Developer blogs: "Let's say you want …" was quoted as said by "'s"; "check for a flag
+    that says there are more results" by "a flag". A note written on a napkin "that said" is
+    the judge's, not the napkin's."""
+    a = analyze(
+        "CloudKit tips",
+        "Let's say you want to keep some subset of all data cached on all local devices. "
+        "You need to check for a flag that says there are more results waiting for you. "
+        "A report that says the budget will be cut was published on Monday by the council.",
+    )
+    speakers = [q.speaker for q in a.quotes]
+    assert "'s" not in speakers and "a flag" not in speakers
+    assert _find(a.quotes, "the budget will be cut").speaker == "A report"
+    napkin = _find(analyze(*_bbc("entertainment/024.txt"), "BBC News").quotes, "I would hope")
+    assert napkin.speaker != "a napkin"

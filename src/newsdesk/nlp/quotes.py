@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,7 @@ from newsdesk.nlp.lexicon.quotes import (
     CLOSES_QUOTE,
     CONNECTIVE_TAGS,
     DASHES,
+    DOCUMENT_NOUNS,
     DOUBLE_CLOSE,
     DOUBLE_OPEN,
     MEDIUM_NOUNS,
@@ -344,6 +346,9 @@ def _is_cue(t: Token) -> bool:
 
 
 SPOKEN_PASSIVES = {"quoted", "cited"}  # "X was quoted (cited) saying": X speaks
+_SAYERS = frozenset(
+    PERSON_ROLES | ANONYMOUS_SPEAKER_WORDS | SPEAKING_ABSTRACTS | MEDIUM_NOUNS | DOCUMENT_NOUNS
+)
 
 
 def _subject(ctx: _Ctx, cue: Token) -> Token | None:
@@ -376,7 +381,8 @@ def _subject(ctx: _Ctx, cue: Token) -> Token | None:
         if subjects:
             child = min(subjects, key=lambda c: abs(c.i - t.i))
             if child.tag_ in ("WP", "WDT") and t.dep_ == "relcl":
-                return t.head  # "Woodhead, who has said ..." -> Woodhead
+                # "Woodhead, who has said ..." -> Woodhead; "a flag that says ..." -> nobody
+                return t.head if child.tag_ == "WP" or _can_say(ctx, t.head) else None
             return _caller(t, child) or child
         # 'Blige sings ... before asking her, "..."': up through the clause and preposition
         if t.dep_ in ("xcomp", "advcl", "conj", "pcomp", "prep") and t.head.i != t.i:
@@ -463,6 +469,36 @@ def _gap_subject(ctx: _Ctx, cue: Token) -> Token | None:
     if last.tag_ in ("NN", "NNS", "NNP", "NNPS", "PRP"):
         return last
     return None
+
+
+_AGENT_ENDINGS = (
+    "er",
+    "ers",
+    "or",
+    "ors",
+    "ist",
+    "ists",
+    "ian",
+    "ians",
+    "ant",
+    "ants",
+    "ent",
+    "ents",
+)
+
+
+def _can_say(ctx: _Ctx, noun: Token) -> bool:
+    """Whether the noun a "that"/"which" clause hangs on can say something: a name, someone
+    ("officials", "analysts", "the prosecutor"), or a document or body (DOCUMENT_NOUNS)."""
+    if noun.i in ctx.by_token or noun.tag_ in ("NNP", "NNPS", "PRP"):
+        return True
+    word = noun.lower_
+    return (
+        word.endswith(_AGENT_ENDINGS)
+        or word in _SAYERS
+        or word.removesuffix("s") in _SAYERS
+        or (word.endswith(ABSTRACT_SUFFIXES) and _speaker_like(ctx, noun))
+    )
 
 
 def _speaker_like(ctx: _Ctx, head: Token) -> bool:
@@ -670,16 +706,23 @@ def _resolve_pronoun(
         pool = subjects or cands
         return max(pool, key=lambda c: c[0])[2]
     if low in ("they", "it", "we"):
-        best: tuple[int, EntityCluster] | None = None
+        # the latest organisation named, a sentence's subject before any other: "The EFF ...
+        # has asked the court to stop Apple pursuing the sources. It argues ..." is the EFF
+        orgs: list[tuple[int, int, EntityCluster]] = []
         window_start = ctx.sents[max(0, sent_i - 3)].start_char
         for m in ctx.ents.mentions:
             if m.start >= pos or m.start < window_start or m.entity is None:
                 continue
             if m.entity.type != "organization" or ctx.in_quote(m.start):
                 continue
-            if best is None or m.start > best[0]:
-                best = (m.start, m.entity)
-        return best[1] if best else None
+            tok = ctx.doc[m.token_end - 1]
+            main = tok.dep_ in SUBJ_DEPS and tok.head.dep_ == "ROOT"  # not "stop Apple pursuing"
+            orgs.append((m.start, 1 if main else 0, m.entity))
+        if not orgs:
+            return None
+        latest = ctx.sent_index(max(orgs, key=lambda c: c[0])[0])
+        last = [c for c in orgs if ctx.sent_index(c[0]) == latest]
+        return max(last, key=lambda c: (c[1], c[0]))[2]
     return None
 
 
@@ -1496,7 +1539,7 @@ def _parenthetical(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan
     toks = [t for t in sent if t.i not in gap and not t.is_space]
     while toks and toks[0].is_punct:
         toks.pop(0)
-    while toks and _loose_punct(toks[-1]):
+    while toks and _loose_punct(toks[-1], toks):
         toks.pop()
     if not toks or not _content_ok(ctx, toks) or toks[0].idx < ctx.body_start:
         return None
@@ -1570,9 +1613,38 @@ def _content_ok(ctx: _Ctx, toks: list[Token]) -> bool:
     return inside < len(toks) / 2
 
 
-def _loose_punct(t: Token) -> bool:
-    """Punctuation a clause may lose at its end; not the "%" of "beyond 49%"."""
+def _loose_punct(t: Token, toks: Sequence[Token] = ()) -> bool:
+    """Punctuation a clause may lose at its end; not the "%" of "beyond 49%", nor the ")"
+    closing a bracket the clause opened ("$368bn (£197bn)")."""
+    if t.text == ")" and sum(x.text == "(" for x in toks) > sum(x.text == ")" for x in toks) - 1:
+        return False
     return t.is_punct and t.text != "%"
+
+
+_SAID_ADJUNCTS = frozenset({"npadvmod", "advmod", "prep", "tmod", "punct"})
+
+
+def _up_to_speaker(ctx: _Ctx, cue: Token, toks: list[Token]) -> list[Token]:
+    """The words the parse hung on the speech verb between what was said and who said it:
+    "… to hit $368bn (£197bn) this year, officials said": "this year" is part of what was
+    said. Nothing when the speech comes after the verb or another verb of speech is there."""
+    subject = [c for c in cue.children if c.dep_ in SUBJ_DEPS]
+    if not toks or not subject or toks[-1].i >= cue.i:
+        return []
+    left = min(t.i for t in subject[0].subtree)
+    if left <= toks[-1].i or left - toks[-1].i > 8:
+        return []
+    gap = list(ctx.doc[toks[-1].i + 1 : left])
+    if any(_is_cue(t) or ctx.in_quote(t.idx) for t in gap):
+        return []
+    # only when and how it was said ("this year", "in 2005"), not what: "…, something
+    # Sullivan denies" (the verb's object)
+    adjuncts = {
+        t.i for c in cue.children if c.dep_ in _SAID_ADJUNCTS and c.i < left for t in c.subtree
+    }
+    if any(t.i not in adjuncts and not t.is_punct for t in gap):
+        return []
+    return [t for t in gap if not t.is_space]
 
 
 def _unsaid(cue: Token) -> bool:
@@ -1580,6 +1652,8 @@ def _unsaid(cue: Token) -> bool:
     nor 'adding to honours it has already picked up' ("add to": make more)."""
     if any(c.dep_ == "neg" for c in cue.children):
         return True
+    if cue.head.lower_ == "let" and cue.head.i < cue.i:
+        return True  # "Let's say you want ...": a supposition, nobody speaks
     if cue.lower_ in _ADD_FORMS and any(
         c.dep_ == "prep" and c.lower_ == "to" for c in cue.children
     ):
@@ -1606,9 +1680,10 @@ def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | No
         for t in d.subtree
     }
     toks = [t for t in c.subtree if not t.is_space and t.i not in nested]
+    toks += _up_to_speaker(ctx, cue, toks)
     while toks and (toks[0].dep_ == "mark" or toks[0].is_punct):
         toks.pop(0)
-    while toks and (_loose_punct(toks[-1]) or toks[-1].dep_ == "cc"):
+    while toks and (_loose_punct(toks[-1], toks) or toks[-1].dep_ == "cc"):
         toks.pop()
     medium = _addressee(ctx, cue, toks)
     if medium is not None:
@@ -1656,7 +1731,7 @@ def _according(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | N
     # drop the commas that set the phrase off
     while toks and (toks[0].is_punct or toks[0].lower_ in {"and", "but"}):
         toks.pop(0)
-    while toks and _loose_punct(toks[-1]):
+    while toks and _loose_punct(toks[-1], toks):
         toks.pop()
     if not toks or not _content_ok(ctx, toks):
         return None

@@ -395,6 +395,22 @@ RANK_STOP_WORDS = {
     "they're",
 }
 # Speakers that name nobody: no prominence ("one of the sources" is anonymous, not none).
+# What a "that"/"which" clause's speech verb may have say something, beside people and names
+# ("a report that says", "a statement which said"; not "a flag that says there are more
+# results", "a key that tells how long to wait").
+DOCUMENT_NOUNS = {
+    "report", "study", "survey", "poll", "letter", "memo", "document", "paper", "email",
+    "e-mail", "filing", "complaint", "lawsuit", "suit", "ruling", "judgment", "verdict",
+    "post", "tweet", "message", "note", "article", "story", "editorial", "column", "book",
+    "analysis", "review", "research", "release", "notice", "bill", "law", "act", "treaty",
+    "agreement", "deal", "plan", "proposal", "policy", "guidance", "warning", "website",
+    "site", "blog", "weblog", "newspaper", "magazine", "journal", "channel", "network",
+    "expert", "experts", "consensus", "critic", "critics", "figures", "data", "forecast",
+    "forecasts", "estimate", "estimates", "index",
+    "agency", "group", "body", "committee", "council", "court", "panel", "board", "party",
+    "company", "firm", "bank", "club", "team", "union", "campaign", "charity", "school",
+    "university", "hospital", "police", "army", "military", "force", "forces", "office",
+}  # fmt: skip
 ANONYMOUS_SPEAKER_WORDS = {
     "source",
     "sources",
