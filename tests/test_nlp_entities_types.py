@@ -764,3 +764,24 @@ def test_a_longer_person_of_everyday_words_is_no_person() -> None:
     assert types.get("Tiger Woods") == "person" and types.get("Will Young") == "person", types
     bbc = _types(analyze(*_bbc("sport/295.txt")))
     assert bbc.get("Sale Sharks") == "other", bbc
+
+
+def test_an_office_before_a_name_describes_the_person() -> None:
+    """Who is Tony Blair? (24 BBC articles) had no role, "Who is Gordon Brown?" neither:
+    "Prime Minister Tony Blair", "Chancellor Gordon Brown" were dropped as titles on their
+    own. A rank or a courtesy alone still describes nobody ("Major-General", "Sir")."""
+    said = {
+        (d.entity, d.phrase)
+        for d in analyze(
+            "Blair backs Brown",
+            "Prime Minister Tony Blair said on Monday he backed the plan. Chancellor Gordon "
+            "Brown will present the budget. Major-General Hossein Salami spoke. Sir Elton "
+            "John sang.",
+        ).descriptions
+    }
+    assert ("Tony Blair", "Prime Minister") in said and ("Gordon Brown", "Chancellor") in said
+    assert not [p for name, p in said if name in ("Hossein Salami", "Elton John")]
+    raw = (shared_data("bbc-news") / "bbc" / "politics" / "060.txt").read_text("latin-1")
+    title, _, body = raw.partition("\n")
+    blair = [d.phrase for d in analyze(title, body, "BBC News").descriptions]
+    assert "Prime Minister" in blair

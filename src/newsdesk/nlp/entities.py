@@ -1418,8 +1418,11 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
         if phrase.count("(") > phrase.count(")"):
             phrase += ")"  # "… Guard Corps (IRGC" cut before its closing bracket
         words = [_bare(w) for w in re.split(r"[\s-]+", phrase) if w]
-        if all(w in ROLE_WORDS or w in HONORIFICS for w in words):
-            return  # a title on its own ("Major-General") describes nobody
+        if all(w in ROLE_WORDS or w in HONORIFICS for w in words) and not _OFFICE_WORDS & set(
+            words
+        ):
+            return  # a rank or a courtesy on its own ("Major-General", "Sir") describes nobody;
+            # an office does ("Prime Minister Tony Blair", "Chancellor Gordon Brown")
         if not phrase or len(phrase) > 200:
             return
         key = (entity, phrase.lower())
@@ -1481,6 +1484,13 @@ def _apposed(doc: Doc, m: Mention) -> bool:
     return not honoured or _bare(doc[i].text) in ROLE_WORDS
 
 
+# Offices, which say what someone does (a rank or a courtesy title says little on its own)
+_OFFICE_WORDS = frozenset(
+    {"president", "premier", "minister", "chancellor", "secretary", "senator", "governor"}
+    | {"mayor", "ambassador", "envoy", "judge", "speaker", "leader", "chairman", "chairwoman"}
+    | {"ceo", "coach", "manager", "director", "spokesman", "spokeswoman", "spokesperson"}
+    | {"archbishop", "bishop", "cardinal", "mp", "mep", "congressman", "congresswoman"}
+)
 OFFICE_REACH = 10  # tokens back from a name to the title of an office ("the Amir of ...")
 _OFFICES = _TITLES - {"state", "home", "former", "senior", "acting", "of"}
 
