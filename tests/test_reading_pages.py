@@ -6,6 +6,10 @@ import re
 from html import unescape
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from newsdesk.store import session_scope
+from newsdesk.store.models_ai import Tag
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .api_support import Accounts, accounts, data
@@ -125,6 +129,35 @@ def test_subscribe_read_star_without_javascript(
         assert seen == mine
     finally:
         me_pages.PAGE_SIZE = saved
+
+
+def test_follows_link_their_tags_and_say_when_none_has_an_article(
+    client: TestClient, engine: Engine, data: Dataset, accounts: Accounts
+) -> None:
+    """Followed tags read as the site writes them and link to their pages; a name no article
+    has yet is followed with a word of warning (it was listed as "zzyzxqwerty (entity)")."""
+    slug, label, count = "GordonBrown", "Gordon Brown", 1234  # as the enrichment stores it
+    with session_scope(engine) as s:
+        s.add(Tag(slug=slug, label=label, kind="person", article_count=count))
+    login(client, "bob")
+    page = client.get("/me/subscriptions")
+    for kind, key in (("hashtag", f"#{slug.lower()}"), ("entity", "Zzyzx Qwerty")):
+        r = client.post(
+            "/me/follows",
+            data={"kind": kind, "key": key, "csrf_token": csrf_of(page.text)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    assert "untagged" in r.headers["location"]
+    html = client.get(r.headers["location"]).text
+    assert "You follow “Zzyzx Qwerty”. No article has that hashtag or name yet" in html
+    follows = html.split('<ul class="follows">')[1].split("</ul>")[0]
+    assert f'<a href="/tags/{slug}">#{slug}</a>' in follows
+    assert f"(hashtag · {count:,} article" in follows and label
+    assert "zzyzxqwerty" in follows and "(entity · no article yet)" in follows
+    # the API names the followed tag by its label
+    names = {f["key"]: f["name"] for f in client.get("/api/v1/me/follows").json()}
+    assert names[slug.lower()] == label and names["zzyzxqwerty"] == "zzyzxqwerty"
 
 
 def test_follows_and_tokens_pages(client: TestClient, data: Dataset, accounts: Accounts) -> None:

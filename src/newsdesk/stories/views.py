@@ -382,14 +382,19 @@ def list_tags(session: Session, kind: TagKind, offset: int = 0, limit: int = 50)
     return [_link(row) for row in rows]
 
 
-def tag_labels(session: Session, keys: Sequence[str]) -> dict[str, str]:
-    """Display names (tag labels) of the follow keys the site has tags for."""
+def followed_tags(session: Session, keys: Sequence[str]) -> dict[str, TagLink]:
+    """The tags of the follow keys the site has tags for (a key none has is left out)."""
     if not keys:
         return {}
     rows = session.execute(
-        select(func.lower(Tag.slug), Tag.label).where(func.lower(Tag.slug).in_(list(keys)))
+        select(Tag.slug, Tag.label, Tag.kind, Tag.article_count, Tag.id).where(
+            func.lower(Tag.slug).in_(list(keys))
+        )
     ).all()
-    return {key: label for key, label in rows}
+    return {
+        slug.lower(): TagLink(slug, label, kind, count or 0, id_)
+        for slug, label, kind, count, id_ in rows
+    }
 
 
 @dataclass

@@ -157,7 +157,7 @@ def _subscriptions_page(
         feeds = reading.all_feeds(session)
         subs = {s.feed.id: s for s in reading.subscriptions(session, viewer.id)}
         follows = reading.follows(session, viewer.id)
-        names = reading.follow_names(session, [f.key for f in follows])
+        tags = reading.followed_tags(session, [f.key for f in follows])
     return render(
         request,
         "me/subscriptions.html",
@@ -165,9 +165,11 @@ def _subscriptions_page(
             "feeds": feeds,
             "subs": subs,
             "follows": follows,
-            "names": names,
+            "tags": tags,
             "kinds": FOLLOW_KINDS,
             "saved": request.query_params.get("saved") == "1",
+            # just followed, and no article has that tag yet
+            "untagged": request.query_params.get("untagged", "")[:256],
             "error": error,
         },
         status_code=status,
@@ -205,10 +207,15 @@ def add_follow(
     viewer = require_user(request)
     try:
         with session_scope(engine_of(request)) as session:
-            reading.follow(session, viewer.id, kind, key)
+            row, _ = reading.follow(session, viewer.id, kind, key)
+            tagged = bool(reading.followed_tags(session, [row.key]))
     except ValueError:
         return _subscriptions_page(
             request, viewer, 400, "Give a hashtag (like #brexit) or a name to follow."
+        )
+    if not tagged and next == "/me/subscriptions#follows":  # said on the page it came from
+        return RedirectResponse(
+            _url("/me/subscriptions", untagged=key.strip()) + "#follows", status_code=303
         )
     return RedirectResponse(safe_next(next, "/me/subscriptions#follows"), status_code=303)
 

@@ -743,9 +743,9 @@ def follow(session: Session, user_id: int, kind: str, key: str) -> tuple[Follow,
     return row, True
 
 
-def follow_names(session: Session, keys: Sequence[str]) -> dict[str, str]:
-    """Display names (tag labels) of follow keys the site has tags for."""
-    return views.tag_labels(session, keys)
+def followed_tags(session: Session, keys: Sequence[str]) -> dict[str, views.TagLink]:
+    """The tags of follow keys the site has tags for: their names, pages and counts."""
+    return views.followed_tags(session, keys)
 
 
 def unfollow(session: Session, user_id: int, kind: str, key: str) -> bool:

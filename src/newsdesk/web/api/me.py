@@ -285,12 +285,12 @@ def mark_all_read(
 def get_follows(request: Request, viewer: CurrentViewer) -> list[schemas.Follow]:
     with session_scope(engine_of(request)) as session:
         rows = reading.follows(session, viewer.id)
-        names = reading.follow_names(session, [f.key for f in rows])
+        tags = reading.followed_tags(session, [f.key for f in rows])
         return [
             schemas.Follow(
                 kind=f.kind,  # type: ignore[arg-type]
                 key=f.key,
-                name=names.get(f.key, f.key),
+                name=tags[f.key].label if f.key in tags else f.key,
                 created_at=f.created_at,
             )
             for f in rows
@@ -310,7 +310,8 @@ def post_follow(
     try:
         with session_scope(engine_of(request)) as session:
             row, created = reading.follow(session, viewer.id, body.kind, body.key)
-            name = reading.follow_names(session, [row.key]).get(row.key, row.key)
+            tag = reading.followed_tags(session, [row.key]).get(row.key)
+            name = tag.label if tag is not None else row.key
             result = schemas.Follow(
                 kind=body.kind, key=row.key, name=name, created_at=row.created_at
             )
