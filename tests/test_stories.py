@@ -581,3 +581,41 @@ def test_story_rank_keeps_its_order_for_stories_weeks_old() -> None:
     ]
     logged = [story_score(o, a, r, now - timedelta(hours=h), now) for o, a, r, h in pairs]
     assert sorted(range(4), key=plain.__getitem__) == sorted(range(4), key=logged.__getitem__)
+
+
+def _teasers(items: list[tuple[str, str, str]]) -> list[Doc]:
+    """Docs of (outlet, headline, teaser) as the enrichment makes them, published together."""
+    from newsdesk.nlp.embed import get_embedder
+    from newsdesk.stories.features import extract_terms
+
+    vectors = get_embedder().embed_articles([(title, text) for _, title, text in items])
+    return [
+        Doc(i, vectors[i], extract_terms(title, text, language="en"), 480_000.0, outlet)
+        for i, (outlet, title, text) in enumerate(items)
+    ]
+
+
+def test_headlines_that_share_no_word_are_no_story_by_the_allowance_alone() -> None:
+    """Real teasers of one morning (SyndiKit's feeds): a RevenueCat post on StoreKit 2 and a
+    Swift Package Index release of "StockCharts" were one story "from 2 outlets", as were
+    "mqtt-nio - 1.3.0" and WWDC Notes' "What's new in UIKit". The same event told in other
+    words still is one (CNN's and another outlet's Poland missile headlines)."""
+    apart = _teasers(
+        [
+            ("RevenueCat Blog", "StoreKit 2 and Updates from WWDC 2021",
+             "New tools and features to help you run your app business"),
+            ("Swift Package Index", "StockCharts - 1.2.3",
+             "StockCharts – Version 1.2.3 release notes. SwiftUI stock charts for iOS"),
+        ]
+    )  # fmt: skip
+    assert sorted(cluster_docs(apart)) == [[0], [1]]
+    together = _teasers(
+        [
+            ("CNN", "Poland's president says missile that killed two likely fired by Ukraine",
+             "The missile that killed two people in Poland was likely fired by Ukraine's air "
+             "defenses, Poland's president said."),
+            ("BBC", "Missile that hit Poland probably Ukrainian, says Nato",
+             "A missile that landed in Poland, killing two, was probably fired by Ukraine."),
+        ]
+    )  # fmt: skip
+    assert cluster_docs(together) == [[0, 1]]

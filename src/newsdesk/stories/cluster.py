@@ -31,6 +31,11 @@ has a closed form with these features (mean pairwise similarity = dot of the two
 vectors / (n_a * n_b)), so it is exact, needs no N x N matrix, and is computed only between
 clusters that some k-nearest-neighbour edge connects.
 
+A merge of a cluster of headlines/teasers only with another that shares no word nor name with
+it must reach THRESHOLD without the allowance: it is for short texts that say the same in few
+words, not for two that share none ("StoreKit 2 and Updates from WWDC 2021" and "StockCharts -
+1.2.3", published the same day).
+
 A merge must also pass a cohesion check: the two clusters' mean cross similarity must reach
 COHESION x the mean similarity inside them (each cluster's inner mean is closed-form too, from
 its sum vector and the sum of its members' self-similarities). Two events of one kind (two
@@ -329,6 +334,8 @@ def cluster_docs(
     w_lo = docs[0].vector.shape[0]
     w_hi = w_lo + (len({t for d in docs for t in d.terms.get("w", {})}) or 1)
     x_words = x[:, w_lo:w_hi]
+    n_cols = x.shape[1]  # the words' and the names' blocks: columns w_lo to n_cols
+    lexical = params.w_words + params.w_names > 0
     wselfdot = np.asarray(x_words.multiply(x_words).sum(axis=1)).ravel()
     wselfs = {i: float(wselfdot[i]) for i in range(n)}
     size = dict.fromkeys(range(n), 1)
@@ -421,6 +428,11 @@ def cluster_docs(
         """The precision check: two clusters merge only if they are about as similar to each
         other as their members are among themselves (two events of one kind are not), by the
         whole similarity and by their content words alone."""
+        headlines = lexical and (not longs[a] or not longs[b])
+        if headlines and row_dot(sums[a], sums[b], w_lo, n_cols) <= 0:  # no word nor name shared
+            earned = row_dot(sums[a], sums[b]) / (size[a] * size[b])  # without the allowance
+            if earned < params.threshold:
+                return False
         sides = [c for c in (a, b) if size[c] >= params.cohesion_min and 2 * longs[c] > size[c]]
         if not sides:
             return True
