@@ -215,6 +215,14 @@ def test_the_box_does_not_open_on_a_connective() -> None:
     assert strip_connective("Now is the time to act.") == "Now is the time to act."
     assert strip_connective("So far, so good.") == "So far, so good."
     assert strip_connective("However, prices rose.") == "Prices rose."
+    # set off inside: Apple's developer news opened a summary "If you need to connect to
+    # older servers that don't support TLS, however, you can now add ATS exceptions …"
+    assert strip_connective(
+        "If you need to connect to older servers, however, you can now add exceptions."
+    ) == ("If you need to connect to older servers, you can now add exceptions.")
+    assert strip_connective("He said it was, however, too late.") == (
+        "He said it was, however, too late."  # the sentence's own word: not a clause apart
+    )
 
 
 def _cnn_item(words: str) -> tuple[str, str]:

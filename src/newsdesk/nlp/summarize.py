@@ -238,10 +238,22 @@ _LINKING_WORDS = (
 _LINKING = frozenset(_LINKING_WORDS.split(" ")) | {"in addition", "in fact"}
 
 
+# A connective set off by commas after an opening subordinate clause: "If you need to connect
+# to older servers, however, you can now add exceptions" answers a sentence the reader never
+# saw (not "it was, however, too late": there it is the clause's own word).
+_INSET_CONNECTIVE = re.compile(
+    r"^((?:if|when|while|although|as|after|before|since|because|unless|once)\b"
+    r"[^,;:\"“”]{3,160}),\s+(?:however|though|meanwhile|instead|nevertheless|therefore|"
+    r"moreover|furthermore|in turn)\s*,\s+",
+    re.IGNORECASE,
+)
+
+
 def strip_connective(sentence: str) -> str:
     """The sentence without an opening connective ("But the company said ..." -> "The company
-    said ..."), for a point or a paragraph read without the sentence before."""
-    s = sentence.strip()
+    said ...") or one set off by commas after an opening "If …" clause, for
+    a point or a paragraph read without the sentence before."""
+    s = _INSET_CONNECTIVE.sub(r"\1, ", sentence.strip(), count=1)
     m = _CONNECTIVE.match(s)
     if m is None:
         return s
