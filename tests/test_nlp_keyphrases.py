@@ -283,3 +283,19 @@ def test_the_outlets_label_before_a_colon_is_no_tag() -> None:
         title, teaser = _cnn_item(words)
         tags = [h.tag for h in analyze(title, teaser, "CNN").hashtags]
         assert kept in tags and gone not in tags, tags
+
+
+def test_a_results_word_is_no_tag_on_its_own() -> None:
+    """BBC sport and business pages carried #Win, #Tie, #Loss and #Quarter (and developer
+    blogs #Order, #Items, #View): words of every match report and results statement, which
+    link a page to hundreds that share nothing else. The names beside them stay."""
+    for rel, names in (
+        ("sport/278.txt", {"Chelsea", "Portsmouth"}),
+        ("sport/122.txt", {"Brentford", "Southampton"}),
+        ("business/466.txt", {"AMR"}),
+    ):
+        raw = (shared_data("bbc-news") / "bbc" / rel).read_text(encoding="latin-1")
+        title, _, body = raw.partition("\n")
+        tags = {h.tag for h in analyze(title.strip(), body, "BBC News").hashtags}
+        assert not tags & {"Win", "Tie", "Loss", "Quarter"}, (rel, tags)
+        assert names <= tags, (rel, tags)

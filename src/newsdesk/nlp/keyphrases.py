@@ -91,7 +91,9 @@ niece nephew cousin mum dad mom boyfriend girlfriend fiance fiancee widow widowe
 monday tuesday wednesday thursday friday saturday sunday january february march april june
 july august september october november december spring summer autumn winter
 title titles record records result results
-ton tonne kilogram metre meter litre per cent"""
+ton tonne kilogram metre meter litre per cent
+win wins loss losses tie ties draw draws victory defeat quarter quarters warning warnings
+order orders command commands argument arguments item items view views"""
 )
 # and every unit a figure is counted in ("#Tons", "#Km", "#Seconds", "#Points")
 _VAGUE_TAGS |= {unit for unit in UNIT_AFTER if unit.isalpha()}
