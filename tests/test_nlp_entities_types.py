@@ -785,3 +785,18 @@ def test_an_office_before_a_name_describes_the_person() -> None:
     title, _, body = raw.partition("\n")
     blair = [d.phrase for d in analyze(title, body, "BBC News").descriptions]
     assert "Prime Minister" in blair
+
+
+def test_the_fed_is_the_federal_reserve() -> None:
+    """One story's page showed #Fed beside #FederalReserve (and #USFederalReserve existed):
+    news's short name for the body is one tag with its full names."""
+    a = analyze(
+        "Fed raises rates",
+        "The US Federal Reserve raised interest rates on Tuesday. The Fed said inflation was "
+        "under control. Analysts expect the Federal Reserve to act again.",
+    )
+    fed = [e for e in a.entities if e.type == "organization"]
+    assert [e.text for e in fed] == ["Federal Reserve"]
+    assert {"Fed", "US Federal Reserve"} <= set(fed[0].aliases)
+    alone = analyze("Fed holds rates", "The Fed kept rates on hold, its chairman said.")
+    assert "FederalReserve" in [h.tag for h in alone.hashtags]

@@ -178,6 +178,13 @@ ALIASES = {
     "federal bureau of investigation": "FBI",
     "cia": "CIA",
     "central intelligence agency": "CIA",
+    # News's short name for a body: "the Fed" is the Federal Reserve (#Fed beside
+    # #FederalReserve and #USFederalReserve on one story's page)
+    "fed": "Federal Reserve",
+    "federal reserve": "Federal Reserve",
+    "us federal reserve": "Federal Reserve",
+    "u.s. federal reserve": "Federal Reserve",
+    "federal reserve board": "Federal Reserve",
     # Countries under more than one name: one tag each (the name most outlets use).
     "turkey": "Turkey",
     "turkiye": "Turkey",
