@@ -117,3 +117,10 @@ def test_what_a_person_said_puts_only_their_own_words_in_quotation_marks(
     assert reported and not reported[0].startswith("“"), said
     assert "reported" in said[reported[0]], said
     assert direct and direct[0].startswith("“") and direct[0].endswith("”"), said
+    # each credit names who spoke: it opened with the verb ("— said, reported by …")
+    credits = [
+        " ".join(f.text_content().split())
+        for f in page.xpath('//section[@aria-labelledby="said-title"]//figcaption')
+    ]
+    assert credits and all(c.startswith("— Danny Danon") for c in credits), credits
+    assert any(c.startswith("— Danny Danon (said), reported by") for c in credits), credits

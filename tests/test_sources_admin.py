@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from newsdesk.accounts import create_user
 from newsdesk.config import Settings
 from newsdesk.ingest import refresh
+from newsdesk.ingest.jsonl import import_jsonl_file
 from newsdesk.sources.opml import read_opml
 from newsdesk.store import Article, Feed, connect, session_scope
 from newsdesk.subscriptions import subscribe_url
@@ -130,7 +132,9 @@ def test_an_admin_imports_a_real_opml_file_and_exports_it_again(
     )
 
 
-def test_removing_a_feed_keeps_its_articles(site: tuple[Settings, LoopbackServer]) -> None:
+def test_removing_a_feed_keeps_its_articles(
+    site: tuple[Settings, LoopbackServer], tmp_path: Path
+) -> None:
     settings, server = site
     engine = connect(settings.db_url)
     body = gzip.decompress(
@@ -143,7 +147,23 @@ def test_removing_a_feed_keeps_its_articles(site: tuple[Settings, LoopbackServer
     with session_scope(engine) as s:
         stored = s.scalars(select(Article.id).order_by(Article.id)).all()
     assert len(stored) > 5
+    outlet = feed.outlet_name
+    assert outlet
+    # two more of the outlet's articles come from a JSON Lines import, not from the feed
+    lines = tmp_path / "more.jsonl"
+    lines.write_text(
+        "".join(
+            json.dumps({"url": f"https://x.example/{i}", "title": f"Imported {i}",
+                        "text": "An imported article with a few words in it.", "source": outlet})
+            + "\n"
+            for i in range(2)
+        )
+    )  # fmt: skip
+    import_jsonl_file(engine, lines)
     with TestClient(create_app(settings, engine)) as client:
+        lede = " ".join(client.get(f"/outlets/{outlet}").text.split('class="lede">')[1].split())
+        assert lede.startswith(f"{len(stored) + 2} articles, {len(stored)} of them from"), lede
+        assert "the others imported or from feeds since removed" in lede
         assert f'action="/sources/feeds/{feed.id}/remove"' not in client.get("/sources").text
         r = client.post(
             f"/sources/feeds/{feed.id}/remove", data={"csrf_token": _token(client, "/login")}
@@ -160,7 +180,8 @@ def test_removing_a_feed_keeps_its_articles(site: tuple[Settings, LoopbackServer
         again = client.post(f"/sources/feeds/{feed.id}/remove", data={"csrf_token": _token(client)})
         assert again.status_code == 404
     with session_scope(engine) as s:
-        assert s.scalars(select(Article.id).order_by(Article.id)).all() == stored
+        kept = s.scalars(select(Article.id).order_by(Article.id)).all()
+        assert kept[: len(stored)] == stored and len(kept) == len(stored) + 2
 
 
 @pytest.mark.browser
