@@ -340,3 +340,35 @@ def test_migration_0008_names_existing_feeds_and_articles(tmp_path) -> None:  # 
     assert [tuple(r) for r in feeds] == [(1, "CNN", "feed"), (2, "dr.dk", "feed")]
     assert outlets == ["CNN", "dr.dk", "Other"]  # another outlet's name is left alone
     command.downgrade(cfg, "0007")
+
+
+def test_migration_0018_unescapes_stored_bylines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """iDeveloper's 297 episodes were stored "By Steve Scott (Scotty) &amp; John Fox"."""
+    from alembic import command
+
+    cfg, engine = database_at(tmp_path / "old.sqlite", "0017")
+    authors = [
+        "Steve Scott (Scotty) &amp; John Fox",
+        "Tom &amp;lt;3 &quot;Jerry&quot; O&#39;Brien",
+        "Plain Name",
+        None,
+    ]
+    with engine.begin() as conn:
+        for n, author in enumerate(authors):
+            conn.execute(
+                text(
+                    "INSERT INTO articles (id, url, title, outlet, author, fetched_at, text, "
+                    "html, word_count) VALUES (:id, :url, 't', 'o', :author, "
+                    "'2024-01-01 00:00:00', '', '', 0)"
+                ),
+                {"id": n + 1, "url": f"https://x.example/{n}", "author": author},
+            )
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT author FROM articles ORDER BY id")).scalars().all()
+    assert stored == [
+        "Steve Scott (Scotty) & John Fox",
+        'Tom &lt;3 "Jerry" O\'Brien',
+        "Plain Name",
+        None,
+    ]
