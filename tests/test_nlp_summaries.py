@@ -261,3 +261,23 @@ def test_a_call_to_action_never_fills_a_summary() -> None:
     assert summarize_story([("CNN", [first]), ("CNN", [])]) == []
     # an article of short sentences keeps its lead, but not a call to action
     assert summarize_sentences(["Watch the video.", "Follow us."], "Video", 3) == [0]
+
+
+def test_show_notes_make_no_summary() -> None:
+    """Empower Apps' "WWDC 2020 - Quick Thoughts" is show notes, lines without a full stop: its
+    summary was "Youtube Video", "iOS 14", "Widgets", and the story page's summary took "Unity,
+    Microsoft, Adobe, Homebrew, etc..." from it. A list is no sentence to summarise with."""
+    import gzip
+
+    from newsdesk.ingest.article import candidate_from_entry
+    from newsdesk.nlp.analyze import analyze
+    from newsdesk.sources.feeds import parse_feed
+
+    raw = shared_data("syndikit-real-feeds") / "XML/empowerapps-show-cdata_summary.xml.gz"
+    entries = parse_feed(gzip.decompress(raw.read_bytes()), "https://x.example/feed").entries
+    notes = next(e for e in entries if e.title == "WWDC 2020 - Quick Thoughts")
+    found = candidate_from_entry(notes, "Empower Apps")
+    assert "Unity, Microsoft, Adobe, Homebrew, etc..." in found.text
+    summary = analyze(found.title, found.text, "Empower Apps").summary
+    assert not [s for s in summary if s in ("Youtube Video", "iOS 14", "Widgets")], summary
+    assert not [s for s in summary if "Homebrew, etc" in s], summary

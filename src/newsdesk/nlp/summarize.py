@@ -90,11 +90,21 @@ def _terms(sentence: str) -> list[str]:
     ]
 
 
+# A list of names that trails off ("Unity, Microsoft, Adobe, Homebrew, etc..." of a podcast's
+# show notes): no sentence.
+_NAME = r"[A-Z][\w.&+'’-]*(?: [A-Z][\w.&+'’-]*){0,2}"
+_NAME_LIST = re.compile(rf"^(?:{_NAME}, ){{2,}}(?:(?:and|or) )?(?:{_NAME},? )?etc\b\.*\s*$")
+
+
 def _boilerplate(s: str) -> bool:
-    """A byline, a timestamp, a caption or a call to action: never summary text, even as the
-    fallback for an article of short sentences."""
+    """A byline, a timestamp, a caption, a call to action or a list of names: never summary
+    text, even as the fallback for an article of short sentences."""
     return bool(
-        _JUNK.search(s[:80]) or is_timestamp(s) or _CAPTION.search(s) or _CALL_TO_ACTION.match(s)
+        _JUNK.search(s[:80])
+        or is_timestamp(s)
+        or _CAPTION.search(s)
+        or _CALL_TO_ACTION.match(s)
+        or _NAME_LIST.match(s)
     )
 
 
@@ -198,8 +208,10 @@ def summarize_sentences(
             v.score = -1.0
         return sorted(v.index for v in _mmr(vecs, n))
     picked = _mmr(vecs, n)
-    if not picked:  # all unfit: fall back to the lead (never to fill up a shorter summary)
-        picked = [v for v in vecs if not _boilerplate(v.text.strip())][:n]
+    if not picked:  # all unfit: fall back to the lead (never to fill up a shorter summary),
+        # its sentences only: show notes' lines ("Youtube Video", "iOS 14") make no summary
+        picked = [v for v in vecs if not _boilerplate(v.text.strip()) and _ENDS.search(v.text)]
+        picked = picked[:n]
     return sorted(v.index for v in picked)
 
 
