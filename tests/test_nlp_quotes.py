@@ -807,3 +807,27 @@ def test_nobody_speaks_in_a_supposition_or_through_a_thing() -> None:
     assert _find(a.quotes, "the budget will be cut").speaker == "A report"
     napkin = _find(analyze(*_bbc("entertainment/024.txt"), "BBC News").quotes, "I would hope")
     assert napkin.speaker != "a napkin"
+
+
+def test_a_release_says_nothing() -> None:
+    """WWDC Notes' "CloudKit Best Practices": "… iOS 9.3 adds “CloudKit long lived
+    operations”" was a quote of "iOS 9.3 (adds)" in the quotes box: a release with a version
+    number speaks for nobody."""
+    import gzip
+
+    from newsdesk.ingest.article import candidate_from_entry
+    from newsdesk.sources.feeds import parse_feed
+
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML/wwdcnotes.xml.gz").read_bytes()
+    )
+    entry = next(
+        e
+        for e in parse_feed(raw, "https://x.example/feed").entries
+        if "long lived" in e.content_html
+    )
+    found = candidate_from_entry(entry, "WWDC NOTES")
+    quotes = analyze(found.title, found.text, "WWDC NOTES").quotes
+    assert not [q for q in quotes if q.speaker and "9.3" in q.speaker], quotes
+    a = analyze("Cook on iOS", "Apple shipped it in March. Tim Cook said: “We love iOS 9.3 a lot.”")
+    assert _find(a.quotes, "We love iOS 9.3").speaker == "Tim Cook"

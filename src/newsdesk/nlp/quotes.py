@@ -762,6 +762,8 @@ def _attribute(
     if head is None or not _speaker_like(ctx, head):
         return
     text, span, mention = _speaker_phrase(ctx, head)
+    if _VERSIONED.search(text):
+        return  # "iOS 9.3 adds …", "Swift 5.5 brings …": a release, nobody speaking
     q.speaker, q.speaker_span = text, span
     if mention is not None and mention.entity is not None:
         q.speaker_entity = mention.entity.name
@@ -784,6 +786,7 @@ def _attribute(
     q.outlet = _outlet(ctx, cue, head)
 
 
+_VERSIONED = re.compile(r"\b[A-Za-z][\w+-]*\s+v?\d+(?:\.\d+)+\b")  # "iOS 9.3", "Xcode 12.0.1"
 _ROLE_OPENERS = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
 
