@@ -246,3 +246,4 @@ def test_a_feed_address_as_typed(site: tuple[Settings, LoopbackServer]) -> None:
         assert r.status_code == 400
         assert "Could not add &#39;127.0.0.1:9/feed.xml&#39;" in r.text
         assert 'value="127.0.0.1:9/feed.xml"' in r.text
+        assert "(tried with https://; type http:// in front if the site has no https)" in r.text

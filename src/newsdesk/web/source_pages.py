@@ -32,6 +32,7 @@ from newsdesk.subscriptions import (
     remove_feed,
     set_outlet_name,
     subscribe_url,
+    with_scheme,
 )
 from newsdesk.web import queries
 from newsdesk.web.request import DbSession, TurnRoute, engine_of, render
@@ -97,6 +98,8 @@ def add_source(request: Request, url: Annotated[str, Form(max_length=4096)] = ""
         added = subscribe_url(engine, request.app.state.settings, url.strip(), similar, known)
     except Exception as exc:  # an invalid URL, a fetch or parse failure: said on the page
         problem = f"Could not add {url.strip()!r}: {exc}"
+        if with_scheme(url) != url.strip():  # the https:// it was given did not answer
+            problem += " (tried with https://; type http:// in front if the site has no https)"
     with session_scope(engine) as session:
         return _sources(
             request,
