@@ -112,16 +112,21 @@ def test_sources_shows_error(site: tuple[str, Dataset], page: Page) -> None:
     page.screenshot(path="/tmp/newsdesk-sources.png", full_page=True)
 
 
+def _log_in_as_admin(page: Page, base: str, then: str) -> None:
+    """Sign in through the login form, landing on `then`."""
+    page.goto(base + f"/login?next={then}")
+    page.fill("#login-username", "root")
+    page.fill("#login-password", PASSWORD)
+    page.click("form.account-form button[type=submit]")
+    page.wait_for_url(f"{base}{then}")
+
+
 @pytest.mark.parametrize("admin", [False, True], ids=["visitor", "admin"])
 def test_sources_fits_a_phone(site: tuple[str, Dataset], page: Page, admin: bool) -> None:
     base, data = site
     who = "admin" if admin else "visitor"
     if admin:
-        page.goto(base + "/login?next=/sources")
-        page.fill("#login-username", "root")
-        page.fill("#login-password", PASSWORD)
-        page.click("form.account-form button[type=submit]")
-        page.wait_for_url(f"{base}/sources")
+        _log_in_as_admin(page, base, "/sources")
     for width in (1280, 1100):  # at 1100 px its last column was cut ("NEXT F", "in 24 minute")
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(base + "/sources")
@@ -161,11 +166,7 @@ def test_header_rows_on_desktop_and_phone(
     indented, and on the wide Sources page it was squeezed to "Search a"."""
     base, _data = site
     if admin:
-        page.goto(base + "/login")
-        page.fill("#login-username", "root")
-        page.fill("#login-password", PASSWORD)
-        page.click("form.account-form button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        _log_in_as_admin(page, base, "/")
 
     def box(selector: str) -> dict[str, float]:
         found = page.locator(selector).bounding_box()

@@ -243,8 +243,9 @@ def subscribe_url(
     known: list[Feed] | None = None,
 ) -> Feed:
     """The feed at `url` (typed: "example.org" is https://example.org), or the first one the
-    site page at `url` announces: added, or the site's feed if it has it already. Raises ValueError when the page announces no feed, and
-    what fetching or parsing raises (a blocked address, an HTTP error...).
+    site page at `url` announces: added, or the site's feed if it has it already. Raises
+    ValueError when the page announces no feed, and what fetching or parsing raises (a
+    blocked address, an HTTP error...).
 
     `similar`, if given, receives the site's other feeds that look like the same source (the
     same site in another format or under another URL): added all the same, for the caller to

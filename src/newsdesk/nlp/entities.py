@@ -28,6 +28,7 @@ from newsdesk.nlp.lexicon.entities import (
     KEEP_TITLES,
     LABEL_TYPE,
     MALE_NAMES,
+    OFFICE_WORDS,
     POSSESSIVE,
     PRE_DEPS,
     ROLE_NOUN_TAGS,
@@ -1418,9 +1419,8 @@ def _descriptions(doc: Doc, mentions: list[Mention], title_end: int = 0) -> list
         if phrase.count("(") > phrase.count(")"):
             phrase += ")"  # "… Guard Corps (IRGC" cut before its closing bracket
         words = [_bare(w) for w in re.split(r"[\s-]+", phrase) if w]
-        if all(w in ROLE_WORDS or w in HONORIFICS for w in words) and not _OFFICE_WORDS & set(
-            words
-        ):
+        title_only = all(w in ROLE_WORDS or w in HONORIFICS for w in words)
+        if title_only and OFFICE_WORDS.isdisjoint(words):
             return  # a rank or a courtesy on its own ("Major-General", "Sir") describes nobody;
             # an office does ("Prime Minister Tony Blair", "Chancellor Gordon Brown")
         if not phrase or len(phrase) > 200:
@@ -1484,13 +1484,6 @@ def _apposed(doc: Doc, m: Mention) -> bool:
     return not honoured or _bare(doc[i].text) in ROLE_WORDS
 
 
-# Offices, which say what someone does (a rank or a courtesy title says little on its own)
-_OFFICE_WORDS = frozenset(
-    {"president", "premier", "minister", "chancellor", "secretary", "senator", "governor"}
-    | {"mayor", "ambassador", "envoy", "judge", "speaker", "leader", "chairman", "chairwoman"}
-    | {"ceo", "coach", "manager", "director", "spokesman", "spokeswoman", "spokesperson"}
-    | {"archbishop", "bishop", "cardinal", "mp", "mep", "congressman", "congresswoman"}
-)
 OFFICE_REACH = 10  # tokens back from a name to the title of an office ("the Amir of ...")
 _OFFICES = _TITLES - {"state", "home", "former", "senior", "acting", "of"}
 

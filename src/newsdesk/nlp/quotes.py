@@ -1619,8 +1619,10 @@ def _content_ok(ctx: _Ctx, toks: list[Token]) -> bool:
 def _loose_punct(t: Token, toks: Sequence[Token] = ()) -> bool:
     """Punctuation a clause may lose at its end; not the "%" of "beyond 49%", nor the ")"
     closing a bracket the clause opened ("$368bn (£197bn)")."""
-    if t.text == ")" and sum(x.text == "(" for x in toks) > sum(x.text == ")" for x in toks) - 1:
-        return False
+    if t.text == ")":  # toks holds it: the clause opened at least as many as it closes
+        opened, closed = (sum(x.text == b for x in toks) for b in "()")
+        if opened >= closed:
+            return False
     return t.is_punct and t.text != "%"
 
 

@@ -263,8 +263,8 @@ _INSET_CONNECTIVE = re.compile(
 
 def strip_connective(sentence: str) -> str:
     """The sentence without an opening connective ("But the company said ..." -> "The company
-    said ...") or one set off by commas after an opening "If …" clause, for
-    a point or a paragraph read without the sentence before."""
+    said ...") or one set off by commas after an opening "If …" clause, for a point or a
+    paragraph read without the sentence before."""
     s = _INSET_CONNECTIVE.sub(r"\1, ", sentence.strip(), count=1)
     m = _CONNECTIVE.match(s)
     if m is None:

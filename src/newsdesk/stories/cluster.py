@@ -334,7 +334,6 @@ def cluster_docs(
     w_lo = docs[0].vector.shape[0]
     w_hi = w_lo + (len({t for d in docs for t in d.terms.get("w", {})}) or 1)
     x_words = x[:, w_lo:w_hi]
-    n_cols = x.shape[1]  # the words' and the names' blocks: columns w_lo to n_cols
     lexical = params.w_words + params.w_names > 0
     wselfdot = np.asarray(x_words.multiply(x_words).sum(axis=1)).ravel()
     wselfs = {i: float(wselfdot[i]) for i in range(n)}
@@ -429,7 +428,7 @@ def cluster_docs(
         other as their members are among themselves (two events of one kind are not), by the
         whole similarity and by their content words alone."""
         headlines = lexical and (not longs[a] or not longs[b])
-        if headlines and row_dot(sums[a], sums[b], w_lo, n_cols) <= 0:  # no word nor name shared
+        if headlines and row_dot(sums[a], sums[b], w_lo) <= 0:  # words, names: none shared
             earned = row_dot(sums[a], sums[b]) / (size[a] * size[b])  # without the allowance
             if earned < params.threshold:
                 return False

@@ -386,15 +386,8 @@ def followed_tags(session: Session, keys: Sequence[str]) -> dict[str, TagLink]:
     """The tags of the follow keys the site has tags for (a key none has is left out)."""
     if not keys:
         return {}
-    rows = session.execute(
-        select(Tag.slug, Tag.label, Tag.kind, Tag.article_count, Tag.id).where(
-            func.lower(Tag.slug).in_(list(keys))
-        )
-    ).all()
-    return {
-        slug.lower(): TagLink(slug, label, kind, count or 0, id_)
-        for slug, label, kind, count, id_ in rows
-    }
+    tags = session.scalars(select(Tag).where(func.lower(Tag.slug).in_(list(keys))))
+    return {link.key: link for link in map(_link, tags)}
 
 
 @dataclass

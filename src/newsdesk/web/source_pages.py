@@ -43,9 +43,8 @@ MAX_OPML_BYTES = 2 * 1024 * 1024  # a subscription list of some 10,000 feeds
 SKIPPED_SHOWN = 50
 
 
-def _sources(
-    request: Request, session: Session, status_code: int = 200, **notes: Any
-) -> HTMLResponse:
+def _sources(request: Request, session: Session, **notes: Any) -> HTMLResponse:
+    """The page, with what a form just did (`notes`); a 400 when it says a `problem`."""
     feeds = queries.feed_health(session)
     viewer = current_user(request)
     return render(
@@ -69,7 +68,7 @@ def _sources(
             "removed": notes.get("removed"),  # the feed removed, and its stored articles
             "skipped_shown": SKIPPED_SHOWN,
         },
-        status_code=status_code,
+        status_code=400 if notes.get("problem") else 200,
     )
 
 
@@ -104,7 +103,6 @@ def add_source(request: Request, url: Annotated[str, Form(max_length=4096)] = ""
         return _sources(
             request,
             session,
-            status_code=400 if problem else 200,
             added=added,
             known=bool(known),
             similar=similar,
@@ -165,13 +163,7 @@ def import_sources(
         else:
             imported = (added, present, skipped)
     with session_scope(engine) as session:
-        return _sources(
-            request,
-            session,
-            status_code=400 if problem else 200,
-            imported=imported,
-            problem=problem,
-        )
+        return _sources(request, session, imported=imported, problem=problem)
 
 
 @router.get("/sources.opml", name="sources_opml")

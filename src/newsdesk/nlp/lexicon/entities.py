@@ -287,6 +287,12 @@ AMBIGUOUS_ROLES = {
     "coach",
 }
 
+# Offices, which say what someone does, written before a name ("Prime Minister Tony Blair"):
+# a description of its own; a rank or a courtesy title alone ("Major-General", "Sir") is not.
+_OFFICES = """president premier minister chancellor secretary senator governor mayor ambassador
+envoy judge speaker leader chairman chairwoman ceo coach manager director spokesman spokeswoman
+spokesperson archbishop bishop cardinal mp mep congressman congresswoman"""
+OFFICE_WORDS = frozenset(_OFFICES.split())
 # Descriptions: the tags of role nouns, and the dependencies of the words before a name.
 ROLE_NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
 PRE_DEPS = {"compound", "amod", "nmod", "poss", "case", "det", "punct", "nummod", "npadvmod"}

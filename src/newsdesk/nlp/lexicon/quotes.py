@@ -394,10 +394,10 @@ RANK_STOP_WORDS = {
     "we're",
     "they're",
 }
-# Speakers that name nobody: no prominence ("one of the sources" is anonymous, not none).
-# What a "that"/"which" clause's speech verb may have say something, beside people and names
-# ("a report that says", "a statement which said"; not "a flag that says there are more
-# results", "a key that tells how long to wait").
+# Who or what a "that"/"which" clause's speech verb may have say something, beside names and
+# the role words: documents, bodies and groups of people ("a report that says", "experts
+# which said"; not "a flag that says there are more results", "a key that tells how long to
+# wait").
 DOCUMENT_NOUNS = {
     "report", "study", "survey", "poll", "letter", "memo", "document", "paper", "email",
     "e-mail", "filing", "complaint", "lawsuit", "suit", "ruling", "judgment", "verdict",
@@ -411,6 +411,7 @@ DOCUMENT_NOUNS = {
     "company", "firm", "bank", "club", "team", "union", "campaign", "charity", "school",
     "university", "hospital", "police", "army", "military", "force", "forces", "office",
 }  # fmt: skip
+# Speakers that name nobody: no prominence ("one of the sources" is anonymous, not none).
 ANONYMOUS_SPEAKER_WORDS = {
     "source",
     "sources",
