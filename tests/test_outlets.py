@@ -372,3 +372,46 @@ def test_migration_0018_unescapes_stored_bylines(tmp_path) -> None:  # type: ign
         "Plain Name",
         None,
     ]
+
+
+def test_migration_0019_unescapes_stored_titles(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Apple Developer's "Safari &amp; Web" was stored escaped; the search index follows."""
+    from alembic import command
+
+    cfg, engine = database_at(tmp_path / "old.sqlite", "0018")
+    titles = ["Safari &amp; Web", "O&#39;Brien &lt;3 &quot;Jerry&quot;", "AT&T; R&D &copy 2020"]
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO feeds (id, url, title, added_at, error_count) "
+                "VALUES (1, 'https://x.example/f', :t, '2024-01-01 00:00:00', 0)"
+            ),
+            {"t": "Apple &amp; Developer"},
+        )
+        for n, title in enumerate(titles):
+            conn.execute(
+                text(
+                    "INSERT INTO articles (id, url, title, outlet, fetched_at, text, html, "
+                    "word_count) VALUES (:id, :url, :t, 'o', '2024-01-01 00:00:00', 'x', '', 1)"
+                ),
+                {"id": n + 1, "url": f"https://x.example/{n}", "t": title},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO stories (id, title, article_count, outlet_count, score, "
+                "created_at, updated_at) VALUES (1, :t, 1, 1, 0, '2024-01-01 00:00:00', "
+                "'2024-01-01 00:00:00')"
+            ),
+            {"t": titles[0]},
+        )
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT title FROM articles ORDER BY id")).scalars().all()
+        story = conn.scalar(text("SELECT title FROM stories"))
+        feed = conn.scalar(text("SELECT title FROM feeds"))
+        amp = conn.execute(text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'amp'"))
+        found = conn.execute(text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'web'"))
+        amp_ids, web_ids = amp.scalars().all(), found.scalars().all()
+    assert stored == ["Safari & Web", 'O\'Brien <3 "Jerry"', "AT&T; R&D &copy 2020"]
+    assert (story, feed) == ("Safari & Web", "Apple & Developer")
+    assert amp_ids == [] and web_ids == [1]
