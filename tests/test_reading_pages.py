@@ -223,3 +223,41 @@ def test_follows_and_tokens_pages(client: TestClient, data: Dataset, accounts: A
         data={"name": "", "scope": "api", "csrf_token": csrf_of(client.get("/me/tokens").text)},
     )
     assert bad.status_code == 400 and "Give the token a name" in bad.text
+
+
+def test_feeds_of_one_outlet_are_told_apart(
+    client: TestClient, engine: Engine, data: Dataset, accounts: Accounts
+) -> None:
+    """Two feeds of one outlet read "The New York Times" twice; each now says which it is."""
+    from newsdesk.store import Feed
+
+    ids = [data.feed_ids["business"], data.feed_ids["technology"], data.feed_ids["sport"]]
+    with session_scope(engine) as s:
+        saved = {i: (s.get(Feed, i).outlet_name, s.get(Feed, i).title) for i in ids}  # type: ignore[union-attr]
+        for i in ids:
+            s.get(Feed, i).outlet_name = "BBC News"  # type: ignore[union-attr]
+        s.get(Feed, ids[2]).title = "BBC News"  # type: ignore[union-attr]
+    try:
+        login(client, "alice")
+        labels = _feed_labels(client.get("/me/subscriptions").text)
+        assert labels[ids[0]] == "BBC News · Business"
+        assert labels[ids[1]] == "BBC News · Technology"
+        assert labels[ids[2]] == "BBC News"  # the outlet's name is its title
+        with session_scope(engine) as s:
+            s.get(Feed, ids[1]).title = "BBC News - Business"  # type: ignore[union-attr]
+        labels = _feed_labels(client.get("/me/subscriptions").text)
+        assert labels[ids[0]] == "BBC News · feeds.bbci.co.uk/news/business/rss.xml"  # alike:
+        assert labels[ids[1]] == "BBC News · feeds.bbci.co.uk/news/technology/rss.xml"
+    finally:
+        with session_scope(engine) as s:
+            for i, (outlet, title) in saved.items():
+                feed = s.get(Feed, i)
+                feed.outlet_name, feed.title = outlet, title  # type: ignore[union-attr]
+
+
+def _feed_labels(html: str) -> dict[int, str]:
+    """Each feed's label on /me/subscriptions, as read."""
+    return {
+        int(i): re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", text))).strip()
+        for i, text in re.findall(r'name="feed" value="(\d+)"[^>]*>(.*?)</label>', html, re.S)
+    }

@@ -163,6 +163,7 @@ def _subscriptions_page(
         "me/subscriptions.html",
         {
             "feeds": feeds,
+            "labels": reading.feed_labels(feeds),
             "subs": subs,
             "follows": follows,
             "tags": tags,

@@ -17,6 +17,7 @@ pages, none lost.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -703,6 +704,27 @@ def all_feeds(session: Session) -> list[Feed]:
             select(Feed).order_by(func.lower(func.coalesce(Feed.title, Feed.url)), Feed.id)
         )
     )
+
+
+def feed_labels(feeds: Sequence[Feed]) -> dict[int, tuple[str, str]]:
+    """Each feed's name in a list of feeds: its outlet's, and what tells it apart from the
+    outlet's other feeds: the feed's own title, without the outlet's name ("Business" of
+    "NYT > Business" for "NYT"), else, if two would read alike, its address."""
+    labels = {f.id: (f.outlet_name or f.name, _feed_detail(f)) for f in feeds}
+    seen = Counter(labels.values())
+    for f in feeds:
+        if seen[labels[f.id]] > 1:
+            labels[f.id] = (labels[f.id][0], f.url.split("://", 1)[-1])
+    return labels
+
+
+def _feed_detail(feed: Feed) -> str:
+    title, outlet = (feed.title or "").strip(), (feed.outlet_name or "").strip()
+    if not outlet or not title or title.casefold() == outlet.casefold():
+        return ""
+    if title.casefold().startswith(outlet.casefold()):
+        return title[len(outlet) :].strip(" -–—|:>»·")
+    return title
 
 
 def feed_by_url(session: Session, url: str) -> Feed | None:
