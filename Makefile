@@ -31,13 +31,26 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-# The PostgreSQL suites run beside the others (pytest keeps one core of two busy); their
-# output is printed after the others', and either failing fails the target.
+# The tests run in two lanes, one per core (pytest keeps one core busy): all tests on SQLite
+# (and Chromium) but those of LANE2, and beside them the PostgreSQL suites, then LANE2's
+# tests on SQLite (extraction, feed corpora, language and fuzz tests: one process, loopback
+# servers on free ports), so that the two lanes end about together. The second lane's output is printed
+# after the first's, and either failing fails the target.
+LANE2 := tests/test_sources_corpus.py tests/test_extract_speed.py tests/test_fuzz_feeds.py \
+	tests/test_extract_sanitize.py tests/test_nlp_truecase.py tests/test_nlp_embed.py \
+	tests/test_nlp_entities_types.py tests/test_fuzz_sanitize.py tests/test_fuzz_import.py \
+	tests/test_outlet_template.py
+
 test: $(STAMP) browser lint
-	@pglog=$$(mktemp); PG_OPTIONAL=1 bash scripts/test-pg.sh >$$pglog 2>&1 & pg=$$!; \
-	$(BIN)/python -m pytest -q --durations=20; sqlite=$$?; \
-	wait $$pg; pgrc=$$?; echo "--- PostgreSQL suites (scripts/test-pg.sh), run alongside:"; \
-	cat $$pglog; rm -f $$pglog; test $$sqlite -eq 0 && test $$pgrc -eq 0
+	@log=$$(mktemp); tmp=$$(mktemp -d); \
+	{ PG_OPTIONAL=1 bash scripts/test-pg.sh; pg=$$?; \
+	  echo "--- $(words $(LANE2)) files of tests on SQLite, after the PostgreSQL suites:"; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$$tmp --durations=5 $(LANE2); \
+	  lane=$$?; test $$pg -eq 0 && test $$lane -eq 0; } >$$log 2>&1 & second=$$!; \
+	$(BIN)/python -m pytest -q --durations=20 $(LANE2:%=--ignore=%); first=$$?; \
+	wait $$second; secondrc=$$?; \
+	echo "--- PostgreSQL suites (scripts/test-pg.sh), run alongside:"; \
+	cat $$log; rm -rf $$log $$tmp; test $$first -eq 0 && test $$secondrc -eq 0
 
 # The quick loop while developing: no slow, browser or fuzz tests (about a minute on 2 cores).
 test-fast: $(STAMP)
