@@ -22,7 +22,7 @@ from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder, to_blob
 from newsdesk.search import filters, find
 from newsdesk.search.hybrid import LEXICAL, MAX_ANY_TERMS, _Scorer, rank, relaxed
-from newsdesk.search.results import WEAK
+from newsdesk.search.results import WEAK, WEAK_ONE_CLAUSE
 from newsdesk.search.synonyms import expand
 from newsdesk.search.vectors import index_neighbours
 from newsdesk.store import Article, connect, session_scope
@@ -495,3 +495,31 @@ def test_outlet_filters_offer_the_outlets_with_most_articles(
         assert 'value="Daily Sabah" selected' in chosen
         home = client.get("/", params={"outlet": "Daily Sabah"}).text
         assert 'value="Daily Sabah" selected>Daily Sabah (1)' in home
+
+
+def _stories(results) -> set[int]:  # type: ignore[no-untyped-def]
+    return {e.story_id or -e.article.id for e in results.entries}
+
+
+def test_weak_near_results_are_hidden_for_one_word_too(corpus: Corpus) -> None:
+    query = "deficit"
+    with session_scope(corpus.engine) as s:
+        near = index_neighbours(corpus.engine, corpus.settings.data_dir)
+        ranked = rank(s, expand(s, parse(query)).query, query, neighbours=near)
+    best = ranked[0].score
+    weak = {r.article_id for r in ranked if not r.matched and r.score < WEAK_ONE_CLAUSE * best}
+    assert weak  # articles without the word, far below the best ...
+    for sort in ("relevance", "date"):  # ... are listed in neither order
+        assert not weak & set(ids(found(corpus, query, sort=sort, limit=100)))
+
+
+def test_sorted_by_date_the_same_stories_as_by_relevance(corpus: Corpus) -> None:
+    for query in ("minister", "talks", "election", "Syria talks"):
+        by_relevance = found(corpus, query, limit=100)
+        by_date = found(corpus, query, sort="date", limit=100)
+        assert _stories(by_date) == _stories(by_relevance), query
+        when = [e.article.published_at for e in by_date.entries]
+        assert when == sorted(when, reverse=True)
+    # the results close in meaning are there in both orders
+    assert any(not e.matched for e in found(corpus, "minister", sort="date", limit=100).entries)
+

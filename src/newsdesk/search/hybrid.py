@@ -29,7 +29,8 @@ its nearest neighbours among the best candidates.
    no story is a story of its own).
 
 Without vectors (no model, a language it does not know) the ranking is BM25 alone. Sorted by
-date, the set is the articles holding every clause (else any) and the near ones, newest first.
+date (`newest_first`), the results are the same and the newest articles holding every clause
+(else any word), newest first.
 
 Every constant was chosen on the even-numbered ECB+ topics (bench/retrieval.py --half 0)
 and is reported on the odd ones and the alias/paraphrase queries.
@@ -320,13 +321,37 @@ def _by_date(session: Session, ids: list[int]) -> list[int]:
     return sorted(ids, key=lambda i: (when.get(i) is not None, when.get(i), i), reverse=True)
 
 
+def newest_first(
+    session: Session,
+    ranked: Sequence[Ranked],
+    query: Query,
+    text: str,
+    *,
+    filters: Filters | None = None,
+    depth: int = DEPTH,
+) -> list[Ranked]:
+    """The results sorted by date: `ranked` (`rank`'s, as shown) and the `depth` newest
+    articles holding every clause of `query` (else any word), newest first."""
+    newest = ranked_ids(session, query, filters=filters, limit=depth, newest_first=True)
+    exact = set(newest)
+    if not newest:
+        any_word = relaxed(session, query, text)
+        newest = ranked_ids(
+            session, any_word, mode="any", filters=filters, limit=depth, newest_first=True
+        )
+    known = {r.article_id: r for r in ranked}
+    new = [i for i in newest if i not in known]
+    groups = _groups(session, new) if new else {}
+    known |= {i: Ranked(i, True, i in exact, groups[i]) for i in new}
+    return [known[i] for i in _by_date(session, list(known))]
+
+
 def rank(
     session: Session,
     query: Query,
     text: str,
     *,
     filters: Filters | None = None,
-    sort: Sort = "relevance",
     neighbours: Neighbours | None = None,
     depth: int = DEPTH,
 ) -> list[Ranked]:
@@ -334,27 +359,19 @@ def rank(
     filters = filters or Filters()
     if not query:
         return []
-    newest = sort == "date"
     any_word = relaxed(session, query, text)
     found = scored_ids(session, any_word, mode="any", filters=filters, limit=depth)
     loose = dict(found)
-    if not newest and len(query.clauses) == 1 and _one_clause(any_word) == _one_clause(query):
+    if len(query.clauses) == 1 and _one_clause(any_word) == _one_clause(query):
         strict = [i for i, _ in found]  # one word (or name): every word and any word are one
     else:
-        strict = ranked_ids(session, query, filters=filters, limit=depth, newest_first=newest)
+        strict = ranked_ids(session, query, filters=filters, limit=depth)
+    exact = set(strict)
     vector = neighbours.embed(text) if neighbours is not None and text.strip() else None
     near: list[int] = []
     if vector is not None and neighbours is not None:
         near = [i for i, s in neighbours.nearest(vector, VECTOR_DEPTH) if s >= MIN_SIMILARITY]
         near = _readable(session, near)
-    exact = set(strict)
-    if newest:
-        ids = list(dict.fromkeys([*(strict or loose), *near]))
-        ok = exact | _allowed(session, query, [i for i in ids if i not in exact], filters)
-        matched = exact | set(loose)
-        shown = [i for i in _by_date(session, ids) if i in ok]
-        groups = _groups(session, shown)
-        return [Ranked(i, i in matched, i in exact, groups[i]) for i in shown]
     missing = [i for i in strict if i not in loose]  # beyond the any-word list's depth
     if missing:
         loose |= dict(scored_ids(session, any_word, mode="any", within=missing))
