@@ -800,3 +800,35 @@ def test_the_fed_is_the_federal_reserve() -> None:
     assert {"Fed", "US Federal Reserve"} <= set(fed[0].aliases)
     alone = analyze("Fed holds rates", "The Fed kept rates on hold, its chairman said.")
     assert "FederalReserve" in [h.tag for h in alone.hashtags]
+
+
+@pytest.mark.parametrize(
+    ("path", "glued", "name"),
+    [
+        ("sport/192.txt", "New Southampton", "Southampton"),  # "New Southampton manager …"
+        ("business/488.txt", "Past Congressional Budget Office", "Congressional Budget Office"),
+        ("tech/089.txt", "Latest Opera", "Opera"),
+        ("sport/251.txt", "Outgoing Leeds", "Leeds"),
+    ],
+)
+def test_a_word_opening_the_sentence_is_no_part_of_the_name(
+    path: str, glued: str, name: str
+) -> None:
+    a = analyze(*_bbc(path))
+    names = set(_types(a))
+    assert glued not in names and name in names
+    assert all(h.label != glued for h in a.hashtags)
+
+
+def test_new_stays_in_names_written_so_inside_a_sentence() -> None:
+    # "New York Senator Charles Schumer said …" opens a sentence; the text never writes "York"
+    names = set(_types(analyze(*_bbc("business/185.txt"))))
+    assert "New York" in names and "York" not in names
+    for path, name in (("tech/152.txt", "New Year"), ("politics/268.txt", "New Labour")):
+        assert name in set(_types(analyze(*_bbc(path)))), path
+
+
+def test_a_demonym_of_two_words_is_split_off_a_persons_name() -> None:
+    a = analyze(*_bbc("sport/386.txt"))
+    people = {e.text for e in a.entities if e.type == "person"}
+    assert "Graham Henry" in people and "New Zealander Graham Henry" not in people

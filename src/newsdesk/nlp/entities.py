@@ -20,6 +20,7 @@ from newsdesk.nlp.gazetteer import is_country, is_place_name, major_place
 from newsdesk.nlp.lexicon.entities import (
     ALIASES,
     AMBIGUOUS_ROLES,
+    DEMONYM_PAIRS,
     EDGE_PUNCT,
     FEMALE_NAMES,
     HONORIFICS_ANY,
@@ -33,6 +34,8 @@ from newsdesk.nlp.lexicon.entities import (
     PRE_DEPS,
     ROLE_NOUN_TAGS,
     ROLE_WORDS,
+    SENTENCE_OPENERS,
+    SENTENCE_OPENERS_IF_ALONE,
     SHORT_FORMS,
     STOP_INITIALS,
     TITLE_GENDER,
@@ -748,6 +751,8 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
             s += 1  # "'Supporting Israel today is …'": a verb opening a sentence is no name
             if s >= e:
                 continue
+        if _opener(doc, s, e):
+            s += 1  # "Former Worldcom boss …", "New Southampton manager …"
         words = [_bare(t.text) for t in doc[s:e] if not t.is_punct]
         if not words or all(w in TITLE_ONLY or w in {"the", "of"} for w in words):
             continue
@@ -766,6 +771,11 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
         if label == "PERSON" and e - s > 2 and _bare(doc[s].text) in DEMONYMS:
             out.append(_mention(doc, s, s + 1, "NORP"))  # "Briton Karl Keska"
             s += 1
+        elif (
+            label == "PERSON" and e - s > 3 and (doc[s].lower_, doc[s + 1].lower_) in DEMONYM_PAIRS
+        ):
+            out.append(_mention(doc, s, s + 2, "NORP"))  # "New Zealander Graham Henry"
+            s += 2
         label = _retype(doc, s, e, label)
         if label == "PERSON" and e - s == 1 and s - 1 not in taken and _given_name_before(doc, s):
             s -= 1  # "Vassily Nebenzia, Russia's UN ambassador": the NER took the surname only
@@ -798,6 +808,27 @@ def _split_unattested(doc: Doc, mentions: list[Mention], title_end: int) -> list
         else:
             out.append(m)
     return out
+
+
+def _opener(doc: Doc, s: int, e: int) -> bool:
+    """The name's first word opens its sentence and is no part of the name (SENTENCE_OPENERS):
+    "Former" always, "New" when the text writes the rest alone too and the whole only at
+    sentence starts."""
+    word = doc[s].lower_
+    if e - s < 2 or not doc[s + 1].text[:1].isupper() or not _sentence_initial(doc, s):
+        return False
+    if word in SENTENCE_OPENERS:
+        return True
+    if word not in SENTENCE_OPENERS_IF_ALONE:
+        return False
+    whole, rest = doc[s:e].text, doc[s + 1 : e].text
+    starts = {t.idx for t in doc if _sentence_initial(doc, t.i)}
+    wholes = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(whole)}(?!\w)", doc.text)]
+    alone = any(
+        not doc.text[: m.start()].endswith(doc[s].text + " ")
+        for m in re.finditer(rf"(?<!\w){re.escape(rest)}(?!\w)", doc.text)
+    )
+    return alone and all(i in starts for i in wholes)
 
 
 def _written(name: str, text: str) -> bool:

@@ -293,6 +293,37 @@ _OFFICES = """president premier minister chancellor secretary senator governor m
 envoy judge speaker leader chairman chairwoman ceo coach manager director spokesman spokeswoman
 spokesperson archbishop bishop cardinal mp mep congressman congresswoman"""
 OFFICE_WORDS = frozenset(_OFFICES.split())
+# Words that open a sentence before a name and are no part of it: "Former Worldcom boss Bernie
+# Ebbers", "Past Congressional Budget Office estimates", "Then Roddick …". "New" opens names
+# too ("New York", "New Year"): it is left out only when the text writes the rest alone
+# elsewhere and never the whole but at a sentence's start ("New Southampton manager …" beside
+# "Southampton"; "New Labour" written mid-sentence stays).
+SENTENCE_OPENERS = frozenset(
+    ["former", "past", "recent", "then", "ex", "outgoing", "incoming", "acting", "interim", "current", "latest"]
+)
+SENTENCE_OPENERS_IF_ALONE = frozenset({"new"})
+# Demonyms of two words, split off a person's name as one-word ones are ("New Zealander Graham
+# Henry", "South African Ernie Els").
+DEMONYM_PAIRS = frozenset(
+    tuple(pair.split())
+    for pair in (
+        "new zealander",
+        "new zealanders",
+        "new yorker",
+        "new yorkers",
+        "south african",
+        "south africans",
+        "north korean",
+        "south korean",
+        "sri lankan",
+        "saudi arabian",
+        "puerto rican",
+        "costa rican",
+        "sierra leonean",
+        "northern irishman",
+        "northern irishwoman",
+    )
+)
 # Descriptions: the tags of role nouns, and the dependencies of the words before a name.
 ROLE_NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
 PRE_DEPS = {"compound", "amod", "nmod", "poss", "case", "det", "punct", "nummod", "npadvmod"}
