@@ -522,4 +522,3 @@ def test_sorted_by_date_the_same_stories_as_by_relevance(corpus: Corpus) -> None
         assert when == sorted(when, reverse=True)
     # the results close in meaning are there in both orders
     assert any(not e.matched for e in found(corpus, "minister", sort="date", limit=100).entries)
-

@@ -299,7 +299,19 @@ OFFICE_WORDS = frozenset(_OFFICES.split())
 # elsewhere and never the whole but at a sentence's start ("New Southampton manager …" beside
 # "Southampton"; "New Labour" written mid-sentence stays).
 SENTENCE_OPENERS = frozenset(
-    ["former", "past", "recent", "then", "ex", "outgoing", "incoming", "acting", "interim", "current", "latest"]
+    [
+        "former",
+        "past",
+        "recent",
+        "then",
+        "ex",
+        "outgoing",
+        "incoming",
+        "acting",
+        "interim",
+        "current",
+        "latest",
+    ]
 )
 SENTENCE_OPENERS_IF_ALONE = frozenset({"new"})
 # Demonyms of two words, split off a person's name as one-word ones are ("New Zealander Graham
