@@ -831,3 +831,79 @@ def test_a_release_says_nothing() -> None:
     assert not [q for q in quotes if q.speaker and "9.3" in q.speaker], quotes
     a = analyze("Cook on iOS", "Apple shipped it in March. Tim Cook said: “We love iOS 9.3 a lot.”")
     assert _find(a.quotes, "We love iOS 9.3").speaker == "Tim Cook"
+
+
+def _apple_developer(part: str) -> tuple[str, str]:
+    """The Apple Developer news item whose content holds `part`, as stored."""
+    from newsdesk.ingest.article import candidate_from_entry
+    from newsdesk.sources.feeds import parse_feed
+
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "XML/apple.developer.xml.gz").read_bytes()
+    )
+    feed = parse_feed(raw, "https://developer.apple.com/news/rss/")
+    found = (candidate_from_entry(e, "Apple Developer") for e in feed.entries)
+    item = next(c for c in found if c is not None and part in c.text)
+    return item.title, item.text
+
+
+def test_a_list_of_rule_changes_quotes_no_one() -> None:
+    """Apple's "2.3.7: Clarified what metadata shouldn't include: “…”" credited the quoted
+    rule to "what metadata (include)", and others to "3.1.1 (Deleted)", "gambling (is)",
+    "certain apps (disclose)", "5.1.2(i (Added)"."""
+    quotes = analyze(*_apple_developer("5.1.2(i): Added"), "Apple").quotes
+    assert len(quotes) >= 10  # the quoted rules are still quotes ...
+    speakers = {q.speaker for q in quotes} - {None, "they"}
+    assert not speakers, speakers  # ... of nobody named
+    a = analyze("Cook", "Apple made changes. Tim Cook then addressed the crowd: “We love it.”")
+    assert _find(a.quotes, "We love it").speaker == "Tim Cook"  # a subject that can speak
+
+
+def test_that_said_is_however() -> None:
+    title, text = _apple_developer("That said, WKWebView")
+    assert not [q for q in analyze(title, text, "Apple").quotes if q.speaker == "That"]
+    a = analyze("Talks", "The minister spoke. That said, the talks went on. He said that is fine.")
+    assert not [q for q in a.quotes if "talks went on" in q.quote]
+    b = analyze("Deal", "Officials said the deal was done. That is what Mr Smith said, he added.")
+    assert b.quotes  # "said" elsewhere still reports
+
+
+def test_you_unresolved_is_no_speaker() -> None:
+    """WWDC Notes: "you tell the system this can't be executed" was a quote of "you (tell)"."""
+    from newsdesk.ingest.article import candidate_from_entry
+    from newsdesk.sources.feeds import parse_feed
+
+    raw = gzip.decompress(
+        (shared_data("syndikit-real-feeds") / "JSON/wwdcnotes.json.gz").read_bytes()
+    )
+    found = (candidate_from_entry(e, "WWDC NOTES") for e in parse_feed(raw, "x.json").entries)
+    item = next(c for c in found if c is not None and "CloudKit Best Practices" in c.title)
+    quotes = analyze(item.title, item.text, "WWDC NOTES").quotes
+    assert not [q for q in quotes if (q.speaker or "").lower() == "you"], quotes
+
+
+def test_a_transcript_in_show_notes_has_no_quotes() -> None:
+    """Empower Apps' episodes end in a transcript ("[00:00:01] Michael Katz (Guest): …"):
+    its words were quotes of "Test-Driven Development (say)", "Supply (say)", "I (say)"."""
+    from newsdesk.ingest.article import candidate_from_entry
+    from newsdesk.nlp.quotes import transcript_start
+    from newsdesk.sources.feeds import parse_feed
+
+    raw = gzip.decompress(
+        (
+            shared_data("syndikit-real-feeds") / "XML/empowerapps-show-cdata_summary.xml.gz"
+        ).read_bytes()
+    )
+    found = (candidate_from_entry(e, "Empower Apps") for e in parse_feed(raw, "x.xml").entries)
+    item = next(c for c in found if c is not None and "Joshua Greene" in c.title)
+    start = transcript_start(item.text)
+    assert start is not None and item.text[start:].startswith("Full Transcription")
+    assert analyze(item.title, item.text, "Empower Apps").quotes == []
+    # a live blog's times are no transcript (AP's "The Latest": "7 p.m.", "6:05 p.m.") ...
+    latest = "dev/text/breitbart_2016-09-30_the-latest-trump-urges-supporter.txt"
+    assert (
+        transcript_start((shared_data("polnear-attribution") / "data" / latest).read_text()) is None
+    )
+    # ... nor are two timestamps: the quotes stay
+    text = 'The vote opens at 10:30 today. "We are ready," Mr Smith said.\n\n09:00 Polls open.'
+    assert transcript_start(text) is None and analyze("Vote", text).quotes

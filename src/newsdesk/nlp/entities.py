@@ -747,7 +747,7 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
             doc[e - 1].is_punct or doc[e - 1].tag_ == "POS" or doc[e - 1].lower_ in _TAIL_WORDS
         ):
             e -= 1  # "Jerry Springer - The" (Opera): a name ends on no "the" nor a dash
-        if doc[s].tag_ in VERB_TAGS and _sentence_initial(doc, s):
+        if doc[s].tag_ in VERB_TAGS and sentence_initial(doc, s):
             s += 1  # "'Supporting Israel today is …'": a verb opening a sentence is no name
             if s >= e:
                 continue
@@ -815,14 +815,14 @@ def _opener(doc: Doc, s: int, e: int) -> bool:
     "Former" always, "New" when the text writes the rest alone too and the whole only at
     sentence starts."""
     word = doc[s].lower_
-    if e - s < 2 or not doc[s + 1].text[:1].isupper() or not _sentence_initial(doc, s):
+    if e - s < 2 or not doc[s + 1].text[:1].isupper() or not sentence_initial(doc, s):
         return False
     if word in SENTENCE_OPENERS:
         return True
     if word not in SENTENCE_OPENERS_IF_ALONE:
         return False
     whole, rest = doc[s:e].text, doc[s + 1 : e].text
-    starts = {t.idx for t in doc if _sentence_initial(doc, t.i)}
+    starts = {t.idx for t in doc if sentence_initial(doc, t.i)}
     wholes = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(whole)}(?!\w)", doc.text)]
     alone = any(
         not doc.text[: m.start()].endswith(doc[s].text + " ")
@@ -879,7 +879,7 @@ VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
 _TAIL_WORDS = frozenset({"the", "a", "an", "of", "and", "for", "to", "in", "on", "at", "by"})
 
 
-def _sentence_initial(doc: Doc, i: int) -> bool:
+def sentence_initial(doc: Doc, i: int) -> bool:
     """The token opens its sentence, or follows only an opening quote or bracket."""
     return bool(doc[i].is_sent_start) or (
         i > 0 and doc[i - 1].is_punct and bool(doc[i - 1].is_sent_start)

@@ -64,7 +64,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsdesk.nlp.entities import PERSON_ROLES, EntityCluster, EntityResult, Mention
+from newsdesk.nlp.entities import (
+    PERSON_ROLES,
+    EntityCluster,
+    EntityResult,
+    Mention,
+    sentence_initial,
+)
 from newsdesk.nlp.lexicon.quotes import (
     ABSTRACT_SUFFIXES,
     ADDRESSEE_FORMS,
@@ -90,6 +96,9 @@ from newsdesk.nlp.lexicon.quotes import (
     SUBJ_DEPS,
     TELL_FORMS,
     TITLE_SMALL_WORDS,
+    TRANSCRIPT_HEADING,
+    TRANSCRIPT_MIN_TURNS,
+    TRANSCRIPT_TURN,
 )
 from newsdesk.nlp.types import Quote
 
@@ -489,9 +498,10 @@ _AGENT_ENDINGS = (
 
 def _can_say(ctx: _Ctx, noun: Token) -> bool:
     """Whether the noun a "that"/"which" clause hangs on can say something: a name, someone
-    ("officials", "analysts", "the prosecutor"), or a document or body (DOCUMENT_NOUNS)."""
+    ("officials", "analysts", "the prosecutor"), or a document or body (DOCUMENT_NOUNS); no
+    section number ("5.1.2(i)" of a list of rules)."""
     if noun.i in ctx.by_token or noun.tag_ in ("NNP", "NNPS", "PRP"):
-        return True
+        return not _numbered(ctx, noun)
     word = noun.lower_
     return (
         word.endswith(_AGENT_ENDINGS)
@@ -506,12 +516,23 @@ def _speaker_like(ctx: _Ctx, head: Token) -> bool:
     ('officials', 'the ministry', 'a report'), not an abstract noun phrase ('assessments for
     the establishment of a base'): a common noun with an abstract ending (-ment, -tion, -ity
     ...) speaks only when it names an institution or a document (lexicon SPEAKING_ABSTRACTS)."""
+    if _numbered(ctx, head):
+        return False
     if head.i in ctx.by_token or head.tag_ not in ("NN", "NNS"):
         return True
     word = head.lower_
     if not word.endswith(ABSTRACT_SUFFIXES):
         return True
     return word in SPEAKING_ABSTRACTS or word.removesuffix("s") in SPEAKING_ABSTRACTS
+
+
+def _numbered(ctx: _Ctx, head: Token) -> bool:
+    """A section number the NER did not take for a name: "5.1.2(i)" of a list of rules,
+    "3.1.1" (not "4Cast" nor "3M")."""
+    return head.i not in ctx.by_token and _SECTION.match(head.text) is not None
+
+
+_SECTION = re.compile(r"\d+(?:\.\d+)+")
 
 
 def _name_start(ctx: _Ctx, head: Token, m: Mention) -> int:
@@ -777,8 +798,8 @@ def _attribute(
         elif c is not None:
             q.speaker = c.name
             q.speaker_entity = c.name
-        elif head.lower_ in ("he", "she"):
-            q.speaker = None
+        elif head.lower_ in ("he", "she", "you"):
+            q.speaker = None  # "you" unresolved: the interviewer's guest, or anyone
     else:
         resolved = ctx.ents.resolve(text) or _titled(ctx, text, span[0]) or _named_next(ctx, text)
         if resolved is not None:
@@ -1022,7 +1043,22 @@ def extract_quotes(
     if reported:
         out.extend(_reported(ctx, used_cues, out))
     out.sort(key=lambda q: q.outer[0])
-    return out
+    end = transcript_start(text, body_start)
+    return out if end is None else [q for q in out if q.outer[0] < end]
+
+
+_TURN = re.compile(TRANSCRIPT_TURN, re.MULTILINE)
+_TRANSCRIPT = re.compile(TRANSCRIPT_HEADING, re.MULTILINE | re.IGNORECASE)
+
+
+def transcript_start(text: str, start: int = 0) -> int | None:
+    """Where a transcript begins in `text` after `start`: its heading, else its first line
+    that opens with a timestamp; None without TRANSCRIPT_MIN_TURNS such lines."""
+    turns = [m.start() for m in _TURN.finditer(text, start)]
+    if len(turns) < TRANSCRIPT_MIN_TURNS:
+        return None
+    heads = [m.start() for m in _TRANSCRIPT.finditer(text, start, turns[0])]
+    return heads[-1] if heads else turns[0]
 
 
 _HEADLINE_QUOTE = re.compile(r"([^:\n]{2,80}?):[^\S\n]+([‘“'\"])(?=\w)([^\n]+)")
@@ -1177,6 +1213,9 @@ def _introduced(ctx: _Ctx, q: QuoteSpan, history: list[QuoteSpan]) -> bool:
             continue
         if subj.lower_ == "you":  # 'then you start to think:' is no attribution
             return False
+        if not (_can_say(ctx, subj) or subj.text[:1].isupper()):
+            return False  # 'Clarified what metadata shouldn't include:' (a name the NER missed
+            # speaks: 'Trump gestured …, then leaned in and boomed:')
         _attribute(ctx, q, t, history, head=subj)
         return q.speaker is not None or q.speaker_entity is not None
     return False
@@ -1659,6 +1698,15 @@ def _unsaid(cue: Token) -> bool:
         return True
     if cue.head.lower_ == "let" and cue.head.i < cue.i:
         return True  # "Let's say you want ...": a supposition, nobody speaks
+    doc = cue.doc
+    if (
+        cue.lower_ == "said"
+        and 0 < cue.i < len(doc) - 1
+        and doc[cue.i - 1].lower_ in ("that", "this")
+        and sentence_initial(doc, cue.i - 1)
+        and doc[cue.i + 1].text == ","
+    ):
+        return True  # "That said, WKWebView is not designed to …": "however"
     if cue.lower_ in _ADD_FORMS and any(
         c.dep_ == "prep" and c.lower_ == "to" for c in cue.children
     ):

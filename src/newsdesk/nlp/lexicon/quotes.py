@@ -401,9 +401,9 @@ RANK_STOP_WORDS = {
 DOCUMENT_NOUNS = {
     "report", "study", "survey", "poll", "letter", "memo", "document", "paper", "email",
     "e-mail", "filing", "complaint", "lawsuit", "suit", "ruling", "judgment", "verdict",
-    "post", "tweet", "message", "note", "article", "story", "editorial", "column", "book",
-    "analysis", "review", "research", "release", "notice", "bill", "law", "act", "treaty",
-    "agreement", "deal", "plan", "proposal", "policy", "guidance", "warning", "website",
+    "post", "tweet", "message", "note", "footnote", "article", "story", "piece", "headline",
+    "editorial", "column", "book", "analysis", "review", "research", "release", "notice",
+    "bill", "law", "act", "treaty", "agreement", "deal", "plan", "proposal", "policy", "guidance", "warning", "website",
     "site", "blog", "weblog", "newspaper", "magazine", "journal", "channel", "network",
     "expert", "experts", "consensus", "critic", "critics", "figures", "data", "forecast",
     "forecasts", "estimate", "estimates", "index",
@@ -460,3 +460,14 @@ STAKES_WORDS = {
     "billion",
     "million",
 }
+
+# A transcript in a podcast's show notes: lines that open with a timestamp in brackets or
+# with seconds, then a speaker and a colon ("[00:00:01] Michael Katz (Guest): Great."), three
+# or more, after a heading that names it ("Full Transcription"); not a live blog's "6:05
+# p.m." Its lines are speech throughout: words quoted inside them are no quote the article
+# reports (regular expressions, multi-line; the heading's case-insensitive).
+TRANSCRIPT_TURN = (
+    r"^[ \t]*(?:\[\d{1,2}:\d{2}(?::\d{2})?\]|\d{1,2}:\d{2}:\d{2})[ \t]+[A-Z][^\n:]{0,60}:[ \t]"
+)
+TRANSCRIPT_HEADING = r"^[ \t]*(?:full |episode |show )?transcript(?:ion)?s?[ \t]*:?[ \t]*$"
+TRANSCRIPT_MIN_TURNS = 3
