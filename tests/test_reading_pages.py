@@ -243,6 +243,12 @@ def test_feeds_of_one_outlet_are_told_apart(
         assert labels[ids[0]] == "BBC News · Business"
         assert labels[ids[1]] == "BBC News · Technology"
         assert labels[ids[2]] == "BBC News"  # the outlet's name is its title
+        order = [i for i in labels if i in ids]  # in the order of their labels
+        assert order == [ids[2], ids[0], ids[1]]
+        with session_scope(engine) as s:
+            s.get(Feed, ids[1]).title = "Technology - BBC News"  # type: ignore[union-attr]
+        labels = _feed_labels(client.get("/me/subscriptions").text)
+        assert labels[ids[1]] == "BBC News · Technology"
         with session_scope(engine) as s:
             s.get(Feed, ids[1]).title = "BBC News - Business"  # type: ignore[union-attr]
         labels = _feed_labels(client.get("/me/subscriptions").text)

@@ -154,7 +154,9 @@ def _subscriptions_page(
     request: Request, viewer: Viewer, status: int = 200, error: str | None = None
 ) -> HTMLResponse:
     with session_scope(engine_of(request)) as session:
-        feeds = reading.all_feeds(session)
+        by_id = {f.id: f for f in reading.all_feeds(session)}
+        labels = reading.feed_labels(list(by_id.values()))
+        feeds = [by_id[i] for i in labels]  # in the order of their labels
         subs = {s.feed.id: s for s in reading.subscriptions(session, viewer.id)}
         follows = reading.follows(session, viewer.id)
         tags = reading.followed_tags(session, [f.key for f in follows])
@@ -163,7 +165,7 @@ def _subscriptions_page(
         "me/subscriptions.html",
         {
             "feeds": feeds,
-            "labels": reading.feed_labels(feeds),
+            "labels": labels,
             "subs": subs,
             "follows": follows,
             "tags": tags,

@@ -709,13 +709,14 @@ def all_feeds(session: Session) -> list[Feed]:
 def feed_labels(feeds: Sequence[Feed]) -> dict[int, tuple[str, str]]:
     """Each feed's name in a list of feeds: its outlet's, and what tells it apart from the
     outlet's other feeds: the feed's own title, without the outlet's name ("Business" of
-    "NYT > Business" for "NYT"), else, if two would read alike, its address."""
+    "NYT > Business" for "NYT", "News" of "News - Apple Developer"), else, if two would read
+    alike, its address. In the order of the labels."""
     labels = {f.id: (f.outlet_name or f.name, _feed_detail(f)) for f in feeds}
     seen = Counter(labels.values())
     for f in feeds:
         if seen[labels[f.id]] > 1:
             labels[f.id] = (labels[f.id][0], f.url.split("://", 1)[-1])
-    return labels
+    return dict(sorted(labels.items(), key=lambda kv: (kv[1][0].casefold(), kv[1][1].casefold())))
 
 
 def _feed_detail(feed: Feed) -> str:
@@ -724,6 +725,8 @@ def _feed_detail(feed: Feed) -> str:
         return ""
     if title.casefold().startswith(outlet.casefold()):
         return title[len(outlet) :].strip(" -–—|:>»·")
+    if title.casefold().endswith(outlet.casefold()):  # "News - Apple Developer"
+        return title[: -len(outlet)].strip(" -–—|:<«·")
     return title
 
 
