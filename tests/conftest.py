@@ -50,6 +50,18 @@ def bbc_article(path: str) -> tuple[str, str]:
     return title, body
 
 
+def feed_item(path: str, part: str, outlet: str) -> tuple[str, str]:
+    """(headline, text) of the item of a real feed (syndikit-real-feeds, "XML/x.xml.gz")
+    whose stored text holds `part`, as newsdesk stores it from the feed."""
+    from newsdesk.ingest.article import candidate_from_entry
+    from newsdesk.sources.feeds import parse_feed
+
+    raw = gzip.decompress((shared_data("syndikit-real-feeds") / path).read_bytes())
+    found = (candidate_from_entry(e, outlet) for e in parse_feed(raw, "x.xml").entries)
+    item = next(c for c in found if c is not None and part in c.text)
+    return item.title, item.text
+
+
 @dataclass
 class Route:
     body: bytes = b""

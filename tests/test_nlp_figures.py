@@ -27,9 +27,9 @@ from newsdesk.store.models_ai import Enrichment, FigureRow
 from newsdesk.web import create_app
 
 try:
-    from .conftest import shared_data
+    from .conftest import feed_item, shared_data
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
-    from conftest import shared_data  # type: ignore[no-redef]
+    from conftest import feed_item, shared_data  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.slow
 
@@ -539,3 +539,10 @@ def test_the_length_of_talks_is_no_figure() -> None:
     listening", business/020)."""
     assert "Two days" not in [f.text for f in _bbc("politics/015.txt").figures]
     assert any(f.text == "65 seconds" for f in _bbc("business/020.txt").figures)
+
+
+def test_a_sections_number_is_no_figure() -> None:
+    """Apple's list of rule changes: "2.3: Clarified the information …" was a figure, "2.3"."""
+    title, text = feed_item("XML/apple.developer.xml.gz", "5.1.2(i): Added", "Apple Developer")
+    figures = analyze_many([(title, text)])[0].figures
+    assert [f.text for f in figures] == ["30"]  # "App names must be limited to 30 characters"

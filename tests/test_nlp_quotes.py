@@ -12,7 +12,7 @@ from newsdesk.nlp.analyze import analyze
 from newsdesk.nlp.types import Quote
 from newsdesk.stories.views import clean_quote
 
-from .conftest import frank_article, shared_data
+from .conftest import feed_item, frank_article, shared_data
 
 
 def _bbc(rel: str) -> tuple[str, str]:
@@ -833,25 +833,13 @@ def test_a_release_says_nothing() -> None:
     assert _find(a.quotes, "We love iOS 9.3").speaker == "Tim Cook"
 
 
-def _apple_developer(part: str) -> tuple[str, str]:
-    """The Apple Developer news item whose content holds `part`, as stored."""
-    from newsdesk.ingest.article import candidate_from_entry
-    from newsdesk.sources.feeds import parse_feed
-
-    raw = gzip.decompress(
-        (shared_data("syndikit-real-feeds") / "XML/apple.developer.xml.gz").read_bytes()
-    )
-    feed = parse_feed(raw, "https://developer.apple.com/news/rss/")
-    found = (candidate_from_entry(e, "Apple Developer") for e in feed.entries)
-    item = next(c for c in found if c is not None and part in c.text)
-    return item.title, item.text
-
-
 def test_a_list_of_rule_changes_quotes_no_one() -> None:
     """Apple's "2.3.7: Clarified what metadata shouldn't include: “…”" credited the quoted
     rule to "what metadata (include)", and others to "3.1.1 (Deleted)", "gambling (is)",
     "certain apps (disclose)", "5.1.2(i (Added)"."""
-    quotes = analyze(*_apple_developer("5.1.2(i): Added"), "Apple").quotes
+    quotes = analyze(
+        *feed_item("XML/apple.developer.xml.gz", "5.1.2(i): Added", "Apple"), "Apple"
+    ).quotes
     assert len(quotes) >= 10  # the quoted rules are still quotes ...
     speakers = {q.speaker for q in quotes} - {None, "they"}
     assert not speakers, speakers  # ... of nobody named
@@ -860,7 +848,7 @@ def test_a_list_of_rule_changes_quotes_no_one() -> None:
 
 
 def test_that_said_is_however() -> None:
-    title, text = _apple_developer("That said, WKWebView")
+    title, text = feed_item("XML/apple.developer.xml.gz", "That said, WKWebView", "Apple")
     assert not [q for q in analyze(title, text, "Apple").quotes if q.speaker == "That"]
     a = analyze("Talks", "The minister spoke. That said, the talks went on. He said that is fine.")
     assert not [q for q in a.quotes if "talks went on" in q.quote]

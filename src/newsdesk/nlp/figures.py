@@ -460,6 +460,8 @@ def _not_a_figure(toks: list[Token], num: _Number, unit: str | None, qual: str |
         return True
     if re.fullmatch(r"0\d+", t.text) or (prev is not None and re.fullmatch(r"0\d+", prev.text)):
         return True  # "0800 028 9276": a telephone number, a code
+    if num.start == 0 and unit is None and nxt is not None and nxt.text.startswith(":"):
+        return True  # "2.3: Clarified the information …": a section's number, a label
     if (
         prev is not None
         and prev.tag_ == "POS"
