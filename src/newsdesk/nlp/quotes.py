@@ -1043,8 +1043,8 @@ def extract_quotes(
     if reported:
         out.extend(_reported(ctx, used_cues, out))
     out.sort(key=lambda q: q.outer[0])
-    end = transcript_start(text, body_start)
-    return out if end is None else [q for q in out if q.outer[0] < end]
+    transcript = transcript_start(text, body_start)
+    return out if transcript is None else [q for q in out if q.outer[0] < transcript]
 
 
 _TURN = re.compile(TRANSCRIPT_TURN, re.MULTILINE)
