@@ -629,3 +629,17 @@ def test_where_wants_a_place_or_a_name_after_in_or_at() -> None:
     assert _located(toks, toks.index("Springfield")) and _located(toks, toks.index("U.S"))
     toks = _TOKEN.findall("He was sent to Bridgewater State Hospital for evaluation.")
     assert _located(toks, toks.index("Bridgewater"))
+
+
+def test_who_is_someone_is_answered_by_how_the_coverage_describes_them(
+    bbc_mixed: Settings,
+) -> None:
+    """ "Who is Scott Sullivan?" cited "Scott Sullivan admitted to jurors …", not "the
+    prosecution's star witness, former WorldCom financial chief Scott Sullivan": a sentence
+    holding a phrase the article describes the name with (its explainer's) now comes first."""
+    for name, described in (
+        ("Ruth Kelly", "Education Secretary Ruth Kelly"),  # was a quote of her critic
+        ("Gordon Brown", "Chancellor Gordon Brown"),  # was Mr Balls on what he wants
+        ("Tony Blair", "Prime Minister Tony Blair"),
+    ):
+        assert described in _first_cited(bbc_mixed, f"Who is {name}?")

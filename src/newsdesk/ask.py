@@ -61,6 +61,7 @@ from sqlalchemy.orm import Session
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder
 from newsdesk.nlp.entities import acronym
+from newsdesk.nlp.keyphrases import hashtag_slug
 from newsdesk.nlp.lexicon.figures import SCALE_WORDS, UNIT_BEFORE, UNITS_WORDS
 from newsdesk.nlp.lexicon.profiles import PLACE_NOUNS
 from newsdesk.nlp.paraphrase import base, stem, variants
@@ -68,10 +69,11 @@ from newsdesk.nlp.text import ascii_fold, fold_plural
 from newsdesk.search.synonyms import alias_groups
 from newsdesk.store.db import session_scope
 from newsdesk.store.models import Article
-from newsdesk.store.models_ai import ArticleTag, Enrichment, Tag
+from newsdesk.store.models_ai import ArticleTag, DescriptionRow, Enrichment, Tag
 from newsdesk.store.search import Clause, Filters, Phrase, Query, ranked_ids
 from newsdesk.stories.features import STOPWORDS
 from newsdesk.stories.index import open_index
+from newsdesk.stories.views import find_tag
 
 # The best sentence must score at least this share of the best possible score (see ask()).
 # Since the checks above, no unanswerable question of bench/ask.py gets this far; the
@@ -1077,6 +1079,7 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
     embedder = get_embedder()
     qvec = embedder.embed([question])[0]
     q = _question(question)
+    described = _described_name(q)
     with session_scope(engine) as session:
         ids = _candidates(session, settings, qvec, q.words, story_id)
         rows = list(
@@ -1092,6 +1095,7 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
             ).all()
         )
         contexts = _contexts(session, rows) if rows else {}
+        phrases = _descriptions(session, described, ids) if described and ids else {}
     candidates = _sentence_candidates(q, rows, contexts)
     able = [c for c in candidates if _why_not(q, c, contexts[c.row.id]) is None]
     if not able:
@@ -1107,6 +1111,8 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
     sims = vecs @ qvec + OVERLAP_BONUS * overlap[keep] + ANSWER_TYPE_BONUS * near
     if q.role:  # "Who is the ...?": a sentence naming someone beside that role says it
         sims += APPOSITION_BONUS * np.array([_in_apposition(q, c) for c in able], dtype=float)
+    if phrases:  # "Who is X?": a sentence describing X as the coverage does says it
+        sims += APPOSITION_BONUS * np.array([_describes(c, phrases) for c in able], dtype=float)
     best = float(sims.max())
     # Against the best possible: the question itself, read after the same headline, holding
     # all its words with the answer beside them. Short questions ("What is the death toll?")
@@ -1148,6 +1154,38 @@ def ask(engine: Engine, settings: Settings, question: str, story_id: int | None 
         if composed:
             return Answer(composed, citations, True, best, composed_by=model_name(settings))
     return Answer(" ".join(parts), citations, True, best)
+
+
+_DEFINITION = re.compile(r"(?:who|what)\s+(?:is|was|are|were)\s+(.+?)[\s?]*", re.I)
+
+
+def _described_name(q: _Question) -> str | None:
+    """The name a "Who is X?" question asks about when it asks nothing else, else None."""
+    m = _DEFINITION.fullmatch(q.text)
+    return m.group(1) if m is not None and q.name_words and not q.predicate else None
+
+
+def _descriptions(session: Session, name: str, ids: list[int]) -> dict[int, list[str]]:
+    """The phrases the articles `ids` describe `name` with (nlp.entities' descriptions: "the
+    prosecution's star witness", "former WorldCom financial chief"), by article, lower case."""
+    tag = find_tag(session, hashtag_slug(name))
+    if tag is None or tag.id is None:
+        return {}
+    rows = session.execute(
+        select(DescriptionRow.article_id, DescriptionRow.phrase).where(
+            DescriptionRow.tag_id == tag.id, DescriptionRow.article_id.in_(ids)
+        )
+    )
+    out: dict[int, list[str]] = {}
+    for article_id, phrase in rows:
+        out.setdefault(article_id, []).append(" ".join(phrase.lower().split()))
+    return out
+
+
+def _describes(c: _Candidate, phrases: dict[int, list[str]]) -> bool:
+    """The sentence holds a phrase its article describes the asked name with."""
+    low = " ".join(c.sentence.lower().split())
+    return any(p in low for p in phrases.get(c.row.id, ()))
 
 
 def _ranked(able: list[_Candidate], sims: np.ndarray) -> list[int]:
