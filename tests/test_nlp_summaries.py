@@ -27,9 +27,9 @@ from newsdesk.web import create_app
 from newsdesk.web.slots import OPENING_WORDS, SHORT_ARTICLE_WORDS
 
 try:
-    from .conftest import bbc_article, frank_article, shared_data
+    from .conftest import bbc_article, feed_item, frank_article, shared_data
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
-    from conftest import bbc_article, frank_article, shared_data  # type: ignore[no-redef]
+    from conftest import bbc_article, feed_item, frank_article, shared_data  # type: ignore[no-redef]
 
 Site = tuple[TestClient, dict[str, int]]  # the app over the enriched seed page, title -> id
 
@@ -281,3 +281,14 @@ def test_show_notes_make_no_summary() -> None:
     summary = analyze(found.title, found.text, "Empower Apps").summary
     assert not [s for s in summary if s in ("Youtube Video", "iOS 14", "Widgets")], summary
     assert not [s for s in summary if "Homebrew, etc" in s], summary
+
+
+def test_a_transcript_gives_no_summary_nor_key_points() -> None:
+    """Empower Apps' episode ends in a transcript: its summary was two turns and its key
+    points "[00:00:20] Michael Katz (Guest): Yeah, I wish." and the like."""
+    title, text = feed_item(
+        "XML/empowerapps-show-cdata_summary.xml.gz", "[00:00:20] Michael Katz", "Empower Apps"
+    )
+    a = analyze(title, text, "Empower Apps")
+    shown = [*a.summary, *a.key_points, *a.box]
+    assert not [s for s in shown if "(Guest)" in s or "(Host)" in s or "[00:" in s], shown
