@@ -292,3 +292,27 @@ def test_a_transcript_gives_no_summary_nor_key_points() -> None:
     a = analyze(title, text, "Empower Apps")
     shown = [*a.summary, *a.key_points, *a.box]
     assert not [s for s in shown if "(Guest)" in s or "(Host)" in s or "[00:" in s], shown
+
+
+def test_a_sponsors_read_is_no_summary() -> None:
+    """Under the Radar's summary was the episode's line and "Freshbooks: Online invoicing made
+    easy."; an Empower Apps episode's was Appfigures' advertisement."""
+    title, text = feed_item("XML/radar.xml.gz", "Freshbooks: Online invoicing", "Under the Radar")
+    a = analyze(title, text, "Under the Radar")
+    assert a.summary and not [s for s in a.summary if "Freshbooks" in s], a.summary
+    title, text = feed_item(
+        "XML/empowerapps-show-cdata_summary.xml.gz", "Appfigures provides that", "Empower Apps"
+    )
+    shown = [*analyze(title, text, "Empower Apps").summary, *analyze(title, text).key_points]
+    assert not [s for s in shown if "ppfigures" in s or "promo code" in s], shown
+
+
+def test_a_transcript_of_host_and_guest_without_times() -> None:
+    """ "Jacob Gorban (guest): I've been to all of them." was a key point."""
+    title, text = feed_item(
+        "XML/empowerapps-show-cdata_summary.xml.gz", "Jacob Gorban (guest):", "Empower Apps"
+    )
+    a = analyze(title, text, "Empower Apps")
+    shown = [*a.summary, *a.key_points, *a.box]
+    assert not [s for s in shown if "(guest)" in s.lower() or "(host)" in s.lower()], shown
+    assert a.quotes == []  # its words were quotes of "they (said)", "I (tell)" and the like

@@ -30,7 +30,7 @@ from newsdesk.nlp.model import MODEL_NAME, SENTENCES_KEY, get_nlp, one_blas_thre
 from newsdesk.nlp.names import name_tags
 from newsdesk.nlp.quoted import marked_quotes
 from newsdesk.nlp.quotes import QuoteSpan, extract_quotes, transcript_start
-from newsdesk.nlp.summarize import key_points, summarize_sentences
+from newsdesk.nlp.summarize import key_points, sponsor_reads, summarize_sentences
 from newsdesk.nlp.summary_box import box_from_sentences
 from newsdesk.nlp.text import normalize_text, split_sentences
 from newsdesk.nlp.truecase import truecase_headline
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.63+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.64+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -89,7 +89,8 @@ def _repeats_headline(title: str, body: str) -> bool:
 def _body_sentences(doc: Doc, prep: _Prepared) -> list[tuple[int, int]]:
     """split_sentences(prep.body), from the spans the pipeline found in headline + body
     (paragraphs are split independently, and the headline is a paragraph of its own); none
-    of a transcript ("[00:00:07] Michael Katz (Guest): Yeah, I wish." is no key point)."""
+    of a transcript ("[00:00:07] Michael Katz (Guest): Yeah, I wish." is no key point) nor of
+    a sponsor's read ("Freshbooks: Online invoicing made easy.")."""
     spans = doc.user_data.get(SENTENCES_KEY)
     if spans is None:
         out = split_sentences(prep.body)
@@ -97,7 +98,10 @@ def _body_sentences(doc: Doc, prep: _Prepared) -> list[tuple[int, int]]:
         start = prep.body_start
         out = [(a - start, b - start) for a, b in spans if a >= start]
     transcript = transcript_start(prep.body)
-    return out if transcript is None else [(a, b) for a, b in out if a < transcript]
+    if transcript is not None:
+        out = [(a, b) for a, b in out if a < transcript]
+    ads = sponsor_reads(prep.body)
+    return [(a, b) for a, b in out if not any(x <= a < y for x, y in ads)]
 
 
 def tag_article(

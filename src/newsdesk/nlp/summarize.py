@@ -96,6 +96,43 @@ _NAME = r"[A-Z][\w.&+'’-]*(?: [A-Z][\w.&+'’-]*){0,2}"
 _NAME_LIST = re.compile(rf"^(?:{_NAME}, ){{2,}}(?:(?:and|or) )?(?:{_NAME},? )?etc\b\.*\s*$")
 
 
+# A sponsor's read in a podcast's show notes: after a line that announces it ("This episode of
+# Under the Radar is sponsored by:", "Sponsors"), the sponsor's line and what follows up to
+# the next heading (a line of a few words without end punctuation: "Links and Show Notes").
+_SPONSOR_LINE = re.compile(
+    r"^(?:(?:our |today's |this week's )?sponsors?|.*\b(?:sponsored by|brought to you by):)$",
+    re.IGNORECASE,
+)
+_HEADING_WORDS = 5
+
+
+def sponsor_reads(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of `text` that are a sponsor's read (_SPONSOR_LINE)."""
+    spans: list[tuple[int, int]] = []
+    lines = [(m.start(), m.group().strip()) for m in re.finditer(r"[^\n]+", text)]
+    i = 0
+    while i < len(lines):
+        start, line = lines[i]
+        if not _SPONSOR_LINE.match(line):
+            i += 1
+            continue
+        j = i + 2  # the announcement, then the sponsor's line
+        while j < len(lines) and not _heading(lines[j][1]):
+            j += 1
+        spans.append((start, lines[j][0] if j < len(lines) else len(text)))
+        i = j
+    return spans
+
+
+def _heading(line: str) -> bool:
+    """A line of a few words without end punctuation, and no address."""
+    return (
+        len(line.split()) <= _HEADING_WORDS
+        and not line.endswith((".", "!", "?", ":", "…"))
+        and "://" not in line
+    )
+
+
 def _boilerplate(s: str) -> bool:
     """A byline, a timestamp, a caption, a call to action or a list of names: never summary
     text, even as the fallback for an article of short sentences."""

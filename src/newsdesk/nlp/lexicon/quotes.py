@@ -462,12 +462,14 @@ STAKES_WORDS = {
 }
 
 # A transcript in a podcast's show notes: lines that open with a timestamp in brackets or
-# with seconds, then a speaker and a colon ("[00:00:01] Michael Katz (Guest): Great."), three
+# with seconds, then a speaker and a colon ("[00:00:01] Michael Katz (Guest): Great."), or
+# with a speaker who is the host or a guest ("Jacob Gorban (guest): I've been …"), three
 # or more, after a heading that names it ("Full Transcription"); not a live blog's "6:05
 # p.m." Its lines are speech throughout: words quoted inside them are no quote the article
 # reports (regular expressions, multi-line; the heading's case-insensitive).
 TRANSCRIPT_TURN = (
-    r"^[ \t]*(?:\[\d{1,2}:\d{2}(?::\d{2})?\]|\d{1,2}:\d{2}:\d{2})[ \t]+[A-Z][^\n:]{0,60}:[ \t]"
+    r"^[ \t]*(?:(?:\[\d{1,2}:\d{2}(?::\d{2})?\]|\d{1,2}:\d{2}:\d{2})[ \t]+[A-Z][^\n:]{0,60}"
+    r"|[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3} \((?:[Hh]ost|[Gg]uest|[Cc]o-[Hh]ost)\)):[ \t]"
 )
 TRANSCRIPT_HEADING = r"^[ \t]*(?:full |episode |show )?transcript(?:ion)?s?[ \t]*:?[ \t]*$"
 TRANSCRIPT_MIN_TURNS = 3
