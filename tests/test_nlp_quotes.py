@@ -12,7 +12,7 @@ from newsdesk.nlp.analyze import analyze
 from newsdesk.nlp.types import Quote
 from newsdesk.stories.views import clean_quote
 
-from .conftest import feed_item, frank_article, shared_data
+from .conftest import bbc_article, feed_item, frank_article, shared_data
 
 
 def _bbc(rel: str) -> tuple[str, str]:
@@ -895,3 +895,20 @@ def test_a_transcript_in_show_notes_has_no_quotes() -> None:
     # ... nor are two timestamps: the quotes stay
     text = 'The vote opens at 10:30 today. "We are ready," Mr Smith said.\n\n09:00 Polls open.'
     assert transcript_start(text) is None and analyze("Vote", text).quotes
+
+
+@pytest.mark.parametrize(
+    ("path", "start", "speaker"),
+    [
+        ("sport/424.txt", "It's taken a lot of work", "Cyril Saulnier"),  # not Tommy Haas
+        ("sport/463.txt", "This is my first win", "Gael Monfils"),  # not Roger Federer
+        ("politics/400.txt", "I am not going to resign", "Jim Callaghan"),  # not Harold Wilson
+    ],
+)
+def test_he_is_the_person_a_surname_names_where_the_ner_missed_it(
+    path: str, start: str, speaker: str
+) -> None:
+    """ "Saulnier will move into the world's top 50 … '…,' he revealed": the model took no
+    name in "Saulnier will move", so "he" went to the person named before."""
+    quotes = analyze(*bbc_article(path)).quotes
+    assert _find(quotes, start).speaker == speaker

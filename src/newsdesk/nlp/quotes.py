@@ -691,6 +691,29 @@ def _told(t: Token) -> bool:
     return any(a.dep_ == "ccomp" and _is_cue(a.head) for a in t.ancestors)
 
 
+def _surnames_missed(
+    ctx: _Ctx, start: int, end: int, gender: str
+) -> list[tuple[int, int, EntityCluster]]:
+    """A person's surname the NER left out between `start` and `end`, as a mention of them
+    (position, 1 if a subject, the person): "However during the case on Tuesday Mr Ebbers
+    denied the allegations. '…,' he told the court" (the model took no "Mr Ebbers" there)."""
+    people: dict[str, EntityCluster | None] = {}
+    for c in ctx.ents.clusters:
+        words = c.name.split()
+        if c.type != "person" or c.gender not in (None, gender) or len(words) < 2:
+            continue
+        last = words[-1]
+        if last.isalpha() and last[:1].isupper():
+            people[last] = None if last in people else c  # a surname two people share: none
+    out = []
+    for t in ctx.doc[ctx.token_at(start) : ctx.token_at(end)]:
+        person = people.get(t.text)
+        if person is None or t.i in ctx.by_token or ctx.in_quote(t.idx) or _told(t):
+            continue
+        out.append((t.idx, 1 if t.dep_ in SUBJ_DEPS else 0, person))
+    return out
+
+
 def _resolve_pronoun(
     ctx: _Ctx, pron: Token, history: list[QuoteSpan], people_only: bool = True
 ) -> EntityCluster | None:
@@ -716,6 +739,7 @@ def _resolve_pronoun(
                 tok = tok.head
             subject = tok.dep_ in SUBJ_DEPS or (tok.dep_ == "pobj" and tok.head.lower_ == "to")
             cands.append((m.start, 1 if subject else 0, c))
+        cands += _surnames_missed(ctx, window_start, pos, want)
         for q in history:
             if q.speaker_span and q.speaker_span[0] < pos and q.speaker_span[0] >= window_start:
                 c2 = ctx.ents.resolve(q.speaker_entity) if q.speaker_entity else None
