@@ -27,9 +27,9 @@ from newsdesk.store.models_ai import Enrichment, FigureRow
 from newsdesk.web import create_app
 
 try:
-    from .conftest import feed_item, shared_data
+    from .conftest import bbc_article, feed_item, shared_data
 except ImportError:  # pragma: no cover - tests/ as plain rootdir modules
-    from conftest import feed_item, shared_data  # type: ignore[no-redef]
+    from conftest import bbc_article, feed_item, shared_data  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.slow
 
@@ -546,3 +546,11 @@ def test_a_sections_number_is_no_figure() -> None:
     title, text = feed_item("XML/apple.developer.xml.gz", "5.1.2(i): Added", "Apple Developer")
     figures = analyze_many([(title, text)])[0].figures
     assert [f.text for f in figures] == ["30"]  # "App names must be limited to 30 characters"
+
+
+def test_three_or_four_times_is_one_figure_a_range() -> None:
+    """ "we would speak ... three or four times," Mr Ebbers said: two figures, "three times"
+    and "four times", in the Figures box."""
+    figures = analyze_many([bbc_article("business/100.txt")])[0].figures
+    said = [f for f in figures if "three or four times" in f.sentence]
+    assert [(f.text, f.low, f.high, f.what) for f in said] == [("three or four", 3, 4, "times")]

@@ -623,11 +623,12 @@ def _sentence_figures(doc: Doc, sent: Span) -> list[FigureSpan]:
             after = num.end
         low: float | None = num.value if (qual == "low" or num.vague) else None
         high: float | None = num.value if qual == "high" else None
-        # a range: "between 40 and 80 percent", "from 2.8 to 3.8", "40 percent to 70 percent"
+        # a range: "between 40 and 80 percent", "from 2.8 to 3.8", "40 percent to 70 percent",
+        # "three or four times"
         end_tok = after
         if (
             after < len(toks) - 1
-            and toks[after].lower_ in ("to", "and", "-", "–")
+            and toks[after].lower_ in ("to", "and", "or", "-", "–")
             and _starts_number(toks[after + 1])
             and (
                 toks[after].lower_ != "and"
@@ -635,7 +636,11 @@ def _sentence_figures(doc: Doc, sent: Span) -> list[FigureSpan]:
             )
         ):
             second = _number(toks, after + 1)
-            if second is not None and second.value >= num.value:
+            if second is not None and (
+                second.value > num.value
+                if toks[after].lower_ == "or"
+                else second.value >= num.value
+            ):
                 end2, unit2 = _unit_after(toks, second.end)
                 low, high = num.value, second.value
                 unit = unit or unit2
