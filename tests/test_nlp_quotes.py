@@ -912,3 +912,10 @@ def test_he_is_the_person_a_surname_names_where_the_ner_missed_it(
     name in "Saulnier will move", so "he" went to the person named before."""
     quotes = analyze(*bbc_article(path)).quotes
     assert _find(quotes, start).speaker == speaker
+
+
+def test_the_one_told_is_no_speaker() -> None:
+    """ "Mr Sullivan … had warned him such practises were improper" was a quote of "him"."""
+    quotes = analyze(*bbc_article("business/100.txt")).quotes
+    assert not [q for q in quotes if (q.speaker or "").lower() in ("him", "her", "them")]
+    assert _find(quotes, "I wasn't advised by Scott Sullivan").speaker == "Bernie Ebbers"

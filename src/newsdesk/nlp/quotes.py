@@ -804,8 +804,8 @@ def _attribute(
     q.cue_span = (cue.idx, cue.idx + len(cue.text))
     if head is None or (ctx.in_quote(head.idx) and not ctx.in_label(head.idx, head)):
         head = _gap_subject(ctx, cue)
-    if head is None or not _speaker_like(ctx, head):
-        return
+    if head is None or not _speaker_like(ctx, head) or head.lower_ in _OBJECT_PRONOUNS:
+        return  # "had warned him such practises were improper": "him" was told, no speaker
     text, span, mention = _speaker_phrase(ctx, head)
     if _VERSIONED.search(text):
         return  # "iOS 9.3 adds …", "Swift 5.5 brings …": a release, nobody speaking
