@@ -316,3 +316,15 @@ def test_a_transcript_of_host_and_guest_without_times() -> None:
     shown = [*a.summary, *a.key_points, *a.box]
     assert not [s for s in shown if "(guest)" in s.lower() or "(host)" in s.lower()], shown
     assert a.quotes == []  # its words were quotes of "they (said)", "I (tell)" and the like
+
+
+def test_show_notes_of_questions_make_no_summary() -> None:
+    """An Empower Apps episode's topics, "Why should companies go with a cross-platform
+    solution?" and two more questions, were its summary."""
+    title, text = feed_item(
+        "XML/empowerapps-show-cdata_summary.xml.gz",
+        "Why should companies go with a cross-platform solution?",
+        "Empower Apps",
+    )
+    summary = analyze(title, text, "Empower Apps").summary
+    assert not [s for s in summary if s.endswith("?")], summary

@@ -246,8 +246,16 @@ def summarize_sentences(
         return sorted(v.index for v in _mmr(vecs, n))
     picked = _mmr(vecs, n)
     if not picked:  # all unfit: fall back to the lead (never to fill up a shorter summary),
-        # its sentences only: show notes' lines ("Youtube Video", "iOS 14") make no summary
-        picked = [v for v in vecs if not _boilerplate(v.text.strip()) and _ENDS.search(v.text)]
+        # its sentences only: show notes' lines ("Youtube Video", "iOS 14") and questions (an
+        # episode's topics: "Why should companies go with a cross-platform solution?") make
+        # no summary
+        picked = [
+            v
+            for v in vecs
+            if not _boilerplate(v.text.strip())
+            and _ENDS.search(v.text)
+            and not v.text.rstrip().endswith("?")
+        ]
         picked = picked[:n]
     return sorted(v.index for v in picked)
 
