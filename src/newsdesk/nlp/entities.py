@@ -676,7 +676,7 @@ def _in_title(title: str, clusters: list[EntityCluster]) -> None:
             if c.type == "person" and " " in c.name:
                 names.add(c.name.split()[-1])
             for name in names:
-                hit = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", title)
+                hit = _as_words(name).search(title)
                 if hit is not None:
                     found.append(hit.start())
         c.title_pos = min(found) if found else -1
@@ -823,17 +823,22 @@ def _opener(doc: Doc, s: int, e: int) -> bool:
         return False
     whole, rest = doc[s:e].text, doc[s + 1 : e].text
     starts = {t.idx for t in doc if sentence_initial(doc, t.i)}
-    wholes = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(whole)}(?!\w)", doc.text)]
+    wholes = [m.start() for m in _as_words(whole).finditer(doc.text)]
     alone = any(
         not doc.text[: m.start()].endswith(doc[s].text + " ")
-        for m in re.finditer(rf"(?<!\w){re.escape(rest)}(?!\w)", doc.text)
+        for m in _as_words(rest).finditer(doc.text)
     )
     return alone and all(i in starts for i in wholes)
 
 
 def _written(name: str, text: str) -> bool:
     """Whether `text` writes `name` as it is, as whole words."""
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+    return _as_words(name).search(text) is not None
+
+
+def _as_words(name: str) -> re.Pattern[str]:
+    """`name` as it is written, as whole words."""
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
 
 
 _PORTFOLIO_TITLES = frozenset({"secretary", "minister"})
@@ -1313,8 +1318,7 @@ def _join_fragments(order: list[EntityCluster], doc: Doc) -> None:
     spans: list[tuple[int, int, EntityCluster]] = []  # where each longer name is written
     for c in order:
         if c.mentions and " " in c.name:  # as written, capitals and all: not "across Wales"
-            pattern = rf"(?<!\w){re.escape(c.name)}(?!\w)"
-            spans += [(m.start(), m.end(), c) for m in re.finditer(pattern, text)]
+            spans += [(m.start(), m.end(), c) for m in _as_words(c.name).finditer(text)]
     if not spans:
         return
     for c in order:
