@@ -21,7 +21,7 @@ from newsdesk.accounts import create_user
 from newsdesk.config import Settings
 from newsdesk.nlp.embed import get_embedder, to_blob
 from newsdesk.search import filters, find
-from newsdesk.search.hybrid import LEXICAL, MAX_ANY_TERMS, _Scorer, rank, relaxed
+from newsdesk.search.hybrid import LEXICAL, MAX_ANY_TERMS, Ranked, _Scorer, rank, relaxed
 from newsdesk.search.results import WEAK, WEAK_ONE_CLAUSE
 from newsdesk.search.synonyms import expand
 from newsdesk.search.vectors import index_neighbours
@@ -285,11 +285,16 @@ def test_zero_results_offer_the_nearest_in_meaning(corpus: Corpus) -> None:
     assert all(not e.matched for e in results.nearest)
 
 
-def test_weak_partial_matches_are_hidden_when_full_matches_exist(corpus: Corpus) -> None:
-    query = "Syria talks"
+def _ranked(corpus: Corpus, query: str) -> list[Ranked]:
+    """The fused ranking of `query` with the corpus's vectors, before a page is made of it."""
     with session_scope(corpus.engine) as s:
         near = index_neighbours(corpus.engine, corpus.settings.data_dir)
-        ranked = rank(s, expand(s, parse(query)).query, query, neighbours=near)
+        return rank(s, expand(s, parse(query)).query, query, neighbours=near)
+
+
+def test_weak_partial_matches_are_hidden_when_full_matches_exist(corpus: Corpus) -> None:
+    query = "Syria talks"
+    ranked = _ranked(corpus, query)
     best = ranked[0].score
     weak = {r.article_id for r in ranked if not r.exact and r.score < WEAK * best}
     assert weak & set(corpus.bbc)  # BBC articles holding only "talks" ...
@@ -503,9 +508,7 @@ def _stories(results) -> set[int]:  # type: ignore[no-untyped-def]
 
 def test_weak_near_results_are_hidden_for_one_word_too(corpus: Corpus) -> None:
     query = "deficit"
-    with session_scope(corpus.engine) as s:
-        near = index_neighbours(corpus.engine, corpus.settings.data_dir)
-        ranked = rank(s, expand(s, parse(query)).query, query, neighbours=near)
+    ranked = _ranked(corpus, query)
     best = ranked[0].score
     weak = {r.article_id for r in ranked if not r.matched and r.score < WEAK_ONE_CLAUSE * best}
     assert weak  # articles without the word, far below the best ...
