@@ -832,3 +832,18 @@ def test_a_demonym_of_two_words_is_split_off_a_persons_name() -> None:
     a = analyze(*_bbc("sport/386.txt"))
     people = {e.text for e in a.entities if e.type == "person"}
     assert "Graham Henry" in people and "New Zealander Graham Henry" not in people
+
+
+def test_a_name_listed_only_among_clubs_is_no_person_and_he_is_not_it() -> None:
+    """ "he has been linked with Spanish trio Real Madrid, Barcelona and Valencia. He told BBC
+    Sport: …": the model took Valencia for a person and Edu's words went to it."""
+    a = analyze(*_bbc("sport/211.txt"))
+    assert _types(a)["Valencia"] == "organization"
+    told = [q for q in a.quotes if q.quote.startswith("I'm not sure if I want to stay")]
+    assert told and told[0].speaker != "Valencia"
+
+
+def test_a_name_ends_before_a_spaced_dash_and_a_lower_case_word() -> None:
+    # "I still have a good relationship with Arsene Wenger - he's always said …"
+    names = set(_types(analyze(*_bbc("sport/211.txt"))))
+    assert "Arsene Wenger" in names and not any(n.endswith("- he") for n in names)

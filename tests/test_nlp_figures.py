@@ -554,3 +554,13 @@ def test_three_or_four_times_is_one_figure_a_range() -> None:
     figures = analyze_many([bbc_article("business/100.txt")])[0].figures
     said = [f for f in figures if "three or four times" in f.sentence]
     assert [(f.text, f.low, f.high, f.what) for f in said] == [("three or four", 3, 4, "times")]
+
+
+def test_who_does_something_with_an_amount_is_not_what_it_counts() -> None:
+    """ "Shareholders lost about $180bn in WorldCom's collapse": the box showed "about $180bn
+    Shareholders". An amount a verb of level takes keeps its subject ("exports reached")."""
+    figures = analyze_many([bbc_article("business/100.txt")])[0].figures
+    lost = [f for f in figures if f.sentence.startswith("Shareholders lost")]
+    assert [(f.unit, f.what) for f in lost if f.unit == "dollars"] == [("dollars", None)]
+    reached = analyze_many([("Exports", "Exports reached $3bn last year, officials said.")])
+    assert [f.what for f in reached[0].figures] == ["Exports"]

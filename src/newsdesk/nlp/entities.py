@@ -310,6 +310,9 @@ _NOT_NAME_OPENERS = {"the", "a", "an"}
 _NOT_NAME_MARKS = {"RIP", "R.I.P."}
 
 
+_DASHES = {"-", "–", "—"}
+
+
 def _trim_span(span: Span) -> tuple[int, int] | None:
     """Token range without leading determiners/punctuation and trailing possessives."""
     start, end = span.start, span.end
@@ -327,6 +330,10 @@ def _trim_span(span: Span) -> tuple[int, int] | None:
     closed = sum(1 for i in range(start, end) if doc[i].text in (")", "]"))
     if len(opened) > closed:
         end = opened[closed]
+    for i in range(start + 1, end - 1):  # "Arsene Wenger - he's always said": a dash between
+        if doc[i].text in _DASHES and doc[i - 1].whitespace_ and doc[i + 1].text[:1].islower():
+            end = i
+            break
     while end > start and (
         doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct or doc[end - 1].is_space
     ):
@@ -382,6 +389,7 @@ def extract_entities(
     _introduced(doc, clusters)
     _unplaced(doc, clusters)
     _unpersoned(doc, clusters)
+    _listed_apart(doc, clusters)
     return EntityResult(clusters, mentions, descriptions)
 
 
@@ -479,6 +487,41 @@ def _unplaced(doc: Doc, clusters: list[EntityCluster]) -> None:
         if any(_in_place(doc, m) for m in c.mentions):
             continue
         c.type = "other"
+
+
+def _listed_apart(doc: Doc, clusters: list[EntityCluster]) -> None:
+    """A "person" named only in lists of companies or places is of their kind: "linked with
+    Spanish trio Real Madrid, Barcelona and Valencia" (the model took Valencia for a person,
+    and "He told BBC Sport" went to it; "Finding Nemo" among films and studios took three
+    quotes). Each of its mentions must be one of a coordination with two or more other names,
+    none of them a person's, or a noun's modifier ("the Valencia people"); it takes the type
+    most of them have (the first one's on a tie) if that is a company's or a place's. Not a
+    name after a title ("Mr Valencia"), nor one of two words or more opening with a given
+    name ("Chris Martin" among bands)."""
+    owner = {i: c for c in clusters for m in c.mentions for i in range(m.token_start, m.token_end)}
+    for c in clusters:
+        words = c.name.split()
+        if (
+            c.type != "person"
+            or _given_names(words[:1])
+            and len(words) > 1  # "Chris Martin", "Brian Eno"
+            or any(_titled(doc, m.token_start) for m in c.mentions)
+        ):
+            continue
+        kinds: list[str] = []
+        for m in c.mentions:
+            last = doc[m.token_end - 1]
+            if last.dep_ == "compound" and last.head.tag_ in ("NN", "NNS"):
+                continue  # "the Valencia people": says nothing of the kind
+            others = [owner.get(t.i) for t in last.conjuncts]
+            named = [o for o in others if o is not None and o is not c]
+            if len(named) < 2 or len(named) < len(others) or any(o.type == "person" for o in named):
+                break
+            kinds += [o.type for o in named]
+        else:
+            kind = max(kinds, key=lambda k: (kinds.count(k), -kinds.index(k)), default=None)
+            if kind in ("organization", "place"):
+                c.type = kind
 
 
 def _unpersoned(doc: Doc, clusters: list[EntityCluster]) -> None:

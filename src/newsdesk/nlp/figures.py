@@ -45,8 +45,10 @@ from newsdesk.nlp.lexicon.figures import (
     GLUED_UNITS,
     HYPOTHETICAL_WORDS,
     IDENTIFIER_BEFORE,
+    LEVEL_VERBS,
     LOWER_BOUND,
     MAGNITUDE_OF,
+    MONEY_UNITS,
     MONTH_NAMES,
     ORDINALS,
     PERSON_NOUNS,
@@ -741,7 +743,7 @@ def _counted(
     if head is not None and head.ent_type_ in _WHEN_ENTS:
         head = None
     if head is None and fig.unit in CHANGE_UNITS:
-        head = _changed_subject(last_num)  # "US retail sales fell 0.3%"
+        head = _changed_subject(last_num, fig.unit)  # "US retail sales fell 0.3%"
         if head is not None and head.i in (last_num.i + 1, last_num.head.i) and head.text == "%":
             head = None  # "12% of those surveyed found ...": the figure is the subject
     status = _status(head, last_num)
@@ -813,15 +815,20 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
-def _changed_subject(t: Token) -> Token | None:
+def _changed_subject(t: Token, unit: str | None = None) -> Token | None:
     """The subject of the verb a share or an amount belongs to ('sales fell 0.3%', 'profits
-    rose to $1.1bn', 'the deal is worth £6m'), within a few steps up the parse."""
+    rose to $1.1bn', 'the deal is worth £6m'), within a few steps up the parse. Not the one
+    who does something with an amount ("Shareholders lost about $180bn", "GM paid $2bn"):
+    the subject of a verb whose object is money is what it measures only for a verb of
+    level (LEVEL_VERBS: "exports reached $3bn")."""
     node = t
     for _ in range(4):
         if node.head.i == node.i:
             return None
-        node = node.head
+        below, node = node, node.head
         if node.tag_.startswith("VB"):
+            if below.dep_ == "dobj" and unit in MONEY_UNITS and node.lower_ not in LEVEL_VERBS:
+                return None
             return next(
                 (
                     c

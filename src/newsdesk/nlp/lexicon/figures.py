@@ -172,6 +172,14 @@ BARE_PERIODS = {
 }
 # Shares and amounts whose counted thing may be their verb's subject ("sales fell 0.3%").
 CHANGE_UNITS = {"percent", "percentage points", "dollars", "pounds", "euros", "yen", "yuan"}
+MONEY_UNITS = CHANGE_UNITS - {"percent", "percentage points"}
+# Verbs whose subject is what an amount they take as object measures ("exports reached $3bn");
+# with other verbs the subject does something with it ("GM paid $2bn"): figures._changed_subject
+LEVEL_VERBS = {
+    "reach", "reaches", "reached", "reaching", "total", "totals", "totalled", "totaled",
+    "totalling", "top", "tops", "topped", "exceed", "exceeds", "exceeded", "pass", "passed",
+    "surpass", "surpassed", "near", "neared", "hit", "hits", "hitting",
+}  # fmt: skip
 # Report only with a clause: "X claimed (that) 10 died"; "X claimed their first title in 72
 # years" is winning, not saying (BBC sport, bench/data/figures-labelled-bbc.json).
 REPORT_NEEDS_CLAUSE = {"claim", "claims", "claimed", "claiming"}
