@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -17,10 +18,10 @@ from sqlalchemy.engine import Engine
 
 from newsdesk.config import Settings
 from newsdesk.store import Article, session_scope
-from newsdesk.store.models_ai import Enrichment
+from newsdesk.store.models_ai import Enrichment, Story
 from newsdesk.web import create_app
 from newsdesk.web.microcache import TTL_SPREAD, MicroCache
-from newsdesk.web.pagecache import PAGES_TTL, open_pages
+from newsdesk.web.pagecache import PAGES_TTL, PAGES_TTL_MAX, age_ttl, open_pages
 
 try:  # tests/ as a package (tests/__init__.py) or as plain rootdir modules
     from .readers_support import (
@@ -243,3 +244,36 @@ def test_pages_made_together_expire_over_a_spread_of_their_time(
 
     assert kept_at(60 * (1 - TTL_SPREAD) - 0.01) == 200  # none before the spread starts
     assert 0 < kept_at(60 * (1 - TTL_SPREAD / 2)) < 200  # some of them half-way through it
+
+
+def test_a_page_of_older_news_is_kept_longer_and_its_storys_recount_shows_at_once(
+    app: FastAPI, engine: Engine, article_id: int
+) -> None:
+    """A page is kept a tenth of its news's age (HTTP's heuristic freshness), from a minute
+    to ten: last month's story is not this minute's news. An article joining or leaving its
+    story (the story recounted) makes the page again at once."""
+    now = datetime.now(UTC)
+    assert age_ttl(now - timedelta(minutes=5), now) == PAGES_TTL
+    assert age_ttl(now - timedelta(minutes=30), now) == 180.0
+    assert age_ttl(now - timedelta(days=20), now) == PAGES_TTL_MAX
+    assert age_ttl(None, now) == PAGES_TTL
+    old = now - timedelta(days=20)
+    with session_scope(engine) as s:
+        story = Story(title="Rates", first_seen=old, last_seen=old, article_count=1)
+        story.updated_at = old
+        s.add(story)
+        s.flush()
+        s.add(Enrichment(article_id=article_id, model_version="test", story_id=story.id))
+        story_id = story.id
+    path = f"/articles/{article_id}"
+    with new_client(app) as visitor:
+        made = time.time()
+        assert visitor.get(path).status_code == 200
+        (key,) = list(app.state.public_pages.iterkeys())
+        expires = app.state.public_pages.get(key, expire_time=True)[1]
+        assert PAGES_TTL_MAX * (1 - TTL_SPREAD) <= expires - made <= PAGES_TTL_MAX
+        _retitle(engine, article_id, "A title written after the page was kept")
+        assert "written after" not in visitor.get(path).text  # kept
+        with session_scope(engine) as s:
+            s.execute(update(Story).where(Story.id == story_id).values(updated_at=now))
+        assert "written after" in visitor.get(path).text  # the story recounted: made again

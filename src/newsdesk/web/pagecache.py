@@ -5,9 +5,11 @@ A signed-in reader always gets a page made for them. A visitor who is not signed
 same page as every other such visitor except for the CSRF token of its forms (each page's
 token is new, and tied to the visitor's own CSRF cookie): the page is kept with a placeholder
 where the token was, and each visitor gets it with a token of their own. Keys say what changes
-the page at once (an article page: the article's enrichment, its story and its comments); what
-other articles change shows up to PAGES_TTL seconds late, as in the parts each process keeps
-(web/microcache.py; each page kept a random share of the TTL less, spread_ttl there).
+the page at once (an article page: the article's enrichment, its story's last recount and its
+comments); what other articles change shows up to PAGES_TTL seconds late, as in the parts each
+process keeps (web/microcache.py; each page kept a random share of the TTL less, spread_ttl
+there). An article page of older news is kept longer (age_ttl: a tenth of its age, at most
+PAGES_TTL_MAX): the stories related to last month's story are not this minute's news.
 
 A kept page is kept compressed as well (gzip, as GZipMiddleware would send it), cut where the
 token goes: the token is put in as a stored (uncompressed) deflate block, so a visitor whose
@@ -27,6 +29,7 @@ import zlib
 from collections.abc import Callable, Hashable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import diskcache
@@ -39,6 +42,10 @@ from newsdesk.web.microcache import spread_ttl
 from newsdesk.web.sessions import current_user
 
 PAGES_TTL = 60.0  # as the article page's slots (web/slots.py SLOTS_TTL)
+# A page whose news is older is kept longer (age_ttl): a tenth of its age, HTTP's heuristic
+# freshness (RFC 9111, 4.2.2), up to PAGES_TTL_MAX.
+AGE_SHARE = 0.1
+PAGES_TTL_MAX = 600.0
 PAGES_SIZE = 256 * 2**20  # bytes on disk; the least recently stored go first
 log = logging.getLogger(__name__)
 _TOKEN = b"<!--newsdesk-csrf-token-->"  # no page holds it: text in pages is escaped ("&lt;")
@@ -88,11 +95,26 @@ def open_pages(data_dir: Path) -> diskcache.Cache:
     return diskcache.Cache(str(data_dir / "cache" / "pages"), size_limit=PAGES_SIZE, timeout=1)
 
 
+def age_ttl(changed: datetime | None, now: datetime | None = None) -> float:
+    """Seconds to keep a page whose news last changed at `changed` (see AGE_SHARE): a page of
+    this hour's story a minute, of last week's ten. None (unknown): PAGES_TTL."""
+    if changed is None:
+        return PAGES_TTL
+    if changed.tzinfo is None:
+        changed = changed.replace(tzinfo=UTC)
+    age = ((now or datetime.now(UTC)) - changed).total_seconds()
+    return min(PAGES_TTL_MAX, max(PAGES_TTL, AGE_SHARE * age))
+
+
 def kept_page(
-    request: Request, key: Callable[[], Hashable], make: Callable[[], Response]
+    request: Request,
+    key: Callable[[], Hashable],
+    make: Callable[[], Response],
+    ttl: Callable[[], float] = lambda: PAGES_TTL,
 ) -> Response:
     """For a reader not signed in, the page kept for key() with this visitor's CSRF token,
-    else make() (kept when it is a 200); for a signed-in reader, make()."""
+    else make() (kept when it is a 200, ttl() seconds, called after key()); for a signed-in
+    reader, make()."""
     if current_user(request) is not None:
         return make()
     pages: diskcache.Cache = request.app.state.public_pages
@@ -115,7 +137,7 @@ def kept_page(
         made = bytes(response.body)
         kept = KeptPage.of(made.replace(issued, _TOKEN) if issued else made)
         with suppress(diskcache.Timeout, *_BROKEN):  # not kept this time
-            pages.set(name, kept, spread_ttl(PAGES_TTL))
+            pages.set(name, kept, spread_ttl(ttl()))
         if _takes_gzip(request):  # compressed once: as kept
             response.body = kept.gzipped(issued)
             response.headers.update(_GZIPPED | {"content-length": str(len(response.body))})

@@ -12,13 +12,13 @@ from sqlalchemy import bindparam, func, select
 
 from newsdesk import search
 from newsdesk.store.models import Article
-from newsdesk.store.models_ai import Enrichment
+from newsdesk.store.models_ai import Enrichment, Story
 from newsdesk.store.models_readers import Comment
 from newsdesk.stories.views import home_ai
 from newsdesk.web import queries, reading, searching
 from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.microcache import MicroCache, page_part
-from newsdesk.web.pagecache import kept_page
+from newsdesk.web.pagecache import age_ttl, kept_page
 from newsdesk.web.request import DbSession, TurnRoute, render
 from newsdesk.web.sessions import current_user
 from newsdesk.web.slots import article_slots
@@ -142,8 +142,10 @@ def _home(
     )
 
 
-# What changes an article page at once (web/pagecache.py): its enrichment, its story, its
-# comments (added, edited, hidden, deleted). Built once: every anonymous view reads it.
+# What changes an article page at once (web/pagecache.py): its enrichment, its story and the
+# story's last recount (an article joined or left), its comments (added, edited, hidden,
+# deleted); and when its news last changed, for how long the page is kept (age_ttl). Built
+# once: every anonymous view reads it.
 _ARTICLE_STAMP = (
     select(
         Enrichment.enriched_at,
@@ -153,18 +155,29 @@ _ARTICLE_STAMP = (
         func.max(Comment.edited_at),
         func.count(Comment.hidden_at),
         func.count(Comment.deleted_at),
+        Story.updated_at,
+        func.coalesce(Story.last_seen, Enrichment.seen_at, Article.fetched_at),
     )
     .select_from(Article)
     .outerjoin(Enrichment, Enrichment.article_id == Article.id)
+    .outerjoin(Story, Story.id == Enrichment.story_id)
     .outerjoin(Comment, Comment.article_id == Article.id)
     .where(Article.id == bindparam("article_id"))
-    .group_by(Article.id, Enrichment.enriched_at, Enrichment.story_id)
+    .group_by(
+        Article.id,
+        Enrichment.enriched_at,
+        Enrichment.story_id,
+        Enrichment.seen_at,
+        Story.updated_at,
+        Story.last_seen,
+    )
 )
 
 
 @router.get("/articles/{article_id:int}", response_class=HTMLResponse, name="article")
 def article_page(request: Request, session: DbSession, article_id: int) -> Response:
     comments: list[int] = []  # the stamp's count of comment rows, when key() read it
+    changed: list[Any] = []  # when its news last changed (the stamp's last column)
 
     def key() -> tuple[Any, ...]:
         stamp = None
@@ -173,6 +186,7 @@ def article_page(request: Request, session: DbSession, article_id: int) -> Respo
         if stamp is None:
             raise HTTPException(404, "There is no article with that number.")
         comments.append(stamp[2])
+        changed.append(stamp[-1])
         from newsdesk.llm_summaries import summary_stamp  # a model's summary shows at once
 
         written = summary_stamp(session, request.app.state.settings, article_id)
@@ -181,7 +195,7 @@ def article_page(request: Request, session: DbSession, article_id: int) -> Respo
     def make() -> HTMLResponse:
         return _article_page(request, session, article_id, comments == [0])
 
-    return kept_page(request, key, make)
+    return kept_page(request, key, make, lambda: age_ttl(changed[0]))
 
 
 def _article_page(
