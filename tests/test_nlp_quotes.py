@@ -919,3 +919,17 @@ def test_the_one_told_is_no_speaker() -> None:
     quotes = analyze(*bbc_article("business/100.txt")).quotes
     assert not [q for q in quotes if (q.speaker or "").lower() in ("him", "her", "them")]
     assert _find(quotes, "I wasn't advised by Scott Sullivan").speaker == "Bernie Ebbers"
+
+
+def test_a_report_going_on_in_a_quotation_reads_as_two_sentences() -> None:
+    """'Edu added that he had been encouraged by Wenger's support for him. "I still have a
+    good relationship …"': one report, shown without its "that" and with its full stop (it
+    read 'that he had been encouraged by Wenger's support for him "I still have …').
+    A name with an exclamation mark ends no report ("the Kerrang! poll")."""
+    title, body = bbc_article("sport/211.txt")
+    edu = [q for q in analyze(title, body).quotes if "encouraged by Wenger" in q.quote]
+    assert [q.speaker for q in edu] == ["Edu"]
+    assert edu[0].quote.startswith("he had been encouraged by Wenger's support for him. \"I")
+    title, body = bbc_article("entertainment/268.txt")
+    said = [q.quote for q in analyze(title, body).quotes if "Kerrang" in q.quote]
+    assert "the band's success in the Kerrang! poll was a triumph for British rock" in said

@@ -1032,7 +1032,11 @@ def extract_quotes(
             # words, one report (reported speech), as PolNeAR's annotators mark it; shown
             # as such, the quoted words in their marks
             words = [t for t in report_clause.subtree if not t.is_space]
+            while len(words) > 1 and words[0].dep_ == "mark":
+                words.pop(0)  # "that"
             start, end = words[0].idx, words[-1].idx + len(words[-1])
+            if text[end : end + 1] in _SENTENCE_ENDS:
+                end += 1  # the report's own sentence, ended, before the quotation's
             if end <= a:
                 q.text = f"{_SPACE.sub(' ', text[start:end]).strip()} {_with_marks(text, q)}"
                 q.segments = [(start, end), *q.segments]
@@ -1758,6 +1762,15 @@ def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | No
     }
     toks = [t for t in c.subtree if not t.is_space and t.i not in nested]
     toks += _up_to_speaker(ctx, cue, toks)
+    # what was said ends with its sentence: 'Edu added that he had been encouraged by
+    # Wenger's support for him. "I still have ..."' (the parse ran on into the next one)
+    ends = [
+        j
+        for j, t in enumerate(toks[:-1])
+        if t.text in _SENTENCE_ENDS and not toks[j + 1].text[:1].islower()  # "Kerrang! poll"
+    ]
+    if ends:
+        toks = toks[: ends[0] + 1]
     while toks and (toks[0].dep_ == "mark" or toks[0].is_punct):
         toks.pop(0)
     while toks and (_loose_punct(toks[-1], toks) or toks[-1].dep_ == "cc"):
@@ -1780,6 +1793,7 @@ def _say_that(ctx: _Ctx, cue: Token, history: list[QuoteSpan]) -> QuoteSpan | No
 
 
 _SUBJECT_OPENERS = frozenset({"PRP", "NNS", "NNP", "NNPS", "DT", "PRP$"})
+_SENTENCE_ENDS = frozenset({".", "!", "?"})
 
 
 def _addressee(ctx: _Ctx, cue: Token, toks: list[Token]) -> Mention | None:
