@@ -564,3 +564,20 @@ def test_who_does_something_with_an_amount_is_not_what_it_counts() -> None:
     assert [(f.unit, f.what) for f in lost if f.unit == "dollars"] == [("dollars", None)]
     reached = analyze_many([("Exports", "Exports reached $3bn last year, officials said.")])
     assert [f.what for f in reached[0].figures] == ["Exports"]
+
+
+def test_the_time_of_a_clause_about_someone_is_not_the_figures() -> None:
+    """ "The midfielder, who broke in to the Brazilian national side in 2004, admitted he had
+    been flattered to have been linked with the three Spanish giants" gave "three Spanish
+    giants (in 2004)". A clause about those the figure counts keeps its time."""
+    figures = analyze_many([bbc_article("sport/211.txt")])[0].figures
+    giants = [f for f in figures if f.what == "Spanish giants"]
+    assert giants and giants[0].when is None
+    (charles,) = analyze_many(
+        [("Grammys", "Ray Charles, who died in June 2004, has seven posthumous nominations.")]
+    )
+    assert [(f.text, f.when) for f in charles.figures] == [("seven", None)]
+    (cuba,) = analyze_many(
+        [("Cuba", "The tax will also affect the two million tourists who visit Cuba every year.")]
+    )
+    assert [f.when for f in cuba.figures] == ["every year"]

@@ -908,9 +908,21 @@ def _when(doc: Doc, spans: list[tuple[int, int, int]], fig: FigureSpan) -> str |
 
 def _another_time(when: Token, fig: Token) -> bool:
     """Whether `when` sits in a clause or phrase led by "after", "before", "since", ... that
-    does not hold the figure: the time of an earlier or later event."""
+    does not hold the figure: the time of an earlier or later event; or in a clause about
+    someone ("The midfielder, who broke in to the Brazilian national side in 2004, admitted
+    he had been flattered to have been linked with the three Spanish giants")."""
     token = when
     while token.head.i != token.i:
+        if (
+            token.dep_ == "relcl"
+            and any(c.lower_ in ("who", "whom", "whose") for c in token.children)
+            and not (token.left_edge.i <= fig.i <= token.right_edge.i)
+            # not about those the figure counts: "two million tourists who visit Cuba every
+            # year", "thousands of whom took to the streets on Thursday"
+            and token.head.i != fig.head.i
+            and not (fig.left_edge.i <= token.head.i <= fig.right_edge.i)
+        ):
+            return True
         lead = token if token.dep_ == "prep" else None
         if token.dep_ == "advcl":
             lead = next((c for c in token.children if c.dep_ in ("mark", "prep")), None)
