@@ -25,6 +25,7 @@ from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from newsdesk.nlp.summarize import announces_sponsor
 from newsdesk.sources.outlet_words import SECTION_WORDS, SEPARATORS
 
 # Three items, each with its own headline: two articles of one story may share a paragraph of
@@ -84,12 +85,19 @@ def template_paragraphs(items: Iterable[tuple[str, str]]) -> set[str]:
 
 
 def without_template(title: str, text: str, template: AbstractSet[str]) -> str:
-    """The text without the outlet's template paragraphs."""
+    """The text without the outlet's template paragraphs. A sponsor's announcement ("This
+    episode of Under the Radar is sponsored by:") becomes "Sponsors": it tells the analysis
+    that the lines after it are a sponsor's read, no summary (nlp.summarize.sponsor_reads),
+    without the outlet's name."""
     if not template:
         return text
     head = _head(title)
     paragraphs = text.split("\n")
-    kept = [p for p in paragraphs if _key(p, head) not in template]
+    kept = [
+        p if _key(p, head) not in template else "Sponsors"
+        for p in paragraphs
+        if _key(p, head) not in template or announces_sponsor(p)
+    ]
     if len(kept) == len(paragraphs):
         return text
     return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip("\n")

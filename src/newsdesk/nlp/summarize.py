@@ -106,6 +106,11 @@ _SPONSOR_LINE = re.compile(
 _HEADING_WORDS = 5
 
 
+def announces_sponsor(line: str) -> bool:
+    """The line announces a sponsor's read (_SPONSOR_LINE)."""
+    return bool(_SPONSOR_LINE.match(line.strip()))
+
+
 def sponsor_reads(text: str) -> list[tuple[int, int]]:
     """The (start, end) spans of `text` that are a sponsor's read (_SPONSOR_LINE)."""
     spans: list[tuple[int, int]] = []
@@ -113,7 +118,7 @@ def sponsor_reads(text: str) -> list[tuple[int, int]]:
     i = 0
     while i < len(lines):
         start, line = lines[i]
-        if not _SPONSOR_LINE.match(line):
+        if not announces_sponsor(line):
             i += 1
             continue
         j = i + 2  # the announcement, then the sponsor's line
