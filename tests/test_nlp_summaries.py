@@ -307,6 +307,13 @@ def test_a_sponsors_read_is_no_summary() -> None:
     assert not [s for s in shown if "ppfigures" in s or "promo code" in s], shown
 
 
+def test_a_sponsor_only_its_read_names_is_no_hashtag() -> None:
+    """ "124: Sleep++ and Permission Prompts" was tagged #Xojo, its sponsor's."""
+    title, text = feed_item("XML/radar.xml.gz", "Xojo: Create native", "Under the Radar")
+    tags = [h.tag for h in analyze(title, text, "Under the Radar").hashtags]
+    assert tags and "Xojo" not in tags, tags
+
+
 def test_a_transcript_of_host_and_guest_without_times() -> None:
     """ "Jacob Gorban (guest): I've been to all of them." was a key point."""
     title, text = feed_item(

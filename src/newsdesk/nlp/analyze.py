@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.72+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.73+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -126,7 +127,25 @@ def tag_article(
     hashtags = select_hashtags(
         ranked, ents, outlet, lead=lead_span, speakers=speakers, headline=doc.text[:title_end]
     )
+    ads = [(title_end + a, title_end + b) for a, b in sponsor_reads(body)]
+    if ads:
+        hashtags = [h for h in hashtags if not _advertised(h, ents, doc.text, ads)]
     return ents, ranked, hashtags, spans
+
+
+def _advertised(tag: Hashtag, ents: EntityResult, text: str, ads: list[tuple[int, int]]) -> bool:
+    """A hashtag that only a sponsor's read names (#Xojo of "Xojo: Create native
+    cross-platform desktop, web, mobile & Raspberry Pi apps."): the episode is not about it."""
+    forms = {tag.label}
+    cluster = ents.resolve(tag.label) if tag.kind != "topic" else None
+    if cluster is not None:
+        forms.update(cluster.aliases())
+    hits = [
+        m.start()
+        for form in forms
+        for m in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", text, re.IGNORECASE)
+    ]
+    return bool(hits) and all(any(a <= h < b for a, b in ads) for h in hits)
 
 
 def _outlets_own(text: str, span: tuple[int, int] | None, outlet: str | None) -> bool:
