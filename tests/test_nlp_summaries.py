@@ -307,6 +307,17 @@ def test_a_sponsors_read_is_no_summary() -> None:
     assert not [s for s in shown if "ppfigures" in s or "promo code" in s], shown
 
 
+def test_an_offer_is_no_summary() -> None:
+    """Empower Apps' "NSSpain X with Luis Ascorbe" (show notes of links) was summarized by
+    its one sentence, "Get 10% Off Your Ticket to NSSpain X!"."""
+    title, text = feed_item(
+        "XML/empowerapps-show-cdata_summary.xml.gz", "Get 10% Off Your Ticket", "Empower Apps"
+    )
+    a = analyze(title, text, "Empower Apps")
+    shown = [*a.summary, *a.key_points, *a.box]
+    assert not [s for s in shown if "% Off" in s], shown
+
+
 def test_a_sponsor_only_its_read_names_is_no_hashtag() -> None:
     """ "124: Sleep++ and Permission Prompts" was tagged #Xojo, its sponsor's."""
     title, text = feed_item("XML/radar.xml.gz", "Xojo: Create native", "Under the Radar")

@@ -39,6 +39,13 @@ _CALL_TO_ACTION = re.compile(
     r"learn more|download|join|visit)\b[^.!?]{0,120}\bhere[.!:]?$",
     re.IGNORECASE,
 )
+# An offer to the reader: "Get 10% Off Your Ticket to NSSpain X!", "Use code RADAR for 20%
+# off." (a podcast's promotion outside a sponsor's read).
+_OFFER = re.compile(
+    r"^(?:get|save|use|enjoy|claim)\b[^.!?]{0,80}(?:\d+ ?% off|\bdiscount\b(?! rate)|"
+    r"\bpromo code|\bcoupon|\bcode (?-i:[A-Z0-9]{3,}\b))",
+    re.IGNORECASE,
+)
 # A photo caption run into the text without a full stop (Daily Mail copy: "Raheem Sterling
 # (right) was pictured smoking ... Liverpool boss Brendan Rodgers (left) hasn't ..."): a
 # bracketed position in the picture. Captions restate the story's names, so centrality would
@@ -139,13 +146,14 @@ def _heading(line: str) -> bool:
 
 
 def _boilerplate(s: str) -> bool:
-    """A byline, a timestamp, a caption, a call to action or a list of names: never summary
-    text, even as the fallback for an article of short sentences."""
+    """A byline, a timestamp, a caption, a call to action, an offer or a list of names: never
+    summary text, even as the fallback for an article of short sentences."""
     return bool(
         _JUNK.search(s[:80])
         or is_timestamp(s)
         or _CAPTION.search(s)
         or _CALL_TO_ACTION.match(s)
+        or _OFFER.match(s)
         or _NAME_LIST.match(s)
     )
 
