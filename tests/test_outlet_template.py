@@ -64,10 +64,14 @@ def test_paragraphs_of_three_items_with_their_own_headlines_are_the_template() -
     template = template_paragraphs(_episodes(3))
     assert template == {SPONSOR.lower(), "links and show notes:"}
     title, text = _episodes(3)[0]
-    # the sponsor's announcement stays, without the outlet's name: the read after it is no
-    # summary (nlp.summarize.sponsor_reads)
-    expected = "What we talk about in episode 0.\n\nSponsors"
-    assert without_template(title, text, template) == expected
+    assert without_template(title, text, template) == "What we talk about in episode 0."
+    # the sponsor's read the template announces goes too, up to the next template paragraph
+    read = text.replace(SPONSOR, f"{SPONSOR}\n\nXojo: Create native apps.\n\nUse code X.")
+    assert without_template(title, read, template) == "What we talk about in episode 0."
+    # ... or the next heading: the episode's own show notes stay
+    notes = read.replace("Links and Show Notes:", "Show notes\n\nA link of ours")
+    expected = "What we talk about in episode 0.\n\nShow notes\n\nA link of ours"
+    assert without_template(title, notes, template) == expected
     # two items are no template: two articles of one story may share a paragraph
     assert template_paragraphs(_episodes(2)) == set()
     # the same headline three times is one item stored again, not a template

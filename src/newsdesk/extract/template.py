@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from newsdesk.nlp.summarize import announces_sponsor
+from newsdesk.nlp.summarize import announces_sponsor, is_heading
 from newsdesk.sources.outlet_words import SECTION_WORDS, SEPARATORS
 
 # Three items, each with its own headline: two articles of one story may share a paragraph of
@@ -85,19 +85,28 @@ def template_paragraphs(items: Iterable[tuple[str, str]]) -> set[str]:
 
 
 def without_template(title: str, text: str, template: AbstractSet[str]) -> str:
-    """The text without the outlet's template paragraphs. A sponsor's announcement ("This
-    episode of Under the Radar is sponsored by:") becomes "Sponsors": it tells the analysis
-    that the lines after it are a sponsor's read, no summary (nlp.summarize.sponsor_reads),
-    without the outlet's name."""
+    """The text without the outlet's template paragraphs, nor the sponsor's read a template
+    paragraph announces ("This episode of Under the Radar is sponsored by:"): the sponsor's
+    line after it and what follows, up to the next template paragraph or heading ("Xojo:
+    Create native cross-platform desktop, web, mobile & Raspberry Pi apps. Use code
+    RADAR2018 for 20% off any licence." is no summary, and Xojo no hashtag)."""
     if not template:
         return text
     head = _head(title)
     paragraphs = text.split("\n")
-    kept = [
-        p if _key(p, head) not in template else "Sponsors"
-        for p in paragraphs
-        if _key(p, head) not in template or announces_sponsor(p)
-    ]
+    kept: list[str] = []
+    read = 0  # in a read: 2 before its sponsor's line, 1 after it
+    for p in paragraphs:
+        if _key(p, head) in template:
+            read = 2 if announces_sponsor(p) else 0
+        elif read and p.strip():
+            if read == 1 and is_heading(p.strip()):
+                read = 0
+                kept.append(p)
+            else:
+                read = 1
+        elif not read:
+            kept.append(p)
     if len(kept) == len(paragraphs):
         return text
     return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip("\n")

@@ -129,18 +129,19 @@ def sponsor_reads(text: str) -> list[tuple[int, int]]:
             i += 1
             continue
         j = i + 2  # the announcement, then the sponsor's line
-        while j < len(lines) and not _heading(lines[j][1]):
+        while j < len(lines) and not is_heading(lines[j][1]):
             j += 1
         spans.append((start, lines[j][0] if j < len(lines) else len(text)))
         i = j
     return spans
 
 
-def _heading(line: str) -> bool:
-    """A line of a few words without end punctuation, and no address."""
+def is_heading(line: str) -> bool:
+    """A line of a few words without end punctuation but a colon ("Links and Show Notes:"),
+    and no address."""
     return (
         len(line.split()) <= _HEADING_WORDS
-        and not line.endswith((".", "!", "?", ":", "…"))
+        and not line.endswith((".", "!", "?", "…"))
         and "://" not in line
     )
 
