@@ -88,7 +88,7 @@ def normalise(text: str) -> str:
 def figures_of(nlp: Any, text: str) -> tuple[Any, list[FigureSpan]]:
     doc = nlp(text)
     ents = extract_entities(doc, 0)
-    return doc, extract_figures(doc, extract_quotes(doc, ents, 0), 0)
+    return doc, extract_figures(doc, extract_quotes(doc, ents, 0), 0, ents)
 
 
 # --- (a) PolNeAR ---------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def polnear(nlp: Any, split: str = "dev", limit: int | None = None) -> dict[str,
         nl = text.find("\n")
         doc = nlp(text)
         ents = extract_entities(doc, nl + 1)
-        figs = extract_figures(doc, extract_quotes(doc, ents, nl + 1), nl + 1)
+        figs = extract_figures(doc, extract_quotes(doc, ents, nl + 1), nl + 1, ents)
         for g in golds:
             c["gold"] += 1
             inside = [f for f in figs if set(range(f.start, f.end)) & g.content]
@@ -453,12 +453,13 @@ def speed(nlp: Any, n: int = 200, rounds: int = 3) -> dict[str, Any]:
     parsed = []
     for row in rows:
         doc = nlp(normalise(row["text"]))
-        parsed.append((doc, extract_quotes(doc, extract_entities(doc, 0), 0)))
+        ents = extract_entities(doc, 0)
+        parsed.append((doc, extract_quotes(doc, ents, 0), ents))
     best = INF
     for _ in range(rounds):
         t0 = time.process_time()
-        for doc, quotes in parsed:
-            extract_figures(doc, quotes, 0)
+        for doc, quotes, names in parsed:
+            extract_figures(doc, quotes, 0, names)
         best = min(best, time.process_time() - t0)
     return {"articles": len(parsed), "cpu_ms_per_article": round(1000 * best / len(parsed), 2)}
 

@@ -847,3 +847,14 @@ def test_a_name_ends_before_a_spaced_dash_and_a_lower_case_word() -> None:
     # "I still have a good relationship with Arsene Wenger - he's always said …"
     names = set(_types(analyze(*_bbc("sport/211.txt"))))
     assert "Arsene Wenger" in names and not any(n.endswith("- he") for n in names)
+
+
+def test_labour_alone_is_the_party_and_its_first_hashtag() -> None:
+    """ "Labour seeks to quell feud talk": "Labour's leadership put on a show of unity ...".
+    "Labour" is also a title word ("Labour MP Paul Flynn"), and the party was no name at all:
+    its page's hashtags were #RobertPeston #TonyBlair #GordonBrown #MPs #Book."""
+    a = analyze(*_bbc("politics/260.txt"))
+    assert _types(a)["Labour"] == "organization"
+    assert a.hashtags[0].label == "Labour"
+    assert "Labour Party" not in [h.label for h in a.hashtags]  # the same party: one tag
+    assert "Paul Flynn" in _types(a)  # "Labour's Paul Flynn" keeps its person

@@ -581,3 +581,46 @@ def test_the_time_of_a_clause_about_someone_is_not_the_figures() -> None:
         [("Cuba", "The tax will also affect the two million tourists who visit Cuba every year.")]
     )
     assert [f.when for f in cuba.figures] == ["every year"]
+
+
+def _feed_figures(path: str, part: str, outlet: str) -> list[Figure]:
+    return analyze_many([feed_item(path, part, outlet)])[0].figures
+
+
+def test_offers_code_titles_and_numbers_of_names_are_no_figures() -> None:
+    """Podcast and developer feeds gave the Figures box "10%" of "Get 10% Off Your Ticket to
+    NSSpain X!", "2 Years" of a show-notes title, "30%" of a promo code read on air, "100" of
+    ".frame(width: 100," in a code sample, "95" of "Cortex #95" and "scores" of "play scores
+    from StaffPad"."""
+    empower = "XML/empowerapps-show-cdata_summary.xml.gz"
+    nsspain = [f.text for f in _feed_figures(empower, "Get 10% Off Your Ticket", "Empower")]
+    assert "10%" not in nsspain and "2 Years" not in nsspain  # an offer and a title
+    promo = [f.text for f in _feed_figures(empower, "empower 30", "Empower Apps")]
+    assert "30%" not in promo and "30" not in promo
+    code = _feed_figures("XML/rhonabwy.xml.gz", "frame(width: 100", "Rhonabwy")
+    assert not [f for f in code if "frame(" in f.sentence or f.sentence.endswith(",")]
+    radar = _feed_figures("XML/radar.xml.gz", "Cortex #95", "Under the Radar")
+    assert "95" not in [f.text for f in radar]
+    staffpad = _feed_figures("XML/apple.developer.xml.gz", "scores from StaffPad", "Apple")
+    assert "scores" not in [f.text for f in staffpad]
+    # what these rules leave alone, in prose
+    (kept,) = analyze_many(
+        [("Test", "Shares closed 5% off their peak. Scores of people were hurt in Lagos.")]
+    )
+    assert [f.text for f in kept.figures] == ["5%", "Scores"]
+
+
+def test_a_speech_verb_of_a_while_clause_vouches_for_its_clause_only() -> None:
+    """ "While Simpson declared he would look back with pride ..., his focus turned ... to the
+    start of the band's 13-date tour": the tour's 13 dates were Simpson's; "All three band
+    members stressed ..., although Bourne admitted he was devastated" Bourne's. "..., as the
+    ministry said" still credits the ministry."""
+    figures = analyze_many([bbc_article("entertainment/239.txt")])[0].figures
+    assert [(f.text, f.source) for f in figures if f.value in (3, 13)] == [
+        ("three", None),
+        ("13", None),
+    ]
+    (said,) = analyze_many(
+        [("Test", "The storm destroyed 300 homes, as the ministry said on Monday.")]
+    )
+    assert [(f.text, f.source) for f in said.figures] == [("300", "the ministry")]

@@ -299,3 +299,11 @@ def test_a_results_word_is_no_tag_on_its_own() -> None:
         tags = {h.tag for h in analyze(title.strip(), body, "BBC News").hashtags}
         assert not tags & {"Win", "Tie", "Loss", "Quarter"}, (rel, tags)
         assert names <= tags, (rel, tags)
+
+
+def test_a_word_of_a_quoted_term_is_no_hashtag() -> None:
+    """BBC politics/308, "Tory 'stalking horse' Meyer dies", was tagged #Horse: a word of the
+    quoted term. Its names stay."""
+    tags = [h.label for h in analyze(*bbc_article("politics/308.txt")).hashtags]
+    assert "horse" not in [t.lower() for t in tags]
+    assert "Anthony Meyer" in tags

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.77+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.78+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 
@@ -162,7 +162,7 @@ def _analyze_doc(doc: Doc, prep: _Prepared, outlet: str | None) -> Analysis:
     title_end = prep.body_start
     ents, _ranked, hashtags, spans = tag_article(doc, title_end, outlet)
     quotes = [q.to_quote() for q in spans]
-    figures = [f.to_figure() for f in extract_figures(doc, spans, prep.body_start)]
+    figures = [f.to_figure() for f in extract_figures(doc, spans, prep.body_start, ents)]
     sents = [strip_dateline(prep.body[a:b]) for a, b in _body_sentences(doc, prep)]
     idx = summarize_sentences(sents, prep.title, SUMMARY_SENTENCES)
     return Analysis(

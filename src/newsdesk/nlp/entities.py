@@ -30,6 +30,7 @@ from newsdesk.nlp.lexicon.entities import (
     LABEL_TYPE,
     MALE_NAMES,
     OFFICE_WORDS,
+    PARTY_NAMES,
     POSSESSIVE,
     PRE_DEPS,
     ROLE_NOUN_TAGS,
@@ -797,7 +798,8 @@ def _refine(doc: Doc, mentions: list[Mention]) -> list[Mention]:
         if _opener(doc, s, e):
             s += 1  # "Former Worldcom boss …", "New Southampton manager …"
         words = [_bare(t.text) for t in doc[s:e] if not t.is_punct]
-        if not words or all(w in TITLE_ONLY or w in {"the", "of"} for w in words):
+        party = len(words) == 1 and words[0] in PARTY_NAMES and m.label == "ORG"
+        if not words or (all(w in TITLE_ONLY or w in {"the", "of"} for w in words) and not party):
             continue
         if len(words) >= 3 and words[0] in TITLE_ONLY and words[1] == "of":
             s += 2  # "King of Belgium", "Amir of the State of Qatar": the place

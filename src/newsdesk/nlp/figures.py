@@ -1,6 +1,6 @@
 """Figures: the number claims of an article, what they count, when, and who vouches for them.
 
-    extract_figures(doc, quotes, body_start) -> list[FigureSpan]
+    extract_figures(doc, quotes, body_start, ents) -> list[FigureSpan]
 
 Reads the spaCy Doc that analyze.py already parsed and the quotes nlp/quotes.py found in it
 (no second parse). A figure is a number phrase in digits or words ("1,500", "five", "a
@@ -37,6 +37,7 @@ from newsdesk.nlp.lexicon.figures import (
     BACKGROUND_PHRASES,
     BARE_PERIODS,
     CHANGE_UNITS,
+    CLAUSE_APART,
     COUNTABLE_NOUNS,
     DISAGREE_MAX_RATIO,
     DURATION_UNITS,
@@ -60,6 +61,7 @@ from newsdesk.nlp.lexicon.figures import (
     SCALE_WORDS,
     SHORT_DURATIONS,
     STATUS_WORDS,
+    TITLE_SMALL_WORDS,
     TRIVIAL_MAX,
     UNIT_AFTER,
     UNIT_BEFORE,
@@ -69,12 +71,14 @@ from newsdesk.nlp.lexicon.figures import (
     WEEKDAYS,
     WHEN_LEADS,
 )
-from newsdesk.nlp.quotes import CUE_FORMS
+from newsdesk.nlp.quotes import CUE_FORMS, pronoun_referent
+from newsdesk.nlp.summarize import is_offer
 from newsdesk.nlp.types import Figure
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
+    from newsdesk.nlp.entities import EntityResult
     from newsdesk.nlp.quotes import QuoteSpan
 
 _DIGITS = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?([a-z%]*)$", re.I)
@@ -213,6 +217,8 @@ def _number(toks: list[Token], i: int) -> _Number | None:
     if low in VAGUE_WORDS:
         value = float(VAGUE_WORDS[low])
         j = i + 1
+        if low in ("scores", "tens") and (j >= n or toks[j].lower_ != "of"):
+            return None  # "play scores from StaffPad", "test scores": no count
         # "hundreds of thousands", "tens of millions"
         if j + 1 < n and toks[j].lower_ == "of" and toks[j + 1].lower_ in VAGUE_WORDS:
             scale = SCALE_WORDS.get(toks[j + 1].lower_.removesuffix("s"))
@@ -593,9 +599,34 @@ def _event_name(toks: list[Token], num: _Number, nxt: Token | None) -> bool:
     return False
 
 
-def _furniture(sentence: str) -> bool:
+def _furniture(sentence: str, headline: bool = False) -> bool:
+    """A line that is not prose a figure is claimed in: page furniture, an address, an offer to
+    the reader ("Use the promo code EmpowerApps to get 20% off"), a line of program code
+    (".frame(width: 60, height: 200)") or, once prose has begun (not the `headline`, the
+    article's own claim: "Powerful Quake in Iran Kills 10"), the title of something else ("Top 5 Smartphone
+    Cameras: The Blind Test!", "Organizing an In-Person Conference After 2 Years of Remote")."""
     low = sentence.lower().lstrip()
-    return low.startswith(FURNITURE_PREFIXES) or "://" in low
+    return (
+        low.startswith(FURNITURE_PREFIXES)
+        or "://" in low
+        or is_offer(sentence)
+        or _CODE.search(sentence) is not None
+        or (not headline and _title_case(sentence))
+    )
+
+
+# Program code: a call with a named argument or none ("frame(width:", "reload()"), a line
+# ending in a brace or a semicolon, a member call opening the line (".padding(") or a line of
+# one value and a comma ("height: 100,", "100.0,").
+_CODE = re.compile(r"\w\((?:\w+:|\))|[{};]\s*$|^\s*\.\w+\(|^\s*(?:\w+: )?\S+,\s*$")
+_PROSE = re.compile(r"\b[a-z]+\b(?:\s+\S+){3,}[.!?][\"'”’)]*$")  # 5 words or more, a full stop
+_TITLE_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def _title_case(sentence: str) -> bool:
+    """Three words or more, every one but TITLE_SMALL_WORDS capitalised."""
+    words = [w for w in _TITLE_WORD.findall(sentence) if w.lower() not in TITLE_SMALL_WORDS]
+    return len(words) >= 3 and all(w[0].isupper() for w in words)
 
 
 # --- a sentence's figures ---------------------------------------------------------------------
@@ -959,7 +990,7 @@ def _source(fig: FigureSpan, quotes: list[QuoteSpan]) -> None:
     fig.source_span = best.speaker_span
 
 
-def _attribution(doc: Doc, sent: Span, fig: FigureSpan) -> None:
+def _attribution(doc: Doc, sent: Span, fig: FigureSpan, ents: EntityResult | None = None) -> None:
     """The source of a figure no quote covers, from its own sentence: the subject of a speech
     or reporting verb above it ('..., the governor said'; 'X puts the toll at 10'; 'X told
     Reuters'), else 'according to X', 'per X', else a speech verb elsewhere in the sentence.
@@ -970,7 +1001,7 @@ def _attribution(doc: Doc, sent: Span, fig: FigureSpan) -> None:
         if _attributing(t):
             subj = _subject(t, fig)
             if subj is not None:
-                _set_source(doc, sent, fig, subj)
+                _set_source(doc, sent, fig, subj, ents)
                 return
         if t.head.i == t.i:
             break
@@ -986,13 +1017,15 @@ def _attribution(doc: Doc, sent: Span, fig: FigureSpan) -> None:
         else:
             continue
         if obj is not None:
-            _set_source(doc, sent, fig, _possessor(obj))
+            _set_source(doc, sent, fig, _possessor(obj), ents)
             return
     for t in sent:
         if _attributing(t) and t.dep_ in ("ROOT", "parataxis", "ccomp", "advcl"):
+            if t.dep_ == "advcl" and any(c.lower_ in CLAUSE_APART for c in t.children):
+                continue  # "While Simpson declared he would …, his focus turned to …"
             subj = _subject(t, fig)
             if subj is not None:
-                _set_source(doc, sent, fig, subj)
+                _set_source(doc, sent, fig, subj, ents)
                 return
 
 
@@ -1031,9 +1064,12 @@ def _possessor(t: Token) -> Token:
     return t
 
 
-def _set_source(doc: Doc, sent: Span, fig: FigureSpan, head: Token) -> None:
+def _set_source(
+    doc: Doc, sent: Span, fig: FigureSpan, head: Token, ents: EntityResult | None = None
+) -> None:
     """The noun phrase of `head` (cut at a comma, bracket or clause) as the source; a pronoun
-    takes the name of the nearest person or organisation before the sentence."""
+    takes the name it stands for among `ents` (the analysis's entities, as quotes do), else
+    the NER's nearest person or organisation before the sentence."""
     a = head.left_edge.i
     b = head.i + 1
     for t in doc[head.i + 1 : head.right_edge.i + 1]:
@@ -1045,27 +1081,38 @@ def _set_source(doc: Doc, sent: Span, fig: FigureSpan, head: Token) -> None:
     span = doc[a:b]
     name = span.text
     if head.lower_ in _PRONOUNS:
-        labels = ("PERSON",) if head.lower_ in ("he", "she", "i") else ("PERSON", "ORG")
-        before = [e for e in doc.ents if e.end <= sent.start and e.label_ in labels]
-        if before:
-            name = before[-1].text
+        if ents is not None:  # as a quote's "he said" is: by the name in full ("Gordon Brown")
+            referent = pronoun_referent(doc, ents, head)
+            name = referent.name if referent is not None else name
+        else:
+            labels = ("PERSON",) if head.lower_ in ("he", "she", "i") else ("PERSON", "ORG")
+            before = [e for e in doc.ents if e.end <= sent.start and e.label_ in labels]
+            if before:
+                name = before[-1].text
     fig.source = name.removesuffix("'s").removesuffix("’s")
     fig.source_span = (span.start_char, span.end_char)
 
 
 def extract_figures(
-    doc: Doc, quotes: list[QuoteSpan] | None = None, body_start: int = 0
+    doc: Doc,
+    quotes: list[QuoteSpan] | None = None,
+    body_start: int = 0,
+    ents: EntityResult | None = None,
 ) -> list[FigureSpan]:
-    """The figures of the body of `doc` (from char `body_start`), in order."""
+    """The figures of the body of `doc` (from char `body_start`), in order; `ents`, the
+    analysis's entities, name the source a pronoun stands for."""
     out: list[FigureSpan] = []
     text = doc.text
+    prose = False  # a sentence of prose seen: title-case lines above it are the headline's
     for sent in doc.sents:
         if sent.end_char <= body_start:
             continue
         stext = text[sent.start_char : sent.end_char].strip()
+        headline = not prose
+        prose = prose or _PROSE.search(stext) is not None and not _title_case(stext)
         if not any(ch.isdigit() for ch in stext) and not _has_number_word(sent):
             continue
-        if _furniture(stext):
+        if _furniture(stext, headline):
             continue
         figs = _sentence_figures(doc, sent)
         if not figs:
@@ -1079,7 +1126,7 @@ def extract_figures(
             if quotes:
                 _source(f, quotes)
             if f.source is None and f.token >= 0:
-                _attribution(doc, sent, f)
+                _attribution(doc, sent, f, ents)
         out.extend(figs)
     return out
 

@@ -333,6 +333,7 @@ def rank_keyphrases(
             named.update(range(m.token_start, m.token_end))
             if m.token_end - m.token_start > 1:
                 in_name.update(range(m.token_start, m.token_end))
+    in_name.update(_quoted_terms(doc, title_end))  # nor "horse" of "Tory 'stalking horse' …"
     outside_names: set[str] = set()
     # a noun compound's modifiers ("prostate" of "prostate cancer") and heads ("cancer")
     nested: set[int] = set()
@@ -436,6 +437,28 @@ def rank_keyphrases(
 
 
 _MODIFIERS = frozenset({"compound", "amod", "nmod"})
+QUOTED_TERM_WORDS = (2, 4)  # a term set in quotation marks: "stalking horse", "axis of evil"
+
+
+def _quoted_terms(doc: Doc, title_end: int) -> set[int]:
+    """The tokens of the short expressions the headline sets in quotation marks (two to four
+    words between an opening and a closing mark), there and in the body: one such expression
+    ("Tory 'stalking horse' Meyer dies"), not a word of it apart. A partial quote of the body
+    alone ('Poland said a "Russian-made missile" landed') leaves its words as they are."""
+    spans: list[tuple[int, int]] = []
+    for t in doc:
+        if t.tag_ != "``":
+            continue
+        lo, hi = QUOTED_TERM_WORDS
+        for j in range(t.i + 1 + lo, min(t.i + 2 + hi, len(doc))):
+            if doc[j].tag_ == "''":
+                if all(w.is_alpha or w.tag_ == "HYPH" for w in doc[t.i + 1 : j]):
+                    spans.append((t.i + 1, j))
+                break
+            if not (doc[j].is_alpha or doc[j].tag_ == "HYPH"):
+                break
+    terms = {doc[a:b].text.lower() for a, b in spans if doc[a].idx < title_end}
+    return {i for a, b in spans if doc[a:b].text.lower() in terms for i in range(a, b)}
 
 
 def _modifier(t: Token) -> bool:

@@ -714,6 +714,12 @@ def _surnames_missed(
     return out
 
 
+def pronoun_referent(doc: Doc, ents: EntityResult, pron: Token) -> EntityCluster | None:
+    """The person ("he", "she") or organisation ("it", "they") a pronoun stands for, found as
+    a quote's speaker's is (nlp/figures.py: who vouches for a figure)."""
+    return _resolve_pronoun(_Ctx(doc, ents, 0), pron, [])
+
+
 def _resolve_pronoun(
     ctx: _Ctx, pron: Token, history: list[QuoteSpan], people_only: bool = True
 ) -> EntityCluster | None:

@@ -40,10 +40,12 @@ _CALL_TO_ACTION = re.compile(
     re.IGNORECASE,
 )
 # An offer to the reader: "Get 10% Off Your Ticket to NSSpain X!", "Use code RADAR for 20%
-# off." (a podcast's promotion outside a sponsor's read).
+# off.", "… can use the special code, empower 30, to get 30% off", "And get 10% off your
+# ticket", "Get a $20 credit." (a podcast's promotion outside a sponsor's read).
 _OFFER = re.compile(
     r"^(?:get|save|use|enjoy|claim)\b[^.!?]{0,80}(?:\d+ ?% off|\bdiscount\b(?! rate)|"
-    r"\bpromo code|\bcoupon|\bcode (?-i:[A-Z0-9]{3,}\b))",
+    r"\bpromo code|\bcoupon|\bcode (?-i:[A-Z0-9]{3,}\b))"
+    r"|\b(?:promo|promotional|discount|coupon|special|offer) codes?\b|\bget (?:a )?(?:\d+ ?% off|[$£€]\d+ (?:credit|off))\b",
     re.IGNORECASE,
 )
 # A photo caption run into the text without a full stop (Daily Mail copy: "Raheem Sterling
@@ -146,6 +148,11 @@ def is_heading(line: str) -> bool:
     )
 
 
+def is_offer(s: str) -> bool:
+    """Whether a sentence offers the reader a discount or a promotion code."""
+    return _OFFER.search(s) is not None
+
+
 def _boilerplate(s: str) -> bool:
     """A byline, a timestamp, a caption, a call to action, an offer or a list of names: never
     summary text, even as the fallback for an article of short sentences."""
@@ -154,7 +161,7 @@ def _boilerplate(s: str) -> bool:
         or is_timestamp(s)
         or _CAPTION.search(s)
         or _CALL_TO_ACTION.match(s)
-        or _OFFER.match(s)
+        or is_offer(s)
         or _NAME_LIST.match(s)
     )
 

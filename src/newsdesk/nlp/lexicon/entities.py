@@ -121,6 +121,9 @@ ROLE_WORDS = {
     "of",
 }
 # Royal and religious titles stay when only one name follows ("King Charles", "Pope Francis").
+# Role words that are also a party's whole name: "Labour's leadership" (ORG for the NER) is
+# the party, as "Labour MP Paul Flynn" has a title.
+PARTY_NAMES = {"labour"}
 KEEP_TITLES = {
     "king",
     "queen",
@@ -200,6 +203,10 @@ ALIASES = {
     "cote d'ivoire": "Ivory Coast",
     "eswatini": "Eswatini",
     "swaziland": "Eswatini",
+    # A party by its short name, as the outlets name it ("Labour's leadership", "the Labour
+    # Party"): one tag.
+    "labour": "Labour",
+    "labour party": "Labour",
 }
 SHORT_FORMS = {
     "United States": "US",

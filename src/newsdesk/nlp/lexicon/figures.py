@@ -133,6 +133,12 @@ STATUS_WORDS = {w: status for status, words in _STATUS_FORMS.items() for w in wo
 
 # Lines that are page furniture, not prose ("Posted 11/27/2005 7:21 AM").
 FURNITURE_PREFIXES = ("posted", "updated", "last updated", "published", "http", "www.")
+# Words a title leaves in lower case (AP and Chicago style): a line whose other words are all
+# capitalised is a title ("Top 5 Smartphone Cameras: The Blind Test!"), not a sentence.
+TITLE_SMALL_WORDS = {
+    "a", "an", "the", "and", "but", "or", "nor", "for", "so", "yet", "of", "in", "on", "at",
+    "to", "by", "up", "as", "is", "vs", "vs.", "via", "with", "from", "into", "onto", "per",
+}  # fmt: skip
 # Words before a number that make it an identifier, not a figure ("No. 10", "Flight 370").
 # Verbs after which "at <number>" is an age, not a count: "has died in Germany at 50".
 AGE_VERBS = {"die", "dies", "died", "dying", "retire", "retires", "retired", "retiring"}
@@ -140,6 +146,7 @@ IDENTIFIER_BEFORE = {
     "no", "no.", "number", "flight", "route", "page", "chapter", "article", "section",
     "room", "gate", "platform", "line", "highway", "interstate", "resolution", "episode",
     "season", "level", "grade", "phase", "vol", "vol.", "covid", "g", "f", "x", "pm", "am",
+    "#",
 }  # fmt: skip
 
 # Trivial counts (issue 14): a count up to TRIVIAL_MAX ("two sides", "the two regional
@@ -163,6 +170,14 @@ REPORT_VERBS = {
     "put", "puts", "putting", "estimated", "estimates", "estimate", "counted", "counts",
     "recorded", "records", "tallied", "found", "finds", "show", "shows", "showed", "shown",
     "reported", "reports", "measured", "registered", "projected", "projects", "calculated",
+}  # fmt: skip
+# A speech verb in a clause opened by one of these ("While Simpson declared he would …, his
+# focus turned to the band's 13-date tour"; "…, although Bourne admitted he was devastated")
+# vouches for its own clause only, not for a figure of the sentence's main clause ("as the
+# governor said" does).
+CLAUSE_APART = {
+    "while", "although", "though", "whereas", "when", "after", "before", "because", "since",
+    "if", "unless", "until", "once",
 }  # fmt: skip
 REPORT_NEEDS_AT = {"put", "puts", "putting"}  # only with "at": "puts the toll at 10"
 # spaCy's DATE on a period's bare name says no when ("a season's best of 7.48").
