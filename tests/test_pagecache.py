@@ -277,3 +277,40 @@ def test_a_page_of_older_news_is_kept_longer_and_its_storys_recount_shows_at_onc
         with session_scope(engine) as s:
             s.execute(update(Story).where(Story.id == story_id).values(updated_at=now))
         assert "written after" in visitor.get(path).text  # the story recounted: made again
+
+
+def test_a_search_page_is_kept_past_its_time_while_nothing_new_is_stored(
+    app: FastAPI, engine: Engine, article_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept search page past its time is not made again while no article, enrichment or
+    story changed since it was made (web/queries.stored_stamp); once one did, it is. It is
+    kept at most as long as its newest result's age allows (age_ttl: the "20 days ago" of
+    older news stays true), whatever the stamp says."""
+    with session_scope(engine) as s:  # last month's news
+        s.execute(
+            update(Article)
+            .where(Article.id == article_id)
+            .values(published_at=datetime.now(UTC) - timedelta(days=20))
+        )
+    start = time.time()
+    clock = [start]  # time.time, for the kept pages (and diskcache's own expiry)
+    monkeypatch.setattr("newsdesk.web.pagecache.time.time", lambda: clock[0])
+    monotonic = time.monotonic()  # the process's kept search results (web/searching.py)
+    monkeypatch.setattr(
+        "newsdesk.web.microcache.time.monotonic", lambda: monotonic + clock[0] - start
+    )
+    path = "/search?q=rally"
+    with new_client(app) as visitor:
+        assert "Markets rally on rate hopes" in visitor.get(path).text
+        _retitle(engine, article_id, "Markets rally, a title no stamp holds")
+        clock[0] += 2 * PAGES_TTL  # past its time: nothing stored since, kept on
+        assert "no stamp holds" not in visitor.get(path).text
+        clock[0] += 2 * PAGES_TTL
+        assert "no stamp holds" not in visitor.get(path).text
+        add_article(engine, "Central bank holds rates")  # an article stored
+        assert "no stamp holds" not in visitor.get(path).text  # within its time
+        clock[0] += 2 * PAGES_TTL
+        assert "no stamp holds" in visitor.get(path).text  # made again
+        _retitle(engine, article_id, "Markets rally, a title written last")
+        clock[0] += PAGES_TTL_MAX + 1  # past the life its results' age allows
+        assert "written last" in visitor.get(path).text

@@ -45,7 +45,8 @@ class Story(Base):
     centroid: Mapped[bytes | None] = mapped_column(LargeBinary)  # float16, normalized
     summary: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # last recounted; indexed: its newest is part of web/queries.stored_stamp
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Enrichment(Base):

@@ -23,12 +23,14 @@ process's (with `serve --web-processes 2`, twice the kept pages of a cache per p
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 import struct
+import time
 import zlib
 from collections.abc import Callable, Hashable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,10 +60,14 @@ _MEDIA_TYPE = "text/html; charset=utf-8"
 @dataclass(frozen=True)
 class KeptPage:
     """A page as kept: its parts around the token's places, and each part compressed (raw
-    deflate, each ending on a byte: the last one ends the stream)."""
+    deflate, each ending on a byte: the last one ends the stream); with a `stamp`, the page
+    is served as kept until `fresh_until`, then while the stamp holds (kept_page)."""
 
     parts: tuple[bytes, ...]
     deflated: tuple[bytes, ...]
+    stamp: Hashable = None
+    fresh_until: float = math.inf  # time.time()
+    ends: float = math.inf  # time.time() the page is no longer kept at all
 
     @classmethod
     def of(cls, body: bytes) -> KeptPage:
@@ -111,10 +117,18 @@ def kept_page(
     key: Callable[[], Hashable],
     make: Callable[[], Response],
     ttl: Callable[[], float] = lambda: PAGES_TTL,
+    stamp: Callable[[], Hashable] | None = None,
+    life: Callable[[], float] = lambda: PAGES_TTL_MAX,
 ) -> Response:
     """For a reader not signed in, the page kept for key() with this visitor's CSRF token,
     else make() (kept when it is a 200, ttl() seconds, called after key()); for a signed-in
-    reader, make()."""
+    reader, make().
+
+    With `stamp` (what the page is made of: equal stamps, the same page), a page past its
+    ttl() is not made again while stamp() is what it was when the page was made, as HTTP
+    revalidates a kept response (RFC 9111, 4.3): it is kept another ttl(), up to life()
+    seconds (called after make()) from when it was made. A search page of last month's news
+    on a site where nothing new was stored is a stamp read, not a search."""
     if current_user(request) is not None:
         return make()
     pages: diskcache.Cache = request.app.state.public_pages
@@ -126,22 +140,51 @@ def kept_page(
     except _BROKEN as exc:  # the cache's files gone or unreadable: pages are made, not kept
         log.warning("kept pages unavailable (%s): making the page", exc)
         body = None
+    if isinstance(body, KeptPage) and not _fresh(body, pages, name, stamp, ttl):
+        body = None
     if isinstance(body, KeptPage):
         mine = csrf_token(request).encode() if len(body.parts) > 1 else b""
         if _takes_gzip(request):
             return Response(body.gzipped(mine), media_type=_MEDIA_TYPE, headers=_GZIPPED)
         return HTMLResponse(body.body(mine))
+    was = stamp() if stamp is not None else None  # before make(): a change meanwhile shows
     response = make()
     if response.status_code == 200:
         issued = (issued_csrf_token(request) or "").encode()
         made = bytes(response.body)
         kept = KeptPage.of(made.replace(issued, _TOKEN) if issued else made)
+        keep = spread_ttl(ttl())
+        if stamp is not None:
+            now = time.time()
+            lasts = max(keep, min(life(), PAGES_TTL_MAX))
+            kept = replace(kept, stamp=was, fresh_until=now + keep, ends=now + lasts)
+            keep = lasts
         with suppress(diskcache.Timeout, *_BROKEN):  # not kept this time
-            pages.set(name, kept, spread_ttl(ttl()))
+            pages.set(name, kept, keep)
         if _takes_gzip(request):  # compressed once: as kept
             response.body = kept.gzipped(issued)
             response.headers.update(_GZIPPED | {"content-length": str(len(response.body))})
     return response
+
+
+def _fresh(
+    body: KeptPage,
+    pages: diskcache.Cache,
+    name: str,
+    stamp: Callable[[], Hashable] | None,
+    ttl: Callable[[], float],
+) -> bool:
+    """Whether a kept page may be sent: within its time, or past it with its stamp unchanged
+    (then kept another ttl(), within its life)."""
+    now = time.time()
+    if now < body.fresh_until:
+        return True
+    if stamp is None or body.stamp is None or stamp() != body.stamp or now >= body.ends:
+        return False
+    renewed = replace(body, fresh_until=min(now + spread_ttl(ttl()), body.ends))
+    with suppress(diskcache.Timeout, *_BROKEN):
+        pages.set(name, renewed, body.ends - now)
+    return True
 
 
 _GZIPPED = {"content-encoding": "gzip", "vary": "Accept-Encoding"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -18,7 +18,7 @@ from newsdesk.stories.views import home_ai
 from newsdesk.web import queries, reading, searching
 from newsdesk.web.comments import comment_counts, comment_thread
 from newsdesk.web.microcache import MicroCache, page_part
-from newsdesk.web.pagecache import age_ttl, kept_page
+from newsdesk.web.pagecache import PAGES_TTL_MAX, age_ttl, kept_page
 from newsdesk.web.request import DbSession, TurnRoute, render
 from newsdesk.web.sessions import current_user
 from newsdesk.web.slots import article_slots
@@ -266,10 +266,18 @@ def search_page(
     from_: Annotated[str, Query(alias="since", max_length=10)] = "",
     to: Annotated[str, Query(alias="until", max_length=10)] = "",
 ) -> Response:
-    def make() -> HTMLResponse:
-        return _search_page(request, session, q, page, sort, outlet, lang, from_, to)
+    shown: list[datetime | None] = []  # the newest result's time, for how long it may be kept
 
-    return kept_page(request, lambda: ("search", request.url.query), make)  # see web/searching
+    def make() -> HTMLResponse:
+        return _search_page(request, session, q, page, sort, outlet, lang, from_, to, shown)
+
+    return kept_page(  # see web/searching; kept on while nothing new is stored
+        request,
+        lambda: ("search", request.url.query),
+        make,
+        stamp=lambda: queries.stored_stamp(session),
+        life=lambda: age_ttl(shown[0]) if shown and shown[0] else PAGES_TTL_MAX,
+    )
 
 
 def _search_page(
@@ -282,7 +290,9 @@ def _search_page(
     lang: str,
     from_: str,
     to: str,
+    shown: list[datetime | None] | None = None,
 ) -> HTMLResponse:
+    """The search page; `shown` gets the time of its newest result."""
     q = " ".join(q.split())[:MAX_QUERY_CHARS]
     since, until = _day(from_), _day(to)  # a form sends "" for a date left empty
     if since and until and since > until:  # the two dates the other way round: what is meant
@@ -301,6 +311,9 @@ def _search_page(
         )
     more = results is not None and results.more and page < MAX_SEARCH_PAGE
     entries = results.entries if results else []
+    if shown is not None:
+        times = [e.article.published_at or e.article.fetched_at for e in entries]
+        shown.append(max((t for t in times if t is not None), default=None))
     first = (page - 1) * SEARCH_PAGE_SIZE + 1
     params: dict[str, str | int | None] = {
         "q": q,

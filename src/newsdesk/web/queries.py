@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from newsdesk.sources.page_failures import failure_reason
 from newsdesk.store.models import MAX_ID, Article, ErrorRecord, Feed, FeedArticle
+from newsdesk.store.models_ai import Enrichment, Story
 
 EXCERPT_CHARS = 600
 
@@ -131,6 +132,21 @@ def newest_article_id(session: Session) -> int | None:
     """The newest stored article's number: the home page (kept, web/pagecache.py) and its AI
     part are made again when it changes."""
     return session.scalar(_NEWEST)
+
+
+# What a search's results are made of changes with each of these: an article stored, an
+# article (re-)enriched, a story recounted or merged. Each is an index's last entry.
+_STORED = select(
+    select(func.max(Article.id)).scalar_subquery(),
+    select(func.max(Enrichment.enriched_at)).scalar_subquery(),
+    select(func.max(Story.updated_at)).scalar_subquery(),
+)
+
+
+def stored_stamp(session: Session) -> tuple[object, ...]:
+    """A stamp of the articles, enrichments and stories stored: equal stamps, the same search
+    results (a kept search page is kept on while it holds, web/pagecache.py)."""
+    return tuple(session.execute(_STORED).one())
 
 
 def article(session: Session, article_id: int) -> Article | None:
