@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Bump the first part whenever rules, weights or word lists change.
-MODEL_VERSION = f"nlp-1.78+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
+MODEL_VERSION = f"nlp-1.79+{MODEL_NAME}" + ("" if BACKGROUND == "wordfreq" else "+no-wordfreq")
 MAX_CHARS = 40_000  # longer bodies are cut (at a paragraph end) before analysis
 SUMMARY_SENTENCES = 3
 

@@ -602,8 +602,8 @@ def _event_name(toks: list[Token], num: _Number, nxt: Token | None) -> bool:
 def _furniture(sentence: str, headline: bool = False) -> bool:
     """A line that is not prose a figure is claimed in: page furniture, an address, an offer to
     the reader ("Use the promo code EmpowerApps to get 20% off"), a line of program code
-    (".frame(width: 60, height: 200)") or, once prose has begun (not the `headline`, the
-    article's own claim: "Powerful Quake in Iran Kills 10"), the title of something else ("Top 5 Smartphone
+    (".frame(width: 60, height: 200)") or, but for the `headline` (the article's own claim:
+    "Powerful Quake in Iran Kills 10"), the title of something else ("Top 5 Smartphone
     Cameras: The Blind Test!", "Organizing an In-Person Conference After 2 Years of Remote")."""
     low = sentence.lower().lstrip()
     return (
@@ -1103,13 +1103,15 @@ def extract_figures(
     analysis's entities, name the source a pronoun stands for."""
     out: list[FigureSpan] = []
     text = doc.text
-    prose = False  # a sentence of prose seen: title-case lines above it are the headline's
+    prose = titled = False  # the first title-case line above any prose is the headline
     for sent in doc.sents:
         if sent.end_char <= body_start:
             continue
         stext = text[sent.start_char : sent.end_char].strip()
-        headline = not prose
-        prose = prose or _PROSE.search(stext) is not None and not _title_case(stext)
+        title = _title_case(stext)
+        headline = title and not (prose or titled)
+        titled = titled or title
+        prose = prose or (_PROSE.search(stext) is not None and not title)
         if not any(ch.isdigit() for ch in stext) and not _has_number_word(sent):
             continue
         if _furniture(stext, headline):
