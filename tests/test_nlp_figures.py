@@ -624,3 +624,17 @@ def test_a_speech_verb_of_a_while_clause_vouches_for_its_clause_only() -> None:
         [("Test", "The storm destroyed 300 homes, as the ministry said on Monday.")]
     )
     assert [(f.text, f.source) for f in said.figures] == [("300", "the ministry")]
+
+
+def test_a_pronoun_source_is_the_name_it_stands_for_or_none() -> None:
+    """ "He pointed to international plans to invest $10bn for education in Africa" is Gordon
+    Brown's, by his name in full (the model's nearest PERSON span gave "Brown"; in another
+    story, "Labour"); "Only 18% of all searchers say they can tell ..." has no source "they":
+    they are the searchers."""
+    (africa,) = analyze_many([bbc_article("politics/024.txt")])
+    pointed = [f for f in africa.figures if f.sentence.startswith("He pointed to")]
+    assert pointed and {f.source for f in pointed} == {"Gordon Brown"}
+    (survey,) = analyze_many(
+        [("Test", "Searches were studied. Only 18% of all searchers say they can tell them apart.")]
+    )
+    assert [(f.text, f.source) for f in survey.figures] == [("18%", None)]

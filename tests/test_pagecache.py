@@ -314,3 +314,10 @@ def test_a_search_page_is_kept_past_its_time_while_nothing_new_is_stored(
         _retitle(engine, article_id, "Markets rally, a title written last")
         clock[0] += PAGES_TTL_MAX + 1  # past the life its results' age allows
         assert "written last" in visitor.get(path).text
+        with session_scope(engine) as s:  # this hour's news: made again each minute, as before
+            s.execute(update(Article).values(published_at=datetime.now(UTC)))
+        clock[0] += PAGES_TTL_MAX + 1
+        assert "written last" in visitor.get(path).text
+        _retitle(engine, article_id, "Markets rally, a title of this hour")
+        clock[0] += 2 * PAGES_TTL
+        assert "of this hour" in visitor.get(path).text

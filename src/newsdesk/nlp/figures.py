@@ -1083,6 +1083,8 @@ def _set_source(
     if head.lower_ in _PRONOUNS:
         if ents is not None:  # as a quote's "he said" is: by the name in full ("Gordon Brown")
             referent = pronoun_referent(doc, ents, head)
+            if referent is None and head.lower_ not in ("he", "she"):
+                return  # "18% of all searchers say they can tell …": they are the figure's own
             name = referent.name if referent is not None else name
         else:
             labels = ("PERSON",) if head.lower_ in ("he", "she", "i") else ("PERSON", "ORG")

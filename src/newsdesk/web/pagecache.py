@@ -153,10 +153,11 @@ def kept_page(
         issued = (issued_csrf_token(request) or "").encode()
         made = bytes(response.body)
         kept = KeptPage.of(made.replace(issued, _TOKEN) if issued else made)
-        keep = spread_ttl(ttl())
-        if stamp is not None:
+        fresh = ttl()
+        keep = spread_ttl(fresh)
+        lasts = min(life(), PAGES_TTL_MAX) if stamp is not None else 0.0
+        if lasts > fresh:  # room to keep it on (else it is made again, as a page without stamp)
             now = time.time()
-            lasts = max(keep, min(life(), PAGES_TTL_MAX))
             kept = replace(kept, stamp=was, fresh_until=now + keep, ends=now + lasts)
             keep = lasts
         with suppress(diskcache.Timeout, *_BROKEN):  # not kept this time

@@ -135,7 +135,9 @@ def newest_article_id(session: Session) -> int | None:
 
 
 # What a search's results are made of changes with each of these: an article stored, an
-# article (re-)enriched, a story recounted or merged. Each is an index's last entry.
+# article (re-)enriched, a story recounted or merged. Each is an index's last entry. The times
+# are the workers' clocks: a change stamped before the newest time stored (a worker's clock
+# behind another's) is not seen, and shows when the kept page's life ends (pagecache.py).
 _STORED = select(
     select(func.max(Article.id)).scalar_subquery(),
     select(func.max(Enrichment.enriched_at)).scalar_subquery(),
