@@ -599,19 +599,20 @@ def _event_name(toks: list[Token], num: _Number, nxt: Token | None) -> bool:
     return False
 
 
-def _furniture(sentence: str, headline: bool = False) -> bool:
+def _furniture(sentence: str, other_title: bool = False) -> bool:
     """A line that is not prose a figure is claimed in: page furniture, an address, an offer to
     the reader ("Use the promo code EmpowerApps to get 20% off"), a line of program code
-    (".frame(width: 60, height: 200)") or, but for the `headline` (the article's own claim:
-    "Powerful Quake in Iran Kills 10"), the title of something else ("Top 5 Smartphone
-    Cameras: The Blind Test!", "Organizing an In-Person Conference After 2 Years of Remote")."""
+    (".frame(width: 60, height: 200)") or, `other_title`, a title-case line that is not the
+    article's own headline ("Powerful Quake in Iran Kills 10" is a claim) but the title of
+    something else ("Top 5 Smartphone Cameras: The Blind Test!", "Organizing an In-Person
+    Conference After 2 Years of Remote")."""
     low = sentence.lower().lstrip()
     return (
-        low.startswith(FURNITURE_PREFIXES)
+        other_title
+        or low.startswith(FURNITURE_PREFIXES)
         or "://" in low
         or is_offer(sentence)
         or _CODE.search(sentence) is not None
-        or (not headline and _title_case(sentence))
     )
 
 
@@ -990,7 +991,7 @@ def _source(fig: FigureSpan, quotes: list[QuoteSpan]) -> None:
     fig.source_span = best.speaker_span
 
 
-def _attribution(doc: Doc, sent: Span, fig: FigureSpan, ents: EntityResult | None = None) -> None:
+def _attribution(doc: Doc, sent: Span, fig: FigureSpan, ents: EntityResult) -> None:
     """The source of a figure no quote covers, from its own sentence: the subject of a speech
     or reporting verb above it ('..., the governor said'; 'X puts the toll at 10'; 'X told
     Reuters'), else 'according to X', 'per X', else a speech verb elsewhere in the sentence.
@@ -1001,7 +1002,7 @@ def _attribution(doc: Doc, sent: Span, fig: FigureSpan, ents: EntityResult | Non
         if _attributing(t):
             subj = _subject(t, fig)
             if subj is not None:
-                _set_source(doc, sent, fig, subj, ents)
+                _set_source(doc, fig, subj, ents)
                 return
         if t.head.i == t.i:
             break
@@ -1017,7 +1018,7 @@ def _attribution(doc: Doc, sent: Span, fig: FigureSpan, ents: EntityResult | Non
         else:
             continue
         if obj is not None:
-            _set_source(doc, sent, fig, _possessor(obj), ents)
+            _set_source(doc, fig, _possessor(obj), ents)
             return
     for t in sent:
         if _attributing(t) and t.dep_ in ("ROOT", "parataxis", "ccomp", "advcl"):
@@ -1025,7 +1026,7 @@ def _attribution(doc: Doc, sent: Span, fig: FigureSpan, ents: EntityResult | Non
                 continue  # "While Simpson declared he would …, his focus turned to …"
             subj = _subject(t, fig)
             if subj is not None:
-                _set_source(doc, sent, fig, subj, ents)
+                _set_source(doc, fig, subj, ents)
                 return
 
 
@@ -1064,12 +1065,9 @@ def _possessor(t: Token) -> Token:
     return t
 
 
-def _set_source(
-    doc: Doc, sent: Span, fig: FigureSpan, head: Token, ents: EntityResult | None = None
-) -> None:
+def _set_source(doc: Doc, fig: FigureSpan, head: Token, ents: EntityResult) -> None:
     """The noun phrase of `head` (cut at a comma, bracket or clause) as the source; a pronoun
-    takes the name it stands for among `ents` (the analysis's entities, as quotes do), else
-    the NER's nearest person or organisation before the sentence."""
+    takes the name it stands for among `ents` (the analysis's entities, as quotes do)."""
     a = head.left_edge.i
     b = head.i + 1
     for t in doc[head.i + 1 : head.right_edge.i + 1]:
@@ -1080,26 +1078,17 @@ def _set_source(
         a += 1
     span = doc[a:b]
     name = span.text
-    if head.lower_ in _PRONOUNS:
-        if ents is not None:  # as a quote's "he said" is: by the name in full ("Gordon Brown")
-            referent = pronoun_referent(doc, ents, head)
-            if referent is None and head.lower_ not in ("he", "she"):
-                return  # "18% of all searchers say they can tell …": they are the figure's own
-            name = referent.name if referent is not None else name
-        else:
-            labels = ("PERSON",) if head.lower_ in ("he", "she", "i") else ("PERSON", "ORG")
-            before = [e for e in doc.ents if e.end <= sent.start and e.label_ in labels]
-            if before:
-                name = before[-1].text
+    if head.lower_ in _PRONOUNS:  # as a quote's "he said" is: by the name in full
+        referent = pronoun_referent(doc, ents, head)
+        if referent is None and head.lower_ not in ("he", "she"):
+            return  # "18% of all searchers say they can tell …": they are the figure's own
+        name = referent.name if referent is not None else name
     fig.source = name.removesuffix("'s").removesuffix("’s")
     fig.source_span = (span.start_char, span.end_char)
 
 
 def extract_figures(
-    doc: Doc,
-    quotes: list[QuoteSpan] | None = None,
-    body_start: int = 0,
-    ents: EntityResult | None = None,
+    doc: Doc, quotes: list[QuoteSpan], body_start: int, ents: EntityResult
 ) -> list[FigureSpan]:
     """The figures of the body of `doc` (from char `body_start`), in order; `ents`, the
     analysis's entities, name the source a pronoun stands for."""
@@ -1116,7 +1105,7 @@ def extract_figures(
         prose = prose or (_PROSE.search(stext) is not None and not title)
         if not any(ch.isdigit() for ch in stext) and not _has_number_word(sent):
             continue
-        if _furniture(stext, headline):
+        if _furniture(stext, title and not headline):
             continue
         figs = _sentence_figures(doc, sent)
         if not figs:

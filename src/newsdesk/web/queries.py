@@ -139,7 +139,7 @@ def newest_article_id(session: Session) -> int | None:
 # are the workers' clocks: a change stamped before the newest time stored (a worker's clock
 # behind another's) is not seen, and shows when the kept page's life ends (pagecache.py).
 _STORED = select(
-    select(func.max(Article.id)).scalar_subquery(),
+    _NEWEST.scalar_subquery(),
     select(func.max(Enrichment.enriched_at)).scalar_subquery(),
     select(func.max(Story.updated_at)).scalar_subquery(),
 )
